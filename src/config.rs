@@ -1,0 +1,250 @@
+//! Typed configuration: defaults, then the TOML file, then `LANGO_*`
+//! environment variables, then command-line flags. Unknown keys and bad
+//! values refuse to start with the key named. `lango.example.toml`
+//! documents every key; a test parses it.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory holding lango.redb (and, by default, lango.key).
+    pub data_dir: PathBuf,
+    pub radius: RadiusConfig,
+    pub http: HttpConfig,
+    pub store: StoreConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RadiusConfig {
+    pub auth_listen: SocketAddr,
+    pub acct_listen: SocketAddr,
+    /// How long a reply stays in the duplicate-request cache (RFC 5080 §2.2.2).
+    pub reply_cache_secs: u64,
+    /// Tasks serving the authentication socket.
+    pub auth_workers: usize,
+    /// Largest number of accounting records committed in one transaction.
+    pub group_commit_max: usize,
+    /// A session with no accounting for this many interim intervals (plus
+    /// one) is considered stale.
+    pub stale_after_intervals: u32,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Serve the health and counters endpoints (and later the web UI).
+    pub enabled: bool,
+    pub listen: SocketAddr,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// redb page cache in MiB.
+    pub cache_mb: usize,
+    /// Key that encrypts secrets at rest; default `<data_dir>/lango.key`.
+    /// Keep it outside backups of the database file.
+    pub key_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// tracing filter, e.g. "info" or "lango=debug".
+    pub level: String,
+    /// "text" or "json".
+    pub format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./data"),
+            radius: RadiusConfig::default(),
+            http: HttpConfig::default(),
+            store: StoreConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for RadiusConfig {
+    fn default() -> Self {
+        RadiusConfig {
+            auth_listen: "0.0.0.0:1812".parse().expect("literal"),
+            acct_listen: "0.0.0.0:1813".parse().expect("literal"),
+            reply_cache_secs: 30,
+            auth_workers: 2,
+            group_commit_max: 2048,
+            stale_after_intervals: 2,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { enabled: true, listen: "0.0.0.0:8080".parse().expect("literal") }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { cache_mb: 16, key_file: None }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into(), format: "text".into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("setting {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+const SECTIONS: [&str; 4] = ["radius", "http", "store", "log"];
+
+impl Config {
+    /// Load from an optional file plus the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("LANGO_")).collect();
+        Self::load_from(file, &vars)
+    }
+
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let (mut table, origin) = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+                let t: toml::Table = text
+                    .parse()
+                    .map_err(|e: toml::de::Error| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
+                (t, path.to_path_buf())
+            }
+            None => (toml::Table::new(), PathBuf::from("(defaults)")),
+        };
+        for (var, value) in env {
+            apply_env(&mut table, var, value)?;
+        }
+        let cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse { path: origin, message: e.to_string() })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key, message: &str| Err(ConfigError::Invalid { key, message: message.into() });
+        if self.radius.auth_workers == 0 || self.radius.auth_workers > 64 {
+            return bad("radius.auth_workers", "must be 1..=64");
+        }
+        if self.radius.group_commit_max == 0 {
+            return bad("radius.group_commit_max", "must be at least 1");
+        }
+        if self.store.cache_mb == 0 {
+            return bad("store.cache_mb", "must be at least 1");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return bad("log.format", "must be \"text\" or \"json\"");
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return bad("log.level", "is not a valid filter (try \"info\" or \"lango=debug\")");
+        }
+        Ok(())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("lango.redb")
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.store.key_file.clone().unwrap_or_else(|| self.data_dir.join("lango.key"))
+    }
+}
+
+/// `LANGO_RADIUS_AUTH_LISTEN=…` → `[radius] auth_listen = …`. The value is
+/// read as a TOML literal when it is one (numbers, booleans), else as a string.
+fn apply_env(table: &mut toml::Table, var: &str, value: &str) -> Result<(), ConfigError> {
+    let name = var.trim_start_matches("LANGO_").to_ascii_lowercase();
+    let err = |message: String| ConfigError::Env { var: var.to_string(), message };
+    let parsed = format!("v = {value}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| !v.is_table())
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    if let Some(section) = SECTIONS.iter().find(|s| name.starts_with(&format!("{s}_"))) {
+        let key = name[section.len() + 1..].to_string();
+        let entry = table.entry(section.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let Some(sub) = entry.as_table_mut() else {
+            return Err(err(format!("[{section}] in the config file is not a table")));
+        };
+        sub.insert(key, parsed);
+    } else if name == "data_dir" {
+        table.insert(name, parsed);
+    } else {
+        return Err(err("unknown setting (see lango.example.toml for the list)".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_parses_and_matches_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("lango.example.toml");
+        let cfg = Config::load_from(Some(&path), &[]).unwrap();
+        assert_eq!(cfg, Config::default(), "lango.example.toml should document the defaults");
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let env = vec![
+            ("LANGO_RADIUS_AUTH_LISTEN".to_string(), "127.0.0.1:0".to_string()),
+            ("LANGO_STORE_CACHE_MB".to_string(), "4".to_string()),
+            ("LANGO_DATA_DIR".to_string(), "/tmp/x".to_string()),
+        ];
+        let cfg = Config::load_from(None, &env).unwrap();
+        assert_eq!(cfg.radius.auth_listen, "127.0.0.1:0".parse().unwrap());
+        assert_eq!(cfg.store.cache_mb, 4);
+        assert_eq!(cfg.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_config_names_the_key() {
+        let dir = std::env::temp_dir().join(format!("lango-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases = [
+            ("[radius]\nauth_listn = \"1.2.3.4:1\"\n", "auth_listn"),
+            ("[radius]\nauth_listen = \"nope\"\n", "auth_listen"),
+            ("[store]\ncache_mb = 0\n", "store.cache_mb"),
+            ("[log]\nformat = \"xml\"\n", "log.format"),
+            ("[nonsense]\n", "nonsense"),
+        ];
+        for (i, (text, key)) in cases.iter().enumerate() {
+            let p = dir.join(format!("c{i}.toml"));
+            std::fs::write(&p, text).unwrap();
+            let e = Config::load_from(Some(&p), &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text:?}: error {e:?} should name {key}");
+        }
+        let e = Config::load_from(None, &[("LANGO_RADIUS_NOPE".into(), "1".into())]).unwrap_err().to_string();
+        assert!(e.contains("nope"), "{e}");
+        let e = Config::load_from(None, &[("LANGO_BOGUS".into(), "1".into())]).unwrap_err().to_string();
+        assert!(e.contains("LANGO_BOGUS"), "{e}");
+    }
+}

@@ -1,0 +1,349 @@
+//! Plain data types shared by every module: tenants, NAS, plans, customers,
+//! services, sessions, usage and audit records. No I/O, no clock.
+//!
+//! Time is always UTC seconds since the Unix epoch (`i64`); money is integer
+//! minor units. Secrets are held as [`Sealed`] ciphertext and only opened by
+//! the store's key.
+
+mod rate;
+
+pub use rate::{Burst, RateLimit};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+
+pub type TenantId = u32;
+pub type Id = u64;
+/// UTC seconds since the Unix epoch.
+pub type UnixTime = i64;
+
+/// Ciphertext of a secret (subscriber password, NAS shared secret): nonce,
+/// ChaCha20-Poly1305 ciphertext and tag. Opened only by `store::SecretBox`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Sealed(pub Vec<u8>);
+
+impl fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sealed(<{} bytes>)", self.0.len())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    /// IANA time zone name, e.g. "Africa/Nairobi": day and access-time
+    /// boundaries are evaluated in it.
+    pub timezone: String,
+    /// ISO 4217 code; amounts are minor units of it.
+    pub currency: String,
+    /// Accept expired / suspended / out-of-quota services into a captive
+    /// state instead of rejecting them.
+    pub captive_redirect: bool,
+    /// Mikrotik-Rate-Limit given to captive sessions.
+    pub captive_rate_limit: String,
+    /// Session-Timeout given to captive sessions, seconds.
+    pub captive_session_timeout: u32,
+}
+
+/// A RADIUS client (router). Requests are matched to a NAS by source address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Nas {
+    pub id: Id,
+    pub tenant: TenantId,
+    pub name: String,
+    pub address: IpAddr,
+    /// Prefix length: 32 (or 128) for one router, shorter for a subnet.
+    pub prefix: u8,
+    pub secret: Sealed,
+    /// Drop Access-Requests without a valid Message-Authenticator
+    /// (Blast-RADIUS, CVE-2024-3596). On by default.
+    pub require_message_authenticator: bool,
+    /// Port for CoA / Disconnect-Request (RFC 5176).
+    pub coa_port: u16,
+    pub disabled: bool,
+}
+
+impl Nas {
+    /// Does `ip` fall inside this NAS's address/prefix?
+    pub fn matches(&self, ip: IpAddr) -> bool {
+        match (self.address, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let bits = u32::from(self.prefix.min(32));
+                let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let bits = u32::from(self.prefix.min(128));
+                let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            (IpAddr::V4(net), IpAddr::V6(ip)) => ip.to_ipv4_mapped().is_some_and(|ip| {
+                let nas = Nas { address: IpAddr::V4(net), ..self.clone() };
+                nas.matches(IpAddr::V4(ip))
+            }),
+            _ => false,
+        }
+    }
+}
+
+/// How a service reaches the network; decides which attributes fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AccessType {
+    Pppoe,
+    Hotspot,
+    /// DHCP server (or hotspot login-by-mac) authenticating a MAC address.
+    DhcpMac,
+    /// A fixed address; may also authenticate by MAC or username.
+    Static,
+}
+
+impl AccessType {
+    pub const ALL: [AccessType; 4] = [Self::Pppoe, Self::Hotspot, Self::DhcpMac, Self::Static];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pppoe => "pppoe",
+            Self::Hotspot => "hotspot",
+            Self::DhcpMac => "dhcp",
+            Self::Static => "static",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// Weekly access window in the tenant's time zone. `days` bit 0 = Monday.
+/// `start_min..end_min` in minutes of the day; end < start wraps midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessWindow {
+    pub days: u8,
+    pub start_min: u16,
+    pub end_min: u16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub id: Id,
+    pub tenant: TenantId,
+    pub name: String,
+    /// Validity of one purchase, seconds (30 days = 2_592_000).
+    pub validity_secs: u64,
+    /// Price in minor units of the tenant's currency.
+    pub price: i64,
+    /// Total (in + out) byte quota per validity period.
+    pub quota_bytes: Option<u64>,
+    pub rate: Option<RateLimit>,
+    pub session_timeout: Option<u32>,
+    pub idle_timeout: Option<u32>,
+    pub interim_interval: u32,
+    /// Maximum concurrent sessions; 0 = unlimited.
+    pub simultaneous_use: u32,
+    pub access_window: Option<AccessWindow>,
+    pub address_pool: Option<String>,
+    pub ipv6_pool: Option<String>,
+    pub address_list: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: Id,
+    pub tenant: TenantId,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub created_at: UnixTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceStatus {
+    Active,
+    Suspended,
+    Disabled,
+}
+
+impl ServiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Disabled => "disabled",
+        }
+    }
+}
+
+/// What a customer bought: one login (PPPoE user, hotspot user or voucher,
+/// MAC, static address) on one plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    pub id: Id,
+    pub tenant: TenantId,
+    pub customer: Id,
+    pub plan: Id,
+    pub access: AccessType,
+    /// Login name (voucher code for vouchers); unique per tenant.
+    pub username: String,
+    pub password: Sealed,
+    pub mac: Option<Mac>,
+    pub static_ip: Option<Ipv4Addr>,
+    /// Framed-Route values ("192.168.10.0/24 10.99.0.10 1").
+    pub framed_routes: Vec<String>,
+    pub ipv6_prefix: Option<String>,
+    pub delegated_ipv6_prefix: Option<String>,
+    pub status: ServiceStatus,
+    /// None with `activate_on_first_use`: the clock starts at the first
+    /// Accounting-Start (vouchers).
+    pub expires_at: Option<UnixTime>,
+    pub activate_on_first_use: bool,
+    pub created_at: UnixTime,
+}
+
+/// A 48-bit MAC address, stored as an integer.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Mac(pub u64);
+
+impl Mac {
+    /// Accepts `AA:BB:CC:DD:EE:FF`, `aa-bb-cc-dd-ee-ff`, `AABB.CCDD.EEFF`
+    /// and `AABBCCDDEEFF`.
+    pub fn parse(s: &str) -> Option<Mac> {
+        let mut v: u64 = 0;
+        let mut digits = 0;
+        for c in s.bytes() {
+            match c {
+                b':' | b'-' | b'.' => continue,
+                _ => {
+                    let d = (c as char).to_digit(16)?;
+                    v = (v << 4) | u64::from(d);
+                    digits += 1;
+                }
+            }
+        }
+        (digits == 12 && s.len() <= 17).then_some(Mac(v))
+    }
+}
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0.to_be_bytes();
+        write!(f, "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", b[2], b[3], b[4], b[5], b[6], b[7])
+    }
+}
+
+impl fmt::Debug for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Usage counted against a service's quota in the current period.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub seconds: u64,
+}
+
+impl Usage {
+    pub fn total_bytes(&self) -> u64 {
+        self.bytes_in.saturating_add(self.bytes_out)
+    }
+}
+
+/// One accounting session (online while in the active table).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub tenant: TenantId,
+    pub nas: Id,
+    pub acct_session_id: String,
+    pub service: Option<Id>,
+    pub username: String,
+    pub framed_ip: Option<Ipv4Addr>,
+    pub calling_station_id: Option<String>,
+    pub nas_port_id: Option<String>,
+    pub started_at: UnixTime,
+    pub updated_at: UnixTime,
+    pub stopped_at: Option<UnixTime>,
+    pub counters: Counters,
+    pub terminate_cause: Option<u32>,
+}
+
+/// Cumulative session counters as the NAS reports them (Gigawords folded in).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub session_time: u32,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub packets_in: u32,
+    pub packets_out: u32,
+}
+
+/// Who changed what, in the same transaction as the change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub at: UnixTime,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Admin roles; the full permission matrix arrives with the web UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    PlatformAdmin,
+    TenantAdmin,
+    Operator,
+    Cashier,
+    Reseller,
+    ReadOnly,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Admin {
+    pub tenant: TenantId,
+    pub username: String,
+    /// PHC string, argon2id.
+    pub password_hash: String,
+    pub role: Role,
+    pub created_at: UnixTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mac_forms() {
+        let want = Some(Mac(0xAABB_CC00_0001));
+        for s in ["AA:BB:CC:00:00:01", "aa-bb-cc-00-00-01", "AABB.CC00.0001", "aabbcc000001"] {
+            assert_eq!(Mac::parse(s), want, "{s}");
+        }
+        for s in ["", "AA:BB:CC:00:00", "AA:BB:CC:00:00:01:02", "GG:BB:CC:00:00:01", "user1"] {
+            assert_eq!(Mac::parse(s), None, "{s}");
+        }
+        assert_eq!(Mac(0xAABB_CC00_0001).to_string(), "AA:BB:CC:00:00:01");
+    }
+
+    #[test]
+    fn nas_prefix_match() {
+        let nas = Nas {
+            id: 1,
+            tenant: 1,
+            name: "n".into(),
+            address: "127.0.0.0".parse().unwrap(),
+            prefix: 8,
+            secret: Sealed::default(),
+            require_message_authenticator: true,
+            coa_port: 3799,
+            disabled: false,
+        };
+        assert!(nas.matches("127.1.2.3".parse().unwrap()));
+        assert!(nas.matches("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!nas.matches("128.0.0.1".parse().unwrap()));
+        assert!(!nas.matches("::1".parse().unwrap()));
+    }
+}

@@ -1,0 +1,257 @@
+//! Table tests for the policy: each row is a scenario and its expected decision.
+
+use super::*;
+use crate::model::{RateLimit, Sealed};
+
+const NOW: UnixTime = 1_800_000_000;
+const DAY: i64 = 86_400;
+
+fn tenant(captive: bool) -> Tenant {
+    Tenant {
+        id: 1,
+        slug: "t".into(),
+        name: "T".into(),
+        timezone: "Africa/Nairobi".into(),
+        currency: "KES".into(),
+        captive_redirect: captive,
+        captive_rate_limit: "256k/256k".into(),
+        captive_session_timeout: 300,
+    }
+}
+
+fn plan() -> Plan {
+    Plan {
+        id: 1,
+        tenant: 1,
+        name: "Home 10M".into(),
+        validity_secs: 30 * DAY as u64,
+        price: 150_000,
+        quota_bytes: None,
+        rate: Some(RateLimit::parse("10M/10M 20M/20M 8M/8M 10/10").unwrap()),
+        session_timeout: None,
+        idle_timeout: Some(600),
+        interim_interval: 300,
+        simultaneous_use: 1,
+        access_window: None,
+        address_pool: Some("pppoe-pool".into()),
+        ipv6_pool: None,
+        address_list: None,
+        disabled: false,
+    }
+}
+
+fn service() -> Service {
+    Service {
+        id: 7,
+        tenant: 1,
+        customer: 3,
+        plan: 1,
+        access: AccessType::Pppoe,
+        username: "alice".into(),
+        password: Sealed::default(),
+        mac: None,
+        static_ip: None,
+        framed_routes: vec![],
+        ipv6_prefix: None,
+        delegated_ipv6_prefix: None,
+        status: ServiceStatus::Active,
+        expires_at: Some(NOW + 10 * DAY),
+        activate_on_first_use: false,
+        created_at: NOW - DAY,
+    }
+}
+
+/// One scenario: tweaks applied to the defaults, then the expected outcome.
+struct Case {
+    name: &'static str,
+    captive: bool,
+    tweak: fn(&mut Service, &mut Plan, &mut Usage, &mut u32, &mut RequestKind, &mut (u8, u16)),
+    expect: Expect,
+}
+
+#[derive(Debug)]
+enum Expect {
+    Reject(RejectReason),
+    Captive(Captive),
+    /// Accept with this Session-Timeout.
+    Accept(Option<u32>),
+}
+
+fn run(c: &Case) -> Decision {
+    let t = tenant(c.captive);
+    let (mut s, mut p, mut u, mut online, mut kind, mut local) =
+        (service(), plan(), Usage::default(), 0u32, RequestKind::Ppp, (2u8, 600u16));
+    (c.tweak)(&mut s, &mut p, &mut u, &mut online, &mut kind, &mut local);
+    evaluate(&Input {
+        tenant: &t,
+        service: &s,
+        plan: &p,
+        usage: &u,
+        online,
+        kind,
+        now: NOW,
+        local_weekday: local.0,
+        local_minute: local.1,
+    })
+}
+
+#[test]
+fn decision_table() {
+    let cases = [
+        Case { name: "active, expiry caps timeout", captive: false, tweak: |_, _, _, _, _, _| {}, expect: Expect::Accept(Some(10 * DAY as u32)) },
+        Case {
+            name: "plan session timeout shorter than expiry",
+            captive: false,
+            tweak: |_, p, _, _, _, _| p.session_timeout = Some(3600),
+            expect: Expect::Accept(Some(3600)),
+        },
+        Case {
+            name: "expiry shorter than plan timeout",
+            captive: false,
+            tweak: |s, p, _, _, _, _| {
+                p.session_timeout = Some(3600);
+                s.expires_at = Some(NOW + 120);
+            },
+            expect: Expect::Accept(Some(120)),
+        },
+        Case { name: "no expiry, no timeout", captive: false, tweak: |s, _, _, _, _, _| s.expires_at = None, expect: Expect::Accept(None) },
+        Case {
+            name: "voucher before first use gets full validity",
+            captive: false,
+            tweak: |s, p, _, _, k, _| {
+                s.expires_at = None;
+                s.activate_on_first_use = true;
+                s.access = AccessType::Hotspot;
+                p.validity_secs = 3600;
+                *k = RequestKind::Hotspot;
+            },
+            expect: Expect::Accept(Some(3600)),
+        },
+        Case { name: "expired", captive: false, tweak: |s, _, _, _, _, _| s.expires_at = Some(NOW), expect: Expect::Reject(RejectReason::Expired) },
+        Case { name: "expired, captive", captive: true, tweak: |s, _, _, _, _, _| s.expires_at = Some(NOW - 1), expect: Expect::Captive(Captive::Expired) },
+        Case { name: "suspended", captive: false, tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Suspended, expect: Expect::Reject(RejectReason::Suspended) },
+        Case { name: "suspended, captive", captive: true, tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Suspended, expect: Expect::Captive(Captive::Suspended) },
+        Case { name: "disabled never captive", captive: true, tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Disabled, expect: Expect::Reject(RejectReason::Disabled) },
+        Case { name: "plan disabled", captive: false, tweak: |_, p, _, _, _, _| p.disabled = true, expect: Expect::Reject(RejectReason::PlanDisabled) },
+        Case {
+            name: "quota used up",
+            captive: false,
+            tweak: |_, p, u, _, _, _| {
+                p.quota_bytes = Some(1000);
+                u.bytes_in = 600;
+                u.bytes_out = 400;
+            },
+            expect: Expect::Reject(RejectReason::QuotaExhausted),
+        },
+        Case {
+            name: "quota used up, captive",
+            captive: true,
+            tweak: |_, p, u, _, _, _| {
+                p.quota_bytes = Some(1000);
+                u.bytes_in = 5000;
+            },
+            expect: Expect::Captive(Captive::Quota),
+        },
+        Case { name: "simultaneous use reached", captive: false, tweak: |_, _, _, o, _, _| *o = 1, expect: Expect::Reject(RejectReason::SimultaneousUse) },
+        Case {
+            name: "unlimited simultaneous use",
+            captive: false,
+            tweak: |_, p, _, o, _, _| {
+                p.simultaneous_use = 0;
+                *o = 40;
+            },
+            expect: Expect::Accept(Some(10 * DAY as u32)),
+        },
+        Case { name: "pppoe account on hotspot page", captive: false, tweak: |_, _, _, _, k, _| *k = RequestKind::Hotspot, expect: Expect::Reject(RejectReason::WrongAccessType) },
+        Case {
+            name: "dhcp device by mac",
+            captive: false,
+            tweak: |s, _, _, _, k, _| {
+                s.access = AccessType::DhcpMac;
+                *k = RequestKind::Mac;
+            },
+            expect: Expect::Accept(Some(10 * DAY as u32)),
+        },
+        Case {
+            name: "dhcp device via ppp refused",
+            captive: false,
+            tweak: |s, _, _, _, _, _| s.access = AccessType::DhcpMac,
+            expect: Expect::Reject(RejectReason::WrongAccessType),
+        },
+        Case {
+            name: "inside access window: timeout to window end",
+            captive: false,
+            tweak: |_, p, _, _, _, l| {
+                p.access_window = Some(AccessWindow { days: 0b0011111, start_min: 8 * 60, end_min: 18 * 60 });
+                *l = (2, 17 * 60);
+            },
+            expect: Expect::Accept(Some(3600)),
+        },
+        Case {
+            name: "outside access window (weekend)",
+            captive: false,
+            tweak: |_, p, _, _, _, l| {
+                p.access_window = Some(AccessWindow { days: 0b0011111, start_min: 8 * 60, end_min: 18 * 60 });
+                *l = (5, 10 * 60);
+            },
+            expect: Expect::Reject(RejectReason::OutsideAccessTime),
+        },
+        Case {
+            name: "night window wrapping midnight, after midnight",
+            captive: false,
+            tweak: |_, p, _, _, _, l| {
+                p.access_window = Some(AccessWindow { days: 0b0000001, start_min: 22 * 60, end_min: 6 * 60 });
+                *l = (1, 5 * 60); // Tuesday 05:00 belongs to Monday's window
+            },
+            expect: Expect::Accept(Some(3600)),
+        },
+        Case {
+            name: "night window wrapping midnight, wrong day",
+            captive: false,
+            tweak: |_, p, _, _, _, l| {
+                p.access_window = Some(AccessWindow { days: 0b0000001, start_min: 22 * 60, end_min: 6 * 60 });
+                *l = (2, 5 * 60);
+            },
+            expect: Expect::Reject(RejectReason::OutsideAccessTime),
+        },
+    ];
+    for c in &cases {
+        let got = run(c);
+        match (&c.expect, &got) {
+            (Expect::Reject(r), Decision::Reject(g)) if r == g => {}
+            (Expect::Captive(cap), Decision::Accept(g)) if g.captive == Some(*cap) => {
+                assert_eq!(g.address_lists, vec![cap.address_list().to_string()], "{}", c.name);
+                assert_eq!(g.rate_limit.as_deref(), Some("256k/256k"), "{}", c.name);
+                assert_eq!(g.session_timeout, Some(300), "{}", c.name);
+            }
+            (Expect::Accept(t), Decision::Accept(g)) if g.captive.is_none() && g.session_timeout == *t => {}
+            _ => panic!("case {:?}: expected {:?}, got {:?}", c.name, c.expect, got),
+        }
+    }
+}
+
+#[test]
+fn grant_carries_plan_and_service_attributes() {
+    let t = tenant(false);
+    let mut s = service();
+    s.static_ip = Some("10.99.0.10".parse().unwrap());
+    s.framed_routes = vec!["192.168.50.0/24 10.99.0.10 1".into()];
+    s.delegated_ipv6_prefix = Some("2001:db8:1::/56".into());
+    let mut p = plan();
+    p.quota_bytes = Some(10_000_000_000);
+    p.address_list = Some("customers".into());
+    p.ipv6_pool = Some("v6pool".into());
+    let u = Usage { bytes_in: 1_000_000_000, bytes_out: 500, seconds: 10 };
+    let d = evaluate(&Input { tenant: &t, service: &s, plan: &p, usage: &u, online: 0, kind: RequestKind::Ppp, now: NOW, local_weekday: 0, local_minute: 0 });
+    let Decision::Accept(g) = d else { panic!("{d:?}") };
+    assert_eq!(g.rate_limit.as_deref(), Some("10M/10M 20M/20M 8M/8M 10/10"));
+    assert_eq!(g.framed_ip, Some("10.99.0.10".parse().unwrap()));
+    assert_eq!(g.framed_pool, None, "static address wins over the pool");
+    assert_eq!(g.framed_routes, s.framed_routes);
+    assert_eq!(g.delegated_ipv6_prefix.as_deref(), Some("2001:db8:1::/56"));
+    assert_eq!(g.ipv6_pool, None);
+    assert_eq!(g.address_lists, vec!["customers".to_string()]);
+    assert_eq!(g.total_limit, Some(10_000_000_000 - 1_000_000_500));
+    assert_eq!(g.idle_timeout, Some(600));
+    assert_eq!(g.interim_interval, Some(300));
+}

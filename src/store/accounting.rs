@@ -1,0 +1,310 @@
+//! Accounting records applied to sessions and usage, many per transaction
+//! (group commit), committed with `Durability::Immediate` before any
+//! Accounting-Response is sent.
+//!
+//! Retransmissions are recognised by content, not by packet: a Start for an
+//! open session, an Interim-Update whose counters equal the last ones, or a
+//! Stop matching a recent stop mark is acknowledged and stored once.
+
+use redb::{Durability, ReadableTable, WriteTransaction};
+use std::net::Ipv4Addr;
+
+use super::codec::{decode, encode};
+use super::tables::*;
+use super::{Store, StoreError, StopMark, audit, get, next_seq};
+use crate::model::*;
+
+/// Acct-Status-Type, as far as storage cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcctStatus {
+    Start,
+    Interim,
+    Stop,
+    /// Accounting-On or Accounting-Off: the NAS (re)started or is going
+    /// down; all its sessions are over.
+    NasReset,
+}
+
+/// One accounting request, decoded and attributed to a tenant and NAS.
+#[derive(Clone, Debug)]
+pub struct AcctRecord {
+    pub tenant: TenantId,
+    pub nas: Id,
+    pub status: AcctStatus,
+    pub session_id: String,
+    pub username: String,
+    pub framed_ip: Option<Ipv4Addr>,
+    pub calling_station_id: Option<String>,
+    pub nas_port_id: Option<String>,
+    pub counters: Counters,
+    pub terminate_cause: Option<u32>,
+    /// When the event happened: arrival time minus Acct-Delay-Time.
+    pub event_time: UnixTime,
+}
+
+/// What applying a record did; the server updates its online index from it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AcctOutcome {
+    Started { service: Option<Id> },
+    Updated,
+    Stopped { service: Option<Id> },
+    Duplicate,
+    /// Sessions closed by Accounting-On/Off, with their services.
+    NasReset { closed: Vec<(String, Option<Id>)> },
+}
+
+impl Store {
+    /// Apply a batch of records in one transaction and commit durably. On
+    /// error nothing of the batch is stored (and nothing must be acked).
+    pub fn apply_accounting(&self, records: &[AcctRecord]) -> Result<Vec<AcctOutcome>, StoreError> {
+        let mut tx = self.write()?;
+        tx.set_durability(Durability::Immediate)?;
+        let mut out = Vec::with_capacity(records.len());
+        for r in records {
+            out.push(apply_one(&tx, r)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Sessions online now (every tenant): used to rebuild the in-memory
+    /// online index at start.
+    pub fn active_sessions(&self) -> Result<Vec<Session>, StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(SESSIONS_ACTIVE)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            out.push(decode(row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn tenant_active_sessions(&self, tenant: TenantId) -> Result<Vec<Session>, StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(SESSIONS_ACTIVE)?;
+        let mut out = Vec::new();
+        for row in table.range((tenant, 0, "")..(tenant + 1, 0, ""))? {
+            out.push(decode(row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Closed sessions of a tenant (all services), oldest first per service.
+    pub fn session_history(&self, tenant: TenantId) -> Result<Vec<Session>, StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(SESSION_HISTORY)?;
+        let mut out = Vec::new();
+        for row in table.range((tenant, 0, 0)..=(tenant, u64::MAX, u64::MAX))? {
+            out.push(decode(row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Forget stop marks older than `before`; they only guard against
+    /// retransmissions, which stop within minutes.
+    pub fn prune_stop_marks(&self, before: UnixTime) -> Result<usize, StoreError> {
+        let tx = self.write()?;
+        let n = {
+            let mut table = tx.open_table(RECENT_STOPS)?;
+            let mut old = Vec::new();
+            for row in table.iter()? {
+                let (k, v) = row?;
+                let mark: StopMark = decode(v.value())?;
+                if mark.at < before {
+                    let (t, n, s) = k.value();
+                    old.push((t, n, s.to_string()));
+                }
+            }
+            for (t, n, s) in &old {
+                table.remove((*t, *n, s.as_str()))?;
+            }
+            old.len()
+        };
+        tx.commit()?;
+        Ok(n)
+    }
+}
+
+fn apply_one(tx: &WriteTransaction, r: &AcctRecord) -> Result<AcctOutcome, StoreError> {
+    if r.status == AcctStatus::NasReset {
+        return close_all_of_nas(tx, r);
+    }
+    let key = (r.tenant, r.nas, r.session_id.as_str());
+    let mut active = tx.open_table(SESSIONS_ACTIVE)?;
+    let existing: Option<Session> = get(&active, key)?;
+    let mut stops = tx.open_table(RECENT_STOPS)?;
+
+    match (r.status, existing) {
+        (AcctStatus::Start, Some(_)) => Ok(AcctOutcome::Duplicate),
+        (AcctStatus::Start, None) => {
+            stops.remove(key)?;
+            let service = resolve_service(tx, r)?;
+            if let Some(id) = service {
+                activate_on_first_use(tx, r, id)?;
+            }
+            let s = new_session(r, service, Counters::default());
+            active.insert(key, encode(&s).as_slice())?;
+            Ok(AcctOutcome::Started { service })
+        }
+        (AcctStatus::Interim, Some(mut s)) => {
+            if s.counters == r.counters {
+                return Ok(AcctOutcome::Duplicate);
+            }
+            add_usage(tx, r.tenant, s.service, &s.counters, &r.counters)?;
+            update_session(&mut s, r);
+            active.insert(key, encode(&s).as_slice())?;
+            Ok(AcctOutcome::Updated)
+        }
+        (AcctStatus::Interim, None) => {
+            if stops.get(key)?.is_some() {
+                // A late interim for a session that already stopped.
+                return Ok(AcctOutcome::Duplicate);
+            }
+            // Missed the Start (lango was down, or the packet was lost):
+            // open the session from the interim.
+            let service = resolve_service(tx, r)?;
+            add_usage(tx, r.tenant, service, &Counters::default(), &r.counters)?;
+            let mut s = new_session(r, service, r.counters);
+            s.started_at = r.event_time - i64::from(r.counters.session_time);
+            active.insert(key, encode(&s).as_slice())?;
+            Ok(AcctOutcome::Started { service })
+        }
+        (AcctStatus::Stop, Some(mut s)) => {
+            add_usage(tx, r.tenant, s.service, &s.counters, &r.counters)?;
+            update_session(&mut s, r);
+            s.stopped_at = Some(r.event_time);
+            s.terminate_cause = r.terminate_cause;
+            active.remove(key)?;
+            stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
+            let service = s.service;
+            to_history(tx, &s)?;
+            Ok(AcctOutcome::Stopped { service })
+        }
+        (AcctStatus::Stop, None) => {
+            if let Some(mark) = stops.get(key)? {
+                let mark: StopMark = decode(mark.value())?;
+                if mark.counters == r.counters {
+                    return Ok(AcctOutcome::Duplicate);
+                }
+            }
+            // A Stop without a Start: record it whole.
+            let service = resolve_service(tx, r)?;
+            add_usage(tx, r.tenant, service, &Counters::default(), &r.counters)?;
+            let mut s = new_session(r, service, r.counters);
+            s.started_at = r.event_time - i64::from(r.counters.session_time);
+            s.stopped_at = Some(r.event_time);
+            s.terminate_cause = r.terminate_cause;
+            stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
+            to_history(tx, &s)?;
+            Ok(AcctOutcome::Stopped { service: None })
+        }
+        (AcctStatus::NasReset, _) => unreachable!("handled above"),
+    }
+}
+
+fn new_session(r: &AcctRecord, service: Option<Id>, counters: Counters) -> Session {
+    Session {
+        tenant: r.tenant,
+        nas: r.nas,
+        acct_session_id: r.session_id.clone(),
+        service,
+        username: r.username.clone(),
+        framed_ip: r.framed_ip,
+        calling_station_id: r.calling_station_id.clone(),
+        nas_port_id: r.nas_port_id.clone(),
+        started_at: r.event_time,
+        updated_at: r.event_time,
+        stopped_at: None,
+        counters,
+        terminate_cause: None,
+    }
+}
+
+fn update_session(s: &mut Session, r: &AcctRecord) {
+    s.counters = r.counters;
+    s.updated_at = r.event_time;
+    if r.framed_ip.is_some() {
+        s.framed_ip = r.framed_ip;
+    }
+}
+
+fn resolve_service(tx: &WriteTransaction, r: &AcctRecord) -> Result<Option<Id>, StoreError> {
+    if let Some(id) = tx.open_table(SERVICE_BY_USERNAME)?.get((r.tenant, r.username.as_str()))? {
+        return Ok(Some(id.value()));
+    }
+    let Some(mac) = Mac::parse(&r.username).or_else(|| r.calling_station_id.as_deref().and_then(Mac::parse)) else {
+        return Ok(None);
+    };
+    Ok(tx.open_table(SERVICE_BY_MAC)?.get((r.tenant, mac.0))?.map(|v| v.value()))
+}
+
+/// A voucher's validity starts with its first session.
+fn activate_on_first_use(tx: &WriteTransaction, r: &AcctRecord, id: Id) -> Result<(), StoreError> {
+    let mut services = tx.open_table(SERVICES)?;
+    let Some(mut s): Option<Service> = get(&services, (r.tenant, id))? else { return Ok(()) };
+    if !s.activate_on_first_use || s.expires_at.is_some() {
+        return Ok(());
+    }
+    let Some(plan): Option<Plan> = get(&tx.open_table(PLANS)?, (r.tenant, s.plan))? else { return Ok(()) };
+    let expires = r.event_time.saturating_add(plan.validity_secs as i64);
+    s.expires_at = Some(expires);
+    services.insert((r.tenant, id), encode(&s).as_slice())?;
+    let rec = AuditRecord {
+        at: r.event_time,
+        actor: "radius".into(),
+        action: "service.first_use".into(),
+        object: format!("service/{id}"),
+        before: None,
+        after: Some(format!("expires_at={expires}")),
+    };
+    audit(tx, r.tenant, &rec)
+}
+
+/// Count the growth of a session's counters against its service's usage.
+/// Counters that went backwards (NAS restarted the count) add nothing.
+fn add_usage(tx: &WriteTransaction, tenant: TenantId, service: Option<Id>, before: &Counters, after: &Counters) -> Result<(), StoreError> {
+    let Some(id) = service else { return Ok(()) };
+    let mut table = tx.open_table(USAGE)?;
+    let mut u: Usage = get(&table, (tenant, id))?.unwrap_or_default();
+    u.bytes_in += after.bytes_in.saturating_sub(before.bytes_in);
+    u.bytes_out += after.bytes_out.saturating_sub(before.bytes_out);
+    u.seconds += u64::from(after.session_time.saturating_sub(before.session_time));
+    table.insert((tenant, id), encode(&u).as_slice())?;
+    Ok(())
+}
+
+fn to_history(tx: &WriteTransaction, s: &Session) -> Result<(), StoreError> {
+    let seq = next_seq(tx, "history_seq")?;
+    tx.open_table(SESSION_HISTORY)?.insert((s.tenant, s.service.unwrap_or(0), seq), encode(s).as_slice())?;
+    Ok(())
+}
+
+fn close_all_of_nas(tx: &WriteTransaction, r: &AcctRecord) -> Result<AcctOutcome, StoreError> {
+    let mut active = tx.open_table(SESSIONS_ACTIVE)?;
+    let mut sessions: Vec<Session> = Vec::new();
+    for row in active.range((r.tenant, r.nas, "")..(r.tenant, r.nas + 1, ""))? {
+        sessions.push(decode(row?.1.value())?);
+    }
+    let mut closed = Vec::with_capacity(sessions.len());
+    for mut s in sessions {
+        active.remove((r.tenant, r.nas, s.acct_session_id.as_str()))?;
+        s.stopped_at = Some(r.event_time);
+        // RFC 2866 Acct-Terminate-Cause 11 = NAS-Reboot.
+        s.terminate_cause = Some(11);
+        to_history(tx, &s)?;
+        closed.push((s.acct_session_id.clone(), s.service));
+    }
+    if closed.is_empty() {
+        return Ok(AcctOutcome::NasReset { closed });
+    }
+    let rec = AuditRecord {
+        at: r.event_time,
+        actor: "radius".into(),
+        action: "nas.accounting_reset".into(),
+        object: format!("nas/{}", r.nas),
+        before: Some(format!("{} sessions open", closed.len())),
+        after: Some("0 sessions open".into()),
+    };
+    audit(tx, r.tenant, &rec)?;
+    Ok(AcctOutcome::NasReset { closed })
+}

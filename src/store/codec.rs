@@ -1,0 +1,62 @@
+//! Value encoding: one version byte, then postcard. Each stored type names
+//! its current version; `decode` accepts every version it knows and
+//! upgrades older ones, so a newer binary reads an older file.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::StoreError;
+
+/// A type stored as a table value.
+pub trait Stored: Serialize + DeserializeOwned {
+    /// Bumped whenever the serialized shape changes; old shapes keep a
+    /// decoder in `upgrade`.
+    const VERSION: u8;
+    const NAME: &'static str;
+
+    /// Decode a value written with an older `version`. The default knows none.
+    fn upgrade(version: u8, _bytes: &[u8]) -> Result<Self, StoreError> {
+        Err(StoreError::UnknownVersion { kind: Self::NAME, version })
+    }
+}
+
+pub fn encode<T: Stored>(value: &T) -> Vec<u8> {
+    let mut out = vec![T::VERSION];
+    // postcard only fails on writer errors, which a Vec never has.
+    let body = postcard::to_allocvec(value).expect("postcard to Vec cannot fail");
+    out.extend_from_slice(&body);
+    out
+}
+
+pub fn decode<T: Stored>(bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&v, body)) if v == T::VERSION => {
+            postcard::from_bytes(body).map_err(|e| StoreError::Corrupt { kind: T::NAME, message: e.to_string() })
+        }
+        Some((&v, body)) => T::upgrade(v, body),
+        None => Err(StoreError::Corrupt { kind: T::NAME, message: "empty value".into() }),
+    }
+}
+
+macro_rules! stored {
+    ($($t:ty = $v:literal),* $(,)?) => {
+        $(impl Stored for $t {
+            const VERSION: u8 = $v;
+            const NAME: &'static str = stringify!($t);
+        })*
+    };
+}
+
+use crate::model::*;
+stored!(
+    Tenant = 1,
+    Nas = 1,
+    Plan = 1,
+    Customer = 1,
+    Service = 1,
+    Usage = 1,
+    Session = 1,
+    AuditRecord = 1,
+    Admin = 1,
+    super::StopMark = 1,
+);

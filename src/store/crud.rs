@@ -1,0 +1,432 @@
+//! Create, read, list and change tenants, NAS, plans, customers, services and
+//! admins. Every change is one transaction with its audit record; indexes
+//! (username, MAC, static IP) are kept in the same transaction.
+
+use redb::{ReadableTable, WriteTransaction};
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::codec::{decode, encode};
+use super::tables::*;
+use super::{Purpose, Store, StoreError, audit, get, next_seq, tenant_rows};
+use crate::model::*;
+
+/// What the caller supplies to add a NAS; the secret is sealed here.
+#[derive(Clone, Debug)]
+pub struct NewNas {
+    pub name: String,
+    pub address: IpAddr,
+    pub prefix: u8,
+    pub secret: String,
+    pub require_message_authenticator: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewPlan {
+    pub name: String,
+    pub validity_secs: u64,
+    pub price: i64,
+    pub quota_bytes: Option<u64>,
+    pub rate: Option<RateLimit>,
+    pub session_timeout: Option<u32>,
+    pub idle_timeout: Option<u32>,
+    pub interim_interval: u32,
+    pub simultaneous_use: u32,
+    pub access_window: Option<AccessWindow>,
+    pub address_pool: Option<String>,
+    pub ipv6_pool: Option<String>,
+    pub address_list: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewService {
+    pub customer: Id,
+    pub plan: Id,
+    pub access: AccessType,
+    pub username: String,
+    pub password: String,
+    pub mac: Option<Mac>,
+    pub static_ip: Option<Ipv4Addr>,
+    pub framed_routes: Vec<String>,
+    pub ipv6_prefix: Option<String>,
+    pub delegated_ipv6_prefix: Option<String>,
+    pub expires_at: Option<UnixTime>,
+    pub activate_on_first_use: bool,
+}
+
+/// Everything the authentication path needs about one login, read in one
+/// transaction.
+#[derive(Clone, Debug)]
+pub struct ServiceLogin {
+    pub service: Service,
+    pub plan: Plan,
+    pub usage: Usage,
+    pub password: Vec<u8>,
+}
+
+fn record(at: UnixTime, actor: &str, action: &str, object: String, before: Option<String>, after: Option<String>) -> AuditRecord {
+    AuditRecord { at, actor: actor.to_string(), action: action.to_string(), object, before, after }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Option<String> {
+    serde_json::to_string(v).ok()
+}
+
+fn bump_generation(tx: &WriteTransaction) -> Result<(), StoreError> {
+    next_seq(tx, "config_generation").map(|_| ())
+}
+
+impl Store {
+    // ---- tenants ----------------------------------------------------------
+
+    pub fn create_tenant(&self, actor: &str, now: UnixTime, mut t: Tenant) -> Result<Tenant, StoreError> {
+        if t.slug.is_empty() || !t.slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(StoreError::Invalid(format!("tenant slug {:?}: use letters, digits and '-'", t.slug)));
+        }
+        if jiff::tz::TimeZone::get(&t.timezone).is_err() {
+            return Err(StoreError::Invalid(format!("time zone {:?} is unknown", t.timezone)));
+        }
+        let tx = self.write()?;
+        {
+            let mut by_slug = tx.open_table(TENANT_BY_SLUG)?;
+            if by_slug.get(t.slug.as_str())?.is_some() {
+                return Err(StoreError::Conflict(format!("tenant {:?} already exists", t.slug)));
+            }
+            t.id = u32::try_from(next_seq(&tx, "next_tenant")?).map_err(|_| StoreError::Invalid("too many tenants".into()))?;
+            by_slug.insert(t.slug.as_str(), t.id)?;
+            tx.open_table(TENANTS)?.insert(t.id, encode(&t).as_slice())?;
+            audit(&tx, t.id, &record(now, actor, "tenant.create", format!("tenant/{}", t.id), None, json(&t)))?;
+            bump_generation(&tx)?;
+        }
+        tx.commit()?;
+        Ok(t)
+    }
+
+    pub fn tenants(&self) -> Result<Vec<Tenant>, StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(TENANTS)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            out.push(decode(row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn tenant_by_slug(&self, slug: &str) -> Result<Tenant, StoreError> {
+        let tx = self.read()?;
+        let id = tx
+            .open_table(TENANT_BY_SLUG)?
+            .get(slug)?
+            .map(|v| v.value())
+            .ok_or_else(|| StoreError::NotFound(format!("tenant {slug:?}")))?;
+        get(&tx.open_table(TENANTS)?, id)?.ok_or_else(|| StoreError::NotFound(format!("tenant {slug:?}")))
+    }
+
+    // ---- NAS --------------------------------------------------------------
+
+    pub fn create_nas(&self, actor: &str, now: UnixTime, tenant: TenantId, n: NewNas) -> Result<Nas, StoreError> {
+        let max = if n.address.is_ipv4() { 32 } else { 128 };
+        if n.prefix > max {
+            return Err(StoreError::Invalid(format!("prefix /{} is too long for {}", n.prefix, n.address)));
+        }
+        if n.secret.len() < 8 {
+            return Err(StoreError::Invalid("NAS secret must be at least 8 characters".into()));
+        }
+        let tx = self.write()?;
+        let nas = {
+            let mut table = tx.open_table(NAS)?;
+            for existing in tenant_rows::<Nas>(&table, tenant)? {
+                if existing.address == n.address && existing.prefix == n.prefix {
+                    return Err(StoreError::Conflict(format!("NAS {}/{} already exists", n.address, n.prefix)));
+                }
+            }
+            let nas = Nas {
+                id: Store::next_id(&tx)?,
+                tenant,
+                name: n.name,
+                address: n.address,
+                prefix: n.prefix,
+                secret: self.secrets.seal(Purpose::NasSecret, n.secret.as_bytes()),
+                require_message_authenticator: n.require_message_authenticator,
+                coa_port: 3799,
+                disabled: false,
+            };
+            table.insert((tenant, nas.id), encode(&nas).as_slice())?;
+            // The audit record never carries the secret, sealed or not.
+            let shown = Nas { secret: Sealed::default(), ..nas.clone() };
+            audit(&tx, tenant, &record(now, actor, "nas.create", format!("nas/{}", nas.id), None, json(&shown)))?;
+            bump_generation(&tx)?;
+            nas
+        };
+        tx.commit()?;
+        Ok(nas)
+    }
+
+    pub fn all_nas(&self) -> Result<Vec<Nas>, StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(NAS)?;
+        let mut out = Vec::new();
+        for row in table.iter()? {
+            out.push(decode(row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn set_nas_disabled(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id, disabled: bool) -> Result<Nas, StoreError> {
+        let tx = self.write()?;
+        let nas = {
+            let mut table = tx.open_table(NAS)?;
+            let before: Nas = get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("NAS {id}")))?;
+            let after = Nas { disabled, ..before.clone() };
+            table.insert((tenant, id), encode(&after).as_slice())?;
+            let (b, a) = (before.disabled.to_string(), after.disabled.to_string());
+            audit(&tx, tenant, &record(now, actor, "nas.disabled", format!("nas/{id}"), Some(b), Some(a)))?;
+            bump_generation(&tx)?;
+            after
+        };
+        tx.commit()?;
+        Ok(nas)
+    }
+
+    // ---- plans ------------------------------------------------------------
+
+    pub fn create_plan(&self, actor: &str, now: UnixTime, tenant: TenantId, p: NewPlan) -> Result<Plan, StoreError> {
+        if p.name.trim().is_empty() {
+            return Err(StoreError::Invalid("plan name is empty".into()));
+        }
+        if p.validity_secs == 0 {
+            return Err(StoreError::Invalid("plan validity must be more than zero".into()));
+        }
+        let tx = self.write()?;
+        let plan = {
+            let mut table = tx.open_table(PLANS)?;
+            if tenant_rows::<Plan>(&table, tenant)?.iter().any(|x| x.name == p.name) {
+                return Err(StoreError::Conflict(format!("plan {:?} already exists", p.name)));
+            }
+            let plan = Plan {
+                id: Store::next_id(&tx)?,
+                tenant,
+                name: p.name,
+                validity_secs: p.validity_secs,
+                price: p.price,
+                quota_bytes: p.quota_bytes,
+                rate: p.rate,
+                session_timeout: p.session_timeout,
+                idle_timeout: p.idle_timeout,
+                interim_interval: p.interim_interval,
+                simultaneous_use: p.simultaneous_use,
+                access_window: p.access_window,
+                address_pool: p.address_pool,
+                ipv6_pool: p.ipv6_pool,
+                address_list: p.address_list,
+                disabled: false,
+            };
+            table.insert((tenant, plan.id), encode(&plan).as_slice())?;
+            audit(&tx, tenant, &record(now, actor, "plan.create", format!("plan/{}", plan.id), None, json(&plan)))?;
+            plan
+        };
+        tx.commit()?;
+        Ok(plan)
+    }
+
+    pub fn plans(&self, tenant: TenantId) -> Result<Vec<Plan>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(PLANS)?, tenant)
+    }
+
+    pub fn plan_by_name(&self, tenant: TenantId, name: &str) -> Result<Plan, StoreError> {
+        self.plans(tenant)?
+            .into_iter()
+            .find(|p| p.name == name || p.id.to_string() == name)
+            .ok_or_else(|| StoreError::NotFound(format!("plan {name:?}")))
+    }
+
+    // ---- customers --------------------------------------------------------
+
+    pub fn create_customer(&self, actor: &str, now: UnixTime, tenant: TenantId, name: &str, phone: Option<String>) -> Result<Customer, StoreError> {
+        if name.trim().is_empty() {
+            return Err(StoreError::Invalid("customer name is empty".into()));
+        }
+        let tx = self.write()?;
+        let c = Customer { id: Store::next_id(&tx)?, tenant, name: name.to_string(), phone, email: None, created_at: now };
+        tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
+        audit(&tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
+        tx.commit()?;
+        Ok(c)
+    }
+
+    pub fn customers(&self, tenant: TenantId) -> Result<Vec<Customer>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(CUSTOMERS)?, tenant)
+    }
+
+    // ---- services ---------------------------------------------------------
+
+    pub fn create_service(&self, actor: &str, now: UnixTime, tenant: TenantId, n: NewService) -> Result<Service, StoreError> {
+        let tx = self.write()?;
+        let s = self.insert_service(&tx, tenant, now, n)?;
+        let shown = Service { password: Sealed::default(), ..s.clone() };
+        audit(&tx, tenant, &record(now, actor, "service.create", format!("service/{}", s.id), None, json(&shown)))?;
+        tx.commit()?;
+        Ok(s)
+    }
+
+    /// Create many services in one transaction (demo seeding, imports): one
+    /// audit record for the batch.
+    pub fn create_services_bulk(&self, actor: &str, now: UnixTime, tenant: TenantId, items: Vec<NewService>) -> Result<usize, StoreError> {
+        let n = items.len();
+        let tx = self.write()?;
+        for item in items {
+            self.insert_service(&tx, tenant, now, item)?;
+        }
+        audit(&tx, tenant, &record(now, actor, "service.bulk_create", format!("services/{n}"), None, None))?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn insert_service(&self, tx: &WriteTransaction, tenant: TenantId, now: UnixTime, n: NewService) -> Result<Service, StoreError> {
+        if n.username.is_empty() || n.username.len() > 253 {
+            return Err(StoreError::Invalid("username must be 1 to 253 bytes".into()));
+        }
+        if n.password.len() > 128 {
+            return Err(StoreError::Invalid("password must be at most 128 bytes".into()));
+        }
+        if tx.open_table(PLANS)?.get((tenant, n.plan))?.is_none() {
+            return Err(StoreError::NotFound(format!("plan {}", n.plan)));
+        }
+        if tx.open_table(CUSTOMERS)?.get((tenant, n.customer))?.is_none() {
+            return Err(StoreError::NotFound(format!("customer {}", n.customer)));
+        }
+        let mut by_user = tx.open_table(SERVICE_BY_USERNAME)?;
+        if by_user.get((tenant, n.username.as_str()))?.is_some() {
+            return Err(StoreError::Conflict(format!("username {:?} is taken", n.username)));
+        }
+        let id = Store::next_id(tx)?;
+        by_user.insert((tenant, n.username.as_str()), id)?;
+        if let Some(mac) = n.mac {
+            let mut by_mac = tx.open_table(SERVICE_BY_MAC)?;
+            if by_mac.insert((tenant, mac.0), id)?.is_some() {
+                return Err(StoreError::Conflict(format!("MAC {mac} already belongs to a service")));
+            }
+        }
+        if let Some(ip) = n.static_ip {
+            let mut by_ip = tx.open_table(SERVICE_BY_IP)?;
+            if by_ip.insert((tenant, u32::from(ip)), id)?.is_some() {
+                return Err(StoreError::Conflict(format!("address {ip} already belongs to a service")));
+            }
+        }
+        let s = Service {
+            id,
+            tenant,
+            customer: n.customer,
+            plan: n.plan,
+            access: n.access,
+            username: n.username,
+            password: self.secrets.seal(Purpose::Password, n.password.as_bytes()),
+            mac: n.mac,
+            static_ip: n.static_ip,
+            framed_routes: n.framed_routes,
+            ipv6_prefix: n.ipv6_prefix,
+            delegated_ipv6_prefix: n.delegated_ipv6_prefix,
+            status: ServiceStatus::Active,
+            expires_at: n.expires_at,
+            activate_on_first_use: n.activate_on_first_use,
+            created_at: now,
+        };
+        tx.open_table(SERVICES)?.insert((tenant, id), encode(&s).as_slice())?;
+        Ok(s)
+    }
+
+    pub fn services(&self, tenant: TenantId) -> Result<Vec<Service>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(SERVICES)?, tenant)
+    }
+
+    pub fn service_by_username(&self, tenant: TenantId, username: &str) -> Result<Service, StoreError> {
+        let tx = self.read()?;
+        let id = tx
+            .open_table(SERVICE_BY_USERNAME)?
+            .get((tenant, username))?
+            .map(|v| v.value())
+            .ok_or_else(|| StoreError::NotFound(format!("service {username:?}")))?;
+        get(&tx.open_table(SERVICES)?, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))
+    }
+
+    pub fn usage(&self, tenant: TenantId, service: Id) -> Result<Usage, StoreError> {
+        let tx = self.read()?;
+        Ok(get(&tx.open_table(USAGE)?, (tenant, service))?.unwrap_or_default())
+    }
+
+    /// Change a service's status (suspend, resume, disable), audited.
+    pub fn set_service_status(&self, actor: &str, now: UnixTime, tenant: TenantId, username: &str, status: ServiceStatus) -> Result<Service, StoreError> {
+        self.update_service(actor, now, tenant, username, "service.status", |s| s.status = status)
+    }
+
+    pub fn set_service_expiry(&self, actor: &str, now: UnixTime, tenant: TenantId, username: &str, expires_at: Option<UnixTime>) -> Result<Service, StoreError> {
+        self.update_service(actor, now, tenant, username, "service.expiry", |s| s.expires_at = expires_at)
+    }
+
+    fn update_service(&self, actor: &str, now: UnixTime, tenant: TenantId, username: &str, action: &str, f: impl FnOnce(&mut Service)) -> Result<Service, StoreError> {
+        let tx = self.write()?;
+        let after = {
+            let id = tx
+                .open_table(SERVICE_BY_USERNAME)?
+                .get((tenant, username))?
+                .map(|v| v.value())
+                .ok_or_else(|| StoreError::NotFound(format!("service {username:?}")))?;
+            let mut table = tx.open_table(SERVICES)?;
+            let before: Service = get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
+            let mut after = before.clone();
+            f(&mut after);
+            table.insert((tenant, id), encode(&after).as_slice())?;
+            let hide = |s: &Service| json(&Service { password: Sealed::default(), ..s.clone() });
+            audit(&tx, tenant, &record(now, actor, action, format!("service/{id}"), hide(&before), hide(&after)))?;
+            after
+        };
+        tx.commit()?;
+        Ok(after)
+    }
+
+    /// The authentication read: service by username (or, failing that, by
+    /// MAC), its plan, usage and clear password, in one read transaction.
+    pub fn login(&self, tenant: TenantId, username: &str, mac: Option<Mac>) -> Result<Option<ServiceLogin>, StoreError> {
+        let tx = self.read()?;
+        let mut id = tx.open_table(SERVICE_BY_USERNAME)?.get((tenant, username))?.map(|v| v.value());
+        if id.is_none()
+            && let Some(mac) = mac
+        {
+            id = tx.open_table(SERVICE_BY_MAC)?.get((tenant, mac.0))?.map(|v| v.value());
+        }
+        let Some(id) = id else { return Ok(None) };
+        let Some(service): Option<Service> = get(&tx.open_table(SERVICES)?, (tenant, id))? else {
+            return Ok(None);
+        };
+        let Some(plan): Option<Plan> = get(&tx.open_table(PLANS)?, (tenant, service.plan))? else {
+            return Ok(None);
+        };
+        let usage = get(&tx.open_table(USAGE)?, (tenant, id))?.unwrap_or_default();
+        let password = self.secrets.open(Purpose::Password, &service.password)?;
+        Ok(Some(ServiceLogin { service, plan, usage, password }))
+    }
+
+    // ---- admins -----------------------------------------------------------
+
+    pub fn create_admin(&self, actor: &str, now: UnixTime, admin: Admin) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(ADMINS)?;
+            if table.get((admin.tenant, admin.username.as_str()))?.is_some() {
+                return Err(StoreError::Conflict(format!("admin {:?} already exists", admin.username)));
+            }
+            table.insert((admin.tenant, admin.username.as_str()), encode(&admin).as_slice())?;
+            let shown = format!("{} ({:?})", admin.username, admin.role);
+            audit(&tx, admin.tenant, &record(now, actor, "admin.create", format!("admin/{}", admin.username), None, Some(shown)))?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn admin(&self, tenant: TenantId, username: &str) -> Result<Option<Admin>, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(ADMINS)?, (tenant, username))
+    }
+}

@@ -1,0 +1,227 @@
+//! redb storage: opening and migrating the file, typed reads, and every write
+//! as one transaction that also appends its audit record. Only this module
+//! touches redb; callers see model types.
+//!
+//! Layout: see `tables.rs` (what indexes what) and `codec.rs` (value
+//! versions). Secrets are sealed by `secret.rs` under a key kept outside the
+//! database file.
+
+pub mod accounting;
+pub mod codec;
+mod crud;
+pub mod secret;
+pub mod tables;
+
+pub use crud::{NewNas, NewPlan, NewService, ServiceLogin};
+pub use secret::{Purpose, SecretBox, SecretError};
+
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::model::{AuditRecord, Counters, Id, TenantId, UnixTime};
+use codec::{Stored, decode, encode};
+use tables::*;
+
+/// Layout version of the file; `migrate` brings older files up to it.
+pub const SCHEMA_VERSION: u64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] redb::DatabaseError),
+    #[error("transaction: {0}")]
+    Transaction(#[from] redb::TransactionError),
+    #[error("table: {0}")]
+    Table(#[from] redb::TableError),
+    #[error("storage: {0}")]
+    Storage(#[from] redb::StorageError),
+    #[error("commit: {0}")]
+    Commit(#[from] redb::CommitError),
+    #[error("durability: {0}")]
+    Durability(#[from] redb::SetDurabilityError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("stored {kind} is corrupt: {message}")]
+    Corrupt { kind: &'static str, message: String },
+    #[error("stored {kind} has version {version}, which this lango does not know (written by a newer lango?)")]
+    UnknownVersion { kind: &'static str, version: u8 },
+    #[error("database schema {found} is newer than this lango understands ({SCHEMA_VERSION}); upgrade lango")]
+    SchemaTooNew { found: u64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Marks a stopped session so a retransmitted Stop is recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopMark {
+    pub at: UnixTime,
+    pub counters: Counters,
+}
+
+/// The database plus the key that opens its secrets.
+pub struct Store {
+    db: Database,
+    secrets: SecretBox,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store(..)")
+    }
+}
+
+impl Store {
+    /// Open (or create) the database at `path`, with the key at `key_path`.
+    /// A new database gets a new key; an existing one must come with the
+    /// key it was written with.
+    pub fn open(path: &Path, key_path: &Path, cache_mb: usize) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let existed = path.exists();
+        if existed && !key_path.exists() {
+            return Err(StoreError::Invalid(format!(
+                "key file {} is missing: the secrets in {} cannot be read without it",
+                key_path.display(),
+                path.display()
+            )));
+        }
+        let secrets = SecretBox::load_or_create(key_path, !existed)?;
+        let db = Database::builder()
+            .set_cache_size(cache_mb * 1024 * 1024)
+            .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+            .create(path)?;
+        let store = Store { db, secrets };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory store for tests.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
+        let store = Store { db, secrets: SecretBox::from_key(&[42u8; 32]) };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
+    }
+
+    pub fn read(&self) -> Result<ReadTransaction, StoreError> {
+        Ok(self.db.begin_read()?)
+    }
+
+    pub fn write(&self) -> Result<WriteTransaction, StoreError> {
+        Ok(self.db.begin_write()?)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut meta = tx.open_table(META)?;
+            let found = meta.get("schema_version")?.map(|v| v.value());
+            match found {
+                Some(v) if v > SCHEMA_VERSION => return Err(StoreError::SchemaTooNew { found: v }),
+                Some(v) if v == SCHEMA_VERSION => {}
+                // Older layouts would be upgraded here, one step at a time.
+                _ => {
+                    meta.insert("schema_version", SCHEMA_VERSION)?;
+                }
+            }
+            let mut blob = tx.open_table(META_BLOB)?;
+            let check = blob.get("key_check")?.map(|v| v.value().to_vec());
+            match check {
+                Some(sealed) => {
+                    self.secrets.open(Purpose::KeyCheck, &crate::model::Sealed(sealed))?;
+                }
+                None => {
+                    let sealed = self.secrets.seal(Purpose::KeyCheck, b"lango");
+                    blob.insert("key_check", sealed.0.as_slice())?;
+                }
+            }
+            // Create every table so read transactions never meet a missing one.
+            tx.open_table(TENANTS)?;
+            tx.open_table(TENANT_BY_SLUG)?;
+            tx.open_table(NAS)?;
+            tx.open_table(PLANS)?;
+            tx.open_table(CUSTOMERS)?;
+            tx.open_table(SERVICES)?;
+            tx.open_table(SERVICE_BY_USERNAME)?;
+            tx.open_table(SERVICE_BY_MAC)?;
+            tx.open_table(SERVICE_BY_IP)?;
+            tx.open_table(USAGE)?;
+            tx.open_table(SESSIONS_ACTIVE)?;
+            tx.open_table(SESSION_HISTORY)?;
+            tx.open_table(RECENT_STOPS)?;
+            tx.open_table(AUDIT)?;
+            tx.open_table(ADMINS)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Bumped by every change to tenants or NAS, so a running server knows
+    /// to reload its in-memory directory.
+    pub fn config_generation(&self) -> Result<u64, StoreError> {
+        let tx = self.read()?;
+        let meta = tx.open_table(META)?;
+        Ok(meta.get("config_generation")?.map_or(0, |v| v.value()))
+    }
+}
+
+/// Next value of a named counter, inside the caller's transaction.
+pub(crate) fn next_seq(tx: &WriteTransaction, name: &str) -> Result<u64, StoreError> {
+    let mut meta = tx.open_table(META)?;
+    let next = meta.get(name)?.map_or(1, |v| v.value() + 1);
+    meta.insert(name, next)?;
+    Ok(next)
+}
+
+/// Append an audit record in the caller's transaction: the change and its
+/// record commit together or not at all.
+pub(crate) fn audit(tx: &WriteTransaction, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
+    let seq = next_seq(tx, "audit_seq")?;
+    tx.open_table(AUDIT)?.insert((tenant, seq), encode(record).as_slice())?;
+    Ok(())
+}
+
+pub(crate) fn get<'k, K: redb::Key + 'static, T: Stored>(
+    table: &impl ReadableTable<K, &'static [u8]>,
+    key: impl std::borrow::Borrow<K::SelfType<'k>>,
+) -> Result<Option<T>, StoreError> {
+    match table.get(key)? {
+        Some(v) => Ok(Some(decode(v.value())?)),
+        None => Ok(None),
+    }
+}
+
+/// All rows of one tenant in a `(tenant, id)` table.
+pub(crate) fn tenant_rows<T: Stored>(
+    table: &impl ReadableTable<(u32, u64), &'static [u8]>,
+    tenant: TenantId,
+) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    for row in table.range((tenant, 0)..=(tenant, u64::MAX))? {
+        let (_, v) = row?;
+        out.push(decode(v.value())?);
+    }
+    Ok(out)
+}
+
+/// Audit trail of a tenant, oldest first.
+impl Store {
+    pub fn audit_log(&self, tenant: TenantId) -> Result<Vec<AuditRecord>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(AUDIT)?, tenant)
+    }
+
+    pub fn next_id(tx: &WriteTransaction) -> Result<Id, StoreError> {
+        next_seq(tx, "next_id")
+    }
+}

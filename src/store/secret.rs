@@ -1,0 +1,131 @@
+//! Secrets at rest: subscriber passwords and NAS shared secrets are needed in
+//! clear (CHAP, MS-CHAPv2, RADIUS authenticators), so they are sealed with
+//! ChaCha20-Poly1305 under a 256-bit key kept in a file outside the database.
+
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::io::Write;
+use std::path::Path;
+
+use crate::model::Sealed;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("key file {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("key file {path} must hold exactly 32 bytes, found {len}")]
+    BadKey { path: String, len: usize },
+    #[error("a secret could not be decrypted: wrong key file, or the database was altered")]
+    Open,
+    #[error("system random generator failed")]
+    Random,
+}
+
+/// What a sealed value is for; bound into the ciphertext so a NAS secret
+/// cannot be swapped in as a password.
+#[derive(Clone, Copy, Debug)]
+pub enum Purpose {
+    NasSecret,
+    Password,
+    KeyCheck,
+}
+
+impl Purpose {
+    fn aad(self) -> &'static [u8] {
+        match self {
+            Purpose::NasSecret => b"lango/nas-secret/v1",
+            Purpose::Password => b"lango/password/v1",
+            Purpose::KeyCheck => b"lango/key-check/v1",
+        }
+    }
+}
+
+pub struct SecretBox {
+    key: LessSafeKey,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for SecretBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretBox(..)")
+    }
+}
+
+impl SecretBox {
+    pub fn from_key(bytes: &[u8; 32]) -> Self {
+        let key = UnboundKey::new(&CHACHA20_POLY1305, bytes).expect("32-byte key fits ChaCha20-Poly1305");
+        SecretBox { key: LessSafeKey::new(key), rng: SystemRandom::new() }
+    }
+
+    /// Read the key file, creating it (mode 0600) with a fresh random key
+    /// when it does not exist and `create` is set.
+    pub fn load_or_create(path: &Path, create: bool) -> Result<Self, SecretError> {
+        let io = |source| SecretError::Io { path: path.display().to_string(), source };
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let key: [u8; 32] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| SecretError::BadKey { path: path.display().to_string(), len: bytes.len() })?;
+                Ok(Self::from_key(&key))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let mut key = [0u8; 32];
+                SystemRandom::new().fill(&mut key).map_err(|_| SecretError::Random)?;
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(io)?;
+                }
+                let mut opts = std::fs::OpenOptions::new();
+                opts.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+                let mut f = opts.open(path).map_err(io)?;
+                f.write_all(&key).map_err(io)?;
+                f.sync_all().map_err(io)?;
+                Ok(Self::from_key(&key))
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    pub fn seal(&self, purpose: Purpose, plain: &[u8]) -> Sealed {
+        let mut nonce = [0u8; NONCE_LEN];
+        self.rng.fill(&mut nonce).expect("system random generator");
+        let mut buf = plain.to_vec();
+        self.key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(purpose.aad()), &mut buf)
+            .expect("sealing a short secret cannot fail");
+        let mut out = Vec::with_capacity(NONCE_LEN + buf.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&buf);
+        Sealed(out)
+    }
+
+    pub fn open(&self, purpose: Purpose, sealed: &Sealed) -> Result<Vec<u8>, SecretError> {
+        let (nonce, body) = sealed.0.split_at_checked(NONCE_LEN).ok_or(SecretError::Open)?;
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SecretError::Open)?;
+        let mut buf = body.to_vec();
+        let plain = self.key.open_in_place(nonce, Aad::from(purpose.aad()), &mut buf).map_err(|_| SecretError::Open)?;
+        let n = plain.len();
+        buf.truncate(n);
+        Ok(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_open_round_trip_and_tamper() {
+        let b = SecretBox::from_key(&[7u8; 32]);
+        let s = b.seal(Purpose::Password, b"demo-pass");
+        assert!(!s.0.windows(9).any(|w| w == b"demo-pass"), "ciphertext must not contain the secret");
+        assert_eq!(b.open(Purpose::Password, &s).unwrap(), b"demo-pass");
+        assert!(b.open(Purpose::NasSecret, &s).is_err(), "purpose is bound");
+        let mut t = s.clone();
+        *t.0.last_mut().unwrap() ^= 1;
+        assert!(b.open(Purpose::Password, &t).is_err());
+        assert!(SecretBox::from_key(&[8u8; 32]).open(Purpose::Password, &s).is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! Every redb table, in one place, with what it indexes.
+//!
+//! Keys lead with the tenant id, so a tenant's rows are one contiguous range
+//! and no lookup can cross tenants by accident. Values are `&[u8]` written by
+//! `store::codec` (a version byte, then postcard), so a newer binary reads
+//! an older file.
+
+use redb::TableDefinition;
+
+/// `"schema_version"`, `"next_id"`, `"audit_seq"`, `"config_generation"` → u64.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// `"key_check"` → a sealed known value proving lango.key matches this file.
+pub const META_BLOB: TableDefinition<&str, &[u8]> = TableDefinition::new("meta_blob");
+
+/// tenant id → Tenant.
+pub const TENANTS: TableDefinition<u32, &[u8]> = TableDefinition::new("tenants");
+/// slug → tenant id (platform-wide: slugs are unique across tenants).
+pub const TENANT_BY_SLUG: TableDefinition<&str, u32> = TableDefinition::new("tenant_by_slug");
+
+/// (tenant, nas id) → Nas.
+pub const NAS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("nas");
+/// (tenant, plan id) → Plan.
+pub const PLANS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("plans");
+/// (tenant, customer id) → Customer.
+pub const CUSTOMERS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("customers");
+/// (tenant, service id) → Service.
+pub const SERVICES: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("services");
+/// (tenant, username) → service id. Usernames are case-sensitive, as RADIUS is.
+pub const SERVICE_BY_USERNAME: TableDefinition<(u32, &str), u64> = TableDefinition::new("service_by_username");
+/// (tenant, MAC as u64) → service id.
+pub const SERVICE_BY_MAC: TableDefinition<(u32, u64), u64> = TableDefinition::new("service_by_mac");
+/// (tenant, static IPv4 as u32) → service id.
+pub const SERVICE_BY_IP: TableDefinition<(u32, u32), u64> = TableDefinition::new("service_by_ip");
+
+/// (tenant, service id) → Usage in the current period.
+pub const USAGE: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("usage");
+
+/// (tenant, nas id, Acct-Session-Id) → Session: who is online now.
+pub const SESSIONS_ACTIVE: TableDefinition<(u32, u64, &str), &[u8]> = TableDefinition::new("sessions_active");
+/// (tenant, service id or 0, seq) → closed Session.
+pub const SESSION_HISTORY: TableDefinition<(u32, u64, u64), &[u8]> = TableDefinition::new("session_history");
+/// (tenant, nas id, Acct-Session-Id) → StopMark: recognises retransmitted Stops.
+pub const RECENT_STOPS: TableDefinition<(u32, u64, &str), &[u8]> = TableDefinition::new("recent_stops");
+
+/// (tenant, seq) → AuditRecord. Tenant 0 holds platform-level changes.
+pub const AUDIT: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("audit");
+/// (tenant, username) → Admin. Tenant 0 = platform admins.
+pub const ADMINS: TableDefinition<(u32, &str), &[u8]> = TableDefinition::new("admins");
