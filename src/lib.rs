@@ -3,8 +3,15 @@
 //! The binary (`src/main.rs`) is only the command line; everything else lives
 //! in this library so integration tests and benchmarks can reach it.
 
+pub mod app;
+pub mod bench;
+pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
+pub mod jobs;
 pub mod model;
 pub mod policy;
+pub mod radius;
 pub mod store;
+pub mod web;

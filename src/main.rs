@@ -1,1 +1,215 @@
-fn main() {}
+//! The `lango` command line. Parsing only: every command is implemented in
+//! the library (`app`, `cli`, `demo`, `bench`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use lango::cli::{self, CustomerCmd, NasCmd, PlanCmd, ServiceCmd, TenantCmd};
+use lango::clock::Clock;
+use lango::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(name = "lango", version, about = "RADIUS billing controller for MikroTik networks")]
+struct Cli {
+    /// Config file (TOML); see lango.example.toml. LANGO_* variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (overrides data_dir).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the RADIUS server (and the HTTP endpoints).
+    Serve {
+        /// Seed and serve demo data (tenant "demo", NAS 127.0.0.0/8 with
+        /// secret demo-secret). Listens on loopback unless told otherwise.
+        #[arg(long)]
+        demo: bool,
+        /// With --demo: also create PPPoE users user00001…/pass00001….
+        #[arg(long, default_value_t = 0)]
+        demo_users: u32,
+        #[arg(long)]
+        radius_auth: Option<SocketAddr>,
+        #[arg(long)]
+        radius_acct: Option<SocketAddr>,
+        #[arg(long)]
+        http: Option<SocketAddr>,
+    },
+    /// Create the config file, data directory, key, a first tenant and a
+    /// platform admin with a generated password.
+    Init {
+        #[arg(long, default_value = "main")]
+        tenant: String,
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        #[arg(long, default_value = "Africa/Nairobi")]
+        timezone: String,
+    },
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    #[command(subcommand)]
+    Nas(NasCmd),
+    #[command(subcommand)]
+    Plan(PlanCmd),
+    #[command(subcommand)]
+    Customer(CustomerCmd),
+    #[command(subcommand)]
+    Service(ServiceCmd),
+    /// Sessions online now.
+    Sessions {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Load generators.
+    #[command(subcommand)]
+    Bench(BenchCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCmd {
+    /// Closed-loop RADIUS load: PAP, CHAP, MS-CHAPv2 or accounting.
+    Radius(lango::bench::RadiusBench),
+}
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(args: &Cli) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(args.config.as_deref())?;
+    if let Some(d) = &args.data {
+        cfg.data_dir = d.clone();
+    }
+    Ok(cfg)
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cfg.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn run(args: Cli) -> anyhow::Result<()> {
+    let clock = Clock::System;
+    let mut out = std::io::stdout().lock();
+    match args.command {
+        Command::Serve { demo, demo_users, radius_auth, radius_acct, http } => {
+            let mut cfg = load_config(&args)?;
+            if demo {
+                demo_defaults(&mut cfg, args.data.is_some());
+            }
+            if let Some(a) = radius_auth {
+                cfg.radius.auth_listen = a;
+            }
+            if let Some(a) = radius_acct {
+                cfg.radius.acct_listen = a;
+            }
+            if let Some(a) = http {
+                cfg.http.listen = a;
+            }
+            init_logging(&cfg);
+            let store = lango::app::open_store(&cfg)?;
+            if demo {
+                lango::demo::seed(&store, clock.now(), demo_users)?;
+                announce_demo(&cfg, demo_users);
+            }
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(lango::app::serve(cfg, store, clock))
+        }
+        Command::Init { tenant, admin, timezone } => {
+            let cfg = load_config(&args)?;
+            let path = args.config.clone().unwrap_or_else(|| PathBuf::from("lango.toml"));
+            if !path.exists() {
+                let text = include_str!("../lango.example.toml")
+                    .replace("data_dir = \"./data\"", &format!("data_dir = {:?}", cfg.data_dir.display().to_string()));
+                std::fs::write(&path, text)?;
+                println!("wrote {}", path.display());
+            }
+            let store = lango::app::open_store(&cfg)?;
+            println!("database {} (key {})", cfg.db_path().display(), cfg.key_path().display());
+            cli::init(&store, &clock, &tenant, &admin, &timezone, &mut out)
+        }
+        Command::Bench(BenchCmd::Radius(opts)) => {
+            let report = tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(lango::bench::run(&opts))?;
+            if opts.json {
+                println!("{}", report.to_json());
+            } else {
+                println!("{report}");
+            }
+            Ok(())
+        }
+        command => {
+            let cfg = load_config(&args)?;
+            let store = lango::app::open_store(&cfg)?;
+            match command {
+                Command::Tenant(c) => cli::tenant(&store, &clock, c, &mut out),
+                Command::Nas(c) => cli::nas(&store, &clock, c, &mut out),
+                Command::Plan(c) => cli::plan(&store, &clock, c, &mut out),
+                Command::Customer(c) => cli::customer(&store, &clock, c, &mut out),
+                Command::Service(c) => cli::service(&store, &clock, c, &mut out),
+                Command::Sessions { tenant } => cli::sessions(&store, &tenant, &mut out),
+                Command::Serve { .. } | Command::Init { .. } | Command::Bench(_) => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+/// Demo mode keeps its data apart from a real database and listens on
+/// loopback unless an address was configured explicitly.
+fn demo_defaults(cfg: &mut Config, data_given: bool) {
+    let defaults = Config::default();
+    if !data_given && cfg.data_dir == defaults.data_dir {
+        cfg.data_dir = defaults.data_dir.join("demo");
+    }
+    let loopback = |a: &mut SocketAddr, d: SocketAddr| {
+        if *a == d {
+            a.set_ip([127, 0, 0, 1].into());
+        }
+    };
+    loopback(&mut cfg.radius.auth_listen, defaults.radius.auth_listen);
+    loopback(&mut cfg.radius.acct_listen, defaults.radius.acct_listen);
+    loopback(&mut cfg.http.listen, defaults.http.listen);
+}
+
+fn announce_demo(cfg: &Config, users: u32) {
+    let auth = cfg.radius.auth_listen;
+    let bar = "=".repeat(72);
+    eprintln!(
+        "{bar}
+  DEMO MODE: demo data in {data}; do not use it for real customers.
+  NAS 127.0.0.0/8, shared secret: demo-secret (Message-Authenticator required)
+  PPPoE      demo-pppoe / demo-pass         10M/10M with burst, 30 days
+  Voucher    DEMO-VOUCHER / DEMO-VOUCHER    1 hour, 1 GB, starts at first use
+  DHCP MAC   AA:BB:CC:00:00:01             5M/5M
+  Static IP  demo-static / demo-static-pass (or MAC AA:BB:CC:00:00:02) -> 10.99.0.10
+  Expired    demo-expired / demo-pass       captive: address list lango-expired
+  Admin      demo / demo-admin-pass         (web UI, when it exists)
+  {extra}
+  Try:  echo 'User-Name=demo-pppoe,User-Password=demo-pass,Message-Authenticator=0x00' \\
+          | radclient -x {auth} auth demo-secret
+{bar}",
+        data = cfg.data_dir.display(),
+        extra = if users > 0 { format!("Bulk      user00001..user{users:05} / pass00001..  (Bulk 10M plan)") } else { String::new() },
+    );
+}

@@ -122,6 +122,7 @@ pub struct Grant {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // short-lived, never stored in bulk
 pub enum Decision {
     Accept(Grant),
     Reject(RejectReason),

@@ -1,0 +1,78 @@
+//! Wiring: config → store → RADIUS state → bound sockets → tasks, all under
+//! one CancellationToken; returns when a shutdown signal arrives and every
+//! task has finished.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::UdpSocket;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::radius::{Radius, server};
+use crate::store::Store;
+
+pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
+    let store = Store::open(&cfg.db_path(), &cfg.key_path(), cfg.store.cache_mb)
+        .with_context(|| format!("opening database {}", cfg.db_path().display()))?;
+    Ok(Arc::new(store))
+}
+
+/// Run the server until SIGINT/SIGTERM.
+pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
+    let auth = UdpSocket::bind(cfg.radius.auth_listen)
+        .await
+        .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
+    let acct = UdpSocket::bind(cfg.radius.acct_listen)
+        .await
+        .with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
+    let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs))?);
+    if radius.directory().is_empty() {
+        tracing::warn!("no NAS configured: every request will be dropped (add one with `lango nas add`)");
+    }
+
+    let shutdown = CancellationToken::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    tracing::info!("radius-auth listening on {}", auth.local_addr()?);
+    tracing::info!("radius-acct listening on {}", acct.local_addr()?);
+    tasks.spawn(server::serve_auth(Arc::new(auth), radius.clone(), cfg.radius.auth_workers, shutdown.clone()));
+    tasks.spawn(server::serve_acct(Arc::new(acct), radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
+    tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
+
+    if cfg.http.enabled {
+        let listener = tokio::net::TcpListener::bind(cfg.http.listen)
+            .await
+            .with_context(|| format!("binding http.listen {}", cfg.http.listen))?;
+        tracing::info!("http listening on {}", listener.local_addr()?);
+        let app = crate::web::app(crate::web::WebState { radius: radius.clone() });
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "http server failed");
+            }
+        });
+    }
+
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    shutdown.cancel();
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,528 @@
+//! Management commands behind `lango init|tenant|nas|plan|customer|service|
+//! sessions`: enough to run a small site before the web UI exists. Each
+//! command opens the store, makes one audited change (or reads), and prints
+//! plain text. They work while `lango serve` runs (the store is opened in
+//! multi-process mode; the server picks up NAS changes within seconds).
+
+mod parse;
+
+pub use parse::{parse_bytes, parse_duration, parse_money};
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use std::io::Write;
+use std::net::IpAddr;
+
+use crate::clock::Clock;
+use crate::model::*;
+use crate::store::{NewNas, NewPlan, NewService, Store};
+
+/// Who the audit log says made CLI changes.
+fn actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantCmd {
+    /// Add an ISP tenant.
+    Add {
+        slug: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "Africa/Nairobi")]
+        timezone: String,
+        #[arg(long, default_value = "KES")]
+        currency: String,
+        /// Accept expired/suspended/out-of-quota customers into a captive
+        /// state (address list lango-expired etc.) instead of rejecting them.
+        #[arg(long)]
+        captive: bool,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NasCmd {
+    /// Add a router (RADIUS client) by address or subnet.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// Source address, or a subnet as ADDR/PREFIX.
+        #[arg(long)]
+        address: String,
+        /// Shared secret (at least 8 characters).
+        #[arg(long)]
+        secret: String,
+        /// Accept Access-Requests without Message-Authenticator (old
+        /// RouterOS). Leaves the router open to Blast-RADIUS; avoid.
+        #[arg(long)]
+        allow_missing_message_authenticator: bool,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    Disable {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+    },
+    Enable {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct PlanAdd {
+    #[arg(long)]
+    pub tenant: String,
+    #[arg(long)]
+    pub name: String,
+    /// Validity of one purchase: 30d, 1h, 1w, or seconds.
+    #[arg(long)]
+    pub validity: String,
+    /// Price in the tenant's currency, e.g. 1500 or 1500.50.
+    #[arg(long, default_value = "0")]
+    pub price: String,
+    /// Mikrotik-Rate-Limit, upload/download first: "10M/10M 20M/20M 8M/8M 10/10 8 1M/1M".
+    #[arg(long)]
+    pub rate: Option<String>,
+    /// Data quota per period: 500M, 1G, 1T.
+    #[arg(long)]
+    pub quota: Option<String>,
+    #[arg(long)]
+    pub session_timeout: Option<String>,
+    #[arg(long)]
+    pub idle_timeout: Option<String>,
+    #[arg(long, default_value = "300")]
+    pub interim: String,
+    /// Concurrent sessions allowed; 0 = unlimited.
+    #[arg(long, default_value_t = 1)]
+    pub simultaneous_use: u32,
+    /// Weekly access window: "mon-fri 08:00-18:00", "all 22:00-06:00".
+    #[arg(long)]
+    pub access_window: Option<String>,
+    #[arg(long)]
+    pub pool: Option<String>,
+    #[arg(long)]
+    pub ipv6_pool: Option<String>,
+    #[arg(long)]
+    pub address_list: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCmd {
+    Add(PlanAdd),
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustomerCmd {
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ServiceAdd {
+    #[arg(long)]
+    pub tenant: String,
+    #[arg(long)]
+    pub customer: Id,
+    /// Plan name or id.
+    #[arg(long)]
+    pub plan: String,
+    /// pppoe, hotspot, dhcp or static.
+    #[arg(long = "type", default_value = "pppoe")]
+    pub access: String,
+    #[arg(long)]
+    pub username: String,
+    #[arg(long, default_value = "")]
+    pub password: String,
+    #[arg(long)]
+    pub mac: Option<String>,
+    #[arg(long)]
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// Framed-Route, repeatable: "192.168.10.0/24 10.99.0.10 1".
+    #[arg(long)]
+    pub route: Vec<String>,
+    #[arg(long)]
+    pub ipv6_prefix: Option<String>,
+    #[arg(long)]
+    pub delegated_ipv6_prefix: Option<String>,
+    /// Valid for this long from now (30d), or until a date (2027-01-31) in the tenant's zone. Default: one plan validity.
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// Start the validity at the first login (vouchers).
+    #[arg(long)]
+    pub first_use: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServiceCmd {
+    Add(ServiceAdd),
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    Show {
+        #[arg(long)]
+        tenant: String,
+        username: String,
+    },
+    Suspend {
+        #[arg(long)]
+        tenant: String,
+        username: String,
+    },
+    Resume {
+        #[arg(long)]
+        tenant: String,
+        username: String,
+    },
+    Disable {
+        #[arg(long)]
+        tenant: String,
+        username: String,
+    },
+    /// Set a new expiry: relative (30d) or a date.
+    Renew {
+        #[arg(long)]
+        tenant: String,
+        username: String,
+        #[arg(long)]
+        expires: String,
+    },
+}
+
+pub fn tenant(store: &Store, clock: &Clock, cmd: TenantCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        TenantCmd::Add { slug, name, timezone, currency, captive } => {
+            let t = store.create_tenant(
+                &actor(),
+                clock.now(),
+                Tenant {
+                    id: 0,
+                    name: name.unwrap_or_else(|| slug.clone()),
+                    slug,
+                    timezone,
+                    currency,
+                    captive_redirect: captive,
+                    captive_rate_limit: "256k/256k".into(),
+                    captive_session_timeout: 300,
+                },
+            )?;
+            writeln!(out, "tenant {} created (id {})", t.slug, t.id)?;
+        }
+        TenantCmd::List => {
+            writeln!(out, "{:<4} {:<16} {:<24} {:<18} {:<4} captive", "ID", "SLUG", "NAME", "TIMEZONE", "CUR")?;
+            for t in store.tenants()? {
+                writeln!(out, "{:<4} {:<16} {:<24} {:<18} {:<4} {}", t.id, t.slug, t.name, t.timezone, t.currency, t.captive_redirect)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn nas(store: &Store, clock: &Clock, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        NasCmd::Add { tenant, name, address, secret, allow_missing_message_authenticator } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let (addr, prefix) = parse_cidr(&address)?;
+            let n = store.create_nas(
+                &actor(),
+                clock.now(),
+                t.id,
+                NewNas { name, address: addr, prefix, secret, require_message_authenticator: !allow_missing_message_authenticator },
+            )?;
+            writeln!(out, "NAS {} added (id {}) for {}/{}", n.name, n.id, n.address, n.prefix)?;
+        }
+        NasCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<6} {:<20} {:<24} {:<10} enabled", "ID", "NAME", "ADDRESS", "REQ-MA")?;
+            for n in store.all_nas()?.into_iter().filter(|n| n.tenant == t.id) {
+                let addr = format!("{}/{}", n.address, n.prefix);
+                writeln!(out, "{:<6} {:<20} {:<24} {:<10} {}", n.id, n.name, addr, n.require_message_authenticator, !n.disabled)?;
+            }
+        }
+        NasCmd::Disable { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = store.set_nas_disabled(&actor(), clock.now(), t.id, id, true)?;
+            writeln!(out, "NAS {} disabled", n.name)?;
+        }
+        NasCmd::Enable { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = store.set_nas_disabled(&actor(), clock.now(), t.id, id, false)?;
+            writeln!(out, "NAS {} enabled", n.name)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn parse_cidr(s: &str) -> anyhow::Result<(IpAddr, u8)> {
+    let (a, p) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
+    let addr: IpAddr = a.parse().with_context(|| format!("{a:?} is not an IP address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match p {
+        Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).with_context(|| format!("prefix /{p} is not 0..={max}"))?,
+        None => max,
+    };
+    Ok((addr, prefix))
+}
+
+pub fn plan(store: &Store, clock: &Clock, cmd: PlanCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        PlanCmd::Add(a) => {
+            let t = store.tenant_by_slug(&a.tenant)?;
+            let secs32 = |name: &str, v: &Option<String>| -> anyhow::Result<Option<u32>> {
+                v.as_deref()
+                    .map(|s| parse_duration(s).and_then(|d| u32::try_from(d).with_context(|| format!("--{name} is too long"))))
+                    .transpose()
+            };
+            let p = NewPlan {
+                name: a.name,
+                validity_secs: parse_duration(&a.validity).context("--validity")?,
+                price: parse_money(&a.price).context("--price")?,
+                quota_bytes: a.quota.as_deref().map(parse_bytes).transpose().context("--quota")?,
+                rate: a.rate.as_deref().map(RateLimit::parse).transpose().map_err(anyhow::Error::msg).context("--rate")?,
+                session_timeout: secs32("session-timeout", &a.session_timeout)?,
+                idle_timeout: secs32("idle-timeout", &a.idle_timeout)?,
+                interim_interval: secs32("interim", &Some(a.interim))?.unwrap_or(300),
+                simultaneous_use: a.simultaneous_use,
+                access_window: a.access_window.as_deref().map(parse::access_window).transpose().context("--access-window")?,
+                address_pool: a.pool,
+                ipv6_pool: a.ipv6_pool,
+                address_list: a.address_list,
+            };
+            let p = store.create_plan(&actor(), clock.now(), t.id, p)?;
+            writeln!(out, "plan {:?} created (id {})", p.name, p.id)?;
+        }
+        PlanCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<6} {:<24} {:>10} {:>12} {:<32} {:>10}", "ID", "NAME", "VALIDITY", "PRICE", "RATE", "QUOTA")?;
+            for p in store.plans(t.id)? {
+                let rate = p.rate.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
+                let quota = p.quota_bytes.map(parse::show_bytes).unwrap_or_else(|| "-".into());
+                let price = parse::show_money(p.price);
+                writeln!(out, "{:<6} {:<24} {:>10} {:>12} {:<32} {:>10}", p.id, p.name, parse::show_duration(p.validity_secs), price, rate, quota)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn customer(store: &Store, clock: &Clock, cmd: CustomerCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        CustomerCmd::Add { tenant, name, phone } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let c = store.create_customer(&actor(), clock.now(), t.id, &name, phone)?;
+            writeln!(out, "customer {:?} created (id {})", c.name, c.id)?;
+        }
+        CustomerCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<8} {:<32} PHONE", "ID", "NAME")?;
+            for c in store.customers(t.id)? {
+                writeln!(out, "{:<8} {:<32} {}", c.id, c.name, c.phone.unwrap_or_default())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn expiry(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
+    if let Ok(d) = parse_duration(s) {
+        return Ok(now + d as i64);
+    }
+    let date: jiff::civil::Date = s.parse().with_context(|| format!("{s:?} is neither a duration (30d) nor a date (2027-01-31)"))?;
+    let end = date.to_datetime(jiff::civil::Time::constant(23, 59, 59, 0));
+    let zoned = end.in_tz(&tenant.timezone).with_context(|| format!("time zone {}", tenant.timezone))?;
+    Ok(zoned.timestamp().as_second())
+}
+
+pub fn service(store: &Store, clock: &Clock, cmd: ServiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let now = clock.now();
+    match cmd {
+        ServiceCmd::Add(a) => {
+            let t = store.tenant_by_slug(&a.tenant)?;
+            let plan = store.plan_by_name(t.id, &a.plan)?;
+            let Some(access) = AccessType::parse(&a.access) else {
+                bail!("--type {:?}: use pppoe, hotspot, dhcp or static", a.access);
+            };
+            let mac = match a.mac.as_deref() {
+                Some(m) => Some(Mac::parse(m).with_context(|| format!("--mac {m:?} is not a MAC address"))?),
+                None => None,
+            };
+            if access == AccessType::DhcpMac && mac.is_none() {
+                bail!("--type dhcp needs --mac");
+            }
+            let expires_at = match (&a.expires, a.first_use) {
+                (Some(_), true) => bail!("use either --expires or --first-use"),
+                (Some(e), false) => Some(expiry(&t, now, e)?),
+                (None, true) => None,
+                (None, false) => Some(now + plan.validity_secs as i64),
+            };
+            let s = store.create_service(
+                &actor(),
+                now,
+                t.id,
+                NewService {
+                    customer: a.customer,
+                    plan: plan.id,
+                    access,
+                    username: a.username,
+                    password: a.password,
+                    mac,
+                    static_ip: a.ip,
+                    framed_routes: a.route,
+                    ipv6_prefix: a.ipv6_prefix,
+                    delegated_ipv6_prefix: a.delegated_ipv6_prefix,
+                    expires_at,
+                    activate_on_first_use: a.first_use,
+                },
+            )?;
+            writeln!(out, "service {:?} created (id {})", s.username, s.id)?;
+        }
+        ServiceCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<8} {:<24} {:<8} {:<10} {:<26} CUSTOMER", "ID", "USERNAME", "TYPE", "STATUS", "EXPIRES")?;
+            for s in store.services(t.id)? {
+                let exp = show_time(&t, s.expires_at, s.activate_on_first_use);
+                writeln!(out, "{:<8} {:<24} {:<8} {:<10} {:<26} {}", s.id, s.username, s.access.as_str(), s.status.as_str(), exp, s.customer)?;
+            }
+        }
+        ServiceCmd::Show { tenant, username } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let s = store.service_by_username(t.id, &username)?;
+            let plan = store.plans(t.id)?.into_iter().find(|p| p.id == s.plan);
+            let usage = store.usage(t.id, s.id)?;
+            let online = store.tenant_active_sessions(t.id)?.into_iter().filter(|x| x.service == Some(s.id)).count();
+            writeln!(out, "service   {} (id {})", s.username, s.id)?;
+            writeln!(out, "type      {}", s.access.as_str())?;
+            writeln!(out, "status    {}", s.status.as_str())?;
+            writeln!(out, "plan      {}", plan.map(|p| p.name).unwrap_or_else(|| "(missing)".into()))?;
+            writeln!(out, "expires   {}", show_time(&t, s.expires_at, s.activate_on_first_use))?;
+            writeln!(out, "mac       {}", s.mac.map(|m| m.to_string()).unwrap_or_else(|| "-".into()))?;
+            writeln!(out, "ip        {}", s.static_ip.map(|m| m.to_string()).unwrap_or_else(|| "-".into()))?;
+            writeln!(out, "usage     in {} / out {} / {} online", parse::show_bytes(usage.bytes_in), parse::show_bytes(usage.bytes_out), parse::show_duration(usage.seconds))?;
+            writeln!(out, "sessions  {online} online")?;
+        }
+        ServiceCmd::Suspend { tenant, username } => status(store, now, &tenant, &username, ServiceStatus::Suspended, out)?,
+        ServiceCmd::Resume { tenant, username } => status(store, now, &tenant, &username, ServiceStatus::Active, out)?,
+        ServiceCmd::Disable { tenant, username } => status(store, now, &tenant, &username, ServiceStatus::Disabled, out)?,
+        ServiceCmd::Renew { tenant, username, expires } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let at = expiry(&t, now, &expires)?;
+            let s = store.set_service_expiry(&actor(), now, t.id, &username, Some(at))?;
+            writeln!(out, "service {} now expires {}", s.username, show_time(&t, s.expires_at, false))?;
+        }
+    }
+    Ok(())
+}
+
+fn status(store: &Store, now: UnixTime, tenant: &str, username: &str, st: ServiceStatus, out: &mut impl Write) -> anyhow::Result<()> {
+    let t = store.tenant_by_slug(tenant)?;
+    let s = store.set_service_status(&actor(), now, t.id, username, st)?;
+    writeln!(out, "service {} is now {}", s.username, s.status.as_str())?;
+    Ok(())
+}
+
+fn show_time(t: &Tenant, at: Option<UnixTime>, first_use: bool) -> String {
+    match at {
+        None if first_use => "at first use".into(),
+        None => "never".into(),
+        Some(at) => jiff::Timestamp::from_second(at)
+            .ok()
+            .and_then(|ts| ts.in_tz(&t.timezone).ok())
+            .map(|z| z.strftime("%Y-%m-%d %H:%M %Z").to_string())
+            .unwrap_or_else(|| at.to_string()),
+    }
+}
+
+/// `lango sessions`: who is online.
+pub fn sessions(store: &Store, tenant: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let t = store.tenant_by_slug(tenant)?;
+    writeln!(out, "{:<24} {:<16} {:<18} {:>10} {:>10} {:>10}", "USERNAME", "IP", "MAC", "TIME", "IN", "OUT")?;
+    for s in store.tenant_active_sessions(t.id)? {
+        let ip = s.framed_ip.map(|i| i.to_string()).unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{:<24} {:<16} {:<18} {:>10} {:>10} {:>10}",
+            s.username,
+            ip,
+            s.calling_station_id.unwrap_or_default(),
+            parse::show_duration(u64::from(s.counters.session_time)),
+            parse::show_bytes(s.counters.bytes_in),
+            parse::show_bytes(s.counters.bytes_out)
+        )?;
+    }
+    Ok(())
+}
+
+/// `lango init`: config file, data directory, key, a first tenant and a
+/// platform admin with a generated password (printed once).
+pub fn init(store: &Store, clock: &Clock, slug: &str, admin: &str, timezone: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let now = clock.now();
+    let t = match store.tenant_by_slug(slug) {
+        Ok(t) => t,
+        Err(_) => store.create_tenant(
+            &actor(),
+            now,
+            Tenant {
+                id: 0,
+                slug: slug.into(),
+                name: slug.into(),
+                timezone: timezone.into(),
+                currency: "KES".into(),
+                captive_redirect: false,
+                captive_rate_limit: "256k/256k".into(),
+                captive_session_timeout: 300,
+            },
+        )?,
+    };
+    if store.admin(0, admin)?.is_some() {
+        bail!("admin {admin:?} already exists; nothing changed");
+    }
+    let password = generate_password(20)?;
+    store.create_admin(
+        &actor(),
+        now,
+        Admin { tenant: 0, username: admin.into(), password_hash: crate::demo::hash_password(&password)?, role: Role::PlatformAdmin, created_at: now },
+    )?;
+    writeln!(out, "tenant {} ready (id {})", t.slug, t.id)?;
+    writeln!(out, "platform admin {admin:?} created with password: {password}")?;
+    writeln!(out, "(shown once; it is stored only as an argon2id hash)")?;
+    Ok(())
+}
+
+/// Random password from an alphabet without look-alike characters.
+pub fn generate_password(len: usize) -> anyhow::Result<String> {
+    use ring::rand::SecureRandom;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let rng = ring::rand::SystemRandom::new();
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        let mut b = [0u8; 1];
+        rng.fill(&mut b).map_err(|_| anyhow::anyhow!("system random generator failed"))?;
+        // Rejection sampling keeps the distribution uniform.
+        if usize::from(b[0]) < 256 - 256 % ALPHABET.len() {
+            out.push(ALPHABET[usize::from(b[0]) % ALPHABET.len()] as char);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,138 @@
+//! Parsing and showing the human forms the CLI accepts: durations (30d),
+//! byte sizes (1G), money (1500.50) and weekly access windows.
+
+use anyhow::{Context, bail};
+
+use crate::model::AccessWindow;
+
+/// `90`, `90s`, `15m`, `1h`, `30d`, `1w` → seconds.
+pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last() {
+        Some('s') => (&s[..s.len() - 1], 1),
+        Some('m') => (&s[..s.len() - 1], 60),
+        Some('h') => (&s[..s.len() - 1], 3600),
+        Some('d') => (&s[..s.len() - 1], 86_400),
+        Some('w') => (&s[..s.len() - 1], 604_800),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok().and_then(|n| n.checked_mul(mult)).with_context(|| format!("{s:?} is not a duration (try 90s, 15m, 1h, 30d, 1w)"))
+}
+
+/// `500M`, `1G`, `1.5G`, `2T`, or bytes → bytes (decimal units, as ISPs sell).
+pub fn parse_bytes(s: &str) -> anyhow::Result<u64> {
+    let s = s.trim().trim_end_matches(['B', 'b']);
+    let (num, mult) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1e3),
+        Some('M') => (&s[..s.len() - 1], 1e6),
+        Some('G') => (&s[..s.len() - 1], 1e9),
+        Some('T') => (&s[..s.len() - 1], 1e12),
+        _ => (s, 1.0),
+    };
+    let n: f64 = num.parse().with_context(|| format!("{s:?} is not a size (try 500M, 1G, 2T)"))?;
+    if !(0.0..1e19).contains(&(n * mult)) {
+        bail!("{s:?} is out of range");
+    }
+    Ok((n * mult).round() as u64)
+}
+
+/// `1500` or `1500.50` → minor units (two decimals).
+pub fn parse_money(s: &str) -> anyhow::Result<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("{s:?} is not an amount (try 1500 or 1500.50)");
+    }
+    let whole: i64 = whole.parse().with_context(|| format!("{s:?} is not an amount"))?;
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse()? };
+    whole.checked_mul(100).and_then(|w| w.checked_add(frac)).with_context(|| format!("{s:?} is too large"))
+}
+
+/// `mon-fri 08:00-18:00`, `sat,sun 10:00-22:00`, `all 22:00-06:00`.
+pub fn access_window(s: &str) -> anyhow::Result<AccessWindow> {
+    let (days, times) = s.trim().split_once(' ').with_context(|| format!("{s:?}: expected \"DAYS HH:MM-HH:MM\""))?;
+    const NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = |d: &str| NAMES.iter().position(|n| *n == d).with_context(|| format!("{d:?} is not a day (mon..sun)"));
+    let mut mask = 0u8;
+    for part in days.split(',') {
+        if part == "all" {
+            mask = 0x7f;
+        } else if let Some((a, b)) = part.split_once('-') {
+            let (a, b) = (day(a)?, day(b)?);
+            let mut d = a;
+            loop {
+                mask |= 1 << d;
+                if d == b {
+                    break;
+                }
+                d = (d + 1) % 7;
+            }
+        } else {
+            mask |= 1 << day(part)?;
+        }
+    }
+    let (start, end) = times.split_once('-').with_context(|| format!("{times:?}: expected HH:MM-HH:MM"))?;
+    let minute = |t: &str| -> anyhow::Result<u16> {
+        let (h, m) = t.split_once(':').with_context(|| format!("{t:?} is not HH:MM"))?;
+        let (h, m): (u16, u16) = (h.parse()?, m.parse()?);
+        if h > 24 || m > 59 || (h == 24 && m > 0) {
+            bail!("{t:?} is not a time of day");
+        }
+        Ok(h * 60 + m)
+    };
+    Ok(AccessWindow { days: mask, start_min: minute(start)?, end_min: minute(end)? })
+}
+
+pub fn show_bytes(b: u64) -> String {
+    match b {
+        b if b >= 1_000_000_000_000 => format!("{:.2}T", b as f64 / 1e12),
+        b if b >= 1_000_000_000 => format!("{:.2}G", b as f64 / 1e9),
+        b if b >= 1_000_000 => format!("{:.1}M", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{:.1}k", b as f64 / 1e3),
+        b => format!("{b}B"),
+    }
+}
+
+pub fn show_duration(s: u64) -> String {
+    match s {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 3600 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
+pub fn show_money(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, (minor % 100).abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_sizes_money() {
+        assert_eq!(parse_duration("30d").unwrap(), 2_592_000);
+        assert_eq!(parse_duration("1h").unwrap(), 3600);
+        assert_eq!(parse_duration("45").unwrap(), 45);
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_bytes("1G").unwrap(), 1_000_000_000);
+        assert_eq!(parse_bytes("1.5GB").unwrap(), 1_500_000_000);
+        assert!(parse_bytes("lots").is_err());
+        assert_eq!(parse_money("1500").unwrap(), 150_000);
+        assert_eq!(parse_money("1500.5").unwrap(), 150_050);
+        assert!(parse_money("1.234").is_err());
+        assert_eq!(show_money(150_050), "1500.50");
+    }
+
+    #[test]
+    fn windows() {
+        let w = access_window("mon-fri 08:00-18:00").unwrap();
+        assert_eq!((w.days, w.start_min, w.end_min), (0b0011111, 480, 1080));
+        let w = access_window("sat,sun 22:00-06:00").unwrap();
+        assert_eq!((w.days, w.start_min, w.end_min), (0b1100000, 1320, 360));
+        assert_eq!(access_window("all 00:00-24:00").unwrap().days, 0x7f);
+        assert!(access_window("someday 1-2").is_err());
+    }
+}

@@ -1,0 +1,4 @@
+//! Background jobs, each in its own file, each stopped by the shared
+//! cancellation token.
+
+pub mod housekeeping;

@@ -1,0 +1,53 @@
+//! The in-memory NAS directory: source address → NAS, its tenant and its
+//! opened shared secret. Rebuilt from the store whenever the store's config
+//! generation moves, so `lango nas add` takes effect on a running server.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::model::{Nas, Tenant};
+use crate::store::{Purpose, Store, StoreError};
+
+#[derive(Debug)]
+pub struct NasEntry {
+    pub nas: Nas,
+    pub tenant: Arc<Tenant>,
+    pub secret: Vec<u8>,
+}
+
+#[derive(Debug, Default)]
+pub struct Directory {
+    /// Longest prefix first, so a /32 wins over the /8 it sits in.
+    entries: Vec<Arc<NasEntry>>,
+    pub generation: u64,
+}
+
+impl Directory {
+    pub fn load(store: &Store) -> Result<Directory, StoreError> {
+        let generation = store.config_generation()?;
+        let tenants: Vec<Arc<Tenant>> = store.tenants()?.into_iter().map(Arc::new).collect();
+        let mut entries = Vec::new();
+        for nas in store.all_nas()? {
+            if nas.disabled {
+                continue;
+            }
+            let Some(tenant) = tenants.iter().find(|t| t.id == nas.tenant) else { continue };
+            let secret = store.secrets().open(Purpose::NasSecret, &nas.secret)?;
+            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret }));
+        }
+        entries.sort_by_key(|e| std::cmp::Reverse(e.nas.prefix));
+        Ok(Directory { entries, generation })
+    }
+
+    pub fn find(&self, ip: IpAddr) -> Option<&Arc<NasEntry>> {
+        self.entries.iter().find(|e| e.nas.matches(ip))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
