@@ -12,7 +12,11 @@ use lango::clock::Clock;
 use lango::config::Config;
 
 #[derive(Parser, Debug)]
-#[command(name = "lango", version, about = "RADIUS billing controller for MikroTik networks")]
+#[command(
+    name = "lango",
+    version,
+    about = "RADIUS billing controller for MikroTik networks"
+)]
 struct Cli {
     /// Config file (TOML); see lango.example.toml. LANGO_* variables override it.
     #[arg(long, global = true)]
@@ -89,10 +93,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_config(args: &Cli) -> anyhow::Result<Config> {
-    let mut cfg = Config::load(args.config.as_deref())?;
-    if let Some(d) = &args.data {
-        cfg.data_dir = d.clone();
+fn load_config(config: Option<&std::path::Path>, data: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    let mut cfg = Config::load(config)?;
+    if let Some(d) = data {
+        cfg.data_dir = d.to_path_buf();
     }
     Ok(cfg)
 }
@@ -100,7 +104,11 @@ fn load_config(args: &Cli) -> anyhow::Result<Config> {
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     if cfg.log.format == "json" {
         builder.json().init();
     } else {
@@ -111,11 +119,19 @@ fn init_logging(cfg: &Config) {
 fn run(args: Cli) -> anyhow::Result<()> {
     let clock = Clock::System;
     let mut out = std::io::stdout().lock();
-    match args.command {
-        Command::Serve { demo, demo_users, radius_auth, radius_acct, http } => {
-            let mut cfg = load_config(&args)?;
+    let Cli { config, data, command } = args;
+    let load = || load_config(config.as_deref(), data.as_deref());
+    match command {
+        Command::Serve {
+            demo,
+            demo_users,
+            radius_auth,
+            radius_acct,
+            http,
+        } => {
+            let mut cfg = load()?;
             if demo {
-                demo_defaults(&mut cfg, args.data.is_some());
+                demo_defaults(&mut cfg, data.is_some());
             }
             if let Some(a) = radius_auth {
                 cfg.radius.auth_listen = a;
@@ -137,21 +153,36 @@ fn run(args: Cli) -> anyhow::Result<()> {
                 .build()?
                 .block_on(lango::app::serve(cfg, store, clock))
         }
-        Command::Init { tenant, admin, timezone } => {
-            let cfg = load_config(&args)?;
-            let path = args.config.clone().unwrap_or_else(|| PathBuf::from("lango.toml"));
+        Command::Init {
+            tenant,
+            admin,
+            timezone,
+        } => {
+            let cfg = load()?;
+            let path = config
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("lango.toml"));
             if !path.exists() {
-                let text = include_str!("../lango.example.toml")
-                    .replace("data_dir = \"./data\"", &format!("data_dir = {:?}", cfg.data_dir.display().to_string()));
+                let text = include_str!("../lango.example.toml").replace(
+                    "data_dir = \"./data\"",
+                    &format!("data_dir = {:?}", cfg.data_dir.display().to_string()),
+                );
                 std::fs::write(&path, text)?;
                 println!("wrote {}", path.display());
             }
             let store = lango::app::open_store(&cfg)?;
-            println!("database {} (key {})", cfg.db_path().display(), cfg.key_path().display());
+            println!(
+                "database {} (key {})",
+                cfg.db_path().display(),
+                cfg.key_path().display()
+            );
             cli::init(&store, &clock, &tenant, &admin, &timezone, &mut out)
         }
         Command::Bench(BenchCmd::Radius(opts)) => {
-            let report = tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(lango::bench::run(&opts))?;
+            let report = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(lango::bench::run(&opts))?;
             if opts.json {
                 println!("{}", report.to_json());
             } else {
@@ -160,7 +191,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         command => {
-            let cfg = load_config(&args)?;
+            let cfg = load()?;
             let store = lango::app::open_store(&cfg)?;
             match command {
                 Command::Tenant(c) => cli::tenant(&store, &clock, c, &mut out),
@@ -169,7 +200,9 @@ fn run(args: Cli) -> anyhow::Result<()> {
                 Command::Customer(c) => cli::customer(&store, &clock, c, &mut out),
                 Command::Service(c) => cli::service(&store, &clock, c, &mut out),
                 Command::Sessions { tenant } => cli::sessions(&store, &tenant, &mut out),
-                Command::Serve { .. } | Command::Init { .. } | Command::Bench(_) => unreachable!("handled above"),
+                Command::Serve { .. } | Command::Init { .. } | Command::Bench(_) => {
+                    unreachable!("handled above")
+                }
             }
         }
     }
@@ -210,6 +243,10 @@ fn announce_demo(cfg: &Config, users: u32) {
           | radclient -x {auth} auth demo-secret
 {bar}",
         data = cfg.data_dir.display(),
-        extra = if users > 0 { format!("Bulk      user00001..user{users:05} / pass00001..  (Bulk 10M plan)") } else { String::new() },
+        extra = if users > 0 {
+            format!("Bulk      user00001..user{users:05} / pass00001..  (Bulk 10M plan)")
+        } else {
+            String::new()
+        },
     );
 }

@@ -279,7 +279,6 @@ pub async fn run(opts: &RadiusBench) -> anyhow::Result<Report> {
     let measure_from = start + Duration::from_secs(opts.warmup);
     let deadline = measure_from + Duration::from_secs(opts.duration);
     let shared = Arc::new(Shared {
-        target: opts.target,
         secret: opts.secret.as_bytes().into(),
         mode: opts.mode,
         users: opts.users,
@@ -318,7 +317,7 @@ pub async fn run(opts: &RadiusBench) -> anyhow::Result<Report> {
 
     let requests = total.requests();
     let mut notes = total.notes;
-    let per_req = |a: anyhow::Result<u64>, b: anyhow::Result<u64>, who: &str| match (a, b) {
+    let mut per_req = |a: anyhow::Result<u64>, b: anyhow::Result<u64>, who: &str| match (a, b) {
         (Ok(a), Ok(b)) if requests > 0 => {
             Some(b.saturating_sub(a) as f64 * (1e6 / CLOCK_TICKS_PER_SEC as f64) / requests as f64)
         }
@@ -436,7 +435,6 @@ fn parse_memory(status: &str) -> (Option<u64>, Option<u64>) {
 
 /// Settings every worker shares.
 struct Shared {
-    target: SocketAddr,
     secret: Box<[u8]>,
     mode: Mode,
     users: u32,
@@ -857,6 +855,7 @@ mod tests {
     enum Fake {
         Correct,
         CorruptAuthenticator,
+        RejectAll,
         Silent,
     }
 
@@ -894,22 +893,26 @@ mod tests {
                     continue;
                 }
                 let req = Packet::decode(&buf[..n]).unwrap();
-                assert_eq!(
-                    check_message_authenticator(&req, SECRET, None),
-                    MaStatus::Valid
-                );
+                // Like a real server: silently drop what fails the MA check.
+                if check_message_authenticator(&req, SECRET, None) != MaStatus::Valid {
+                    continue;
+                }
                 let code = match req.code {
                     Code::AccountingRequest => {
                         assert!(verify_request_authenticator(&req, SECRET));
                         assert!(req.has_attr(attr::ACCT_SESSION_ID));
                         Code::AccountingResponse
                     }
-                    Code::AccessRequest if credential_ok(&req) => Code::AccessAccept,
+                    Code::AccessRequest if behaviour != Fake::RejectAll && credential_ok(&req) => {
+                        Code::AccessAccept
+                    }
                     _ => Code::AccessReject,
                 };
-                let mut reply = Builder::new(code, req.identifier)
-                    .finish_response(&req.authenticator, SECRET)
-                    .unwrap();
+                let mut reply = Builder::new(code, req.identifier);
+                if code == Code::AccessReject {
+                    reply.add_str(attr::REPLY_MESSAGE, "go away").unwrap();
+                }
+                let mut reply = reply.finish_response(&req.authenticator, SECRET).unwrap();
                 if behaviour == Fake::CorruptAuthenticator {
                     reply[7] ^= 0x55;
                 }
@@ -970,15 +973,27 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn wrong_secret_rejects_or_wrong() {
+    async fn rejects_are_counted_apart() {
+        let target = fake_server(Fake::RejectAll).await;
+        let report = run(&opts(target, Mode::Mschapv2)).await.unwrap();
+        assert!(report.rejects > 0, "{report}");
+        assert_eq!(report.rejects, report.requests, "{report}");
+        assert_eq!(report.wrong + report.errors, 0, "{report}");
+        assert!(
+            report.notes.iter().any(|n| n.contains("go away")),
+            "{report}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn wrong_secret_times_out() {
         let target = fake_server(Fake::Correct).await;
         let mut o = opts(target, Mode::Chap);
         o.secret = "not-the-secret".into();
-        // The fake server asserts on the request MA and its task dies, so
-        // the generator sees timeouts; either way nothing is "ok".
         o.timeout_ms = 100;
         let report = run(&o).await.unwrap();
         assert_eq!(report.ok, 0, "{report}");
+        assert!(report.errors > 0, "{report}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

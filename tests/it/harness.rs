@@ -1,0 +1,223 @@
+//! Test harness: spawns the real `lango` binary on port 0 in a fresh data
+//! directory, waits for its "listening on" lines, and on drop kills it and
+//! (when the test failed) prints its log.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_lango");
+pub const DEMO_SECRET: &str = "demo-secret";
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, empty directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lango-it-{}-{}-{name}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run a CLI command against `data` and return its output.
+pub fn lango(data: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).arg("--data").arg(data).args(args).env_remove("RUST_LOG").output().expect("run lango")
+}
+
+/// Like [`lango`] but asserts success and returns stdout.
+pub fn lango_ok(data: &Path, args: &[&str]) -> String {
+    let out = lango(data, args);
+    assert!(out.status.success(), "lango {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub struct Server {
+    child: Child,
+    pub data: PathBuf,
+    pub auth: SocketAddr,
+    pub acct: SocketAddr,
+    pub http: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// `lango serve --demo` in a fresh directory.
+    pub fn demo() -> Server {
+        let data = temp_dir("demo");
+        Server::start(&data, &["--demo"])
+    }
+
+    /// `lango serve` on `data` with extra arguments, all sockets on port 0.
+    pub fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .arg("--data")
+            .arg(data)
+            .arg("serve")
+            .args(["--radius-auth", "127.0.0.1:0", "--radius-acct", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "info,lango=debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lango");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(i) = line.find(" listening on ") {
+                    let what = line[..i].rsplit(' ').next().unwrap_or("").to_string();
+                    let addr = line[i + 14..].split_whitespace().next().unwrap_or("").to_string();
+                    let _ = tx.send((what, addr));
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let (mut auth, mut acct, mut http) = (None, None, None);
+        while auth.is_none() || acct.is_none() || http.is_none() {
+            let Ok((what, addr)) = rx.recv_timeout(Duration::from_secs(60)) else {
+                let _ = child.kill();
+                panic!("lango did not start; log:\n{}", log.lock().unwrap().join("\n"));
+            };
+            let addr: SocketAddr = addr.parse().unwrap();
+            match what.as_str() {
+                "radius-auth" => auth = Some(addr),
+                "radius-acct" => acct = Some(addr),
+                "http" => http = Some(addr),
+                _ => {}
+            }
+        }
+        Server { child, data: data.to_path_buf(), auth: auth.unwrap(), acct: acct.unwrap(), http: http.unwrap(), log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, no chance to flush anything.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// GET a path from the HTTP endpoint.
+    pub fn http_get(&self, path: &str) -> String {
+        let mut s = TcpStream::connect(self.http).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).unwrap();
+        body
+    }
+
+    /// A counter from /metrics (`lango_radius_<name>`).
+    pub fn counter(&self, name: &str) -> u64 {
+        let body = self.http_get("/metrics");
+        let key = format!("lango_radius_{name} ");
+        body.lines()
+            .find_map(|l| l.strip_prefix(&key))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("counter {name} not in /metrics:\n{body}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("---- lango log ----\n{}\n-------------------", self.log());
+        }
+    }
+}
+
+/// What radclient printed, split into the reply code and its attributes.
+#[derive(Debug)]
+pub struct Reply {
+    pub code: Option<String>,
+    pub attrs: Vec<(String, String)>,
+    pub raw: String,
+}
+
+impl Reply {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.attrs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+    }
+    pub fn is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+}
+
+/// Send one request with radclient (`kind` = auth, acct or status) and parse
+/// the reply it prints. One try, two-second timeout.
+pub fn radclient(to: SocketAddr, kind: &str, secret: &str, attrs: &str) -> Reply {
+    let mut child = Command::new("radclient")
+        .args(["-x", "-r", "1", "-t", "2"])
+        .arg(to.to_string())
+        .arg(kind)
+        .arg(secret)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("radclient (apt-get install freeradius-utils)");
+    child.stdin.take().unwrap().write_all(attrs.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let raw = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    parse_radclient(&raw)
+}
+
+fn parse_radclient(raw: &str) -> Reply {
+    let mut code = None;
+    let mut attrs = Vec::new();
+    let mut in_reply = false;
+    for line in raw.lines() {
+        if let Some(rest) = line.strip_prefix("Received ") {
+            code = rest.split_whitespace().next().map(str::to_string);
+            in_reply = true;
+            continue;
+        }
+        if line.starts_with("Sent ") || line.starts_with("(") {
+            in_reply = false;
+        }
+        if in_reply && line.starts_with(|c: char| c.is_whitespace()) {
+            if let Some((n, v)) = line.trim().split_once(" = ") {
+                attrs.push((n.trim().to_string(), v.trim().trim_matches('"').to_string()));
+            }
+        }
+    }
+    Reply { code, attrs, raw: raw.to_string() }
+}
+
+/// A UDP socket for hand-built packets, with a short read timeout.
+pub fn udp() -> UdpSocket {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+    s
+}
+
+/// Send `bytes` and wait for one reply.
+pub fn exchange(sock: &UdpSocket, to: SocketAddr, bytes: &[u8]) -> Option<Vec<u8>> {
+    sock.send_to(bytes, to).unwrap();
+    let mut buf = [0u8; 4096];
+    match sock.recv_from(&mut buf) {
+        Ok((n, _)) => Some(buf[..n].to_vec()),
+        Err(_) => None,
+    }
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
