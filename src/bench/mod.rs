@@ -877,7 +877,7 @@ mod tests {
         }
         if let Some(resp) = p.vsa(ms::VENDOR, ms::CHAP2_RESPONSE) {
             let challenge = p.vsa(ms::VENDOR, ms::CHAP_CHALLENGE).unwrap();
-            return mschapv2::verify(resp, challenge, name.as_bytes(), &pass).is_some();
+            return mschapv2::verify(challenge, resp, name.as_bytes(), &pass).is_some();
         }
         false
     }

@@ -86,7 +86,7 @@ pub fn response(job: &Job) -> Option<Vec<u8>> {
         // Values came from a decoded attribute, so they fit.
         let _ = b.add(attr::PROXY_STATE, v);
     }
-    match b.finish_response(&job.key.authenticator, &job.secret.secret) {
+    match b.finish_accounting_response(&job.key.authenticator, &job.secret.secret) {
         Ok(bytes) => Some(bytes),
         Err(e) => {
             tracing::error!(error = %e, "cannot encode Accounting-Response");

@@ -441,6 +441,23 @@ impl Builder {
         Ok(self.buf)
     }
 
+    /// Accounting-Response to an Accounting-Request: Message-Authenticator
+    /// computed with a zero authenticator field, as for the accounting
+    /// request itself (FreeRADIUS 3.x signs and verifies it this way; RFC
+    /// 3579 defines the Access-* replies only), then the Response
+    /// Authenticator as usual. A reply to Status-Server on the accounting
+    /// port uses [`Builder::finish_response`] instead (RFC 5997).
+    pub fn finish_accounting_response(
+        mut self,
+        request_authenticator: &[u8; 16],
+        secret: &[u8],
+    ) -> Result<Vec<u8>, EncodeError> {
+        self.seal(&[0; 16], secret)?;
+        self.buf[4..HEADER_LEN].copy_from_slice(request_authenticator);
+        self.sign(secret);
+        Ok(self.buf)
+    }
+
     /// Access-Request / Status-Server: uses `authenticator` (normally
     /// [`random_authenticator`]) as Request Authenticator and computes the
     /// Message-Authenticator over it. Hiding User-Password etc. with that

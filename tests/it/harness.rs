@@ -152,9 +152,6 @@ impl Reply {
     pub fn get(&self, name: &str) -> Option<&str> {
         self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
-    pub fn all(&self, name: &str) -> Vec<&str> {
-        self.attrs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
-    }
     pub fn is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }
