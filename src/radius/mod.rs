@@ -11,6 +11,8 @@ pub mod counters;
 pub mod crypto;
 pub mod dict;
 pub mod directory;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod online;
 pub mod reply;
 pub mod server;

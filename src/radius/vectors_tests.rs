@@ -524,4 +524,16 @@ mod codec_cases {
         assert_eq!(Code::try_from(43), Ok(Code::CoaRequest));
         assert_ne!(random_authenticator(), random_authenticator());
     }
+
+    #[test]
+    fn accounting_response_signed_as_freeradius_verifies_it() {
+        let req_auth = [9u8; 16];
+        let mut b = Builder::new(Code::AccountingResponse, 5);
+        b.add(33, b"proxy").unwrap();
+        let bytes = b.finish_accounting_response(&req_auth, SECRET).unwrap();
+        let p = Packet::decode(&bytes).unwrap();
+        assert!(verify_response_authenticator(&p, &req_auth, SECRET));
+        assert_eq!(check_message_authenticator(&p, SECRET, Some(&[0; 16])), MaStatus::Valid);
+        assert_eq!(check_message_authenticator(&p, SECRET, Some(&req_auth)), MaStatus::Invalid);
+    }
 }
