@@ -8,6 +8,8 @@
 
 pub mod accounting;
 pub mod codec;
+#[cfg(test)]
+mod compat_tests;
 mod crud;
 pub mod secret;
 pub mod tables;

@@ -136,6 +136,8 @@ impl Drop for Server {
         let _ = self.child.wait();
         if std::thread::panicking() {
             eprintln!("---- lango log ----\n{}\n-------------------", self.log());
+        } else if self.data.starts_with(std::env::temp_dir()) {
+            let _ = std::fs::remove_dir_all(&self.data);
         }
     }
 }
