@@ -42,13 +42,17 @@ pub struct Server {
     pub acct: SocketAddr,
     pub http: SocketAddr,
     log: Arc<Mutex<Vec<String>>>,
+    /// Remove `data` on drop (only directories the harness made itself).
+    owns_data: bool,
 }
 
 impl Server {
     /// `lango serve --demo` in a fresh directory.
     pub fn demo() -> Server {
         let data = temp_dir("demo");
-        Server::start(&data, &["--demo"])
+        let mut s = Server::start(&data, &["--demo"]);
+        s.owns_data = true;
+        s
     }
 
     /// `lango serve` on `data` with extra arguments, all sockets on port 0.
@@ -92,7 +96,7 @@ impl Server {
                 _ => {}
             }
         }
-        Server { child, data: data.to_path_buf(), auth: auth.unwrap(), acct: acct.unwrap(), http: http.unwrap(), log }
+        Server { child, data: data.to_path_buf(), auth: auth.unwrap(), acct: acct.unwrap(), http: http.unwrap(), log, owns_data: false }
     }
 
     pub fn pid(&self) -> u32 {
@@ -136,7 +140,7 @@ impl Drop for Server {
         let _ = self.child.wait();
         if std::thread::panicking() {
             eprintln!("---- lango log ----\n{}\n-------------------", self.log());
-        } else if self.data.starts_with(std::env::temp_dir()) {
+        } else if self.owns_data {
             let _ = std::fs::remove_dir_all(&self.data);
         }
     }
