@@ -41,6 +41,17 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     tasks.spawn(server::serve_acct(Arc::new(acct), radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
     tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
 
+    #[cfg(unix)]
+    {
+        let path = crate::control::socket_path(&cfg.data_dir);
+        let fut = crate::control::serve(path, radius.store.clone(), radius.clock.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            if let Err(e) = fut.await {
+                tracing::error!(error = %e, "control socket failed");
+            }
+        });
+    }
+
     if cfg.http.enabled {
         let listener = tokio::net::TcpListener::bind(cfg.http.listen)
             .await

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod demo;
 pub mod jobs;
 pub mod model;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use lango::cli::{self, CustomerCmd, NasCmd, PlanCmd, ServiceCmd, TenantCmd};
+use lango::cli::{self, Manage};
 use lango::clock::Clock;
 use lango::config::Config;
 
@@ -56,21 +56,8 @@ enum Command {
         #[arg(long, default_value = "Africa/Nairobi")]
         timezone: String,
     },
-    #[command(subcommand)]
-    Tenant(TenantCmd),
-    #[command(subcommand)]
-    Nas(NasCmd),
-    #[command(subcommand)]
-    Plan(PlanCmd),
-    #[command(subcommand)]
-    Customer(CustomerCmd),
-    #[command(subcommand)]
-    Service(ServiceCmd),
-    /// Sessions online now.
-    Sessions {
-        #[arg(long)]
-        tenant: String,
-    },
+    #[command(flatten)]
+    Manage(Manage),
     /// Load generators.
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -176,7 +163,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
                 cfg.db_path().display(),
                 cfg.key_path().display()
             );
-            cli::init(&store, &clock, &tenant, &admin, &timezone, &mut out)
+            cli::init(&store, &clock, &cli::local_actor(), &tenant, &admin, &timezone, &mut out)
         }
         Command::Bench(BenchCmd::Radius(opts)) => {
             let report = tokio::runtime::Builder::new_multi_thread()
@@ -190,22 +177,41 @@ fn run(args: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        command => {
+        Command::Manage(cmd) => {
             let cfg = load()?;
-            let store = lango::app::open_store(&cfg)?;
-            match command {
-                Command::Tenant(c) => cli::tenant(&store, &clock, c, &mut out),
-                Command::Nas(c) => cli::nas(&store, &clock, c, &mut out),
-                Command::Plan(c) => cli::plan(&store, &clock, c, &mut out),
-                Command::Customer(c) => cli::customer(&store, &clock, c, &mut out),
-                Command::Service(c) => cli::service(&store, &clock, c, &mut out),
-                Command::Sessions { tenant } => cli::sessions(&store, &tenant, &mut out),
-                Command::Serve { .. } | Command::Init { .. } | Command::Bench(_) => {
-                    unreachable!("handled above")
-                }
+            match lango::app::open_store(&cfg) {
+                Ok(store) => cli::run(&store, &clock, &cli::local_actor(), cmd, &mut out),
+                Err(e) if is_locked(&e) => forward(&cfg),
+                Err(e) => Err(e),
             }
         }
     }
+}
+
+/// The database is held by a running `lango serve`.
+fn is_locked(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<lango::store::StoreError>(),
+        Some(lango::store::StoreError::Database(redb::DatabaseError::DatabaseAlreadyOpen))
+    )
+}
+
+/// Hand this command line to the running server through its control socket.
+#[cfg(unix)]
+fn forward(cfg: &Config) -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor())?;
+    if resp.ok {
+        print!("{}", resp.output);
+        Ok(())
+    } else {
+        anyhow::bail!("{}", resp.output.trim_end().trim_start_matches("error: "))
+    }
+}
+
+#[cfg(not(unix))]
+fn forward(cfg: &Config) -> anyhow::Result<()> {
+    anyhow::bail!("the database in {} is in use by a running lango", cfg.data_dir.display())
 }
 
 /// Demo mode keeps its data apart from a real database and listens on

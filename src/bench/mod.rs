@@ -656,9 +656,19 @@ impl Worker {
             ));
         }
         let acct = self.shared.mode == Mode::Acct;
-        match check_message_authenticator(&packet, secret, Some(request_auth)) {
+        let ma = match check_message_authenticator(&packet, secret, Some(request_auth)) {
+            // FreeRADIUS 3.x (and lango, for compatibility) compute an
+            // Accounting-Response's Message-Authenticator over a zero
+            // authenticator field, as for the Accounting-Request; accept
+            // that as well as the Access-* convention of RFC 3579.
+            MaStatus::Invalid if acct => {
+                check_message_authenticator(&packet, secret, Some(&[0; 16]))
+            }
+            status => status,
+        };
+        match ma {
             MaStatus::Valid => {}
-            // RFC 3579 makes it optional on Accounting-Response.
+            // Optional on Accounting-Response (RFC 3579 covers Access-*).
             MaStatus::Absent if acct => {}
             status => {
                 return Outcome::Wrong(format!(
@@ -912,7 +922,12 @@ mod tests {
                 if code == Code::AccessReject {
                     reply.add_str(attr::REPLY_MESSAGE, "go away").unwrap();
                 }
-                let mut reply = reply.finish_response(&req.authenticator, SECRET).unwrap();
+                let mut reply = if code == Code::AccountingResponse {
+                    reply.finish_accounting_response(&req.authenticator, SECRET)
+                } else {
+                    reply.finish_response(&req.authenticator, SECRET)
+                }
+                .unwrap();
                 if behaviour == Fake::CorruptAuthenticator {
                     reply[7] ^= 0x55;
                 }

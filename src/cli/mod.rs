@@ -18,8 +18,61 @@ use crate::model::*;
 use crate::store::{NewNas, NewPlan, NewService, Store};
 
 /// Who the audit log says made CLI changes.
-fn actor() -> String {
+pub fn local_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
+}
+
+/// The management commands, parsed the same way by the binary and by a
+/// running server receiving them on its control socket.
+#[derive(clap::Parser, Debug)]
+#[command(name = "lango")]
+pub struct ManageCli {
+    #[arg(long, global = true)]
+    pub config: Option<std::path::PathBuf>,
+    #[arg(long, global = true)]
+    pub data: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    pub cmd: Manage,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Manage {
+    /// ISP tenants.
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    /// Routers (RADIUS clients).
+    #[command(subcommand)]
+    Nas(NasCmd),
+    /// Plans: validity, price, speed, quota, limits.
+    #[command(subcommand)]
+    Plan(PlanCmd),
+    #[command(subcommand)]
+    Customer(CustomerCmd),
+    /// Logins: PPPoE, hotspot, DHCP MAC, static.
+    #[command(subcommand)]
+    Service(ServiceCmd),
+    /// Sessions online now (or closed ones with --history).
+    Sessions {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        history: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Run one management command against an open store.
+pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: Manage, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        Manage::Tenant(c) => tenant(store, clock, actor, c, out),
+        Manage::Nas(c) => nas(store, clock, actor, c, out),
+        Manage::Plan(c) => plan(store, clock, actor, c, out),
+        Manage::Customer(c) => customer(store, clock, actor, c, out),
+        Manage::Service(c) => service(store, clock, actor, c, out),
+        Manage::Sessions { tenant, history, json } => sessions(store, &tenant, history, json, out),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -185,6 +238,9 @@ pub enum ServiceCmd {
         #[arg(long)]
         tenant: String,
         username: String,
+        /// Machine-readable: the service (without its password) and usage.
+        #[arg(long)]
+        json: bool,
     },
     Suspend {
         #[arg(long)]
@@ -211,11 +267,11 @@ pub enum ServiceCmd {
     },
 }
 
-pub fn tenant(store: &Store, clock: &Clock, cmd: TenantCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         TenantCmd::Add { slug, name, timezone, currency, captive } => {
             let t = store.create_tenant(
-                &actor(),
+                actor,
                 clock.now(),
                 Tenant {
                     id: 0,
@@ -240,13 +296,13 @@ pub fn tenant(store: &Store, clock: &Clock, cmd: TenantCmd, out: &mut impl Write
     Ok(())
 }
 
-pub fn nas(store: &Store, clock: &Clock, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         NasCmd::Add { tenant, name, address, secret, allow_missing_message_authenticator } => {
             let t = store.tenant_by_slug(&tenant)?;
             let (addr, prefix) = parse_cidr(&address)?;
             let n = store.create_nas(
-                &actor(),
+                actor,
                 clock.now(),
                 t.id,
                 NewNas { name, address: addr, prefix, secret, require_message_authenticator: !allow_missing_message_authenticator },
@@ -263,12 +319,12 @@ pub fn nas(store: &Store, clock: &Clock, cmd: NasCmd, out: &mut impl Write) -> a
         }
         NasCmd::Disable { tenant, id } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let n = store.set_nas_disabled(&actor(), clock.now(), t.id, id, true)?;
+            let n = store.set_nas_disabled(actor, clock.now(), t.id, id, true)?;
             writeln!(out, "NAS {} disabled", n.name)?;
         }
         NasCmd::Enable { tenant, id } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let n = store.set_nas_disabled(&actor(), clock.now(), t.id, id, false)?;
+            let n = store.set_nas_disabled(actor, clock.now(), t.id, id, false)?;
             writeln!(out, "NAS {} enabled", n.name)?;
         }
     }
@@ -286,7 +342,7 @@ pub fn parse_cidr(s: &str) -> anyhow::Result<(IpAddr, u8)> {
     Ok((addr, prefix))
 }
 
-pub fn plan(store: &Store, clock: &Clock, cmd: PlanCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         PlanCmd::Add(a) => {
             let t = store.tenant_by_slug(&a.tenant)?;
@@ -310,7 +366,7 @@ pub fn plan(store: &Store, clock: &Clock, cmd: PlanCmd, out: &mut impl Write) ->
                 ipv6_pool: a.ipv6_pool,
                 address_list: a.address_list,
             };
-            let p = store.create_plan(&actor(), clock.now(), t.id, p)?;
+            let p = store.create_plan(actor, clock.now(), t.id, p)?;
             writeln!(out, "plan {:?} created (id {})", p.name, p.id)?;
         }
         PlanCmd::List { tenant } => {
@@ -327,11 +383,11 @@ pub fn plan(store: &Store, clock: &Clock, cmd: PlanCmd, out: &mut impl Write) ->
     Ok(())
 }
 
-pub fn customer(store: &Store, clock: &Clock, cmd: CustomerCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn customer(store: &Store, clock: &Clock, actor: &str, cmd: CustomerCmd, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         CustomerCmd::Add { tenant, name, phone } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let c = store.create_customer(&actor(), clock.now(), t.id, &name, phone)?;
+            let c = store.create_customer(actor, clock.now(), t.id, &name, phone)?;
             writeln!(out, "customer {:?} created (id {})", c.name, c.id)?;
         }
         CustomerCmd::List { tenant } => {
@@ -355,7 +411,7 @@ fn expiry(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
     Ok(zoned.timestamp().as_second())
 }
 
-pub fn service(store: &Store, clock: &Clock, cmd: ServiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let now = clock.now();
     match cmd {
         ServiceCmd::Add(a) => {
@@ -378,7 +434,7 @@ pub fn service(store: &Store, clock: &Clock, cmd: ServiceCmd, out: &mut impl Wri
                 (None, false) => Some(now + plan.validity_secs as i64),
             };
             let s = store.create_service(
-                &actor(),
+                actor,
                 now,
                 t.id,
                 NewService {
@@ -406,9 +462,15 @@ pub fn service(store: &Store, clock: &Clock, cmd: ServiceCmd, out: &mut impl Wri
                 writeln!(out, "{:<8} {:<24} {:<8} {:<10} {:<26} {}", s.id, s.username, s.access.as_str(), s.status.as_str(), exp, s.customer)?;
             }
         }
-        ServiceCmd::Show { tenant, username } => {
+        ServiceCmd::Show { tenant, username, json } => {
             let t = store.tenant_by_slug(&tenant)?;
             let s = store.service_by_username(t.id, &username)?;
+            if json {
+                let usage = store.usage(t.id, s.id)?;
+                let shown = Service { password: Sealed::default(), ..s };
+                writeln!(out, "{}", serde_json::json!({ "service": shown, "usage": usage }))?;
+                return Ok(());
+            }
             let plan = store.plans(t.id)?.into_iter().find(|p| p.id == s.plan);
             let usage = store.usage(t.id, s.id)?;
             let online = store.tenant_active_sessions(t.id)?.into_iter().filter(|x| x.service == Some(s.id)).count();
@@ -422,22 +484,22 @@ pub fn service(store: &Store, clock: &Clock, cmd: ServiceCmd, out: &mut impl Wri
             writeln!(out, "usage     in {} / out {} / {} online", parse::show_bytes(usage.bytes_in), parse::show_bytes(usage.bytes_out), parse::show_duration(usage.seconds))?;
             writeln!(out, "sessions  {online} online")?;
         }
-        ServiceCmd::Suspend { tenant, username } => status(store, now, &tenant, &username, ServiceStatus::Suspended, out)?,
-        ServiceCmd::Resume { tenant, username } => status(store, now, &tenant, &username, ServiceStatus::Active, out)?,
-        ServiceCmd::Disable { tenant, username } => status(store, now, &tenant, &username, ServiceStatus::Disabled, out)?,
+        ServiceCmd::Suspend { tenant, username } => status(store, now, actor, &tenant, &username, ServiceStatus::Suspended, out)?,
+        ServiceCmd::Resume { tenant, username } => status(store, now, actor, &tenant, &username, ServiceStatus::Active, out)?,
+        ServiceCmd::Disable { tenant, username } => status(store, now, actor, &tenant, &username, ServiceStatus::Disabled, out)?,
         ServiceCmd::Renew { tenant, username, expires } => {
             let t = store.tenant_by_slug(&tenant)?;
             let at = expiry(&t, now, &expires)?;
-            let s = store.set_service_expiry(&actor(), now, t.id, &username, Some(at))?;
+            let s = store.set_service_expiry(actor, now, t.id, &username, Some(at))?;
             writeln!(out, "service {} now expires {}", s.username, show_time(&t, s.expires_at, false))?;
         }
     }
     Ok(())
 }
 
-fn status(store: &Store, now: UnixTime, tenant: &str, username: &str, st: ServiceStatus, out: &mut impl Write) -> anyhow::Result<()> {
+fn status(store: &Store, now: UnixTime, actor: &str, tenant: &str, username: &str, st: ServiceStatus, out: &mut impl Write) -> anyhow::Result<()> {
     let t = store.tenant_by_slug(tenant)?;
-    let s = store.set_service_status(&actor(), now, t.id, username, st)?;
+    let s = store.set_service_status(actor, now, t.id, username, st)?;
     writeln!(out, "service {} is now {}", s.username, s.status.as_str())?;
     Ok(())
 }
@@ -454,11 +516,18 @@ fn show_time(t: &Tenant, at: Option<UnixTime>, first_use: bool) -> String {
     }
 }
 
-/// `lango sessions`: who is online.
-pub fn sessions(store: &Store, tenant: &str, out: &mut impl Write) -> anyhow::Result<()> {
+/// `lango sessions`: who is online (or, with `history`, closed sessions).
+pub fn sessions(store: &Store, tenant: &str, history: bool, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let t = store.tenant_by_slug(tenant)?;
+    let list = if history { store.session_history(t.id)? } else { store.tenant_active_sessions(t.id)? };
+    if json {
+        for s in list {
+            writeln!(out, "{}", serde_json::to_string(&s)?)?;
+        }
+        return Ok(());
+    }
     writeln!(out, "{:<24} {:<16} {:<18} {:>10} {:>10} {:>10}", "USERNAME", "IP", "MAC", "TIME", "IN", "OUT")?;
-    for s in store.tenant_active_sessions(t.id)? {
+    for s in list {
         let ip = s.framed_ip.map(|i| i.to_string()).unwrap_or_else(|| "-".into());
         writeln!(
             out,
@@ -476,12 +545,12 @@ pub fn sessions(store: &Store, tenant: &str, out: &mut impl Write) -> anyhow::Re
 
 /// `lango init`: config file, data directory, key, a first tenant and a
 /// platform admin with a generated password (printed once).
-pub fn init(store: &Store, clock: &Clock, slug: &str, admin: &str, timezone: &str, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn init(store: &Store, clock: &Clock, actor: &str, slug: &str, admin: &str, timezone: &str, out: &mut impl Write) -> anyhow::Result<()> {
     let now = clock.now();
     let t = match store.tenant_by_slug(slug) {
         Ok(t) => t,
         Err(_) => store.create_tenant(
-            &actor(),
+            actor,
             now,
             Tenant {
                 id: 0,
@@ -500,7 +569,7 @@ pub fn init(store: &Store, clock: &Clock, slug: &str, admin: &str, timezone: &st
     }
     let password = generate_password(20)?;
     store.create_admin(
-        &actor(),
+        actor,
         now,
         Admin { tenant: 0, username: admin.into(), password_hash: crate::demo::hash_password(&password)?, role: Role::PlatformAdmin, created_at: now },
     )?;

@@ -14,9 +14,31 @@ use lango::store::Store;
 
 const MA: &str = "Message-Authenticator=0x00";
 
-/// Open the server's database from the test process (multi-process mode).
+/// Open the database of a server that has stopped.
 fn store(s: &Server) -> Store {
     Store::open(&s.data.join("lango.redb"), &s.data.join("lango.key"), 4).unwrap()
+}
+
+/// Usage of a service, asked of the running server through the CLI.
+fn usage(s: &Server, user: &str) -> (u64, u64, u64) {
+    let out = lango_ok(&s.data, &["service", "show", "--tenant", "demo", user, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let u = &v["usage"];
+    (u["bytes_in"].as_u64().unwrap(), u["bytes_out"].as_u64().unwrap(), u["seconds"].as_u64().unwrap())
+}
+
+fn service_json(s: &Server, user: &str) -> serde_json::Value {
+    let out = lango_ok(&s.data, &["service", "show", "--tenant", "demo", user, "--json"]);
+    serde_json::from_str::<serde_json::Value>(&out).unwrap()["service"].clone()
+}
+
+/// Online (or, with `history`, closed) sessions via `lango sessions --json`.
+fn sessions(s: &Server, history: bool) -> Vec<serde_json::Value> {
+    let mut args = vec!["sessions", "--tenant", "demo", "--json"];
+    if history {
+        args.push("--history");
+    }
+    lango_ok(&s.data, &args).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 fn acct(s: &Server, attrs: &str) -> Reply {
@@ -34,13 +56,10 @@ fn start_interim_stop_with_gigawords_and_retransmissions() {
     let r = acct(&s, &format!("{base},Acct-Status-Type=Start"));
     assert!(r.is("Accounting-Response"), "{}", r.raw);
 
-    let st = store(&s);
-    let t = demo_tenant(&st);
-    let online = st.tenant_active_sessions(t).unwrap();
+    let online = sessions(&s, false);
     assert_eq!(online.len(), 1);
-    assert_eq!(online[0].framed_ip, Some("10.0.0.5".parse().unwrap()));
-    let svc = st.service_by_username(t, "demo-pppoe").unwrap();
-    assert_eq!(online[0].service, Some(svc.id));
+    assert_eq!(online[0]["framed_ip"], "10.0.0.5");
+    assert_eq!(online[0]["service"], service_json(&s, "demo-pppoe")["id"]);
 
     // Interim: 1 Gigaword + 100 octets in, 2 000 out.
     let interim = format!("{base},Acct-Status-Type=Interim-Update,Acct-Session-Time=60,Acct-Input-Octets=100,Acct-Input-Gigawords=1,Acct-Output-Octets=2000");
@@ -49,23 +68,17 @@ fn start_interim_stop_with_gigawords_and_retransmissions() {
     // growing Acct-Delay-Time. Acknowledged, stored once.
     assert!(acct(&s, &format!("{interim},Acct-Delay-Time=3")).is("Accounting-Response"));
     assert!(acct(&s, &format!("{interim},Acct-Delay-Time=6")).is("Accounting-Response"));
-    let u = st.usage(t, svc.id).unwrap();
-    assert_eq!(u.bytes_in, (1u64 << 32) + 100);
-    assert_eq!(u.bytes_out, 2000);
-    assert_eq!(u.seconds, 60);
+    assert_eq!(usage(&s, "demo-pppoe"), ((1u64 << 32) + 100, 2000, 60));
 
     // Stop adds only the growth since the interim.
     let stop = format!("{base},Acct-Status-Type=Stop,Acct-Session-Time=90,Acct-Input-Octets=300,Acct-Input-Gigawords=1,Acct-Output-Octets=5000,Acct-Terminate-Cause=User-Request");
     assert!(acct(&s, &stop).is("Accounting-Response"));
     assert!(acct(&s, &format!("{stop},Acct-Delay-Time=2")).is("Accounting-Response"));
-    let u = st.usage(t, svc.id).unwrap();
-    assert_eq!(u.bytes_in, (1u64 << 32) + 300);
-    assert_eq!(u.bytes_out, 5000);
-    assert_eq!(u.seconds, 90);
-    assert!(st.tenant_active_sessions(t).unwrap().is_empty());
-    let hist = st.session_history(t).unwrap();
+    assert_eq!(usage(&s, "demo-pppoe"), ((1u64 << 32) + 300, 5000, 90));
+    assert!(sessions(&s, false).is_empty());
+    let hist = sessions(&s, true);
     assert_eq!(hist.len(), 1, "one history record despite the retransmitted Stop");
-    assert_eq!(hist[0].terminate_cause, Some(1));
+    assert_eq!(hist[0]["terminate_cause"], 1);
     assert!(s.counter("acct_duplicates") >= 3);
 }
 
@@ -83,18 +96,14 @@ fn simultaneous_use_and_accounting_on() {
 
     // The router reboots: Accounting-On closes every session it had.
     assert!(acct(&s, "Acct-Status-Type=Accounting-On,NAS-Identifier=demo-router").is("Accounting-Response"));
-    let st = store(&s);
-    let t = demo_tenant(&st);
-    assert!(st.tenant_active_sessions(t).unwrap().is_empty());
-    assert_eq!(st.session_history(t).unwrap()[0].terminate_cause, Some(11));
+    assert!(sessions(&s, false).is_empty());
+    assert_eq!(sessions(&s, true)[0]["terminate_cause"], 11);
     assert!(radclient(s.auth, "auth", DEMO_SECRET, &format!("{login},{MA}")).is("Access-Accept"));
 
     // A voucher's validity starts at its first session.
-    let v = st.service_by_username(t, "DEMO-VOUCHER").unwrap();
-    assert_eq!(v.expires_at, None);
+    assert!(service_json(&s, "DEMO-VOUCHER")["expires_at"].is_null());
     assert!(acct(&s, "User-Name=DEMO-VOUCHER,Acct-Status-Type=Start,Acct-Session-Id=v-1").is("Accounting-Response"));
-    let v = st.service_by_username(t, "DEMO-VOUCHER").unwrap();
-    let exp = v.expires_at.expect("activated by first use");
+    let exp = service_json(&s, "DEMO-VOUCHER")["expires_at"].as_i64().expect("activated by first use");
     let now = lango::clock::Clock::System.now();
     assert!((now + 3500..=now + 3600).contains(&exp), "expires {exp} vs now {now}");
 }

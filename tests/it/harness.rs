@@ -88,7 +88,7 @@ impl Server {
                 let _ = child.kill();
                 panic!("lango did not start; log:\n{}", log.lock().unwrap().join("\n"));
             };
-            let addr: SocketAddr = addr.parse().unwrap();
+            let Ok(addr) = addr.parse::<SocketAddr>() else { continue };
             match what.as_str() {
                 "radius-auth" => auth = Some(addr),
                 "radius-acct" => acct = Some(addr),
