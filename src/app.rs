@@ -22,8 +22,7 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
 
 /// Run the server until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
-    let auth = UdpSocket::bind(cfg.radius.auth_listen)
-        .await
+    let auth = std::net::UdpSocket::bind(cfg.radius.auth_listen)
         .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
     let acct = UdpSocket::bind(cfg.radius.acct_listen)
         .await
@@ -37,7 +36,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     let mut tasks = tokio::task::JoinSet::new();
     tracing::info!("radius-auth listening on {}", auth.local_addr()?);
     tracing::info!("radius-acct listening on {}", acct.local_addr()?);
-    tasks.spawn(server::serve_auth(Arc::new(auth), radius.clone(), cfg.radius.auth_workers, shutdown.clone()));
+    tasks.spawn(server::serve_auth(auth, radius.clone(), cfg.radius.auth_workers, shutdown.clone()));
     tasks.spawn(server::serve_acct(Arc::new(acct), radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
     tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
 

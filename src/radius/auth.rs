@@ -11,7 +11,7 @@ use super::{Radius, counters::Counters};
 use crate::clock::Clock;
 use crate::model::Mac;
 use crate::policy::{self, Decision, RequestKind};
-use crate::store::ServiceLogin;
+use crate::store::{LoginReader, ServiceLogin};
 
 /// How the client proved who it is.
 enum Credential<'a> {
@@ -31,7 +31,7 @@ enum Refusal {
 
 /// Handle a decoded Access-Request from a known NAS whose
 /// Message-Authenticator has already been checked. `None` = drop.
-pub fn handle(r: &Radius, nas: &NasEntry, req: &Packet<'_>) -> Option<Vec<u8>> {
+pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet<'_>) -> Option<Vec<u8>> {
     Counters::inc(&r.counters.access_requests);
     let secret = nas.secret.as_slice();
     let username_raw = req.attr(attr::USER_NAME).unwrap_or_default();
@@ -49,7 +49,7 @@ pub fn handle(r: &Radius, nas: &NasEntry, req: &Packet<'_>) -> Option<Vec<u8>> {
     let user_mac = Mac::parse(username);
     let kind = request_kind(req, user_mac.is_some(), &credential);
 
-    let login = match r.store.login(nas.tenant.id, username, user_mac) {
+    let login = match r.store.login(reader, nas.tenant.id, username, user_mac) {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(error = %e, "store read failed during authentication");

@@ -18,34 +18,61 @@ use super::codec::{self, Code, MAX_PACKET, MaStatus, Packet};
 use super::counters::Counters;
 use super::directory::NasEntry;
 use super::{Radius, auth, status};
+use crate::store::LoginReader;
 
-/// Serve Access-Request and Status-Server on `socket` with `workers` tasks.
-pub async fn serve_auth(socket: Arc<UdpSocket>, r: Arc<Radius>, workers: usize, shutdown: CancellationToken) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..workers.max(1) {
-        let (socket, r, shutdown) = (socket.clone(), r.clone(), shutdown.clone());
-        tasks.spawn(async move {
-            let mut buf = vec![0u8; MAX_PACKET + 1];
-            loop {
-                let (n, src) = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    res = socket.recv_from(&mut buf) => match res {
-                        Ok(x) => x,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "auth socket receive failed");
-                            continue;
-                        }
-                    },
-                };
-                if let Some(reply) = handle_auth_datagram(&r, &buf[..n], src)
-                    && let Err(e) = socket.send_to(&reply, src).await
-                {
-                    tracing::warn!(error = %e, %src, "auth reply not sent");
-                }
-            }
-        });
+/// Serve Access-Request and Status-Server on `socket` with `workers` OS
+/// threads doing blocking receive → handle → send. Authentication is
+/// CPU-bound and never waits on I/O (the store read is memory-mapped, the
+/// reply goes straight out), so plain threads avoid the async runtime's
+/// readiness and wake-up costs on every packet.
+pub async fn serve_auth(socket: std::net::UdpSocket, r: Arc<Radius>, workers: usize, shutdown: CancellationToken) {
+    // Wake up now and then to notice shutdown.
+    if let Err(e) = socket.set_read_timeout(Some(std::time::Duration::from_millis(200))) {
+        tracing::error!(error = %e, "cannot set auth socket timeout");
+        return;
     }
-    while tasks.join_next().await.is_some() {}
+    let mut threads = Vec::new();
+    for n in 0..workers.max(1) {
+        let sock = match socket.try_clone() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot clone auth socket");
+                break;
+            }
+        };
+        let (r, shutdown) = (r.clone(), shutdown.clone());
+        let spawned = std::thread::Builder::new().name(format!("lango-auth-{n}")).spawn(move || auth_loop(&sock, &r, &shutdown));
+        match spawned {
+            Ok(t) => threads.push(t),
+            Err(e) => tracing::error!(error = %e, "cannot start auth thread"),
+        }
+    }
+    let _ = tokio::task::spawn_blocking(move || {
+        for t in threads {
+            let _ = t.join();
+        }
+    })
+    .await;
+}
+
+fn auth_loop(sock: &std::net::UdpSocket, r: &Radius, shutdown: &CancellationToken) {
+    let mut buf = vec![0u8; MAX_PACKET + 1];
+    let mut reader = LoginReader::default();
+    while !shutdown.is_cancelled() {
+        let (n, src) = match sock.recv_from(&mut buf) {
+            Ok(x) => x,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "auth socket receive failed");
+                continue;
+            }
+        };
+        if let Some(reply) = handle_auth_datagram(r, &mut reader, &buf[..n], src)
+            && let Err(e) = sock.send_to(&reply, src)
+        {
+            tracing::warn!(error = %e, %src, "auth reply not sent");
+        }
+    }
 }
 
 /// Check a request's origin and integrity: the NAS it came from, and for
@@ -101,7 +128,7 @@ fn key_of(pkt: &Packet<'_>, src: SocketAddr) -> RequestKey {
 }
 
 /// One authentication-port datagram → the reply to send, if any.
-pub fn handle_auth_datagram(r: &Radius, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
+pub fn handle_auth_datagram(r: &Radius, reader: &mut LoginReader, buf: &[u8], src: SocketAddr) -> Option<Vec<u8>> {
     let (pkt, nas) = admit(r, buf, src, &[Code::AccessRequest, Code::StatusServer])?;
     let key = key_of(&pkt, src);
     let now = Instant::now();
@@ -111,7 +138,7 @@ pub fn handle_auth_datagram(r: &Radius, buf: &[u8], src: SocketAddr) -> Option<V
     }
     let reply = match pkt.code {
         Code::StatusServer => status::reply(r, &pkt, &nas.secret, false)?,
-        _ => auth::handle(r, &nas, &pkt)?,
+        _ => auth::handle(r, reader, &nas, &pkt)?,
     };
     r.cache.put(key, reply.clone(), now);
     Some(reply)

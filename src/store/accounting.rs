@@ -63,7 +63,7 @@ impl Store {
         for r in records {
             out.push(apply_one(&tx, r)?);
         }
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(out)
     }
 
@@ -120,7 +120,7 @@ impl Store {
             }
             old.len()
         };
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(n)
     }
 }

@@ -53,6 +53,21 @@ pub struct NewService {
     pub activate_on_first_use: bool,
 }
 
+/// Tables kept open by one authentication worker; see [`Store::login`].
+#[derive(Default)]
+pub struct LoginReader {
+    epoch: u64,
+    tables: Option<LoginTables>,
+}
+
+struct LoginTables {
+    by_user: redb::ReadOnlyTable<(u32, &'static str), u64>,
+    by_mac: redb::ReadOnlyTable<(u32, u64), u64>,
+    services: redb::ReadOnlyTable<(u32, u64), &'static [u8]>,
+    plans: redb::ReadOnlyTable<(u32, u64), &'static [u8]>,
+    usage: redb::ReadOnlyTable<(u32, u64), &'static [u8]>,
+}
+
 /// Everything the authentication path needs about one login, read in one
 /// transaction.
 #[derive(Clone, Debug)]
@@ -97,7 +112,7 @@ impl Store {
             audit(&tx, t.id, &record(now, actor, "tenant.create", format!("tenant/{}", t.id), None, json(&t)))?;
             bump_generation(&tx)?;
         }
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(t)
     }
 
@@ -157,7 +172,7 @@ impl Store {
             bump_generation(&tx)?;
             nas
         };
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(nas)
     }
 
@@ -183,7 +198,7 @@ impl Store {
             bump_generation(&tx)?;
             after
         };
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(nas)
     }
 
@@ -224,7 +239,7 @@ impl Store {
             audit(&tx, tenant, &record(now, actor, "plan.create", format!("plan/{}", plan.id), None, json(&plan)))?;
             plan
         };
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(plan)
     }
 
@@ -250,7 +265,7 @@ impl Store {
         let c = Customer { id: Store::next_id(&tx)?, tenant, name: name.to_string(), phone, email: None, created_at: now };
         tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
         audit(&tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(c)
     }
 
@@ -266,7 +281,7 @@ impl Store {
         let s = self.insert_service(&tx, tenant, now, n)?;
         let shown = Service { password: Sealed::default(), ..s.clone() };
         audit(&tx, tenant, &record(now, actor, "service.create", format!("service/{}", s.id), None, json(&shown)))?;
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(s)
     }
 
@@ -279,7 +294,7 @@ impl Store {
             self.insert_service(&tx, tenant, now, item)?;
         }
         audit(&tx, tenant, &record(now, actor, "service.bulk_create", format!("services/{n}"), None, None))?;
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(n)
     }
 
@@ -382,28 +397,45 @@ impl Store {
             audit(&tx, tenant, &record(now, actor, action, format!("service/{id}"), hide(&before), hide(&after)))?;
             after
         };
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(after)
     }
 
     /// The authentication read: service by username (or, failing that, by
-    /// MAC), its plan, usage and clear password, in one read transaction.
-    pub fn login(&self, tenant: TenantId, username: &str, mac: Option<Mac>) -> Result<Option<ServiceLogin>, StoreError> {
-        let tx = self.read()?;
-        let mut id = tx.open_table(SERVICE_BY_USERNAME)?.get((tenant, username))?.map(|v| v.value());
+    /// MAC), its plan, usage and clear password. `reader` keeps the tables
+    /// open between requests and reopens them after any commit, so a
+    /// login costs a few B-tree lookups rather than a transaction and five
+    /// table opens.
+    pub fn login(&self, reader: &mut LoginReader, tenant: TenantId, username: &str, mac: Option<Mac>) -> Result<Option<ServiceLogin>, StoreError> {
+        let epoch = self.epoch();
+        let t = match &mut reader.tables {
+            Some(t) if reader.epoch == epoch => t,
+            slot => {
+                let tx = self.read()?;
+                reader.epoch = epoch;
+                slot.insert(LoginTables {
+                    by_user: tx.open_table(SERVICE_BY_USERNAME)?,
+                    by_mac: tx.open_table(SERVICE_BY_MAC)?,
+                    services: tx.open_table(SERVICES)?,
+                    plans: tx.open_table(PLANS)?,
+                    usage: tx.open_table(USAGE)?,
+                })
+            }
+        };
+        let mut id = t.by_user.get((tenant, username))?.map(|v| v.value());
         if id.is_none()
             && let Some(mac) = mac
         {
-            id = tx.open_table(SERVICE_BY_MAC)?.get((tenant, mac.0))?.map(|v| v.value());
+            id = t.by_mac.get((tenant, mac.0))?.map(|v| v.value());
         }
         let Some(id) = id else { return Ok(None) };
-        let Some(service): Option<Service> = get(&tx.open_table(SERVICES)?, (tenant, id))? else {
+        let Some(service): Option<Service> = get(&t.services, (tenant, id))? else {
             return Ok(None);
         };
-        let Some(plan): Option<Plan> = get(&tx.open_table(PLANS)?, (tenant, service.plan))? else {
+        let Some(plan): Option<Plan> = get(&t.plans, (tenant, service.plan))? else {
             return Ok(None);
         };
-        let usage = get(&tx.open_table(USAGE)?, (tenant, id))?.unwrap_or_default();
+        let usage = get(&t.usage, (tenant, id))?.unwrap_or_default();
         let password = self.secrets.open(Purpose::Password, &service.password)?;
         Ok(Some(ServiceLogin { service, plan, usage, password }))
     }
@@ -421,7 +453,7 @@ impl Store {
             let shown = format!("{} ({:?})", admin.username, admin.role);
             audit(&tx, admin.tenant, &record(now, actor, "admin.create", format!("admin/{}", admin.username), None, Some(shown)))?;
         }
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(())
     }
 

@@ -14,7 +14,7 @@ mod crud;
 pub mod secret;
 pub mod tables;
 
-pub use crud::{NewNas, NewPlan, NewService, ServiceLogin};
+pub use crud::{LoginReader, NewNas, NewPlan, NewService, ServiceLogin};
 pub use secret::{Purpose, SecretBox, SecretError};
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
@@ -69,6 +69,9 @@ pub struct StopMark {
 pub struct Store {
     db: Database,
     secrets: SecretBox,
+    /// Bumped after every commit made through this handle; readers that
+    /// keep tables open (the authentication path) reopen when it moves.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Store {
@@ -100,7 +103,7 @@ impl Store {
         let db = Database::builder()
             .set_cache_size(cache_mb * 1024 * 1024)
             .create(path)?;
-        let store = Store { db, secrets };
+        let store = Store { db, secrets, epoch: Default::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -108,7 +111,7 @@ impl Store {
     /// An in-memory store for tests.
     pub fn in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        let store = Store { db, secrets: SecretBox::from_key(&[42u8; 32]) };
+        let store = Store { db, secrets: SecretBox::from_key(&[42u8; 32]), epoch: Default::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -123,6 +126,17 @@ impl Store {
 
     pub fn write(&self) -> Result<WriteTransaction, StoreError> {
         Ok(self.db.begin_write()?)
+    }
+
+    /// Commit and let long-lived readers know the data moved.
+    pub fn commit(&self, tx: WriteTransaction) -> Result<(), StoreError> {
+        tx.commit()?;
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -166,7 +180,7 @@ impl Store {
             tx.open_table(AUDIT)?;
             tx.open_table(ADMINS)?;
         }
-        tx.commit()?;
+        self.commit(tx)?;
         Ok(())
     }
 
