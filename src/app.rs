@@ -22,11 +22,10 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
 
 /// Run the server until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
-    let auth = std::net::UdpSocket::bind(cfg.radius.auth_listen)
-        .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
-    let acct = UdpSocket::bind(cfg.radius.acct_listen)
-        .await
-        .with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
+    let auth = bind_udp(cfg.radius.auth_listen).with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
+    let acct = bind_udp(cfg.radius.acct_listen).with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
+    acct.set_nonblocking(true)?;
+    let acct = UdpSocket::from_std(acct)?;
     let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs))?);
     if radius.directory().is_empty() {
         tracing::warn!("no NAS configured: every request will be dropped (add one with `lango nas add`)");
@@ -71,6 +70,25 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// Receive buffer asked for on RADIUS sockets: bursts of accounting (a
+/// router coming back with thousands of sessions) must queue, not drop. The
+/// kernel caps it at net.core.rmem_max.
+const UDP_RECV_BUFFER: usize = 8 * 1024 * 1024;
+
+fn bind_udp(addr: std::net::SocketAddr) -> std::io::Result<std::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if let Err(e) = socket.set_recv_buffer_size(UDP_RECV_BUFFER) {
+        tracing::warn!(error = %e, "cannot enlarge the UDP receive buffer");
+    }
+    socket.bind(&addr.into())?;
+    let got = socket.recv_buffer_size().unwrap_or(0);
+    if got < UDP_RECV_BUFFER {
+        tracing::debug!(bytes = got, "UDP receive buffer capped by net.core.rmem_max");
+    }
+    Ok(socket.into())
 }
 
 async fn wait_for_signal() {

@@ -61,7 +61,10 @@ fn auth_loop(sock: &std::net::UdpSocket, r: &Radius, shutdown: &CancellationToke
     while !shutdown.is_cancelled() {
         let (n, src) = match sock.recv_from(&mut buf) {
             Ok(x) => x,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => continue,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                reader.release();
+                continue;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "auth socket receive failed");
                 continue;

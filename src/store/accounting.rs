@@ -6,12 +6,12 @@
 //! open session, an Interim-Update whose counters equal the last ones, or a
 //! Stop matching a recent stop mark is acknowledged and stored once.
 
-use redb::{Durability, ReadableTable, WriteTransaction};
+use redb::{Durability, ReadableTable, Table, WriteTransaction};
 use std::net::Ipv4Addr;
 
 use super::codec::{decode, encode};
 use super::tables::*;
-use super::{Store, StoreError, StopMark, audit, get, next_seq};
+use super::{Store, StoreError, StopMark, get};
 use crate::model::*;
 
 /// Acct-Status-Type, as far as storage cares.
@@ -60,8 +60,12 @@ impl Store {
         let mut tx = self.write()?;
         tx.set_durability(Durability::Immediate)?;
         let mut out = Vec::with_capacity(records.len());
-        for r in records {
-            out.push(apply_one(&tx, r)?);
+        {
+            let mut t = Tables::open(&tx)?;
+            for r in records {
+                out.push(apply_one(&mut t, r)?);
+            }
+            t.flush()?;
         }
         self.commit(tx)?;
         Ok(out)
@@ -89,15 +93,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Closed sessions of a tenant (all services), oldest first per service.
+    /// Closed sessions of a tenant, oldest first.
     pub fn session_history(&self, tenant: TenantId) -> Result<Vec<Session>, StoreError> {
         let tx = self.read()?;
-        let table = tx.open_table(SESSION_HISTORY)?;
-        let mut out = Vec::new();
-        for row in table.range((tenant, 0, 0)..=(tenant, u64::MAX, u64::MAX))? {
-            out.push(decode(row?.1.value())?);
-        }
-        Ok(out)
+        super::tenant_rows(&tx.open_table(SESSION_HISTORY)?, tenant)
     }
 
     /// Forget stop marks older than `before`; they only guard against
@@ -125,77 +124,148 @@ impl Store {
     }
 }
 
-fn apply_one(tx: &WriteTransaction, r: &AcctRecord) -> Result<AcctOutcome, StoreError> {
+/// Every table accounting touches, opened once per batch.
+struct Tables<'txn> {
+    active: Table<'txn, (u32, u64, &'static str), &'static [u8]>,
+    stops: Table<'txn, (u32, u64, &'static str), &'static [u8]>,
+    by_user: Table<'txn, (u32, &'static str), u64>,
+    by_mac: Table<'txn, (u32, u64), u64>,
+    services: Table<'txn, (u32, u64), &'static [u8]>,
+    plans: Table<'txn, (u32, u64), &'static [u8]>,
+    usage: Table<'txn, (u32, u64), &'static [u8]>,
+    history: Table<'txn, (u32, u64), &'static [u8]>,
+    audit: Table<'txn, (u32, u64), &'static [u8]>,
+    meta: Table<'txn, &'static str, u64>,
+    /// Usage rows and counters changed in this batch, written once at the
+    /// end: each B-tree insert rebuilds a 4 KiB leaf, so a service with
+    /// several records in a batch should cost one.
+    usage_dirty: std::collections::HashMap<(TenantId, Id), Usage>,
+    seqs: std::collections::HashMap<&'static str, u64>,
+}
+
+impl<'txn> Tables<'txn> {
+    fn open(tx: &'txn WriteTransaction) -> Result<Self, StoreError> {
+        Ok(Tables {
+            active: tx.open_table(SESSIONS_ACTIVE)?,
+            stops: tx.open_table(RECENT_STOPS)?,
+            by_user: tx.open_table(SERVICE_BY_USERNAME)?,
+            by_mac: tx.open_table(SERVICE_BY_MAC)?,
+            services: tx.open_table(SERVICES)?,
+            plans: tx.open_table(PLANS)?,
+            usage: tx.open_table(USAGE)?,
+            history: tx.open_table(SESSION_HISTORY)?,
+            audit: tx.open_table(AUDIT)?,
+            meta: tx.open_table(META)?,
+            usage_dirty: Default::default(),
+            seqs: Default::default(),
+        })
+    }
+
+    fn next_seq(&mut self, name: &'static str) -> Result<u64, StoreError> {
+        let current = match self.seqs.get(name) {
+            Some(v) => *v,
+            None => self.meta.get(name)?.map_or(0, |v| v.value()),
+        };
+        self.seqs.insert(name, current + 1);
+        Ok(current + 1)
+    }
+
+    fn usage(&mut self, key: (TenantId, Id)) -> Result<&mut Usage, StoreError> {
+        if !self.usage_dirty.contains_key(&key) {
+            let u: Usage = get(&self.usage, key)?.unwrap_or_default();
+            self.usage_dirty.insert(key, u);
+        }
+        Ok(self.usage_dirty.get_mut(&key).expect("inserted above"))
+    }
+
+    /// Write what the batch kept in memory.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        for (key, u) in self.usage_dirty.drain() {
+            self.usage.insert(key, encode(&u).as_slice())?;
+        }
+        for (name, v) in self.seqs.drain() {
+            self.meta.insert(name, v)?;
+        }
+        Ok(())
+    }
+
+    /// Same as `store::audit`, with the tables this batch already holds.
+    fn audit(&mut self, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
+        let seq = self.next_seq("audit_seq")?;
+        self.audit.insert((tenant, seq), encode(record).as_slice())?;
+        Ok(())
+    }
+}
+
+fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreError> {
     if r.status == AcctStatus::NasReset {
-        return close_all_of_nas(tx, r);
+        return close_all_of_nas(t, r);
     }
     let key = (r.tenant, r.nas, r.session_id.as_str());
-    let mut active = tx.open_table(SESSIONS_ACTIVE)?;
-    let existing: Option<Session> = get(&active, key)?;
-    let mut stops = tx.open_table(RECENT_STOPS)?;
+    let existing: Option<Session> = get(&t.active, key)?;
 
     match (r.status, existing) {
         (AcctStatus::Start, Some(_)) => Ok(AcctOutcome::Duplicate),
         (AcctStatus::Start, None) => {
-            stops.remove(key)?;
-            let service = resolve_service(tx, r)?;
+            t.stops.remove(key)?;
+            let service = resolve_service(t, r)?;
             if let Some(id) = service {
-                activate_on_first_use(tx, r, id)?;
+                activate_on_first_use(t, r, id)?;
             }
             let s = new_session(r, service, Counters::default());
-            active.insert(key, encode(&s).as_slice())?;
+            t.active.insert(key, encode(&s).as_slice())?;
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Interim, Some(mut s)) => {
             if s.counters == r.counters {
                 return Ok(AcctOutcome::Duplicate);
             }
-            add_usage(tx, r.tenant, s.service, &s.counters, &r.counters)?;
+            add_usage(t, r.tenant, s.service, &s.counters, &r.counters)?;
             update_session(&mut s, r);
-            active.insert(key, encode(&s).as_slice())?;
+            t.active.insert(key, encode(&s).as_slice())?;
             Ok(AcctOutcome::Updated)
         }
         (AcctStatus::Interim, None) => {
-            if stops.get(key)?.is_some() {
+            if t.stops.get(key)?.is_some() {
                 // A late interim for a session that already stopped.
                 return Ok(AcctOutcome::Duplicate);
             }
             // Missed the Start (lango was down, or the packet was lost):
             // open the session from the interim.
-            let service = resolve_service(tx, r)?;
-            add_usage(tx, r.tenant, service, &Counters::default(), &r.counters)?;
+            let service = resolve_service(t, r)?;
+            add_usage(t, r.tenant, service, &Counters::default(), &r.counters)?;
             let mut s = new_session(r, service, r.counters);
             s.started_at = r.event_time - i64::from(r.counters.session_time);
-            active.insert(key, encode(&s).as_slice())?;
+            t.active.insert(key, encode(&s).as_slice())?;
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Stop, Some(mut s)) => {
-            add_usage(tx, r.tenant, s.service, &s.counters, &r.counters)?;
+            add_usage(t, r.tenant, s.service, &s.counters, &r.counters)?;
             update_session(&mut s, r);
             s.stopped_at = Some(r.event_time);
             s.terminate_cause = r.terminate_cause;
-            active.remove(key)?;
-            stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
+            t.active.remove(key)?;
+            t.stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
             let service = s.service;
-            to_history(tx, &s)?;
+            to_history(t, &s)?;
             Ok(AcctOutcome::Stopped { service })
         }
         (AcctStatus::Stop, None) => {
-            if let Some(mark) = stops.get(key)? {
+            if let Some(mark) = t.stops.get(key)? {
                 let mark: StopMark = decode(mark.value())?;
                 if mark.counters == r.counters {
                     return Ok(AcctOutcome::Duplicate);
                 }
             }
             // A Stop without a Start: record it whole.
-            let service = resolve_service(tx, r)?;
-            add_usage(tx, r.tenant, service, &Counters::default(), &r.counters)?;
+            let service = resolve_service(t, r)?;
+            add_usage(t, r.tenant, service, &Counters::default(), &r.counters)?;
             let mut s = new_session(r, service, r.counters);
             s.started_at = r.event_time - i64::from(r.counters.session_time);
             s.stopped_at = Some(r.event_time);
             s.terminate_cause = r.terminate_cause;
-            stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
-            to_history(tx, &s)?;
+            t.stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
+            to_history(t, &s)?;
             Ok(AcctOutcome::Stopped { service: None })
         }
         (AcctStatus::NasReset, _) => unreachable!("handled above"),
@@ -228,27 +298,26 @@ fn update_session(s: &mut Session, r: &AcctRecord) {
     }
 }
 
-fn resolve_service(tx: &WriteTransaction, r: &AcctRecord) -> Result<Option<Id>, StoreError> {
-    if let Some(id) = tx.open_table(SERVICE_BY_USERNAME)?.get((r.tenant, r.username.as_str()))? {
+fn resolve_service(t: &Tables<'_>, r: &AcctRecord) -> Result<Option<Id>, StoreError> {
+    if let Some(id) = t.by_user.get((r.tenant, r.username.as_str()))? {
         return Ok(Some(id.value()));
     }
     let Some(mac) = Mac::parse(&r.username).or_else(|| r.calling_station_id.as_deref().and_then(Mac::parse)) else {
         return Ok(None);
     };
-    Ok(tx.open_table(SERVICE_BY_MAC)?.get((r.tenant, mac.0))?.map(|v| v.value()))
+    Ok(t.by_mac.get((r.tenant, mac.0))?.map(|v| v.value()))
 }
 
 /// A voucher's validity starts with its first session.
-fn activate_on_first_use(tx: &WriteTransaction, r: &AcctRecord, id: Id) -> Result<(), StoreError> {
-    let mut services = tx.open_table(SERVICES)?;
-    let Some(mut s): Option<Service> = get(&services, (r.tenant, id))? else { return Ok(()) };
+fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(), StoreError> {
+    let Some(mut s): Option<Service> = get(&t.services, (r.tenant, id))? else { return Ok(()) };
     if !s.activate_on_first_use || s.expires_at.is_some() {
         return Ok(());
     }
-    let Some(plan): Option<Plan> = get(&tx.open_table(PLANS)?, (r.tenant, s.plan))? else { return Ok(()) };
+    let Some(plan): Option<Plan> = get(&t.plans, (r.tenant, s.plan))? else { return Ok(()) };
     let expires = r.event_time.saturating_add(plan.validity_secs as i64);
     s.expires_at = Some(expires);
-    services.insert((r.tenant, id), encode(&s).as_slice())?;
+    t.services.insert((r.tenant, id), encode(&s).as_slice())?;
     let rec = AuditRecord {
         at: r.event_time,
         actor: "radius".into(),
@@ -257,41 +326,38 @@ fn activate_on_first_use(tx: &WriteTransaction, r: &AcctRecord, id: Id) -> Resul
         before: None,
         after: Some(format!("expires_at={expires}")),
     };
-    audit(tx, r.tenant, &rec)
+    t.audit(r.tenant, &rec)
 }
 
 /// Count the growth of a session's counters against its service's usage.
 /// Counters that went backwards (NAS restarted the count) add nothing.
-fn add_usage(tx: &WriteTransaction, tenant: TenantId, service: Option<Id>, before: &Counters, after: &Counters) -> Result<(), StoreError> {
+fn add_usage(t: &mut Tables<'_>, tenant: TenantId, service: Option<Id>, before: &Counters, after: &Counters) -> Result<(), StoreError> {
     let Some(id) = service else { return Ok(()) };
-    let mut table = tx.open_table(USAGE)?;
-    let mut u: Usage = get(&table, (tenant, id))?.unwrap_or_default();
+    let u = t.usage((tenant, id))?;
     u.bytes_in += after.bytes_in.saturating_sub(before.bytes_in);
     u.bytes_out += after.bytes_out.saturating_sub(before.bytes_out);
     u.seconds += u64::from(after.session_time.saturating_sub(before.session_time));
-    table.insert((tenant, id), encode(&u).as_slice())?;
     Ok(())
 }
 
-fn to_history(tx: &WriteTransaction, s: &Session) -> Result<(), StoreError> {
-    let seq = next_seq(tx, "history_seq")?;
-    tx.open_table(SESSION_HISTORY)?.insert((s.tenant, s.service.unwrap_or(0), seq), encode(s).as_slice())?;
+fn to_history(t: &mut Tables<'_>, s: &Session) -> Result<(), StoreError> {
+    let seq = t.next_seq("history_seq")?;
+    t.history.insert((s.tenant, seq), encode(s).as_slice())?;
     Ok(())
 }
 
-fn close_all_of_nas(tx: &WriteTransaction, r: &AcctRecord) -> Result<AcctOutcome, StoreError> {
-    let mut active = tx.open_table(SESSIONS_ACTIVE)?;
+fn close_all_of_nas(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreError> {
     let mut sessions: Vec<Session> = Vec::new();
-    for row in active.range((r.tenant, r.nas, "")..(r.tenant, r.nas + 1, ""))? {
+    for row in t.active.range((r.tenant, r.nas, "")..(r.tenant, r.nas + 1, ""))? {
         sessions.push(decode(row?.1.value())?);
     }
     let mut closed = Vec::with_capacity(sessions.len());
     for mut s in sessions {
-        active.remove((r.tenant, r.nas, s.acct_session_id.as_str()))?;
+        t.active.remove((r.tenant, r.nas, s.acct_session_id.as_str()))?;
         s.stopped_at = Some(r.event_time);
         // RFC 2866 Acct-Terminate-Cause 11 = NAS-Reboot.
         s.terminate_cause = Some(11);
-        to_history(tx, &s)?;
+        to_history(t, &s)?;
         closed.push((s.acct_session_id.clone(), s.service));
     }
     if closed.is_empty() {
@@ -305,6 +371,6 @@ fn close_all_of_nas(tx: &WriteTransaction, r: &AcctRecord) -> Result<AcctOutcome
         before: Some(format!("{} sessions open", closed.len())),
         after: Some("0 sessions open".into()),
     };
-    audit(tx, r.tenant, &rec)?;
+    t.audit(r.tenant, &rec)?;
     Ok(AcctOutcome::NasReset { closed })
 }

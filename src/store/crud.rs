@@ -60,6 +60,15 @@ pub struct LoginReader {
     tables: Option<LoginTables>,
 }
 
+impl LoginReader {
+    /// Drop the open tables. An idle worker must not pin an old snapshot:
+    /// redb cannot reuse pages a live read transaction may still see, and
+    /// the file would grow with every accounting commit.
+    pub fn release(&mut self) {
+        self.tables = None;
+    }
+}
+
 struct LoginTables {
     by_user: redb::ReadOnlyTable<(u32, &'static str), u64>,
     by_mac: redb::ReadOnlyTable<(u32, u64), u64>,

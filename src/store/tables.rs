@@ -37,8 +37,10 @@ pub const USAGE: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("usag
 
 /// (tenant, nas id, Acct-Session-Id) → Session: who is online now.
 pub const SESSIONS_ACTIVE: TableDefinition<(u32, u64, &str), &[u8]> = TableDefinition::new("sessions_active");
-/// (tenant, service id or 0, seq) → closed Session.
-pub const SESSION_HISTORY: TableDefinition<(u32, u64, u64), &[u8]> = TableDefinition::new("session_history");
+/// (tenant, seq) → closed Session. Append-only: new rows land in the
+/// rightmost leaf, so a commit of many stops dirties few pages. (Keyed by
+/// service, every stop dirtied its own leaf: ~4 KiB written per record.)
+pub const SESSION_HISTORY: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("session_history");
 /// (tenant, nas id, Acct-Session-Id) → StopMark: recognises retransmitted Stops.
 pub const RECENT_STOPS: TableDefinition<(u32, u64, &str), &[u8]> = TableDefinition::new("recent_stops");
 
