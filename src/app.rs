@@ -22,8 +22,10 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
 
 /// Run the server until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
-    let auth = bind_udp(cfg.radius.auth_listen).with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
-    let acct = bind_udp(cfg.radius.acct_listen).with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
+    let auth = bind_udp(cfg.radius.auth_listen)
+        .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
+    let acct = bind_udp(cfg.radius.acct_listen)
+        .with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
     acct.set_nonblocking(true)?;
     let acct = UdpSocket::from_std(acct)?;
     let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs))?);

@@ -22,9 +22,9 @@ impl Clock {
     pub fn now(&self) -> UnixTime {
         match self {
             #[allow(clippy::disallowed_methods)]
-            Clock::System => std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
+            Clock::System => {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+            }
             Clock::Manual(t) => t.load(Ordering::Relaxed),
         }
     }

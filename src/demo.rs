@@ -195,7 +195,9 @@ mod tests {
         let t2 = seed(&store, 1_800_000_100, 3).unwrap();
         assert_eq!(t.id, t2.id);
         let names: Vec<String> = store.services(t.id).unwrap().into_iter().map(|s| s.username).collect();
-        for want in ["demo-pppoe", "DEMO-VOUCHER", "AA:BB:CC:00:00:01", "demo-static", "demo-expired", "user00001", "user00003"] {
+        for want in
+            ["demo-pppoe", "DEMO-VOUCHER", "AA:BB:CC:00:00:01", "demo-static", "demo-expired", "user00001", "user00003"]
+        {
             assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
         }
         assert_eq!(names.len(), 8);

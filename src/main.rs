@@ -12,11 +12,7 @@ use lango::clock::Clock;
 use lango::config::Config;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "lango",
-    version,
-    about = "RADIUS billing controller for MikroTik networks"
-)]
+#[command(name = "lango", version, about = "RADIUS billing controller for MikroTik networks")]
 struct Cli {
     /// Config file (TOML); see lango.example.toml. LANGO_* variables override it.
     #[arg(long, global = true)]
@@ -92,10 +88,7 @@ fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     if cfg.log.format == "json" {
         builder.json().init();
     } else {
@@ -109,13 +102,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
     let Cli { config, data, command } = args;
     let load = || load_config(config.as_deref(), data.as_deref());
     match command {
-        Command::Serve {
-            demo,
-            demo_users,
-            radius_auth,
-            radius_acct,
-            http,
-        } => {
+        Command::Serve { demo, demo_users, radius_auth, radius_acct, http } => {
             let mut cfg = load()?;
             if demo {
                 demo_defaults(&mut cfg, data.is_some());
@@ -140,36 +127,22 @@ fn run(args: Cli) -> anyhow::Result<()> {
                 .build()?
                 .block_on(lango::app::serve(cfg, store, clock))
         }
-        Command::Init {
-            tenant,
-            admin,
-            timezone,
-        } => {
+        Command::Init { tenant, admin, timezone } => {
             let cfg = load()?;
-            let path = config
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("lango.toml"));
+            let path = config.clone().unwrap_or_else(|| PathBuf::from("lango.toml"));
             if !path.exists() {
-                let text = include_str!("../lango.example.toml").replace(
-                    "data_dir = \"./data\"",
-                    &format!("data_dir = {:?}", cfg.data_dir.display().to_string()),
-                );
+                let text = include_str!("../lango.example.toml")
+                    .replace("data_dir = \"./data\"", &format!("data_dir = {:?}", cfg.data_dir.display().to_string()));
                 std::fs::write(&path, text)?;
                 println!("wrote {}", path.display());
             }
             let store = lango::app::open_store(&cfg)?;
-            println!(
-                "database {} (key {})",
-                cfg.db_path().display(),
-                cfg.key_path().display()
-            );
+            println!("database {} (key {})", cfg.db_path().display(), cfg.key_path().display());
             cli::init(&store, &clock, &cli::local_actor(), &tenant, &admin, &timezone, &mut out)
         }
         Command::Bench(BenchCmd::Radius(opts)) => {
-            let report = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
-                .block_on(lango::bench::run(&opts))?;
+            let report =
+                tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(lango::bench::run(&opts))?;
             if opts.json {
                 println!("{}", report.to_json());
             } else {

@@ -20,13 +20,10 @@ use anyhow::{Context, bail};
 use tokio::net::UdpSocket;
 
 use crate::radius::codec::{
-    Builder, Code, HEADER_LEN, MAX_PACKET, MaStatus, Packet, check_message_authenticator,
-    verify_response_authenticator,
+    Builder, Code, HEADER_LEN, MAX_PACKET, MaStatus, Packet, check_message_authenticator, verify_response_authenticator,
 };
 use crate::radius::crypto::{self, mschapv2};
-use crate::radius::dict::{
-    acct_status, attr, framed_protocol, ms, nas_port_type, service_type, terminate_cause,
-};
+use crate::radius::dict::{acct_status, attr, framed_protocol, ms, nas_port_type, service_type, terminate_cause};
 
 /// Linux reports process times in USER_HZ clock ticks, which is 100 on every
 /// mainstream architecture regardless of the kernel's CONFIG_HZ (it is what
@@ -178,21 +175,13 @@ impl Report {
     /// What `lango bench radius` prints: [`Report::to_json`] pretty-printed
     /// with `json`, the [`Display`](fmt::Display) block otherwise.
     pub fn render(&self, json: bool) -> String {
-        if json {
-            serde_json::to_string_pretty(&self.to_json()).unwrap_or_default()
-        } else {
-            self.to_string()
-        }
+        if json { serde_json::to_string_pretty(&self.to_json()).unwrap_or_default() } else { self.to_string() }
     }
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ok_label = if self.mode == Mode::Acct {
-            "acct responses"
-        } else {
-            "accepts"
-        };
+        let ok_label = if self.mode == Mode::Acct { "acct responses" } else { "accepts" };
         writeln!(
             f,
             "RADIUS {} -> {}: {} in flight, {} s measured after {} s warm-up, {} users",
@@ -212,30 +201,10 @@ impl fmt::Display for Report {
         writeln!(f, "  {:<22}{:>12}", "latency max (us)", self.max_us)?;
         let opt_f = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
         let opt_u = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
-        writeln!(
-            f,
-            "  {:<22}{:>12}",
-            "server CPU (us/req)",
-            opt_f(self.server_cpu_us_per_req)
-        )?;
-        writeln!(
-            f,
-            "  {:<22}{:>12}",
-            "server RSS (kB)",
-            opt_u(self.server_rss_kb)
-        )?;
-        writeln!(
-            f,
-            "  {:<22}{:>12}",
-            "server peak RSS (kB)",
-            opt_u(self.server_hwm_kb)
-        )?;
-        write!(
-            f,
-            "  {:<22}{:>12}",
-            "client CPU (us/req)",
-            opt_f(self.client_cpu_us_per_req)
-        )?;
+        writeln!(f, "  {:<22}{:>12}", "server CPU (us/req)", opt_f(self.server_cpu_us_per_req))?;
+        writeln!(f, "  {:<22}{:>12}", "server RSS (kB)", opt_u(self.server_rss_kb))?;
+        writeln!(f, "  {:<22}{:>12}", "server peak RSS (kB)", opt_u(self.server_hwm_kb))?;
+        write!(f, "  {:<22}{:>12}", "client CPU (us/req)", opt_f(self.client_cpu_us_per_req))?;
         for note in &self.notes {
             write!(f, "\n  note: {note}")?;
         }
@@ -302,9 +271,7 @@ pub async fn run(opts: &RadiusBench) -> anyhow::Result<Report> {
     tokio::time::sleep_until(deadline.into()).await;
     let server_cpu1 = server_stat.as_deref().map(proc_cpu_ticks);
     let client_cpu1 = proc_cpu_ticks("/proc/self/stat");
-    let memory = opts
-        .server_pid
-        .map(|pid| proc_memory(&format!("/proc/{pid}/status")));
+    let memory = opts.server_pid.map(|pid| proc_memory(&format!("/proc/{pid}/status")));
 
     let mut total = Stats::default();
     let mut latencies = Vec::new();
@@ -376,18 +343,10 @@ pub async fn run(opts: &RadiusBench) -> anyhow::Result<Report> {
 /// A UDP socket of the target's address family, connected to the target (so
 /// the kernel drops datagrams from anyone else).
 async fn bind_for(target: SocketAddr) -> anyhow::Result<UdpSocket> {
-    let local: SocketAddr = if target.is_ipv4() {
-        (Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let socket = UdpSocket::bind(local)
-        .await
-        .with_context(|| format!("bind {local}"))?;
-    socket
-        .connect(target)
-        .await
-        .with_context(|| format!("connect UDP socket to {target}"))?;
+    let local: SocketAddr =
+        if target.is_ipv4() { (Ipv4Addr::UNSPECIFIED, 0).into() } else { (std::net::Ipv6Addr::UNSPECIFIED, 0).into() };
+    let socket = UdpSocket::bind(local).await.with_context(|| format!("bind {local}"))?;
+    socket.connect(target).await.with_context(|| format!("connect UDP socket to {target}"))?;
     Ok(socket)
 }
 
@@ -399,18 +358,11 @@ fn proc_cpu_ticks(path: &str) -> anyhow::Result<u64> {
 
 fn parse_cpu_ticks(stat: &str) -> anyhow::Result<u64> {
     // Field 2 (comm) is parenthesised and may contain spaces or ')'.
-    let after_comm = stat
-        .rfind(')')
-        .map(|i| &stat[i + 1..])
-        .context("no ')' after comm")?;
+    let after_comm = stat.rfind(')').map(|i| &stat[i + 1..]).context("no ')' after comm")?;
     // after_comm starts at field 3 (state): utime is field 14, stime 15.
     let mut fields = after_comm.split_whitespace().skip(14 - 3);
     let mut next = |name: &str| -> anyhow::Result<u64> {
-        fields
-            .next()
-            .with_context(|| format!("missing {name}"))?
-            .parse::<u64>()
-            .with_context(|| format!("bad {name}"))
+        fields.next().with_context(|| format!("missing {name}"))?.parse::<u64>().with_context(|| format!("bad {name}"))
     };
     let utime = next("utime")?;
     let stime = next("stime")?;
@@ -503,9 +455,7 @@ impl Rng {
     fn from_os() -> Rng {
         use ring::rand::SecureRandom;
         let mut seed = [0u8; 8];
-        ring::rand::SystemRandom::new()
-            .fill(&mut seed)
-            .expect("OS random number generator failed");
+        ring::rand::SystemRandom::new().fill(&mut seed).expect("OS random number generator failed");
         Rng(u64::from_le_bytes(seed))
     }
 
@@ -572,10 +522,7 @@ impl Worker {
             let (packet, request_auth) = self.build()?;
             let sent = Instant::now();
             let outcome = match socket.send(&packet).await {
-                Ok(_) => {
-                    self.await_reply(&socket, &mut buf, sent, &request_auth)
-                        .await
-                }
+                Ok(_) => self.await_reply(&socket, &mut buf, sent, &request_auth).await,
                 Err(e) => {
                     self.stats.note(|| format!("send failed: {e}"));
                     // Do not spin on a persistent error (e.g. ENOBUFS).
@@ -650,10 +597,7 @@ impl Worker {
             Err(e) => return Outcome::Wrong(format!("undecodable reply: {e}")),
         };
         if !verify_response_authenticator(&packet, request_auth, secret) {
-            return Outcome::Wrong(format!(
-                "bad Response Authenticator in {:?} (wrong secret?)",
-                packet.code
-            ));
+            return Outcome::Wrong(format!("bad Response Authenticator in {:?} (wrong secret?)", packet.code));
         }
         let acct = self.shared.mode == Mode::Acct;
         let ma = match check_message_authenticator(&packet, secret, Some(request_auth)) {
@@ -661,9 +605,7 @@ impl Worker {
             // Accounting-Response's Message-Authenticator over a zero
             // authenticator field, as for the Accounting-Request; accept
             // that as well as the Access-* convention of RFC 3579.
-            MaStatus::Invalid if acct => {
-                check_message_authenticator(&packet, secret, Some(&[0; 16]))
-            }
+            MaStatus::Invalid if acct => check_message_authenticator(&packet, secret, Some(&[0; 16])),
             status => status,
         };
         match ma {
@@ -671,10 +613,7 @@ impl Worker {
             // Optional on Accounting-Response (RFC 3579 covers Access-*).
             MaStatus::Absent if acct => {}
             status => {
-                return Outcome::Wrong(format!(
-                    "Message-Authenticator {status:?} in {:?}",
-                    packet.code
-                ));
+                return Outcome::Wrong(format!("Message-Authenticator {status:?} in {:?}", packet.code));
             }
         }
         match (packet.code, acct) {
@@ -684,10 +623,7 @@ impl Worker {
                     .attr(attr::REPLY_MESSAGE)
                     .map(|m| format!(": {}", String::from_utf8_lossy(m)))
                     .unwrap_or_default();
-                Outcome::Reject(format!(
-                    "Access-Reject for {}{message}",
-                    user_name(self.user)
-                ))
+                Outcome::Reject(format!("Access-Reject for {}{message}", user_name(self.user)))
             }
             (code, _) => Outcome::Wrong(format!("unexpected {code:?}")),
         }
@@ -736,19 +672,18 @@ impl Worker {
             }
             Mode::Chap => {
                 let challenge = self.rng.bytes16();
-                b.add(
-                    attr::CHAP_PASSWORD,
-                    &crypto::chap_response(id, password.as_bytes(), &challenge),
-                )?
-                .add(attr::CHAP_CHALLENGE, &challenge)?;
+                b.add(attr::CHAP_PASSWORD, &crypto::chap_response(id, password.as_bytes(), &challenge))?
+                    .add(attr::CHAP_CHALLENGE, &challenge)?;
             }
             Mode::Mschapv2 => {
                 let challenge = self.rng.bytes16();
                 let peer = self.rng.bytes16();
-                let response =
-                    mschapv2::client_response(id, &challenge, &peer, name.as_bytes(), &password);
-                b.add_vsa(ms::VENDOR, ms::CHAP_CHALLENGE, &challenge)?
-                    .add_vsa(ms::VENDOR, ms::CHAP2_RESPONSE, &response)?;
+                let response = mschapv2::client_response(id, &challenge, &peer, name.as_bytes(), &password);
+                b.add_vsa(ms::VENDOR, ms::CHAP_CHALLENGE, &challenge)?.add_vsa(
+                    ms::VENDOR,
+                    ms::CHAP2_RESPONSE,
+                    &response,
+                )?;
             }
             Mode::Acct => unreachable!("handled above"),
         }
@@ -878,8 +813,7 @@ mod tests {
         let name = std::str::from_utf8(name).unwrap();
         let pass = name.replace("user", "pass");
         if let Some(hidden) = p.attr(attr::USER_PASSWORD) {
-            return crypto::unhide_password(hidden, SECRET, &p.authenticator).unwrap()
-                == pass.as_bytes();
+            return crypto::unhide_password(hidden, SECRET, &p.authenticator).unwrap() == pass.as_bytes();
         }
         if let Some(chap) = p.attr(attr::CHAP_PASSWORD) {
             let challenge = p.attr(attr::CHAP_CHALLENGE).unwrap();
@@ -913,9 +847,7 @@ mod tests {
                         assert!(req.has_attr(attr::ACCT_SESSION_ID));
                         Code::AccountingResponse
                     }
-                    Code::AccessRequest if behaviour != Fake::RejectAll && credential_ok(&req) => {
-                        Code::AccessAccept
-                    }
+                    Code::AccessRequest if behaviour != Fake::RejectAll && credential_ok(&req) => Code::AccessAccept,
                     _ => Code::AccessReject,
                 };
                 let mut reply = Builder::new(code, req.identifier);
@@ -994,10 +926,7 @@ mod tests {
         assert!(report.rejects > 0, "{report}");
         assert_eq!(report.rejects, report.requests, "{report}");
         assert_eq!(report.wrong + report.errors, 0, "{report}");
-        assert!(
-            report.notes.iter().any(|n| n.contains("go away")),
-            "{report}"
-        );
+        assert!(report.notes.iter().any(|n| n.contains("go away")), "{report}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

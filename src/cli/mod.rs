@@ -169,7 +169,7 @@ pub struct PlanAdd {
 
 #[derive(Subcommand, Debug)]
 pub enum PlanCmd {
-    Add(PlanAdd),
+    Add(Box<PlanAdd>),
     List {
         #[arg(long)]
         tenant: String,
@@ -229,7 +229,7 @@ pub struct ServiceAdd {
 
 #[derive(Subcommand, Debug)]
 pub enum ServiceCmd {
-    Add(ServiceAdd),
+    Add(Box<ServiceAdd>),
     List {
         #[arg(long)]
         tenant: String,
@@ -289,7 +289,11 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
         TenantCmd::List => {
             writeln!(out, "{:<4} {:<16} {:<24} {:<18} {:<4} captive", "ID", "SLUG", "NAME", "TIMEZONE", "CUR")?;
             for t in store.tenants()? {
-                writeln!(out, "{:<4} {:<16} {:<24} {:<18} {:<4} {}", t.id, t.slug, t.name, t.timezone, t.currency, t.captive_redirect)?;
+                writeln!(
+                    out,
+                    "{:<4} {:<16} {:<24} {:<18} {:<4} {}",
+                    t.id, t.slug, t.name, t.timezone, t.currency, t.captive_redirect
+                )?;
             }
         }
     }
@@ -305,7 +309,13 @@ pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut imp
                 actor,
                 clock.now(),
                 t.id,
-                NewNas { name, address: addr, prefix, secret, require_message_authenticator: !allow_missing_message_authenticator },
+                NewNas {
+                    name,
+                    address: addr,
+                    prefix,
+                    secret,
+                    require_message_authenticator: !allow_missing_message_authenticator,
+                },
             )?;
             writeln!(out, "NAS {} added (id {}) for {}/{}", n.name, n.id, n.address, n.prefix)?;
         }
@@ -314,7 +324,11 @@ pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut imp
             writeln!(out, "{:<6} {:<20} {:<24} {:<10} enabled", "ID", "NAME", "ADDRESS", "REQ-MA")?;
             for n in store.all_nas()?.into_iter().filter(|n| n.tenant == t.id) {
                 let addr = format!("{}/{}", n.address, n.prefix);
-                writeln!(out, "{:<6} {:<20} {:<24} {:<10} {}", n.id, n.name, addr, n.require_message_authenticator, !n.disabled)?;
+                writeln!(
+                    out,
+                    "{:<6} {:<20} {:<24} {:<10} {}",
+                    n.id, n.name, addr, n.require_message_authenticator, !n.disabled
+                )?;
             }
         }
         NasCmd::Disable { tenant, id } => {
@@ -336,7 +350,9 @@ pub fn parse_cidr(s: &str) -> anyhow::Result<(IpAddr, u8)> {
     let addr: IpAddr = a.parse().with_context(|| format!("{a:?} is not an IP address"))?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     let prefix = match p {
-        Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).with_context(|| format!("prefix /{p} is not 0..={max}"))?,
+        Some(p) => {
+            p.parse::<u8>().ok().filter(|p| *p <= max).with_context(|| format!("prefix /{p} is not 0..={max}"))?
+        }
         None => max,
     };
     Ok((addr, prefix))
@@ -348,7 +364,10 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
             let t = store.tenant_by_slug(&a.tenant)?;
             let secs32 = |name: &str, v: &Option<String>| -> anyhow::Result<Option<u32>> {
                 v.as_deref()
-                    .map(|s| parse_duration(s).and_then(|d| u32::try_from(d).with_context(|| format!("--{name} is too long"))))
+                    .map(|s| {
+                        parse_duration(s)
+                            .and_then(|d| u32::try_from(d).with_context(|| format!("--{name} is too long")))
+                    })
                     .transpose()
             };
             let p = NewPlan {
@@ -356,12 +375,23 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
                 validity_secs: parse_duration(&a.validity).context("--validity")?,
                 price: parse_money(&a.price).context("--price")?,
                 quota_bytes: a.quota.as_deref().map(parse_bytes).transpose().context("--quota")?,
-                rate: a.rate.as_deref().map(RateLimit::parse).transpose().map_err(anyhow::Error::msg).context("--rate")?,
+                rate: a
+                    .rate
+                    .as_deref()
+                    .map(RateLimit::parse)
+                    .transpose()
+                    .map_err(anyhow::Error::msg)
+                    .context("--rate")?,
                 session_timeout: secs32("session-timeout", &a.session_timeout)?,
                 idle_timeout: secs32("idle-timeout", &a.idle_timeout)?,
                 interim_interval: secs32("interim", &Some(a.interim))?.unwrap_or(300),
                 simultaneous_use: a.simultaneous_use,
-                access_window: a.access_window.as_deref().map(parse::access_window).transpose().context("--access-window")?,
+                access_window: a
+                    .access_window
+                    .as_deref()
+                    .map(parse::access_window)
+                    .transpose()
+                    .context("--access-window")?,
                 address_pool: a.pool,
                 ipv6_pool: a.ipv6_pool,
                 address_list: a.address_list,
@@ -371,19 +401,38 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
         }
         PlanCmd::List { tenant } => {
             let t = store.tenant_by_slug(&tenant)?;
-            writeln!(out, "{:<6} {:<24} {:>10} {:>12} {:<32} {:>10}", "ID", "NAME", "VALIDITY", "PRICE", "RATE", "QUOTA")?;
+            writeln!(
+                out,
+                "{:<6} {:<24} {:>10} {:>12} {:<32} {:>10}",
+                "ID", "NAME", "VALIDITY", "PRICE", "RATE", "QUOTA"
+            )?;
             for p in store.plans(t.id)? {
                 let rate = p.rate.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
                 let quota = p.quota_bytes.map(parse::show_bytes).unwrap_or_else(|| "-".into());
                 let price = parse::show_money(p.price);
-                writeln!(out, "{:<6} {:<24} {:>10} {:>12} {:<32} {:>10}", p.id, p.name, parse::show_duration(p.validity_secs), price, rate, quota)?;
+                writeln!(
+                    out,
+                    "{:<6} {:<24} {:>10} {:>12} {:<32} {:>10}",
+                    p.id,
+                    p.name,
+                    parse::show_duration(p.validity_secs),
+                    price,
+                    rate,
+                    quota
+                )?;
             }
         }
     }
     Ok(())
 }
 
-pub fn customer(store: &Store, clock: &Clock, actor: &str, cmd: CustomerCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn customer(
+    store: &Store,
+    clock: &Clock,
+    actor: &str,
+    cmd: CustomerCmd,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     match cmd {
         CustomerCmd::Add { tenant, name, phone } => {
             let t = store.tenant_by_slug(&tenant)?;
@@ -405,7 +454,8 @@ fn expiry(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
     if let Ok(d) = parse_duration(s) {
         return Ok(now + d as i64);
     }
-    let date: jiff::civil::Date = s.parse().with_context(|| format!("{s:?} is neither a duration (30d) nor a date (2027-01-31)"))?;
+    let date: jiff::civil::Date =
+        s.parse().with_context(|| format!("{s:?} is neither a duration (30d) nor a date (2027-01-31)"))?;
     let end = date.to_datetime(jiff::civil::Time::constant(23, 59, 59, 0));
     let zoned = end.in_tz(&tenant.timezone).with_context(|| format!("time zone {}", tenant.timezone))?;
     Ok(zoned.timestamp().as_second())
@@ -459,7 +509,16 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
             writeln!(out, "{:<8} {:<24} {:<8} {:<10} {:<26} CUSTOMER", "ID", "USERNAME", "TYPE", "STATUS", "EXPIRES")?;
             for s in store.services(t.id)? {
                 let exp = show_time(&t, s.expires_at, s.activate_on_first_use);
-                writeln!(out, "{:<8} {:<24} {:<8} {:<10} {:<26} {}", s.id, s.username, s.access.as_str(), s.status.as_str(), exp, s.customer)?;
+                writeln!(
+                    out,
+                    "{:<8} {:<24} {:<8} {:<10} {:<26} {}",
+                    s.id,
+                    s.username,
+                    s.access.as_str(),
+                    s.status.as_str(),
+                    exp,
+                    s.customer
+                )?;
             }
         }
         ServiceCmd::Show { tenant, username, json } => {
@@ -481,12 +540,24 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
             writeln!(out, "expires   {}", show_time(&t, s.expires_at, s.activate_on_first_use))?;
             writeln!(out, "mac       {}", s.mac.map(|m| m.to_string()).unwrap_or_else(|| "-".into()))?;
             writeln!(out, "ip        {}", s.static_ip.map(|m| m.to_string()).unwrap_or_else(|| "-".into()))?;
-            writeln!(out, "usage     in {} / out {} / {} online", parse::show_bytes(usage.bytes_in), parse::show_bytes(usage.bytes_out), parse::show_duration(usage.seconds))?;
+            writeln!(
+                out,
+                "usage     in {} / out {} / {} online",
+                parse::show_bytes(usage.bytes_in),
+                parse::show_bytes(usage.bytes_out),
+                parse::show_duration(usage.seconds)
+            )?;
             writeln!(out, "sessions  {online} online")?;
         }
-        ServiceCmd::Suspend { tenant, username } => status(store, now, actor, &tenant, &username, ServiceStatus::Suspended, out)?,
-        ServiceCmd::Resume { tenant, username } => status(store, now, actor, &tenant, &username, ServiceStatus::Active, out)?,
-        ServiceCmd::Disable { tenant, username } => status(store, now, actor, &tenant, &username, ServiceStatus::Disabled, out)?,
+        ServiceCmd::Suspend { tenant, username } => {
+            status(store, now, actor, &tenant, &username, ServiceStatus::Suspended, out)?
+        }
+        ServiceCmd::Resume { tenant, username } => {
+            status(store, now, actor, &tenant, &username, ServiceStatus::Active, out)?
+        }
+        ServiceCmd::Disable { tenant, username } => {
+            status(store, now, actor, &tenant, &username, ServiceStatus::Disabled, out)?
+        }
         ServiceCmd::Renew { tenant, username, expires } => {
             let t = store.tenant_by_slug(&tenant)?;
             let at = expiry(&t, now, &expires)?;
@@ -497,7 +568,15 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
     Ok(())
 }
 
-fn status(store: &Store, now: UnixTime, actor: &str, tenant: &str, username: &str, st: ServiceStatus, out: &mut impl Write) -> anyhow::Result<()> {
+fn status(
+    store: &Store,
+    now: UnixTime,
+    actor: &str,
+    tenant: &str,
+    username: &str,
+    st: ServiceStatus,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let t = store.tenant_by_slug(tenant)?;
     let s = store.set_service_status(actor, now, t.id, username, st)?;
     writeln!(out, "service {} is now {}", s.username, s.status.as_str())?;
@@ -545,7 +624,15 @@ pub fn sessions(store: &Store, tenant: &str, history: bool, json: bool, out: &mu
 
 /// `lango init`: config file, data directory, key, a first tenant and a
 /// platform admin with a generated password (printed once).
-pub fn init(store: &Store, clock: &Clock, actor: &str, slug: &str, admin: &str, timezone: &str, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn init(
+    store: &Store,
+    clock: &Clock,
+    actor: &str,
+    slug: &str,
+    admin: &str,
+    timezone: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let now = clock.now();
     let t = match store.tenant_by_slug(slug) {
         Ok(t) => t,
@@ -571,7 +658,13 @@ pub fn init(store: &Store, clock: &Clock, actor: &str, slug: &str, admin: &str, 
     store.create_admin(
         actor,
         now,
-        Admin { tenant: 0, username: admin.into(), password_hash: crate::demo::hash_password(&password)?, role: Role::PlatformAdmin, created_at: now },
+        Admin {
+            tenant: 0,
+            username: admin.into(),
+            password_hash: crate::demo::hash_password(&password)?,
+            role: Role::PlatformAdmin,
+            created_at: now,
+        },
     )?;
     writeln!(out, "tenant {} ready (id {})", t.slug, t.id)?;
     writeln!(out, "platform admin {admin:?} created with password: {password}")?;

@@ -16,7 +16,10 @@ pub fn parse_duration(s: &str) -> anyhow::Result<u64> {
         Some('w') => (&s[..s.len() - 1], 604_800),
         _ => (s, 1),
     };
-    num.parse::<u64>().ok().and_then(|n| n.checked_mul(mult)).with_context(|| format!("{s:?} is not a duration (try 90s, 15m, 1h, 30d, 1w)"))
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .with_context(|| format!("{s:?} is not a duration (try 90s, 15m, 1h, 30d, 1w)"))
 }
 
 /// `500M`, `1G`, `1.5G`, `2T`, or bytes → bytes (decimal units, as ISPs sell).

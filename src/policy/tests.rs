@@ -98,7 +98,12 @@ fn run(c: &Case) -> Decision {
 #[test]
 fn decision_table() {
     let cases = [
-        Case { name: "active, expiry caps timeout", captive: false, tweak: |_, _, _, _, _, _| {}, expect: Expect::Accept(Some(10 * DAY as u32)) },
+        Case {
+            name: "active, expiry caps timeout",
+            captive: false,
+            tweak: |_, _, _, _, _, _| {},
+            expect: Expect::Accept(Some(10 * DAY as u32)),
+        },
         Case {
             name: "plan session timeout shorter than expiry",
             captive: false,
@@ -114,7 +119,12 @@ fn decision_table() {
             },
             expect: Expect::Accept(Some(120)),
         },
-        Case { name: "no expiry, no timeout", captive: false, tweak: |s, _, _, _, _, _| s.expires_at = None, expect: Expect::Accept(None) },
+        Case {
+            name: "no expiry, no timeout",
+            captive: false,
+            tweak: |s, _, _, _, _, _| s.expires_at = None,
+            expect: Expect::Accept(None),
+        },
         Case {
             name: "voucher before first use gets full validity",
             captive: false,
@@ -127,12 +137,42 @@ fn decision_table() {
             },
             expect: Expect::Accept(Some(3600)),
         },
-        Case { name: "expired", captive: false, tweak: |s, _, _, _, _, _| s.expires_at = Some(NOW), expect: Expect::Reject(RejectReason::Expired) },
-        Case { name: "expired, captive", captive: true, tweak: |s, _, _, _, _, _| s.expires_at = Some(NOW - 1), expect: Expect::Captive(Captive::Expired) },
-        Case { name: "suspended", captive: false, tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Suspended, expect: Expect::Reject(RejectReason::Suspended) },
-        Case { name: "suspended, captive", captive: true, tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Suspended, expect: Expect::Captive(Captive::Suspended) },
-        Case { name: "disabled never captive", captive: true, tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Disabled, expect: Expect::Reject(RejectReason::Disabled) },
-        Case { name: "plan disabled", captive: false, tweak: |_, p, _, _, _, _| p.disabled = true, expect: Expect::Reject(RejectReason::PlanDisabled) },
+        Case {
+            name: "expired",
+            captive: false,
+            tweak: |s, _, _, _, _, _| s.expires_at = Some(NOW),
+            expect: Expect::Reject(RejectReason::Expired),
+        },
+        Case {
+            name: "expired, captive",
+            captive: true,
+            tweak: |s, _, _, _, _, _| s.expires_at = Some(NOW - 1),
+            expect: Expect::Captive(Captive::Expired),
+        },
+        Case {
+            name: "suspended",
+            captive: false,
+            tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Suspended,
+            expect: Expect::Reject(RejectReason::Suspended),
+        },
+        Case {
+            name: "suspended, captive",
+            captive: true,
+            tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Suspended,
+            expect: Expect::Captive(Captive::Suspended),
+        },
+        Case {
+            name: "disabled never captive",
+            captive: true,
+            tweak: |s, _, _, _, _, _| s.status = ServiceStatus::Disabled,
+            expect: Expect::Reject(RejectReason::Disabled),
+        },
+        Case {
+            name: "plan disabled",
+            captive: false,
+            tweak: |_, p, _, _, _, _| p.disabled = true,
+            expect: Expect::Reject(RejectReason::PlanDisabled),
+        },
         Case {
             name: "quota used up",
             captive: false,
@@ -152,7 +192,12 @@ fn decision_table() {
             },
             expect: Expect::Captive(Captive::Quota),
         },
-        Case { name: "simultaneous use reached", captive: false, tweak: |_, _, _, o, _, _| *o = 1, expect: Expect::Reject(RejectReason::SimultaneousUse) },
+        Case {
+            name: "simultaneous use reached",
+            captive: false,
+            tweak: |_, _, _, o, _, _| *o = 1,
+            expect: Expect::Reject(RejectReason::SimultaneousUse),
+        },
         Case {
             name: "unlimited simultaneous use",
             captive: false,
@@ -162,7 +207,12 @@ fn decision_table() {
             },
             expect: Expect::Accept(Some(10 * DAY as u32)),
         },
-        Case { name: "pppoe account on hotspot page", captive: false, tweak: |_, _, _, _, k, _| *k = RequestKind::Hotspot, expect: Expect::Reject(RejectReason::WrongAccessType) },
+        Case {
+            name: "pppoe account on hotspot page",
+            captive: false,
+            tweak: |_, _, _, _, k, _| *k = RequestKind::Hotspot,
+            expect: Expect::Reject(RejectReason::WrongAccessType),
+        },
         Case {
             name: "dhcp device by mac",
             captive: false,
@@ -242,7 +292,17 @@ fn grant_carries_plan_and_service_attributes() {
     p.address_list = Some("customers".into());
     p.ipv6_pool = Some("v6pool".into());
     let u = Usage { bytes_in: 1_000_000_000, bytes_out: 500, seconds: 10 };
-    let d = evaluate(&Input { tenant: &t, service: &s, plan: &p, usage: &u, online: 0, kind: RequestKind::Ppp, now: NOW, local_weekday: 0, local_minute: 0 });
+    let d = evaluate(&Input {
+        tenant: &t,
+        service: &s,
+        plan: &p,
+        usage: &u,
+        online: 0,
+        kind: RequestKind::Ppp,
+        now: NOW,
+        local_weekday: 0,
+        local_minute: 0,
+    });
     let Decision::Accept(g) = d else { panic!("{d:?}") };
     assert_eq!(g.rate_limit.as_deref(), Some("10M/10M 20M/20M 8M/8M 10/10"));
     assert_eq!(g.framed_ip, Some("10.99.0.10".parse().unwrap()));

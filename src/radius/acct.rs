@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Instant;
 
+use super::Radius;
 use super::cache::RequestKey;
 use super::codec::{Builder, Code, Packet};
 use super::counters::Counters;
 use super::dict::{acct_status, attr};
 use super::directory::NasEntry;
-use super::Radius;
 use crate::model::Counters as SessionCounters;
 use crate::store::accounting::{AcctOutcome, AcctRecord, AcctStatus};
 
@@ -100,7 +100,12 @@ pub fn proxy_states(req: &Packet<'_>) -> Vec<Vec<u8>> {
 }
 
 /// The group-commit loop. Runs until every sender is dropped.
-pub fn writer(r: Arc<Radius>, jobs: mpsc::Receiver<Job>, out: tokio::sync::mpsc::UnboundedSender<Outgoing>, max_batch: usize) {
+pub fn writer(
+    r: Arc<Radius>,
+    jobs: mpsc::Receiver<Job>,
+    out: tokio::sync::mpsc::UnboundedSender<Outgoing>,
+    max_batch: usize,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     let mut records: Vec<AcctRecord> = Vec::with_capacity(max_batch);
     while let Ok(first) = jobs.recv() {

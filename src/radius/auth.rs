@@ -113,7 +113,9 @@ fn credential<'a>(req: &'a Packet<'a>, secret: &[u8]) -> Result<Credential<'a>, 
         let challenge = req.attr(attr::CHAP_CHALLENGE).unwrap_or(&req.authenticator);
         return Ok(Credential::Chap { response, challenge });
     }
-    if let (Some(challenge), Some(response)) = (req.vsa(ms::VENDOR_ID, ms::MS_CHAP_CHALLENGE), req.vsa(ms::VENDOR_ID, ms::MS_CHAP2_RESPONSE)) {
+    if let (Some(challenge), Some(response)) =
+        (req.vsa(ms::VENDOR_ID, ms::MS_CHAP_CHALLENGE), req.vsa(ms::VENDOR_ID, ms::MS_CHAP2_RESPONSE))
+    {
         if challenge.len() != 16 || response.len() != 50 {
             return Err(());
         }
@@ -145,7 +147,12 @@ fn request_kind(req: &Packet<'_>, username_is_mac: bool, c: &Credential<'_>) -> 
 
 /// Check the credential against the stored password. MS-CHAPv2 success
 /// yields what the Access-Accept must carry back.
-fn verify(login: &ServiceLogin, c: &Credential<'_>, username: &str, kind: RequestKind) -> Result<Option<mschapv2::Verified>, Refusal> {
+fn verify(
+    login: &ServiceLogin,
+    c: &Credential<'_>,
+    username: &str,
+    kind: RequestKind,
+) -> Result<Option<mschapv2::Verified>, Refusal> {
     let stored = login.password.as_slice();
     match c {
         _ if kind == RequestKind::Mac => {

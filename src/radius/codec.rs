@@ -51,10 +51,7 @@ impl Code {
     /// Requests whose authenticator is MD5(... zero authenticator ... secret):
     /// Accounting-Request, Disconnect-Request and CoA-Request.
     pub fn is_signed_request(self) -> bool {
-        matches!(
-            self,
-            Code::AccountingRequest | Code::DisconnectRequest | Code::CoaRequest
-        )
+        matches!(self, Code::AccountingRequest | Code::DisconnectRequest | Code::CoaRequest)
     }
 }
 
@@ -148,10 +145,7 @@ impl<'a> Packet<'a> {
             return Err(DecodeError::TooLong { len });
         }
         if len > buf.len() {
-            return Err(DecodeError::LengthMismatch {
-                header: len,
-                actual: buf.len(),
-            });
+            return Err(DecodeError::LengthMismatch { header: len, actual: buf.len() });
         }
         let code = Code::try_from(buf[0])?;
         let raw = &buf[..len];
@@ -162,28 +156,18 @@ impl<'a> Packet<'a> {
             }
             let alen = raw[off + 1];
             if alen < 2 || usize::from(alen) > len - off {
-                return Err(DecodeError::AttributeLength {
-                    offset: off,
-                    len: alen,
-                });
+                return Err(DecodeError::AttributeLength { offset: off, len: alen });
             }
             off += usize::from(alen);
         }
         let mut authenticator = [0u8; 16];
         authenticator.copy_from_slice(&raw[4..HEADER_LEN]);
-        Ok(Packet {
-            code,
-            identifier: buf[1],
-            authenticator,
-            raw,
-        })
+        Ok(Packet { code, identifier: buf[1], authenticator, raw })
     }
 
     /// All attributes in wire order as (type, value).
     pub fn attributes(&self) -> Attributes<'a> {
-        Attributes {
-            rest: self.raw.get(HEADER_LEN..).unwrap_or_default(),
-        }
+        Attributes { rest: self.raw.get(HEADER_LEN..).unwrap_or_default() }
     }
 
     /// First value of attribute `t`.
@@ -204,18 +188,12 @@ impl<'a> Packet<'a> {
     /// across every Vendor-Specific attribute. Malformed VSA payloads end
     /// their own iteration silently (they are opaque to the codec).
     pub fn vendor_attributes(&self) -> VendorAttributes<'a> {
-        VendorAttributes {
-            outer: self.attributes(),
-            vendor: 0,
-            rest: &[],
-        }
+        VendorAttributes { outer: self.attributes(), vendor: 0, rest: &[] }
     }
 
     /// First sub-attribute `vtype` of vendor `vendor`.
     pub fn vsa(&self, vendor: u32, vtype: u8) -> Option<&'a [u8]> {
-        self.vendor_attributes()
-            .find(|&(v, t, _)| v == vendor && t == vtype)
-            .map(|(_, _, val)| val)
+        self.vendor_attributes().find(|&(v, t, _)| v == vendor && t == vtype).map(|(_, _, val)| val)
     }
 
     /// (offset of value, value) of every Message-Authenticator attribute.
@@ -333,10 +311,7 @@ impl Builder {
             return Err(EncodeError::MessageAuthenticator);
         }
         if value.len() > MAX_VALUE {
-            return Err(EncodeError::ValueTooLong {
-                attr: t,
-                len: value.len(),
-            });
+            return Err(EncodeError::ValueTooLong { attr: t, len: value.len() });
         }
         self.reserve(2 + value.len())?;
         self.buf.extend_from_slice(&[t, 2 + value.len() as u8]);
@@ -358,17 +333,9 @@ impl Builder {
 
     /// One RFC 2865-format VSA per Vendor-Specific attribute (value at most
     /// 247 octets; `ValueTooLong` reports attribute 26).
-    pub fn add_vsa(
-        &mut self,
-        vendor: u32,
-        vtype: u8,
-        value: &[u8],
-    ) -> Result<&mut Self, EncodeError> {
+    pub fn add_vsa(&mut self, vendor: u32, vtype: u8, value: &[u8]) -> Result<&mut Self, EncodeError> {
         if value.len() > MAX_VSA_VALUE {
-            return Err(EncodeError::ValueTooLong {
-                attr: VENDOR_SPECIFIC,
-                len: value.len(),
-            });
+            return Err(EncodeError::ValueTooLong { attr: VENDOR_SPECIFIC, len: value.len() });
         }
         self.reserve(8 + value.len())?;
         let n = value.len() as u8;
@@ -379,12 +346,7 @@ impl Builder {
         Ok(self)
     }
 
-    pub fn add_vsa_u32(
-        &mut self,
-        vendor: u32,
-        vtype: u8,
-        v: u32,
-    ) -> Result<&mut Self, EncodeError> {
+    pub fn add_vsa_u32(&mut self, vendor: u32, vtype: u8, v: u32) -> Result<&mut Self, EncodeError> {
         self.add_vsa(vendor, vtype, &v.to_be_bytes())
     }
 
@@ -402,10 +364,7 @@ impl Builder {
     /// computed over the packet as it stands.
     fn seal(&mut self, authenticator: &[u8; 16], secret: &[u8]) -> Result<(), EncodeError> {
         let len = self.buf.len();
-        let len16 = u16::try_from(len)
-            .ok()
-            .filter(|_| len <= MAX_PACKET)
-            .ok_or(EncodeError::PacketTooLong { len })?;
+        let len16 = u16::try_from(len).ok().filter(|_| len <= MAX_PACKET).ok_or(EncodeError::PacketTooLong { len })?;
         self.buf[2..4].copy_from_slice(&len16.to_be_bytes());
         self.buf[4..HEADER_LEN].copy_from_slice(authenticator);
         self.buf[MA_VALUE..MA_VALUE + 16].fill(0);
@@ -431,11 +390,7 @@ impl Builder {
     /// with MA zeroed and the request authenticator in the authenticator
     /// field); then Response Authenticator =
     /// MD5(Code+ID+Length+RequestAuth+Attributes+Secret).
-    pub fn finish_response(
-        mut self,
-        request_authenticator: &[u8; 16],
-        secret: &[u8],
-    ) -> Result<Vec<u8>, EncodeError> {
+    pub fn finish_response(mut self, request_authenticator: &[u8; 16], secret: &[u8]) -> Result<Vec<u8>, EncodeError> {
         self.seal(request_authenticator, secret)?;
         self.sign(secret);
         Ok(self.buf)
@@ -462,11 +417,7 @@ impl Builder {
     /// [`random_authenticator`]) as Request Authenticator and computes the
     /// Message-Authenticator over it. Hiding User-Password etc. with that
     /// same authenticator is the caller's job.
-    pub fn finish_access_request(
-        mut self,
-        authenticator: [u8; 16],
-        secret: &[u8],
-    ) -> Result<Vec<u8>, EncodeError> {
+    pub fn finish_access_request(mut self, authenticator: [u8; 16], secret: &[u8]) -> Result<Vec<u8>, EncodeError> {
         self.seal(&authenticator, secret)?;
         Ok(self.buf)
     }
@@ -545,31 +496,19 @@ fn authenticator_digest(packet: &Packet, auth: &[u8; 16], secret: &[u8]) -> [u8;
 /// Accounting-Request / CoA-Request / Disconnect-Request: checks
 /// authenticator == MD5(Code+ID+Length+16 zero octets+Attributes+Secret).
 pub fn verify_request_authenticator(packet: &Packet, secret: &[u8]) -> bool {
-    ct_eq(
-        &authenticator_digest(packet, &[0; 16], secret),
-        &packet.authenticator,
-    )
+    ct_eq(&authenticator_digest(packet, &[0; 16], secret), &packet.authenticator)
 }
 
 /// Checks a reply's authenticator ==
 /// MD5(Code+ID+Length+RequestAuth+Attributes+Secret).
-pub fn verify_response_authenticator(
-    packet: &Packet,
-    request_authenticator: &[u8; 16],
-    secret: &[u8],
-) -> bool {
-    ct_eq(
-        &authenticator_digest(packet, request_authenticator, secret),
-        &packet.authenticator,
-    )
+pub fn verify_response_authenticator(packet: &Packet, request_authenticator: &[u8; 16], secret: &[u8]) -> bool {
+    ct_eq(&authenticator_digest(packet, request_authenticator, secret), &packet.authenticator)
 }
 
 /// 16 octets from the OS CSPRNG (ring's SystemRandom).
 pub fn random_authenticator() -> [u8; 16] {
     use ring::rand::SecureRandom;
     let mut a = [0u8; 16];
-    ring::rand::SystemRandom::new()
-        .fill(&mut a)
-        .expect("OS random number generator failed");
+    ring::rand::SystemRandom::new().fill(&mut a).expect("OS random number generator failed");
     a
 }

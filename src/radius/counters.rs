@@ -49,7 +49,9 @@ impl Counters {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (name, help, v) in self.snapshot() {
-            out.push_str(&format!("# HELP lango_radius_{name} {help}\n# TYPE lango_radius_{name} counter\nlango_radius_{name} {v}\n"));
+            out.push_str(&format!(
+                "# HELP lango_radius_{name} {help}\n# TYPE lango_radius_{name} counter\nlango_radius_{name} {v}\n"
+            ));
         }
         out
     }

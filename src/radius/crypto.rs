@@ -73,11 +73,7 @@ pub fn hide_password(password: &[u8], secret: &[u8], authenticator: &[u8; 16]) -
 
 /// Inverse of [`hide_password`]; errors if the length is 0, not a multiple
 /// of 16, or over 128. Trailing NULs are stripped.
-pub fn unhide_password(
-    hidden: &[u8],
-    secret: &[u8],
-    authenticator: &[u8; 16],
-) -> Result<Vec<u8>, CryptoError> {
+pub fn unhide_password(hidden: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Result<Vec<u8>, CryptoError> {
     if hidden.is_empty() || hidden.len() % 16 != 0 || hidden.len() > PASSWORD_MAX {
         return Err(CryptoError::PasswordLength { len: hidden.len() });
     }
@@ -120,12 +116,7 @@ const MPPE_KEY_MAX: usize = 239;
 /// padding to a multiple of 16, encrypted with b(1) = MD5(secret +
 /// request_authenticator + salt), b(i) = MD5(secret + c(i-1)). Keys longer
 /// than 239 octets are truncated (they could not fit a VSA).
-pub fn encrypt_mppe_key(
-    key: &[u8],
-    secret: &[u8],
-    request_authenticator: &[u8; 16],
-    salt: [u8; 2],
-) -> Vec<u8> {
+pub fn encrypt_mppe_key(key: &[u8], secret: &[u8], request_authenticator: &[u8; 16], salt: [u8; 2]) -> Vec<u8> {
     let key = &key[..key.len().min(MPPE_KEY_MAX)];
     let salt = [salt[0] | 0x80, salt[1]];
     let plain_len = (key.len() + 1).div_ceil(16) * 16;
@@ -139,11 +130,7 @@ pub fn encrypt_mppe_key(
 }
 
 /// Inverse of [`encrypt_mppe_key`] (for tests and clients).
-pub fn decrypt_mppe_key(
-    value: &[u8],
-    secret: &[u8],
-    request_authenticator: &[u8; 16],
-) -> Result<Vec<u8>, CryptoError> {
+pub fn decrypt_mppe_key(value: &[u8], secret: &[u8], request_authenticator: &[u8; 16]) -> Result<Vec<u8>, CryptoError> {
     let len = value.len();
     if len < 18 || (len - 2) % 16 != 0 {
         return Err(CryptoError::MppeLength { len });
@@ -157,10 +144,7 @@ pub fn decrypt_mppe_key(
     let declared = usize::from(plain[0]);
     let available = plain.len() - 1;
     if declared > available {
-        return Err(CryptoError::MppeKeyLength {
-            declared,
-            available,
-        });
+        return Err(CryptoError::MppeKeyLength { declared, available });
     }
     plain.copy_within(1..=declared, 0);
     plain.truncate(declared);
@@ -183,11 +167,9 @@ pub mod mschapv2 {
     /// RFC 3079 §3.4 Magic1.
     const MASTER_MAGIC: &[u8] = b"This is the MPPE Master Key";
     /// RFC 3079 §3.4 Magic2.
-    const KEY_MAGIC2: &[u8] =
-        b"On the client side, this is the send key; on the server side, it is the receive key.";
+    const KEY_MAGIC2: &[u8] = b"On the client side, this is the send key; on the server side, it is the receive key.";
     /// RFC 3079 §3.4 Magic3.
-    const KEY_MAGIC3: &[u8] =
-        b"On the client side, this is the receive key; on the server side, it is the send key.";
+    const KEY_MAGIC3: &[u8] = b"On the client side, this is the receive key; on the server side, it is the send key.";
     const SHS_PAD1: [u8; 40] = [0x00; 40];
     const SHS_PAD2: [u8; 40] = [0xf2; 40];
 
@@ -214,11 +196,7 @@ pub mod mschapv2 {
 
     /// ChallengeHash (RFC 2759 §8.2): first 8 octets of SHA1(peer challenge
     /// + authenticator challenge + username without domain prefix).
-    pub fn challenge_hash(
-        peer_challenge: &[u8; 16],
-        authenticator_challenge: &[u8; 16],
-        username: &[u8],
-    ) -> [u8; 8] {
+    pub fn challenge_hash(peer_challenge: &[u8; 16], authenticator_challenge: &[u8; 16], username: &[u8]) -> [u8; 8] {
         let mut h = Sha1::new();
         h.update(peer_challenge);
         h.update(authenticator_challenge);
@@ -270,11 +248,7 @@ pub mod mschapv2 {
         challenge_response(&ch, &nt_password_hash(password))
     }
 
-    fn authenticator_response(
-        password_hash_hash: &[u8; 16],
-        nt_response: &[u8; 24],
-        challenge: &[u8; 8],
-    ) -> [u8; 42] {
+    fn authenticator_response(password_hash_hash: &[u8; 16], nt_response: &[u8; 24], challenge: &[u8; 8]) -> [u8; 42] {
         let mut h = Sha1::new();
         h.update(password_hash_hash);
         h.update(nt_response);
@@ -310,10 +284,7 @@ pub mod mschapv2 {
         authenticator_response(&hh, nt_response, &ch)
     }
 
-    fn master_key_from_hash_hash(
-        password_hash_hash: &[u8; 16],
-        nt_response: &[u8; 24],
-    ) -> [u8; 16] {
+    fn master_key_from_hash_hash(password_hash_hash: &[u8; 16], nt_response: &[u8; 24]) -> [u8; 16] {
         let mut h = Sha1::new();
         h.update(password_hash_hash);
         h.update(nt_response);
@@ -326,19 +297,12 @@ pub mod mschapv2 {
 
     /// GetMasterKey (RFC 3079 §3.4).
     pub fn master_key(password: &str, nt_response: &[u8; 24]) -> [u8; 16] {
-        master_key_from_hash_hash(
-            &hash_nt_password_hash(&nt_password_hash(password)),
-            nt_response,
-        )
+        master_key_from_hash_hash(&hash_nt_password_hash(&nt_password_hash(password)), nt_response)
     }
 
     /// GetAsymmetricStartKey (RFC 3079 §3.4) for 128-bit keys.
     pub fn asymmetric_start_key(master_key: &[u8; 16], is_send: bool, is_server: bool) -> [u8; 16] {
-        let magic = if is_send == is_server {
-            KEY_MAGIC3
-        } else {
-            KEY_MAGIC2
-        };
+        let magic = if is_send == is_server { KEY_MAGIC3 } else { KEY_MAGIC2 };
         let mut h = Sha1::new();
         h.update(master_key);
         h.update(SHS_PAD1);
@@ -373,12 +337,7 @@ pub mod mschapv2 {
     /// Ident, Flags, Peer-Challenge 16, Reserved 8, NT-Response 24) against
     /// the MS-CHAP-Challenge value (16 octets). `username` may carry a
     /// "DOMAIN\" prefix; it is stripped.
-    pub fn verify(
-        challenge: &[u8],
-        response: &[u8],
-        username: &[u8],
-        password: &str,
-    ) -> Option<Verified> {
+    pub fn verify(challenge: &[u8], response: &[u8], username: &[u8], password: &str) -> Option<Verified> {
         let auth_challenge: &[u8; 16] = challenge.try_into().ok()?;
         let response: &[u8; 50] = response.try_into().ok()?;
         let ident = response[0];
@@ -413,12 +372,7 @@ pub mod mschapv2 {
         let mut out = [0u8; 50];
         out[0] = ident;
         out[2..18].copy_from_slice(peer_challenge);
-        out[26..].copy_from_slice(&generate_nt_response(
-            authenticator_challenge,
-            peer_challenge,
-            username,
-            password,
-        ));
+        out[26..].copy_from_slice(&generate_nt_response(authenticator_challenge, peer_challenge, username, password));
         out
     }
 }
@@ -432,28 +386,16 @@ mod tests {
 
     #[test]
     fn password_round_trips_and_rejects_bad_lengths() {
-        for pw in [
-            &b""[..],
-            b"a",
-            b"exactly16bytes!!",
-            b"seventeen bytes!!",
-            &[b'p'; 128],
-        ] {
+        for pw in [&b""[..], b"a", b"exactly16bytes!!", b"seventeen bytes!!", &[b'p'; 128]] {
             let hidden = hide_password(pw, b"s3cret", &AUTH);
             assert_eq!(hidden.len(), pw.len().div_ceil(16).max(1) * 16);
             assert_eq!(unhide_password(&hidden, b"s3cret", &AUTH).unwrap(), pw);
-            assert_ne!(
-                unhide_password(&hidden, b"other", &AUTH).ok().as_deref(),
-                Some(pw)
-            );
+            assert_ne!(unhide_password(&hidden, b"other", &AUTH).ok().as_deref(), Some(pw));
         }
         // Over-long passwords are truncated to 128.
         assert_eq!(hide_password(&[b'x'; 200], b"s", &AUTH).len(), 128);
         for len in [0, 15, 17, 144] {
-            assert_eq!(
-                unhide_password(&vec![1; len], b"s", &AUTH),
-                Err(CryptoError::PasswordLength { len })
-            );
+            assert_eq!(unhide_password(&vec![1; len], b"s", &AUTH), Err(CryptoError::PasswordLength { len }));
         }
     }
 
@@ -480,20 +422,11 @@ mod tests {
         }
         let enc = encrypt_mppe_key(&[1; 16], b"secret", &ra, [0x80, 1]);
         assert_eq!(enc.len(), 2 + 32);
-        assert_ne!(
-            decrypt_mppe_key(&enc, b"wrong", &ra).ok(),
-            Some(vec![1; 16])
-        );
-        assert_eq!(
-            decrypt_mppe_key(&enc[..20], b"secret", &ra),
-            Err(CryptoError::MppeLength { len: 20 })
-        );
+        assert_ne!(decrypt_mppe_key(&enc, b"wrong", &ra).ok(), Some(vec![1; 16]));
+        assert_eq!(decrypt_mppe_key(&enc[..20], b"secret", &ra), Err(CryptoError::MppeLength { len: 20 }));
         let mut no_salt_bit = enc.clone();
         no_salt_bit[0] = 0;
-        assert_eq!(
-            decrypt_mppe_key(&no_salt_bit, b"secret", &ra),
-            Err(CryptoError::MppeSalt)
-        );
+        assert_eq!(decrypt_mppe_key(&no_salt_bit, b"secret", &ra), Err(CryptoError::MppeSalt));
     }
 
     #[test]
@@ -504,19 +437,12 @@ mod tests {
         let ok = mschapv2::verify(&ac, &resp, b"alice", "pa55w0rd").unwrap();
         assert_eq!(ok.success[0], 3);
         let nt: [u8; 24] = resp[26..].try_into().unwrap();
-        let expected =
-            mschapv2::generate_authenticator_response("pa55w0rd", &nt, &pc, &ac, b"alice");
+        let expected = mschapv2::generate_authenticator_response("pa55w0rd", &nt, &pc, &ac, b"alice");
         assert_eq!(ok.success[1..], expected);
         let master = mschapv2::master_key("pa55w0rd", &nt);
         // Server send key is the client's receive key and vice versa.
-        assert_eq!(
-            ok.send_key,
-            mschapv2::asymmetric_start_key(&master, false, false)
-        );
-        assert_eq!(
-            ok.recv_key,
-            mschapv2::asymmetric_start_key(&master, true, false)
-        );
+        assert_eq!(ok.send_key, mschapv2::asymmetric_start_key(&master, false, false));
+        assert_eq!(ok.recv_key, mschapv2::asymmetric_start_key(&master, true, false));
         assert_ne!(ok.send_key, ok.recv_key);
         assert!(!format!("{ok:?}").contains("send_key"));
         // Negative cases.
@@ -527,10 +453,7 @@ mod tests {
         assert!(mschapv2::verify(&ac, &resp[..49], b"alice", "pa55w0rd").is_none());
         // A "DOMAIN\" prefix is not part of the ChallengeHash.
         assert!(mschapv2::verify(&ac, &resp, b"CORP\\alice", "pa55w0rd").is_some());
-        assert_eq!(
-            mschapv2::challenge_hash(&pc, &ac, b"CORP\\alice"),
-            mschapv2::challenge_hash(&pc, &ac, b"alice")
-        );
+        assert_eq!(mschapv2::challenge_hash(&pc, &ac, b"CORP\\alice"), mschapv2::challenge_hash(&pc, &ac, b"alice"));
     }
 
     #[test]

@@ -52,21 +52,13 @@ pub fn check(data: &[u8]) {
     let q = Packet::decode(&rebuilt).expect("rebuilt packet decodes");
     assert_eq!((q.code, q.identifier), (p.code, p.identifier));
     assert_eq!(q.attributes().next().map(|(t, _)| t), Some(80));
-    assert!(
-        q.attributes()
-            .skip(1)
-            .eq(p.attributes().filter(|&(t, _)| t != 80).take(copied))
-    );
+    assert!(q.attributes().skip(1).eq(p.attributes().filter(|&(t, _)| t != 80).take(copied)));
     assert!(count >= copied);
     if p.code.is_signed_request() {
         assert!(verify_request_authenticator(&q, SECRET));
     }
-    assert_ne!(
-        check_message_authenticator(&q, SECRET, None),
-        MaStatus::Absent
-    );
+    assert_ne!(check_message_authenticator(&q, SECRET, None), MaStatus::Absent);
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -41,7 +41,8 @@ pub async fn serve_auth(socket: std::net::UdpSocket, r: Arc<Radius>, workers: us
             }
         };
         let (r, shutdown) = (r.clone(), shutdown.clone());
-        let spawned = std::thread::Builder::new().name(format!("lango-auth-{n}")).spawn(move || auth_loop(&sock, &r, &shutdown));
+        let spawned =
+            std::thread::Builder::new().name(format!("lango-auth-{n}")).spawn(move || auth_loop(&sock, &r, &shutdown));
         match spawned {
             Ok(t) => threads.push(t),
             Err(e) => tracing::error!(error = %e, "cannot start auth thread"),

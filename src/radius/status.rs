@@ -2,9 +2,9 @@
 //! authentication port and Accounting-Response on the accounting port, so a
 //! NAS or monitor can tell the server is alive without a real login.
 
+use super::Radius;
 use super::codec::{Builder, Code, Packet};
 use super::counters::Counters;
-use super::Radius;
 
 pub fn reply(r: &Radius, req: &Packet<'_>, secret: &[u8], accounting: bool) -> Option<Vec<u8>> {
     Counters::inc(&r.counters.status_server);

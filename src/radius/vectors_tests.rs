@@ -9,10 +9,7 @@ use super::crypto::*;
 
 fn hex(s: &str) -> Vec<u8> {
     let digits: Vec<u8> = s.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
+    digits.chunks(2).map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap()).collect()
 }
 
 fn arr<const N: usize>(s: &str) -> [u8; N] {
@@ -41,44 +38,24 @@ fn rfc2865_7_1_user_password_and_response_authenticator() {
     let req_bytes = hex(RFC2865_7_1_REQUEST);
     let req = Packet::decode(&req_bytes).unwrap();
     assert_eq!((req.code, req.identifier), (Code::AccessRequest, 0));
-    assert_eq!(
-        req.authenticator,
-        arr::<16>("0f403f9473978057bd83d5cb98f4227a")
-    );
+    assert_eq!(req.authenticator, arr::<16>("0f403f9473978057bd83d5cb98f4227a"));
     assert_eq!(req.attr(1), Some(&b"nemo"[..]));
     assert_eq!(req.attr(4), Some(&[192, 168, 1, 16][..]));
     assert_eq!(req.attr_u32(5), Some(3));
-    assert_eq!(
-        check_message_authenticator(&req, RFC2865_SECRET, None),
-        MaStatus::Absent
-    );
+    assert_eq!(check_message_authenticator(&req, RFC2865_SECRET, None), MaStatus::Absent);
 
     let hidden = hide_password(b"arctangent", RFC2865_SECRET, &req.authenticator);
-    assert_eq!(
-        hidden,
-        hex("0d be 70 8d 93 d4 13 ce 31 96 e4 3f 78 2a 0a ee")
-    );
+    assert_eq!(hidden, hex("0d be 70 8d 93 d4 13 ce 31 96 e4 3f 78 2a 0a ee"));
     assert_eq!(req.attr(2), Some(&hidden[..]));
-    assert_eq!(
-        unhide_password(req.attr(2).unwrap(), RFC2865_SECRET, &req.authenticator).unwrap(),
-        b"arctangent"
-    );
+    assert_eq!(unhide_password(req.attr(2).unwrap(), RFC2865_SECRET, &req.authenticator).unwrap(), b"arctangent");
 
     let acc_bytes = hex(RFC2865_7_1_ACCEPT);
     let acc = Packet::decode(&acc_bytes).unwrap();
     assert_eq!(acc.code, Code::AccessAccept);
     assert_eq!(acc.attr_u32(6), Some(1));
     assert_eq!(acc.attr(14), Some(&[192, 168, 1, 3][..]));
-    assert!(verify_response_authenticator(
-        &acc,
-        &req.authenticator,
-        RFC2865_SECRET
-    ));
-    assert!(!verify_response_authenticator(
-        &acc,
-        &req.authenticator,
-        b"xyzzy5462"
-    ));
+    assert!(verify_response_authenticator(&acc, &req.authenticator, RFC2865_SECRET));
+    assert!(!verify_response_authenticator(&acc, &req.authenticator, b"xyzzy5462"));
 }
 
 #[test]
@@ -89,18 +66,12 @@ fn rfc2865_7_2_and_7_3_decode() {
     assert_eq!(p.attr(1), Some(&b"flopsy"[..]));
     let chap = p.attr(3).unwrap();
     assert_eq!((chap.len(), chap[0]), (17, 0x16));
-    assert_eq!(
-        (p.attr_u32(5), p.attr_u32(6), p.attr_u32(7)),
-        (Some(20), Some(2), Some(1))
-    );
+    assert_eq!((p.attr_u32(5), p.attr_u32(6), p.attr_u32(7)), (Some(20), Some(2), Some(1)));
 
     let b = hex(RFC2865_7_3_CHALLENGE);
     let p = Packet::decode(&b).unwrap();
     assert_eq!(p.code, Code::AccessChallenge);
-    assert_eq!(
-        p.attr(18),
-        Some(&b"Challenge 32769430.  Enter response at prompt."[..])
-    );
+    assert_eq!(p.attr(18), Some(&b"Challenge 32769430.  Enter response at prompt."[..]));
     assert_eq!(p.attr(24), Some(&b"32769430"[..]));
 }
 
@@ -115,41 +86,23 @@ fn rfc5997_6_status_server_message_authenticator() {
     let bytes = hex(RFC5997_STATUS_SERVER);
     let p = Packet::decode(&bytes).unwrap();
     assert_eq!((p.code, p.identifier), (Code::StatusServer, 0xda));
-    assert_eq!(
-        check_message_authenticator(&p, RFC2865_SECRET, None),
-        MaStatus::Valid
-    );
-    assert_eq!(
-        check_message_authenticator(&p, b"xyzzy5462", None),
-        MaStatus::Invalid
-    );
+    assert_eq!(check_message_authenticator(&p, RFC2865_SECRET, None), MaStatus::Valid);
+    assert_eq!(check_message_authenticator(&p, b"xyzzy5462", None), MaStatus::Invalid);
     let mut flipped = bytes.clone();
     flipped[30] ^= 0x80;
     let f = Packet::decode(&flipped).unwrap();
-    assert_eq!(
-        check_message_authenticator(&f, RFC2865_SECRET, None),
-        MaStatus::Invalid
-    );
+    assert_eq!(check_message_authenticator(&f, RFC2865_SECRET, None), MaStatus::Invalid);
 
     // The Builder reproduces the RFC packet byte for byte (MA is its only
     // attribute, so "MA first" matches the RFC layout).
-    let built = Builder::new(Code::StatusServer, 0xda)
-        .finish_access_request(p.authenticator, RFC2865_SECRET)
-        .unwrap();
+    let built = Builder::new(Code::StatusServer, 0xda).finish_access_request(p.authenticator, RFC2865_SECRET).unwrap();
     assert_eq!(built, bytes);
 
     // The Access-Accept reply (no Message-Authenticator) from the same section.
     let acc_bytes = hex(RFC5997_ACCEPT);
     let acc = Packet::decode(&acc_bytes).unwrap();
-    assert!(verify_response_authenticator(
-        &acc,
-        &p.authenticator,
-        RFC2865_SECRET
-    ));
-    assert_eq!(
-        check_message_authenticator(&acc, RFC2865_SECRET, Some(&p.authenticator)),
-        MaStatus::Absent
-    );
+    assert!(verify_response_authenticator(&acc, &p.authenticator, RFC2865_SECRET));
+    assert_eq!(check_message_authenticator(&acc, RFC2865_SECRET, Some(&p.authenticator)), MaStatus::Absent);
 }
 
 // ---- RFC 2759 §9.2 and RFC 3079 §3.5.3 (same inputs) ----
@@ -169,29 +122,14 @@ fn nt_response() -> [u8; 24] {
 
 #[test]
 fn rfc2759_9_2() {
-    assert_eq!(
-        challenge_hash(&peer_challenge(), &auth_challenge(), USER),
-        arr::<8>("D02E4386BCE91226")
-    );
+    assert_eq!(challenge_hash(&peer_challenge(), &auth_challenge(), USER), arr::<8>("D02E4386BCE91226"));
     let hash = nt_password_hash(PASSWORD);
     assert_eq!(hash, arr::<16>("44EBBA8D5312B8D611474411F56989AE"));
     // PasswordHashHash = MD4(PasswordHash).
     use md4::{Digest, Md4};
-    assert_eq!(
-        <[u8; 16]>::from(Md4::digest(hash)),
-        arr::<16>("41C00C584BD2D91C4017A2A12FA59F3F")
-    );
-    assert_eq!(
-        generate_nt_response(&auth_challenge(), &peer_challenge(), USER, PASSWORD),
-        nt_response()
-    );
-    let ar = generate_authenticator_response(
-        PASSWORD,
-        &nt_response(),
-        &peer_challenge(),
-        &auth_challenge(),
-        USER,
-    );
+    assert_eq!(<[u8; 16]>::from(Md4::digest(hash)), arr::<16>("41C00C584BD2D91C4017A2A12FA59F3F"));
+    assert_eq!(generate_nt_response(&auth_challenge(), &peer_challenge(), USER, PASSWORD), nt_response());
+    let ar = generate_authenticator_response(PASSWORD, &nt_response(), &peer_challenge(), &auth_challenge(), USER);
     assert_eq!(&ar, b"S=407A5589115FD0D6209F510FE9C04566932CDA56");
 }
 
@@ -201,10 +139,7 @@ fn rfc2759_9_2_through_verify() {
     assert_eq!(resp[26..], nt_response());
     let v = verify(&auth_challenge(), &resp, USER, PASSWORD).unwrap();
     assert_eq!(v.success[0], 0x42);
-    assert_eq!(
-        &v.success[1..],
-        b"S=407A5589115FD0D6209F510FE9C04566932CDA56"
-    );
+    assert_eq!(&v.success[1..], b"S=407A5589115FD0D6209F510FE9C04566932CDA56");
     // RFC 3079 §3.5.3 SendStartKey128 is the server's send key.
     assert_eq!(v.send_key, arr::<16>("8B7CDC149B993A1BA118CB153F56DCCB"));
 }
@@ -255,39 +190,12 @@ mod codec_cases {
             ("empty", vec![], TooShort { len: 0 }),
             ("19 bytes", vec![1; 19], TooShort { len: 19 }),
             ("header length 10", header(1, 10), TooShort { len: 10 }),
-            (
-                "header length > 4096",
-                header(1, 5000),
-                TooLong { len: 5000 },
-            ),
-            (
-                "header length > datagram",
-                header(1, 30),
-                LengthMismatch {
-                    header: 30,
-                    actual: 20,
-                },
-            ),
-            (
-                "attribute length 0",
-                with_attrs(1, 24, &[1, 0, 0, 0]),
-                AttributeLength { offset: 20, len: 0 },
-            ),
-            (
-                "attribute length 1",
-                with_attrs(1, 24, &[1, 1, 0, 0]),
-                AttributeLength { offset: 20, len: 1 },
-            ),
-            (
-                "attribute past end",
-                with_attrs(1, 26, &[1, 3, b'a', 2, 9, 0]),
-                AttributeLength { offset: 23, len: 9 },
-            ),
-            (
-                "lone type octet",
-                with_attrs(1, 23, &[1, 2, 5]),
-                AttributeTruncated { offset: 22 },
-            ),
+            ("header length > 4096", header(1, 5000), TooLong { len: 5000 }),
+            ("header length > datagram", header(1, 30), LengthMismatch { header: 30, actual: 20 }),
+            ("attribute length 0", with_attrs(1, 24, &[1, 0, 0, 0]), AttributeLength { offset: 20, len: 0 }),
+            ("attribute length 1", with_attrs(1, 24, &[1, 1, 0, 0]), AttributeLength { offset: 20, len: 1 }),
+            ("attribute past end", with_attrs(1, 26, &[1, 3, b'a', 2, 9, 0]), AttributeLength { offset: 23, len: 9 }),
+            ("lone type octet", with_attrs(1, 23, &[1, 2, 5]), AttributeTruncated { offset: 22 }),
             ("unknown code", header(99, 20), UnknownCode(99)),
             ("4097 bytes", vec![1; 4097], TooLong { len: 4097 }),
         ];
@@ -295,10 +203,7 @@ mod codec_cases {
             assert_eq!(Packet::decode(&bytes), Err(want), "{name}");
         }
         assert_eq!(TooShort { len: 0 }.reason(), "too_short");
-        assert_eq!(
-            AttributeLength { offset: 0, len: 0 }.reason(),
-            "bad_attribute_length"
-        );
+        assert_eq!(AttributeLength { offset: 0, len: 0 }.reason(), "bad_attribute_length");
         assert_eq!(UnknownCode(0).reason(), "unknown_code");
     }
 
@@ -342,10 +247,7 @@ mod codec_cases {
         let bytes = sample().finish_response(&req_auth, SECRET).unwrap();
         let p = Packet::decode(&bytes).unwrap();
         assert_eq!((p.code, p.identifier), (Code::AccessAccept, 42));
-        assert_eq!(
-            p.attributes().next().map(|(t, v)| (t, v.len())),
-            Some((80, 16))
-        );
+        assert_eq!(p.attributes().next().map(|(t, v)| (t, v.len())), Some((80, 16)));
         assert_eq!(p.attr(1), Some(&b"alice"[..]));
         assert_eq!(p.attr_u32(27), Some(3600));
         assert_eq!(p.attr_u32(1), None);
@@ -359,10 +261,7 @@ mod codec_cases {
         assert_eq!(p.vendor_attributes().count(), 3);
         assert!(verify_response_authenticator(&p, &req_auth, SECRET));
         assert!(!verify_response_authenticator(&p, &[4; 16], SECRET));
-        assert_eq!(
-            check_message_authenticator(&p, SECRET, Some(&req_auth)),
-            MaStatus::Valid
-        );
+        assert_eq!(check_message_authenticator(&p, SECRET, Some(&req_auth)), MaStatus::Valid);
 
         // decode -> encode -> decode is stable.
         let mut again = Builder::new(p.code, p.identifier);
@@ -397,38 +296,23 @@ mod codec_cases {
         let mut bytes = b.finish_access_request(auth, SECRET).unwrap();
         let p = Packet::decode(&bytes).unwrap();
         assert_eq!(p.authenticator, auth);
-        assert_eq!(
-            check_message_authenticator(&p, SECRET, None),
-            MaStatus::Valid
-        );
-        assert_eq!(
-            check_message_authenticator(&p, b"wrong", None),
-            MaStatus::Invalid
-        );
+        assert_eq!(check_message_authenticator(&p, SECRET, None), MaStatus::Valid);
+        assert_eq!(check_message_authenticator(&p, b"wrong", None), MaStatus::Invalid);
         // Flip one attribute byte.
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         let p = Packet::decode(&bytes).unwrap();
-        assert_eq!(
-            check_message_authenticator(&p, SECRET, None),
-            MaStatus::Invalid
-        );
+        assert_eq!(check_message_authenticator(&p, SECRET, None), MaStatus::Invalid);
         // Absent.
         let b = with_attrs(1, 25, &[1, 5, b'b', b'o', b'b']);
         let p = Packet::decode(&b).unwrap();
-        assert_eq!(
-            check_message_authenticator(&p, SECRET, None),
-            MaStatus::Absent
-        );
+        assert_eq!(check_message_authenticator(&p, SECRET, None), MaStatus::Absent);
         // Wrong length.
         let mut attrs = vec![80, 17];
         attrs.extend_from_slice(&[0; 15]);
         let b = with_attrs(1, 37, &attrs);
         let p = Packet::decode(&b).unwrap();
-        assert_eq!(
-            check_message_authenticator(&p, SECRET, None),
-            MaStatus::Invalid
-        );
+        assert_eq!(check_message_authenticator(&p, SECRET, None), MaStatus::Invalid);
         // Cannot be added by hand.
         assert_eq!(
             Builder::new(Code::AccessRequest, 1).add(80, &[0; 16]).err(),
@@ -447,34 +331,19 @@ mod codec_cases {
             } else {
                 k[..key.len()].copy_from_slice(key);
             }
-            let inner: Vec<u8> = k
-                .iter()
-                .map(|b| b ^ 0x36)
-                .chain(msg.iter().copied())
-                .collect();
+            let inner: Vec<u8> = k.iter().map(|b| b ^ 0x36).chain(msg.iter().copied()).collect();
             let inner = Md5::digest(&inner);
-            let outer: Vec<u8> = k
-                .iter()
-                .map(|b| b ^ 0x5c)
-                .chain(inner.iter().copied())
-                .collect();
+            let outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).chain(inner.iter().copied()).collect();
             Md5::digest(&outer).into()
         }
-        for code in [
-            Code::AccountingRequest,
-            Code::CoaRequest,
-            Code::DisconnectRequest,
-        ] {
+        for code in [Code::AccountingRequest, Code::CoaRequest, Code::DisconnectRequest] {
             let mut b = Builder::new(code, 5);
             b.add_u32(40, 3).unwrap().add_str(44, "sess-1").unwrap();
             let bytes = b.finish_signed_request(SECRET).unwrap();
             let p = Packet::decode(&bytes).unwrap();
             assert!(verify_request_authenticator(&p, SECRET));
             assert!(!verify_request_authenticator(&p, b"other"));
-            assert_eq!(
-                check_message_authenticator(&p, SECRET, None),
-                MaStatus::Valid
-            );
+            assert_eq!(check_message_authenticator(&p, SECRET, None), MaStatus::Valid);
             let mut zeroed = bytes.clone();
             zeroed[4..20].fill(0);
             zeroed[22..38].fill(0);
@@ -491,25 +360,16 @@ mod codec_cases {
     #[test]
     fn encode_limits() {
         let mut b = Builder::new(Code::AccessAccept, 0);
-        assert_eq!(
-            b.add(18, &[0; 254]).err(),
-            Some(EncodeError::ValueTooLong { attr: 18, len: 254 })
-        );
+        assert_eq!(b.add(18, &[0; 254]).err(), Some(EncodeError::ValueTooLong { attr: 18, len: 254 }));
         assert!(b.add(18, &[0; 253]).is_ok());
-        assert_eq!(
-            b.add_vsa(1, 1, &[0; 248]).err(),
-            Some(EncodeError::ValueTooLong { attr: 26, len: 248 })
-        );
+        assert_eq!(b.add_vsa(1, 1, &[0; 248]).err(), Some(EncodeError::ValueTooLong { attr: 26, len: 248 }));
         assert!(b.add_vsa(1, 1, &[0; 247]).is_ok());
         let mut b = Builder::new(Code::AccessAccept, 0);
         while b.len() + 255 <= MAX_PACKET {
             b.add(18, &[b'x'; 253]).unwrap();
         }
         let before = b.len();
-        assert_eq!(
-            b.add(18, &[b'x'; 253]).err(),
-            Some(EncodeError::PacketTooLong { len: before + 255 })
-        );
+        assert_eq!(b.add(18, &[b'x'; 253]).err(), Some(EncodeError::PacketTooLong { len: before + 255 }));
         let bytes = b.finish_response(&[0; 16], SECRET).unwrap();
         assert_eq!(Packet::decode(&bytes).unwrap().raw.len(), before);
     }

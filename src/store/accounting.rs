@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 
 use super::codec::{decode, encode};
 use super::tables::*;
-use super::{Store, StoreError, StopMark, get};
+use super::{StopMark, Store, StoreError, get};
 use crate::model::*;
 
 /// Acct-Status-Type, as far as storage cares.
@@ -45,12 +45,18 @@ pub struct AcctRecord {
 /// What applying a record did; the server updates its online index from it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AcctOutcome {
-    Started { service: Option<Id> },
+    Started {
+        service: Option<Id>,
+    },
     Updated,
-    Stopped { service: Option<Id> },
+    Stopped {
+        service: Option<Id>,
+    },
     Duplicate,
     /// Sessions closed by Accounting-On/Off, with their services.
-    NasReset { closed: Vec<(String, Option<Id>)> },
+    NasReset {
+        closed: Vec<(String, Option<Id>)>,
+    },
 }
 
 impl Store {
@@ -331,7 +337,13 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
 
 /// Count the growth of a session's counters against its service's usage.
 /// Counters that went backwards (NAS restarted the count) add nothing.
-fn add_usage(t: &mut Tables<'_>, tenant: TenantId, service: Option<Id>, before: &Counters, after: &Counters) -> Result<(), StoreError> {
+fn add_usage(
+    t: &mut Tables<'_>,
+    tenant: TenantId,
+    service: Option<Id>,
+    before: &Counters,
+    after: &Counters,
+) -> Result<(), StoreError> {
     let Some(id) = service else { return Ok(()) };
     let u = t.usage((tenant, id))?;
     u.bytes_in += after.bytes_in.saturating_sub(before.bytes_in);

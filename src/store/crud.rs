@@ -87,7 +87,14 @@ pub struct ServiceLogin {
     pub password: Vec<u8>,
 }
 
-fn record(at: UnixTime, actor: &str, action: &str, object: String, before: Option<String>, after: Option<String>) -> AuditRecord {
+fn record(
+    at: UnixTime,
+    actor: &str,
+    action: &str,
+    object: String,
+    before: Option<String>,
+    after: Option<String>,
+) -> AuditRecord {
     AuditRecord { at, actor: actor.to_string(), action: action.to_string(), object, before, after }
 }
 
@@ -115,7 +122,8 @@ impl Store {
             if by_slug.get(t.slug.as_str())?.is_some() {
                 return Err(StoreError::Conflict(format!("tenant {:?} already exists", t.slug)));
             }
-            t.id = u32::try_from(next_seq(&tx, "next_tenant")?).map_err(|_| StoreError::Invalid("too many tenants".into()))?;
+            t.id = u32::try_from(next_seq(&tx, "next_tenant")?)
+                .map_err(|_| StoreError::Invalid("too many tenants".into()))?;
             by_slug.insert(t.slug.as_str(), t.id)?;
             tx.open_table(TENANTS)?.insert(t.id, encode(&t).as_slice())?;
             audit(&tx, t.id, &record(now, actor, "tenant.create", format!("tenant/{}", t.id), None, json(&t)))?;
@@ -195,7 +203,14 @@ impl Store {
         Ok(out)
     }
 
-    pub fn set_nas_disabled(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id, disabled: bool) -> Result<Nas, StoreError> {
+    pub fn set_nas_disabled(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+        disabled: bool,
+    ) -> Result<Nas, StoreError> {
         let tx = self.write()?;
         let nas = {
             let mut table = tx.open_table(NAS)?;
@@ -266,12 +281,20 @@ impl Store {
 
     // ---- customers --------------------------------------------------------
 
-    pub fn create_customer(&self, actor: &str, now: UnixTime, tenant: TenantId, name: &str, phone: Option<String>) -> Result<Customer, StoreError> {
+    pub fn create_customer(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        name: &str,
+        phone: Option<String>,
+    ) -> Result<Customer, StoreError> {
         if name.trim().is_empty() {
             return Err(StoreError::Invalid("customer name is empty".into()));
         }
         let tx = self.write()?;
-        let c = Customer { id: Store::next_id(&tx)?, tenant, name: name.to_string(), phone, email: None, created_at: now };
+        let c =
+            Customer { id: Store::next_id(&tx)?, tenant, name: name.to_string(), phone, email: None, created_at: now };
         tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
         audit(&tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
         self.commit(tx)?;
@@ -285,7 +308,13 @@ impl Store {
 
     // ---- services ---------------------------------------------------------
 
-    pub fn create_service(&self, actor: &str, now: UnixTime, tenant: TenantId, n: NewService) -> Result<Service, StoreError> {
+    pub fn create_service(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        n: NewService,
+    ) -> Result<Service, StoreError> {
         let tx = self.write()?;
         let s = self.insert_service(&tx, tenant, now, n)?;
         let shown = Service { password: Sealed::default(), ..s.clone() };
@@ -296,7 +325,13 @@ impl Store {
 
     /// Create many services in one transaction (demo seeding, imports): one
     /// audit record for the batch.
-    pub fn create_services_bulk(&self, actor: &str, now: UnixTime, tenant: TenantId, items: Vec<NewService>) -> Result<usize, StoreError> {
+    pub fn create_services_bulk(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        items: Vec<NewService>,
+    ) -> Result<usize, StoreError> {
         let n = items.len();
         let tx = self.write()?;
         for item in items {
@@ -307,7 +342,13 @@ impl Store {
         Ok(n)
     }
 
-    fn insert_service(&self, tx: &WriteTransaction, tenant: TenantId, now: UnixTime, n: NewService) -> Result<Service, StoreError> {
+    fn insert_service(
+        &self,
+        tx: &WriteTransaction,
+        tenant: TenantId,
+        now: UnixTime,
+        n: NewService,
+    ) -> Result<Service, StoreError> {
         if n.username.is_empty() || n.username.len() > 253 {
             return Err(StoreError::Invalid("username must be 1 to 253 bytes".into()));
         }
@@ -381,15 +422,37 @@ impl Store {
     }
 
     /// Change a service's status (suspend, resume, disable), audited.
-    pub fn set_service_status(&self, actor: &str, now: UnixTime, tenant: TenantId, username: &str, status: ServiceStatus) -> Result<Service, StoreError> {
+    pub fn set_service_status(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        username: &str,
+        status: ServiceStatus,
+    ) -> Result<Service, StoreError> {
         self.update_service(actor, now, tenant, username, "service.status", |s| s.status = status)
     }
 
-    pub fn set_service_expiry(&self, actor: &str, now: UnixTime, tenant: TenantId, username: &str, expires_at: Option<UnixTime>) -> Result<Service, StoreError> {
+    pub fn set_service_expiry(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        username: &str,
+        expires_at: Option<UnixTime>,
+    ) -> Result<Service, StoreError> {
         self.update_service(actor, now, tenant, username, "service.expiry", |s| s.expires_at = expires_at)
     }
 
-    fn update_service(&self, actor: &str, now: UnixTime, tenant: TenantId, username: &str, action: &str, f: impl FnOnce(&mut Service)) -> Result<Service, StoreError> {
+    fn update_service(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        username: &str,
+        action: &str,
+        f: impl FnOnce(&mut Service),
+    ) -> Result<Service, StoreError> {
         let tx = self.write()?;
         let after = {
             let id = tx
@@ -398,7 +461,8 @@ impl Store {
                 .map(|v| v.value())
                 .ok_or_else(|| StoreError::NotFound(format!("service {username:?}")))?;
             let mut table = tx.open_table(SERVICES)?;
-            let before: Service = get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
+            let before: Service =
+                get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
             let mut after = before.clone();
             f(&mut after);
             table.insert((tenant, id), encode(&after).as_slice())?;
@@ -415,7 +479,13 @@ impl Store {
     /// open between requests and reopens them after any commit, so a
     /// login costs a few B-tree lookups rather than a transaction and five
     /// table opens.
-    pub fn login(&self, reader: &mut LoginReader, tenant: TenantId, username: &str, mac: Option<Mac>) -> Result<Option<ServiceLogin>, StoreError> {
+    pub fn login(
+        &self,
+        reader: &mut LoginReader,
+        tenant: TenantId,
+        username: &str,
+        mac: Option<Mac>,
+    ) -> Result<Option<ServiceLogin>, StoreError> {
         let epoch = self.epoch();
         let t = match &mut reader.tables {
             Some(t) if reader.epoch == epoch => t,
@@ -460,7 +530,11 @@ impl Store {
             }
             table.insert((admin.tenant, admin.username.as_str()), encode(&admin).as_slice())?;
             let shown = format!("{} ({:?})", admin.username, admin.role);
-            audit(&tx, admin.tenant, &record(now, actor, "admin.create", format!("admin/{}", admin.username), None, Some(shown)))?;
+            audit(
+                &tx,
+                admin.tenant,
+                &record(now, actor, "admin.create", format!("admin/{}", admin.username), None, Some(shown)),
+            )?;
         }
         self.commit(tx)?;
         Ok(())

@@ -86,7 +86,8 @@ impl Store {
     /// key it was written with.
     pub fn open(path: &Path, key_path: &Path, cache_mb: usize) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Invalid(format!("cannot create {}: {e}", dir.display())))?;
         }
         let existed = path.exists();
         if existed && !key_path.exists() {
@@ -100,9 +101,7 @@ impl Store {
         // Exclusive: one process owns the file (others reach it through the
         // control socket). redb's multi-process mode costs file locking on
         // every transaction, ~10 µs per authentication.
-        let db = Database::builder()
-            .set_cache_size(cache_mb * 1024 * 1024)
-            .create(path)?;
+        let db = Database::builder().set_cache_size(cache_mb * 1024 * 1024).create(path)?;
         let store = Store { db, secrets, epoch: Default::default() };
         store.migrate()?;
         Ok(store)

@@ -62,7 +62,9 @@ fn start_interim_stop_with_gigawords_and_retransmissions() {
     assert_eq!(online[0]["service"], service_json(&s, "demo-pppoe")["id"]);
 
     // Interim: 1 Gigaword + 100 octets in, 2 000 out.
-    let interim = format!("{base},Acct-Status-Type=Interim-Update,Acct-Session-Time=60,Acct-Input-Octets=100,Acct-Input-Gigawords=1,Acct-Output-Octets=2000");
+    let interim = format!(
+        "{base},Acct-Status-Type=Interim-Update,Acct-Session-Time=60,Acct-Input-Octets=100,Acct-Input-Gigawords=1,Acct-Output-Octets=2000"
+    );
     assert!(acct(&s, &interim).is("Accounting-Response"));
     // The same record again, as a NAS retransmits it: new Identifier and a
     // growing Acct-Delay-Time. Acknowledged, stored once.
@@ -71,7 +73,9 @@ fn start_interim_stop_with_gigawords_and_retransmissions() {
     assert_eq!(usage(&s, "demo-pppoe"), ((1u64 << 32) + 100, 2000, 60));
 
     // Stop adds only the growth since the interim.
-    let stop = format!("{base},Acct-Status-Type=Stop,Acct-Session-Time=90,Acct-Input-Octets=300,Acct-Input-Gigawords=1,Acct-Output-Octets=5000,Acct-Terminate-Cause=User-Request");
+    let stop = format!(
+        "{base},Acct-Status-Type=Stop,Acct-Session-Time=90,Acct-Input-Octets=300,Acct-Input-Gigawords=1,Acct-Output-Octets=5000,Acct-Terminate-Cause=User-Request"
+    );
     assert!(acct(&s, &stop).is("Accounting-Response"));
     assert!(acct(&s, &format!("{stop},Acct-Delay-Time=2")).is("Accounting-Response"));
     assert_eq!(usage(&s, "demo-pppoe"), ((1u64 << 32) + 300, 5000, 90));
@@ -157,7 +161,9 @@ fn burst(sock: &UdpSocket, to: SocketAddr, n: usize, window: usize, acked: &mut 
             Ok((len, _)) => {
                 let Ok(p) = Packet::decode(&buf[..len]) else { continue };
                 if let Some((session, auth)) = pending.remove(&p.identifier) {
-                    if p.code == Code::AccountingResponse && codec::verify_response_authenticator(&p, &auth, DEMO_SECRET.as_bytes()) {
+                    if p.code == Code::AccountingResponse
+                        && codec::verify_response_authenticator(&p, &auth, DEMO_SECRET.as_bytes())
+                    {
                         acked.insert(session);
                     }
                 }
@@ -186,8 +192,14 @@ fn kill_9_during_burst_loses_no_acknowledged_record() {
 
     let st = store(&s);
     let t = demo_tenant(&st);
-    let stored: HashSet<String> = st.tenant_active_sessions(t).unwrap().into_iter().map(|x| x.acct_session_id).collect();
+    let stored: HashSet<String> =
+        st.tenant_active_sessions(t).unwrap().into_iter().map(|x| x.acct_session_id).collect();
     let lost: Vec<&String> = acked.iter().filter(|a| !stored.contains(*a)).collect();
-    assert!(lost.is_empty(), "{} acknowledged records lost after kill -9, e.g. {:?}", lost.len(), lost.iter().take(5).collect::<Vec<_>>());
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged records lost after kill -9, e.g. {:?}",
+        lost.len(),
+        lost.iter().take(5).collect::<Vec<_>>()
+    );
     eprintln!("kill -9: {} acknowledged, {} stored", acked.len(), stored.len());
 }

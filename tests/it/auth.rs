@@ -46,7 +46,11 @@ fn mschapv2_success_and_mppe_keys() {
     let challenge: [u8; 16] = *b"0123456789abcdef";
     let peer: [u8; 16] = *b"fedcba9876543210";
     let response = mschapv2::client_response(7, &challenge, &peer, b"demo-pppoe", "demo-pass");
-    let attrs = format!("User-Name=demo-pppoe,MS-CHAP-Challenge=0x{},MS-CHAP2-Response=0x{},Framed-Protocol=PPP", hex(&challenge), hex(&response));
+    let attrs = format!(
+        "User-Name=demo-pppoe,MS-CHAP-Challenge=0x{},MS-CHAP2-Response=0x{},Framed-Protocol=PPP",
+        hex(&challenge),
+        hex(&response)
+    );
     let r = auth(&s, &attrs);
     assert!(r.is("Access-Accept"), "{}", r.raw);
 
@@ -66,7 +70,10 @@ fn mschapv2_success_and_mppe_keys() {
     assert_eq!(r.get("MS-MPPE-Recv-Key"), Some(format!("0x{}", hex(&recv)).as_str()), "{}", r.raw);
 
     let bad = mschapv2::client_response(8, &challenge, &peer, b"demo-pppoe", "not-the-password");
-    let r = auth(&s, &format!("User-Name=demo-pppoe,MS-CHAP-Challenge=0x{},MS-CHAP2-Response=0x{}", hex(&challenge), hex(&bad)));
+    let r = auth(
+        &s,
+        &format!("User-Name=demo-pppoe,MS-CHAP-Challenge=0x{},MS-CHAP2-Response=0x{}", hex(&challenge), hex(&bad)),
+    );
     assert!(r.is("Access-Reject"), "{}", r.raw);
     let err = r.get("MS-CHAP-Error").unwrap_or_default();
     assert!(err.contains("E=691"), "MS-CHAP-Error should say E=691: {}", r.raw);
@@ -87,7 +94,9 @@ fn each_access_type() {
     assert!(r.is("Access-Reject"), "unknown mac: {}", r.raw);
 
     // Static customer: by username or by MAC, always its fixed address.
-    for attrs in ["User-Name=demo-static,User-Password=demo-static-pass,Framed-Protocol=PPP", "User-Name=AA:BB:CC:00:00:02"] {
+    for attrs in
+        ["User-Name=demo-static,User-Password=demo-static-pass,Framed-Protocol=PPP", "User-Name=AA:BB:CC:00:00:02"]
+    {
         let r = auth(&s, attrs);
         assert!(r.is("Access-Accept"), "static {attrs}: {}", r.raw);
         assert_eq!(r.get("Framed-IP-Address"), Some("10.99.0.10"));
@@ -131,13 +140,50 @@ fn captive_states_and_reject_reasons() {
 
     // A tenant without captive redirect rejects expired customers.
     lango_ok(&s.data, &["tenant", "add", "isp2"]);
-    lango_ok(&s.data, &["nas", "add", "--tenant", "isp2", "--name", "r2", "--address", "127.0.0.9", "--secret", "isp2-secret"]);
+    lango_ok(
+        &s.data,
+        &["nas", "add", "--tenant", "isp2", "--name", "r2", "--address", "127.0.0.9", "--secret", "isp2-secret"],
+    );
     lango_ok(&s.data, &["plan", "add", "--tenant", "isp2", "--name", "Basic", "--validity", "30d", "--rate", "2M/2M"]);
     lango_ok(&s.data, &["customer", "add", "--tenant", "isp2", "--name", "Carol"]);
     let cust = lango_ok(&s.data, &["customer", "list", "--tenant", "isp2"]);
     let cid = cust.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_string();
-    lango_ok(&s.data, &["service", "add", "--tenant", "isp2", "--customer", &cid, "--plan", "Basic", "--username", "carol", "--password", "carol-pass", "--expires", "0s"]);
-    lango_ok(&s.data, &["service", "add", "--tenant", "isp2", "--customer", &cid, "--plan", "Basic", "--username", "dave", "--password", "dave-pass"]);
+    lango_ok(
+        &s.data,
+        &[
+            "service",
+            "add",
+            "--tenant",
+            "isp2",
+            "--customer",
+            &cid,
+            "--plan",
+            "Basic",
+            "--username",
+            "carol",
+            "--password",
+            "carol-pass",
+            "--expires",
+            "0s",
+        ],
+    );
+    lango_ok(
+        &s.data,
+        &[
+            "service",
+            "add",
+            "--tenant",
+            "isp2",
+            "--customer",
+            &cid,
+            "--plan",
+            "Basic",
+            "--username",
+            "dave",
+            "--password",
+            "dave-pass",
+        ],
+    );
     std::thread::sleep(std::time::Duration::from_secs(3)); // directory reload
 
     // From isp2's router (127.0.0.9/32 beats the demo's 127.0.0.0/8).
@@ -165,7 +211,13 @@ fn bound(ip: &str) -> std::net::UdpSocket {
 }
 
 /// A PAP Access-Request built with our codec; returns (code, Reply-Message).
-fn pap(sock: &std::net::UdpSocket, to: std::net::SocketAddr, secret: &str, user: &str, pass: &str) -> Option<(Code, Option<String>)> {
+fn pap(
+    sock: &std::net::UdpSocket,
+    to: std::net::SocketAddr,
+    secret: &str,
+    user: &str,
+    pass: &str,
+) -> Option<(Code, Option<String>)> {
     let auth = codec::random_authenticator();
     let mut b = Builder::new(Code::AccessRequest, 1);
     b.add_str(attr::USER_NAME, user).unwrap();

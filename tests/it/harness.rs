@@ -17,7 +17,11 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lango-it-{}-{}-{name}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "lango-it-{}-{}-{name}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -31,7 +35,12 @@ pub fn lango(data: &Path, args: &[&str]) -> Output {
 /// Like [`lango`] but asserts success and returns stdout.
 pub fn lango_ok(data: &Path, args: &[&str]) -> String {
     let out = lango(data, args);
-    assert!(out.status.success(), "lango {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "lango {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -96,7 +105,15 @@ impl Server {
                 _ => {}
             }
         }
-        Server { child, data: data.to_path_buf(), auth: auth.unwrap(), acct: acct.unwrap(), http: http.unwrap(), log, owns_data: false }
+        Server {
+            child,
+            data: data.to_path_buf(),
+            auth: auth.unwrap(),
+            acct: acct.unwrap(),
+            http: http.unwrap(),
+            log,
+            owns_data: false,
+        }
     }
 
     pub fn pid(&self) -> u32 {

@@ -48,14 +48,33 @@ fn message_authenticator_required_absent_wrong() {
     let req = Packet::decode(&good).unwrap();
     let p = Packet::decode(&reply).unwrap();
     assert_eq!(p.code, Code::AccessAccept);
-    assert_eq!(codec::check_message_authenticator(&p, DEMO_SECRET.as_bytes(), Some(&req.authenticator)), codec::MaStatus::Valid);
+    assert_eq!(
+        codec::check_message_authenticator(&p, DEMO_SECRET.as_bytes(), Some(&req.authenticator)),
+        codec::MaStatus::Valid
+    );
     assert!(codec::verify_response_authenticator(&p, &req.authenticator, DEMO_SECRET.as_bytes()));
     assert_eq!(p.attributes().next().map(|(t, _)| t), Some(attr::MESSAGE_AUTHENTICATOR));
 
     // A NAS explicitly exempted (old RouterOS) may omit it.
-    lango_ok(&s.data, &["nas", "add", "--tenant", "demo", "--name", "old-router", "--address", "127.0.0.1", "--secret", "old-router-secret", "--allow-missing-message-authenticator"]);
+    lango_ok(
+        &s.data,
+        &[
+            "nas",
+            "add",
+            "--tenant",
+            "demo",
+            "--name",
+            "old-router",
+            "--address",
+            "127.0.0.1",
+            "--secret",
+            "old-router-secret",
+            "--allow-missing-message-authenticator",
+        ],
+    );
     std::thread::sleep(std::time::Duration::from_secs(3));
-    let reply = exchange(&sock, s.auth, &pap_request("old-router-secret", "demo-pppoe", "demo-pass", false, 4)).expect("exempt NAS is answered");
+    let reply = exchange(&sock, s.auth, &pap_request("old-router-secret", "demo-pppoe", "demo-pass", false, 4))
+        .expect("exempt NAS is answered");
     let p = Packet::decode(&reply).unwrap();
     assert_eq!(p.code, Code::AccessAccept);
     // Even then the reply carries Message-Authenticator first.
@@ -108,7 +127,21 @@ fn malformed_and_unknown_are_dropped_and_counted() {
 fn unknown_client_is_dropped() {
     let data = temp_dir("unknown");
     lango_ok(&data, &["tenant", "add", "isp"]);
-    lango_ok(&data, &["nas", "add", "--tenant", "isp", "--name", "far-router", "--address", "10.1.2.3", "--secret", "far-router-secret"]);
+    lango_ok(
+        &data,
+        &[
+            "nas",
+            "add",
+            "--tenant",
+            "isp",
+            "--name",
+            "far-router",
+            "--address",
+            "10.1.2.3",
+            "--secret",
+            "far-router-secret",
+        ],
+    );
     let s = Server::start(&data, &[]);
     let sock = udp();
     assert!(exchange(&sock, s.auth, &pap_request("far-router-secret", "x", "y", true, 1)).is_none());
@@ -120,12 +153,19 @@ fn bad_config_refuses_to_start_and_names_the_key() {
     let dir = temp_dir("badcfg");
     let cfg = dir.join("lango.toml");
     std::fs::write(&cfg, "[radius]\nauth_workers = 0\n").unwrap();
-    let out = std::process::Command::new(BIN).args(["--config", cfg.to_str().unwrap(), "--data", dir.to_str().unwrap(), "serve"]).output().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["--config", cfg.to_str().unwrap(), "--data", dir.to_str().unwrap(), "serve"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("radius.auth_workers"), "{err}");
 
-    let out = std::process::Command::new(BIN).args(["--data", dir.to_str().unwrap(), "serve"]).env("LANGO_RADIUS_AUTH_LISTEN", "not-an-address").output().unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["--data", dir.to_str().unwrap(), "serve"])
+        .env("LANGO_RADIUS_AUTH_LISTEN", "not-an-address")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("auth_listen"), "{err}");
@@ -139,7 +179,11 @@ fn secrets_are_encrypted_at_rest() {
     let s = Server::start(&data, &["--demo"]);
     let db = std::fs::read(data.join("lango.redb")).unwrap();
     for secret in [&b"demo-secret"[..], b"demo-pass", b"demo-static-pass"] {
-        assert!(!db.windows(secret.len()).any(|w| w == secret), "{} found in clear in the database", String::from_utf8_lossy(secret));
+        assert!(
+            !db.windows(secret.len()).any(|w| w == secret),
+            "{} found in clear in the database",
+            String::from_utf8_lossy(secret)
+        );
     }
     // Without the key file the database refuses to open, saying why.
     drop(s);
