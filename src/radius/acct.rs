@@ -19,6 +19,8 @@ use super::dict::{acct_status, attr};
 use super::directory::NasEntry;
 use crate::model::Counters as SessionCounters;
 use crate::store::accounting::{AcctOutcome, AcctRecord, AcctStatus};
+use crate::store::journal::{self, Journal, JournalPos};
+use std::time::Duration;
 
 /// A record waiting for its commit, with what is needed to answer it.
 pub struct Job {
@@ -99,15 +101,64 @@ pub fn proxy_states(req: &Packet<'_>) -> Vec<Vec<u8>> {
     req.attributes().filter(|(t, _)| *t == attr::PROXY_STATE).map(|(_, v)| v.to_vec()).collect()
 }
 
-/// The group-commit loop. Runs until every sender is dropped.
+/// Fold journaled records into redb at least this often under load.
+const FOLD_EVERY: Duration = Duration::from_millis(200);
+/// ... or once this many are waiting.
+const FOLD_MAX: usize = 8192;
+/// Make folded state durable in redb at least this often (the journal
+/// covers the gap; this bounds replay time after a crash).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+/// A small batch after this long without traffic means the server is not
+/// busy: fold before acknowledging, so a client that reads right after its
+/// Start (an Access-Request checking simultaneous use) sees it.
+const QUIET_BATCH: usize = 4;
+const QUIET_GAP: Duration = Duration::from_millis(50);
+
+/// Work for the folder thread: journaled records (and, for the quiet path,
+/// a way to say when they are in redb).
+struct FoldJob {
+    records: Vec<AcctRecord>,
+    upto: JournalPos,
+    done: Option<mpsc::Sender<()>>,
+}
+
+/// The accounting writer. Runs until every sender is dropped.
+///
+/// Each batch (whatever is queued, up to `max_batch`) is appended to the
+/// journal with one fdatasync; then its responses are released. A second
+/// thread folds journaled records into redb in large transactions without
+/// fsync, with a durable checkpoint every few seconds; recovery replays the
+/// journal past the last checkpoint. Without a journal directory
+/// (in-memory store) each batch is committed durably before its responses.
 pub fn writer(
     r: Arc<Radius>,
     jobs: mpsc::Receiver<Job>,
     out: tokio::sync::mpsc::UnboundedSender<Outgoing>,
     max_batch: usize,
 ) {
+    let Some(dir) = r.store.journal_dir().map(std::path::Path::to_path_buf) else {
+        return writer_without_journal(&r, &jobs, &out, max_batch);
+    };
+    let newest = journal::generations(&dir).map(|g| g.last().copied().unwrap_or(0));
+    let mut journal = match newest.and_then(|n| Journal::create(&dir, n)) {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open the accounting journal; accounting is not served");
+            return;
+        }
+    };
+    let durable = Arc::new(std::sync::Mutex::new(JournalPos::default()));
+    let (fold_tx, fold_rx) = mpsc::channel::<FoldJob>();
+    let folder = {
+        let (r, durable) = (r.clone(), durable.clone());
+        std::thread::Builder::new()
+            .name("lango-acct-fold".into())
+            .spawn(move || folder(&r, &fold_rx, &durable))
+            .expect("spawn accounting fold thread")
+    };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
-    let mut records: Vec<AcctRecord> = Vec::with_capacity(max_batch);
+    let mut last_batch: Option<Instant> = None;
+    let mut deleted_before = 0;
     while let Ok(first) = jobs.recv() {
         batch.push(first);
         while batch.len() < max_batch {
@@ -116,38 +167,177 @@ pub fn writer(
                 Err(_) => break,
             }
         }
-        records.clear();
-        records.extend(batch.iter().filter_map(|j| j.record.clone()));
-        let outcomes = if records.is_empty() { Ok(Vec::new()) } else { r.store.apply_accounting(&records) };
-        match outcomes {
-            Ok(outcomes) => {
-                Counters::inc(&r.counters.acct_commits);
-                for (rec, o) in records.iter().zip(&outcomes) {
-                    if *o == AcctOutcome::Duplicate {
-                        Counters::inc(&r.counters.acct_duplicates);
-                    }
-                    r.online.apply(rec.tenant, o);
+        let quiet = batch.len() <= QUIET_BATCH && last_batch.is_none_or(|t| t.elapsed() >= QUIET_GAP);
+        last_batch = Some(Instant::now());
+        let records: Vec<AcctRecord> = batch.iter().filter_map(|j| j.record.clone()).collect();
+        match journal.append(&records) {
+            Ok(upto) => {
+                let (done_tx, done_rx) = if quiet {
+                    let (a, b) = mpsc::channel();
+                    (Some(a), Some(b))
+                } else {
+                    (None, None)
+                };
+                if fold_tx.send(FoldJob { records, upto, done: done_tx }).is_err() {
+                    tracing::error!("accounting fold thread has stopped");
                 }
-                let now = Instant::now();
-                for job in batch.drain(..) {
-                    if let Some(bytes) = response(&job) {
-                        r.cache.put(job.key, bytes.clone(), now);
-                        Counters::inc(&r.counters.acct_responses);
-                        if out.send((bytes, job.key.src)).is_err() {
-                            return;
-                        }
-                    }
+                if let Some(rx) = done_rx {
+                    let _ = rx.recv_timeout(Duration::from_secs(1));
                 }
+                acknowledge(&r, &mut batch, &out);
             }
             Err(e) => {
-                // Nothing of the batch is stored, so nothing is acknowledged:
-                // the NAS retransmits and a later batch stores it.
-                tracing::error!(error = %e, records = batch.len(), "accounting commit failed; not acknowledged");
-                for _ in batch.drain(..) {
-                    Counters::inc(&r.counters.dropped_store_error);
-                }
+                tracing::error!(error = %e, records = batch.len(), "accounting journal write failed; not acknowledged");
+                refuse(&r, &mut batch);
             }
         }
+        if let Err(e) = journal.rotate_if_large() {
+            tracing::error!(error = %e, "accounting journal rotation failed");
+        }
+        // Files wholly before the durable position are no longer needed.
+        let folded = durable.lock().unwrap_or_else(|e| e.into_inner()).generation;
+        if folded > deleted_before {
+            match journal.delete_before(folded) {
+                Ok(()) => deleted_before = folded,
+                Err(e) => tracing::error!(error = %e, "removing old accounting journal files failed"),
+            }
+        }
+    }
+    drop(fold_tx);
+    let _ = folder.join();
+}
+
+/// The fold loop: gathers journaled records and applies them to redb.
+fn folder(r: &Radius, jobs: &mpsc::Receiver<FoldJob>, durable: &std::sync::Mutex<JournalPos>) {
+    let mut pending: Vec<AcctRecord> = Vec::new();
+    let mut waiters: Vec<mpsc::Sender<()>> = Vec::new();
+    let mut upto = JournalPos::default();
+    let mut since = Instant::now();
+    let mut durable_at = Instant::now();
+    let mut dirty = false;
+    loop {
+        let wait = if pending.is_empty() && !dirty {
+            Duration::from_secs(3600)
+        } else {
+            FOLD_EVERY.saturating_sub(since.elapsed())
+        };
+        let disconnected = match jobs.recv_timeout(wait) {
+            Ok(job) => {
+                if pending.is_empty() {
+                    since = Instant::now();
+                }
+                pending.extend(job.records);
+                upto = job.upto;
+                waiters.extend(job.done);
+                while let Ok(more) = jobs.try_recv() {
+                    pending.extend(more.records);
+                    upto = more.upto;
+                    waiters.extend(more.done);
+                }
+                false
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => true,
+        };
+        let due = pending.len() >= FOLD_MAX || since.elapsed() >= FOLD_EVERY || !waiters.is_empty() || disconnected;
+        if due && !pending.is_empty() {
+            if fold(r, &mut pending, upto, false) {
+                dirty = true;
+            } else if !disconnected {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+        for w in waiters.drain(..) {
+            let _ = w.send(());
+        }
+        let idle = pending.is_empty();
+        if dirty && idle && (durable_at.elapsed() >= CHECKPOINT_EVERY || disconnected) {
+            match r.store.checkpoint(upto) {
+                Ok(()) => {
+                    dirty = false;
+                    durable_at = Instant::now();
+                    *durable.lock().unwrap_or_else(|e| e.into_inner()) = upto;
+                }
+                Err(e) => tracing::error!(error = %e, "accounting checkpoint failed; will retry"),
+            }
+        }
+        if disconnected && idle && !dirty {
+            return;
+        }
+        if disconnected && !idle {
+            // The fold failed while shutting down; the journal keeps the
+            // records and the next start replays them.
+            return;
+        }
+    }
+}
+
+fn writer_without_journal(
+    r: &Radius,
+    jobs: &mpsc::Receiver<Job>,
+    out: &tokio::sync::mpsc::UnboundedSender<Outgoing>,
+    max_batch: usize,
+) {
+    let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
+    while let Ok(first) = jobs.recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut records: Vec<AcctRecord> = batch.iter().filter_map(|j| j.record.clone()).collect();
+        if fold(r, &mut records, JournalPos::default(), true) {
+            acknowledge(r, &mut batch, out);
+        } else {
+            refuse(r, &mut batch);
+        }
+    }
+}
+
+/// Apply records to redb. On failure they stay in `records` (they are safe
+/// in the journal, if there is one) and the caller retries.
+fn fold(r: &Radius, records: &mut Vec<AcctRecord>, upto: JournalPos, durable: bool) -> bool {
+    if records.is_empty() {
+        return true;
+    }
+    let pos = (upto != JournalPos::default()).then_some(upto);
+    match r.store.apply_accounting(records, pos, durable) {
+        Ok(outcomes) => {
+            Counters::inc(&r.counters.acct_commits);
+            for (rec, o) in records.iter().zip(&outcomes) {
+                if *o == AcctOutcome::Duplicate {
+                    Counters::inc(&r.counters.acct_duplicates);
+                }
+                r.online.apply(rec.tenant, o);
+            }
+            records.clear();
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, records = records.len(), "accounting fold into the database failed; will retry");
+            false
+        }
+    }
+}
+
+fn acknowledge(r: &Radius, batch: &mut Vec<Job>, out: &tokio::sync::mpsc::UnboundedSender<Outgoing>) {
+    let now = Instant::now();
+    for job in batch.drain(..) {
+        if let Some(bytes) = response(&job) {
+            r.cache.put(job.key, bytes.clone(), now);
+            Counters::inc(&r.counters.acct_responses);
+            let _ = out.send((bytes, job.key.src));
+        }
+    }
+}
+
+/// Nothing of the batch is stored, so nothing is acknowledged: the NAS
+/// retransmits and a later batch stores it.
+fn refuse(r: &Radius, batch: &mut Vec<Job>) {
+    for _ in batch.drain(..) {
+        Counters::inc(&r.counters.dropped_store_error);
     }
 }
 

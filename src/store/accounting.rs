@@ -10,12 +10,13 @@ use redb::{Durability, ReadableTable, Table, WriteTransaction};
 use std::net::Ipv4Addr;
 
 use super::codec::{decode, encode};
+use super::journal::{self, JournalPos};
 use super::tables::*;
 use super::{StopMark, Store, StoreError, get};
 use crate::model::*;
 
 /// Acct-Status-Type, as far as storage cares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AcctStatus {
     Start,
     Interim,
@@ -26,7 +27,7 @@ pub enum AcctStatus {
 }
 
 /// One accounting request, decoded and attributed to a tenant and NAS.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AcctRecord {
     pub tenant: TenantId,
     pub nas: Id,
@@ -60,21 +61,85 @@ pub enum AcctOutcome {
 }
 
 impl Store {
-    /// Apply a batch of records in one transaction and commit durably. On
-    /// error nothing of the batch is stored (and nothing must be acked).
-    pub fn apply_accounting(&self, records: &[AcctRecord]) -> Result<Vec<AcctOutcome>, StoreError> {
+    /// Apply a batch of records in one transaction. `upto` is the journal
+    /// position just past the batch, stored in the same transaction so that
+    /// recovery replays exactly what this commit does not hold. With
+    /// `durable` false the commit skips fsync (the journal already holds the
+    /// records); a later durable commit makes it permanent. On error nothing
+    /// of the batch is stored.
+    pub fn apply_accounting(
+        &self,
+        records: &[AcctRecord],
+        upto: Option<JournalPos>,
+        durable: bool,
+    ) -> Result<Vec<AcctOutcome>, StoreError> {
         let mut tx = self.write()?;
-        tx.set_durability(Durability::Immediate)?;
+        tx.set_durability(if durable { Durability::Immediate } else { Durability::None })?;
         let mut out = Vec::with_capacity(records.len());
         {
             let mut t = Tables::open(&tx)?;
             for r in records {
                 out.push(apply_one(&mut t, r)?);
             }
+            if let Some(pos) = upto {
+                t.seqs.insert("journal_gen", pos.generation);
+                t.seqs.insert("journal_offset", pos.offset);
+            }
             t.flush()?;
         }
         self.commit(tx)?;
         Ok(out)
+    }
+
+    /// Make every earlier commit durable, recording the journal position.
+    pub fn checkpoint(&self, upto: JournalPos) -> Result<(), StoreError> {
+        self.apply_accounting(&[], Some(upto), true).map(|_| ())
+    }
+
+    /// The journal position the database holds (what recovery starts from).
+    pub fn journal_position(&self) -> Result<JournalPos, StoreError> {
+        let tx = self.read()?;
+        let meta = tx.open_table(META)?;
+        let v = |k: &str| -> Result<u64, StoreError> { Ok(meta.get(k)?.map_or(0, |v| v.value())) };
+        Ok(JournalPos { generation: v("journal_gen")?, offset: v("journal_offset")? })
+    }
+
+    /// Replay journal records the database does not hold yet (after a crash
+    /// or kill -9), commit durably, and delete fully folded journal files.
+    /// Returns how many records were replayed.
+    pub fn recover_journal(&self, dir: &std::path::Path) -> Result<usize, StoreError> {
+        let start = self.journal_position()?;
+        let mut replayed = 0;
+        let gens = journal::generations(dir)?;
+        for &g in &gens {
+            if g < start.generation {
+                continue;
+            }
+            let from = if g == start.generation { start.offset } else { 0 };
+            let entries = journal::read_from(dir, g, from)?;
+            for chunk in entries.chunks(4096) {
+                let records: Vec<AcctRecord> = chunk.iter().map(|(_, r)| r.clone()).collect();
+                let pos = chunk.last().map(|(p, _)| *p);
+                self.apply_accounting(&records, pos, false)?;
+                replayed += records.len();
+            }
+            // A generation with nothing new still counts as folded.
+            if entries.is_empty() && g > start.generation {
+                self.apply_accounting(&[], Some(JournalPos { generation: g, offset: 0 }), false)?;
+            }
+        }
+        let end = self.journal_position()?;
+        self.checkpoint(end)?;
+        for g in gens {
+            if g < end.generation {
+                let p = journal::file_name(dir, g);
+                std::fs::remove_file(&p).map_err(|e| StoreError::Invalid(format!("removing {}: {e}", p.display())))?;
+            }
+        }
+        if replayed > 0 {
+            tracing::info!(records = replayed, "accounting journal replayed into the database");
+        }
+        Ok(replayed)
     }
 
     /// Sessions online now (every tenant): used to rebuild the in-memory

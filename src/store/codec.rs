@@ -59,4 +59,5 @@ stored!(
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,
+    super::accounting::AcctRecord = 1,
 );

@@ -38,7 +38,9 @@ fn generate_schema_v1_fixture() {
         event_time: T0 + 100,
     };
     let c = Counters { session_time: 100, bytes_in: 5_000_000_000, bytes_out: 42, packets_in: 1, packets_out: 2 };
-    store.apply_accounting(&[rec(AcctStatus::Start, Counters::default()), rec(AcctStatus::Stop, c)]).unwrap();
+    store
+        .apply_accounting(&[rec(AcctStatus::Start, Counters::default()), rec(AcctStatus::Stop, c)], None, true)
+        .unwrap();
 }
 
 #[test]

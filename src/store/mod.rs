@@ -11,6 +11,7 @@ pub mod codec;
 #[cfg(test)]
 mod compat_tests;
 mod crud;
+pub mod journal;
 pub mod secret;
 pub mod tables;
 
@@ -72,6 +73,9 @@ pub struct Store {
     /// Bumped after every commit made through this handle; readers that
     /// keep tables open (the authentication path) reopen when it moves.
     epoch: std::sync::atomic::AtomicU64,
+    /// Where the accounting journal lives (next to the database file);
+    /// `None` for in-memory stores.
+    journal_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Store {
@@ -102,17 +106,25 @@ impl Store {
         // control socket). redb's multi-process mode costs file locking on
         // every transaction, ~10 µs per authentication.
         let db = Database::builder().set_cache_size(cache_mb * 1024 * 1024).create(path)?;
-        let store = Store { db, secrets, epoch: Default::default() };
+        let store = Store { db, secrets, epoch: Default::default(), journal_dir: path.parent().map(Path::to_path_buf) };
         store.migrate()?;
+        if let Some(dir) = &store.journal_dir {
+            store.recover_journal(dir)?;
+        }
         Ok(store)
     }
 
     /// An in-memory store for tests.
     pub fn in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        let store = Store { db, secrets: SecretBox::from_key(&[42u8; 32]), epoch: Default::default() };
+        let store =
+            Store { db, secrets: SecretBox::from_key(&[42u8; 32]), epoch: Default::default(), journal_dir: None };
         store.migrate()?;
         Ok(store)
+    }
+
+    pub fn journal_dir(&self) -> Option<&Path> {
+        self.journal_dir.as_deref()
     }
 
     pub fn secrets(&self) -> &SecretBox {
