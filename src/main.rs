@@ -128,7 +128,11 @@ fn run(args: Cli) -> anyhow::Result<()> {
                 .block_on(lango::app::serve(cfg, store, clock))
         }
         Command::Init { tenant, admin, timezone } => {
-            let cfg = load()?;
+            // A config file that does not exist yet is what init writes.
+            let cfg = match &config {
+                Some(p) if !p.exists() => load_config(None, data.as_deref())?,
+                _ => load()?,
+            };
             let path = config.clone().unwrap_or_else(|| PathBuf::from("lango.toml"));
             if !path.exists() {
                 let text = include_str!("../lango.example.toml")

@@ -31,17 +31,17 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database: {0}")]
+    #[error("database")]
     Database(#[from] redb::DatabaseError),
-    #[error("transaction: {0}")]
+    #[error("transaction")]
     Transaction(#[from] redb::TransactionError),
-    #[error("table: {0}")]
+    #[error("table")]
     Table(#[from] redb::TableError),
-    #[error("storage: {0}")]
+    #[error("storage")]
     Storage(#[from] redb::StorageError),
-    #[error("commit: {0}")]
+    #[error("commit")]
     Commit(#[from] redb::CommitError),
-    #[error("durability: {0}")]
+    #[error("durability")]
     Durability(#[from] redb::SetDurabilityError),
     #[error(transparent)]
     Secret(#[from] SecretError),

@@ -11,7 +11,7 @@ use crate::model::Sealed;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error("key file {path}: {source}")]
+    #[error("key file {path}")]
     Io { path: String, source: std::io::Error },
     #[error("key file {path} must hold exactly 32 bytes, found {len}")]
     BadKey { path: String, len: usize },

@@ -3,5 +3,6 @@
 
 mod acct;
 mod auth;
+mod cli;
 mod harness;
 mod security;
