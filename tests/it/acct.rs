@@ -41,6 +41,19 @@ fn sessions(s: &Server, history: bool) -> Vec<serde_json::Value> {
     lango_ok(&s.data, &args).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
+/// Accounting is acknowledged once journaled and folded into the database
+/// within a fraction of a second under load: poll reads until `ok` (or 3 s).
+fn eventually<T: std::fmt::Debug>(f: impl Fn() -> T, ok: impl Fn(&T) -> bool) -> T {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let v = f();
+        if ok(&v) || Instant::now() > deadline {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn acct(s: &Server, attrs: &str) -> Reply {
     radclient(s.acct, "acct", DEMO_SECRET, attrs)
 }
@@ -56,7 +69,7 @@ fn start_interim_stop_with_gigawords_and_retransmissions() {
     let r = acct(&s, &format!("{base},Acct-Status-Type=Start"));
     assert!(r.is("Accounting-Response"), "{}", r.raw);
 
-    let online = sessions(&s, false);
+    let online = eventually(|| sessions(&s, false), |v| v.len() == 1);
     assert_eq!(online.len(), 1);
     assert_eq!(online[0]["framed_ip"], "10.0.0.5");
     assert_eq!(online[0]["service"], service_json(&s, "demo-pppoe")["id"]);
@@ -70,7 +83,8 @@ fn start_interim_stop_with_gigawords_and_retransmissions() {
     // growing Acct-Delay-Time. Acknowledged, stored once.
     assert!(acct(&s, &format!("{interim},Acct-Delay-Time=3")).is("Accounting-Response"));
     assert!(acct(&s, &format!("{interim},Acct-Delay-Time=6")).is("Accounting-Response"));
-    assert_eq!(usage(&s, "demo-pppoe"), ((1u64 << 32) + 100, 2000, 60));
+    let want = ((1u64 << 32) + 100, 2000, 60);
+    assert_eq!(eventually(|| usage(&s, "demo-pppoe"), |u| *u == want), want);
 
     // Stop adds only the growth since the interim.
     let stop = format!(
@@ -78,12 +92,13 @@ fn start_interim_stop_with_gigawords_and_retransmissions() {
     );
     assert!(acct(&s, &stop).is("Accounting-Response"));
     assert!(acct(&s, &format!("{stop},Acct-Delay-Time=2")).is("Accounting-Response"));
-    assert_eq!(usage(&s, "demo-pppoe"), ((1u64 << 32) + 300, 5000, 90));
-    assert!(sessions(&s, false).is_empty());
-    let hist = sessions(&s, true);
+    let want = ((1u64 << 32) + 300, 5000, 90);
+    assert_eq!(eventually(|| usage(&s, "demo-pppoe"), |u| *u == want), want);
+    assert!(eventually(|| sessions(&s, false), |v| v.is_empty()).is_empty());
+    let hist = eventually(|| sessions(&s, true), |v| !v.is_empty());
     assert_eq!(hist.len(), 1, "one history record despite the retransmitted Stop");
     assert_eq!(hist[0]["terminate_cause"], 1);
-    assert!(s.counter("acct_duplicates") >= 3);
+    assert!(eventually(|| s.counter("acct_duplicates"), |n| *n >= 3) >= 3);
 }
 
 #[test]
@@ -94,20 +109,22 @@ fn simultaneous_use_and_accounting_on() {
     let start = "User-Name=demo-pppoe,Acct-Status-Type=Start,Acct-Session-Id=sess-1";
     assert!(acct(&s, start).is("Accounting-Response"));
     // Plan allows one session: a second login is refused while it is online.
-    let r = radclient(s.auth, "auth", DEMO_SECRET, &format!("{login},{MA}"));
+    let r = eventually(|| radclient(s.auth, "auth", DEMO_SECRET, &format!("{login},{MA}")), |r| r.is("Access-Reject"));
     assert!(r.is("Access-Reject"), "{}", r.raw);
     assert_eq!(r.get("Reply-Message"), Some("Already logged in on another device"));
 
     // The router reboots: Accounting-On closes every session it had.
     assert!(acct(&s, "Acct-Status-Type=Accounting-On,NAS-Identifier=demo-router").is("Accounting-Response"));
-    assert!(sessions(&s, false).is_empty());
-    assert_eq!(sessions(&s, true)[0]["terminate_cause"], 11);
+    assert!(eventually(|| sessions(&s, false), |v| v.is_empty()).is_empty());
+    assert_eq!(eventually(|| sessions(&s, true), |v| !v.is_empty())[0]["terminate_cause"], 11);
     assert!(radclient(s.auth, "auth", DEMO_SECRET, &format!("{login},{MA}")).is("Access-Accept"));
 
     // A voucher's validity starts at its first session.
     assert!(service_json(&s, "DEMO-VOUCHER")["expires_at"].is_null());
     assert!(acct(&s, "User-Name=DEMO-VOUCHER,Acct-Status-Type=Start,Acct-Session-Id=v-1").is("Accounting-Response"));
-    let exp = service_json(&s, "DEMO-VOUCHER")["expires_at"].as_i64().expect("activated by first use");
+    let exp = eventually(|| service_json(&s, "DEMO-VOUCHER"), |v| !v["expires_at"].is_null())["expires_at"]
+        .as_i64()
+        .expect("activated by first use");
     let now = lango::clock::Clock::System.now();
     assert!((now + 3500..=now + 3600).contains(&exp), "expires {exp} vs now {now}");
 }
