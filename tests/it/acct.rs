@@ -151,7 +151,15 @@ fn start_packet(id: u8, session: &str) -> Vec<u8> {
 
 /// Closed-loop sender: `window` requests in flight on one socket; records
 /// which sessions were acknowledged (valid Accounting-Response).
-fn burst(sock: &UdpSocket, to: SocketAddr, n: usize, window: usize, acked: &mut HashSet<String>, stop_after: Duration) {
+fn burst(
+    sock: &UdpSocket,
+    to: SocketAddr,
+    prefix: &str,
+    n: usize,
+    window: usize,
+    acked: &mut HashSet<String>,
+    stop_after: Duration,
+) {
     sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
     let mut pending: std::collections::HashMap<u8, (String, [u8; 16])> = Default::default();
     let (mut next, mut id) = (0usize, 0u8);
@@ -162,7 +170,7 @@ fn burst(sock: &UdpSocket, to: SocketAddr, n: usize, window: usize, acked: &mut 
             while pending.contains_key(&id) {
                 id = id.wrapping_add(1);
             }
-            let session = format!("burst-{next:06}");
+            let session = format!("{prefix}-{next:06}");
             let pkt = start_packet(id, &session);
             let auth: [u8; 16] = pkt[4..20].try_into().unwrap();
             if sock.send_to(&pkt, to).is_err() {
@@ -193,16 +201,27 @@ fn burst(sock: &UdpSocket, to: SocketAddr, n: usize, window: usize, acked: &mut 
 #[test]
 fn kill_9_during_burst_loses_no_acknowledged_record() {
     let mut s = Server::demo();
-    let sock = udp();
-    let mut acked = HashSet::new();
     let to = s.acct;
     // Kill the server from another thread while the burst is running.
     let pid = s.pid();
     let killer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(400));
+        std::thread::sleep(Duration::from_millis(700));
         let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
     });
-    burst(&sock, to, 200_000, 64, &mut acked, Duration::from_secs(20));
+    // 1,000 in flight: four sockets with 250 outstanding Identifiers each.
+    let senders: Vec<_> = (0..4)
+        .map(|k| {
+            std::thread::spawn(move || {
+                let mut acked = HashSet::new();
+                burst(&udp(), to, &format!("burst{k}"), 200_000, 250, &mut acked, Duration::from_secs(20));
+                acked
+            })
+        })
+        .collect();
+    let mut acked = HashSet::new();
+    for t in senders {
+        acked.extend(t.join().unwrap());
+    }
     killer.join().unwrap();
     s.kill9();
     assert!(acked.len() > 100, "the burst should have had records acknowledged before the kill ({})", acked.len());

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Benchmarks lango on this machine with its own generator, the same way
+# scripts/bench-freeradius.sh measures FreeRADIUS.
+#
+# Usage: scripts/bench-lango.sh [path/to/lango]
+# Environment: USERS (10000 services seeded and cycled through),
+# CONCURRENCY (50), DURATION (10), MODES ("pap chap mschapv2 acct").
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LANGO=${1:-$REPO/target/release/lango}
+USERS=${USERS:-10000}
+CONCURRENCY=${CONCURRENCY:-50}
+DURATION=${DURATION:-10}
+MODES=${MODES:-pap chap mschapv2 acct}
+[ -x "$LANGO" ] || (cd "$REPO" && cargo build --release)
+DATA=$(mktemp -d)
+trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"' EXIT
+"$LANGO" --data "$DATA" serve --demo --demo-users "$USERS" \
+    --radius-auth 127.0.0.1:28120 --radius-acct 127.0.0.1:28130 --http 127.0.0.1:28180 2>"$DATA/log" &
+PID=$!
+for _ in $(seq 1 600); do
+    grep -q "http listening" "$DATA/log" 2>/dev/null && break
+    sleep 0.5
+done
+echo "lango pid $PID ready with $USERS demo users; $(nproc) CPUs"
+for mode in $MODES; do
+    port=28120; [ "$mode" = acct ] && port=28130
+    echo "== lango $mode"
+    "$LANGO" bench radius --target 127.0.0.1:$port --secret demo-secret --mode "$mode" \
+        --concurrency "$CONCURRENCY" --duration "$DURATION" --users "$USERS" --server-pid "$PID"
+done
+grep -E "VmRSS|VmHWM" "/proc/$PID/status"
