@@ -159,14 +159,7 @@ pub fn writer(
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     let mut last_batch: Option<Instant> = None;
     let mut deleted_before = 0;
-    while let Ok(first) = jobs.recv() {
-        batch.push(first);
-        while batch.len() < max_batch {
-            match jobs.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
-            }
-        }
+    while next_batch(&jobs, &mut batch, max_batch) {
         let quiet = batch.len() <= QUIET_BATCH && last_batch.is_none_or(|t| t.elapsed() >= QUIET_GAP);
         last_batch = Some(Instant::now());
         let records: Vec<AcctRecord> = batch.iter().filter_map(|j| j.record.clone()).collect();
@@ -272,6 +265,20 @@ fn folder(r: &Radius, jobs: &mpsc::Receiver<FoldJob>, durable: &std::sync::Mutex
     }
 }
 
+/// Block for one job, then take whatever else is queued, up to `max`.
+/// False when every sender is gone.
+fn next_batch(jobs: &mpsc::Receiver<Job>, batch: &mut Vec<Job>, max: usize) -> bool {
+    let Ok(first) = jobs.recv() else { return false };
+    batch.push(first);
+    while batch.len() < max {
+        match jobs.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(_) => break,
+        }
+    }
+    true
+}
+
 fn writer_without_journal(
     r: &Radius,
     jobs: &mpsc::Receiver<Job>,
@@ -279,14 +286,7 @@ fn writer_without_journal(
     max_batch: usize,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
-    while let Ok(first) = jobs.recv() {
-        batch.push(first);
-        while batch.len() < max_batch {
-            match jobs.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
-            }
-        }
+    while next_batch(jobs, &mut batch, max_batch) {
         let mut records: Vec<AcctRecord> = batch.iter().filter_map(|j| j.record.clone()).collect();
         if fold(r, &mut records, JournalPos::default(), true) {
             acknowledge(r, &mut batch, out);
