@@ -29,9 +29,6 @@ pub struct RadiusConfig {
     pub auth_workers: usize,
     /// Largest number of accounting records committed in one transaction.
     pub group_commit_max: usize,
-    /// A session with no accounting for this many interim intervals (plus
-    /// one) is considered stale.
-    pub stale_after_intervals: u32,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -81,7 +78,6 @@ impl Default for RadiusConfig {
             reply_cache_secs: 30,
             auth_workers: 2,
             group_commit_max: 2048,
-            stale_after_intervals: 2,
         }
     }
 }

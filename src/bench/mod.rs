@@ -23,7 +23,9 @@ use crate::radius::codec::{
     Builder, Code, HEADER_LEN, MAX_PACKET, MaStatus, Packet, check_message_authenticator, verify_response_authenticator,
 };
 use crate::radius::crypto::{self, mschapv2};
-use crate::radius::dict::{acct_status, attr, framed_protocol, ms, nas_port_type, service_type, terminate_cause};
+use crate::radius::dict::{
+    acct_status, attr, framed_protocol, microsoft as ms, nas_port_type, service_type, terminate_cause,
+};
 
 /// Linux reports process times in USER_HZ clock ticks, which is 100 on every
 /// mainstream architecture regardless of the kernel's CONFIG_HZ (it is what
@@ -679,9 +681,9 @@ impl Worker {
                 let challenge = self.rng.bytes16();
                 let peer = self.rng.bytes16();
                 let response = mschapv2::client_response(id, &challenge, &peer, name.as_bytes(), &password);
-                b.add_vsa(ms::VENDOR, ms::CHAP_CHALLENGE, &challenge)?.add_vsa(
-                    ms::VENDOR,
-                    ms::CHAP2_RESPONSE,
+                b.add_vsa(ms::VENDOR_ID, ms::MS_CHAP_CHALLENGE, &challenge)?.add_vsa(
+                    ms::VENDOR_ID,
+                    ms::MS_CHAP2_RESPONSE,
                     &response,
                 )?;
             }
@@ -819,8 +821,8 @@ mod tests {
             let challenge = p.attr(attr::CHAP_CHALLENGE).unwrap();
             return crypto::chap_verify(chap, challenge, pass.as_bytes());
         }
-        if let Some(resp) = p.vsa(ms::VENDOR, ms::CHAP2_RESPONSE) {
-            let challenge = p.vsa(ms::VENDOR, ms::CHAP_CHALLENGE).unwrap();
+        if let Some(resp) = p.vsa(ms::VENDOR_ID, ms::MS_CHAP2_RESPONSE) {
+            let challenge = p.vsa(ms::VENDOR_ID, ms::MS_CHAP_CHALLENGE).unwrap();
             return mschapv2::verify(challenge, resp, name.as_bytes(), &pass).is_some();
         }
         false

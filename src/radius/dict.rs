@@ -163,27 +163,11 @@ pub mod microsoft {
     pub const MS_CHAP2_SUCCESS: u8 = 26;
 }
 
-/// Short-name aliases of [`microsoft`] (`ms::CHAP2_RESPONSE`, ...).
-pub mod ms {
-    use super::microsoft as m;
-    pub const VENDOR: u32 = m::VENDOR_ID;
-    pub const CHAP_RESPONSE: u8 = m::MS_CHAP_RESPONSE;
-    pub const CHAP_ERROR: u8 = m::MS_CHAP_ERROR;
-    pub const MPPE_ENCRYPTION_POLICY: u8 = m::MS_MPPE_ENCRYPTION_POLICY;
-    pub const MPPE_ENCRYPTION_TYPES: u8 = m::MS_MPPE_ENCRYPTION_TYPES;
-    pub const CHAP_CHALLENGE: u8 = m::MS_CHAP_CHALLENGE;
-    pub const MPPE_SEND_KEY: u8 = m::MS_MPPE_SEND_KEY;
-    pub const MPPE_RECV_KEY: u8 = m::MS_MPPE_RECV_KEY;
-    pub const CHAP2_RESPONSE: u8 = m::MS_CHAP2_RESPONSE;
-    pub const CHAP2_SUCCESS: u8 = m::MS_CHAP2_SUCCESS;
-}
-
 /// MikroTik vendor-specific attributes (vendor 14988), numbers checked
 /// against the public `dictionary.mikrotik` (FreeRADIUS / RouterOS manual).
 pub mod mikrotik {
     pub const VENDOR_ID: u32 = 14988;
     /// Alias of [`VENDOR_ID`].
-    pub const VENDOR: u32 = VENDOR_ID;
     pub const RECV_LIMIT: u8 = 1;
     pub const XMIT_LIMIT: u8 = 2;
     pub const GROUP: u8 = 3;
