@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
@@ -26,8 +25,6 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
     let acct = bind_udp(cfg.radius.acct_listen)
         .with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
-    acct.set_nonblocking(true)?;
-    let acct = UdpSocket::from_std(acct)?;
     let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs))?);
     if radius.directory().is_empty() {
         tracing::warn!("no NAS configured: every request will be dropped (add one with `lango nas add`)");
@@ -38,7 +35,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     tracing::info!("radius-auth listening on {}", auth.local_addr()?);
     tracing::info!("radius-acct listening on {}", acct.local_addr()?);
     tasks.spawn(server::serve_auth(auth, radius.clone(), cfg.radius.auth_workers, shutdown.clone()));
-    tasks.spawn(server::serve_acct(Arc::new(acct), radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
+    tasks.spawn(server::serve_acct(acct, radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
     tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
 
     #[cfg(unix)]

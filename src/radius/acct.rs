@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use super::Radius;
 use super::cache::RequestKey;
 use super::codec::{Builder, Code, Packet};
 use super::counters::Counters;
 use super::dict::{acct_status, attr};
 use super::directory::NasEntry;
+use super::{Radius, udp};
 use crate::model::Counters as SessionCounters;
 use crate::store::accounting::{AcctOutcome, AcctRecord, AcctStatus};
 use crate::store::journal::{self, Journal, JournalPos};
@@ -29,9 +29,6 @@ pub struct Job {
     pub secret: Arc<NasEntry>,
     pub proxy_state: Vec<Vec<u8>>,
 }
-
-/// A reply ready to go out on the accounting socket.
-pub type Outgoing = (Vec<u8>, SocketAddr);
 
 /// Why a decoded Accounting-Request could not be turned into a record.
 #[derive(Debug, PartialEq, Eq)]
@@ -130,14 +127,10 @@ struct FoldJob {
 /// fsync, with a durable checkpoint every few seconds; recovery replays the
 /// journal past the last checkpoint. Without a journal directory
 /// (in-memory store) each batch is committed durably before its responses.
-pub fn writer(
-    r: Arc<Radius>,
-    jobs: mpsc::Receiver<Job>,
-    out: tokio::sync::mpsc::UnboundedSender<Outgoing>,
-    max_batch: usize,
-) {
+pub fn writer(r: Arc<Radius>, jobs: mpsc::Receiver<Job>, socket: std::net::UdpSocket, max_batch: usize) {
+    let out = &mut Replies { socket, sender: udp::Sender::new(256), buf: Vec::new() };
     let Some(dir) = r.store.journal_dir().map(std::path::Path::to_path_buf) else {
-        return writer_without_journal(&r, &jobs, &out, max_batch);
+        return writer_without_journal(&r, &jobs, out, max_batch);
     };
     let newest = journal::generations(&dir).map(|g| g.last().copied().unwrap_or(0));
     let mut journal = match newest.and_then(|n| Journal::create(&dir, n)) {
@@ -177,7 +170,7 @@ pub fn writer(
                 if let Some(rx) = done_rx {
                     let _ = rx.recv_timeout(Duration::from_secs(1));
                 }
-                acknowledge(&r, &mut batch, &out);
+                acknowledge(&r, &mut batch, out);
             }
             Err(e) => {
                 tracing::error!(error = %e, records = batch.len(), "accounting journal write failed; not acknowledged");
@@ -279,12 +272,7 @@ fn next_batch(jobs: &mpsc::Receiver<Job>, batch: &mut Vec<Job>, max: usize) -> b
     true
 }
 
-fn writer_without_journal(
-    r: &Radius,
-    jobs: &mpsc::Receiver<Job>,
-    out: &tokio::sync::mpsc::UnboundedSender<Outgoing>,
-    max_batch: usize,
-) {
+fn writer_without_journal(r: &Radius, jobs: &mpsc::Receiver<Job>, out: &mut Replies, max_batch: usize) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while next_batch(jobs, &mut batch, max_batch) {
         let mut records: Vec<AcctRecord> = batch.iter().filter_map(|j| j.record.clone()).collect();
@@ -322,15 +310,24 @@ fn fold(r: &Radius, records: &mut Vec<AcctRecord>, upto: JournalPos, durable: bo
     }
 }
 
-fn acknowledge(r: &Radius, batch: &mut Vec<Job>, out: &tokio::sync::mpsc::UnboundedSender<Outgoing>) {
+/// Where Accounting-Responses go out: the accounting socket, in batches.
+struct Replies {
+    socket: std::net::UdpSocket,
+    sender: udp::Sender,
+    buf: Vec<(Vec<u8>, SocketAddr)>,
+}
+
+fn acknowledge(r: &Radius, batch: &mut Vec<Job>, out: &mut Replies) {
     let now = Instant::now();
+    out.buf.clear();
     for job in batch.drain(..) {
         if let Some(bytes) = response(&job) {
             r.cache.put(job.key, bytes.clone(), now);
             Counters::inc(&r.counters.acct_responses);
-            let _ = out.send((bytes, job.key.src));
+            out.buf.push((bytes, job.key.src));
         }
     }
+    out.sender.send(&out.socket, &out.buf);
 }
 
 /// Nothing of the batch is stored, so nothing is acknowledged: the NAS

@@ -17,6 +17,7 @@ pub mod online;
 pub mod reply;
 pub mod server;
 pub mod status;
+pub mod udp;
 #[cfg(test)]
 mod vectors_tests;
 

@@ -9,15 +9,14 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Instant;
 
-use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
-use super::acct::{self, Job, Outgoing};
+use super::acct::{self, Job};
 use super::cache::RequestKey;
-use super::codec::{self, Code, MAX_PACKET, MaStatus, Packet};
+use super::codec::{self, Code, MaStatus, Packet};
 use super::counters::Counters;
 use super::directory::NasEntry;
-use super::{Radius, auth, status};
+use super::{Radius, auth, status, udp};
 use crate::store::LoginReader;
 
 /// Serve Access-Request and Status-Server on `socket` with `workers` OS
@@ -56,96 +55,35 @@ pub async fn serve_auth(socket: std::net::UdpSocket, r: Arc<Radius>, workers: us
     .await;
 }
 
-#[cfg(not(target_os = "linux"))]
+/// Requests taken from the socket per system call.
+const BATCH: usize = 32;
+
 fn auth_loop(sock: &std::net::UdpSocket, r: &Radius, shutdown: &CancellationToken) {
-    let mut buf = vec![0u8; MAX_PACKET + 1];
+    let mut rx = udp::Receiver::new(BATCH);
+    let mut tx = udp::Sender::new(BATCH);
     let mut reader = LoginReader::default();
+    let mut replies = Vec::with_capacity(BATCH);
     while !shutdown.is_cancelled() {
-        let (n, src) = match sock.recv_from(&mut buf) {
-            Ok(x) => x,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+        match rx.recv(sock) {
+            Ok(0) => {
+                // Idle: do not pin an old snapshot of the database.
                 reader.release();
                 continue;
             }
+            Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "auth socket receive failed");
                 continue;
             }
-        };
-        if let Some(reply) = handle_auth_datagram(r, &mut reader, &buf[..n], src)
-            && let Err(e) = sock.send_to(&reply, src)
-        {
-            tracing::warn!(error = %e, %src, "auth reply not sent");
-        }
-    }
-}
-
-/// Requests taken from the socket per system call.
-#[cfg(target_os = "linux")]
-const AUTH_BATCH: usize = 32;
-
-/// Linux: `recvmmsg` takes every queued request (up to [`AUTH_BATCH`]) in
-/// one system call and `sendmmsg` sends their replies in one more; under
-/// load that saves about 2 µs of kernel time per request.
-#[cfg(target_os = "linux")]
-fn auth_loop(sock: &std::net::UdpSocket, r: &Radius, shutdown: &CancellationToken) {
-    use nix::sys::socket::{MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg};
-    use std::io::{IoSlice, IoSliceMut};
-    use std::os::fd::AsRawFd;
-
-    let fd = sock.as_raw_fd();
-    let mut bufs = vec![[0u8; MAX_PACKET + 1]; AUTH_BATCH];
-    let mut recv_headers = MultiHeaders::<SockaddrStorage>::preallocate(AUTH_BATCH, None);
-    let mut send_headers = MultiHeaders::<SockaddrStorage>::preallocate(AUTH_BATCH, None);
-    let mut reader = LoginReader::default();
-    let mut received: Vec<(usize, SockaddrStorage)> = Vec::with_capacity(AUTH_BATCH);
-    let mut replies: Vec<(Vec<u8>, SockaddrStorage)> = Vec::with_capacity(AUTH_BATCH);
-    while !shutdown.is_cancelled() {
-        received.clear();
-        {
-            let mut iovs: Vec<[IoSliceMut<'_>; 1]> = bufs.iter_mut().map(|b| [IoSliceMut::new(&mut b[..])]).collect();
-            match recvmmsg(fd, &mut recv_headers, iovs.iter_mut(), MsgFlags::MSG_WAITFORONE, None) {
-                Ok(msgs) => {
-                    for m in msgs {
-                        if let Some(addr) = m.address {
-                            received.push((m.bytes, addr));
-                        }
-                    }
-                }
-                Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {
-                    reader.release();
-                    continue;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "auth socket receive failed");
-                    continue;
-                }
-            }
         }
         replies.clear();
-        for (i, (n, addr)) in received.iter().enumerate() {
-            let Some(src) = to_std(addr) else { continue };
-            if let Some(reply) = handle_auth_datagram(r, &mut reader, &bufs[i][..*n], src) {
-                replies.push((reply, *addr));
+        for (packet, src) in rx.packets() {
+            if let Some(reply) = handle_auth_datagram(r, &mut reader, packet, src) {
+                replies.push((reply, src));
             }
         }
-        if replies.is_empty() {
-            continue;
-        }
-        let slices: Vec<[IoSlice<'_>; 1]> = replies.iter().map(|(b, _)| [IoSlice::new(b)]).collect();
-        let addrs: Vec<Option<SockaddrStorage>> = replies.iter().map(|(_, a)| Some(*a)).collect();
-        if let Err(e) = sendmmsg(fd, &mut send_headers, &slices, &addrs, [], MsgFlags::empty()) {
-            tracing::warn!(error = %e, replies = replies.len(), "auth replies not sent");
-        }
+        tx.send(sock, &replies);
     }
-}
-
-#[cfg(target_os = "linux")]
-fn to_std(a: &nix::sys::socket::SockaddrStorage) -> Option<SocketAddr> {
-    if let Some(v4) = a.as_sockaddr_in() {
-        return Some(SocketAddr::from((v4.ip(), v4.port())));
-    }
-    a.as_sockaddr_in6().map(|v6| SocketAddr::from((v6.ip(), v6.port())))
 }
 
 /// Check a request's origin and integrity: the NAS it came from, and for
@@ -217,49 +155,59 @@ pub fn handle_auth_datagram(r: &Radius, reader: &mut LoginReader, buf: &[u8], sr
     Some(reply)
 }
 
-/// Serve the accounting port: intake on this task, durable commits on the
-/// writer thread, replies sent as their commits complete.
-pub async fn serve_acct(socket: Arc<UdpSocket>, r: Arc<Radius>, max_batch: usize, shutdown: CancellationToken) {
+/// Serve the accounting port: a thread takes requests off the socket and
+/// queues records; the writer thread makes them durable and sends their
+/// replies (see `acct::writer`).
+pub async fn serve_acct(socket: std::net::UdpSocket, r: Arc<Radius>, max_batch: usize, shutdown: CancellationToken) {
+    if let Err(e) = socket.set_read_timeout(Some(std::time::Duration::from_millis(200))) {
+        tracing::error!(error = %e, "cannot set acct socket timeout");
+        return;
+    }
+    let reply_socket = match socket.try_clone() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot clone acct socket");
+            return;
+        }
+    };
     let (job_tx, job_rx) = mpsc::channel::<Job>();
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::unbounded_channel::<Outgoing>();
     let writer_state = r.clone();
     let writer = std::thread::Builder::new()
         .name("lango-acct-writer".into())
-        .spawn(move || acct::writer(writer_state, job_rx, out_tx, max_batch))
+        .spawn(move || acct::writer(writer_state, job_rx, reply_socket, max_batch))
         .expect("spawn accounting writer thread");
-
-    let sender_socket = socket.clone();
-    let sender = tokio::spawn(async move {
-        while let Some((bytes, dst)) = out_rx.recv().await {
-            if let Err(e) = sender_socket.send_to(&bytes, dst).await {
-                tracing::warn!(error = %e, %dst, "accounting reply not sent");
-            }
-        }
-    });
-
-    let mut buf = vec![0u8; MAX_PACKET + 1];
-    loop {
-        let (n, src) = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            res = socket.recv_from(&mut buf) => match res {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::warn!(error = %e, "acct socket receive failed");
-                    continue;
+    let intake = std::thread::Builder::new()
+        .name("lango-acct-intake".into())
+        .spawn(move || {
+            let mut rx = udp::Receiver::new(BATCH);
+            let mut tx = udp::Sender::new(BATCH);
+            let mut immediate = Vec::new();
+            while !shutdown.is_cancelled() {
+                match rx.recv(&socket) {
+                    Ok(0) => continue,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "acct socket receive failed");
+                        continue;
+                    }
                 }
-            },
-        };
-        if let Some(reply) = handle_acct_datagram(&r, &buf[..n], src, &job_tx)
-            && let Err(e) = socket.send_to(&reply, src).await
-        {
-            tracing::warn!(error = %e, %src, "acct reply not sent");
-        }
-    }
-    // Let the writer finish what it has (those records are acknowledged
-    // when committed), then stop.
-    drop(job_tx);
-    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
-    let _ = sender.await;
+                immediate.clear();
+                for (packet, src) in rx.packets() {
+                    if let Some(reply) = handle_acct_datagram(&r, packet, src, &job_tx) {
+                        immediate.push((reply, src));
+                    }
+                }
+                tx.send(&socket, &immediate);
+            }
+            // Dropping job_tx lets the writer finish what it has (those
+            // records are acknowledged once durable), then stop.
+        })
+        .expect("spawn accounting intake thread");
+    let _ = tokio::task::spawn_blocking(move || {
+        let _ = intake.join();
+        let _ = writer.join();
+    })
+    .await;
 }
 
 /// One accounting-port datagram. Returns a reply only when it can be sent at
