@@ -38,7 +38,16 @@ impl Clock {
     /// Tenant-local (weekday 0 = Monday, minute of day) for `now` in `tz`;
     /// an unknown zone name falls back to UTC.
     pub fn local_weekday_minute(now: UnixTime, tz: &str) -> (u8, u16) {
-        let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+        Self::local_weekday_minute_in(now, &Self::zone(tz))
+    }
+
+    /// The named zone, or UTC when the name is unknown.
+    pub fn zone(tz: &str) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// Same, with the zone already looked up (the hot path keeps it per NAS).
+    pub fn local_weekday_minute_in(now: UnixTime, zone: &jiff::tz::TimeZone) -> (u8, u16) {
         let Ok(ts) = jiff::Timestamp::from_second(now) else { return (0, 0) };
         let dt = zone.to_datetime(ts);
         let weekday = dt.weekday().to_monday_zero_offset() as u8;

@@ -67,7 +67,7 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
     };
 
     let now = r.clock.now();
-    let (weekday, minute) = Clock::local_weekday_minute(now, &nas.tenant.timezone);
+    let (weekday, minute) = Clock::local_weekday_minute_in(now, &nas.zone);
     let input = policy::Input {
         tenant: &nas.tenant,
         service: &login.service,

@@ -13,6 +13,8 @@ pub struct NasEntry {
     pub nas: Nas,
     pub tenant: Arc<Tenant>,
     pub secret: Vec<u8>,
+    /// The tenant's time zone, looked up once.
+    pub zone: jiff::tz::TimeZone,
 }
 
 #[derive(Debug, Default)]
@@ -33,7 +35,8 @@ impl Directory {
             }
             let Some(tenant) = tenants.iter().find(|t| t.id == nas.tenant) else { continue };
             let secret = store.secrets().open(Purpose::NasSecret, &nas.secret)?;
-            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret }));
+            let zone = crate::clock::Clock::zone(&tenant.timezone);
+            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret, zone }));
         }
         entries.sort_by_key(|e| std::cmp::Reverse(e.nas.prefix));
         Ok(Directory { entries, generation })
