@@ -6,3 +6,4 @@ mod auth;
 mod cli;
 mod harness;
 mod security;
+mod tidy;
