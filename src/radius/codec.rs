@@ -433,9 +433,26 @@ impl Builder {
     }
 }
 
+/// HMAC-MD5 keyed with `secret`. Keying hashes the padded key twice (two
+/// MD5 blocks); each worker thread serves mostly one NAS, so the keyed
+/// state of the last secret is kept per thread and cloned. The comparison
+/// is between our own stored secrets, never attacker input.
 fn hmac_md5(secret: &[u8]) -> HmacMd5 {
-    // HMAC accepts keys of any length; the error branch is unreachable.
-    <HmacMd5 as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| unreachable!())
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(Vec<u8>, HmacMd5)>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|cell| {
+        let mut last = cell.borrow_mut();
+        if let Some((key, mac)) = last.as_ref()
+            && key.as_slice() == secret
+        {
+            return mac.clone();
+        }
+        // HMAC accepts keys of any length; the error branch is unreachable.
+        let mac = <HmacMd5 as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+        *last = Some((secret.to_vec(), mac.clone()));
+        mac
+    })
 }
 
 /// Outcome of [`check_message_authenticator`].
