@@ -5,7 +5,7 @@
 use argon2::password_hash::PasswordHasher;
 
 use crate::model::*;
-use crate::store::{NewNas, NewPlan, NewService, Store, StoreError};
+use crate::store::{NewNas, NewService, Store, StoreError};
 
 pub const TENANT: &str = "demo";
 pub const NAS_SECRET: &str = "demo-secret";
@@ -28,8 +28,11 @@ pub fn seed(store: &Store, now: UnixTime, extra_users: u32) -> Result<Tenant, St
     Ok(tenant)
 }
 
-fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> NewPlan {
-    NewPlan {
+fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> Plan {
+    Plan {
+        id: 0,
+        tenant: 0,
+        disabled: false,
         name: name.into(),
         validity_secs,
         price,

@@ -15,7 +15,7 @@ use std::net::IpAddr;
 
 use crate::clock::Clock;
 use crate::model::*;
-use crate::store::{NewNas, NewPlan, NewService, Store};
+use crate::store::{NewNas, NewService, Store};
 
 /// Who the audit log says made CLI changes.
 pub fn local_actor() -> String {
@@ -370,7 +370,10 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
                     })
                     .transpose()
             };
-            let p = NewPlan {
+            let p = Plan {
+                id: 0,
+                tenant: t.id,
+                disabled: false,
                 name: a.name,
                 validity_secs: parse_duration(&a.validity).context("--validity")?,
                 price: parse_money(&a.price).context("--price")?,

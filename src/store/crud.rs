@@ -21,23 +21,6 @@ pub struct NewNas {
 }
 
 #[derive(Clone, Debug)]
-pub struct NewPlan {
-    pub name: String,
-    pub validity_secs: u64,
-    pub price: i64,
-    pub quota_bytes: Option<u64>,
-    pub rate: Option<RateLimit>,
-    pub session_timeout: Option<u32>,
-    pub idle_timeout: Option<u32>,
-    pub interim_interval: u32,
-    pub simultaneous_use: u32,
-    pub access_window: Option<AccessWindow>,
-    pub address_pool: Option<String>,
-    pub ipv6_pool: Option<String>,
-    pub address_list: Option<String>,
-}
-
-#[derive(Clone, Debug)]
 pub struct NewService {
     pub customer: Id,
     pub plan: Id,
@@ -228,7 +211,9 @@ impl Store {
 
     // ---- plans ------------------------------------------------------------
 
-    pub fn create_plan(&self, actor: &str, now: UnixTime, tenant: TenantId, p: NewPlan) -> Result<Plan, StoreError> {
+    /// Add a plan. `id`, `tenant` and `disabled` of `p` are ignored: the
+    /// store assigns the id, the tenant is the argument, new plans are on.
+    pub fn create_plan(&self, actor: &str, now: UnixTime, tenant: TenantId, p: Plan) -> Result<Plan, StoreError> {
         if p.name.trim().is_empty() {
             return Err(StoreError::Invalid("plan name is empty".into()));
         }
@@ -241,24 +226,7 @@ impl Store {
             if tenant_rows::<Plan>(&table, tenant)?.iter().any(|x| x.name == p.name) {
                 return Err(StoreError::Conflict(format!("plan {:?} already exists", p.name)));
             }
-            let plan = Plan {
-                id: Store::next_id(&tx)?,
-                tenant,
-                name: p.name,
-                validity_secs: p.validity_secs,
-                price: p.price,
-                quota_bytes: p.quota_bytes,
-                rate: p.rate,
-                session_timeout: p.session_timeout,
-                idle_timeout: p.idle_timeout,
-                interim_interval: p.interim_interval,
-                simultaneous_use: p.simultaneous_use,
-                access_window: p.access_window,
-                address_pool: p.address_pool,
-                ipv6_pool: p.ipv6_pool,
-                address_list: p.address_list,
-                disabled: false,
-            };
+            let plan = Plan { id: Store::next_id(&tx)?, tenant, disabled: false, ..p };
             table.insert((tenant, plan.id), encode(&plan).as_slice())?;
             audit(&tx, tenant, &record(now, actor, "plan.create", format!("plan/{}", plan.id), None, json(&plan)))?;
             plan

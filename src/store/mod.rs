@@ -15,7 +15,7 @@ pub mod journal;
 pub mod secret;
 pub mod tables;
 
-pub use crud::{LoginReader, NewNas, NewPlan, NewService, ServiceLogin};
+pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use secret::{Purpose, SecretBox, SecretError};
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
