@@ -155,7 +155,7 @@ pub fn writer(r: Arc<Radius>, jobs: mpsc::Receiver<Job>, socket: std::net::UdpSo
     while next_batch(&jobs, &mut batch, max_batch) {
         let quiet = batch.len() <= QUIET_BATCH && last_batch.is_none_or(|t| t.elapsed() >= QUIET_GAP);
         last_batch = Some(Instant::now());
-        let records: Vec<AcctRecord> = batch.iter().filter_map(|j| j.record.clone()).collect();
+        let records: Vec<AcctRecord> = batch.iter_mut().filter_map(|j| j.record.take()).collect();
         match journal.append(&records) {
             Ok(upto) => {
                 let (done_tx, done_rx) = if quiet {
@@ -275,7 +275,7 @@ fn next_batch(jobs: &mpsc::Receiver<Job>, batch: &mut Vec<Job>, max: usize) -> b
 fn writer_without_journal(r: &Radius, jobs: &mpsc::Receiver<Job>, out: &mut Replies, max_batch: usize) {
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
     while next_batch(jobs, &mut batch, max_batch) {
-        let mut records: Vec<AcctRecord> = batch.iter().filter_map(|j| j.record.clone()).collect();
+        let mut records: Vec<AcctRecord> = batch.iter_mut().filter_map(|j| j.record.take()).collect();
         if fold(r, &mut records, JournalPos::default(), true) {
             acknowledge(r, &mut batch, out);
         } else {

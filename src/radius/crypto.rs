@@ -284,15 +284,20 @@ pub mod mschapv2 {
         authenticator_response(&hh, nt_response, &ch)
     }
 
-    fn master_key_from_hash_hash(password_hash_hash: &[u8; 16], nt_response: &[u8; 24]) -> [u8; 16] {
+    /// The first 16 octets of SHA-1 over `parts` (RFC 3079 keys are 128-bit).
+    fn sha1_16(parts: &[&[u8]]) -> [u8; 16] {
         let mut h = Sha1::new();
-        h.update(password_hash_hash);
-        h.update(nt_response);
-        h.update(MASTER_MAGIC);
+        for p in parts {
+            h.update(p);
+        }
         let d = h.finalize();
         let mut out = [0u8; 16];
         out.copy_from_slice(&d[..16]);
         out
+    }
+
+    fn master_key_from_hash_hash(password_hash_hash: &[u8; 16], nt_response: &[u8; 24]) -> [u8; 16] {
+        sha1_16(&[password_hash_hash, nt_response, MASTER_MAGIC])
     }
 
     /// GetMasterKey (RFC 3079 §3.4).
@@ -303,15 +308,7 @@ pub mod mschapv2 {
     /// GetAsymmetricStartKey (RFC 3079 §3.4) for 128-bit keys.
     pub fn asymmetric_start_key(master_key: &[u8; 16], is_send: bool, is_server: bool) -> [u8; 16] {
         let magic = if is_send == is_server { KEY_MAGIC3 } else { KEY_MAGIC2 };
-        let mut h = Sha1::new();
-        h.update(master_key);
-        h.update(SHS_PAD1);
-        h.update(magic);
-        h.update(SHS_PAD2);
-        let d = h.finalize();
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&d[..16]);
-        out
+        sha1_16(&[master_key, &SHS_PAD1, magic, &SHS_PAD2])
     }
 
     /// Result of a successful [`verify`].

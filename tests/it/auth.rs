@@ -148,42 +148,12 @@ fn captive_states_and_reject_reasons() {
     lango_ok(&s.data, &["customer", "add", "--tenant", "isp2", "--name", "Carol"]);
     let cust = lango_ok(&s.data, &["customer", "list", "--tenant", "isp2"]);
     let cid = cust.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_string();
-    lango_ok(
-        &s.data,
-        &[
-            "service",
-            "add",
-            "--tenant",
-            "isp2",
-            "--customer",
-            &cid,
-            "--plan",
-            "Basic",
-            "--username",
-            "carol",
-            "--password",
-            "carol-pass",
-            "--expires",
-            "0s",
-        ],
-    );
-    lango_ok(
-        &s.data,
-        &[
-            "service",
-            "add",
-            "--tenant",
-            "isp2",
-            "--customer",
-            &cid,
-            "--plan",
-            "Basic",
-            "--username",
-            "dave",
-            "--password",
-            "dave-pass",
-        ],
-    );
+    // carol expired at creation (--expires 0s), dave has a full validity.
+    for (user, pass, expires) in [("carol", "carol-pass", "0s"), ("dave", "dave-pass", "30d")] {
+        let args = ["service", "add", "--tenant", "isp2", "--customer", &cid, "--plan", "Basic"];
+        let more = ["--username", user, "--password", pass, "--expires", expires];
+        lango_ok(&s.data, &[&args[..], &more[..]].concat());
+    }
     std::thread::sleep(std::time::Duration::from_secs(3)); // directory reload
 
     // From isp2's router (127.0.0.9/32 beats the demo's 127.0.0.0/8).
