@@ -29,13 +29,19 @@ pub fn seed(store: &Store, now: UnixTime, extra_users: u32) -> Result<Tenant, St
 }
 
 fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> Plan {
+    let validity = crate::store::period_from_secs(validity_secs);
     Plan {
         id: 0,
         tenant: 0,
         disabled: false,
         name: name.into(),
-        validity_secs,
+        validity,
+        anchor: crate::billing::Anchor::Rolling,
+        grace_secs: 0,
+        mode: crate::billing::Mode::Prepaid,
         price,
+        kick_oldest: false,
+        fup: None,
         quota_bytes: None,
         rate: Some(RateLimit::parse(rate).expect("demo rate literal")),
         session_timeout: None,
@@ -63,6 +69,8 @@ fn service(customer: Id, plan: Id, access: AccessType, username: &str, password:
         delegated_ipv6_prefix: None,
         expires_at: None,
         activate_on_first_use: false,
+        auto_renew: false,
+        voucher: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod billing;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -6,7 +6,7 @@
 
 mod parse;
 
-pub use parse::{parse_bytes, parse_duration, parse_money};
+pub use parse::{parse_bytes, parse_duration, parse_money, parse_period};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -135,9 +135,29 @@ pub struct PlanAdd {
     pub tenant: String,
     #[arg(long)]
     pub name: String,
-    /// Validity of one purchase: 30d, 1h, 1w, or seconds.
+    /// Validity of one purchase: 3h, 30d, 2w, 1mo.
     #[arg(long)]
     pub validity: String,
+    /// Periods end on the tenant-local day / week / month boundary (the
+    /// first one is charged pro rata) instead of running from the purchase.
+    #[arg(long)]
+    pub calendar: bool,
+    /// Stay online this long after expiry (3d); a renewal in the grace
+    /// period extends from the old expiry.
+    #[arg(long)]
+    pub grace: Option<String>,
+    /// Postpaid (monthly invoice, due this many days after issue) instead
+    /// of prepaid.
+    #[arg(long)]
+    pub postpaid_due_days: Option<u16>,
+    /// Fair Usage Policy: "50G 2M/2M" drops the speed to 2M/2M after 50 GB
+    /// in a period, by CoA, without disconnecting.
+    #[arg(long)]
+    pub fup: Option<String>,
+    /// At the simultaneous-use limit, disconnect the oldest session instead
+    /// of refusing the new login.
+    #[arg(long)]
+    pub kick_oldest: bool,
     /// Price in the tenant's currency, e.g. 1500 or 1500.50.
     #[arg(long, default_value = "0")]
     pub price: String,
@@ -225,6 +245,9 @@ pub struct ServiceAdd {
     /// Start the validity at the first login (vouchers).
     #[arg(long)]
     pub first_use: bool,
+    /// Renew from the customer's wallet at expiry when the balance covers the price.
+    #[arg(long)]
+    pub auto_renew: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -375,7 +398,15 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
                 tenant: t.id,
                 disabled: false,
                 name: a.name,
-                validity_secs: parse_duration(&a.validity).context("--validity")?,
+                validity: parse_period(&a.validity).context("--validity")?,
+                anchor: if a.calendar { Anchor::Calendar } else { Anchor::Rolling },
+                grace_secs: secs32("grace", &a.grace)?.unwrap_or(0),
+                mode: match a.postpaid_due_days {
+                    Some(due_days) => Mode::Postpaid { due_days },
+                    None => Mode::Prepaid,
+                },
+                kick_oldest: a.kick_oldest,
+                fup: a.fup.as_deref().map(parse::fup).transpose().context("--fup")?,
                 price: parse_money(&a.price).context("--price")?,
                 quota_bytes: a.quota.as_deref().map(parse_bytes).transpose().context("--quota")?,
                 rate: a
@@ -418,7 +449,7 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
                     "{:<6} {:<24} {:>10} {:>12} {:<32} {:>10}",
                     p.id,
                     p.name,
-                    parse::show_duration(p.validity_secs),
+                    p.validity.to_string(),
                     price,
                     rate,
                     quota
@@ -484,7 +515,9 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
                 (Some(_), true) => bail!("use either --expires or --first-use"),
                 (Some(e), false) => Some(expiry(&t, now, e)?),
                 (None, true) => None,
-                (None, false) => Some(now + plan.validity_secs as i64),
+                (None, false) => {
+                    Some(crate::billing::period_end(now, &plan.validity, plan.anchor, &Clock::zone(&t.timezone)))
+                }
             };
             let s = store.create_service(
                 actor,
@@ -503,6 +536,8 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
                     delegated_ipv6_prefix: a.delegated_ipv6_prefix,
                     expires_at,
                     activate_on_first_use: a.first_use,
+                    auto_renew: a.auto_renew,
+                    voucher: None,
                 },
             )?;
             writeln!(out, "service {:?} created (id {})", s.username, s.id)?;

@@ -139,3 +139,25 @@ mod tests {
         assert!(access_window("someday 1-2").is_err());
     }
 }
+
+/// A plan period: `3h`, `30d`, `2w`, `1mo` (or any duration, rounded up to
+/// whole hours).
+pub fn parse_period(s: &str) -> anyhow::Result<crate::billing::Period> {
+    if let Ok(p) = crate::billing::Period::parse(s) {
+        return Ok(p);
+    }
+    let secs = parse_duration(s).with_context(|| format!("{s:?} is not a period (try 3h, 30d, 2w, 1mo)"))?;
+    if secs == 0 {
+        bail!("a period must be longer than zero");
+    }
+    Ok(crate::store::period_from_secs(secs))
+}
+
+/// `"50G 2M/2M"`: threshold bytes, then the Mikrotik-Rate-Limit after it.
+pub fn fup(s: &str) -> anyhow::Result<crate::model::Fup> {
+    let (threshold, rate) = s.trim().split_once(' ').context("expected \"<bytes> <rate>\", e.g. \"50G 2M/2M\"")?;
+    Ok(crate::model::Fup {
+        threshold_bytes: parse_bytes(threshold)?,
+        rate: crate::model::RateLimit::parse(rate.trim()).map_err(anyhow::Error::msg)?,
+    })
+}

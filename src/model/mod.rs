@@ -5,9 +5,13 @@
 //! minor units. Secrets are held as [`Sealed`] ciphertext and only opened by
 //! the store's key.
 
+mod money;
 mod rate;
 
+pub use money::*;
 pub use rate::{Burst, RateLimit};
+
+pub use crate::billing::{Anchor, Mode, Period, PeriodUnit};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -129,8 +133,15 @@ pub struct Plan {
     pub id: Id,
     pub tenant: TenantId,
     pub name: String,
-    /// Validity of one purchase, seconds (30 days = 2_592_000).
-    pub validity_secs: u64,
+    /// Validity of one purchase (30 days, 1 month, 3 hours).
+    pub validity: Period,
+    /// Rolling periods run from the purchase; calendar periods end on the
+    /// tenant-local day / week / month boundary.
+    pub anchor: Anchor,
+    /// After expiry the service stays online this long; a renewal inside
+    /// the grace period extends from the old expiry.
+    pub grace_secs: u32,
+    pub mode: Mode,
     /// Price in minor units of the tenant's currency.
     pub price: i64,
     /// Total (in + out) byte quota per validity period.
@@ -141,11 +152,31 @@ pub struct Plan {
     pub interim_interval: u32,
     /// Maximum concurrent sessions; 0 = unlimited.
     pub simultaneous_use: u32,
+    /// At the limit: refuse the new login, or let it in and disconnect the
+    /// oldest session.
+    pub kick_oldest: bool,
+    /// Fair Usage Policy: past this many bytes in the period the speed
+    /// drops to `rate` (by CoA, without disconnecting).
+    pub fup: Option<Fup>,
     pub access_window: Option<AccessWindow>,
     pub address_pool: Option<String>,
     pub ipv6_pool: Option<String>,
     pub address_list: Option<String>,
     pub disabled: bool,
+}
+
+impl Plan {
+    /// Approximate length of one period in seconds (months count 30 days),
+    /// for caps such as a first-use voucher's Session-Timeout.
+    pub fn nominal_secs(&self) -> u64 {
+        self.validity.nominal_secs()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fup {
+    pub threshold_bytes: u64,
+    pub rate: RateLimit,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,6 +230,22 @@ pub struct Service {
     pub expires_at: Option<UnixTime>,
     pub activate_on_first_use: bool,
     pub created_at: UnixTime,
+    /// Renew from the wallet at expiry when the balance covers the price.
+    pub auto_renew: bool,
+    /// Suspended by billing (overdue postpaid invoice): a payment resumes it.
+    pub billing_hold: bool,
+    /// Set for services created from a voucher batch.
+    pub voucher: Option<VoucherTerms>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherTerms {
+    pub batch: Id,
+    /// An unused voucher stops working after this.
+    pub unused_until: Option<UnixTime>,
+    /// The first device to use the voucher keeps it (its MAC is stored in
+    /// `Service::mac` at first use).
+    pub bind_mac: bool,
 }
 
 /// A 48-bit MAC address, stored as an integer.

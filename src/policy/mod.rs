@@ -6,7 +6,7 @@
 #[cfg(test)]
 mod tests;
 
-use crate::model::{AccessType, AccessWindow, Plan, Service, ServiceStatus, Tenant, UnixTime, Usage};
+use crate::model::{AccessType, AccessWindow, Mac, Plan, Service, ServiceStatus, Tenant, UnixTime, Usage};
 use std::net::Ipv4Addr;
 
 /// Address lists the router's captive-redirect rules match on.
@@ -36,6 +36,8 @@ pub struct Input<'a> {
     /// Sessions of this service currently online.
     pub online: u32,
     pub kind: RequestKind,
+    /// The device asking (Calling-Station-Id), when it is a MAC.
+    pub device: Option<Mac>,
     pub now: UnixTime,
     /// Tenant-local day of week, 0 = Monday.
     pub local_weekday: u8,
@@ -53,6 +55,10 @@ pub enum RejectReason {
     QuotaExhausted,
     OutsideAccessTime,
     SimultaneousUse,
+    /// An unused voucher past its last day.
+    VoucherExpired,
+    /// A voucher bound to another device.
+    OtherDevice,
 }
 
 impl RejectReason {
@@ -67,6 +73,8 @@ impl RejectReason {
             Self::QuotaExhausted => "Data quota used up: please top up",
             Self::OutsideAccessTime => "Access is not allowed at this time",
             Self::SimultaneousUse => "Already logged in on another device",
+            Self::VoucherExpired => "This voucher has expired",
+            Self::OtherDevice => "This voucher is in use on another device",
         }
     }
     pub fn label(self) -> &'static str {
@@ -79,6 +87,8 @@ impl RejectReason {
             Self::QuotaExhausted => "quota_exhausted",
             Self::OutsideAccessTime => "outside_access_time",
             Self::SimultaneousUse => "simultaneous_use",
+            Self::VoucherExpired => "voucher_expired",
+            Self::OtherDevice => "other_device",
         }
     }
 }
@@ -141,13 +151,25 @@ pub fn evaluate(input: &Input<'_>) -> Decision {
     if !kind_fits(service.access, input.kind) {
         return Decision::Reject(RejectReason::WrongAccessType);
     }
+    if let Some(v) = service.voucher {
+        let unused = service.expires_at.is_none();
+        if unused && v.unused_until.is_some_and(|u| u <= input.now) {
+            return Decision::Reject(RejectReason::VoucherExpired);
+        }
+        if v.bind_mac
+            && let (Some(bound), Some(device)) = (service.mac, input.device)
+            && bound != device
+        {
+            return Decision::Reject(RejectReason::OtherDevice);
+        }
+    }
 
     // Services that have not paid their way: reject, or captive if the tenant
     // redirects such customers to the payment page.
     let expiry = effective_expiry(service, plan, input.now);
     let unpaid = if service.status == ServiceStatus::Suspended {
         Some((RejectReason::Suspended, Captive::Suspended))
-    } else if expiry.is_some_and(|e| e <= input.now) {
+    } else if expiry.is_some_and(|e| e.saturating_add(i64::from(plan.grace_secs)) <= input.now) {
         Some((RejectReason::Expired, Captive::Expired))
     } else if plan.quota_bytes.is_some_and(|q| usage.total_bytes() >= q) {
         Some((RejectReason::QuotaExhausted, Captive::Quota))
@@ -166,12 +188,17 @@ pub fn evaluate(input: &Input<'_>) -> Decision {
     {
         return Decision::Reject(RejectReason::OutsideAccessTime);
     }
-    if plan.simultaneous_use > 0 && input.online >= plan.simultaneous_use {
+    // With `kick_oldest` the new session is let in; its Accounting-Start
+    // makes the enforcement job disconnect the oldest one.
+    if plan.simultaneous_use > 0 && input.online >= plan.simultaneous_use && !plan.kick_oldest {
         return Decision::Reject(RejectReason::SimultaneousUse);
     }
 
     let mut g = Grant {
-        rate_limit: plan.rate.map(|r| r.to_string()),
+        rate_limit: match plan.fup {
+            Some(f) if usage.total_bytes() >= f.threshold_bytes => Some(f.rate.to_string()),
+            _ => plan.rate.map(|r| r.to_string()),
+        },
         idle_timeout: plan.idle_timeout,
         interim_interval: (plan.interim_interval > 0).then_some(plan.interim_interval),
         framed_ip: service.static_ip,
@@ -189,7 +216,8 @@ pub fn evaluate(input: &Input<'_>) -> Decision {
     // end of today's access window.
     let mut timeout = plan.session_timeout.map(u64::from);
     if let Some(e) = expiry {
-        timeout = Some(min_opt(timeout, (e - input.now) as u64));
+        let cutoff = e.saturating_add(i64::from(plan.grace_secs));
+        timeout = Some(min_opt(timeout, (cutoff - input.now) as u64));
     }
     if let Some(w) = plan.access_window {
         let left = window_minutes_left(w, input.local_minute);
@@ -204,7 +232,7 @@ pub fn evaluate(input: &Input<'_>) -> Decision {
 pub fn effective_expiry(service: &Service, plan: &Plan, now: UnixTime) -> Option<UnixTime> {
     match service.expires_at {
         Some(e) => Some(e),
-        None if service.activate_on_first_use => Some(now.saturating_add(plan.validity_secs as i64)),
+        None if service.activate_on_first_use => Some(now.saturating_add(plan.nominal_secs() as i64)),
         None => None,
     }
 }

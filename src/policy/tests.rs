@@ -24,8 +24,13 @@ fn plan() -> Plan {
         id: 1,
         tenant: 1,
         name: "Home 10M".into(),
-        validity_secs: 30 * DAY as u64,
+        validity: crate::billing::Period { unit: crate::billing::PeriodUnit::Day, count: 30 },
+        anchor: crate::billing::Anchor::Rolling,
+        grace_secs: 0,
+        mode: crate::billing::Mode::Prepaid,
         price: 150_000,
+        kick_oldest: false,
+        fup: None,
         quota_bytes: None,
         rate: Some(RateLimit::parse("10M/10M 20M/20M 8M/8M 10/10").unwrap()),
         session_timeout: None,
@@ -58,6 +63,9 @@ fn service() -> Service {
         expires_at: Some(NOW + 10 * DAY),
         activate_on_first_use: false,
         created_at: NOW - DAY,
+        auto_renew: false,
+        billing_hold: false,
+        voucher: None,
     }
 }
 
@@ -89,6 +97,7 @@ fn run(c: &Case) -> Decision {
         usage: &u,
         online,
         kind,
+        device: None,
         now: NOW,
         local_weekday: local.0,
         local_minute: local.1,
@@ -132,7 +141,7 @@ fn decision_table() {
                 s.expires_at = None;
                 s.activate_on_first_use = true;
                 s.access = AccessType::Hotspot;
-                p.validity_secs = 3600;
+                p.validity = crate::billing::Period { unit: crate::billing::PeriodUnit::Hour, count: 1 };
                 *k = RequestKind::Hotspot;
             },
             expect: Expect::Accept(Some(3600)),
@@ -299,6 +308,7 @@ fn grant_carries_plan_and_service_attributes() {
         usage: &u,
         online: 0,
         kind: RequestKind::Ppp,
+        device: None,
         now: NOW,
         local_weekday: 0,
         local_minute: 0,
@@ -314,4 +324,105 @@ fn grant_carries_plan_and_service_attributes() {
     assert_eq!(g.total_limit, Some(10_000_000_000 - 1_000_000_500));
     assert_eq!(g.idle_timeout, Some(600));
     assert_eq!(g.interim_interval, Some(300));
+}
+
+/// Grace periods, vouchers bound to a device or past their last day, Fair
+/// Usage Policy and kick-oldest: each row builds its inputs and expects a
+/// decision (and, for accepts, a rate limit).
+#[test]
+fn billing_rules() {
+    type Tweak = fn(&mut Service, &mut Plan, &mut Usage, &mut u32, &mut Option<Mac>);
+    let rows: [(&str, Tweak, Result<&str, RejectReason>); 9] = [
+        (
+            "expired an hour ago, 3-day grace: still online",
+            |s, p, _, _, _| {
+                s.expires_at = Some(NOW - 3600);
+                p.grace_secs = 3 * DAY as u32;
+            },
+            Ok("10M/10M 20M/20M 8M/8M 10/10"),
+        ),
+        (
+            "expired 4 days ago, 3-day grace: expired",
+            |s, p, _, _, _| {
+                s.expires_at = Some(NOW - 4 * DAY);
+                p.grace_secs = 3 * DAY as u32;
+            },
+            Err(RejectReason::Expired),
+        ),
+        (
+            "FUP threshold crossed: reduced rate",
+            |_, p, u, _, _| {
+                p.fup = Some(crate::model::Fup { threshold_bytes: 1000, rate: RateLimit::parse("2M/2M").unwrap() });
+                u.bytes_in = 1000;
+            },
+            Ok("2M/2M"),
+        ),
+        (
+            "FUP threshold not reached: full rate",
+            |_, p, u, _, _| {
+                p.fup = Some(crate::model::Fup { threshold_bytes: 1000, rate: RateLimit::parse("2M/2M").unwrap() });
+                u.bytes_in = 999;
+            },
+            Ok("10M/10M 20M/20M 8M/8M 10/10"),
+        ),
+        (
+            "at the limit, kick oldest: accepted",
+            |_, p, _, online, _| {
+                p.kick_oldest = true;
+                *online = 1;
+            },
+            Ok("10M/10M 20M/20M 8M/8M 10/10"),
+        ),
+        ("at the limit, refuse newest", |_, _, _, online, _| *online = 1, Err(RejectReason::SimultaneousUse)),
+        (
+            "unused voucher past its last day",
+            |s, _, _, _, _| {
+                s.access = AccessType::Pppoe;
+                s.expires_at = None;
+                s.activate_on_first_use = true;
+                s.voucher = Some(crate::model::VoucherTerms { batch: 1, unused_until: Some(NOW), bind_mac: false });
+            },
+            Err(RejectReason::VoucherExpired),
+        ),
+        (
+            "voucher bound to another device",
+            |s, _, _, _, d| {
+                s.mac = Some(Mac(1));
+                s.voucher = Some(crate::model::VoucherTerms { batch: 1, unused_until: None, bind_mac: true });
+                *d = Some(Mac(2));
+            },
+            Err(RejectReason::OtherDevice),
+        ),
+        (
+            "voucher on its own device",
+            |s, _, _, _, d| {
+                s.mac = Some(Mac(1));
+                s.voucher = Some(crate::model::VoucherTerms { batch: 1, unused_until: None, bind_mac: true });
+                *d = Some(Mac(1));
+            },
+            Ok("10M/10M 20M/20M 8M/8M 10/10"),
+        ),
+    ];
+    for (name, tweak, want) in rows {
+        let t = tenant(false);
+        let (mut s, mut p, mut u, mut online, mut device) = (service(), plan(), Usage::default(), 0u32, None);
+        tweak(&mut s, &mut p, &mut u, &mut online, &mut device);
+        let d = evaluate(&Input {
+            tenant: &t,
+            service: &s,
+            plan: &p,
+            usage: &u,
+            online,
+            kind: RequestKind::Unknown,
+            device,
+            now: NOW,
+            local_weekday: 0,
+            local_minute: 0,
+        });
+        match (want, d) {
+            (Ok(rate), Decision::Accept(g)) => assert_eq!(g.rate_limit.as_deref(), Some(rate), "{name}"),
+            (Err(r), Decision::Reject(got)) => assert_eq!(got, r, "{name}"),
+            (want, got) => panic!("{name}: want {want:?}, got {got:?}"),
+        }
+    }
 }

@@ -75,6 +75,7 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
         usage: &login.usage,
         online: r.online.count(nas.tenant.id, login.service.id),
         kind,
+        device: req.attr(attr::CALLING_STATION_ID).and_then(|v| std::str::from_utf8(v).ok()).and_then(Mac::parse),
         now,
         local_weekday: weekday,
         local_minute: minute,

@@ -203,6 +203,7 @@ struct Tables<'txn> {
     by_mac: Table<'txn, (u32, u64), u64>,
     services: Table<'txn, (u32, u64), &'static [u8]>,
     plans: Table<'txn, (u32, u64), &'static [u8]>,
+    tenants: Table<'txn, u32, &'static [u8]>,
     usage: Table<'txn, (u32, u64), &'static [u8]>,
     history: Table<'txn, (u32, u64), &'static [u8]>,
     audit: Table<'txn, (u32, u64), &'static [u8]>,
@@ -223,6 +224,7 @@ impl<'txn> Tables<'txn> {
             by_mac: tx.open_table(SERVICE_BY_MAC)?,
             services: tx.open_table(SERVICES)?,
             plans: tx.open_table(PLANS)?,
+            tenants: tx.open_table(TENANTS)?,
             usage: tx.open_table(USAGE)?,
             history: tx.open_table(SESSION_HISTORY)?,
             audit: tx.open_table(AUDIT)?,
@@ -386,8 +388,23 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
         return Ok(());
     }
     let Some(plan): Option<Plan> = get(&t.plans, (r.tenant, s.plan))? else { return Ok(()) };
-    let expires = r.event_time.saturating_add(plan.validity_secs as i64);
+    let zone = match get::<_, Tenant>(&t.tenants, r.tenant)? {
+        Some(tenant) => jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
+        None => jiff::tz::TimeZone::UTC,
+    };
+    let expires = crate::billing::period_end(r.event_time, &plan.validity, plan.anchor, &zone);
     s.expires_at = Some(expires);
+    // A voucher that binds to its first device keeps that device's MAC;
+    // the MAC index lets the device log in again by MAC (hotspot cookie).
+    if s.voucher.is_some_and(|v| v.bind_mac)
+        && s.mac.is_none()
+        && let Some(mac) = r.calling_station_id.as_deref().and_then(Mac::parse)
+    {
+        s.mac = Some(mac);
+        if t.by_mac.get((r.tenant, mac.0))?.is_none() {
+            t.by_mac.insert((r.tenant, mac.0), id)?;
+        }
+    }
     t.services.insert((r.tenant, id), encode(&s).as_slice())?;
     let rec = AuditRecord {
         at: r.event_time,

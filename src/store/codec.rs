@@ -51,13 +51,35 @@ use crate::model::*;
 stored!(
     Tenant = 1,
     Nas = 1,
-    Plan = 1,
     Customer = 1,
-    Service = 1,
     Usage = 1,
     Session = 1,
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,
     super::accounting::AcctRecord = 1,
+    Payment = 1,
+    LedgerEntry = 1,
+    StkRequest = 1,
+    Invoice = 1,
+    VoucherBatch = 1,
+    TenantBilling = 1,
+    super::outbox::Task = 1,
+    super::RawCallback = 1,
 );
+
+impl Stored for Plan {
+    const VERSION: u8 = 2;
+    const NAME: &'static str = "Plan";
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        super::legacy::plan(version, bytes)
+    }
+}
+
+impl Stored for Service {
+    const VERSION: u8 = 2;
+    const NAME: &'static str = "Service";
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        super::legacy::service(version, bytes)
+    }
+}

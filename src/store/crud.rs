@@ -34,6 +34,8 @@ pub struct NewService {
     pub delegated_ipv6_prefix: Option<String>,
     pub expires_at: Option<UnixTime>,
     pub activate_on_first_use: bool,
+    pub auto_renew: bool,
+    pub voucher: Option<VoucherTerms>,
 }
 
 /// Tables kept open by one authentication worker; see [`Store::login`].
@@ -217,7 +219,7 @@ impl Store {
         if p.name.trim().is_empty() {
             return Err(StoreError::Invalid("plan name is empty".into()));
         }
-        if p.validity_secs == 0 {
+        if p.validity.count == 0 {
             return Err(StoreError::Invalid("plan validity must be more than zero".into()));
         }
         let tx = self.write()?;
@@ -364,6 +366,9 @@ impl Store {
             expires_at: n.expires_at,
             activate_on_first_use: n.activate_on_first_use,
             created_at: now,
+            auto_renew: n.auto_renew,
+            billing_hold: false,
+            voucher: n.voucher,
         };
         tx.open_table(SERVICES)?.insert((tenant, id), encode(&s).as_slice())?;
         Ok(s)

@@ -7,15 +7,20 @@
 //! database file.
 
 pub mod accounting;
+mod billing;
 pub mod codec;
 #[cfg(test)]
 mod compat_tests;
 mod crud;
 pub mod journal;
+mod legacy;
+pub mod outbox;
 pub mod secret;
 pub mod tables;
 
+pub use billing::{Applied, IncomingPayment};
 pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
+pub use legacy::period_from_secs;
 pub use secret::{Purpose, SecretBox, SecretError};
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
@@ -64,6 +69,16 @@ pub enum StoreError {
 pub struct StopMark {
     pub at: UnixTime,
     pub counters: Counters,
+}
+
+/// A payment callback body exactly as it arrived, kept for inspection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawCallback {
+    pub tenant: Option<TenantId>,
+    pub kind: String,
+    pub received_at: UnixTime,
+    pub remote: String,
+    pub body: Vec<u8>,
 }
 
 /// The database plus the key that opens its secrets.
@@ -190,6 +205,21 @@ impl Store {
             tx.open_table(RECENT_STOPS)?;
             tx.open_table(AUDIT)?;
             tx.open_table(ADMINS)?;
+            tx.open_table(BALANCES)?;
+            tx.open_table(LEDGER)?;
+            tx.open_table(PAYMENTS)?;
+            tx.open_table(PAYMENT_BY_REF)?;
+            tx.open_table(UNMATCHED)?;
+            tx.open_table(STK_REQUESTS)?;
+            tx.open_table(STK_PENDING)?;
+            tx.open_table(RAW_CALLBACKS)?;
+            tx.open_table(INVOICES)?;
+            tx.open_table(VOUCHER_BATCHES)?;
+            tx.open_table(BATCH_VOUCHERS)?;
+            tx.open_table(TENANT_BILLING)?;
+            tx.open_table(MPESA_TOKENS)?;
+            tx.open_table(CUSTOMER_BY_PHONE)?;
+            tx.open_table(OUTBOX)?;
         }
         self.commit(tx)?;
         Ok(())

@@ -48,3 +48,39 @@ pub const RECENT_STOPS: TableDefinition<(u32, u64, &str), &[u8]> = TableDefiniti
 pub const AUDIT: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("audit");
 /// (tenant, username) → Admin. Tenant 0 = platform admins.
 pub const ADMINS: TableDefinition<(u32, &str), &[u8]> = TableDefinition::new("admins");
+
+/// (tenant, customer id) → wallet balance: the sum of that customer's
+/// LEDGER amounts, kept in the same transaction as every entry.
+pub const BALANCES: TableDefinition<(u32, u64), i64> = TableDefinition::new("balances");
+/// (tenant, customer id, seq) → LedgerEntry. Append-only.
+pub const LEDGER: TableDefinition<(u32, u64, u64), &[u8]> = TableDefinition::new("ledger");
+/// (tenant, payment id) → Payment.
+pub const PAYMENTS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("payments");
+/// (tenant, provider reference) → payment id: `mpesa:<receipt>`,
+/// `c2b:<TransID>`, `stk:<CheckoutRequestID>`. Makes payments idempotent.
+pub const PAYMENT_BY_REF: TableDefinition<(u32, &str), u64> = TableDefinition::new("payment_by_ref");
+/// (tenant, payment id) → (): money that matched no customer.
+pub const UNMATCHED: TableDefinition<(u32, u64), ()> = TableDefinition::new("unmatched");
+/// (tenant, CheckoutRequestID) → StkRequest.
+pub const STK_REQUESTS: TableDefinition<(u32, &str), &[u8]> = TableDefinition::new("stk_requests");
+/// (tenant, CheckoutRequestID) → created_at: STK requests with no final
+/// answer yet (the reconciler's work list).
+pub const STK_PENDING: TableDefinition<(u32, &str), i64> = TableDefinition::new("stk_pending");
+/// seq → RawCallback: every payment callback body as received, stored
+/// before it is answered.
+pub const RAW_CALLBACKS: TableDefinition<u64, &[u8]> = TableDefinition::new("raw_callbacks");
+/// (tenant, invoice id) → Invoice (invoices and receipts).
+pub const INVOICES: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("invoices");
+/// (tenant, batch id) → VoucherBatch.
+pub const VOUCHER_BATCHES: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("voucher_batches");
+/// (tenant, batch id, service id) → (): the vouchers of a batch.
+pub const BATCH_VOUCHERS: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("batch_vouchers");
+/// tenant → TenantBilling (tax, invoice prefix, M-Pesa credentials).
+pub const TENANT_BILLING: TableDefinition<u32, &[u8]> = TableDefinition::new("tenant_billing");
+/// M-Pesa callback token → tenant.
+pub const MPESA_TOKENS: TableDefinition<&str, u32> = TableDefinition::new("mpesa_tokens");
+/// (tenant, MSISDN 2547XXXXXXXX) → customer id.
+pub const CUSTOMER_BY_PHONE: TableDefinition<(u32, &str), u64> = TableDefinition::new("customer_by_phone");
+/// seq → outbox Task: side effects (CoA, Disconnect) written in the same
+/// transaction as the change that causes them, removed once done.
+pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");

@@ -1,0 +1,592 @@
+//! Money in the store: payments (idempotent by provider reference), the
+//! wallet ledger and its cached balance, renewals paid from the wallet,
+//! receipts and invoices with per-tenant sequential numbers, STK Push
+//! requests, raw callbacks and per-tenant billing settings. Each operation
+//! is one transaction with its audit record; the rules themselves (dates,
+//! proration, tax) come from the pure `billing` module.
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::codec::{decode, encode};
+use super::outbox::{SessionTarget, TaskKind, enqueue};
+use super::tables::*;
+use super::{RawCallback, Store, StoreError, audit, get, next_seq, tenant_rows};
+use crate::billing::{self, EntryKind, Terms};
+use crate::model::*;
+
+/// Money that arrived, as the payment path knows it.
+#[derive(Clone, Debug)]
+pub struct IncomingPayment {
+    pub tenant: TenantId,
+    pub method: PaymentMethod,
+    /// The provider's unique references (`mpesa:<receipt>`, `stk:<id>`,
+    /// `c2b:<TransID>`); a payment with any known reference is a duplicate.
+    pub refs: Vec<String>,
+    /// Shown on the payment (receipt number or the first reference).
+    pub reference: String,
+    pub amount: i64,
+    pub phone: Option<String>,
+    pub account: Option<String>,
+    /// None: park the payment as unmatched.
+    pub customer: Option<Id>,
+    pub purchase: Option<Purchase>,
+    pub raw: Option<u64>,
+    pub actor: String,
+    pub at: UnixTime,
+}
+
+/// What a payment did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Credited {
+        payment: Payment,
+        renewed: Option<Service>,
+        receipt: Option<String>,
+    },
+    /// Already recorded under this payment id: nothing changed.
+    Duplicate(Id),
+    Unmatched(Payment),
+}
+
+fn terms(plan: &Plan) -> Terms {
+    Terms {
+        period: plan.validity,
+        anchor: plan.anchor,
+        grace_secs: plan.grace_secs,
+        mode: plan.mode,
+        price: plan.price,
+    }
+}
+
+pub(crate) fn tenant_zone(tx: &WriteTransaction, tenant: TenantId) -> Result<jiff::tz::TimeZone, StoreError> {
+    let t: Tenant =
+        get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
+    Ok(jiff::tz::TimeZone::get(&t.timezone).unwrap_or(jiff::tz::TimeZone::UTC))
+}
+
+/// Append a ledger entry and move the cached balance, in `tx`.
+pub(crate) fn post(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    customer: Id,
+    entry: &LedgerEntry,
+) -> Result<i64, StoreError> {
+    let seq = next_seq(tx, "ledger_seq")?;
+    tx.open_table(LEDGER)?.insert((tenant, customer, seq), encode(entry).as_slice())?;
+    let mut balances = tx.open_table(BALANCES)?;
+    let before = balances.get((tenant, customer))?.map_or(0, |v| v.value());
+    let after = before
+        .checked_add(entry.amount)
+        .ok_or_else(|| StoreError::Invalid(format!("wallet of customer {customer} would overflow")))?;
+    balances.insert((tenant, customer), after)?;
+    Ok(after)
+}
+
+fn entry(
+    kind: EntryKind,
+    amount: i64,
+    reason: String,
+    actor: &str,
+    reference: Option<String>,
+    at: UnixTime,
+) -> LedgerEntry {
+    LedgerEntry { kind, amount, reason, actor: actor.to_string(), reference, at }
+}
+
+/// Enqueue a Disconnect for every online session of `service`, so that it
+/// logs in again with its new state. Scans the tenant's active sessions.
+pub(crate) fn reconnect_sessions(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    service: Id,
+    reason: &str,
+    now: UnixTime,
+) -> Result<usize, StoreError> {
+    let mut targets = Vec::new();
+    for row in tx.open_table(SESSIONS_ACTIVE)?.range((tenant, 0, "")..(tenant + 1, 0, ""))? {
+        let s: Session = decode(row?.1.value())?;
+        if s.service == Some(service) {
+            targets.push(SessionTarget::of(&s));
+        }
+    }
+    for session in &targets {
+        enqueue(tx, tenant, TaskKind::Disconnect { session: session.clone(), reason: reason.to_string() }, now)?;
+    }
+    Ok(targets.len())
+}
+
+/// Issue a receipt (or invoice) with the next number, in `tx`.
+pub(crate) fn issue_document(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    kind: DocKind,
+    customer: Id,
+    service: Option<Id>,
+    items: &[billing::LineInput],
+    payment: Option<Id>,
+    now: UnixTime,
+    due_at: Option<UnixTime>,
+) -> Result<Invoice, StoreError> {
+    let settings: TenantBilling = get_settings(tx, tenant)?;
+    let totals = billing::totals(items, settings.tax.as_ref());
+    let zone = tenant_zone(tx, tenant)?;
+    let year = jiff::Timestamp::from_second(now).map_or(1970, |t| zone.to_datetime(t).year());
+    let seq = next_seq(tx, &format!("doc_seq/{tenant}/{kind:?}/{year}"))?;
+    let prefix = match (kind, settings.invoice_prefix.as_str()) {
+        (DocKind::Receipt, _) => "RCT".to_string(),
+        (DocKind::Invoice, "") => "INV".to_string(),
+        (DocKind::Invoice, p) => p.to_string(),
+    };
+    let doc = Invoice {
+        id: Store::next_id(tx)?,
+        tenant,
+        kind,
+        number: billing::invoice_number(&prefix, year, seq),
+        customer,
+        service,
+        issued_at: now,
+        due_at,
+        lines: totals.lines,
+        net: totals.net,
+        tax: totals.tax,
+        gross: totals.gross,
+        tax_name: settings.tax.map(|t| t.name),
+        payment,
+        paid_at: payment.map(|_| now),
+    };
+    tx.open_table(INVOICES)?.insert((tenant, doc.id), encode(&doc).as_slice())?;
+    Ok(doc)
+}
+
+fn get_settings(tx: &WriteTransaction, tenant: TenantId) -> Result<TenantBilling, StoreError> {
+    Ok(get(&tx.open_table(TENANT_BILLING)?, tenant)?.unwrap_or_default())
+}
+
+/// Charge `plan` to the customer's wallet and renew `service` with it, in
+/// `tx`. A plan change on a service that is still valid credits the unused
+/// part of the old plan first. Returns the renewed service, or None when
+/// the balance does not cover the charge.
+pub(crate) fn renew_from_wallet(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    service_id: Id,
+    plan_id: Id,
+    actor: &str,
+    now: UnixTime,
+) -> Result<Option<(Service, Invoice)>, StoreError> {
+    let mut services = tx.open_table(SERVICES)?;
+    let before: Service =
+        get(&services, (tenant, service_id))?.ok_or_else(|| StoreError::NotFound(format!("service {service_id}")))?;
+    let plans = tx.open_table(PLANS)?;
+    let plan: Plan = get(&plans, (tenant, plan_id))?.ok_or_else(|| StoreError::NotFound(format!("plan {plan_id}")))?;
+    let old_plan: Option<Plan> = get(&plans, (tenant, before.plan))?;
+    drop(plans);
+    let zone = tenant_zone(tx, tenant)?;
+    let balance = tx.open_table(BALANCES)?.get((tenant, before.customer))?.map_or(0, |v| v.value());
+
+    let mut items = Vec::new();
+    let mut after = before.clone();
+    let change = old_plan.as_ref().filter(|old| old.id != plan.id && before.expires_at.is_some_and(|e| e > now));
+    let (charge, expires_at) = match change {
+        Some(old) => {
+            let expiry = before.expires_at.unwrap_or(now);
+            let start = billing::period_start_before(expiry, &old.validity, old.anchor, &zone);
+            let q = billing::quote_change(&terms(old), start, expiry, &terms(&plan), now, &zone, &old.name, &plan.name);
+            for l in &q.lines {
+                items.push(billing::LineInput {
+                    description: l.description.clone(),
+                    quantity: 1,
+                    unit_price: l.amount,
+                });
+            }
+            (q.net, q.new_expires_at)
+        }
+        None => {
+            let r = billing::renew(before.expires_at, now, &terms(&plan), &zone, 1);
+            let label = format!("{} ({})", plan.name, plan.validity);
+            items.push(billing::LineInput { description: label, quantity: 1, unit_price: plan.price });
+            (plan.price, r.expires_at)
+        }
+    };
+    if charge > balance {
+        return Ok(None);
+    }
+    if charge != 0 {
+        let kind = if charge > 0 { EntryKind::Charge } else { EntryKind::Credit };
+        let reason = format!("{} for {}", plan.name, before.username);
+        post(tx, tenant, before.customer, &entry(kind, -charge, reason, actor, None, now))?;
+    }
+    after.plan = plan.id;
+    after.expires_at = Some(expires_at);
+    after.activate_on_first_use = false;
+    if after.status == ServiceStatus::Suspended && after.billing_hold {
+        after.status = ServiceStatus::Active;
+    }
+    after.billing_hold = false;
+    services.insert((tenant, service_id), encode(&after).as_slice())?;
+    drop(services);
+    // A new period starts with a fresh quota.
+    tx.open_table(USAGE)?.remove((tenant, service_id))?;
+    reconnect_sessions(tx, tenant, service_id, "renewed", now)?;
+    let receipt =
+        issue_document(tx, tenant, DocKind::Receipt, before.customer, Some(service_id), &items, None, now, None)?;
+    let hide = |s: &Service| serde_json::to_string(&Service { password: Sealed::default(), ..s.clone() }).ok();
+    let rec = AuditRecord {
+        at: now,
+        actor: actor.to_string(),
+        action: "service.renew".into(),
+        object: format!("service/{service_id}"),
+        before: hide(&before),
+        after: hide(&after),
+    };
+    audit(tx, tenant, &rec)?;
+    Ok(Some((after, receipt)))
+}
+
+impl Store {
+    /// Record a payment once: credit the wallet and carry out its purchase,
+    /// all in one durable transaction. Any reference seen before makes it
+    /// a duplicate that changes nothing.
+    pub fn apply_payment(&self, p: IncomingPayment) -> Result<Applied, StoreError> {
+        if p.amount <= 0 {
+            return Err(StoreError::Invalid(format!("payment amount must be positive, got {}", p.amount)));
+        }
+        let tx = self.write()?;
+        let applied = {
+            let mut by_ref = tx.open_table(PAYMENT_BY_REF)?;
+            for r in &p.refs {
+                if let Some(id) = by_ref.get((p.tenant, r.as_str()))? {
+                    return Ok(Applied::Duplicate(id.value()));
+                }
+            }
+            let id = Store::next_id(&tx)?;
+            for r in &p.refs {
+                by_ref.insert((p.tenant, r.as_str()), id)?;
+            }
+            drop(by_ref);
+            let payment = Payment {
+                id,
+                tenant: p.tenant,
+                customer: p.customer,
+                amount: p.amount,
+                method: p.method,
+                reference: p.reference.clone(),
+                phone: p.phone.clone(),
+                account: p.account.clone(),
+                received_at: p.at,
+                status: if p.customer.is_some() { PaymentStatus::Credited } else { PaymentStatus::Unmatched },
+                raw: p.raw,
+            };
+            tx.open_table(PAYMENTS)?.insert((p.tenant, id), encode(&payment).as_slice())?;
+            let rec = AuditRecord {
+                at: p.at,
+                actor: p.actor.clone(),
+                action: "payment.received".into(),
+                object: format!("payment/{id}"),
+                before: None,
+                after: serde_json::to_string(&payment).ok(),
+            };
+            audit(&tx, p.tenant, &rec)?;
+            match p.customer {
+                None => {
+                    tx.open_table(UNMATCHED)?.insert((p.tenant, id), ())?;
+                    Applied::Unmatched(payment)
+                }
+                Some(customer) => {
+                    let reason = format!("{} payment {}", p.method.as_str(), p.reference);
+                    post(
+                        &tx,
+                        p.tenant,
+                        customer,
+                        &entry(EntryKind::Payment, p.amount, reason, &p.actor, Some(p.reference.clone()), p.at),
+                    )?;
+                    let renewed = match &p.purchase {
+                        Some(Purchase::Renew { service, plan }) => {
+                            renew_from_wallet(&tx, p.tenant, *service, *plan, &p.actor, p.at)?
+                        }
+                        _ => None,
+                    };
+                    let receipt = match &renewed {
+                        Some((_, doc)) => {
+                            let mut doc = doc.clone();
+                            doc.payment = Some(id);
+                            tx.open_table(INVOICES)?.insert((p.tenant, doc.id), encode(&doc).as_slice())?;
+                            Some(doc.number)
+                        }
+                        None => None,
+                    };
+                    Applied::Credited { payment, renewed: renewed.map(|(s, _)| s), receipt }
+                }
+            }
+        };
+        self.commit(tx)?;
+        Ok(applied)
+    }
+
+    /// Give an unmatched payment to a customer (an admin's decision).
+    pub fn assign_payment(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        payment: Id,
+        customer: Id,
+    ) -> Result<Payment, StoreError> {
+        let tx = self.write()?;
+        let p = {
+            if tx.open_table(UNMATCHED)?.remove((tenant, payment))?.is_none() {
+                return Err(StoreError::Invalid(format!("payment {payment} is not waiting to be assigned")));
+            }
+            if tx.open_table(CUSTOMERS)?.get((tenant, customer))?.is_none() {
+                return Err(StoreError::NotFound(format!("customer {customer}")));
+            }
+            let mut payments = tx.open_table(PAYMENTS)?;
+            let mut p: Payment =
+                get(&payments, (tenant, payment))?.ok_or_else(|| StoreError::NotFound(format!("payment {payment}")))?;
+            p.customer = Some(customer);
+            p.status = PaymentStatus::Credited;
+            payments.insert((tenant, payment), encode(&p).as_slice())?;
+            drop(payments);
+            let reason = format!("{} payment {} (assigned)", p.method.as_str(), p.reference);
+            post(
+                &tx,
+                tenant,
+                customer,
+                &entry(EntryKind::Payment, p.amount, reason, actor, Some(p.reference.clone()), now),
+            )?;
+            let rec = AuditRecord {
+                at: now,
+                actor: actor.into(),
+                action: "payment.assign".into(),
+                object: format!("payment/{payment}"),
+                before: None,
+                after: Some(format!("customer/{customer}")),
+            };
+            audit(&tx, tenant, &rec)?;
+            p
+        };
+        self.commit(tx)?;
+        Ok(p)
+    }
+
+    /// Post a manual ledger entry (top-up in cash, refund, adjustment).
+    pub fn post_ledger(&self, tenant: TenantId, customer: Id, e: LedgerEntry) -> Result<i64, StoreError> {
+        let tx = self.write()?;
+        if tx.open_table(CUSTOMERS)?.get((tenant, customer))?.is_none() {
+            return Err(StoreError::NotFound(format!("customer {customer}")));
+        }
+        let balance = post(&tx, tenant, customer, &e)?;
+        let rec = AuditRecord {
+            at: e.at,
+            actor: e.actor.clone(),
+            action: "wallet.post".into(),
+            object: format!("customer/{customer}"),
+            before: None,
+            after: serde_json::to_string(&e).ok(),
+        };
+        audit(&tx, tenant, &rec)?;
+        self.commit(tx)?;
+        Ok(balance)
+    }
+
+    /// Renew a service from its customer's wallet (admin action, auto-renew).
+    /// Ok(None) when the balance is too low.
+    pub fn renew_service_from_wallet(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        service: Id,
+        plan: Option<Id>,
+    ) -> Result<Option<(Service, Invoice)>, StoreError> {
+        let tx = self.write()?;
+        let plan = match plan {
+            Some(p) => p,
+            None => {
+                get::<_, Service>(&tx.open_table(SERVICES)?, (tenant, service))?
+                    .ok_or_else(|| StoreError::NotFound(format!("service {service}")))?
+                    .plan
+            }
+        };
+        let out = renew_from_wallet(&tx, tenant, service, plan, actor, now)?;
+        if out.is_some() {
+            self.commit(tx)?;
+        }
+        Ok(out)
+    }
+
+    pub fn balance(&self, tenant: TenantId, customer: Id) -> Result<i64, StoreError> {
+        let tx = self.read()?;
+        Ok(tx.open_table(BALANCES)?.get((tenant, customer))?.map_or(0, |v| v.value()))
+    }
+
+    pub fn ledger(&self, tenant: TenantId, customer: Id) -> Result<Vec<LedgerEntry>, StoreError> {
+        let tx = self.read()?;
+        let mut out = Vec::new();
+        for row in tx.open_table(LEDGER)?.range((tenant, customer, 0)..=(tenant, customer, u64::MAX))? {
+            out.push(decode(row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    pub fn payments(&self, tenant: TenantId) -> Result<Vec<Payment>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(PAYMENTS)?, tenant)
+    }
+
+    pub fn unmatched_payments(&self, tenant: TenantId) -> Result<Vec<Payment>, StoreError> {
+        let tx = self.read()?;
+        let payments = tx.open_table(PAYMENTS)?;
+        let mut out = Vec::new();
+        for row in tx.open_table(UNMATCHED)?.range((tenant, 0)..=(tenant, u64::MAX))? {
+            let (k, _) = row?;
+            if let Some(p) = get(&payments, k.value())? {
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn documents(&self, tenant: TenantId) -> Result<Vec<Invoice>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(INVOICES)?, tenant)
+    }
+
+    // ---- STK requests and raw callbacks -------------------------------------
+
+    pub fn record_stk_request(&self, r: &StkRequest) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(STK_REQUESTS)?.insert((r.tenant, r.checkout_id.as_str()), encode(r).as_slice())?;
+        tx.open_table(STK_PENDING)?.insert((r.tenant, r.checkout_id.as_str()), r.created_at)?;
+        self.commit(tx)
+    }
+
+    pub fn stk_request(&self, tenant: TenantId, checkout_id: &str) -> Result<Option<StkRequest>, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(STK_REQUESTS)?, (tenant, checkout_id))
+    }
+
+    /// STK requests still waiting for a final answer, all tenants.
+    pub fn pending_stk(&self) -> Result<Vec<StkRequest>, StoreError> {
+        let tx = self.read()?;
+        let requests = tx.open_table(STK_REQUESTS)?;
+        let mut out = Vec::new();
+        for row in tx.open_table(STK_PENDING)?.iter()? {
+            let (k, _) = row?;
+            let (tenant, id) = k.value();
+            if let Some(r) = get(&requests, (tenant, id))? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Set an STK request's state; a final state takes it off the pending
+    /// list. `queried` counts a status query made at `now`.
+    pub fn update_stk(
+        &self,
+        tenant: TenantId,
+        checkout_id: &str,
+        state: Option<StkState>,
+        queried: Option<UnixTime>,
+    ) -> Result<Option<StkRequest>, StoreError> {
+        let tx = self.write()?;
+        let r = {
+            let mut table = tx.open_table(STK_REQUESTS)?;
+            let Some(mut r): Option<StkRequest> = get(&table, (tenant, checkout_id))? else { return Ok(None) };
+            if let Some(at) = queried {
+                r.queries += 1;
+                r.last_query_at = Some(at);
+            }
+            if let Some(state) = state
+                && r.state == StkState::Pending
+            {
+                r.state = state;
+            }
+            if r.state != StkState::Pending {
+                tx.open_table(STK_PENDING)?.remove((tenant, checkout_id))?;
+            }
+            table.insert((tenant, checkout_id), encode(&r).as_slice())?;
+            r
+        };
+        self.commit(tx)?;
+        Ok(Some(r))
+    }
+
+    /// Store a callback body durably before it is answered.
+    pub fn store_raw_callback(&self, raw: &RawCallback) -> Result<u64, StoreError> {
+        let tx = self.write()?;
+        let seq = next_seq(&tx, "raw_callback_seq")?;
+        tx.open_table(RAW_CALLBACKS)?.insert(seq, encode(raw).as_slice())?;
+        self.commit(tx)?;
+        Ok(seq)
+    }
+
+    pub fn raw_callbacks(&self) -> Result<Vec<(u64, RawCallback)>, StoreError> {
+        let tx = self.read()?;
+        let mut out = Vec::new();
+        for row in tx.open_table(RAW_CALLBACKS)?.iter()? {
+            let (k, v) = row?;
+            out.push((k.value(), decode(v.value())?));
+        }
+        Ok(out)
+    }
+
+    // ---- settings -------------------------------------------------------------
+
+    pub fn tenant_billing(&self, tenant: TenantId) -> Result<TenantBilling, StoreError> {
+        let tx = self.read()?;
+        Ok(get(&tx.open_table(TENANT_BILLING)?, tenant)?.unwrap_or_default())
+    }
+
+    pub fn set_tenant_billing(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        b: &TenantBilling,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(TENANT_BILLING)?;
+            let before: Option<TenantBilling> = get(&table, tenant)?;
+            let mut tokens = tx.open_table(MPESA_TOKENS)?;
+            if let Some(old) = before.as_ref().and_then(|b| b.mpesa.as_ref()) {
+                tokens.remove(old.callback_token.as_str())?;
+            }
+            if let Some(m) = &b.mpesa {
+                tokens.insert(m.callback_token.as_str(), tenant)?;
+            }
+            table.insert(tenant, encode(b).as_slice())?;
+            // Secrets are sealed; the audit shows which settings changed.
+            let shown = |b: &TenantBilling| {
+                format!(
+                    "tax={:?} prefix={:?} mpesa={:?}",
+                    b.tax,
+                    b.invoice_prefix,
+                    b.mpesa.as_ref().map(|m| (&m.env, &m.shortcode, &m.till))
+                )
+            };
+            let rec = AuditRecord {
+                at: now,
+                actor: actor.into(),
+                action: "tenant.billing".into(),
+                object: format!("tenant/{tenant}"),
+                before: before.as_ref().map(shown),
+                after: Some(shown(b)),
+            };
+            audit(&tx, tenant, &rec)?;
+        }
+        self.commit(tx)
+    }
+
+    pub fn tenant_by_mpesa_token(&self, token: &str) -> Result<Option<TenantId>, StoreError> {
+        let tx = self.read()?;
+        Ok(tx.open_table(MPESA_TOKENS)?.get(token)?.map(|v| v.value()))
+    }
+
+    pub fn customer_by_phone(&self, tenant: TenantId, msisdn: &str) -> Result<Option<Id>, StoreError> {
+        let tx = self.read()?;
+        Ok(tx.open_table(CUSTOMER_BY_PHONE)?.get((tenant, msisdn))?.map(|v| v.value()))
+    }
+}

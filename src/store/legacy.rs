@@ -1,0 +1,129 @@
+//! Decoders for older value shapes: each stored type that changed keeps its
+//! previous shape here and converts it to the current one, so a newer lango
+//! reads a file written by an older one (see `compat_tests.rs`).
+
+use serde::Deserialize;
+use std::net::Ipv4Addr;
+
+use super::StoreError;
+use crate::billing::{Anchor, Mode, Period, PeriodUnit};
+use crate::model::*;
+
+fn body<'a, T: Deserialize<'a>>(kind: &'static str, bytes: &'a [u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt { kind, message: e.to_string() })
+}
+
+/// Plan, version 1: validity in seconds, no billing terms.
+#[derive(Deserialize)]
+struct PlanV1 {
+    id: Id,
+    tenant: TenantId,
+    name: String,
+    validity_secs: u64,
+    price: i64,
+    quota_bytes: Option<u64>,
+    rate: Option<RateLimit>,
+    session_timeout: Option<u32>,
+    idle_timeout: Option<u32>,
+    interim_interval: u32,
+    simultaneous_use: u32,
+    access_window: Option<AccessWindow>,
+    address_pool: Option<String>,
+    ipv6_pool: Option<String>,
+    address_list: Option<String>,
+    disabled: bool,
+}
+
+/// Whole weeks, days or hours; a length that is not a whole number of
+/// hours rounds up to the next hour (version 1 accepted any seconds).
+pub fn period_from_secs(secs: u64) -> Period {
+    const H: u64 = 3600;
+    const D: u64 = 24 * H;
+    let (unit, count) = if secs >= D && secs % (7 * D) == 0 {
+        (PeriodUnit::Week, secs / (7 * D))
+    } else if secs >= D && secs % D == 0 {
+        (PeriodUnit::Day, secs / D)
+    } else {
+        (PeriodUnit::Hour, secs.div_ceil(H).max(1))
+    };
+    Period { unit, count: u32::try_from(count).unwrap_or(u32::MAX) }
+}
+
+pub fn plan(version: u8, bytes: &[u8]) -> Result<Plan, StoreError> {
+    if version != 1 {
+        return Err(StoreError::UnknownVersion { kind: "Plan", version });
+    }
+    let p: PlanV1 = body("Plan", bytes)?;
+    Ok(Plan {
+        id: p.id,
+        tenant: p.tenant,
+        name: p.name,
+        validity: period_from_secs(p.validity_secs),
+        anchor: Anchor::Rolling,
+        grace_secs: 0,
+        mode: Mode::Prepaid,
+        price: p.price,
+        quota_bytes: p.quota_bytes,
+        rate: p.rate,
+        session_timeout: p.session_timeout,
+        idle_timeout: p.idle_timeout,
+        interim_interval: p.interim_interval,
+        simultaneous_use: p.simultaneous_use,
+        kick_oldest: false,
+        fup: None,
+        access_window: p.access_window,
+        address_pool: p.address_pool,
+        ipv6_pool: p.ipv6_pool,
+        address_list: p.address_list,
+        disabled: p.disabled,
+    })
+}
+
+/// Service, version 1: no auto-renew, no voucher terms.
+#[derive(Deserialize)]
+struct ServiceV1 {
+    id: Id,
+    tenant: TenantId,
+    customer: Id,
+    plan: Id,
+    access: AccessType,
+    username: String,
+    password: Sealed,
+    mac: Option<Mac>,
+    static_ip: Option<Ipv4Addr>,
+    framed_routes: Vec<String>,
+    ipv6_prefix: Option<String>,
+    delegated_ipv6_prefix: Option<String>,
+    status: ServiceStatus,
+    expires_at: Option<UnixTime>,
+    activate_on_first_use: bool,
+    created_at: UnixTime,
+}
+
+pub fn service(version: u8, bytes: &[u8]) -> Result<Service, StoreError> {
+    if version != 1 {
+        return Err(StoreError::UnknownVersion { kind: "Service", version });
+    }
+    let s: ServiceV1 = body("Service", bytes)?;
+    Ok(Service {
+        id: s.id,
+        tenant: s.tenant,
+        customer: s.customer,
+        plan: s.plan,
+        access: s.access,
+        username: s.username,
+        password: s.password,
+        mac: s.mac,
+        static_ip: s.static_ip,
+        framed_routes: s.framed_routes,
+        ipv6_prefix: s.ipv6_prefix,
+        delegated_ipv6_prefix: s.delegated_ipv6_prefix,
+        status: s.status,
+        expires_at: s.expires_at,
+        activate_on_first_use: s.activate_on_first_use,
+        created_at: s.created_at,
+        auto_renew: false,
+        billing_hold: false,
+        voucher: None,
+    })
+}
