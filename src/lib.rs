@@ -13,6 +13,7 @@ pub mod control;
 pub mod demo;
 pub mod jobs;
 pub mod model;
+pub mod payments;
 pub mod policy;
 pub mod radius;
 pub mod store;

@@ -516,7 +516,7 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
                 (Some(e), false) => Some(expiry(&t, now, e)?),
                 (None, true) => None,
                 (None, false) => {
-                    Some(crate::billing::period_end(now, &plan.validity, plan.anchor, &Clock::zone(&t.timezone)))
+                    Some(crate::billing::period_end(now, &plan.validity, plan.anchor, &Clock::zone(&t.timezone))?)
                 }
             };
             let s = store.create_service(

@@ -146,6 +146,10 @@ pub fn parse_period(s: &str) -> anyhow::Result<crate::billing::Period> {
     if let Ok(p) = crate::billing::Period::parse(s) {
         return Ok(p);
     }
+    if s.trim().ends_with('m') {
+        // "1m" is ambiguous (minutes or a month): say so.
+        crate::billing::Period::parse(s)?;
+    }
     let secs = parse_duration(s).with_context(|| format!("{s:?} is not a period (try 3h, 30d, 2w, 1mo)"))?;
     if secs == 0 {
         bail!("a period must be longer than zero");

@@ -232,6 +232,11 @@ pub struct Service {
     pub created_at: UnixTime,
     /// Renew from the wallet at expiry when the balance covers the price.
     pub auto_renew: bool,
+    /// Start of the period paid last, for crediting its unused part.
+    pub period_start: Option<UnixTime>,
+    /// Start of the current run of back-to-back periods: renewals count
+    /// from it so month ends do not drift (billing::renew).
+    pub run_start: Option<UnixTime>,
     /// Suspended by billing (overdue postpaid invoice): a payment resumes it.
     pub billing_hold: bool,
     /// Set for services created from a voucher batch.

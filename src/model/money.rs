@@ -194,3 +194,9 @@ pub struct TenantBilling {
     pub address: Vec<String>,
     pub tax_pin: Option<String>,
 }
+
+/// A Kenyan mobile number in the one form M-Pesa uses (2547XXXXXXXX or
+/// 2541XXXXXXXX), or None.
+pub fn msisdn(input: &str) -> Option<String> {
+    crate::payments::mpesa::Msisdn::parse(input).ok().map(|m| m.as_str().to_string())
+}

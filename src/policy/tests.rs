@@ -64,6 +64,8 @@ fn service() -> Service {
         activate_on_first_use: false,
         created_at: NOW - DAY,
         auto_renew: false,
+        period_start: None,
+        run_start: None,
         billing_hold: false,
         voucher: None,
     }

@@ -11,6 +11,7 @@ use std::net::Ipv4Addr;
 
 use super::codec::{decode, encode};
 use super::journal::{self, JournalPos};
+use super::outbox::{SessionTarget, Task, TaskKind};
 use super::tables::*;
 use super::{StopMark, Store, StoreError, get};
 use crate::model::*;
@@ -206,6 +207,8 @@ struct Tables<'txn> {
     tenants: Table<'txn, u32, &'static [u8]>,
     usage: Table<'txn, (u32, u64), &'static [u8]>,
     history: Table<'txn, (u32, u64), &'static [u8]>,
+    by_service: Table<'txn, (u32, u64, i64, u64, &'static str), ()>,
+    outbox: Table<'txn, u64, &'static [u8]>,
     audit: Table<'txn, (u32, u64), &'static [u8]>,
     meta: Table<'txn, &'static str, u64>,
     /// Usage rows and counters changed in this batch, written once at the
@@ -227,6 +230,8 @@ impl<'txn> Tables<'txn> {
             tenants: tx.open_table(TENANTS)?,
             usage: tx.open_table(USAGE)?,
             history: tx.open_table(SESSION_HISTORY)?,
+            by_service: tx.open_table(SESSIONS_BY_SERVICE)?,
+            outbox: tx.open_table(OUTBOX)?,
             audit: tx.open_table(AUDIT)?,
             meta: tx.open_table(META)?,
             usage_dirty: Default::default(),
@@ -262,6 +267,14 @@ impl<'txn> Tables<'txn> {
         Ok(())
     }
 
+    /// Same as `outbox::enqueue`, with the tables this batch already holds.
+    fn enqueue(&mut self, tenant: TenantId, kind: TaskKind, now: UnixTime) -> Result<(), StoreError> {
+        let seq = self.next_seq("outbox_seq")?;
+        let task = Task { tenant, kind, created_at: now, attempts: 0, not_before: now, last_error: None };
+        self.outbox.insert(seq, encode(&task).as_slice())?;
+        Ok(())
+    }
+
     /// Same as `store::audit`, with the tables this batch already holds.
     fn audit(&mut self, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
         let seq = self.next_seq("audit_seq")?;
@@ -287,15 +300,18 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             }
             let s = new_session(r, service, Counters::default());
             t.active.insert(key, encode(&s).as_slice())?;
+            index_session(t, &s, true)?;
+            enforce_simultaneous_use(t, &s)?;
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Interim, Some(mut s)) => {
             if s.counters == r.counters {
                 return Ok(AcctOutcome::Duplicate);
             }
-            add_usage(t, r.tenant, s.service, &s.counters, &r.counters)?;
+            let crossed = add_usage(t, r.tenant, s.service, &s.counters, &r.counters)?;
             update_session(&mut s, r);
             t.active.insert(key, encode(&s).as_slice())?;
+            enforce_usage(t, &s, crossed)?;
             Ok(AcctOutcome::Updated)
         }
         (AcctStatus::Interim, None) => {
@@ -306,10 +322,12 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             // Missed the Start (lango was down, or the packet was lost):
             // open the session from the interim.
             let service = resolve_service(t, r)?;
-            add_usage(t, r.tenant, service, &Counters::default(), &r.counters)?;
+            let crossed = add_usage(t, r.tenant, service, &Counters::default(), &r.counters)?;
             let mut s = new_session(r, service, r.counters);
             s.started_at = r.event_time - i64::from(r.counters.session_time);
             t.active.insert(key, encode(&s).as_slice())?;
+            index_session(t, &s, true)?;
+            enforce_usage(t, &s, crossed)?;
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Stop, Some(mut s)) => {
@@ -318,6 +336,7 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             s.stopped_at = Some(r.event_time);
             s.terminate_cause = r.terminate_cause;
             t.active.remove(key)?;
+            index_session(t, &s, false)?;
             t.stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
             let service = s.service;
             to_history(t, &s)?;
@@ -392,7 +411,10 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
         Some(tenant) => jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
         None => jiff::tz::TimeZone::UTC,
     };
-    let expires = crate::billing::period_end(r.event_time, &plan.validity, plan.anchor, &zone);
+    let expires = crate::billing::period_end(r.event_time, &plan.validity, plan.anchor, &zone)
+        .unwrap_or_else(|_| r.event_time.saturating_add(plan.nominal_secs() as i64));
+    s.period_start = Some(r.event_time);
+    s.run_start = Some(r.event_time);
     s.expires_at = Some(expires);
     // A voucher that binds to its first device keeps that device's MAC;
     // the MAC index lets the device log in again by MAC (hotspot cookie).
@@ -419,18 +441,91 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
 
 /// Count the growth of a session's counters against its service's usage.
 /// Counters that went backwards (NAS restarted the count) add nothing.
+/// Returns the service's total bytes before and after.
 fn add_usage(
     t: &mut Tables<'_>,
     tenant: TenantId,
     service: Option<Id>,
     before: &Counters,
     after: &Counters,
-) -> Result<(), StoreError> {
-    let Some(id) = service else { return Ok(()) };
+) -> Result<(u64, u64), StoreError> {
+    let Some(id) = service else { return Ok((0, 0)) };
     let u = t.usage((tenant, id))?;
+    let was = u.total_bytes();
     u.bytes_in += after.bytes_in.saturating_sub(before.bytes_in);
     u.bytes_out += after.bytes_out.saturating_sub(before.bytes_out);
     u.seconds += u64::from(after.session_time.saturating_sub(before.session_time));
+    Ok((was, u.total_bytes()))
+}
+
+/// Keep SESSIONS_BY_SERVICE in step with the active table.
+fn index_session(t: &mut Tables<'_>, s: &Session, online: bool) -> Result<(), StoreError> {
+    let Some(service) = s.service else { return Ok(()) };
+    let key = (s.tenant, service, s.started_at, s.nas, s.acct_session_id.as_str());
+    if online {
+        t.by_service.insert(key, ())?;
+    } else {
+        t.by_service.remove(key)?;
+    }
+    Ok(())
+}
+
+/// Usage that crossed the plan's Fair Usage threshold drops the session's
+/// speed by CoA; usage that crossed the quota disconnects it, so that it
+/// logs in again into the captive (top-up) state or is refused.
+fn enforce_usage(t: &mut Tables<'_>, s: &Session, (was, now): (u64, u64)) -> Result<(), StoreError> {
+    let Some(id) = s.service else { return Ok(()) };
+    if now <= was {
+        return Ok(());
+    }
+    let Some(service): Option<Service> = get(&t.services, (s.tenant, id))? else { return Ok(()) };
+    let Some(plan): Option<Plan> = get(&t.plans, (s.tenant, service.plan))? else { return Ok(()) };
+    let at = s.updated_at;
+    if let Some(q) = plan.quota_bytes
+        && was < q
+        && now >= q
+    {
+        let kind = TaskKind::Disconnect { session: SessionTarget::of(s), reason: "quota used up".into() };
+        return t.enqueue(s.tenant, kind, at);
+    }
+    if let Some(f) = plan.fup
+        && was < f.threshold_bytes
+        && now >= f.threshold_bytes
+    {
+        let kind = TaskKind::ChangeRate {
+            session: SessionTarget::of(s),
+            rate: f.rate.to_string(),
+            reason: "fair usage threshold".into(),
+        };
+        t.enqueue(s.tenant, kind, at)?;
+    }
+    Ok(())
+}
+
+/// A plan that kicks the oldest session at its simultaneous-use limit:
+/// disconnect the oldest ones beyond the limit.
+fn enforce_simultaneous_use(t: &mut Tables<'_>, s: &Session) -> Result<(), StoreError> {
+    let Some(id) = s.service else { return Ok(()) };
+    let Some(service): Option<Service> = get(&t.services, (s.tenant, id))? else { return Ok(()) };
+    let Some(plan): Option<Plan> = get(&t.plans, (s.tenant, service.plan))? else { return Ok(()) };
+    if !plan.kick_oldest || plan.simultaneous_use == 0 {
+        return Ok(());
+    }
+    let mut online = Vec::new();
+    for row in t.by_service.range((s.tenant, id, i64::MIN, 0, "")..(s.tenant, id + 1, i64::MIN, 0, ""))? {
+        let (k, _) = row?;
+        let (_, _, _, nas, acct) = k.value();
+        online.push((nas, acct.to_string()));
+    }
+    let excess = online.len().saturating_sub(plan.simultaneous_use as usize);
+    for (nas, acct) in online.into_iter().take(excess) {
+        if nas == s.nas && acct == s.acct_session_id {
+            continue;
+        }
+        let Some(old): Option<Session> = get(&t.active, (s.tenant, nas, acct.as_str()))? else { continue };
+        let kind = TaskKind::Disconnect { session: SessionTarget::of(&old), reason: "simultaneous-use limit".into() };
+        t.enqueue(s.tenant, kind, s.started_at)?;
+    }
     Ok(())
 }
 
@@ -448,6 +543,7 @@ fn close_all_of_nas(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, S
     let mut closed = Vec::with_capacity(sessions.len());
     for mut s in sessions {
         t.active.remove((r.tenant, r.nas, s.acct_session_id.as_str()))?;
+        index_session(t, &s, false)?;
         s.stopped_at = Some(r.event_time);
         // RFC 2866 Acct-Terminate-Cause 11 = NAS-Reboot.
         s.terminate_cause = Some(11);

@@ -94,7 +94,7 @@ fn entry(
 }
 
 /// Enqueue a Disconnect for every online session of `service`, so that it
-/// logs in again with its new state. Scans the tenant's active sessions.
+/// logs in again with its new state.
 pub(crate) fn reconnect_sessions(
     tx: &WriteTransaction,
     tenant: TenantId,
@@ -102,13 +102,23 @@ pub(crate) fn reconnect_sessions(
     reason: &str,
     now: UnixTime,
 ) -> Result<usize, StoreError> {
+    let mut keys = Vec::new();
+    for row in tx
+        .open_table(SESSIONS_BY_SERVICE)?
+        .range((tenant, service, i64::MIN, 0, "")..(tenant, service + 1, i64::MIN, 0, ""))?
+    {
+        let (k, _) = row?;
+        let (_, _, _, nas, acct) = k.value();
+        keys.push((nas, acct.to_string()));
+    }
+    let active = tx.open_table(SESSIONS_ACTIVE)?;
     let mut targets = Vec::new();
-    for row in tx.open_table(SESSIONS_ACTIVE)?.range((tenant, 0, "")..(tenant + 1, 0, ""))? {
-        let s: Session = decode(row?.1.value())?;
-        if s.service == Some(service) {
+    for (nas, acct) in keys {
+        if let Some(s) = get::<_, Session>(&active, (tenant, nas, acct.as_str()))? {
             targets.push(SessionTarget::of(&s));
         }
     }
+    drop(active);
     for session in &targets {
         enqueue(tx, tenant, TaskKind::Disconnect { session: session.clone(), reason: reason.to_string() }, now)?;
     }
@@ -128,7 +138,7 @@ pub(crate) fn issue_document(
     due_at: Option<UnixTime>,
 ) -> Result<Invoice, StoreError> {
     let settings: TenantBilling = get_settings(tx, tenant)?;
-    let totals = billing::totals(items, settings.tax.as_ref());
+    let totals = billing::totals(items, settings.tax.as_ref())?;
     let zone = tenant_zone(tx, tenant)?;
     let year = jiff::Timestamp::from_second(now).map_or(1970, |t| zone.to_datetime(t).year());
     let seq = next_seq(tx, &format!("doc_seq/{tenant}/{kind:?}/{year}"))?;
@@ -187,11 +197,19 @@ pub(crate) fn renew_from_wallet(
     let mut items = Vec::new();
     let mut after = before.clone();
     let change = old_plan.as_ref().filter(|old| old.id != plan.id && before.expires_at.is_some_and(|e| e > now));
-    let (charge, expires_at) = match change {
+    let (charge, period_start, run_start, expires_at) = match change {
         Some(old) => {
             let expiry = before.expires_at.unwrap_or(now);
-            let start = billing::period_start_before(expiry, &old.validity, old.anchor, &zone);
-            let q = billing::quote_change(&terms(old), start, expiry, &terms(&plan), now, &zone, &old.name, &plan.name);
+            let start = before.period_start.unwrap_or(now);
+            let (old_terms, new_terms) = (terms(old), terms(&plan));
+            let q = billing::quote_change(
+                billing::PlanRef { name: &old.name, terms: &old_terms },
+                start,
+                expiry,
+                billing::PlanRef { name: &plan.name, terms: &new_terms },
+                now,
+                &zone,
+            )?;
             for l in &q.lines {
                 items.push(billing::LineInput {
                     description: l.description.clone(),
@@ -199,13 +217,13 @@ pub(crate) fn renew_from_wallet(
                     unit_price: l.amount,
                 });
             }
-            (q.net, q.new_expires_at)
+            (q.net, q.new_starts_at, q.new_starts_at, q.new_expires_at)
         }
         None => {
-            let r = billing::renew(before.expires_at, now, &terms(&plan), &zone, 1);
+            let r = billing::renew(before.expires_at, before.run_start, now, &terms(&plan), &zone, 1)?;
             let label = format!("{} ({})", plan.name, plan.validity);
-            items.push(billing::LineInput { description: label, quantity: 1, unit_price: plan.price });
-            (plan.price, r.expires_at)
+            items.push(billing::LineInput { description: label, quantity: 1, unit_price: r.charge });
+            (r.charge, r.starts_at, r.run_start, r.expires_at)
         }
     };
     if charge > balance {
@@ -218,6 +236,8 @@ pub(crate) fn renew_from_wallet(
     }
     after.plan = plan.id;
     after.expires_at = Some(expires_at);
+    after.period_start = Some(period_start);
+    after.run_start = Some(run_start);
     after.activate_on_first_use = false;
     if after.status == ServiceStatus::Suspended && after.billing_hold {
         after.status = ServiceStatus::Active;

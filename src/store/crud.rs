@@ -262,10 +262,23 @@ impl Store {
         if name.trim().is_empty() {
             return Err(StoreError::Invalid("customer name is empty".into()));
         }
+        // Phone numbers are kept in one form (2547XXXXXXXX), so that an
+        // M-Pesa payment from that number finds the customer.
+        let phone = match phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(msisdn(p).ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "phone {p:?} is not a Kenyan mobile number (07XXXXXXXX, 01XXXXXXXX, +2547XXXXXXXX)"
+                ))
+            })?),
+            None => None,
+        };
         let tx = self.write()?;
         let c =
             Customer { id: Store::next_id(&tx)?, tenant, name: name.to_string(), phone, email: None, created_at: now };
         tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
+        if let Some(p) = &c.phone {
+            tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, p.as_str()), c.id)?;
+        }
         audit(&tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
         self.commit(tx)?;
         Ok(c)
@@ -367,6 +380,8 @@ impl Store {
             activate_on_first_use: n.activate_on_first_use,
             created_at: now,
             auto_renew: n.auto_renew,
+            period_start: None,
+            run_start: None,
             billing_hold: false,
             voucher: n.voucher,
         };

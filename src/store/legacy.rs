@@ -123,6 +123,8 @@ pub fn service(version: u8, bytes: &[u8]) -> Result<Service, StoreError> {
         activate_on_first_use: s.activate_on_first_use,
         created_at: s.created_at,
         auto_renew: false,
+        period_start: None,
+        run_start: None,
         billing_hold: false,
         voucher: None,
     })

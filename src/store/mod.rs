@@ -32,7 +32,9 @@ use codec::{Stored, decode, encode};
 use tables::*;
 
 /// Layout version of the file; `migrate` brings older files up to it.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2: sessions-by-service and customer-by-phone indexes (built from the
+/// existing rows on upgrade), Plan and Service values version 2.
+pub const SCHEMA_VERSION: u64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -62,6 +64,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Billing(#[from] crate::billing::BillingError),
 }
 
 /// Marks a stopped session so a retransmitted Stop is recognised.
@@ -173,7 +177,10 @@ impl Store {
             match found {
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::SchemaTooNew { found: v }),
                 Some(v) if v == SCHEMA_VERSION => {}
-                // Older layouts would be upgraded here, one step at a time.
+                Some(1) => {
+                    migrate_1_to_2(&tx)?;
+                    meta.insert("schema_version", SCHEMA_VERSION)?;
+                }
                 _ => {
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
@@ -220,6 +227,7 @@ impl Store {
             tx.open_table(MPESA_TOKENS)?;
             tx.open_table(CUSTOMER_BY_PHONE)?;
             tx.open_table(OUTBOX)?;
+            tx.open_table(SESSIONS_BY_SERVICE)?;
         }
         self.commit(tx)?;
         Ok(())
@@ -232,6 +240,25 @@ impl Store {
         let meta = tx.open_table(META)?;
         Ok(meta.get("config_generation")?.map_or(0, |v| v.value()))
     }
+}
+
+/// Schema 1 → 2: build the indexes version 2 added from existing rows.
+fn migrate_1_to_2(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let mut by_service = tx.open_table(SESSIONS_BY_SERVICE)?;
+    for row in tx.open_table(SESSIONS_ACTIVE)?.iter()? {
+        let s: crate::model::Session = decode(row?.1.value())?;
+        if let Some(id) = s.service {
+            by_service.insert((s.tenant, id, s.started_at, s.nas, s.acct_session_id.as_str()), ())?;
+        }
+    }
+    let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
+    for row in tx.open_table(CUSTOMERS)?.iter()? {
+        let c: crate::model::Customer = decode(row?.1.value())?;
+        if let Some(msisdn) = c.phone.as_deref().and_then(crate::model::msisdn) {
+            by_phone.insert((c.tenant, msisdn.as_str()), c.id)?;
+        }
+    }
+    Ok(())
 }
 
 /// Next value of a named counter, inside the caller's transaction.

@@ -84,3 +84,7 @@ pub const CUSTOMER_BY_PHONE: TableDefinition<(u32, &str), u64> = TableDefinition
 /// seq → outbox Task: side effects (CoA, Disconnect) written in the same
 /// transaction as the change that causes them, removed once done.
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+/// (tenant, service id, started_at, nas id, Acct-Session-Id) → (): the
+/// online sessions of each service, oldest first.
+pub const SESSIONS_BY_SERVICE: TableDefinition<(u32, u64, i64, u64, &str), ()> =
+    TableDefinition::new("sessions_by_service");

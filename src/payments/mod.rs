@@ -1,0 +1,3 @@
+//! Payments: M-Pesa Daraja (client, callbacks, reconciler) and vouchers.
+
+pub mod mpesa;
