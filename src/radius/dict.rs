@@ -1,7 +1,8 @@
 //! RADIUS dictionary constants: standard attribute numbers (RFC 2865, 2866,
 //! 2869, 3162, 3576/5176, 4818, 5997, 6911), well-known enumerated values,
 //! and the Microsoft (311, RFC 2548) and MikroTik (14988) vendor-specific
-//! attribute numbers. Numbers only; no behaviour lives here.
+//! attribute numbers. Numbers (and the names of Error-Cause values, for
+//! logs) only; no behaviour lives here.
 
 /// Standard attribute types.
 pub mod attr {
@@ -147,7 +148,33 @@ pub mod error_cause {
     pub const RESOURCES_UNAVAILABLE: u32 = 506;
     pub const REQUEST_INITIATED: u32 = 507;
     pub const MULTIPLE_SESSION_SELECTION_UNSUPPORTED: u32 = 508;
+
+    /// The RFC 5176 name of an Error-Cause value; `"Unknown"` otherwise.
+    pub fn error_cause_name(cause: u32) -> &'static str {
+        match cause {
+            RESIDUAL_SESSION_CONTEXT_REMOVED => "Residual-Session-Context-Removed",
+            INVALID_EAP_PACKET => "Invalid-EAP-Packet",
+            UNSUPPORTED_ATTRIBUTE => "Unsupported-Attribute",
+            MISSING_ATTRIBUTE => "Missing-Attribute",
+            NAS_IDENTIFICATION_MISMATCH => "NAS-Identification-Mismatch",
+            INVALID_REQUEST => "Invalid-Request",
+            UNSUPPORTED_SERVICE => "Unsupported-Service",
+            UNSUPPORTED_EXTENSION => "Unsupported-Extension",
+            INVALID_ATTRIBUTE_VALUE => "Invalid-Attribute-Value",
+            ADMINISTRATIVELY_PROHIBITED => "Administratively-Prohibited",
+            REQUEST_NOT_ROUTABLE => "Request-Not-Routable",
+            SESSION_CONTEXT_NOT_FOUND => "Session-Context-Not-Found",
+            SESSION_CONTEXT_NOT_REMOVABLE => "Session-Context-Not-Removable",
+            OTHER_PROXY_PROCESSING_ERROR => "Other-Proxy-Processing-Error",
+            RESOURCES_UNAVAILABLE => "Resources-Unavailable",
+            REQUEST_INITIATED => "Request-Initiated",
+            MULTIPLE_SESSION_SELECTION_UNSUPPORTED => "Multiple-Session-Selection-Unsupported",
+            _ => "Unknown",
+        }
+    }
 }
+
+pub use error_cause::error_cause_name;
 
 /// Microsoft vendor-specific attributes (vendor 311, RFC 2548).
 pub mod microsoft {

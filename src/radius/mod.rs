@@ -1,11 +1,13 @@
 //! RADIUS: the wire codec (ours, see ARCHITECTURE.md for why), the MikroTik
 //! and Microsoft dictionaries, and the server — authentication, accounting
-//! with group commit, Status-Server, the duplicate-reply cache and counters.
+//! with group commit, Status-Server, the duplicate-reply cache and counters,
+//! and the RFC 5176 Dynamic Authorization (CoA / Disconnect) client.
 //! Only this module knows the RADIUS wire format.
 
 pub mod acct;
 pub mod auth;
 pub mod cache;
+pub mod coa;
 pub mod codec;
 pub mod counters;
 pub mod crypto;

@@ -1,9 +1,13 @@
-//! One integration-test binary: every test drives the real `lango` binary
-//! through its sockets and command line, with real peers (radclient).
+//! One integration-test binary: the tests drive the real `lango` binary
+//! through its sockets and command line, with real peers (radclient), or
+//! drive lango's library against independent simulators (`support/`).
 
 mod acct;
 mod auth;
 mod cli;
+mod coa;
 mod harness;
 mod security;
+#[path = "../support/mod.rs"]
+mod support;
 mod tidy;

@@ -1,0 +1,7 @@
+//! Peers simulated for the integration tests, each written independently of
+//! lango's own code so the tests check lango against something else: `nas`
+//! is a MikroTik-like NAS answering RFC 5176 CoA / Disconnect requests.
+// Each test binary uses only part of what the simulators offer.
+#![allow(dead_code)]
+
+pub mod nas;
