@@ -38,10 +38,39 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     tasks.spawn(server::serve_acct(acct, radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
     tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
 
+    let http = match cfg.http.enabled {
+        true => Some(
+            tokio::net::TcpListener::bind(cfg.http.listen)
+                .await
+                .with_context(|| format!("binding http.listen {}", cfg.http.listen))?,
+        ),
+        false => None,
+    };
+    let callback_base = match (&cfg.http.public_url, &http) {
+        (url, _) if !url.is_empty() => url.clone(),
+        (_, Some(l)) => {
+            let addr = l.local_addr()?;
+            tracing::warn!(%addr, "http.public_url is not set: M-Pesa callbacks go to http://{addr}, which Safaricom cannot reach");
+            format!("http://{addr}")
+        }
+        (_, None) => String::new(),
+    };
+    let payments = Arc::new(
+        crate::payments::engine::Engine::new(radius.store.clone(), radius.clock.clone(), callback_base)
+            .context("starting the M-Pesa client")?,
+    );
+    let coa_socket = tokio::net::UdpSocket::bind("0.0.0.0:0").await.context("binding the CoA client socket")?;
+    let retry = crate::radius::coa::Retry {
+        timeouts: cfg.jobs.coa_timeouts.iter().map(|&s| Duration::from_secs(s)).collect(),
+    };
+    let coa = Arc::new(crate::radius::coa::CoaClient::with_clock(coa_socket, retry, radius.clock.clone()));
+    tasks.spawn(crate::jobs::enforce::run(radius.store.clone(), radius.clock.clone(), coa, shutdown.clone()));
+    tasks.spawn(crate::jobs::scheduler::run(radius.clone(), payments.clone(), cfg.jobs.clone(), shutdown.clone()));
+
     #[cfg(unix)]
     {
         let path = crate::control::socket_path(&cfg.data_dir);
-        let fut = crate::control::serve(path, radius.store.clone(), radius.clock.clone(), shutdown.clone());
+        let fut = crate::control::serve(path, radius.store.clone(), radius.clock.clone(), payments.clone(), shutdown.clone());
         tasks.spawn(async move {
             if let Err(e) = fut.await {
                 tracing::error!(error = %e, "control socket failed");
@@ -49,12 +78,10 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         });
     }
 
-    if cfg.http.enabled {
-        let listener = tokio::net::TcpListener::bind(cfg.http.listen)
-            .await
-            .with_context(|| format!("binding http.listen {}", cfg.http.listen))?;
+    if let Some(listener) = http {
         tracing::info!("http listening on {}", listener.local_addr()?);
-        let app = crate::web::app(crate::web::WebState { radius: radius.clone() });
+        let app = crate::web::app(crate::web::WebState { radius: radius.clone(), payments: payments.clone() })
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let stop = shutdown.clone();
         tasks.spawn(async move {
             let served = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;

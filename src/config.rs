@@ -16,6 +16,29 @@ pub struct Config {
     pub http: HttpConfig,
     pub store: StoreConfig,
     pub log: LogConfig,
+    pub jobs: JobsConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsConfig {
+    /// Seconds between scheduler rounds (expiry, auto-renew, stale
+    /// sessions, vouchers, postpaid, payment reconciliation).
+    pub tick_secs: u64,
+    /// A session with no accounting for two interim intervals plus this
+    /// many seconds is closed as stale.
+    pub stale_margin_secs: u64,
+    /// An STK Push with no callback after this many seconds is checked
+    /// with Daraja's status query (and again each round after that).
+    pub reconcile_after_secs: u64,
+    /// CoA / Disconnect retransmission timeouts, seconds, one per try.
+    pub coa_timeouts: Vec<u64>,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { tick_secs: 30, stale_margin_secs: 120, reconcile_after_secs: 60, coa_timeouts: vec![1, 2, 4] }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -37,6 +60,10 @@ pub struct HttpConfig {
     /// Serve the health and counters endpoints (and later the web UI).
     pub enabled: bool,
     pub listen: SocketAddr,
+    /// Base URL at which M-Pesa reaches this lango (https://billing.example.com);
+    /// callback URLs are built from it. Empty: http://<listen address>, which
+    /// only a local simulator can reach.
+    pub public_url: String,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -66,6 +93,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             store: StoreConfig::default(),
             log: LogConfig::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -84,7 +112,7 @@ impl Default for RadiusConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { enabled: true, listen: "0.0.0.0:8080".parse().expect("literal") }
+        HttpConfig { enabled: true, listen: "0.0.0.0:8080".parse().expect("literal"), public_url: String::new() }
     }
 }
 
@@ -112,7 +140,7 @@ pub enum ConfigError {
     Invalid { key: &'static str, message: String },
 }
 
-const SECTIONS: [&str; 4] = ["radius", "http", "store", "log"];
+const SECTIONS: [&str; 5] = ["radius", "http", "store", "log", "jobs"];
 
 impl Config {
     /// Load from an optional file plus the process environment.
@@ -153,6 +181,17 @@ impl Config {
         }
         if self.store.cache_mb == 0 {
             return bad("store.cache_mb", "must be at least 1");
+        }
+        if self.jobs.tick_secs == 0 || self.jobs.tick_secs > 3600 {
+            return bad("jobs.tick_secs", "must be 1..=3600");
+        }
+        if self.jobs.coa_timeouts.is_empty() || self.jobs.coa_timeouts.iter().any(|&t| t == 0 || t > 60) {
+            return bad("jobs.coa_timeouts", "must list 1 to n timeouts of 1..=60 seconds");
+        }
+        if !self.http.public_url.is_empty()
+            && !(self.http.public_url.starts_with("https://") || self.http.public_url.starts_with("http://"))
+        {
+            return bad("http.public_url", "must start with https:// (or http://)");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{self, ManageCli};
 use crate::clock::Clock;
+use crate::payments::engine::Engine;
 use crate::store::Store;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -42,7 +43,7 @@ const MAX_REQUEST: u64 = 64 * 1024;
 
 /// Run one request against the store: parse as the CLI does, execute,
 /// capture the output.
-pub fn execute(store: &Store, clock: &Clock, req: &Request) -> Response {
+pub fn execute(store: &Store, clock: &Clock, payments: Option<&Engine>, req: &Request) -> Response {
     let argv = std::iter::once("lango".to_string()).chain(req.args.iter().cloned());
     let parsed = match ManageCli::try_parse_from(argv) {
         Ok(p) => p,
@@ -50,14 +51,21 @@ pub fn execute(store: &Store, clock: &Clock, req: &Request) -> Response {
     };
     let mut out = Vec::new();
     let actor = format!("{} (via control socket)", req.actor);
-    match cli::run(store, clock, &actor, parsed.cmd, &mut out) {
+    let ctx = cli::Ctx { store, clock, payments };
+    match cli::run_in(&ctx, &actor, parsed.cmd, &mut out) {
         Ok(()) => Response { ok: true, output: String::from_utf8_lossy(&out).into_owned() },
         Err(e) => Response { ok: false, output: format!("{}error: {e:#}\n", String::from_utf8_lossy(&out)) },
     }
 }
 
 #[cfg(unix)]
-pub async fn serve(path: PathBuf, store: Arc<Store>, clock: Clock, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    path: PathBuf,
+    store: Arc<Store>,
+    clock: Clock,
+    payments: Arc<Engine>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let _ = std::fs::remove_file(&path);
     let listener = tokio::net::UnixListener::bind(&path)?;
@@ -74,14 +82,14 @@ pub async fn serve(path: PathBuf, store: Arc<Store>, clock: Clock, shutdown: Can
                 }
             },
         };
-        let (store, clock) = (store.clone(), clock.clone());
+        let (store, clock, payments) = (store.clone(), clock.clone(), payments.clone());
         tokio::spawn(async move {
             let mut buf = Vec::new();
             if (&mut stream).take(MAX_REQUEST).read_to_end(&mut buf).await.is_err() {
                 return;
             }
             let resp = match serde_json::from_slice::<Request>(&buf) {
-                Ok(req) => tokio::task::spawn_blocking(move || execute(&store, &clock, &req))
+                Ok(req) => tokio::task::spawn_blocking(move || execute(&store, &clock, Some(&payments), &req))
                     .await
                     .unwrap_or_else(|e| Response { ok: false, output: format!("error: command failed: {e}\n") }),
                 Err(e) => Response { ok: false, output: format!("error: bad control request: {e}\n") },
@@ -123,13 +131,13 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let clock = Clock::manual(1_800_000_000);
         let req = |args: &[&str]| Request { args: args.iter().map(|s| s.to_string()).collect(), actor: "test".into() };
-        let r = execute(&store, &clock, &req(&["tenant", "add", "isp"]));
+        let r = execute(&store, &clock, None, &req(&["tenant", "add", "isp"]));
         assert!(r.ok, "{}", r.output);
-        let r = execute(&store, &clock, &req(&["--data", "/x", "tenant", "list"]));
+        let r = execute(&store, &clock, None, &req(&["--data", "/x", "tenant", "list"]));
         assert!(r.ok && r.output.contains("isp"), "{}", r.output);
-        let r = execute(&store, &clock, &req(&["tenant", "add", "isp"]));
+        let r = execute(&store, &clock, None, &req(&["tenant", "add", "isp"]));
         assert!(!r.ok && r.output.contains("already exists"), "{}", r.output);
-        let r = execute(&store, &clock, &req(&["bogus"]));
+        let r = execute(&store, &clock, None, &req(&["bogus"]));
         assert!(!r.ok);
         let log = store.audit_log(1).unwrap();
         assert_eq!(log[0].actor, "test (via control socket)");

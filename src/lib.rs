@@ -14,6 +14,7 @@ pub mod demo;
 pub mod jobs;
 pub mod model;
 pub mod payments;
+pub mod pdf;
 pub mod policy;
 pub mod radius;
 pub mod store;

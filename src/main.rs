@@ -41,6 +41,10 @@ enum Command {
         radius_acct: Option<SocketAddr>,
         #[arg(long)]
         http: Option<SocketAddr>,
+        /// Test hook: run on a manual clock starting at this Unix time, moved
+        /// only by `lango clock-advance SECS`. Never for production.
+        #[arg(long, hide = true)]
+        test_clock: Option<i64>,
     },
     /// Create the config file, data directory, key, a first tenant and a
     /// platform admin with a generated password.
@@ -102,7 +106,11 @@ fn run(args: Cli) -> anyhow::Result<()> {
     let Cli { config, data, command } = args;
     let load = || load_config(config.as_deref(), data.as_deref());
     match command {
-        Command::Serve { demo, demo_users, radius_auth, radius_acct, http } => {
+        Command::Serve { demo, demo_users, radius_auth, radius_acct, http, test_clock } => {
+            let clock = match test_clock {
+                Some(t) => Clock::manual(t),
+                None => clock,
+            };
             let mut cfg = load()?;
             if demo {
                 demo_defaults(&mut cfg, data.is_some());

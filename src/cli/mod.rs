@@ -6,6 +6,7 @@
 
 mod parse;
 
+mod money;
 pub use parse::{parse_bytes, parse_duration, parse_money, parse_period};
 
 use anyhow::{Context, bail};
@@ -61,11 +62,55 @@ pub enum Manage {
         #[arg(long)]
         json: bool,
     },
+    /// M-Pesa (Daraja) credentials and callback URLs.
+    #[command(subcommand)]
+    Mpesa(money::MpesaCmd),
+    /// STK Push and payments received.
+    #[command(subcommand)]
+    Pay(money::PayCmd),
+    /// Customer wallets: balance, ledger, top-ups, renewals.
+    #[command(subcommand)]
+    Wallet(money::WalletCmd),
+    /// Voucher batches and printable cards.
+    #[command(subcommand)]
+    Voucher(money::VoucherCmd),
+    /// Invoices, receipts and tax settings.
+    #[command(subcommand)]
+    Invoice(money::InvoiceCmd),
+    /// Test hook: move a server's manual clock (`serve --test-clock`).
+    #[command(hide = true)]
+    ClockAdvance { secs: i64 },
+}
+
+/// What a command may use: the store and clock, and the payment engine
+/// when it runs inside `lango serve`.
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub clock: &'a Clock,
+    pub payments: Option<&'a crate::payments::engine::Engine>,
 }
 
 /// Run one management command against an open store.
 pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: Manage, out: &mut impl Write) -> anyhow::Result<()> {
+    run_in(&Ctx { store, clock, payments: None }, actor, cmd, out)
+}
+
+/// Run one management command with the services at hand.
+pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> anyhow::Result<()> {
+    let (store, clock) = (ctx.store, ctx.clock);
     match cmd {
+        Manage::Mpesa(c) => money::mpesa(ctx, actor, c, out),
+        Manage::Pay(c) => money::pay(ctx, actor, c, out),
+        Manage::Wallet(c) => money::wallet(ctx, actor, c, out),
+        Manage::Voucher(c) => money::voucher(ctx, actor, c, out),
+        Manage::Invoice(c) => money::invoice(ctx, actor, c, out),
+        Manage::ClockAdvance { secs } => match clock {
+            Clock::Manual(_) => {
+                clock.advance(secs);
+                writeln!(out, "clock {}", clock.now()).map_err(Into::into)
+            }
+            Clock::System => bail!("the clock is the system clock; only `serve --test-clock` can be moved"),
+        },
         Manage::Tenant(c) => tenant(store, clock, actor, c, out),
         Manage::Nas(c) => nas(store, clock, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
@@ -484,7 +529,7 @@ pub fn customer(
     Ok(())
 }
 
-fn expiry(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
+pub(crate) fn expiry(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
     if let Ok(d) = parse_duration(s) {
         return Ok(now + d as i64);
     }
@@ -621,7 +666,7 @@ fn status(
     Ok(())
 }
 
-fn show_time(t: &Tenant, at: Option<UnixTime>, first_use: bool) -> String {
+pub(crate) fn show_time(t: &Tenant, at: Option<UnixTime>, first_use: bool) -> String {
     match at {
         None if first_use => "at first use".into(),
         None => "never".into(),

@@ -2,3 +2,5 @@
 //! cancellation token.
 
 pub mod housekeeping;
+pub mod enforce;
+pub mod scheduler;

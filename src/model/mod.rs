@@ -320,6 +320,9 @@ pub struct Session {
     pub stopped_at: Option<UnixTime>,
     pub counters: Counters,
     pub terminate_cause: Option<u32>,
+    /// The router's address as seen by accounting: CoA and Disconnect go
+    /// there (a NAS entry may be a whole subnet).
+    pub nas_ip: Option<IpAddr>,
 }
 
 /// Cumulative session counters as the NAS reports them (Gigawords folded in).

@@ -1,3 +1,6 @@
 //! Payments: M-Pesa Daraja (client, callbacks, reconciler) and vouchers.
 
 pub mod mpesa;
+
+pub mod vouchers;
+pub mod engine;

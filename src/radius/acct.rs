@@ -38,7 +38,7 @@ pub enum RecordError {
 
 /// Decode the attributes that matter. `Ok(None)`: a status type we
 /// acknowledge without storing (tunnel or failed-session accounting).
-pub fn record(nas: &NasEntry, req: &Packet<'_>, now: i64) -> Result<Option<AcctRecord>, RecordError> {
+pub fn record(nas: &NasEntry, req: &Packet<'_>, now: i64, src: std::net::IpAddr) -> Result<Option<AcctRecord>, RecordError> {
     let status = req.attr_u32(attr::ACCT_STATUS_TYPE).ok_or(RecordError::MissingAttribute("Acct-Status-Type"))?;
     let status = match status {
         acct_status::START => AcctStatus::Start,
@@ -75,6 +75,7 @@ pub fn record(nas: &NasEntry, req: &Packet<'_>, now: i64) -> Result<Option<AcctR
         counters,
         terminate_cause: req.attr_u32(attr::ACCT_TERMINATE_CAUSE),
         event_time: now - delay,
+        nas_ip: Some(src),
     }))
 }
 
@@ -342,7 +343,7 @@ fn refuse(r: &Radius, batch: &mut Vec<Job>) {
 /// queues. Returns a reply to send at once only for Status-Server.
 pub fn intake(r: &Radius, nas: &Arc<NasEntry>, req: &Packet<'_>, key: RequestKey, jobs: &mpsc::Sender<Job>) {
     Counters::inc(&r.counters.acct_requests);
-    let rec = match record(nas, req, r.clock.now()) {
+    let rec = match record(nas, req, r.clock.now(), key.src.ip()) {
         Ok(rec) => rec,
         Err(RecordError::MissingAttribute(name)) => {
             tracing::debug!(attribute = name, "accounting request dropped: attribute missing");

@@ -42,6 +42,8 @@ pub struct AcctRecord {
     pub terminate_cause: Option<u32>,
     /// When the event happened: arrival time minus Acct-Delay-Time.
     pub event_time: UnixTime,
+    /// The router's source address: where CoA and Disconnect go.
+    pub nas_ip: Option<std::net::IpAddr>,
 }
 
 /// What applying a record did; the server updates its online index from it.
@@ -379,12 +381,16 @@ fn new_session(r: &AcctRecord, service: Option<Id>, counters: Counters) -> Sessi
         stopped_at: None,
         counters,
         terminate_cause: None,
+        nas_ip: r.nas_ip,
     }
 }
 
 fn update_session(s: &mut Session, r: &AcctRecord) {
     s.counters = r.counters;
     s.updated_at = r.event_time;
+    if r.nas_ip.is_some() {
+        s.nas_ip = r.nas_ip;
+    }
     if r.framed_ip.is_some() {
         s.framed_ip = r.framed_ip;
     }

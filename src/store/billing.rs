@@ -320,6 +320,7 @@ impl Store {
                         customer,
                         &entry(EntryKind::Payment, p.amount, reason, &p.actor, Some(p.reference.clone()), p.at),
                     )?;
+                    super::sweeps::settle_invoices(&tx, p.tenant, customer, id, p.at)?;
                     let renewed = match &p.purchase {
                         Some(Purchase::Renew { service, plan }) => {
                             renew_from_wallet(&tx, p.tenant, *service, *plan, &p.actor, p.at)?
@@ -374,6 +375,7 @@ impl Store {
                 customer,
                 &entry(EntryKind::Payment, p.amount, reason, actor, Some(p.reference.clone()), now),
             )?;
+            super::sweeps::settle_invoices(&tx, tenant, customer, payment, now)?;
             let rec = AuditRecord {
                 at: now,
                 actor: actor.into(),

@@ -53,11 +53,11 @@ stored!(
     Nas = 1,
     Customer = 1,
     Usage = 1,
-    Session = 1,
+
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,
-    super::accounting::AcctRecord = 1,
+
     Payment = 1,
     LedgerEntry = 1,
     StkRequest = 1,
@@ -73,6 +73,22 @@ impl Stored for Plan {
     const NAME: &'static str = "Plan";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::plan(version, bytes)
+    }
+}
+
+impl Stored for Session {
+    const VERSION: u8 = 2;
+    const NAME: &'static str = "Session";
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        super::legacy::session(version, bytes)
+    }
+}
+
+impl Stored for super::accounting::AcctRecord {
+    const VERSION: u8 = 2;
+    const NAME: &'static str = "AcctRecord";
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        super::legacy::acct_record(version, bytes)
     }
 }
 

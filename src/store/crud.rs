@@ -325,7 +325,7 @@ impl Store {
         Ok(n)
     }
 
-    fn insert_service(
+    pub(crate) fn insert_service(
         &self,
         tx: &WriteTransaction,
         tenant: TenantId,

@@ -183,6 +183,7 @@ mod tests {
             counters: Counters { session_time: i, bytes_in: u64::from(i) * 10, ..Counters::default() },
             terminate_cause: None,
             event_time: 1_800_000_000,
+            nas_ip: None,
         }
     }
 

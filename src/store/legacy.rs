@@ -6,6 +6,7 @@ use serde::Deserialize;
 use std::net::Ipv4Addr;
 
 use super::StoreError;
+use super::accounting::{AcctRecord, AcctStatus};
 use crate::billing::{Anchor, Mode, Period, PeriodUnit};
 use crate::model::*;
 
@@ -127,5 +128,83 @@ pub fn service(version: u8, bytes: &[u8]) -> Result<Service, StoreError> {
         run_start: None,
         billing_hold: false,
         voucher: None,
+    })
+}
+
+/// Session, version 1: no router address.
+#[derive(Deserialize)]
+struct SessionV1 {
+    tenant: TenantId,
+    nas: Id,
+    acct_session_id: String,
+    service: Option<Id>,
+    username: String,
+    framed_ip: Option<Ipv4Addr>,
+    calling_station_id: Option<String>,
+    nas_port_id: Option<String>,
+    started_at: UnixTime,
+    updated_at: UnixTime,
+    stopped_at: Option<UnixTime>,
+    counters: Counters,
+    terminate_cause: Option<u32>,
+}
+
+pub fn session(version: u8, bytes: &[u8]) -> Result<Session, StoreError> {
+    if version != 1 {
+        return Err(StoreError::UnknownVersion { kind: "Session", version });
+    }
+    let s: SessionV1 = body("Session", bytes)?;
+    Ok(Session {
+        tenant: s.tenant,
+        nas: s.nas,
+        acct_session_id: s.acct_session_id,
+        service: s.service,
+        username: s.username,
+        framed_ip: s.framed_ip,
+        calling_station_id: s.calling_station_id,
+        nas_port_id: s.nas_port_id,
+        started_at: s.started_at,
+        updated_at: s.updated_at,
+        stopped_at: s.stopped_at,
+        counters: s.counters,
+        terminate_cause: s.terminate_cause,
+        nas_ip: None,
+    })
+}
+
+/// Accounting journal record, version 1: no router address.
+#[derive(Deserialize)]
+struct AcctRecordV1 {
+    tenant: TenantId,
+    nas: Id,
+    status: AcctStatus,
+    session_id: String,
+    username: String,
+    framed_ip: Option<Ipv4Addr>,
+    calling_station_id: Option<String>,
+    nas_port_id: Option<String>,
+    counters: Counters,
+    terminate_cause: Option<u32>,
+    event_time: UnixTime,
+}
+
+pub fn acct_record(version: u8, bytes: &[u8]) -> Result<AcctRecord, StoreError> {
+    if version != 1 {
+        return Err(StoreError::UnknownVersion { kind: "AcctRecord", version });
+    }
+    let r: AcctRecordV1 = body("AcctRecord", bytes)?;
+    Ok(AcctRecord {
+        tenant: r.tenant,
+        nas: r.nas,
+        status: r.status,
+        session_id: r.session_id,
+        username: r.username,
+        framed_ip: r.framed_ip,
+        calling_station_id: r.calling_station_id,
+        nas_port_id: r.nas_port_id,
+        counters: r.counters,
+        terminate_cause: r.terminate_cause,
+        event_time: r.event_time,
+        nas_ip: None,
     })
 }

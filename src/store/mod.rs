@@ -16,9 +16,13 @@ pub mod journal;
 mod legacy;
 pub mod outbox;
 pub mod secret;
+mod sweeps;
+mod vouchers;
 pub mod tables;
 
 pub use billing::{Applied, IncomingPayment};
+pub use sweeps::Round;
+pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
 pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use legacy::period_from_secs;
 pub use secret::{Purpose, SecretBox, SecretError};

@@ -21,6 +21,8 @@ pub struct SessionTarget {
     pub username: String,
     pub framed_ip: Option<Ipv4Addr>,
     pub calling_station_id: Option<String>,
+    /// The router's address as seen by accounting.
+    pub nas_ip: Option<std::net::IpAddr>,
 }
 
 impl SessionTarget {
@@ -31,6 +33,7 @@ impl SessionTarget {
             username: s.username.clone(),
             framed_ip: s.framed_ip,
             calling_station_id: s.calling_station_id.clone(),
+            nas_ip: s.nas_ip,
         }
     }
 }

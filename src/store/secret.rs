@@ -28,6 +28,8 @@ pub enum Purpose {
     NasSecret,
     Password,
     KeyCheck,
+    /// M-Pesa consumer secret and passkey.
+    MpesaSecret,
 }
 
 impl Purpose {
@@ -36,6 +38,7 @@ impl Purpose {
             Purpose::NasSecret => b"lango/nas-secret/v1",
             Purpose::Password => b"lango/password/v1",
             Purpose::KeyCheck => b"lango/key-check/v1",
+            Purpose::MpesaSecret => b"lango/mpesa-secret/v1",
         }
     }
 }

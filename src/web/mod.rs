@@ -1,23 +1,37 @@
-//! HTTP: for now the health and counters endpoints; the admin UI, portal,
-//! REST API and RouterOS hooks arrive here. `app(state)` builds the whole
+//! HTTP: health and counters endpoints and M-Pesa callbacks; the admin UI,
+//! portal, REST API and RouterOS hooks arrive here. `app(state)` builds the whole
 //! router so tests can call it without a socket.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::sync::Arc;
 
+use crate::payments::engine::Engine;
 use crate::radius::Radius;
+
+mod mpesa;
 
 #[derive(Clone)]
 pub struct WebState {
     pub radius: Arc<Radius>,
+    pub payments: Arc<Engine>,
 }
 
+/// Largest callback body accepted (Daraja's are under 2 KiB).
+const MAX_CALLBACK: usize = 64 * 1024;
+
 pub fn app(state: WebState) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(state)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/mpesa/{token}/stk", post(mpesa::stk))
+        .route("/mpesa/{token}/c2b/validation", post(mpesa::c2b_validation))
+        .route("/mpesa/{token}/c2b/confirmation", post(mpesa::c2b_confirmation))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK))
+        .with_state(state)
 }
 
 async fn healthz(State(s): State<WebState>) -> impl IntoResponse {

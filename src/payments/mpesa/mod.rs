@@ -1,26 +1,20 @@
-//! TEMPORARY stand-in (replaced by the Daraja client before commit).
-pub struct Msisdn(String);
-impl Msisdn {
-    pub fn parse(s: &str) -> Result<Msisdn, String> {
-        let d: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-        let d = d.trim_start_matches('+');
-        let rest = if let Some(r) = d.strip_prefix("254") {
-            r
-        } else if let Some(r) = d.strip_prefix('0') {
-            r
-        } else {
-            d
-        };
-        if rest.len() == 9
-            && (rest.starts_with('7') || rest.starts_with('1'))
-            && rest.bytes().all(|b| b.is_ascii_digit())
-        {
-            Ok(Msisdn(format!("254{rest}")))
-        } else {
-            Err(format!("{s} is not a Kenyan mobile number"))
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+//! M-Pesa via Safaricom's Daraja API: the HTTP client (`client`), the callbacks Daraja sends us
+//! (`callback`), phone-number normalisation (`phone`), errors in plain words (`error`) and the
+//! exact JSON shapes (`wire`).
+
+pub mod callback;
+pub mod client;
+pub mod error;
+pub mod phone;
+pub mod wire;
+
+pub use callback::{
+    C2bKind, C2bNotice, C2bRejectReason, CONFIRMATION_OK, CallbackError, STK_CALLBACK_ACK, StkCallback, StkResult,
+    VALIDATION_ACCEPT, parse_c2b, parse_stk_callback, validation_reject,
+};
+pub use client::{
+    C2bAccepted, C2bResponseType, C2bUrls, Credentials, Daraja, PRODUCTION_URL, SANDBOX_URL, ShortcodeKind,
+    StkAccepted, StkRequest, StkStatus, nairobi_timestamp, stk_password,
+};
+pub use error::{DarajaError, result_message};
+pub use phone::{Msisdn, PhoneError};

@@ -1,0 +1,554 @@
+//! Billing commands: M-Pesa setup and STK Push, wallets, payments,
+//! voucher batches and their cards, invoices and receipts. Commands that
+//! talk to Daraja need a running `lango serve` (they reach it over the
+//! control socket).
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use std::io::Write;
+
+use super::{Ctx, parse_money};
+use crate::billing::{EntryKind, TaxRule};
+use crate::clock::Clock;
+use crate::model::*;
+use crate::payments::vouchers;
+use crate::pdf;
+use crate::store::{NewBatch, Purpose};
+
+#[derive(Subcommand, Debug)]
+pub enum MpesaCmd {
+    /// Store a tenant's Daraja credentials (secrets are encrypted at rest)
+    /// and print the callback URLs to register.
+    Setup(MpesaSetup),
+    /// Show a tenant's M-Pesa settings and callback URLs (no secrets).
+    Show {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct MpesaSetup {
+    #[arg(long)]
+    pub tenant: String,
+    /// sandbox, production, or a base URL (a proxy or simulator).
+    #[arg(long, default_value = "sandbox")]
+    pub env: String,
+    #[arg(long)]
+    pub consumer_key: String,
+    #[arg(long)]
+    pub consumer_secret: String,
+    /// Paybill number, or the Buy Goods store number.
+    #[arg(long)]
+    pub shortcode: String,
+    #[arg(long)]
+    pub passkey: String,
+    /// Buy Goods till number (omit for a Paybill).
+    #[arg(long)]
+    pub till: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PayCmd {
+    /// Send an STK Push to the customer's phone to renew a service (with its
+    /// plan, or --plan to change plan) or to top up the wallet.
+    Stk {
+        #[arg(long)]
+        tenant: String,
+        /// Service username to renew.
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        phone: String,
+        /// Top up the wallet by this amount instead of renewing.
+        #[arg(long)]
+        topup: Option<String>,
+    },
+    /// State of an STK Push by CheckoutRequestID.
+    Status {
+        #[arg(long)]
+        tenant: String,
+        checkout: String,
+    },
+    /// Payments received (or only the unmatched ones).
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        unmatched: bool,
+    },
+    /// Give an unmatched payment to a customer.
+    Assign {
+        #[arg(long)]
+        tenant: String,
+        payment: Id,
+        #[arg(long)]
+        customer: Id,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WalletCmd {
+    /// Balance and ledger.
+    Show {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        customer: Id,
+    },
+    /// Post an entry: payment (cash top-up), credit, refund, charge or
+    /// adjustment (signed amount).
+    Post {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        customer: Id,
+        /// payment, credit, refund, charge, adjustment
+        #[arg(long)]
+        kind: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Renew a service (or change its plan, with the unused part of the old
+    /// plan credited) from the wallet.
+    Renew {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        plan: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VoucherCmd {
+    /// Generate a batch: codes from an alphabet without look-alikes.
+    Batch {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        count: u32,
+        #[arg(long, default_value = "")]
+        prefix: String,
+        #[arg(long, default_value_t = 8)]
+        length: u8,
+        /// Unused vouchers stop working after this (30d, or a date).
+        #[arg(long)]
+        valid_for: Option<String>,
+        /// Let a voucher move between devices (default: bound to the first).
+        #[arg(long)]
+        no_bind_mac: bool,
+        /// Charge the batch to this reseller customer's wallet.
+        #[arg(long)]
+        reseller: Option<Id>,
+    },
+    /// List a batch's codes and states.
+    List {
+        #[arg(long)]
+        tenant: String,
+        batch: Id,
+    },
+    /// Printable cards: a PDF (--pdf FILE) or an HTML page (--html FILE).
+    Print {
+        #[arg(long)]
+        tenant: String,
+        batch: Id,
+        #[arg(long)]
+        pdf: Option<std::path::PathBuf>,
+        #[arg(long)]
+        html: Option<std::path::PathBuf>,
+        /// Hotspot login URL the QR code opens; `{code}` is replaced.
+        #[arg(long, default_value = "http://hotspot.lan/login?username={code}&password={code}")]
+        login_url: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InvoiceCmd {
+    /// Invoices and receipts.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Write one as PDF (--pdf FILE) or printable HTML (--html FILE).
+    Print {
+        #[arg(long)]
+        tenant: String,
+        number: String,
+        #[arg(long)]
+        pdf: Option<std::path::PathBuf>,
+        #[arg(long)]
+        html: Option<std::path::PathBuf>,
+    },
+    /// Tax and numbering for a tenant's invoices.
+    Settings {
+        #[arg(long)]
+        tenant: String,
+        /// VAT in percent, e.g. 16; 0 removes tax lines.
+        #[arg(long)]
+        vat: Option<String>,
+        /// Prices include the tax.
+        #[arg(long)]
+        inclusive: bool,
+        #[arg(long)]
+        prefix: Option<String>,
+        #[arg(long)]
+        tax_pin: Option<String>,
+    },
+}
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).expect("OS random numbers");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn mpesa(ctx: &Ctx<'_>, actor: &str, cmd: MpesaCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = ctx.store;
+    match cmd {
+        MpesaCmd::Setup(a) => {
+            let t = store.tenant_by_slug(&a.tenant)?;
+            let env = match a.env.as_str() {
+                "sandbox" => MpesaEnv::Sandbox,
+                "production" => MpesaEnv::Production,
+                u if u.starts_with("http://") || u.starts_with("https://") => MpesaEnv::Custom(u.into()),
+                other => bail!("--env {other:?}: use sandbox, production or a base URL"),
+            };
+            let mut b = store.tenant_billing(t.id)?;
+            let token = b.mpesa.as_ref().map_or_else(|| random_hex(16), |m| m.callback_token.clone());
+            let seal = |s: &str| store.secrets().seal(Purpose::MpesaSecret, s.as_bytes());
+            b.mpesa = Some(MpesaSettings {
+                env,
+                consumer_key: a.consumer_key,
+                consumer_secret: seal(&a.consumer_secret),
+                shortcode: a.shortcode,
+                passkey: seal(&a.passkey),
+                till: a.till,
+                callback_token: token,
+            });
+            store.set_tenant_billing(actor, ctx.clock.now(), t.id, &b)?;
+            writeln!(out, "M-Pesa set up for {}", t.slug)?;
+            show_mpesa(ctx, t.id, out)
+        }
+        MpesaCmd::Show { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            show_mpesa(ctx, t.id, out)
+        }
+    }
+}
+
+fn show_mpesa(ctx: &Ctx<'_>, tenant: TenantId, out: &mut impl Write) -> anyhow::Result<()> {
+    let b = ctx.store.tenant_billing(tenant)?;
+    let Some(m) = b.mpesa else {
+        writeln!(out, "M-Pesa is not set up (lango mpesa setup)")?;
+        return Ok(());
+    };
+    let base = ctx.payments.map_or("<http.public_url>", |p| p.callback_base.as_str());
+    writeln!(out, "environment   {}", m.env.base_url())?;
+    writeln!(out, "shortcode     {}{}", m.shortcode, m.till.as_deref().map(|t| format!(" (till {t})")).unwrap_or_default())?;
+    writeln!(out, "STK callback  {base}/mpesa/{}/stk", m.callback_token)?;
+    writeln!(out, "C2B validate  {base}/mpesa/{}/c2b/validation", m.callback_token)?;
+    writeln!(out, "C2B confirm   {base}/mpesa/{}/c2b/confirmation", m.callback_token)?;
+    Ok(())
+}
+
+pub fn pay(ctx: &Ctx<'_>, actor: &str, cmd: PayCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = ctx.store;
+    match cmd {
+        PayCmd::Stk { tenant, service, plan, phone, topup } => {
+            let engine = ctx.payments.context("STK Push needs a running `lango serve` (it receives the callback)")?;
+            let t = store.tenant_by_slug(&tenant)?;
+            let s = store.service_by_username(t.id, &service)?;
+            let (purchase, amount) = match (topup, plan) {
+                (Some(_), Some(_)) => bail!("use either --topup or --plan"),
+                (Some(a), None) => (Purchase::TopUp, parse_money(&a).context("--topup")?),
+                (None, plan) => {
+                    let p = match plan {
+                        Some(name) => store.plan_by_name(t.id, &name)?,
+                        None => store.plans(t.id)?.into_iter().find(|p| p.id == s.plan).context("the service's plan is gone")?,
+                    };
+                    (Purchase::Renew { service: s.id, plan: p.id }, p.price)
+                }
+            };
+            let handle = tokio::runtime::Handle::try_current().context("STK Push must run inside `lango serve`")?;
+            let r = handle.block_on(engine.stk_push(t.id, s.customer, purchase, amount, &phone, &s.username));
+            match r {
+                Ok(req) => {
+                    writeln!(out, "STK Push sent to {} for {}", req.phone, pdf::format_money(amount, &t.currency))?;
+                    writeln!(out, "checkout {}", req.checkout_id)?;
+                }
+                Err(e) => bail!("{} ({e})", e.customer_message()),
+            }
+        }
+        PayCmd::Status { tenant, checkout } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let r = store.stk_request(t.id, &checkout)?.context("no such CheckoutRequestID")?;
+            let state = match &r.state {
+                StkState::Pending => "pending".to_string(),
+                StkState::Paid { payment } => format!("paid (payment {payment})"),
+                StkState::Failed { message, .. } => format!("failed: {message}"),
+                StkState::Disputed { reason } => format!("disputed: {reason}"),
+            };
+            writeln!(out, "{state}")?;
+        }
+        PayCmd::List { tenant, unmatched } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let list = if unmatched { store.unmatched_payments(t.id)? } else { store.payments(t.id)? };
+            for p in list {
+                writeln!(
+                    out,
+                    "{:<6} {:<10} {:>14} {:<12} {:<10} customer={}",
+                    p.id,
+                    p.method.as_str(),
+                    pdf::format_money(p.amount, &t.currency),
+                    p.reference,
+                    if p.status == PaymentStatus::Unmatched { "unmatched" } else { "credited" },
+                    p.customer.map_or("-".into(), |c| c.to_string()),
+                )?;
+            }
+        }
+        PayCmd::Assign { tenant, payment, customer } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let p = store.assign_payment(actor, ctx.clock.now(), t.id, payment, customer)?;
+            writeln!(out, "payment {} credited to customer {customer}", p.id)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let (store, now) = (ctx.store, ctx.clock.now());
+    match cmd {
+        WalletCmd::Show { tenant, customer } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "balance {}", pdf::format_money(store.balance(t.id, customer)?, &t.currency))?;
+            for e in store.ledger(t.id, customer)? {
+                writeln!(out, "{:<10} {:>14} {}", format!("{:?}", e.kind), pdf::format_money(e.amount, &t.currency), e.reason)?;
+            }
+        }
+        WalletCmd::Post { tenant, customer, kind, amount, reason } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let neg = amount.trim().starts_with('-');
+            let magnitude = parse_money(amount.trim().trim_start_matches('-')).context("--amount")?;
+            let b = |e: crate::billing::Entry| LedgerEntry {
+                kind: e.kind,
+                amount: e.amount,
+                reason: e.reason,
+                actor: e.actor,
+                reference: e.reference,
+                at: e.at,
+            };
+            use crate::billing::Entry;
+            let e = match kind.as_str() {
+                "payment" => Entry::payment(magnitude, &reason, actor, now)?,
+                "credit" => Entry::credit(magnitude, &reason, actor, now)?,
+                "refund" => Entry::refund(magnitude, &reason, actor, now)?,
+                "charge" => Entry::charge(magnitude, &reason, actor, now)?,
+                "adjustment" => Entry::adjustment(if neg { -magnitude } else { magnitude }, &reason, actor, now)?,
+                other => bail!("--kind {other:?}: use payment, credit, refund, charge or adjustment"),
+            };
+            let balance = store.post_ledger(t.id, customer, b(e))?;
+            writeln!(out, "balance {}", pdf::format_money(balance, &t.currency))?;
+        }
+        WalletCmd::Renew { tenant, service, plan } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let s = store.service_by_username(t.id, &service)?;
+            let plan = plan.map(|p| store.plan_by_name(t.id, &p)).transpose()?.map(|p| p.id);
+            match store.renew_service_from_wallet(actor, now, t.id, s.id, plan)? {
+                Some((s, doc)) => writeln!(
+                    out,
+                    "{} renewed until {}; receipt {} for {}",
+                    s.username,
+                    super::show_time(&t, s.expires_at, false),
+                    doc.number,
+                    pdf::format_money(doc.gross, &t.currency)
+                )?,
+                None => bail!("the wallet does not cover the price"),
+            }
+        }
+    }
+    let _ = EntryKind::Payment;
+    Ok(())
+}
+
+pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let (store, now) = (ctx.store, ctx.clock.now());
+    match cmd {
+        VoucherCmd::Batch { tenant, plan, count, prefix, length, valid_for, no_bind_mac, reseller } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let plan = store.plan_by_name(t.id, &plan)?;
+            let spec = vouchers::CodeSpec { prefix: prefix.clone(), length, count };
+            let rng = ring::rand::SystemRandom::new();
+            let mut fill = |b: &mut [u8]| ring::rand::SecureRandom::fill(&rng, b).expect("OS random numbers");
+            let existing = store.services(t.id)?.iter().filter(|s| s.voucher.is_some() && s.username.starts_with(&prefix)).count();
+            let started = std::time::Instant::now();
+            let codes = vouchers::generate(&spec, existing as u64, |c| store.username_taken(t.id, c).unwrap_or(true), &mut fill)?;
+            let generated = started.elapsed();
+            let valid_until = valid_for.as_deref().map(|v| super::expiry(&t, now, v)).transpose()?;
+            let b = NewBatch { plan: plan.id, prefix, valid_until, bind_mac: !no_bind_mac, reseller };
+            let batch = store.create_voucher_batch(actor, now, t.id, b, codes)?;
+            writeln!(
+                out,
+                "batch {}: {} vouchers of {} (codes generated in {} ms, stored in {} ms)",
+                batch.id,
+                batch.count,
+                plan.name,
+                generated.as_millis(),
+                (started.elapsed() - generated).as_millis()
+            )?;
+        }
+        VoucherCmd::List { tenant, batch } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let (_, list) = store.voucher_batch(t.id, batch)?;
+            for s in list {
+                let state = match (s.status, s.expires_at) {
+                    (ServiceStatus::Disabled, None) => "expired unused".to_string(),
+                    (_, None) => "unused".to_string(),
+                    (_, Some(e)) => format!("in use until {}", super::show_time(&t, Some(e), false)),
+                };
+                writeln!(out, "{:<20} {state}{}", s.username, s.mac.map(|m| format!(" on {m}")).unwrap_or_default())?;
+            }
+        }
+        VoucherCmd::Print { tenant, batch, pdf: pdf_path, html, login_url } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let (b, list) = store.voucher_batch(t.id, batch)?;
+            let plan = store.plans(t.id)?.into_iter().find(|p| p.id == b.plan).context("the batch's plan is gone")?;
+            let validity = match plan.quota_bytes {
+                Some(q) => format!("{}, {} MB", plan.validity, q / 1_000_000),
+                None => plan.validity.to_string(),
+            };
+            let cards: Vec<pdf::cards::CardView> = list
+                .iter()
+                .map(|s| pdf::cards::CardView {
+                    code: s.username.clone(),
+                    plan: plan.name.clone(),
+                    price: pdf::format_money(plan.price, &t.currency),
+                    validity: validity.clone(),
+                    tenant: t.name.clone(),
+                    login_url: login_url.replace("{code}", &s.username),
+                    expires: b.valid_until.map(|u| format!("use by {}", super::show_time(&t, Some(u), false))),
+                })
+                .collect();
+            let title = format!("{} vouchers, batch {}", t.name, b.id);
+            if let Some(p) = pdf_path {
+                std::fs::write(&p, pdf::cards::voucher_cards(&cards, &title)).with_context(|| format!("writing {}", p.display()))?;
+                writeln!(out, "wrote {} ({} cards)", p.display(), cards.len())?;
+            }
+            if let Some(p) = html {
+                std::fs::write(&p, pdf::html::cards_html(&cards, &title)?).with_context(|| format!("writing {}", p.display()))?;
+                writeln!(out, "wrote {}", p.display())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = ctx.store;
+    match cmd {
+        InvoiceCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            for d in store.documents(t.id)? {
+                writeln!(
+                    out,
+                    "{:<18} {:<8} customer={:<6} {:>14} {}",
+                    d.number,
+                    format!("{:?}", d.kind),
+                    d.customer,
+                    pdf::format_money(d.gross, &t.currency),
+                    if d.paid_at.is_some() || d.kind == DocKind::Receipt { "paid" } else { "open" }
+                )?;
+            }
+        }
+        InvoiceCmd::Print { tenant, number, pdf: pdf_path, html } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let d = store.documents(t.id)?.into_iter().find(|d| d.number == number).context("no such invoice or receipt")?;
+            let view = doc_view(ctx, &t, &d)?;
+            if let Some(p) = pdf_path {
+                std::fs::write(&p, pdf::invoice::document(&view)).with_context(|| format!("writing {}", p.display()))?;
+                writeln!(out, "wrote {}", p.display())?;
+            }
+            if let Some(p) = html {
+                std::fs::write(&p, pdf::html::document_html(&view)?).with_context(|| format!("writing {}", p.display()))?;
+                writeln!(out, "wrote {}", p.display())?;
+            }
+        }
+        InvoiceCmd::Settings { tenant, vat, inclusive, prefix, tax_pin } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let mut b = store.tenant_billing(t.id)?;
+            if let Some(v) = vat {
+                let bp = parse_money(&v).context("--vat")?;
+                b.tax = (bp > 0).then(|| TaxRule { name: format!("VAT {v} %"), rate_bp: bp as u32, inclusive });
+            }
+            if let Some(p) = prefix {
+                b.invoice_prefix = p;
+            }
+            if tax_pin.is_some() {
+                b.tax_pin = tax_pin;
+            }
+            store.set_tenant_billing(actor, ctx.clock.now(), t.id, &b)?;
+            writeln!(out, "tax {:?}, invoice prefix {:?}", b.tax, b.invoice_prefix)?;
+        }
+    }
+    Ok(())
+}
+
+fn doc_view(ctx: &Ctx<'_>, t: &Tenant, d: &Invoice) -> anyhow::Result<pdf::invoice::DocView> {
+    let settings = ctx.store.tenant_billing(t.id)?;
+    let customer = ctx.store.customers(t.id)?.into_iter().find(|c| c.id == d.customer);
+    let money = |m: i64| pdf::format_money(m, &t.currency);
+    let day = |at: UnixTime| {
+        jiff::Timestamp::from_second(at).map(|ts| Clock::zone(&t.timezone).to_datetime(ts).date().to_string()).unwrap_or_default()
+    };
+    let mut totals = vec![("Subtotal".to_string(), money(d.net))];
+    if let Some(name) = &d.tax_name {
+        totals.push((name.clone(), money(d.tax)));
+    }
+    totals.push(("Total".to_string(), money(d.gross)));
+    let payments = match d.payment {
+        Some(id) => ctx
+            .store
+            .payments(t.id)?
+            .into_iter()
+            .filter(|p| p.id == id)
+            .map(|p| (format!("{} {}, {}", p.method.as_str(), p.reference, day(p.received_at)), money(p.amount)))
+            .collect(),
+        None => vec![],
+    };
+    Ok(pdf::invoice::DocView {
+        kind: match d.kind {
+            DocKind::Invoice => pdf::invoice::DocKind::Invoice,
+            DocKind::Receipt => pdf::invoice::DocKind::Receipt,
+        },
+        number: d.number.clone(),
+        tenant_name: t.name.clone(),
+        tenant_address: settings.address.clone(),
+        tax_pin: settings.tax_pin.clone(),
+        customer_name: customer.as_ref().map_or_else(|| format!("Customer {}", d.customer), |c| c.name.clone()),
+        customer_lines: customer.and_then(|c| c.phone).into_iter().collect(),
+        issued: day(d.issued_at),
+        due: d.due_at.map(day),
+        lines: d
+            .lines
+            .iter()
+            .map(|l| pdf::invoice::DocLine {
+                description: l.description.clone(),
+                quantity: l.quantity,
+                unit_price: money(l.unit_price),
+                net: money(l.net),
+                tax: money(l.tax),
+                total: money(l.gross),
+            })
+            .collect(),
+        totals,
+        payments,
+        footer: format!("{} · amounts in {}", t.name, t.currency),
+    })
+}

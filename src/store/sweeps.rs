@@ -1,0 +1,343 @@
+//! The scheduler's periodic passes over the store: auto-renew from the
+//! wallet, disconnects at expiry, stale sessions, unused-voucher expiry,
+//! postpaid invoicing and overdue suspension. Each change is its own
+//! transaction with its audit record, and each pass is safe to repeat: it
+//! re-checks its condition inside the transaction, so a pass interrupted by
+//! a restart and run again does nothing twice.
+
+use redb::ReadableTable;
+
+use super::billing::{issue_document, post, reconnect_sessions, tenant_zone};
+use super::codec::{decode, encode};
+use super::outbox::{SessionTarget, TaskKind};
+use super::tables::*;
+use super::{Store, StoreError, audit, get};
+use crate::billing::{self, EntryKind, Mode};
+use crate::model::*;
+
+/// What one scheduler round did, for the log and the tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Round {
+    pub renewed: usize,
+    pub disconnects: usize,
+    pub stale_closed: Vec<Session>,
+    pub vouchers_expired: usize,
+    pub invoices: usize,
+    pub suspended: usize,
+}
+
+fn services_all(store: &Store) -> Result<Vec<Service>, StoreError> {
+    let tx = store.read()?;
+    let mut out = Vec::new();
+    for row in tx.open_table(SERVICES)?.iter()? {
+        out.push(decode(row?.1.value())?);
+    }
+    Ok(out)
+}
+
+fn plans_all(store: &Store) -> Result<std::collections::HashMap<(TenantId, Id), Plan>, StoreError> {
+    let tx = store.read()?;
+    let mut out = std::collections::HashMap::new();
+    for row in tx.open_table(PLANS)?.iter()? {
+        let p: Plan = decode(row?.1.value())?;
+        out.insert((p.tenant, p.id), p);
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// One scheduler round at `now`. `already` holds sessions a Disconnect
+    /// was queued for in an earlier round and not yet answered by a Stop;
+    /// they are not queued again.
+    pub fn scheduler_round(
+        &self,
+        now: UnixTime,
+        stale_margin: i64,
+        already: &mut std::collections::HashSet<(TenantId, Id, String)>,
+    ) -> Result<Round, StoreError> {
+        let mut round = Round::default();
+        let plans = plans_all(self)?;
+        let services = services_all(self)?;
+
+        for s in &services {
+            let Some(plan) = plans.get(&(s.tenant, s.plan)) else { continue };
+            let Some(expiry) = s.expires_at else {
+                if s.voucher.and_then(|v| v.unused_until).is_some_and(|u| u <= now) && s.status == ServiceStatus::Active {
+                    round.vouchers_expired += self.expire_voucher(s.tenant, s.id, now)? as usize;
+                }
+                continue;
+            };
+            if expiry > now {
+                continue;
+            }
+            match plan.mode {
+                Mode::Postpaid { due_days } => {
+                    round.invoices += self.invoice_postpaid(s.tenant, s.id, due_days, now)? as usize;
+                }
+                Mode::Prepaid if s.auto_renew && s.status == ServiceStatus::Active => {
+                    if self.renew_service_from_wallet("scheduler", now, s.tenant, s.id, None)?.is_some() {
+                        round.renewed += 1;
+                    }
+                }
+                Mode::Prepaid => {}
+            }
+        }
+        round.suspended = self.suspend_overdue(now)?;
+        let services = services_all(self)?;
+        let by_id: std::collections::HashMap<(TenantId, Id), &Service> =
+            services.iter().map(|s| ((s.tenant, s.id), s)).collect();
+
+        // Sessions that began while their service was paid for and are
+        // past its cutoff now. Sessions that began after the cutoff were
+        // let in captive (or refused), and are left alone.
+        let active = self.active_sessions()?;
+        let mut live = std::collections::HashSet::new();
+        for sess in &active {
+            let key = (sess.tenant, sess.nas, sess.acct_session_id.clone());
+            live.insert(key.clone());
+            let Some(svc) = sess.service.and_then(|id| by_id.get(&(sess.tenant, id))) else { continue };
+            let Some(plan) = plans.get(&(svc.tenant, svc.plan)) else { continue };
+            let Some(expiry) = svc.expires_at else { continue };
+            let cutoff = billing::cutoff(expiry, plan.grace_secs);
+            if cutoff <= now && sess.started_at < cutoff && !already.contains(&key) {
+                let kind = TaskKind::Disconnect { session: SessionTarget::of(sess), reason: "expired".into() };
+                self.enqueue_task(sess.tenant, kind, now)?;
+                already.insert(key);
+                round.disconnects += 1;
+            }
+        }
+        already.retain(|k| live.contains(k));
+
+        for sess in active {
+            let Some(plan) = sess.service.and_then(|id| by_id.get(&(sess.tenant, id))).and_then(|s| plans.get(&(s.tenant, s.plan))) else {
+                continue;
+            };
+            if plan.interim_interval == 0 {
+                continue;
+            }
+            let deadline = sess.updated_at + 2 * i64::from(plan.interim_interval) + stale_margin;
+            if deadline < now && let Some(closed) = self.close_stale(&sess, now)? {
+                round.stale_closed.push(closed);
+            }
+        }
+        Ok(round)
+    }
+
+    /// Close a session the router stopped reporting on (RFC 2866
+    /// Acct-Terminate-Cause 3, Lost-Service). None if it is gone already.
+    fn close_stale(&self, s: &Session, now: UnixTime) -> Result<Option<Session>, StoreError> {
+        let tx = self.write()?;
+        let closed = {
+            let key = (s.tenant, s.nas, s.acct_session_id.as_str());
+            let mut active = tx.open_table(SESSIONS_ACTIVE)?;
+            let Some(mut sess) = active.remove(key)?.map(|v| decode::<Session>(v.value())).transpose()? else {
+                return Ok(None);
+            };
+            drop(active);
+            if let Some(id) = sess.service {
+                tx.open_table(SESSIONS_BY_SERVICE)?.remove((s.tenant, id, sess.started_at, s.nas, key.2))?;
+            }
+            sess.stopped_at = Some(now);
+            sess.terminate_cause = Some(3);
+            let seq = super::next_seq(&tx, "history_seq")?;
+            tx.open_table(SESSION_HISTORY)?.insert((s.tenant, seq), encode(&sess).as_slice())?;
+            let rec = AuditRecord {
+                at: now,
+                actor: "scheduler".into(),
+                action: "session.stale_closed".into(),
+                object: format!("session/{}/{}", s.nas, s.acct_session_id),
+                before: Some(format!("last accounting at {}", sess.updated_at)),
+                after: None,
+            };
+            audit(&tx, s.tenant, &rec)?;
+            sess
+        };
+        self.commit(tx)?;
+        Ok(Some(closed))
+    }
+
+    fn expire_voucher(&self, tenant: TenantId, id: Id, now: UnixTime) -> Result<bool, StoreError> {
+        let tx = self.write()?;
+        {
+            let mut services = tx.open_table(SERVICES)?;
+            let Some(mut s): Option<Service> = get(&services, (tenant, id))? else { return Ok(false) };
+            if s.expires_at.is_some() || s.status != ServiceStatus::Active {
+                return Ok(false);
+            }
+            s.status = ServiceStatus::Disabled;
+            services.insert((tenant, id), encode(&s).as_slice())?;
+            let rec = AuditRecord {
+                at: now,
+                actor: "scheduler".into(),
+                action: "voucher.expired_unused".into(),
+                object: format!("service/{id}"),
+                before: Some("active".into()),
+                after: Some("disabled".into()),
+            };
+            audit(&tx, tenant, &rec)?;
+        }
+        self.commit(tx)?;
+        Ok(true)
+    }
+
+    /// A postpaid period ended: invoice it, charge the wallet (it may go
+    /// negative: the customer owes) and open the next period.
+    fn invoice_postpaid(&self, tenant: TenantId, id: Id, due_days: u16, now: UnixTime) -> Result<bool, StoreError> {
+        let tx = self.write()?;
+        {
+            let mut services = tx.open_table(SERVICES)?;
+            let Some(mut s): Option<Service> = get(&services, (tenant, id))? else { return Ok(false) };
+            let Some(expiry) = s.expires_at.filter(|&e| e <= now) else { return Ok(false) };
+            let plan: Plan = get(&tx.open_table(PLANS)?, (tenant, s.plan))?
+                .ok_or_else(|| StoreError::NotFound(format!("plan {}", s.plan)))?;
+            let zone = tenant_zone(&tx, tenant)?;
+            let terms = billing::Terms {
+                period: plan.validity,
+                anchor: plan.anchor,
+                grace_secs: 0,
+                mode: plan.mode,
+                price: plan.price,
+            };
+            let next = billing::renew(Some(expiry), s.run_start, expiry - 1, &terms, &zone, 1)?;
+            let label = format!("{} ({} period ending {})", plan.name, plan.validity, expiry);
+            let items = [billing::LineInput { description: label, quantity: 1, unit_price: plan.price }];
+            let due = billing::invoice_due(now, due_days);
+            let doc = issue_document(&tx, tenant, DocKind::Invoice, s.customer, Some(id), &items, None, now, Some(due))?;
+            let e = LedgerEntry {
+                kind: EntryKind::Charge,
+                amount: -doc.gross,
+                reason: format!("invoice {}", doc.number),
+                actor: "scheduler".into(),
+                reference: Some(doc.number.clone()),
+                at: now,
+            };
+            post(&tx, tenant, s.customer, &e)?;
+            s.period_start = Some(next.starts_at);
+            s.run_start = Some(next.run_start);
+            s.expires_at = Some(next.expires_at);
+            services.insert((tenant, id), encode(&s).as_slice())?;
+            let rec = AuditRecord {
+                at: now,
+                actor: "scheduler".into(),
+                action: "invoice.issue".into(),
+                object: format!("invoice/{}", doc.id),
+                before: None,
+                after: Some(format!("{} {} due {}", doc.number, doc.gross, due)),
+            };
+            audit(&tx, tenant, &rec)?;
+        }
+        self.commit(tx)?;
+        Ok(true)
+    }
+
+    /// Suspend (billing hold) the postpaid services of customers whose
+    /// wallet is negative with an invoice past its due date; a payment that
+    /// brings the wallet back to zero resumes them (`settle_invoices`).
+    fn suspend_overdue(&self, now: UnixTime) -> Result<usize, StoreError> {
+        let mut overdue = std::collections::HashSet::new();
+        {
+            let tx = self.read()?;
+            let balances = tx.open_table(BALANCES)?;
+            for row in tx.open_table(INVOICES)?.iter()? {
+                let doc: Invoice = decode(row?.1.value())?;
+                let late = doc.kind == DocKind::Invoice
+                    && doc.paid_at.is_none()
+                    && doc.due_at.is_some_and(|d| billing::is_overdue(doc.issued_at, ((d - doc.issued_at) / 86_400) as u16, now, false));
+                if late && balances.get((doc.tenant, doc.customer))?.is_some_and(|b| b.value() < 0) {
+                    overdue.insert((doc.tenant, doc.customer));
+                }
+            }
+        }
+        let mut n = 0;
+        for (tenant, customer) in overdue {
+            let tx = self.write()?;
+            let mut changed = Vec::new();
+            {
+                let mut services = tx.open_table(SERVICES)?;
+                let mut list: Vec<Service> = Vec::new();
+                for row in services.range((tenant, 0)..=(tenant, u64::MAX))? {
+                    let s: Service = decode(row?.1.value())?;
+                    if s.customer == customer && s.status == ServiceStatus::Active {
+                        list.push(s);
+                    }
+                }
+                for mut s in list {
+                    s.status = ServiceStatus::Suspended;
+                    s.billing_hold = true;
+                    services.insert((tenant, s.id), encode(&s).as_slice())?;
+                    changed.push(s.id);
+                }
+            }
+            for id in &changed {
+                reconnect_sessions(&tx, tenant, *id, "suspended: invoice overdue", now)?;
+                let rec = AuditRecord {
+                    at: now,
+                    actor: "scheduler".into(),
+                    action: "service.suspend_overdue".into(),
+                    object: format!("service/{id}"),
+                    before: Some("active".into()),
+                    after: Some("suspended (billing hold)".into()),
+                };
+                audit(&tx, tenant, &rec)?;
+            }
+            n += changed.len();
+            self.commit(tx)?;
+        }
+        Ok(n)
+    }
+}
+
+/// After money arrives: when the wallet is no longer negative, mark the
+/// customer's open invoices paid and lift billing holds.
+pub(crate) fn settle_invoices(
+    tx: &redb::WriteTransaction,
+    tenant: TenantId,
+    customer: Id,
+    payment: Id,
+    now: UnixTime,
+) -> Result<(), StoreError> {
+    let balance = tx.open_table(BALANCES)?.get((tenant, customer))?.map_or(0, |v| v.value());
+    if balance < 0 {
+        return Ok(());
+    }
+    let mut docs = tx.open_table(INVOICES)?;
+    let mut open = Vec::new();
+    for row in docs.range((tenant, 0)..=(tenant, u64::MAX))? {
+        let d: Invoice = decode(row?.1.value())?;
+        if d.customer == customer && d.kind == DocKind::Invoice && d.paid_at.is_none() {
+            open.push(d);
+        }
+    }
+    for mut d in open {
+        d.paid_at = Some(now);
+        d.payment = Some(payment);
+        docs.insert((tenant, d.id), encode(&d).as_slice())?;
+    }
+    drop(docs);
+    let mut services = tx.open_table(SERVICES)?;
+    let mut held = Vec::new();
+    for row in services.range((tenant, 0)..=(tenant, u64::MAX))? {
+        let s: Service = decode(row?.1.value())?;
+        if s.customer == customer && s.billing_hold {
+            held.push(s);
+        }
+    }
+    for mut s in held {
+        s.billing_hold = false;
+        s.status = ServiceStatus::Active;
+        services.insert((tenant, s.id), encode(&s).as_slice())?;
+        drop(services);
+        reconnect_sessions(tx, tenant, s.id, "resumed: invoice paid", now)?;
+        let rec = AuditRecord {
+            at: now,
+            actor: "billing".into(),
+            action: "service.resume_paid".into(),
+            object: format!("service/{}", s.id),
+            before: Some("suspended (billing hold)".into()),
+            after: Some("active".into()),
+        };
+        audit(tx, tenant, &rec)?;
+        services = tx.open_table(SERVICES)?;
+    }
+    Ok(())
+}
