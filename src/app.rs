@@ -60,9 +60,8 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
             .context("starting the M-Pesa client")?,
     );
     let coa_socket = tokio::net::UdpSocket::bind("0.0.0.0:0").await.context("binding the CoA client socket")?;
-    let retry = crate::radius::coa::Retry {
-        timeouts: cfg.jobs.coa_timeouts.iter().map(|&s| Duration::from_secs(s)).collect(),
-    };
+    let retry =
+        crate::radius::coa::Retry { timeouts: cfg.jobs.coa_timeouts.iter().map(|&s| Duration::from_secs(s)).collect() };
     let coa = Arc::new(crate::radius::coa::CoaClient::with_clock(coa_socket, retry, radius.clock.clone()));
     tasks.spawn(crate::jobs::enforce::run(radius.store.clone(), radius.clock.clone(), coa, shutdown.clone()));
     tasks.spawn(crate::jobs::scheduler::run(radius.clone(), payments.clone(), cfg.jobs.clone(), shutdown.clone()));
@@ -70,7 +69,8 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     #[cfg(unix)]
     {
         let path = crate::control::socket_path(&cfg.data_dir);
-        let fut = crate::control::serve(path, radius.store.clone(), radius.clock.clone(), payments.clone(), shutdown.clone());
+        let fut =
+            crate::control::serve(path, radius.store.clone(), radius.clock.clone(), payments.clone(), shutdown.clone());
         tasks.spawn(async move {
             if let Err(e) = fut.await {
                 tracing::error!(error = %e, "control socket failed");

@@ -172,6 +172,13 @@ pub enum NasCmd {
         tenant: String,
         id: Id,
     },
+    /// Port the router listens on for CoA / Disconnect (RouterOS: 3799).
+    CoaPort {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+        port: u16,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -403,6 +410,11 @@ pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut imp
             let t = store.tenant_by_slug(&tenant)?;
             let n = store.set_nas_disabled(actor, clock.now(), t.id, id, true)?;
             writeln!(out, "NAS {} disabled", n.name)?;
+        }
+        NasCmd::CoaPort { tenant, id, port } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = store.set_nas_coa_port(actor, clock.now(), t.id, id, port)?;
+            writeln!(out, "NAS {} takes CoA on port {}", n.name, n.coa_port)?;
         }
         NasCmd::Enable { tenant, id } => {
             let t = store.tenant_by_slug(&tenant)?;

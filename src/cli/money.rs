@@ -252,10 +252,15 @@ fn show_mpesa(ctx: &Ctx<'_>, tenant: TenantId, out: &mut impl Write) -> anyhow::
     };
     let base = ctx.payments.map_or("<http.public_url>", |p| p.callback_base.as_str());
     writeln!(out, "environment   {}", m.env.base_url())?;
-    writeln!(out, "shortcode     {}{}", m.shortcode, m.till.as_deref().map(|t| format!(" (till {t})")).unwrap_or_default())?;
-    writeln!(out, "STK callback  {base}/mpesa/{}/stk", m.callback_token)?;
-    writeln!(out, "C2B validate  {base}/mpesa/{}/c2b/validation", m.callback_token)?;
-    writeln!(out, "C2B confirm   {base}/mpesa/{}/c2b/confirmation", m.callback_token)?;
+    writeln!(
+        out,
+        "shortcode     {}{}",
+        m.shortcode,
+        m.till.as_deref().map(|t| format!(" (till {t})")).unwrap_or_default()
+    )?;
+    writeln!(out, "STK callback  {base}/pay/{}/stk", m.callback_token)?;
+    writeln!(out, "C2B validate  {base}/pay/{}/c2b/validation", m.callback_token)?;
+    writeln!(out, "C2B confirm   {base}/pay/{}/c2b/confirmation", m.callback_token)?;
     Ok(())
 }
 
@@ -272,7 +277,11 @@ pub fn pay(ctx: &Ctx<'_>, actor: &str, cmd: PayCmd, out: &mut impl Write) -> any
                 (None, plan) => {
                     let p = match plan {
                         Some(name) => store.plan_by_name(t.id, &name)?,
-                        None => store.plans(t.id)?.into_iter().find(|p| p.id == s.plan).context("the service's plan is gone")?,
+                        None => store
+                            .plans(t.id)?
+                            .into_iter()
+                            .find(|p| p.id == s.plan)
+                            .context("the service's plan is gone")?,
                     };
                     (Purchase::Renew { service: s.id, plan: p.id }, p.price)
                 }
@@ -330,7 +339,13 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
             let t = store.tenant_by_slug(&tenant)?;
             writeln!(out, "balance {}", pdf::format_money(store.balance(t.id, customer)?, &t.currency))?;
             for e in store.ledger(t.id, customer)? {
-                writeln!(out, "{:<10} {:>14} {}", format!("{:?}", e.kind), pdf::format_money(e.amount, &t.currency), e.reason)?;
+                writeln!(
+                    out,
+                    "{:<10} {:>14} {}",
+                    format!("{:?}", e.kind),
+                    pdf::format_money(e.amount, &t.currency),
+                    e.reason
+                )?;
             }
         }
         WalletCmd::Post { tenant, customer, kind, amount, reason } => {
@@ -387,9 +402,15 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
             let spec = vouchers::CodeSpec { prefix: prefix.clone(), length, count };
             let rng = ring::rand::SystemRandom::new();
             let mut fill = |b: &mut [u8]| ring::rand::SecureRandom::fill(&rng, b).expect("OS random numbers");
-            let existing = store.services(t.id)?.iter().filter(|s| s.voucher.is_some() && s.username.starts_with(&prefix)).count();
+            let existing =
+                store.services(t.id)?.iter().filter(|s| s.voucher.is_some() && s.username.starts_with(&prefix)).count();
             let started = std::time::Instant::now();
-            let codes = vouchers::generate(&spec, existing as u64, |c| store.username_taken(t.id, c).unwrap_or(true), &mut fill)?;
+            let codes = vouchers::generate(
+                &spec,
+                existing as u64,
+                |c| store.username_taken(t.id, c).unwrap_or(true),
+                &mut fill,
+            )?;
             let generated = started.elapsed();
             let valid_until = valid_for.as_deref().map(|v| super::expiry(&t, now, v)).transpose()?;
             let b = NewBatch { plan: plan.id, prefix, valid_until, bind_mac: !no_bind_mac, reseller };
@@ -438,11 +459,13 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
                 .collect();
             let title = format!("{} vouchers, batch {}", t.name, b.id);
             if let Some(p) = pdf_path {
-                std::fs::write(&p, pdf::cards::voucher_cards(&cards, &title)).with_context(|| format!("writing {}", p.display()))?;
+                std::fs::write(&p, pdf::cards::voucher_cards(&cards, &title))
+                    .with_context(|| format!("writing {}", p.display()))?;
                 writeln!(out, "wrote {} ({} cards)", p.display(), cards.len())?;
             }
             if let Some(p) = html {
-                std::fs::write(&p, pdf::html::cards_html(&cards, &title)?).with_context(|| format!("writing {}", p.display()))?;
+                std::fs::write(&p, pdf::html::cards_html(&cards, &title)?)
+                    .with_context(|| format!("writing {}", p.display()))?;
                 writeln!(out, "wrote {}", p.display())?;
             }
         }
@@ -469,14 +492,20 @@ pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write
         }
         InvoiceCmd::Print { tenant, number, pdf: pdf_path, html } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let d = store.documents(t.id)?.into_iter().find(|d| d.number == number).context("no such invoice or receipt")?;
+            let d = store
+                .documents(t.id)?
+                .into_iter()
+                .find(|d| d.number == number)
+                .context("no such invoice or receipt")?;
             let view = doc_view(ctx, &t, &d)?;
             if let Some(p) = pdf_path {
-                std::fs::write(&p, pdf::invoice::document(&view)).with_context(|| format!("writing {}", p.display()))?;
+                std::fs::write(&p, pdf::invoice::document(&view))
+                    .with_context(|| format!("writing {}", p.display()))?;
                 writeln!(out, "wrote {}", p.display())?;
             }
             if let Some(p) = html {
-                std::fs::write(&p, pdf::html::document_html(&view)?).with_context(|| format!("writing {}", p.display()))?;
+                std::fs::write(&p, pdf::html::document_html(&view)?)
+                    .with_context(|| format!("writing {}", p.display()))?;
                 writeln!(out, "wrote {}", p.display())?;
             }
         }
@@ -505,7 +534,9 @@ fn doc_view(ctx: &Ctx<'_>, t: &Tenant, d: &Invoice) -> anyhow::Result<pdf::invoi
     let customer = ctx.store.customers(t.id)?.into_iter().find(|c| c.id == d.customer);
     let money = |m: i64| pdf::format_money(m, &t.currency);
     let day = |at: UnixTime| {
-        jiff::Timestamp::from_second(at).map(|ts| Clock::zone(&t.timezone).to_datetime(ts).date().to_string()).unwrap_or_default()
+        jiff::Timestamp::from_second(at)
+            .map(|ts| Clock::zone(&t.timezone).to_datetime(ts).date().to_string())
+            .unwrap_or_default()
     };
     let mut totals = vec![("Subtotal".to_string(), money(d.net))];
     if let Some(name) = &d.tax_name {

@@ -55,9 +55,10 @@ fn target(store: &Store, task: &Task, s: &SessionTarget) -> Result<Target, Strin
         .find(|n| n.tenant == task.tenant && n.id == s.nas)
         .ok_or_else(|| format!("NAS {} no longer exists", s.nas))?;
     let full = if nas.address.is_ipv4() { 32 } else { 128 };
-    let ip = s.nas_ip.or((nas.prefix == full).then_some(nas.address)).ok_or_else(|| {
-        format!("NAS {} is a subnet and the session did not say which router holds it", nas.name)
-    })?;
+    let ip = s
+        .nas_ip
+        .or((nas.prefix == full).then_some(nas.address))
+        .ok_or_else(|| format!("NAS {} is a subnet and the session did not say which router holds it", nas.name))?;
     let secret = store.secrets().open(crate::store::Purpose::NasSecret, &nas.secret).map_err(|e| e.to_string())?;
     Ok(Target { addr: SocketAddr::new(ip, nas.coa_port), secret })
 }
@@ -88,7 +89,8 @@ async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, seq: u64,
     };
     let what = format!("{:?}", task.kind);
     match (result, &task.kind) {
-        (Ok(Outcome::Ack), _) | (Ok(Outcome::Nak { error_cause: Some(SESSION_NOT_FOUND) }), TaskKind::Disconnect { .. }) => {
+        (Ok(Outcome::Ack), _)
+        | (Ok(Outcome::Nak { error_cause: Some(SESSION_NOT_FOUND) }), TaskKind::Disconnect { .. }) => {
             tracing::info!(task = %what, "router acknowledged");
             done(tokio::task::spawn_blocking(move || s2.complete_task(seq)).await.unwrap_or(Ok(())));
         }

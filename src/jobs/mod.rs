@@ -1,6 +1,6 @@
 //! Background jobs, each in its own file, each stopped by the shared
 //! cancellation token.
 
-pub mod housekeeping;
 pub mod enforce;
+pub mod housekeeping;
 pub mod scheduler;

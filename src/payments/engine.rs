@@ -106,7 +106,7 @@ impl Engine {
             amount_major: (amount / 100) as u64,
             account_ref: account_ref.to_string(),
             description: "Internet".into(),
-            callback_url: format!("{}/mpesa/{}/stk", self.callback_base, m.callback_token),
+            callback_url: format!("{}/pay/{}/stk", self.callback_base, m.callback_token),
         };
         let mut record = StkRequest {
             tenant,
@@ -151,7 +151,7 @@ impl Engine {
         self.store.store_raw_callback(&raw)
     }
 
-    /// POST /mpesa/{token}/stk. The body is stored first; a success is a
+    /// POST /pay/{token}/stk. The body is stored first; a success is a
     /// hint that our own status query must confirm before money is credited.
     pub async fn on_stk_callback(&self, token: &str, remote: &str, body: &[u8]) -> Result<Answer, StoreError> {
         let tenant = self.store.tenant_by_mpesa_token(token)?;
@@ -280,7 +280,7 @@ impl Engine {
         Ok(settled)
     }
 
-    /// POST /mpesa/{token}/c2b/validation: accept any well-formed payment
+    /// POST /pay/{token}/c2b/validation: accept any well-formed payment
     /// (the money is the customer's decision; unmatched ones are parked).
     pub async fn on_c2b_validation(&self, token: &str, remote: &str, body: &[u8]) -> Result<Answer, StoreError> {
         let tenant = self.store.tenant_by_mpesa_token(token)?;
@@ -295,7 +295,7 @@ impl Engine {
         })
     }
 
-    /// POST /mpesa/{token}/c2b/confirmation: the money has moved. Match the
+    /// POST /pay/{token}/c2b/confirmation: the money has moved. Match the
     /// account reference to a service (or customer), else the phone number
     /// to a customer, else park it; idempotent by TransID.
     pub async fn on_c2b_confirmation(&self, token: &str, remote: &str, body: &[u8]) -> Result<Answer, StoreError> {

@@ -2,5 +2,5 @@
 
 pub mod mpesa;
 
-pub mod vouchers;
 pub mod engine;
+pub mod vouchers;

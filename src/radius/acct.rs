@@ -38,7 +38,12 @@ pub enum RecordError {
 
 /// Decode the attributes that matter. `Ok(None)`: a status type we
 /// acknowledge without storing (tunnel or failed-session accounting).
-pub fn record(nas: &NasEntry, req: &Packet<'_>, now: i64, src: std::net::IpAddr) -> Result<Option<AcctRecord>, RecordError> {
+pub fn record(
+    nas: &NasEntry,
+    req: &Packet<'_>,
+    now: i64,
+    src: std::net::IpAddr,
+) -> Result<Option<AcctRecord>, RecordError> {
     let status = req.attr_u32(attr::ACCT_STATUS_TYPE).ok_or(RecordError::MissingAttribute("Acct-Status-Type"))?;
     let status = match status {
         acct_status::START => AcctStatus::Start,

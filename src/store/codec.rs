@@ -53,11 +53,9 @@ stored!(
     Nas = 1,
     Customer = 1,
     Usage = 1,
-
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,
-
     Payment = 1,
     LedgerEntry = 1,
     StkRequest = 1,

@@ -196,14 +196,43 @@ impl Store {
         id: Id,
         disabled: bool,
     ) -> Result<Nas, StoreError> {
+        self.update_nas(actor, now, tenant, id, "nas.disabled", |n| n.disabled = disabled)
+    }
+
+    /// Port the router listens on for CoA / Disconnect-Request.
+    pub fn set_nas_coa_port(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+        port: u16,
+    ) -> Result<Nas, StoreError> {
+        self.update_nas(actor, now, tenant, id, "nas.coa_port", |n| n.coa_port = port)
+    }
+
+    fn update_nas(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+        action: &str,
+        f: impl FnOnce(&mut Nas),
+    ) -> Result<Nas, StoreError> {
         let tx = self.write()?;
         let nas = {
             let mut table = tx.open_table(NAS)?;
             let before: Nas = get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("NAS {id}")))?;
-            let after = Nas { disabled, ..before.clone() };
+            let mut after = before.clone();
+            f(&mut after);
             table.insert((tenant, id), encode(&after).as_slice())?;
-            let (b, a) = (before.disabled.to_string(), after.disabled.to_string());
-            audit(&tx, tenant, &record(now, actor, "nas.disabled", format!("nas/{id}"), Some(b), Some(a)))?;
+            let shown = |n: &Nas| format!("disabled={} coa_port={}", n.disabled, n.coa_port);
+            audit(
+                &tx,
+                tenant,
+                &record(now, actor, action, format!("nas/{id}"), Some(shown(&before)), Some(shown(&after))),
+            )?;
             bump_generation(&tx)?;
             after
         };

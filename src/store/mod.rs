@@ -17,15 +17,15 @@ mod legacy;
 pub mod outbox;
 pub mod secret;
 mod sweeps;
-mod vouchers;
 pub mod tables;
+mod vouchers;
 
 pub use billing::{Applied, IncomingPayment};
-pub use sweeps::Round;
-pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
 pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use legacy::period_from_secs;
 pub use secret::{Purpose, SecretBox, SecretError};
+pub use sweeps::Round;
+pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
 
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};

@@ -62,7 +62,8 @@ impl Store {
         for s in &services {
             let Some(plan) = plans.get(&(s.tenant, s.plan)) else { continue };
             let Some(expiry) = s.expires_at else {
-                if s.voucher.and_then(|v| v.unused_until).is_some_and(|u| u <= now) && s.status == ServiceStatus::Active {
+                if s.voucher.and_then(|v| v.unused_until).is_some_and(|u| u <= now) && s.status == ServiceStatus::Active
+                {
                     round.vouchers_expired += self.expire_voucher(s.tenant, s.id, now)? as usize;
                 }
                 continue;
@@ -109,14 +110,18 @@ impl Store {
         already.retain(|k| live.contains(k));
 
         for sess in active {
-            let Some(plan) = sess.service.and_then(|id| by_id.get(&(sess.tenant, id))).and_then(|s| plans.get(&(s.tenant, s.plan))) else {
+            let Some(plan) =
+                sess.service.and_then(|id| by_id.get(&(sess.tenant, id))).and_then(|s| plans.get(&(s.tenant, s.plan)))
+            else {
                 continue;
             };
             if plan.interim_interval == 0 {
                 continue;
             }
             let deadline = sess.updated_at + 2 * i64::from(plan.interim_interval) + stale_margin;
-            if deadline < now && let Some(closed) = self.close_stale(&sess, now)? {
+            if deadline < now
+                && let Some(closed) = self.close_stale(&sess, now)?
+            {
                 round.stale_closed.push(closed);
             }
         }
@@ -202,7 +207,8 @@ impl Store {
             let label = format!("{} ({} period ending {})", plan.name, plan.validity, expiry);
             let items = [billing::LineInput { description: label, quantity: 1, unit_price: plan.price }];
             let due = billing::invoice_due(now, due_days);
-            let doc = issue_document(&tx, tenant, DocKind::Invoice, s.customer, Some(id), &items, None, now, Some(due))?;
+            let doc =
+                issue_document(&tx, tenant, DocKind::Invoice, s.customer, Some(id), &items, None, now, Some(due))?;
             let e = LedgerEntry {
                 kind: EntryKind::Charge,
                 amount: -doc.gross,
@@ -242,7 +248,9 @@ impl Store {
                 let doc: Invoice = decode(row?.1.value())?;
                 let late = doc.kind == DocKind::Invoice
                     && doc.paid_at.is_none()
-                    && doc.due_at.is_some_and(|d| billing::is_overdue(doc.issued_at, ((d - doc.issued_at) / 86_400) as u16, now, false));
+                    && doc.due_at.is_some_and(|d| {
+                        billing::is_overdue(doc.issued_at, ((d - doc.issued_at) / 86_400) as u16, now, false)
+                    });
                 if late && balances.get((doc.tenant, doc.customer))?.is_some_and(|b| b.value() < 0) {
                     overdue.insert((doc.tenant, doc.customer));
                 }

@@ -41,14 +41,17 @@ impl Store {
         codes: Vec<String>,
     ) -> Result<VoucherBatch, StoreError> {
         let tx = self.write()?;
-        let plan: Plan =
-            get(&tx.open_table(PLANS)?, (tenant, b.plan))?.ok_or_else(|| StoreError::NotFound(format!("plan {}", b.plan)))?;
+        let plan: Plan = get(&tx.open_table(PLANS)?, (tenant, b.plan))?
+            .ok_or_else(|| StoreError::NotFound(format!("plan {}", b.plan)))?;
         let customer = match b.reseller {
             Some(r) => {
                 if tx.open_table(CUSTOMERS)?.get((tenant, r))?.is_none() {
                     return Err(StoreError::NotFound(format!("reseller customer {r}")));
                 }
-                let cost = plan.price.checked_mul(codes.len() as i64).ok_or_else(|| StoreError::Invalid("batch cost overflows".into()))?;
+                let cost = plan
+                    .price
+                    .checked_mul(codes.len() as i64)
+                    .ok_or_else(|| StoreError::Invalid("batch cost overflows".into()))?;
                 let balance = tx.open_table(BALANCES)?.get((tenant, r))?.map_or(0, |v| v.value());
                 if cost > balance {
                     return Err(StoreError::Invalid(format!(
@@ -122,8 +125,8 @@ impl Store {
 
     pub fn voucher_batch(&self, tenant: TenantId, id: Id) -> Result<(VoucherBatch, Vec<Service>), StoreError> {
         let tx = self.read()?;
-        let batch: VoucherBatch =
-            get(&tx.open_table(VOUCHER_BATCHES)?, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("batch {id}")))?;
+        let batch: VoucherBatch = get(&tx.open_table(VOUCHER_BATCHES)?, (tenant, id))?
+            .ok_or_else(|| StoreError::NotFound(format!("batch {id}")))?;
         let services = tx.open_table(SERVICES)?;
         let mut out = Vec::new();
         for row in tx.open_table(BATCH_VOUCHERS)?.range((tenant, id, 0)..=(tenant, id, u64::MAX))? {
@@ -144,7 +147,14 @@ fn voucher_customer(tx: &redb::WriteTransaction, tenant: TenantId, now: UnixTime
             return Ok(c.id);
         }
     }
-    let c = Customer { id: Store::next_id(tx)?, tenant, name: VOUCHER_CUSTOMER.into(), phone: None, email: None, created_at: now };
+    let c = Customer {
+        id: Store::next_id(tx)?,
+        tenant,
+        name: VOUCHER_CUSTOMER.into(),
+        phone: None,
+        email: None,
+        created_at: now,
+    };
     customers.insert((tenant, c.id), encode(&c).as_slice())?;
     Ok(c.id)
 }

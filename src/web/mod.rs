@@ -27,9 +27,9 @@ pub fn app(state: WebState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/mpesa/{token}/stk", post(mpesa::stk))
-        .route("/mpesa/{token}/c2b/validation", post(mpesa::c2b_validation))
-        .route("/mpesa/{token}/c2b/confirmation", post(mpesa::c2b_confirmation))
+        .route("/pay/{token}/stk", post(mpesa::stk))
+        .route("/pay/{token}/c2b/validation", post(mpesa::c2b_validation))
+        .route("/pay/{token}/c2b/confirmation", post(mpesa::c2b_confirmation))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK))
         .with_state(state)
 }

@@ -66,6 +66,11 @@ impl Server {
 
     /// `lango serve` on `data` with extra arguments, all sockets on port 0.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
+        Server::start_env(data, extra, &[])
+    }
+
+    /// Same, with extra environment variables (LANGO_JOBS_TICK_SECS=1, ...).
+    pub fn start_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .arg("--data")
             .arg(data)
@@ -73,6 +78,7 @@ impl Server {
             .args(["--radius-auth", "127.0.0.1:0", "--radius-acct", "127.0.0.1:0", "--http", "127.0.0.1:0"])
             .args(extra)
             .env("RUST_LOG", "info,lango=debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

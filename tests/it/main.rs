@@ -4,6 +4,7 @@
 
 mod acct;
 mod auth;
+mod billing;
 mod cli;
 mod coa;
 mod harness;

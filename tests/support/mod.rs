@@ -4,5 +4,5 @@
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
-pub mod nas;
 pub mod daraja;
+pub mod nas;
