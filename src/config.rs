@@ -188,9 +188,8 @@ impl Config {
         if self.jobs.coa_timeouts.is_empty() || self.jobs.coa_timeouts.iter().any(|&t| t == 0 || t > 60) {
             return bad("jobs.coa_timeouts", "must list 1 to n timeouts of 1..=60 seconds");
         }
-        if !self.http.public_url.is_empty()
-            && !(self.http.public_url.starts_with("https://") || self.http.public_url.starts_with("http://"))
-        {
+        let url = &self.http.public_url;
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return bad("http.public_url", "must start with https:// (or http://)");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {

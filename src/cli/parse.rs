@@ -110,6 +110,32 @@ pub fn show_money(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, (minor % 100).abs())
 }
 
+/// A plan period: `3h`, `30d`, `2w`, `1mo` (or any duration, rounded up to
+/// whole hours).
+pub fn parse_period(s: &str) -> anyhow::Result<crate::billing::Period> {
+    if let Ok(p) = crate::billing::Period::parse(s) {
+        return Ok(p);
+    }
+    if s.trim().ends_with('m') {
+        // "1m" is ambiguous (minutes or a month): say so.
+        crate::billing::Period::parse(s)?;
+    }
+    let secs = parse_duration(s).with_context(|| format!("{s:?} is not a period (try 3h, 30d, 2w, 1mo)"))?;
+    if secs == 0 {
+        bail!("a period must be longer than zero");
+    }
+    Ok(crate::store::period_from_secs(secs))
+}
+
+/// `"50G 2M/2M"`: threshold bytes, then the Mikrotik-Rate-Limit after it.
+pub fn fup(s: &str) -> anyhow::Result<crate::model::Fup> {
+    let (threshold, rate) = s.trim().split_once(' ').context("expected \"<bytes> <rate>\", e.g. \"50G 2M/2M\"")?;
+    Ok(crate::model::Fup {
+        threshold_bytes: parse_bytes(threshold)?,
+        rate: crate::model::RateLimit::parse(rate.trim()).map_err(anyhow::Error::msg)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,30 +164,4 @@ mod tests {
         assert_eq!(access_window("all 00:00-24:00").unwrap().days, 0x7f);
         assert!(access_window("someday 1-2").is_err());
     }
-}
-
-/// A plan period: `3h`, `30d`, `2w`, `1mo` (or any duration, rounded up to
-/// whole hours).
-pub fn parse_period(s: &str) -> anyhow::Result<crate::billing::Period> {
-    if let Ok(p) = crate::billing::Period::parse(s) {
-        return Ok(p);
-    }
-    if s.trim().ends_with('m') {
-        // "1m" is ambiguous (minutes or a month): say so.
-        crate::billing::Period::parse(s)?;
-    }
-    let secs = parse_duration(s).with_context(|| format!("{s:?} is not a period (try 3h, 30d, 2w, 1mo)"))?;
-    if secs == 0 {
-        bail!("a period must be longer than zero");
-    }
-    Ok(crate::store::period_from_secs(secs))
-}
-
-/// `"50G 2M/2M"`: threshold bytes, then the Mikrotik-Rate-Limit after it.
-pub fn fup(s: &str) -> anyhow::Result<crate::model::Fup> {
-    let (threshold, rate) = s.trim().split_once(' ').context("expected \"<bytes> <rate>\", e.g. \"50G 2M/2M\"")?;
-    Ok(crate::model::Fup {
-        threshold_bytes: parse_bytes(threshold)?,
-        rate: crate::model::RateLimit::parse(rate.trim()).map_err(anyhow::Error::msg)?,
-    })
 }

@@ -37,6 +37,7 @@ pub struct IncomingPayment {
 
 /// What a payment did.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per payment, never stored in bulk
 pub enum Applied {
     Credited {
         payment: Payment,
@@ -126,6 +127,7 @@ pub(crate) fn reconnect_sessions(
 }
 
 /// Issue a receipt (or invoice) with the next number, in `tx`.
+#[allow(clippy::too_many_arguments)] // one row of a document: each part is needed
 pub(crate) fn issue_document(
     tx: &WriteTransaction,
     tenant: TenantId,

@@ -6,7 +6,6 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
@@ -28,7 +27,7 @@ fn real_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-fn serve(data: &PathBuf) -> Server {
+fn serve(data: &std::path::Path) -> Server {
     let now = real_now().to_string();
     let env = [("LANGO_JOBS_TICK_SECS", "1"), ("LANGO_JOBS_COA_TIMEOUTS", "[1, 1]")];
     Server::start_env(data, &["--demo", "--test-clock", &now], &env)
