@@ -483,6 +483,12 @@ impl Store {
             let mut after = before.clone();
             f(&mut after);
             table.insert((tenant, id), encode(&after).as_slice())?;
+            drop(table);
+            // A service that stops being usable loses its sessions now (they
+            // log in again into the captive state, or are refused).
+            if after.status != before.status && after.status != ServiceStatus::Active {
+                super::billing::reconnect_sessions(&tx, tenant, id, after.status.as_str(), now)?;
+            }
             let hide = |s: &Service| json(&Service { password: Sealed::default(), ..s.clone() });
             audit(&tx, tenant, &record(now, actor, action, format!("service/{id}"), hide(&before), hide(&after)))?;
             after

@@ -339,6 +339,11 @@ fn expiry_disconnects_within_a_tick() {
     assert!(!r.nas.requests().iter().any(|q| q.code == DISCONNECT), "disconnected before expiry");
     r.cli(&["clock-advance", "61"]);
     assert!(r.nas_got(DISCONNECT, "exp-1", Duration::from_secs(5)), "log:\n{}", r.server.log());
+
+    // Suspension disconnects at once, without waiting for a round.
+    r.start_session("demo-pppoe", "susp-1", "10.0.0.9", "");
+    r.cli(&["service", "suspend", "--tenant", "demo", "demo-pppoe"]);
+    assert!(r.nas_got(DISCONNECT, "susp-1", Duration::from_secs(5)), "log:\n{}", r.server.log());
 }
 
 /// 10,000 vouchers in one batch, printed to PDF, one redeemed on a device
