@@ -55,25 +55,6 @@ fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> Plan {
     }
 }
 
-fn service(customer: Id, plan: Id, access: AccessType, username: &str, password: &str) -> NewService {
-    NewService {
-        customer,
-        plan,
-        access,
-        username: username.into(),
-        password: password.into(),
-        mac: None,
-        static_ip: None,
-        framed_routes: vec![],
-        ipv6_prefix: None,
-        delegated_ipv6_prefix: None,
-        expires_at: None,
-        activate_on_first_use: false,
-        auto_renew: false,
-        voucher: None,
-    }
-}
-
 fn seed_tenant(store: &Store, now: UnixTime) -> Result<Tenant, StoreError> {
     let t = store.create_tenant(
         ACTOR,
@@ -117,23 +98,23 @@ fn seed_tenant(store: &Store, now: UnixTime) -> Result<Tenant, StoreError> {
     store.create_plan(ACTOR, now, t.id, bulk)?;
 
     let alice = store.create_customer(ACTOR, now, t.id, "Alice Wanjiru", Some("+254712000001".into()))?;
-    let mut s = service(alice.id, home.id, AccessType::Pppoe, "demo-pppoe", "demo-pass");
+    let mut s = NewService::new(alice.id, home.id, AccessType::Pppoe, "demo-pppoe", "demo-pass");
     s.expires_at = Some(now + 30 * DAY);
     store.create_service(ACTOR, now, t.id, s)?;
 
     let guest = store.create_customer(ACTOR, now, t.id, "Hotspot guest", None)?;
-    let mut s = service(guest.id, hour.id, AccessType::Hotspot, "DEMO-VOUCHER", "DEMO-VOUCHER");
+    let mut s = NewService::new(guest.id, hour.id, AccessType::Hotspot, "DEMO-VOUCHER", "DEMO-VOUCHER");
     s.activate_on_first_use = true;
     store.create_service(ACTOR, now, t.id, s)?;
 
     let shop = store.create_customer(ACTOR, now, t.id, "Corner shop", Some("+254712000003".into()))?;
-    let mut s = service(shop.id, dhcp.id, AccessType::DhcpMac, "AA:BB:CC:00:00:01", "");
+    let mut s = NewService::new(shop.id, dhcp.id, AccessType::DhcpMac, "AA:BB:CC:00:00:01", "");
     s.mac = Mac::parse("AA:BB:CC:00:00:01");
     s.expires_at = Some(now + 30 * DAY);
     store.create_service(ACTOR, now, t.id, s)?;
 
     let office = store.create_customer(ACTOR, now, t.id, "Office (static)", Some("+254712000004".into()))?;
-    let mut s = service(office.id, stat.id, AccessType::Static, "demo-static", "demo-static-pass");
+    let mut s = NewService::new(office.id, stat.id, AccessType::Static, "demo-static", "demo-static-pass");
     s.mac = Mac::parse("AA:BB:CC:00:00:02");
     s.static_ip = Some("10.99.0.10".parse().expect("literal"));
     s.framed_routes = vec!["192.168.99.0/24 10.99.0.10 1".into()];
@@ -141,7 +122,7 @@ fn seed_tenant(store: &Store, now: UnixTime) -> Result<Tenant, StoreError> {
     store.create_service(ACTOR, now, t.id, s)?;
 
     let late = store.create_customer(ACTOR, now, t.id, "Brian (expired)", Some("+254712000005".into()))?;
-    let mut s = service(late.id, home.id, AccessType::Pppoe, "demo-expired", "demo-pass");
+    let mut s = NewService::new(late.id, home.id, AccessType::Pppoe, "demo-expired", "demo-pass");
     s.expires_at = Some(now - DAY);
     store.create_service(ACTOR, now, t.id, s)?;
 
@@ -173,7 +154,7 @@ fn seed_users(store: &Store, tenant: &Tenant, now: UnixTime, n: u32) -> Result<(
         if existing.contains(&username) {
             continue;
         }
-        let mut s = service(customer.id, plan.id, AccessType::Pppoe, &username, &format!("pass{i:05}"));
+        let mut s = NewService::new(customer.id, plan.id, AccessType::Pppoe, &username, &format!("pass{i:05}"));
         s.expires_at = Some(now + 30 * DAY);
         batch.push(s);
         if batch.len() == 10_000 {

@@ -481,7 +481,7 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
                 writeln!(out, "{}", serde_json::json!({ "service": shown, "usage": usage }))?;
                 return Ok(());
             }
-            let plan = store.plans(t.id)?.into_iter().find(|p| p.id == s.plan);
+            let plan = store.plan(t.id, s.plan).ok();
             let usage = store.usage(t.id, s.id)?;
             let online = store.tenant_active_sessions(t.id)?.into_iter().filter(|x| x.service == Some(s.id)).count();
             writeln!(out, "service   {} (id {})", s.username, s.id)?;

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use std::io::Write;
 
 use super::{Ctx, parse_money};
-use crate::billing::{EntryKind, TaxRule};
+use crate::billing::TaxRule;
 use crate::clock::Clock;
 use crate::model::*;
 use crate::payments::vouchers;
@@ -204,12 +204,6 @@ pub enum InvoiceCmd {
     },
 }
 
-fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).expect("OS random numbers");
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 pub fn mpesa(ctx: &Ctx<'_>, actor: &str, cmd: MpesaCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let store = ctx.store;
     match cmd {
@@ -222,7 +216,7 @@ pub fn mpesa(ctx: &Ctx<'_>, actor: &str, cmd: MpesaCmd, out: &mut impl Write) ->
                 other => bail!("--env {other:?}: use sandbox, production or a base URL"),
             };
             let mut b = store.tenant_billing(t.id)?;
-            let token = b.mpesa.as_ref().map_or_else(|| random_hex(16), |m| m.callback_token.clone());
+            let token = b.mpesa.as_ref().map_or_else(|| crate::store::random_hex(16), |m| m.callback_token.clone());
             let seal = |s: &str| store.secrets().seal(Purpose::MpesaSecret, s.as_bytes());
             b.mpesa = Some(MpesaSettings {
                 env,
@@ -277,11 +271,7 @@ pub fn pay(ctx: &Ctx<'_>, actor: &str, cmd: PayCmd, out: &mut impl Write) -> any
                 (None, plan) => {
                     let p = match plan {
                         Some(name) => store.plan_by_name(t.id, &name)?,
-                        None => store
-                            .plans(t.id)?
-                            .into_iter()
-                            .find(|p| p.id == s.plan)
-                            .context("the service's plan is gone")?,
+                        None => store.plan(t.id, s.plan)?,
                     };
                     (Purchase::Renew { service: s.id, plan: p.id }, p.price)
                 }
@@ -352,14 +342,6 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
             let t = store.tenant_by_slug(&tenant)?;
             let neg = amount.trim().starts_with('-');
             let magnitude = parse_money(amount.trim().trim_start_matches('-')).context("--amount")?;
-            let b = |e: crate::billing::Entry| LedgerEntry {
-                kind: e.kind,
-                amount: e.amount,
-                reason: e.reason,
-                actor: e.actor,
-                reference: e.reference,
-                at: e.at,
-            };
             use crate::billing::Entry;
             let e = match kind.as_str() {
                 "payment" => Entry::payment(magnitude, &reason, actor, now)?,
@@ -369,7 +351,7 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
                 "adjustment" => Entry::adjustment(if neg { -magnitude } else { magnitude }, &reason, actor, now)?,
                 other => bail!("--kind {other:?}: use payment, credit, refund, charge or adjustment"),
             };
-            let balance = store.post_ledger(t.id, customer, b(e))?;
+            let balance = store.post_ledger(t.id, customer, e)?;
             writeln!(out, "balance {}", pdf::format_money(balance, &t.currency))?;
         }
         WalletCmd::Renew { tenant, service, plan } => {
@@ -389,7 +371,6 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
             }
         }
     }
-    let _ = EntryKind::Payment;
     Ok(())
 }
 
@@ -440,7 +421,7 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
         VoucherCmd::Print { tenant, batch, pdf: pdf_path, html, login_url } => {
             let t = store.tenant_by_slug(&tenant)?;
             let (b, list) = store.voucher_batch(t.id, batch)?;
-            let plan = store.plans(t.id)?.into_iter().find(|p| p.id == b.plan).context("the batch's plan is gone")?;
+            let plan = store.plan(t.id, b.plan)?;
             let validity = match plan.quota_bytes {
                 Some(q) => format!("{}, {} MB", plan.validity, q / 1_000_000),
                 None => plan.validity.to_string(),

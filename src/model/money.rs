@@ -56,17 +56,9 @@ pub struct Payment {
     pub raw: Option<u64>,
 }
 
-/// One wallet ledger entry; the balance is the sum of `amount`s.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LedgerEntry {
-    pub kind: crate::billing::EntryKind,
-    /// Signed effect on the balance.
-    pub amount: i64,
-    pub reason: String,
-    pub actor: String,
-    pub reference: Option<String>,
-    pub at: UnixTime,
-}
+/// One wallet ledger entry, as the billing rules define it; the balance is
+/// the sum of `amount`s.
+pub type LedgerEntry = crate::billing::Entry;
 
 /// What an STK Push pays for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

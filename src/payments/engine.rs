@@ -131,7 +131,7 @@ impl Engine {
             Err(e) => {
                 // Kept for the admin's view, keyed so it can never match a
                 // callback; the customer sees the plain message.
-                record.checkout_id = format!("failed-{now}-{}", ring_id());
+                record.checkout_id = format!("failed-{now}-{}", crate::store::random_hex(6));
                 record.state = StkState::Failed { code: -1, message: e.to_string() };
                 self.store.record_stk_request(&record)?;
                 self.store.update_stk(tenant, &record.checkout_id, Some(record.state.clone()), None)?;
@@ -171,6 +171,10 @@ impl Engine {
             tracing::warn!(%remote, raw, checkout = %cb.checkout_request_id, "STK callback for an unknown CheckoutRequestID");
             return Ok(ack_error(404, "unknown CheckoutRequestID"));
         };
+        if matches!(req.state, StkState::Paid { .. }) {
+            // A repeated callback for a payment already credited: no query.
+            return Ok((200, mpesa::STK_CALLBACK_ACK.to_string()));
+        }
         match cb.result {
             StkResult::Failed { code, description } => {
                 let state = StkState::Failed { code, message: mpesa::result_message(code).into_owned() };
@@ -332,7 +336,7 @@ impl Engine {
         if !account.is_empty() {
             for candidate in [account.to_string(), account.to_lowercase(), account.to_uppercase()] {
                 if let Ok(s) = self.store.service_by_username(tenant, &candidate) {
-                    let plan = self.store.plans(tenant)?.into_iter().find(|p| p.id == s.plan);
+                    let plan = self.store.plan(tenant, s.plan).ok();
                     // Enough for the plan: renew it; otherwise a top-up.
                     let purchase = plan
                         .filter(|p| n.amount_minor >= p.price)
@@ -349,11 +353,4 @@ impl Engine {
         }
         Ok((None, None))
     }
-}
-
-/// A short random hex id (OS RNG), for keys that must never collide.
-fn ring_id() -> String {
-    let mut b = [0u8; 6];
-    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }

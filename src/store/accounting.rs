@@ -13,7 +13,7 @@ use super::codec::{decode, encode};
 use super::journal::{self, JournalPos};
 use super::outbox::{SessionTarget, Task, TaskKind};
 use super::tables::*;
-use super::{StopMark, Store, StoreError, get};
+use super::{StopMark, Store, StoreError, get, record};
 use crate::model::*;
 
 /// Acct-Status-Type, as far as storage cares.
@@ -218,6 +218,25 @@ struct Tables<'txn> {
     /// several records in a batch should cost one.
     usage_dirty: std::collections::HashMap<(TenantId, Id), Usage>,
     seqs: std::collections::HashMap<&'static str, u64>,
+    /// Each tenant's plan limits, read once per batch: enforcement runs on
+    /// every interim, and most plans have neither quota nor FUP.
+    limits: std::collections::HashMap<TenantId, TenantLimits>,
+}
+
+/// What enforcement needs of a tenant's plans.
+#[derive(Default)]
+struct TenantLimits {
+    by_plan: std::collections::HashMap<Id, Limits>,
+    any_usage_limit: bool,
+    any_kick_oldest: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Limits {
+    quota_bytes: Option<u64>,
+    fup: Option<Fup>,
+    simultaneous_use: u32,
+    kick_oldest: bool,
 }
 
 impl<'txn> Tables<'txn> {
@@ -238,7 +257,33 @@ impl<'txn> Tables<'txn> {
             meta: tx.open_table(META)?,
             usage_dirty: Default::default(),
             seqs: Default::default(),
+            limits: Default::default(),
         })
+    }
+
+    fn tenant_limits(&mut self, tenant: TenantId) -> Result<&TenantLimits, StoreError> {
+        if !self.limits.contains_key(&tenant) {
+            let mut l = TenantLimits::default();
+            for p in super::tenant_rows::<Plan>(&self.plans, tenant)? {
+                l.any_usage_limit |= p.quota_bytes.is_some() || p.fup.is_some();
+                l.any_kick_oldest |= p.kick_oldest;
+                let limits = Limits {
+                    quota_bytes: p.quota_bytes,
+                    fup: p.fup,
+                    simultaneous_use: p.simultaneous_use,
+                    kick_oldest: p.kick_oldest,
+                };
+                l.by_plan.insert(p.id, limits);
+            }
+            self.limits.insert(tenant, l);
+        }
+        Ok(&self.limits[&tenant])
+    }
+
+    /// The limits of `service`'s plan.
+    fn limits_of(&mut self, tenant: TenantId, service: Id) -> Result<Option<Limits>, StoreError> {
+        let Some(s): Option<Service> = get(&self.services, (tenant, service))? else { return Ok(None) };
+        Ok(self.tenant_limits(tenant)?.by_plan.get(&s.plan).copied())
     }
 
     fn next_seq(&mut self, name: &'static str) -> Result<u64, StoreError> {
@@ -272,8 +317,7 @@ impl<'txn> Tables<'txn> {
     /// Same as `outbox::enqueue`, with the tables this batch already holds.
     fn enqueue(&mut self, tenant: TenantId, kind: TaskKind, now: UnixTime) -> Result<(), StoreError> {
         let seq = self.next_seq("outbox_seq")?;
-        let task = Task { tenant, kind, created_at: now, attempts: 0, not_before: now, last_error: None };
-        self.outbox.insert(seq, encode(&task).as_slice())?;
+        self.outbox.insert(seq, encode(&Task::new(tenant, kind, now)).as_slice())?;
         Ok(())
     }
 
@@ -414,7 +458,7 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
     }
     let Some(plan): Option<Plan> = get(&t.plans, (r.tenant, s.plan))? else { return Ok(()) };
     let zone = match get::<_, Tenant>(&t.tenants, r.tenant)? {
-        Some(tenant) => jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
+        Some(tenant) => crate::clock::Clock::zone(&tenant.timezone),
         None => jiff::tz::TimeZone::UTC,
     };
     let expires = crate::billing::period_end(r.event_time, &plan.validity, plan.anchor, &zone)
@@ -434,14 +478,14 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
         }
     }
     t.services.insert((r.tenant, id), encode(&s).as_slice())?;
-    let rec = AuditRecord {
-        at: r.event_time,
-        actor: "radius".into(),
-        action: "service.first_use".into(),
-        object: format!("service/{id}"),
-        before: None,
-        after: Some(format!("expires_at={expires}")),
-    };
+    let rec = record(
+        r.event_time,
+        "radius",
+        "service.first_use",
+        format!("service/{id}"),
+        None,
+        Some(format!("expires_at={expires}")),
+    );
     t.audit(r.tenant, &rec)
 }
 
@@ -481,11 +525,10 @@ fn index_session(t: &mut Tables<'_>, s: &Session, online: bool) -> Result<(), St
 /// logs in again into the captive (top-up) state or is refused.
 fn enforce_usage(t: &mut Tables<'_>, s: &Session, (was, now): (u64, u64)) -> Result<(), StoreError> {
     let Some(id) = s.service else { return Ok(()) };
-    if now <= was {
+    if now <= was || !t.tenant_limits(s.tenant)?.any_usage_limit {
         return Ok(());
     }
-    let Some(service): Option<Service> = get(&t.services, (s.tenant, id))? else { return Ok(()) };
-    let Some(plan): Option<Plan> = get(&t.plans, (s.tenant, service.plan))? else { return Ok(()) };
+    let Some(plan) = t.limits_of(s.tenant, id)? else { return Ok(()) };
     let at = s.updated_at;
     if let Some(q) = plan.quota_bytes
         && was < q
@@ -512,8 +555,10 @@ fn enforce_usage(t: &mut Tables<'_>, s: &Session, (was, now): (u64, u64)) -> Res
 /// disconnect the oldest ones beyond the limit.
 fn enforce_simultaneous_use(t: &mut Tables<'_>, s: &Session) -> Result<(), StoreError> {
     let Some(id) = s.service else { return Ok(()) };
-    let Some(service): Option<Service> = get(&t.services, (s.tenant, id))? else { return Ok(()) };
-    let Some(plan): Option<Plan> = get(&t.plans, (s.tenant, service.plan))? else { return Ok(()) };
+    if !t.tenant_limits(s.tenant)?.any_kick_oldest {
+        return Ok(());
+    }
+    let Some(plan) = t.limits_of(s.tenant, id)? else { return Ok(()) };
     if !plan.kick_oldest || plan.simultaneous_use == 0 {
         return Ok(());
     }
@@ -559,14 +604,14 @@ fn close_all_of_nas(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, S
     if closed.is_empty() {
         return Ok(AcctOutcome::NasReset { closed });
     }
-    let rec = AuditRecord {
-        at: r.event_time,
-        actor: "radius".into(),
-        action: "nas.accounting_reset".into(),
-        object: format!("nas/{}", r.nas),
-        before: Some(format!("{} sessions open", closed.len())),
-        after: Some("0 sessions open".into()),
-    };
+    let rec = record(
+        r.event_time,
+        "radius",
+        "nas.accounting_reset",
+        format!("nas/{}", r.nas),
+        Some(format!("{} sessions open", closed.len())),
+        Some("0 sessions open".into()),
+    );
     t.audit(r.tenant, &rec)?;
     Ok(AcctOutcome::NasReset { closed })
 }

@@ -10,7 +10,7 @@ use redb::{ReadableTable, WriteTransaction};
 use super::codec::{decode, encode};
 use super::outbox::{SessionTarget, TaskKind, enqueue};
 use super::tables::*;
-use super::{RawCallback, Store, StoreError, audit, get, next_seq, tenant_rows};
+use super::{RawCallback, Store, StoreError, audit, get, next_seq, record, shown_service, tenant_rows};
 use crate::billing::{self, EntryKind, Terms};
 use crate::model::*;
 
@@ -62,7 +62,7 @@ fn terms(plan: &Plan) -> Terms {
 pub(crate) fn tenant_zone(tx: &WriteTransaction, tenant: TenantId) -> Result<jiff::tz::TimeZone, StoreError> {
     let t: Tenant =
         get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
-    Ok(jiff::tz::TimeZone::get(&t.timezone).unwrap_or(jiff::tz::TimeZone::UTC))
+    Ok(crate::clock::Clock::zone(&t.timezone))
 }
 
 /// Append a ledger entry and move the cached balance, in `tx`.
@@ -252,15 +252,8 @@ pub(crate) fn renew_from_wallet(
     reconnect_sessions(tx, tenant, service_id, "renewed", now)?;
     let receipt =
         issue_document(tx, tenant, DocKind::Receipt, before.customer, Some(service_id), &items, None, now, None)?;
-    let hide = |s: &Service| serde_json::to_string(&Service { password: Sealed::default(), ..s.clone() }).ok();
-    let rec = AuditRecord {
-        at: now,
-        actor: actor.to_string(),
-        action: "service.renew".into(),
-        object: format!("service/{service_id}"),
-        before: hide(&before),
-        after: hide(&after),
-    };
+    let (b, a) = (shown_service(&before), shown_service(&after));
+    let rec = record(now, actor, "service.renew", format!("service/{service_id}"), b, a);
     audit(tx, tenant, &rec)?;
     Ok(Some((after, receipt)))
 }
@@ -300,14 +293,14 @@ impl Store {
                 raw: p.raw,
             };
             tx.open_table(PAYMENTS)?.insert((p.tenant, id), encode(&payment).as_slice())?;
-            let rec = AuditRecord {
-                at: p.at,
-                actor: p.actor.clone(),
-                action: "payment.received".into(),
-                object: format!("payment/{id}"),
-                before: None,
-                after: serde_json::to_string(&payment).ok(),
-            };
+            let rec = record(
+                p.at,
+                &p.actor,
+                "payment.received",
+                format!("payment/{id}"),
+                None,
+                serde_json::to_string(&payment).ok(),
+            );
             audit(&tx, p.tenant, &rec)?;
             match p.customer {
                 None => {
@@ -316,13 +309,9 @@ impl Store {
                 }
                 Some(customer) => {
                     let reason = format!("{} payment {}", p.method.as_str(), p.reference);
-                    post(
-                        &tx,
-                        p.tenant,
-                        customer,
-                        &entry(EntryKind::Payment, p.amount, reason, &p.actor, Some(p.reference.clone()), p.at),
-                    )?;
-                    super::sweeps::settle_invoices(&tx, p.tenant, customer, id, p.at)?;
+                    let e = entry(EntryKind::Payment, p.amount, reason, &p.actor, Some(p.reference.clone()), p.at);
+                    let balance = post(&tx, p.tenant, customer, &e)?;
+                    super::sweeps::settle_invoices(&tx, p.tenant, customer, id, p.at, balance - p.amount, balance)?;
                     let renewed = match &p.purchase {
                         Some(Purchase::Renew { service, plan }) => {
                             renew_from_wallet(&tx, p.tenant, *service, *plan, &p.actor, p.at)?
@@ -371,21 +360,17 @@ impl Store {
             payments.insert((tenant, payment), encode(&p).as_slice())?;
             drop(payments);
             let reason = format!("{} payment {} (assigned)", p.method.as_str(), p.reference);
-            post(
-                &tx,
-                tenant,
-                customer,
-                &entry(EntryKind::Payment, p.amount, reason, actor, Some(p.reference.clone()), now),
-            )?;
-            super::sweeps::settle_invoices(&tx, tenant, customer, payment, now)?;
-            let rec = AuditRecord {
-                at: now,
-                actor: actor.into(),
-                action: "payment.assign".into(),
-                object: format!("payment/{payment}"),
-                before: None,
-                after: Some(format!("customer/{customer}")),
-            };
+            let e = entry(EntryKind::Payment, p.amount, reason, actor, Some(p.reference.clone()), now);
+            let balance = post(&tx, tenant, customer, &e)?;
+            super::sweeps::settle_invoices(&tx, tenant, customer, payment, now, balance - p.amount, balance)?;
+            let rec = record(
+                now,
+                actor,
+                "payment.assign",
+                format!("payment/{payment}"),
+                None,
+                Some(format!("customer/{customer}")),
+            );
             audit(&tx, tenant, &rec)?;
             p
         };
@@ -400,14 +385,8 @@ impl Store {
             return Err(StoreError::NotFound(format!("customer {customer}")));
         }
         let balance = post(&tx, tenant, customer, &e)?;
-        let rec = AuditRecord {
-            at: e.at,
-            actor: e.actor.clone(),
-            action: "wallet.post".into(),
-            object: format!("customer/{customer}"),
-            before: None,
-            after: serde_json::to_string(&e).ok(),
-        };
+        let rec =
+            record(e.at, &e.actor, "wallet.post", format!("customer/{customer}"), None, serde_json::to_string(&e).ok());
         audit(&tx, tenant, &rec)?;
         self.commit(tx)?;
         Ok(balance)
@@ -591,14 +570,14 @@ impl Store {
                     b.mpesa.as_ref().map(|m| (&m.env, &m.shortcode, &m.till))
                 )
             };
-            let rec = AuditRecord {
-                at: now,
-                actor: actor.into(),
-                action: "tenant.billing".into(),
-                object: format!("tenant/{tenant}"),
-                before: before.as_ref().map(shown),
-                after: Some(shown(b)),
-            };
+            let rec = record(
+                now,
+                actor,
+                "tenant.billing",
+                format!("tenant/{tenant}"),
+                before.as_ref().map(shown),
+                Some(shown(b)),
+            );
             audit(&tx, tenant, &rec)?;
         }
         self.commit(tx)

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::codec::{decode, encode};
 use super::tables::*;
-use super::{Purpose, Store, StoreError, audit, get, next_seq, tenant_rows};
+use super::{Purpose, Store, StoreError, audit, get, json, next_seq, record, shown_service, tenant_rows};
 use crate::model::*;
 
 /// What the caller supplies to add a NAS; the secret is sealed here.
@@ -36,6 +36,28 @@ pub struct NewService {
     pub activate_on_first_use: bool,
     pub auto_renew: bool,
     pub voucher: Option<VoucherTerms>,
+}
+
+impl NewService {
+    /// A login with no address, routes or expiry: the rest set by the caller.
+    pub fn new(customer: Id, plan: Id, access: AccessType, username: &str, password: &str) -> NewService {
+        NewService {
+            customer,
+            plan,
+            access,
+            username: username.into(),
+            password: password.into(),
+            mac: None,
+            static_ip: None,
+            framed_routes: vec![],
+            ipv6_prefix: None,
+            delegated_ipv6_prefix: None,
+            expires_at: None,
+            activate_on_first_use: false,
+            auto_renew: false,
+            voucher: None,
+        }
+    }
 }
 
 /// Tables kept open by one authentication worker; see [`Store::login`].
@@ -70,21 +92,6 @@ pub struct ServiceLogin {
     pub plan: Plan,
     pub usage: Usage,
     pub password: Vec<u8>,
-}
-
-fn record(
-    at: UnixTime,
-    actor: &str,
-    action: &str,
-    object: String,
-    before: Option<String>,
-    after: Option<String>,
-) -> AuditRecord {
-    AuditRecord { at, actor: actor.to_string(), action: action.to_string(), object, before, after }
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Option<String> {
-    serde_json::to_string(v).ok()
 }
 
 fn bump_generation(tx: &WriteTransaction) -> Result<(), StoreError> {
@@ -271,6 +278,11 @@ impl Store {
         tenant_rows(&tx.open_table(PLANS)?, tenant)
     }
 
+    pub fn plan(&self, tenant: TenantId, id: Id) -> Result<Plan, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(PLANS)?, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("plan {id}")))
+    }
+
     pub fn plan_by_name(&self, tenant: TenantId, name: &str) -> Result<Plan, StoreError> {
         self.plans(tenant)?
             .into_iter()
@@ -329,8 +341,11 @@ impl Store {
     ) -> Result<Service, StoreError> {
         let tx = self.write()?;
         let s = self.insert_service(&tx, tenant, now, n)?;
-        let shown = Service { password: Sealed::default(), ..s.clone() };
-        audit(&tx, tenant, &record(now, actor, "service.create", format!("service/{}", s.id), None, json(&shown)))?;
+        audit(
+            &tx,
+            tenant,
+            &record(now, actor, "service.create", format!("service/{}", s.id), None, shown_service(&s)),
+        )?;
         self.commit(tx)?;
         Ok(s)
     }
@@ -489,8 +504,8 @@ impl Store {
             if after.status != before.status && after.status != ServiceStatus::Active {
                 super::billing::reconnect_sessions(&tx, tenant, id, after.status.as_str(), now)?;
             }
-            let hide = |s: &Service| json(&Service { password: Sealed::default(), ..s.clone() });
-            audit(&tx, tenant, &record(now, actor, action, format!("service/{id}"), hide(&before), hide(&after)))?;
+            let (b, a) = (shown_service(&before), shown_service(&after));
+            audit(&tx, tenant, &record(now, actor, action, format!("service/{id}"), b, a))?;
             after
         };
         self.commit(tx)?;

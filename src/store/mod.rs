@@ -23,7 +23,7 @@ mod vouchers;
 pub use billing::{Applied, IncomingPayment};
 pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use legacy::period_from_secs;
-pub use secret::{Purpose, SecretBox, SecretError};
+pub use secret::{Purpose, SecretBox, SecretError, random_hex};
 pub use sweeps::Round;
 pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
 
@@ -271,6 +271,27 @@ pub(crate) fn next_seq(tx: &WriteTransaction, name: &str) -> Result<u64, StoreEr
     let next = meta.get(name)?.map_or(1, |v| v.value() + 1);
     meta.insert(name, next)?;
     Ok(next)
+}
+
+/// An audit record of one change.
+pub(crate) fn record(
+    at: UnixTime,
+    actor: &str,
+    action: &str,
+    object: String,
+    before: Option<String>,
+    after: Option<String>,
+) -> AuditRecord {
+    AuditRecord { at, actor: actor.to_string(), action: action.to_string(), object, before, after }
+}
+
+pub(crate) fn json<T: Serialize>(v: &T) -> Option<String> {
+    serde_json::to_string(v).ok()
+}
+
+/// A service as the audit log shows it: without its (sealed) password.
+pub(crate) fn shown_service(s: &crate::model::Service) -> Option<String> {
+    json(&crate::model::Service { password: crate::model::Sealed::default(), ..s.clone() })
 }
 
 /// Append an audit record in the caller's transaction: the change and its

@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 
 use super::codec::{decode, encode};
 use super::tables::OUTBOX;
-use super::{Store, StoreError, next_seq};
+use super::{Store, StoreError, next_seq, record};
 use crate::model::{Id, Session, TenantId, UnixTime};
 
 /// Which session on which router.
@@ -59,6 +59,13 @@ pub struct Task {
     pub last_error: Option<String>,
 }
 
+impl Task {
+    /// A task due now, not tried yet.
+    pub fn new(tenant: TenantId, kind: TaskKind, now: UnixTime) -> Task {
+        Task { tenant, kind, created_at: now, attempts: 0, not_before: now, last_error: None }
+    }
+}
+
 /// Add a task inside the caller's transaction.
 pub(crate) fn enqueue(
     tx: &WriteTransaction,
@@ -67,8 +74,7 @@ pub(crate) fn enqueue(
     now: UnixTime,
 ) -> Result<u64, StoreError> {
     let seq = next_seq(tx, "outbox_seq")?;
-    let task = Task { tenant, kind, created_at: now, attempts: 0, not_before: now, last_error: None };
-    tx.open_table(OUTBOX)?.insert(seq, encode(&task).as_slice())?;
+    tx.open_table(OUTBOX)?.insert(seq, encode(&Task::new(tenant, kind, now)).as_slice())?;
     Ok(seq)
 }
 
@@ -127,14 +133,14 @@ impl Store {
             };
             if give_up {
                 table.remove(seq)?;
-                let rec = crate::model::AuditRecord {
-                    at: now,
-                    actor: "enforcement".into(),
-                    action: "outbox.gave_up".into(),
-                    object: format!("outbox/{seq}"),
-                    before: serde_json::to_string(&task.kind).ok(),
-                    after: Some(error.to_string()),
-                };
+                let rec = record(
+                    now,
+                    "enforcement",
+                    "outbox.gave_up",
+                    format!("outbox/{seq}"),
+                    serde_json::to_string(&task.kind).ok(),
+                    Some(error.to_string()),
+                );
                 super::audit(&tx, task.tenant, &rec)?;
             } else {
                 task.attempts += 1;

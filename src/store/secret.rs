@@ -115,6 +115,14 @@ impl SecretBox {
     }
 }
 
+/// `bytes` random bytes from the OS, as lowercase hex: unguessable tokens
+/// (callback URLs) and ids that must never collide.
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    SystemRandom::new().fill(&mut b).expect("OS random number generator failed");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use super::billing::{issue_document, post, reconnect_sessions, tenant_zone};
 use super::codec::{decode, encode};
 use super::outbox::{SessionTarget, TaskKind};
 use super::tables::*;
-use super::{Store, StoreError, audit, get};
+use super::{Store, StoreError, audit, get, record};
 use crate::billing::{self, EntryKind, Mode};
 use crate::model::*;
 
@@ -146,14 +146,14 @@ impl Store {
             sess.terminate_cause = Some(3);
             let seq = super::next_seq(&tx, "history_seq")?;
             tx.open_table(SESSION_HISTORY)?.insert((s.tenant, seq), encode(&sess).as_slice())?;
-            let rec = AuditRecord {
-                at: now,
-                actor: "scheduler".into(),
-                action: "session.stale_closed".into(),
-                object: format!("session/{}/{}", s.nas, s.acct_session_id),
-                before: Some(format!("last accounting at {}", sess.updated_at)),
-                after: None,
-            };
+            let rec = record(
+                now,
+                "scheduler",
+                "session.stale_closed",
+                format!("session/{}/{}", s.nas, s.acct_session_id),
+                Some(format!("last accounting at {}", sess.updated_at)),
+                None,
+            );
             audit(&tx, s.tenant, &rec)?;
             sess
         };
@@ -171,14 +171,14 @@ impl Store {
             }
             s.status = ServiceStatus::Disabled;
             services.insert((tenant, id), encode(&s).as_slice())?;
-            let rec = AuditRecord {
-                at: now,
-                actor: "scheduler".into(),
-                action: "voucher.expired_unused".into(),
-                object: format!("service/{id}"),
-                before: Some("active".into()),
-                after: Some("disabled".into()),
-            };
+            let rec = record(
+                now,
+                "scheduler",
+                "voucher.expired_unused",
+                format!("service/{id}"),
+                Some("active".into()),
+                Some("disabled".into()),
+            );
             audit(&tx, tenant, &rec)?;
         }
         self.commit(tx)?;
@@ -217,19 +217,23 @@ impl Store {
                 reference: Some(doc.number.clone()),
                 at: now,
             };
-            post(&tx, tenant, s.customer, &e)?;
+            if post(&tx, tenant, s.customer, &e)? >= 0 {
+                // The wallet covered it: paid on issue.
+                let paid = Invoice { paid_at: Some(now), ..doc.clone() };
+                tx.open_table(INVOICES)?.insert((tenant, doc.id), encode(&paid).as_slice())?;
+            }
             s.period_start = Some(next.starts_at);
             s.run_start = Some(next.run_start);
             s.expires_at = Some(next.expires_at);
             services.insert((tenant, id), encode(&s).as_slice())?;
-            let rec = AuditRecord {
-                at: now,
-                actor: "scheduler".into(),
-                action: "invoice.issue".into(),
-                object: format!("invoice/{}", doc.id),
-                before: None,
-                after: Some(format!("{} {} due {}", doc.number, doc.gross, due)),
-            };
+            let rec = record(
+                now,
+                "scheduler",
+                "invoice.issue",
+                format!("invoice/{}", doc.id),
+                None,
+                Some(format!("{} {} due {}", doc.number, doc.gross, due)),
+            );
             audit(&tx, tenant, &rec)?;
         }
         self.commit(tx)?;
@@ -246,11 +250,8 @@ impl Store {
             let balances = tx.open_table(BALANCES)?;
             for row in tx.open_table(INVOICES)?.iter()? {
                 let doc: Invoice = decode(row?.1.value())?;
-                let late = doc.kind == DocKind::Invoice
-                    && doc.paid_at.is_none()
-                    && doc.due_at.is_some_and(|d| {
-                        billing::is_overdue(doc.issued_at, ((d - doc.issued_at) / 86_400) as u16, now, false)
-                    });
+                let late =
+                    doc.kind == DocKind::Invoice && doc.paid_at.is_none() && doc.due_at.is_some_and(|due| now > due);
                 if late && balances.get((doc.tenant, doc.customer))?.is_some_and(|b| b.value() < 0) {
                     overdue.insert((doc.tenant, doc.customer));
                 }
@@ -278,14 +279,14 @@ impl Store {
             }
             for id in &changed {
                 reconnect_sessions(&tx, tenant, *id, "suspended: invoice overdue", now)?;
-                let rec = AuditRecord {
-                    at: now,
-                    actor: "scheduler".into(),
-                    action: "service.suspend_overdue".into(),
-                    object: format!("service/{id}"),
-                    before: Some("active".into()),
-                    after: Some("suspended (billing hold)".into()),
-                };
+                let rec = record(
+                    now,
+                    "scheduler",
+                    "service.suspend_overdue",
+                    format!("service/{id}"),
+                    Some("active".into()),
+                    Some("suspended (billing hold)".into()),
+                );
                 audit(&tx, tenant, &rec)?;
             }
             n += changed.len();
@@ -295,17 +296,20 @@ impl Store {
     }
 }
 
-/// After money arrives: when the wallet is no longer negative, mark the
-/// customer's open invoices paid and lift billing holds.
+/// After money arrives: when it brings a negative wallet back to zero or
+/// more, mark the customer's open invoices paid and lift billing holds.
+/// Invoices are open only while the wallet is negative (an invoice the
+/// wallet covers is paid when issued), so other payments scan nothing.
 pub(crate) fn settle_invoices(
     tx: &redb::WriteTransaction,
     tenant: TenantId,
     customer: Id,
     payment: Id,
     now: UnixTime,
+    balance_before: i64,
+    balance_after: i64,
 ) -> Result<(), StoreError> {
-    let balance = tx.open_table(BALANCES)?.get((tenant, customer))?.map_or(0, |v| v.value());
-    if balance < 0 {
+    if balance_before >= 0 || balance_after < 0 {
         return Ok(());
     }
     let mut docs = tx.open_table(INVOICES)?;
@@ -330,22 +334,16 @@ pub(crate) fn settle_invoices(
             held.push(s);
         }
     }
-    for mut s in held {
+    for s in &mut held {
         s.billing_hold = false;
         s.status = ServiceStatus::Active;
-        services.insert((tenant, s.id), encode(&s).as_slice())?;
-        drop(services);
+        services.insert((tenant, s.id), encode(&*s).as_slice())?;
+    }
+    drop(services);
+    for s in held {
         reconnect_sessions(tx, tenant, s.id, "resumed: invoice paid", now)?;
-        let rec = AuditRecord {
-            at: now,
-            actor: "billing".into(),
-            action: "service.resume_paid".into(),
-            object: format!("service/{}", s.id),
-            before: Some("suspended (billing hold)".into()),
-            after: Some("active".into()),
-        };
-        audit(tx, tenant, &rec)?;
-        services = tx.open_table(SERVICES)?;
+        let (before, after) = (Some("suspended (billing hold)".into()), Some("active".into()));
+        audit(tx, tenant, &record(now, "billing", "service.resume_paid", format!("service/{}", s.id), before, after))?;
     }
     Ok(())
 }

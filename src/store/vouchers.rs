@@ -8,7 +8,7 @@ use redb::ReadableTable;
 use super::billing::post;
 use super::codec::encode;
 use super::tables::*;
-use super::{NewService, Store, StoreError, audit, get};
+use super::{NewService, Store, StoreError, audit, get, record};
 use crate::billing::EntryKind;
 use crate::model::*;
 
@@ -86,38 +86,23 @@ impl Store {
         };
         let terms = VoucherTerms { batch: batch.id, unused_until: b.valid_until, bind_mac: b.bind_mac };
         for code in codes {
-            let s = self.insert_service(
-                &tx,
-                tenant,
-                now,
-                NewService {
-                    customer,
-                    plan: b.plan,
-                    access: AccessType::Hotspot,
-                    username: code.clone(),
-                    password: code,
-                    mac: None,
-                    static_ip: None,
-                    framed_routes: vec![],
-                    ipv6_prefix: None,
-                    delegated_ipv6_prefix: None,
-                    expires_at: None,
-                    activate_on_first_use: true,
-                    auto_renew: false,
-                    voucher: Some(terms),
-                },
-            )?;
+            let n = NewService {
+                activate_on_first_use: true,
+                voucher: Some(terms),
+                ..NewService::new(customer, b.plan, AccessType::Hotspot, &code, &code)
+            };
+            let s = self.insert_service(&tx, tenant, now, n)?;
             tx.open_table(BATCH_VOUCHERS)?.insert((tenant, batch.id, s.id), ())?;
         }
         tx.open_table(VOUCHER_BATCHES)?.insert((tenant, batch.id), encode(&batch).as_slice())?;
-        let rec = AuditRecord {
-            at: now,
-            actor: actor.into(),
-            action: "voucher.batch".into(),
-            object: format!("batch/{}", batch.id),
-            before: None,
-            after: Some(format!("{} × {} prefix {:?}", batch.count, plan.name, batch.prefix)),
-        };
+        let rec = record(
+            now,
+            actor,
+            "voucher.batch",
+            format!("batch/{}", batch.id),
+            None,
+            Some(format!("{} × {} prefix {:?}", batch.count, plan.name, batch.prefix)),
+        );
         audit(&tx, tenant, &rec)?;
         self.commit(tx)?;
         Ok(batch)

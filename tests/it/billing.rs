@@ -92,9 +92,21 @@ impl Rig {
         )
     }
 
-    fn customer(&self, name: &str) -> String {
+    /// A new customer `name` with one service on `plan`.
+    fn service(&self, name: &str, plan: &str, user: &str, pass: &str, extra: &[&str]) {
         let out = self.cli(&["customer", "add", "--tenant", "demo", "--name", name]);
-        out.split("(id ").nth(1).unwrap().trim_end().trim_end_matches(')').to_string()
+        let c = out.split("(id ").nth(1).unwrap().trim_end().trim_end_matches(')').to_string();
+        let mut args = vec!["service", "add", "--tenant", "demo", "--customer", &c, "--plan", plan];
+        args.extend(["--username", user, "--password", pass]);
+        args.extend(extra);
+        self.cli(&args);
+    }
+
+    /// The session's Stop, as the NAS sends it after a Disconnect.
+    fn stop_session(&self, user: &str, session: &str, extra: &str) {
+        let stop =
+            format!("User-Name={user},Acct-Status-Type=Stop,Acct-Session-Id={session},Acct-Session-Time=60{extra}");
+        assert!(radclient(self.server.acct, "acct", DEMO_SECRET, &stop).is("Accounting-Response"));
     }
 
     fn payments(&self) -> Vec<String> {
@@ -150,8 +162,7 @@ fn expired_customer_pays_and_is_reconnected() {
     assert!(out.contains("STK Push sent to 254712345678"), "{out}");
     assert!(r.nas_got(DISCONNECT, "story-1", Duration::from_secs(15)), "no Disconnect; log:\n{}", r.server.log());
     // As RouterOS does after a Disconnect: the session's Stop.
-    let stop = "User-Name=demo-expired,Acct-Status-Type=Stop,Acct-Session-Id=story-1,Acct-Session-Time=30";
-    assert!(radclient(r.server.acct, "acct", DEMO_SECRET, stop).is("Accounting-Response"));
+    r.stop_session("demo-expired", "story-1", "");
 
     let full = pppoe_auth(&r, "demo-expired", "demo-pass");
     assert!(full.is("Access-Accept"), "{}", full.raw);
@@ -279,21 +290,7 @@ fn fup_threshold_changes_rate_by_coa() {
         "--fup",
         "1000 2M/2M",
     ]);
-    let c = r.customer("Fair User");
-    r.cli(&[
-        "service",
-        "add",
-        "--tenant",
-        "demo",
-        "--customer",
-        &c,
-        "--plan",
-        "FUP 10M",
-        "--username",
-        "fup-user",
-        "--password",
-        "fup-pass",
-    ]);
+    r.service("Fair User", "FUP 10M", "fup-user", "fup-pass", &[]);
     r.start_session("fup-user", "fup-1", "10.0.0.7", "");
     let interim = radclient(
         r.server.acct,
@@ -306,8 +303,7 @@ fn fup_threshold_changes_rate_by_coa() {
     let coa = r.nas.requests().into_iter().find(|q| q.code == COA).unwrap();
     assert!(coa.vsas.iter().any(|(v, t, val)| *v == 14988 && *t == 8 && val == b"2M/2M"), "{:?}", coa.vsas);
     assert!(!r.nas.requests().iter().any(|q| q.code == DISCONNECT), "FUP must not disconnect");
-    let stop = "User-Name=fup-user,Acct-Status-Type=Stop,Acct-Session-Id=fup-1,Acct-Input-Octets=800,Acct-Output-Octets=400,Acct-Session-Time=90";
-    assert!(radclient(r.server.acct, "acct", DEMO_SECRET, stop).is("Accounting-Response"));
+    r.stop_session("fup-user", "fup-1", ",Acct-Input-Octets=800,Acct-Output-Octets=400");
     let again = pppoe_auth(&r, "fup-user", "fup-pass");
     assert_eq!(again.get("Mikrotik-Rate-Limit"), Some("2M/2M"), "{}", again.raw);
 }
@@ -317,23 +313,7 @@ fn fup_threshold_changes_rate_by_coa() {
 #[test]
 fn expiry_disconnects_within_a_tick() {
     let r = rig("expiry");
-    let c = r.customer("Short Stay");
-    r.cli(&[
-        "service",
-        "add",
-        "--tenant",
-        "demo",
-        "--customer",
-        &c,
-        "--plan",
-        "Home 10M",
-        "--username",
-        "short",
-        "--password",
-        "short-pass",
-        "--expires",
-        "60s",
-    ]);
+    r.service("Short Stay", "Home 10M", "short", "short-pass", &["--expires", "60s"]);
     r.start_session("short", "exp-1", "10.0.0.8", "");
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!r.nas.requests().iter().any(|q| q.code == DISCONNECT), "disconnected before expiry");
@@ -412,8 +392,7 @@ fn voucher_batch_prints_and_redeems_once() {
     let other = login("AA-BB-CC-DD-EE-02");
     assert!(other.is("Access-Reject"), "{}", other.raw);
     assert_eq!(other.get("Reply-Message"), Some("This voucher is in use on another device"));
-    let stop = format!("User-Name={code},Acct-Status-Type=Stop,Acct-Session-Id=v-1,Acct-Session-Time=60");
-    assert!(radclient(r.server.acct, "acct", DEMO_SECRET, &stop).is("Accounting-Response"));
+    r.stop_session(code, "v-1", "");
     let back = login("AA-BB-CC-DD-EE-01");
     assert!(back.is("Access-Accept"), "the first device may come back: {}", back.raw);
 }
