@@ -397,14 +397,24 @@ pub fn customer(
     Ok(())
 }
 
+/// `30d` from now, or the end of a date (23:59:59) in the tenant's zone.
 pub(crate) fn expiry(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
+    at_local(tenant, now, s, jiff::civil::Time::constant(23, 59, 59, 0))
+}
+
+/// `30d` from now, or the start of a date (00:00) in the tenant's zone.
+pub(crate) fn start_of(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
+    at_local(tenant, now, s, jiff::civil::Time::midnight())
+}
+
+fn at_local(tenant: &Tenant, now: UnixTime, s: &str, time: jiff::civil::Time) -> anyhow::Result<UnixTime> {
     if let Ok(d) = parse_duration(s) {
         return Ok(now + d as i64);
     }
     let date: jiff::civil::Date =
         s.parse().with_context(|| format!("{s:?} is neither a duration (30d) nor a date (2027-01-31)"))?;
-    let end = date.to_datetime(jiff::civil::Time::constant(23, 59, 59, 0));
-    let zoned = end.in_tz(&tenant.timezone).with_context(|| format!("time zone {}", tenant.timezone))?;
+    let zoned =
+        date.to_datetime(time).in_tz(&tenant.timezone).with_context(|| format!("time zone {}", tenant.timezone))?;
     Ok(zoned.timestamp().as_second())
 }
 

@@ -148,6 +148,10 @@ pub enum VoucherCmd {
         /// Charge the batch to this reseller customer's wallet.
         #[arg(long)]
         reseller: Option<Id>,
+        /// Valid for one plan period from this date (2026-12-24, in the
+        /// tenant's zone) instead of from first use.
+        #[arg(long)]
+        starts: Option<String>,
     },
     /// List a batch's codes and states.
     List {
@@ -377,7 +381,7 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
 pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let (store, now) = (ctx.store, ctx.clock.now());
     match cmd {
-        VoucherCmd::Batch { tenant, plan, count, prefix, length, valid_for, no_bind_mac, reseller } => {
+        VoucherCmd::Batch { tenant, plan, count, prefix, length, valid_for, no_bind_mac, reseller, starts } => {
             let t = store.tenant_by_slug(&tenant)?;
             let plan = store.plan_by_name(t.id, &plan)?;
             let spec = vouchers::CodeSpec { prefix: prefix.clone(), length, count };
@@ -394,7 +398,8 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
             )?;
             let generated = started.elapsed();
             let valid_until = valid_for.as_deref().map(|v| super::expiry(&t, now, v)).transpose()?;
-            let b = NewBatch { plan: plan.id, prefix, valid_until, bind_mac: !no_bind_mac, reseller };
+            let starts = starts.as_deref().map(|d| super::start_of(&t, now, d)).transpose().context("--starts")?;
+            let b = NewBatch { plan: plan.id, prefix, valid_until, bind_mac: !no_bind_mac, reseller, starts };
             let batch = store.create_voucher_batch(actor, now, t.id, b, codes)?;
             writeln!(
                 out,

@@ -251,6 +251,9 @@ pub struct VoucherTerms {
     /// The first device to use the voucher keeps it (its MAC is stored in
     /// `Service::mac` at first use).
     pub bind_mac: bool,
+    /// A voucher sold for a fixed period (an event pass) works from this
+    /// time only; its expiry is set when the batch is made.
+    pub valid_from: Option<UnixTime>,
 }
 
 /// A 48-bit MAC address, stored as an integer.

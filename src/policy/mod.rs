@@ -57,6 +57,8 @@ pub enum RejectReason {
     SimultaneousUse,
     /// An unused voucher past its last day.
     VoucherExpired,
+    /// A fixed-date voucher before its first day.
+    VoucherNotYetValid,
     /// A voucher bound to another device.
     OtherDevice,
 }
@@ -74,6 +76,7 @@ impl RejectReason {
             Self::OutsideAccessTime => "Access is not allowed at this time",
             Self::SimultaneousUse => "Already logged in on another device",
             Self::VoucherExpired => "This voucher has expired",
+            Self::VoucherNotYetValid => "This voucher is not valid yet",
             Self::OtherDevice => "This voucher is in use on another device",
         }
     }
@@ -88,6 +91,7 @@ impl RejectReason {
             Self::OutsideAccessTime => "outside_access_time",
             Self::SimultaneousUse => "simultaneous_use",
             Self::VoucherExpired => "voucher_expired",
+            Self::VoucherNotYetValid => "voucher_not_yet_valid",
             Self::OtherDevice => "other_device",
         }
     }
@@ -155,6 +159,9 @@ pub fn evaluate(input: &Input<'_>) -> Decision {
         let unused = service.expires_at.is_none();
         if unused && v.unused_until.is_some_and(|u| u <= input.now) {
             return Decision::Reject(RejectReason::VoucherExpired);
+        }
+        if v.valid_from.is_some_and(|f| input.now < f) {
+            return Decision::Reject(RejectReason::VoucherNotYetValid);
         }
         if v.bind_mac
             && let (Some(bound), Some(device)) = (service.mac, input.device)

@@ -334,7 +334,7 @@ fn grant_carries_plan_and_service_attributes() {
 #[test]
 fn billing_rules() {
     type Tweak = fn(&mut Service, &mut Plan, &mut Usage, &mut u32, &mut Option<Mac>);
-    let rows: [(&str, Tweak, Result<&str, RejectReason>); 9] = [
+    let rows: [(&str, Tweak, Result<&str, RejectReason>); 10] = [
         (
             "expired an hour ago, 3-day grace: still online",
             |s, p, _, _, _| {
@@ -382,7 +382,12 @@ fn billing_rules() {
                 s.access = AccessType::Pppoe;
                 s.expires_at = None;
                 s.activate_on_first_use = true;
-                s.voucher = Some(crate::model::VoucherTerms { batch: 1, unused_until: Some(NOW), bind_mac: false });
+                s.voucher = Some(crate::model::VoucherTerms {
+                    batch: 1,
+                    unused_until: Some(NOW),
+                    bind_mac: false,
+                    valid_from: None,
+                });
             },
             Err(RejectReason::VoucherExpired),
         ),
@@ -390,16 +395,30 @@ fn billing_rules() {
             "voucher bound to another device",
             |s, _, _, _, d| {
                 s.mac = Some(Mac(1));
-                s.voucher = Some(crate::model::VoucherTerms { batch: 1, unused_until: None, bind_mac: true });
+                s.voucher =
+                    Some(crate::model::VoucherTerms { batch: 1, unused_until: None, bind_mac: true, valid_from: None });
                 *d = Some(Mac(2));
             },
             Err(RejectReason::OtherDevice),
         ),
         (
+            "fixed-date voucher before its first day",
+            |s, _, _, _, _| {
+                s.voucher = Some(crate::model::VoucherTerms {
+                    batch: 1,
+                    unused_until: None,
+                    bind_mac: false,
+                    valid_from: Some(NOW + 60),
+                });
+            },
+            Err(RejectReason::VoucherNotYetValid),
+        ),
+        (
             "voucher on its own device",
             |s, _, _, _, d| {
                 s.mac = Some(Mac(1));
-                s.voucher = Some(crate::model::VoucherTerms { batch: 1, unused_until: None, bind_mac: true });
+                s.voucher =
+                    Some(crate::model::VoucherTerms { batch: 1, unused_until: None, bind_mac: true, valid_from: None });
                 *d = Some(Mac(1));
             },
             Ok("10M/10M 20M/20M 8M/8M 10/10"),

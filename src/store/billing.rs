@@ -127,20 +127,31 @@ pub(crate) fn reconnect_sessions(
 }
 
 /// Issue a receipt (or invoice) with the next number, in `tx`.
-#[allow(clippy::too_many_arguments)] // one row of a document: each part is needed
+/// What a new invoice or receipt says.
+pub(crate) struct NewDoc<'a> {
+    pub kind: DocKind,
+    pub customer: Id,
+    pub service: Option<Id>,
+    pub items: &'a [billing::LineInput],
+    pub payment: Option<Id>,
+    pub due_at: Option<UnixTime>,
+    /// Apply the tenant's tax to the lines (a sale). Money paid into the
+    /// wallet is not a sale: its receipt has no tax line.
+    pub taxed: bool,
+}
+
+/// Issue a receipt (or invoice) with the next number, in `tx`. A receipt
+/// is paid when issued.
 pub(crate) fn issue_document(
     tx: &WriteTransaction,
     tenant: TenantId,
-    kind: DocKind,
-    customer: Id,
-    service: Option<Id>,
-    items: &[billing::LineInput],
-    payment: Option<Id>,
+    d: NewDoc<'_>,
     now: UnixTime,
-    due_at: Option<UnixTime>,
 ) -> Result<Invoice, StoreError> {
+    let NewDoc { kind, customer, service, items, payment, due_at, taxed } = d;
     let settings: TenantBilling = get_settings(tx, tenant)?;
-    let totals = billing::totals(items, settings.tax.as_ref())?;
+    let tax = settings.tax.filter(|_| taxed);
+    let totals = billing::totals(items, tax.as_ref())?;
     let zone = tenant_zone(tx, tenant)?;
     let year = jiff::Timestamp::from_second(now).map_or(1970, |t| zone.to_datetime(t).year());
     let seq = next_seq(tx, &format!("doc_seq/{tenant}/{kind:?}/{year}"))?;
@@ -162,12 +173,28 @@ pub(crate) fn issue_document(
         net: totals.net,
         tax: totals.tax,
         gross: totals.gross,
-        tax_name: settings.tax.map(|t| t.name),
+        tax_name: tax.map(|t| t.name),
         payment,
-        paid_at: payment.map(|_| now),
+        paid_at: (kind == DocKind::Receipt).then_some(now),
     };
     tx.open_table(INVOICES)?.insert((tenant, doc.id), encode(&doc).as_slice())?;
     Ok(doc)
+}
+
+/// The receipt for money paid into a customer's wallet (not a sale: no tax).
+fn payment_receipt(tx: &WriteTransaction, p: &Payment, customer: Id, now: UnixTime) -> Result<Invoice, StoreError> {
+    let label = format!("Payment into account ({} {})", p.method.as_str(), p.reference);
+    let items = [billing::LineInput { description: label, quantity: 1, unit_price: p.amount }];
+    let d = NewDoc {
+        kind: DocKind::Receipt,
+        customer,
+        service: None,
+        items: &items,
+        payment: Some(p.id),
+        due_at: None,
+        taxed: false,
+    };
+    issue_document(tx, p.tenant, d, now)
 }
 
 fn get_settings(tx: &WriteTransaction, tenant: TenantId) -> Result<TenantBilling, StoreError> {
@@ -250,8 +277,20 @@ pub(crate) fn renew_from_wallet(
     // A new period starts with a fresh quota.
     tx.open_table(USAGE)?.remove((tenant, service_id))?;
     reconnect_sessions(tx, tenant, service_id, "renewed", now)?;
-    let receipt =
-        issue_document(tx, tenant, DocKind::Receipt, before.customer, Some(service_id), &items, None, now, None)?;
+    let receipt = issue_document(
+        tx,
+        tenant,
+        NewDoc {
+            kind: DocKind::Receipt,
+            customer: before.customer,
+            service: Some(service_id),
+            items: &items,
+            payment: None,
+            due_at: None,
+            taxed: true,
+        },
+        now,
+    )?;
     let (b, a) = (shown_service(&before), shown_service(&after));
     let rec = record(now, actor, "service.renew", format!("service/{service_id}"), b, a);
     audit(tx, tenant, &rec)?;
@@ -318,16 +357,17 @@ impl Store {
                         }
                         _ => None,
                     };
+                    // Every payment gets a receipt: the renewal's (the plan
+                    // it paid for), or one for the money paid into the wallet.
                     let receipt = match &renewed {
                         Some((_, doc)) => {
-                            let mut doc = doc.clone();
-                            doc.payment = Some(id);
+                            let doc = Invoice { payment: Some(id), ..doc.clone() };
                             tx.open_table(INVOICES)?.insert((p.tenant, doc.id), encode(&doc).as_slice())?;
-                            Some(doc.number)
+                            doc.number
                         }
-                        None => None,
+                        None => payment_receipt(&tx, &payment, customer, p.at)?.number,
                     };
-                    Applied::Credited { payment, renewed: renewed.map(|(s, _)| s), receipt }
+                    Applied::Credited { payment, renewed: renewed.map(|(s, _)| s), receipt: Some(receipt) }
                 }
             }
         };
@@ -363,6 +403,7 @@ impl Store {
             let e = entry(EntryKind::Payment, p.amount, reason, actor, Some(p.reference.clone()), now);
             let balance = post(&tx, tenant, customer, &e)?;
             super::sweeps::settle_invoices(&tx, tenant, customer, payment, now, balance - p.amount, balance)?;
+            payment_receipt(&tx, &p, customer, now)?;
             let rec = record(
                 now,
                 actor,

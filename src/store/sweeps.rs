@@ -7,7 +7,7 @@
 
 use redb::ReadableTable;
 
-use super::billing::{issue_document, post, reconnect_sessions, tenant_zone};
+use super::billing::{NewDoc, issue_document, post, reconnect_sessions, tenant_zone};
 use super::codec::{decode, encode};
 use super::outbox::{SessionTarget, TaskKind};
 use super::tables::*;
@@ -207,8 +207,20 @@ impl Store {
             let label = format!("{} ({} period ending {})", plan.name, plan.validity, expiry);
             let items = [billing::LineInput { description: label, quantity: 1, unit_price: plan.price }];
             let due = billing::invoice_due(now, due_days);
-            let doc =
-                issue_document(&tx, tenant, DocKind::Invoice, s.customer, Some(id), &items, None, now, Some(due))?;
+            let doc = issue_document(
+                &tx,
+                tenant,
+                NewDoc {
+                    kind: DocKind::Invoice,
+                    customer: s.customer,
+                    service: Some(id),
+                    items: &items,
+                    payment: None,
+                    due_at: Some(due),
+                    taxed: true,
+                },
+                now,
+            )?;
             let e = LedgerEntry {
                 kind: EntryKind::Charge,
                 amount: -doc.gross,

@@ -23,6 +23,9 @@ pub struct NewBatch {
     pub valid_until: Option<UnixTime>,
     pub bind_mac: bool,
     pub reseller: Option<Id>,
+    /// Valid for one plan period from this time (event passes) instead of
+    /// from first use.
+    pub starts: Option<UnixTime>,
 }
 
 impl Store {
@@ -84,10 +87,19 @@ impl Store {
             valid_until: b.valid_until,
             reseller: b.reseller,
         };
-        let terms = VoucherTerms { batch: batch.id, unused_until: b.valid_until, bind_mac: b.bind_mac };
+        let terms =
+            VoucherTerms { batch: batch.id, unused_until: b.valid_until, bind_mac: b.bind_mac, valid_from: b.starts };
+        let fixed_expiry = match b.starts {
+            Some(start) => {
+                let zone = super::billing::tenant_zone(&tx, tenant)?;
+                Some(crate::billing::period_end(start, &plan.validity, plan.anchor, &zone)?)
+            }
+            None => None,
+        };
         for code in codes {
             let n = NewService {
-                activate_on_first_use: true,
+                activate_on_first_use: fixed_expiry.is_none(),
+                expires_at: fixed_expiry,
                 voucher: Some(terms),
                 ..NewService::new(customer, b.plan, AccessType::Hotspot, &code, &code)
             };
