@@ -25,6 +25,12 @@ pub enum MpesaCmd {
         #[arg(long)]
         tenant: String,
     },
+    /// Register the C2B (Paybill / Buy Goods) validation and confirmation
+    /// URLs with Daraja. Needs a running `lango serve`.
+    RegisterC2b {
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -239,6 +245,17 @@ pub fn mpesa(ctx: &Ctx<'_>, actor: &str, cmd: MpesaCmd, out: &mut impl Write) ->
             let t = store.tenant_by_slug(&tenant)?;
             show_mpesa(ctx, t.id, out)
         }
+        MpesaCmd::RegisterC2b { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let (engine, handle) = live(ctx)?;
+            match handle.block_on(engine.register_c2b(t.id)) {
+                Ok((validation, confirmation)) => {
+                    writeln!(out, "C2B URLs registered:\n  validation   {validation}\n  confirmation {confirmation}")?;
+                    Ok(())
+                }
+                Err(e) => bail!("{e}"),
+            }
+        }
     }
 }
 
@@ -262,11 +279,20 @@ fn show_mpesa(ctx: &Ctx<'_>, tenant: TenantId, out: &mut impl Write) -> anyhow::
     Ok(())
 }
 
+/// The payment engine and the runtime to drive it: only inside `lango serve`
+/// (commands reach it over the control socket), which also receives the
+/// callbacks.
+fn live<'a>(ctx: &Ctx<'a>) -> anyhow::Result<(&'a crate::payments::engine::Engine, tokio::runtime::Handle)> {
+    let engine = ctx.payments.context("this command needs a running `lango serve` (it receives M-Pesa's callbacks)")?;
+    let handle = tokio::runtime::Handle::try_current().context("this command must run inside `lango serve`")?;
+    Ok((engine, handle))
+}
+
 pub fn pay(ctx: &Ctx<'_>, actor: &str, cmd: PayCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let store = ctx.store;
     match cmd {
         PayCmd::Stk { tenant, service, plan, phone, topup } => {
-            let engine = ctx.payments.context("STK Push needs a running `lango serve` (it receives the callback)")?;
+            let (engine, handle) = live(ctx)?;
             let t = store.tenant_by_slug(&tenant)?;
             let s = store.service_by_username(t.id, &service)?;
             let (purchase, amount) = match (topup, plan) {
@@ -280,7 +306,6 @@ pub fn pay(ctx: &Ctx<'_>, actor: &str, cmd: PayCmd, out: &mut impl Write) -> any
                     (Purchase::Renew { service: s.id, plan: p.id }, p.price)
                 }
             };
-            let handle = tokio::runtime::Handle::try_current().context("STK Push must run inside `lango serve`")?;
             let r = handle.block_on(engine.stk_push(t.id, s.customer, purchase, amount, &phone, &s.username));
             match r {
                 Ok(req) => {
@@ -348,7 +373,28 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
             let magnitude = parse_money(amount.trim().trim_start_matches('-')).context("--amount")?;
             use crate::billing::Entry;
             let e = match kind.as_str() {
-                "payment" => Entry::payment(magnitude, &reason, actor, now)?,
+                "payment" => {
+                    // Money received (cash, bank): a payment with its receipt.
+                    let applied = store.apply_payment(crate::store::IncomingPayment {
+                        tenant: t.id,
+                        method: PaymentMethod::Cash,
+                        refs: vec![],
+                        reference: reason,
+                        amount: magnitude,
+                        phone: None,
+                        account: None,
+                        customer: Some(customer),
+                        purchase: Some(Purchase::TopUp),
+                        raw: None,
+                        actor: actor.into(),
+                        at: now,
+                    })?;
+                    if let crate::store::Applied::Credited { receipt: Some(r), .. } = applied {
+                        writeln!(out, "receipt {r}")?;
+                    }
+                    writeln!(out, "balance {}", pdf::format_money(store.balance(t.id, customer)?, &t.currency))?;
+                    return Ok(());
+                }
                 "credit" => Entry::credit(magnitude, &reason, actor, now)?,
                 "refund" => Entry::refund(magnitude, &reason, actor, now)?,
                 "charge" => Entry::charge(magnitude, &reason, actor, now)?,
@@ -415,10 +461,18 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
             let t = store.tenant_by_slug(&tenant)?;
             let (_, list) = store.voucher_batch(t.id, batch)?;
             for s in list {
-                let state = match (s.status, s.expires_at) {
-                    (ServiceStatus::Disabled, None) => "expired unused".to_string(),
-                    (_, None) => "unused".to_string(),
-                    (_, Some(e)) => format!("in use until {}", super::show_time(&t, Some(e), false)),
+                let from = s.voucher.and_then(|v| v.valid_from);
+                let state = match (s.status, s.expires_at, from) {
+                    (ServiceStatus::Disabled, None, _) => "expired unused".to_string(),
+                    (_, None, _) => "unused".to_string(),
+                    (_, Some(e), Some(f)) => {
+                        format!(
+                            "valid {} to {}",
+                            super::show_time(&t, Some(f), false),
+                            super::show_time(&t, Some(e), false)
+                        )
+                    }
+                    (_, Some(e), None) => format!("in use until {}", super::show_time(&t, Some(e), false)),
                 };
                 writeln!(out, "{:<20} {state}{}", s.username, s.mac.map(|m| format!(" on {m}")).unwrap_or_default())?;
             }

@@ -140,6 +140,22 @@ impl Engine {
         }
     }
 
+    /// Register this tenant's C2B validation and confirmation URLs with
+    /// Daraja (Paybill, or the Buy Goods store). Returns the URLs.
+    pub async fn register_c2b(&self, tenant: TenantId) -> Result<(String, String), PayError> {
+        let (creds, m) = self.settings(tenant)?;
+        let base = format!("{}/pay/{}/c2b", self.callback_base, m.callback_token);
+        let urls = mpesa::C2bUrls {
+            confirmation_url: format!("{base}/confirmation"),
+            validation_url: format!("{base}/validation"),
+            // Validation unreachable: M-Pesa completes the payment; our
+            // confirmation handler still records (or parks) it.
+            response_type: mpesa::C2bResponseType::Completed,
+        };
+        self.daraja.register_c2b_urls(&creds, &urls, self.clock.now()).await?;
+        Ok((urls.validation_url, urls.confirmation_url))
+    }
+
     fn store_raw(&self, tenant: Option<TenantId>, kind: &str, remote: &str, body: &[u8]) -> Result<u64, StoreError> {
         let raw = RawCallback {
             tenant,

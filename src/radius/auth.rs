@@ -6,6 +6,7 @@ use super::codec::{Builder, Code, Packet};
 use super::crypto::{self, mschapv2};
 use super::dict::{attr, microsoft as ms};
 use super::directory::NasEntry;
+use super::guard::Key;
 use super::reply;
 use super::{Radius, counters::Counters};
 use crate::clock::Clock;
@@ -48,6 +49,18 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
     };
     let user_mac = Mac::parse(username);
     let kind = request_kind(req, user_mac.is_some(), &credential);
+    let device = req.attr(attr::CALLING_STATION_ID).and_then(|v| std::str::from_utf8(v).ok()).and_then(Mac::parse);
+
+    // Guessing guard: a device or address with too many failed logins is
+    // refused before any lookup. MAC authentication is not a guess.
+    let (keys, n) = guard_keys(nas.tenant.id, kind, device, req);
+    let guard_keys = &keys[..n];
+    let now = r.clock.now();
+    if let Some(left) = r.guard.blocked(guard_keys, now) {
+        Counters::inc(&r.counters.access_rejects_guessing);
+        let message = format!("Too many wrong codes or passwords: try again in {} minutes", (left + 59) / 60);
+        return Some(reject(r, req, secret, mschap_ident(&credential), &message));
+    }
 
     let login = match r.store.login(reader, nas.tenant.id, username, user_mac) {
         Ok(l) => l,
@@ -58,15 +71,19 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
         }
     };
     let Some(login) = login else {
+        r.guard.failed(guard_keys, now);
         return Some(refuse(r, req, secret, &credential, Refusal::UnknownUser, username));
     };
 
     let success = match verify(&login, &credential, username, kind) {
         Ok(s) => s,
-        Err(refusal) => return Some(refuse(r, req, secret, &credential, refusal, username)),
+        Err(refusal) => {
+            r.guard.failed(guard_keys, now);
+            return Some(refuse(r, req, secret, &credential, refusal, username));
+        }
     };
+    r.guard.succeeded(guard_keys);
 
-    let now = r.clock.now();
     let (weekday, minute) = Clock::local_weekday_minute_in(now, &nas.zone);
     let input = policy::Input {
         tenant: &nas.tenant,
@@ -75,7 +92,7 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
         usage: &login.usage,
         online: r.online.count(nas.tenant.id, login.service.id),
         kind,
-        device: req.attr(attr::CALLING_STATION_ID).and_then(|v| std::str::from_utf8(v).ok()).and_then(Mac::parse),
+        device,
         now,
         local_weekday: weekday,
         local_minute: minute,
@@ -187,6 +204,33 @@ fn mschap_ident(c: &Credential<'_>) -> Option<(u8, [u8; 16])> {
         }
         _ => None,
     }
+}
+
+/// The device (Calling-Station-Id MAC) and, for hotspot logins, the client
+/// address (Framed-IP-Address) whose failures count.
+/// (No allocation: the keys and how many of them are set.)
+fn guard_keys(
+    tenant: crate::model::TenantId,
+    kind: RequestKind,
+    device: Option<Mac>,
+    req: &Packet<'_>,
+) -> ([Key; 2], usize) {
+    let mut keys = [Key::Device(tenant, 0); 2];
+    let mut n = 0;
+    if kind == RequestKind::Mac {
+        return (keys, 0);
+    }
+    if let Some(m) = device {
+        keys[n] = Key::Device(tenant, m.0);
+        n += 1;
+    }
+    if kind == RequestKind::Hotspot
+        && let Some(ip) = req.attr(attr::FRAMED_IP_ADDRESS).and_then(|v| <[u8; 4]>::try_from(v).ok())
+    {
+        keys[n] = Key::Address(tenant, u32::from_be_bytes(ip));
+        n += 1;
+    }
+    (keys, n)
 }
 
 fn refuse(r: &Radius, req: &Packet<'_>, secret: &[u8], c: &Credential<'_>, why: Refusal, username: &str) -> Vec<u8> {

@@ -23,6 +23,7 @@ counters! {
     access_accepts: "Access-Accept sent (captive included)",
     access_captive: "Access-Accept into the captive state",
     access_rejects: "Access-Reject sent",
+    access_rejects_guessing: "Access-Reject sent without a lookup: too many failed logins from that device or address",
     status_server: "Status-Server packets answered",
     acct_requests: "Accounting-Request packets received",
     acct_responses: "Accounting-Response sent, each after its record was durably journaled",

@@ -15,6 +15,7 @@ pub mod dict;
 pub mod directory;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod guard;
 pub mod online;
 pub mod reply;
 pub mod server;
@@ -41,6 +42,7 @@ pub struct Radius {
     pub online: Online,
     pub cache: ReplyCache,
     pub counters: Counters,
+    pub guard: guard::Guard,
 }
 
 /// Slots in the duplicate-reply cache: bounded memory at any request rate.
@@ -57,6 +59,7 @@ impl Radius {
             online,
             cache: ReplyCache::new(REPLY_CACHE_SLOTS, reply_cache),
             counters: Counters::default(),
+            guard: guard::Guard::default(),
         })
     }
 

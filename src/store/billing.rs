@@ -306,6 +306,11 @@ impl Store {
             return Err(StoreError::Invalid(format!("payment amount must be positive, got {}", p.amount)));
         }
         let tx = self.write()?;
+        if let Some(c) = p.customer
+            && tx.open_table(CUSTOMERS)?.get((p.tenant, c))?.is_none()
+        {
+            return Err(StoreError::NotFound(format!("customer {c}")));
+        }
         let applied = {
             let mut by_ref = tx.open_table(PAYMENT_BY_REF)?;
             for r in &p.refs {
@@ -350,7 +355,15 @@ impl Store {
                     let reason = format!("{} payment {}", p.method.as_str(), p.reference);
                     let e = entry(EntryKind::Payment, p.amount, reason, &p.actor, Some(p.reference.clone()), p.at);
                     let balance = post(&tx, p.tenant, customer, &e)?;
-                    super::sweeps::settle_invoices(&tx, p.tenant, customer, id, p.at, balance - p.amount, balance)?;
+                    super::sweeps::settle_invoices(
+                        &tx,
+                        p.tenant,
+                        customer,
+                        Some(id),
+                        p.at,
+                        balance - p.amount,
+                        balance,
+                    )?;
                     let renewed = match &p.purchase {
                         Some(Purchase::Renew { service, plan }) => {
                             renew_from_wallet(&tx, p.tenant, *service, *plan, &p.actor, p.at)?
@@ -402,7 +415,7 @@ impl Store {
             let reason = format!("{} payment {} (assigned)", p.method.as_str(), p.reference);
             let e = entry(EntryKind::Payment, p.amount, reason, actor, Some(p.reference.clone()), now);
             let balance = post(&tx, tenant, customer, &e)?;
-            super::sweeps::settle_invoices(&tx, tenant, customer, payment, now, balance - p.amount, balance)?;
+            super::sweeps::settle_invoices(&tx, tenant, customer, Some(payment), now, balance - p.amount, balance)?;
             payment_receipt(&tx, &p, customer, now)?;
             let rec = record(
                 now,
@@ -426,6 +439,7 @@ impl Store {
             return Err(StoreError::NotFound(format!("customer {customer}")));
         }
         let balance = post(&tx, tenant, customer, &e)?;
+        super::sweeps::settle_invoices(&tx, tenant, customer, None, e.at, balance - e.amount, balance)?;
         let rec =
             record(e.at, &e.actor, "wallet.post", format!("customer/{customer}"), None, serde_json::to_string(&e).ok());
         audit(&tx, tenant, &rec)?;

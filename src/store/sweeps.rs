@@ -316,7 +316,7 @@ pub(crate) fn settle_invoices(
     tx: &redb::WriteTransaction,
     tenant: TenantId,
     customer: Id,
-    payment: Id,
+    payment: Option<Id>,
     now: UnixTime,
     balance_before: i64,
     balance_after: i64,
@@ -334,7 +334,7 @@ pub(crate) fn settle_invoices(
     }
     for mut d in open {
         d.paid_at = Some(now);
-        d.payment = Some(payment);
+        d.payment = payment;
         docs.insert((tenant, d.id), encode(&d).as_slice())?;
     }
     drop(docs);

@@ -12,14 +12,14 @@ use crate::harness::*;
 use crate::support::daraja::{self, DarajaSim, Outcome};
 use crate::support::nas::NasSim;
 
-const DISCONNECT: u8 = 40;
-const COA: u8 = 43;
+pub(crate) const DISCONNECT: u8 = 40;
+pub(crate) const COA: u8 = 43;
 
-struct Rig {
-    server: Server,
-    daraja: DarajaSim,
-    nas: NasSim,
-    token: String,
+pub(crate) struct Rig {
+    pub(crate) server: Server,
+    pub(crate) daraja: DarajaSim,
+    pub(crate) nas: NasSim,
+    pub(crate) token: String,
 }
 
 #[allow(clippy::disallowed_methods)] // the simulator checks Nairobi time against the real clock
@@ -28,35 +28,28 @@ fn real_now() -> i64 {
 }
 
 fn serve(data: &std::path::Path) -> Server {
-    let now = real_now().to_string();
+    serve_at(data, real_now())
+}
+
+fn serve_at(data: &std::path::Path, clock: i64) -> Server {
+    let now = clock.to_string();
     let env = [("LANGO_JOBS_TICK_SECS", "1"), ("LANGO_JOBS_COA_TIMEOUTS", "[1, 1]")];
     Server::start_env(data, &["--demo", "--test-clock", &now], &env)
 }
 
-fn rig(name: &str) -> Rig {
+pub(crate) fn rig(name: &str) -> Rig {
+    rig_at(name, 0)
+}
+
+/// A rig whose server clock starts `offset` seconds from real time (the NAS
+/// simulator, like RouterOS, refuses an Event-Timestamp far from its own
+/// time, so a test that jumps days starts in the past).
+pub(crate) fn rig_at(name: &str, offset: i64) -> Rig {
     let daraja = DarajaSim::start();
     let nas = NasSim::start(DEMO_SECRET.as_bytes());
     let data = temp_dir(name);
-    let server = serve(&data);
-    let out = lango_ok(
-        &data,
-        &[
-            "mpesa",
-            "setup",
-            "--tenant",
-            "demo",
-            "--env",
-            &daraja.base_url(),
-            "--consumer-key",
-            daraja::CONSUMER_KEY,
-            "--consumer-secret",
-            daraja::CONSUMER_SECRET,
-            "--shortcode",
-            daraja::SHORTCODE,
-            "--passkey",
-            daraja::PASSKEY,
-        ],
-    );
+    let server = serve_at(&data, real_now() + offset);
+    let out = mpesa_setup(&data, &daraja.base_url(), &["--shortcode", daraja::SHORTCODE]);
     let token = out.split("/pay/").nth(1).and_then(|s| s.split('/').next()).expect("callback URL").to_string();
     let list = lango_ok(&data, &["nas", "list", "--tenant", "demo"]);
     let nas_id = list.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
@@ -64,12 +57,21 @@ fn rig(name: &str) -> Rig {
     Rig { server, daraja, nas, token }
 }
 
+/// `lango mpesa setup` with the simulator's credentials.
+pub(crate) fn mpesa_setup(data: &std::path::Path, env: &str, extra: &[&str]) -> String {
+    let mut args = vec!["mpesa", "setup", "--tenant", "demo", "--env", env];
+    args.extend(["--consumer-key", daraja::CONSUMER_KEY, "--consumer-secret", daraja::CONSUMER_SECRET]);
+    args.extend(["--passkey", daraja::PASSKEY]);
+    args.extend(extra);
+    lango_ok(data, &args)
+}
+
 impl Rig {
-    fn cli(&self, args: &[&str]) -> String {
+    pub(crate) fn cli(&self, args: &[&str]) -> String {
         lango_ok(&self.server.data, args)
     }
 
-    fn start_session(&self, user: &str, session: &str, ip: &str, extra: &str) {
+    pub(crate) fn start_session(&self, user: &str, session: &str, ip: &str, extra: &str) {
         let r = radclient(
             self.server.acct,
             "acct",
@@ -81,7 +83,7 @@ impl Rig {
     }
 
     /// The NAS simulator got a valid request of `code` for `session`.
-    fn nas_got(&self, code: u8, session: &str, within: Duration) -> bool {
+    pub(crate) fn nas_got(&self, code: u8, session: &str, within: Duration) -> bool {
         self.nas.wait_for(
             |reqs| {
                 reqs.iter().any(|r| {
@@ -93,9 +95,16 @@ impl Rig {
     }
 
     /// A new customer `name` with one service on `plan`.
-    fn service(&self, name: &str, plan: &str, user: &str, pass: &str, extra: &[&str]) {
-        let out = self.cli(&["customer", "add", "--tenant", "demo", "--name", name]);
-        let c = out.split("(id ").nth(1).unwrap().trim_end().trim_end_matches(')').to_string();
+    /// A new customer; returns its id.
+    pub(crate) fn customer(&self, name: &str, extra: &[&str]) -> String {
+        let mut args = vec!["customer", "add", "--tenant", "demo", "--name", name];
+        args.extend(extra);
+        let out = self.cli(&args);
+        out.split("(id ").nth(1).unwrap().trim_end().trim_end_matches(')').to_string()
+    }
+
+    pub(crate) fn service(&self, name: &str, plan: &str, user: &str, pass: &str, extra: &[&str]) {
+        let c = self.customer(name, &[]);
         let mut args = vec!["service", "add", "--tenant", "demo", "--customer", &c, "--plan", plan];
         args.extend(["--username", user, "--password", pass]);
         args.extend(extra);
@@ -103,18 +112,18 @@ impl Rig {
     }
 
     /// The session's Stop, as the NAS sends it after a Disconnect.
-    fn stop_session(&self, user: &str, session: &str, extra: &str) {
+    pub(crate) fn stop_session(&self, user: &str, session: &str, extra: &str) {
         let stop =
             format!("User-Name={user},Acct-Status-Type=Stop,Acct-Session-Id={session},Acct-Session-Time=60{extra}");
         assert!(radclient(self.server.acct, "acct", DEMO_SECRET, &stop).is("Accounting-Response"));
     }
 
-    fn payments(&self) -> Vec<String> {
+    pub(crate) fn payments(&self) -> Vec<String> {
         self.cli(&["pay", "list", "--tenant", "demo"]).lines().map(str::to_string).collect()
     }
 }
 
-fn pppoe_auth(r: &Rig, user: &str, pass: &str) -> Reply {
+pub(crate) fn pppoe_auth(r: &Rig, user: &str, pass: &str) -> Reply {
     radclient(
         r.server.auth,
         "auth",
@@ -123,7 +132,7 @@ fn pppoe_auth(r: &Rig, user: &str, pass: &str) -> Reply {
     )
 }
 
-fn eventually(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
+pub(crate) fn eventually(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
     while !f() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");

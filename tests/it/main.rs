@@ -5,6 +5,7 @@
 mod acct;
 mod auth;
 mod billing;
+mod billing_jobs;
 mod cli;
 mod coa;
 mod harness;
