@@ -184,7 +184,7 @@ fn is_locked(e: &anyhow::Error) -> bool {
 /// Hand this command line to the running server through its control socket.
 #[cfg(unix)]
 fn forward(cfg: &Config) -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = absolute_output_paths(std::env::args().skip(1).collect());
     let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor())?;
     if resp.ok {
         print!("{}", resp.output);
@@ -192,6 +192,24 @@ fn forward(cfg: &Config) -> anyhow::Result<()> {
     } else {
         anyhow::bail!("{}", resp.output.trim_end().trim_start_matches("error: "))
     }
+}
+
+/// Files a forwarded command writes (`--pdf`, `--html`) are written by the
+/// server: give it absolute paths, so they land where the user meant.
+#[cfg(unix)]
+fn absolute_output_paths(mut args: Vec<String>) -> Vec<String> {
+    const FLAGS: [&str; 2] = ["--pdf", "--html"];
+    let abs = |p: &str| std::path::absolute(p).map_or_else(|_| p.to_string(), |a| a.display().to_string());
+    for i in 0..args.len() {
+        if i > 0 && FLAGS.contains(&args[i - 1].as_str()) {
+            args[i] = abs(&args[i]);
+        } else if let Some((flag, value)) = args[i].split_once('=')
+            && FLAGS.contains(&flag)
+        {
+            args[i] = format!("{flag}={}", abs(value));
+        }
+    }
+    args
 }
 
 #[cfg(not(unix))]

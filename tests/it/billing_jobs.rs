@@ -232,4 +232,17 @@ fn fixed_date_vouchers() {
     assert!(on_the_day.is("Access-Accept"), "{}", on_the_day.raw);
     let timeout: u64 = on_the_day.get("Session-Timeout").unwrap().parse().unwrap();
     assert!(timeout <= 3600, "ends one plan period after the start date: {timeout}");
+
+    // Printed through the running server, a relative --pdf lands where the
+    // command was typed, not in the server's working directory.
+    let here = temp_dir("print-here");
+    let out = std::process::Command::new(BIN)
+        .current_dir(&here)
+        .arg("--data")
+        .arg(&r.server.data)
+        .args(["voucher", "print", "--tenant", "demo", &batch, "--pdf", "cards.pdf"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(here.join("cards.pdf").exists());
 }
