@@ -95,6 +95,22 @@ impl Rig {
     }
 
     /// A new customer `name` with one service on `plan`.
+    /// `lango plan add` for the demo tenant.
+    pub(crate) fn plan(&self, name: &str, extra: &[&str]) {
+        let mut args = vec!["plan", "add", "--tenant", "demo", "--name", name];
+        args.extend(extra);
+        self.cli(&args);
+    }
+
+    /// `lango voucher batch` of the demo hotspot plan; returns the batch id
+    /// and what the command printed.
+    pub(crate) fn voucher_batch(&self, count: &str, extra: &[&str]) -> (String, String) {
+        let mut args = vec!["voucher", "batch", "--tenant", "demo", "--plan", "Hotspot 1 hour 1 GB", "--count", count];
+        args.extend(extra);
+        let out = self.cli(&args);
+        (out.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string(), out)
+    }
+
     /// A new customer; returns its id.
     pub(crate) fn customer(&self, name: &str, extra: &[&str]) -> String {
         let mut args = vec!["customer", "add", "--tenant", "demo", "--name", name];
@@ -283,22 +299,7 @@ fn kill9_during_callback_burst_loses_no_acknowledged_payment() {
 #[test]
 fn fup_threshold_changes_rate_by_coa() {
     let r = rig("fup");
-    r.cli(&[
-        "plan",
-        "add",
-        "--tenant",
-        "demo",
-        "--name",
-        "FUP 10M",
-        "--validity",
-        "30d",
-        "--price",
-        "1000",
-        "--rate",
-        "10M/10M",
-        "--fup",
-        "1000 2M/2M",
-    ]);
+    r.plan("FUP 10M", &["--validity", "30d", "--price", "1000", "--rate", "10M/10M", "--fup", "1000 2M/2M"]);
     r.service("Fair User", "FUP 10M", "fup-user", "fup-pass", &[]);
     r.start_session("fup-user", "fup-1", "10.0.0.7", "");
     let interim = radclient(
@@ -340,41 +341,15 @@ fn expiry_disconnects_within_a_tick() {
 #[test]
 fn voucher_batch_prints_and_redeems_once() {
     let r = rig("vouchers");
-    let out = r.cli(&[
-        "voucher",
-        "batch",
-        "--tenant",
-        "demo",
-        "--plan",
-        "Hotspot 1 hour 1 GB",
-        "--count",
-        "10000",
-        "--prefix",
-        "HS-",
-        "--length",
-        "8",
-    ]);
+    let (batch, out) = r.voucher_batch("10000", &["--prefix", "HS-", "--length", "8"]);
     assert!(out.contains("10000 vouchers"), "{out}");
     eprintln!("{out}");
-    let batch = out.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
     let list = r.cli(&["voucher", "list", "--tenant", "demo", &batch]);
     let codes: Vec<&str> = list.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
     assert_eq!(codes.len(), 10_000);
     assert_eq!(codes.iter().collect::<std::collections::HashSet<_>>().len(), 10_000, "duplicate codes");
 
-    let small = r.cli(&[
-        "voucher",
-        "batch",
-        "--tenant",
-        "demo",
-        "--plan",
-        "Hotspot 1 hour 1 GB",
-        "--count",
-        "30",
-        "--prefix",
-        "P-",
-    ]);
-    let small_id = small.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
+    let (small_id, _) = r.voucher_batch("30", &["--prefix", "P-"]);
     let pdf = r.server.data.join("cards.pdf");
     r.cli(&["voucher", "print", "--tenant", "demo", &small_id, "--pdf", pdf.to_str().unwrap()]);
     let check =

@@ -98,19 +98,7 @@ fn voucher_guessing_is_refused() {
 #[test]
 fn kick_oldest_at_the_simultaneous_use_limit() {
     let r = rig("kick");
-    r.cli(&[
-        "plan",
-        "add",
-        "--tenant",
-        "demo",
-        "--name",
-        "Kick",
-        "--validity",
-        "30d",
-        "--simultaneous-use",
-        "1",
-        "--kick-oldest",
-    ]);
+    r.plan("Kick", &["--validity", "30d", "--simultaneous-use", "1", "--kick-oldest"]);
     r.service("Kicker", "Kick", "kicker", "kick-pass", &[]);
     r.start_session("kicker", "k-1", "10.0.1.1", "");
     eventually("k-1 online", Duration::from_secs(5), || pppoe_auth(&r, "kicker", "kick-pass").is("Access-Accept"));
@@ -145,22 +133,7 @@ fn stale_sessions_are_closed() {
 fn postpaid_invoice_overdue_suspension_and_resumption() {
     // The clock jumps 61 s and then 8 days: start that far in the past.
     let r = rig_at("postpaid", -(61 + 8 * 86_400));
-    r.cli(&[
-        "plan",
-        "add",
-        "--tenant",
-        "demo",
-        "--name",
-        "Biz 20M",
-        "--validity",
-        "30d",
-        "--price",
-        "5000",
-        "--rate",
-        "20M/20M",
-        "--postpaid-due-days",
-        "7",
-    ]);
+    r.plan("Biz 20M", &["--validity", "30d", "--price", "5000", "--rate", "20M/20M", "--postpaid-due-days", "7"]);
     r.service("Biz Ltd", "Biz 20M", "biz", "biz-pass", &["--expires", "60s"]);
     let customer = r.cli(&["customer", "list", "--tenant", "demo"]);
     let id =
@@ -205,19 +178,7 @@ fn postpaid_invoice_overdue_suspension_and_resumption() {
 #[test]
 fn fixed_date_vouchers() {
     let r = rig("fixed");
-    let out = r.cli(&[
-        "voucher",
-        "batch",
-        "--tenant",
-        "demo",
-        "--plan",
-        "Hotspot 1 hour 1 GB",
-        "--count",
-        "2",
-        "--starts",
-        "2d",
-    ]);
-    let batch = out.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
+    let (batch, _) = r.voucher_batch("2", &["--starts", "2d"]);
     let list = r.cli(&["voucher", "list", "--tenant", "demo", &batch]);
     assert!(list.lines().all(|l| l.contains("valid ") && l.contains(" to ")), "period fixed at creation: {list}");
     let code = list.split_whitespace().next().unwrap().to_string();
