@@ -80,8 +80,17 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
 
     if let Some(listener) = http {
         tracing::info!("http listening on {}", listener.local_addr()?);
-        let app = crate::web::app(crate::web::WebState { radius: radius.clone(), payments: payments.clone() })
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let portal = Arc::new(crate::web::portal::Portal {
+            store: radius.store.clone(),
+            clock: radius.clock.clone(),
+            engine: payments.clone(),
+            radius: radius.clone(),
+            signer: crate::web::portal::Signer::random(),
+            trusted: cfg.http.trusted_proxies.iter().filter_map(|p| crate::web::Cidr::parse(p)).collect(),
+            home: cfg.http.public_url.trim_end_matches('/').to_string(),
+        });
+        let state = crate::web::WebState { radius: radius.clone(), payments: payments.clone(), portal };
+        let app = crate::web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let stop = shutdown.clone();
         tasks.spawn(async move {
             let served = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;

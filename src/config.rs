@@ -64,6 +64,10 @@ pub struct HttpConfig {
     /// callback URLs are built from it. Empty: http://<listen address>, which
     /// only a local simulator can reach.
     pub public_url: String,
+    /// Reverse proxies (addresses or ADDR/PREFIX) whose X-Forwarded-For
+    /// the portal believes; from anyone else the header is ignored, so a
+    /// client cannot claim another customer's address.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -112,7 +116,12 @@ impl Default for RadiusConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { enabled: true, listen: "0.0.0.0:8080".parse().expect("literal"), public_url: String::new() }
+        HttpConfig {
+            enabled: true,
+            listen: "0.0.0.0:8080".parse().expect("literal"),
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
+        }
     }
 }
 
@@ -191,6 +200,12 @@ impl Config {
         let url = &self.http.public_url;
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return bad("http.public_url", "must start with https:// (or http://)");
+        }
+        if let Some(bad_proxy) = self.http.trusted_proxies.iter().find(|p| crate::web::Cidr::parse(p).is_none()) {
+            return Err(ConfigError::Invalid {
+                key: "http.trusted_proxies",
+                message: format!("{bad_proxy:?} is not an address or ADDR/PREFIX"),
+            });
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");

@@ -52,6 +52,7 @@ fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> Plan {
         address_pool: None,
         ipv6_pool: None,
         address_list: None,
+        offer: Offer::default(),
     }
 }
 
@@ -97,23 +98,23 @@ fn seed_tenant(store: &Store, now: UnixTime) -> Result<Tenant, StoreError> {
     bulk.simultaneous_use = 0;
     store.create_plan(ACTOR, now, t.id, bulk)?;
 
-    let alice = store.create_customer(ACTOR, now, t.id, "Alice Wanjiru", Some("+254712000001".into()))?;
+    let alice = store.create_customer(ACTOR, now, t.id, "Alice Wanjiru", Some("+254712000001".into()), None)?;
     let mut s = NewService::new(alice.id, home.id, AccessType::Pppoe, "demo-pppoe", "demo-pass");
     s.expires_at = Some(now + 30 * DAY);
     store.create_service(ACTOR, now, t.id, s)?;
 
-    let guest = store.create_customer(ACTOR, now, t.id, "Hotspot guest", None)?;
+    let guest = store.create_customer(ACTOR, now, t.id, "Hotspot guest", None, None)?;
     let mut s = NewService::new(guest.id, hour.id, AccessType::Hotspot, "DEMO-VOUCHER", "DEMO-VOUCHER");
     s.activate_on_first_use = true;
     store.create_service(ACTOR, now, t.id, s)?;
 
-    let shop = store.create_customer(ACTOR, now, t.id, "Corner shop", Some("+254712000003".into()))?;
+    let shop = store.create_customer(ACTOR, now, t.id, "Corner shop", Some("+254712000003".into()), None)?;
     let mut s = NewService::new(shop.id, dhcp.id, AccessType::DhcpMac, "AA:BB:CC:00:00:01", "");
     s.mac = Mac::parse("AA:BB:CC:00:00:01");
     s.expires_at = Some(now + 30 * DAY);
     store.create_service(ACTOR, now, t.id, s)?;
 
-    let office = store.create_customer(ACTOR, now, t.id, "Office (static)", Some("+254712000004".into()))?;
+    let office = store.create_customer(ACTOR, now, t.id, "Office (static)", Some("+254712000004".into()), None)?;
     let mut s = NewService::new(office.id, stat.id, AccessType::Static, "demo-static", "demo-static-pass");
     s.mac = Mac::parse("AA:BB:CC:00:00:02");
     s.static_ip = Some("10.99.0.10".parse().expect("literal"));
@@ -121,7 +122,7 @@ fn seed_tenant(store: &Store, now: UnixTime) -> Result<Tenant, StoreError> {
     s.expires_at = Some(now + 30 * DAY);
     store.create_service(ACTOR, now, t.id, s)?;
 
-    let late = store.create_customer(ACTOR, now, t.id, "Brian (expired)", Some("+254712000005".into()))?;
+    let late = store.create_customer(ACTOR, now, t.id, "Brian (expired)", Some("+254712000005".into()), None)?;
     let mut s = NewService::new(late.id, home.id, AccessType::Pppoe, "demo-expired", "demo-pass");
     s.expires_at = Some(now - DAY);
     store.create_service(ACTOR, now, t.id, s)?;
@@ -145,7 +146,7 @@ fn seed_users(store: &Store, tenant: &Tenant, now: UnixTime, n: u32) -> Result<(
         return Ok(());
     }
     let plan = store.plan_by_name(tenant.id, "Bulk 10M")?;
-    let customer = store.create_customer(ACTOR, now, tenant.id, "Bulk demo users", None)?;
+    let customer = store.create_customer(ACTOR, now, tenant.id, "Bulk demo users", None, None)?;
     let existing: std::collections::HashSet<String> =
         store.services(tenant.id)?.into_iter().map(|s| s.username).collect();
     let mut batch = Vec::new();

@@ -198,7 +198,7 @@ fn forward(cfg: &Config) -> anyhow::Result<()> {
 /// server: give it absolute paths, so they land where the user meant.
 #[cfg(unix)]
 fn absolute_output_paths(mut args: Vec<String>) -> Vec<String> {
-    const FLAGS: [&str; 2] = ["--pdf", "--html"];
+    const FLAGS: [&str; 3] = ["--pdf", "--html", "--out"];
     let abs = |p: &str| std::path::absolute(p).map_or_else(|_| p.to_string(), |a| a.display().to_string());
     for i in 0..args.len() {
         if i > 0 && FLAGS.contains(&args[i - 1].as_str()) {

@@ -4,7 +4,8 @@
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
 
-mod parse;
+mod hotspot;
+pub mod parse;
 
 mod money;
 mod plan;
@@ -79,6 +80,9 @@ pub enum Manage {
     /// Invoices, receipts and tax settings.
     #[command(subcommand)]
     Invoice(money::InvoiceCmd),
+    /// Router-side hotspot pages that hand devices to lango's hotspot page.
+    #[command(subcommand)]
+    Hotspot(hotspot::HotspotCmd),
     /// Test hook: move a server's manual clock (`serve --test-clock`).
     #[command(hide = true)]
     ClockAdvance { secs: i64 },
@@ -113,6 +117,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
             }
             Clock::System => bail!("the clock is the system clock; only `serve --test-clock` can be moved"),
         },
+        Manage::Hotspot(c) => hotspot::run(store, c, out),
         Manage::Tenant(c) => tenant(store, clock, actor, c, out),
         Manage::Nas(c) => nas(store, clock, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
@@ -139,6 +144,28 @@ pub enum TenantCmd {
         captive: bool,
     },
     List,
+    /// How the tenant's portal and hotspot pages look and speak.
+    Brand {
+        slug: String,
+        /// Name shown on the pages (default: the tenant's name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Accent colour, #rrggbb.
+        #[arg(long)]
+        colour: Option<String>,
+        /// Whom suspended customers call.
+        #[arg(long)]
+        support_phone: Option<String>,
+        /// Terms shown under the packages.
+        #[arg(long)]
+        terms: Option<String>,
+        /// Page language: en or sw.
+        #[arg(long)]
+        language: Option<String>,
+        /// Logo file (PNG or SVG, at most 64 KiB).
+        #[arg(long)]
+        logo: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,6 +219,9 @@ pub enum CustomerCmd {
         name: String,
         #[arg(long)]
         phone: Option<String>,
+        /// Category deciding which plans the portal offers ("home", "business").
+        #[arg(long)]
+        category: Option<String>,
     },
     List {
         #[arg(long)]
@@ -296,6 +326,34 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
             )?;
             writeln!(out, "tenant {} created (id {})", t.slug, t.id)?;
         }
+        TenantCmd::Brand { slug, display_name, colour, support_phone, terms, language, logo } => {
+            let t = store.tenant_by_slug(&slug)?;
+            let mut b = store.branding(t.id)?;
+            let keep = |new: Option<String>, old: Option<String>| match new {
+                Some(v) if v.trim().is_empty() => None,
+                Some(v) => Some(v),
+                None => old,
+            };
+            b.display_name = keep(display_name, b.display_name);
+            b.support_phone = keep(support_phone, b.support_phone);
+            b.terms = keep(terms, b.terms);
+            b.colour = colour.unwrap_or(b.colour);
+            b.language = language.unwrap_or(b.language);
+            if let Some(path) = logo {
+                let bytes = std::fs::read(&path).with_context(|| format!("--logo {}", path.display()))?;
+                anyhow::ensure!(bytes.len() <= 64 * 1024, "--logo: {} is larger than 64 KiB", path.display());
+                let mime = if bytes.starts_with(b"\x89PNG") {
+                    "image/png"
+                } else if std::str::from_utf8(&bytes).is_ok_and(|s| s.contains("<svg")) {
+                    "image/svg+xml"
+                } else {
+                    anyhow::bail!("--logo: {} is neither PNG nor SVG", path.display())
+                };
+                b.logo = Some((mime.to_string(), bytes));
+            }
+            store.set_branding(actor, clock.now(), t.id, &b)?;
+            writeln!(out, "branding of {slug} saved")?;
+        }
         TenantCmd::List => {
             writeln!(out, "{:<4} {:<16} {:<24} {:<18} {:<4} captive", "ID", "SLUG", "NAME", "TIMEZONE", "CUR")?;
             for t in store.tenants()? {
@@ -381,9 +439,9 @@ pub fn customer(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     match cmd {
-        CustomerCmd::Add { tenant, name, phone } => {
+        CustomerCmd::Add { tenant, name, phone, category } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let c = store.create_customer(actor, clock.now(), t.id, &name, phone)?;
+            let c = store.create_customer(actor, clock.now(), t.id, &name, phone, category)?;
             writeln!(out, "customer {:?} created (id {})", c.name, c.id)?;
         }
         CustomerCmd::List { tenant } => {

@@ -66,6 +66,34 @@ pub struct PlanAdd {
     pub ipv6_pool: Option<String>,
     #[arg(long)]
     pub address_list: Option<String>,
+    /// Do not list this plan on the payment portal or hotspot page.
+    #[arg(long)]
+    pub no_portal: bool,
+    /// Offer it on the portal only to these access types: pppoe,hotspot,dhcp,static.
+    #[arg(long, value_delimiter = ',')]
+    pub for_access: Vec<String>,
+    /// Offer it on the portal only to customers of these categories.
+    #[arg(long, value_delimiter = ',')]
+    pub for_category: Vec<String>,
+    /// Offer it on the portal only on these devices: phone,tablet,computer.
+    #[arg(long, value_delimiter = ',')]
+    pub for_device: Vec<String>,
+}
+
+fn offer(a: &PlanAdd) -> anyhow::Result<Offer> {
+    let access = a
+        .for_access
+        .iter()
+        .map(|s| AccessType::parse(s.trim()).with_context(|| format!("--for-access: unknown access type {s:?}")))
+        .collect::<anyhow::Result<_>>()?;
+    let devices = a
+        .for_device
+        .iter()
+        .map(|s| DeviceClass::parse(s.trim()).with_context(|| format!("--for-device: unknown device {s:?}")))
+        .collect::<anyhow::Result<_>>()?;
+    let categories =
+        a.for_category.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect();
+    Ok(Offer { portal: !a.no_portal, access, categories, devices })
 }
 
 #[derive(Subcommand, Debug)]
@@ -89,8 +117,10 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
                     })
                     .transpose()
             };
+            let offer = offer(&a)?;
             let p = Plan {
                 id: 0,
+                offer,
                 tenant: t.id,
                 disabled: false,
                 name: a.name,

@@ -163,6 +163,47 @@ pub struct Plan {
     pub ipv6_pool: Option<String>,
     pub address_list: Option<String>,
     pub disabled: bool,
+    /// Who is offered this plan on the payment portal and hotspot page.
+    pub offer: Offer,
+}
+
+/// Who sees a plan on the portal. Empty lists mean "everyone".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// Listed on the portal at all (off: sold by the operator only).
+    pub portal: bool,
+    pub access: Vec<AccessType>,
+    /// Customer categories ("home", "business", "student").
+    pub categories: Vec<String>,
+    pub devices: Vec<DeviceClass>,
+}
+
+impl Default for Offer {
+    fn default() -> Self {
+        Offer { portal: true, access: Vec::new(), categories: Vec::new(), devices: Vec::new() }
+    }
+}
+
+/// What kind of device a browser runs on, from its User-Agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DeviceClass {
+    Phone,
+    Tablet,
+    Computer,
+}
+
+impl DeviceClass {
+    pub const ALL: [DeviceClass; 3] = [Self::Phone, Self::Tablet, Self::Computer];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Tablet => "tablet",
+            Self::Computer => "computer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
 }
 
 impl Plan {
@@ -187,6 +228,9 @@ pub struct Customer {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub created_at: UnixTime,
+    /// Free-form category ("home", "business") that decides which plans
+    /// the portal offers.
+    pub category: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -403,5 +447,45 @@ mod tests {
         assert!(nas.matches("::ffff:127.0.0.1".parse().unwrap()));
         assert!(!nas.matches("128.0.0.1".parse().unwrap()));
         assert!(!nas.matches("::1".parse().unwrap()));
+    }
+}
+
+/// A DHCP lease a router reported through the lease hook.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    pub mac: Mac,
+    pub host_name: Option<String>,
+    /// The router's DHCP server name.
+    pub server: Option<String>,
+    pub at: UnixTime,
+}
+
+/// How a tenant's portal and hotspot pages look and speak.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branding {
+    /// Shown as the page title; the tenant's name when empty.
+    pub display_name: Option<String>,
+    /// Accent colour, `#rrggbb`.
+    pub colour: String,
+    /// Whom a suspended customer calls.
+    pub support_phone: Option<String>,
+    /// Terms shown under the packages.
+    pub terms: Option<String>,
+    /// "en" or "sw".
+    pub language: String,
+    /// PNG or SVG logo, served by lango itself (no external assets).
+    pub logo: Option<(String, Vec<u8>)>,
+}
+
+impl Default for Branding {
+    fn default() -> Self {
+        Branding {
+            display_name: None,
+            colour: "#0b7a53".into(),
+            support_phone: None,
+            terms: None,
+            language: "en".into(),
+            logo: None,
+        }
     }
 }

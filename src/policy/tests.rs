@@ -1,7 +1,7 @@
 //! Table tests for the policy: each row is a scenario and its expected decision.
 
 use super::*;
-use crate::model::{RateLimit, Sealed};
+use crate::model::{Offer, RateLimit, Sealed};
 
 const NOW: UnixTime = 1_800_000_000;
 const DAY: i64 = 86_400;
@@ -42,6 +42,7 @@ fn plan() -> Plan {
         ipv6_pool: None,
         address_list: None,
         disabled: false,
+        offer: Offer::default(),
     }
 }
 

@@ -210,6 +210,7 @@ struct Tables<'txn> {
     usage: Table<'txn, (u32, u64), &'static [u8]>,
     history: Table<'txn, (u32, u64), &'static [u8]>,
     by_service: Table<'txn, (u32, u64, i64, u64, &'static str), ()>,
+    by_ip: Table<'txn, (u32, u32, u64, &'static str), ()>,
     outbox: Table<'txn, u64, &'static [u8]>,
     audit: Table<'txn, (u32, u64), &'static [u8]>,
     meta: Table<'txn, &'static str, u64>,
@@ -252,6 +253,7 @@ impl<'txn> Tables<'txn> {
             usage: tx.open_table(USAGE)?,
             history: tx.open_table(SESSION_HISTORY)?,
             by_service: tx.open_table(SESSIONS_BY_SERVICE)?,
+            by_ip: tx.open_table(SESSION_BY_IP)?,
             outbox: tx.open_table(OUTBOX)?,
             audit: tx.open_table(AUDIT)?,
             meta: tx.open_table(META)?,
@@ -355,7 +357,12 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
                 return Ok(AcctOutcome::Duplicate);
             }
             let crossed = add_usage(t, r.tenant, s.service, &s.counters, &r.counters)?;
+            let was_ip = s.framed_ip;
             update_session(&mut s, r);
+            if s.framed_ip != was_ip {
+                index_ip(t, &Session { framed_ip: was_ip, ..s.clone() }, false)?;
+                index_ip(t, &s, true)?;
+            }
             t.active.insert(key, encode(&s).as_slice())?;
             enforce_usage(t, &s, crossed)?;
             Ok(AcctOutcome::Updated)
@@ -508,14 +515,26 @@ fn add_usage(
     Ok((was, u.total_bytes()))
 }
 
-/// Keep SESSIONS_BY_SERVICE in step with the active table.
+/// Keep SESSIONS_BY_SERVICE and SESSION_BY_IP in step with the active table.
 fn index_session(t: &mut Tables<'_>, s: &Session, online: bool) -> Result<(), StoreError> {
+    index_ip(t, s, online)?;
     let Some(service) = s.service else { return Ok(()) };
     let key = (s.tenant, service, s.started_at, s.nas, s.acct_session_id.as_str());
     if online {
         t.by_service.insert(key, ())?;
     } else {
         t.by_service.remove(key)?;
+    }
+    Ok(())
+}
+
+fn index_ip(t: &mut Tables<'_>, s: &Session, online: bool) -> Result<(), StoreError> {
+    let Some(ip) = s.framed_ip else { return Ok(()) };
+    let key = (u32::from(ip), s.tenant, s.nas, s.acct_session_id.as_str());
+    if online {
+        t.by_ip.insert(key, ())?;
+    } else {
+        t.by_ip.remove(key)?;
     }
     Ok(())
 }

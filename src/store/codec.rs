@@ -51,8 +51,9 @@ use crate::model::*;
 stored!(
     Tenant = 1,
     Nas = 1,
-    Customer = 1,
     Usage = 1,
+    Lease = 1,
+    Branding = 1,
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,
@@ -66,8 +67,16 @@ stored!(
     super::RawCallback = 1,
 );
 
-impl Stored for Plan {
+impl Stored for Customer {
     const VERSION: u8 = 2;
+    const NAME: &'static str = "Customer";
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        super::legacy::customer(version, bytes)
+    }
+}
+
+impl Stored for Plan {
+    const VERSION: u8 = 3;
     const NAME: &'static str = "Plan";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::plan(version, bytes)

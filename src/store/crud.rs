@@ -299,6 +299,7 @@ impl Store {
         tenant: TenantId,
         name: &str,
         phone: Option<String>,
+        category: Option<String>,
     ) -> Result<Customer, StoreError> {
         if name.trim().is_empty() {
             return Err(StoreError::Invalid("customer name is empty".into()));
@@ -315,7 +316,15 @@ impl Store {
         };
         let tx = self.write()?;
         let c =
-            Customer { id: Store::next_id(&tx)?, tenant, name: name.to_string(), phone, email: None, created_at: now };
+            Customer {
+            id: Store::next_id(&tx)?,
+            tenant,
+            name: name.to_string(),
+            phone,
+            email: None,
+            created_at: now,
+            category: category.map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()),
+        };
         tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
         if let Some(p) = &c.phone {
             tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, p.as_str()), c.id)?;

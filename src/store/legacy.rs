@@ -50,19 +50,74 @@ pub fn period_from_secs(secs: u64) -> Period {
     Period { unit, count: u32::try_from(count).unwrap_or(u32::MAX) }
 }
 
-pub fn plan(version: u8, bytes: &[u8]) -> Result<Plan, StoreError> {
-    if version != 1 {
-        return Err(StoreError::UnknownVersion { kind: "Plan", version });
+/// Plan, version 2: billing terms, no portal offer.
+#[derive(Deserialize)]
+struct PlanV2 {
+    id: Id,
+    tenant: TenantId,
+    name: String,
+    validity: Period,
+    anchor: Anchor,
+    grace_secs: u32,
+    mode: Mode,
+    price: i64,
+    quota_bytes: Option<u64>,
+    rate: Option<RateLimit>,
+    session_timeout: Option<u32>,
+    idle_timeout: Option<u32>,
+    interim_interval: u32,
+    simultaneous_use: u32,
+    kick_oldest: bool,
+    fup: Option<Fup>,
+    access_window: Option<AccessWindow>,
+    address_pool: Option<String>,
+    ipv6_pool: Option<String>,
+    address_list: Option<String>,
+    disabled: bool,
+}
+
+impl From<PlanV1> for PlanV2 {
+    fn from(p: PlanV1) -> PlanV2 {
+        PlanV2 {
+            id: p.id,
+            tenant: p.tenant,
+            name: p.name,
+            validity: period_from_secs(p.validity_secs),
+            anchor: Anchor::Rolling,
+            grace_secs: 0,
+            mode: Mode::Prepaid,
+            price: p.price,
+            quota_bytes: p.quota_bytes,
+            rate: p.rate,
+            session_timeout: p.session_timeout,
+            idle_timeout: p.idle_timeout,
+            interim_interval: p.interim_interval,
+            simultaneous_use: p.simultaneous_use,
+            kick_oldest: false,
+            fup: None,
+            access_window: p.access_window,
+            address_pool: p.address_pool,
+            ipv6_pool: p.ipv6_pool,
+            address_list: p.address_list,
+            disabled: p.disabled,
+        }
     }
-    let p: PlanV1 = body("Plan", bytes)?;
+}
+
+pub fn plan(version: u8, bytes: &[u8]) -> Result<Plan, StoreError> {
+    let p: PlanV2 = match version {
+        1 => body::<PlanV1>("Plan", bytes)?.into(),
+        2 => body("Plan", bytes)?,
+        _ => return Err(StoreError::UnknownVersion { kind: "Plan", version }),
+    };
     Ok(Plan {
         id: p.id,
         tenant: p.tenant,
         name: p.name,
-        validity: period_from_secs(p.validity_secs),
-        anchor: Anchor::Rolling,
-        grace_secs: 0,
-        mode: Mode::Prepaid,
+        validity: p.validity,
+        anchor: p.anchor,
+        grace_secs: p.grace_secs,
+        mode: p.mode,
         price: p.price,
         quota_bytes: p.quota_bytes,
         rate: p.rate,
@@ -70,13 +125,41 @@ pub fn plan(version: u8, bytes: &[u8]) -> Result<Plan, StoreError> {
         idle_timeout: p.idle_timeout,
         interim_interval: p.interim_interval,
         simultaneous_use: p.simultaneous_use,
-        kick_oldest: false,
-        fup: None,
+        kick_oldest: p.kick_oldest,
+        fup: p.fup,
         access_window: p.access_window,
         address_pool: p.address_pool,
         ipv6_pool: p.ipv6_pool,
         address_list: p.address_list,
         disabled: p.disabled,
+        offer: Offer::default(),
+    })
+}
+
+/// Customer, version 1: no category.
+#[derive(Deserialize)]
+struct CustomerV1 {
+    id: Id,
+    tenant: TenantId,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    created_at: UnixTime,
+}
+
+pub fn customer(version: u8, bytes: &[u8]) -> Result<Customer, StoreError> {
+    if version != 1 {
+        return Err(StoreError::UnknownVersion { kind: "Customer", version });
+    }
+    let c: CustomerV1 = body("Customer", bytes)?;
+    Ok(Customer {
+        id: c.id,
+        tenant: c.tenant,
+        name: c.name,
+        phone: c.phone,
+        email: c.email,
+        created_at: c.created_at,
+        category: None,
     })
 }
 

@@ -14,6 +14,7 @@ mod compat_tests;
 mod crud;
 pub mod journal;
 mod legacy;
+mod portal;
 pub mod outbox;
 pub mod secret;
 mod sweeps;
@@ -23,6 +24,7 @@ mod vouchers;
 pub use billing::{Applied, IncomingPayment};
 pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use legacy::period_from_secs;
+pub use portal::{DeviceAccount, ServiceView, Sighting, Via};
 pub use secret::{Purpose, SecretBox, SecretError, random_hex};
 pub use sweeps::Round;
 pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
@@ -38,7 +40,7 @@ use tables::*;
 /// Layout version of the file; `migrate` brings older files up to it.
 /// 2: sessions-by-service and customer-by-phone indexes (built from the
 /// existing rows on upgrade), Plan and Service values version 2.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -183,6 +185,11 @@ impl Store {
                 Some(v) if v == SCHEMA_VERSION => {}
                 Some(1) => {
                     migrate_1_to_2(&tx)?;
+                    migrate_2_to_3(&tx)?;
+                    meta.insert("schema_version", SCHEMA_VERSION)?;
+                }
+                Some(2) => {
+                    migrate_2_to_3(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -232,6 +239,9 @@ impl Store {
             tx.open_table(CUSTOMER_BY_PHONE)?;
             tx.open_table(OUTBOX)?;
             tx.open_table(SESSIONS_BY_SERVICE)?;
+            tx.open_table(SESSION_BY_IP)?;
+            tx.open_table(LEASES)?;
+            tx.open_table(TENANT_BRANDING)?;
         }
         self.commit(tx)?;
         Ok(())
@@ -260,6 +270,18 @@ fn migrate_1_to_2(tx: &WriteTransaction) -> Result<(), StoreError> {
         let c: crate::model::Customer = decode(row?.1.value())?;
         if let Some(msisdn) = c.phone.as_deref().and_then(crate::model::msisdn) {
             by_phone.insert((c.tenant, msisdn.as_str()), c.id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Schema 2 → 3: the sessions-by-address index the portal reads.
+fn migrate_2_to_3(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let mut by_ip = tx.open_table(SESSION_BY_IP)?;
+    for row in tx.open_table(SESSIONS_ACTIVE)?.iter()? {
+        let s: crate::model::Session = decode(row?.1.value())?;
+        if let Some(ip) = s.framed_ip {
+            by_ip.insert((u32::from(ip), s.tenant, s.nas, s.acct_session_id.as_str()), ())?;
         }
     }
     Ok(())

@@ -142,6 +142,9 @@ impl Store {
             if let Some(id) = sess.service {
                 tx.open_table(SESSIONS_BY_SERVICE)?.remove((s.tenant, id, sess.started_at, s.nas, key.2))?;
             }
+            if let Some(ip) = sess.framed_ip {
+                tx.open_table(SESSION_BY_IP)?.remove((u32::from(ip), s.tenant, s.nas, key.2))?;
+            }
             sess.stopped_at = Some(now);
             sess.terminate_cause = Some(3);
             let seq = super::next_seq(&tx, "history_seq")?;

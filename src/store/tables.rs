@@ -88,3 +88,11 @@ pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// online sessions of each service, oldest first.
 pub const SESSIONS_BY_SERVICE: TableDefinition<(u32, u64, i64, u64, &str), ()> =
     TableDefinition::new("sessions_by_service");
+/// (Framed-IP-Address, tenant, nas id, Acct-Session-Id) → (): online
+/// sessions by client address, across tenants, for the zero-login portal.
+pub const SESSION_BY_IP: TableDefinition<(u32, u32, u64, &str), ()> = TableDefinition::new("session_by_ip");
+/// (client address, tenant, nas id) → Lease: DHCP leases the routers
+/// reported through the lease hook, for the portal and onboarding.
+pub const LEASES: TableDefinition<(u32, u32, u64), &[u8]> = TableDefinition::new("leases");
+/// tenant → Branding of its portal and hotspot pages.
+pub const TENANT_BRANDING: TableDefinition<u32, &[u8]> = TableDefinition::new("tenant_branding");

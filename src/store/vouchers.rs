@@ -151,6 +151,7 @@ fn voucher_customer(tx: &redb::WriteTransaction, tenant: TenantId, now: UnixTime
         phone: None,
         email: None,
         created_at: now,
+        category: None,
     };
     customers.insert((tenant, c.id), encode(&c).as_slice())?;
     Ok(c.id)

@@ -1,0 +1,276 @@
+//! What the portal reads and writes: who is at a client address (online
+//! sessions, static allocations, DHCP leases the routers reported), the
+//! view of one service, and device accounts for hotspot and onboarding
+//! purchases.
+
+use redb::{ReadableTable, WriteTransaction};
+use std::net::Ipv4Addr;
+
+use super::codec::{decode, encode};
+use super::tables::*;
+use super::{NewService, Purpose, Store, StoreError, audit, get, json, record, shown_service, tenant_rows};
+use crate::model::*;
+
+/// How the portal came to know a client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// An online RADIUS session with this Framed-IP-Address.
+    Session,
+    /// A service with this static address.
+    StaticIp,
+    /// A DHCP lease a router reported through the lease hook.
+    Lease,
+}
+
+/// One thing known at a client address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    pub tenant: TenantId,
+    /// None: a leased device with no service yet (onboarding).
+    pub service: Option<Id>,
+    pub nas: Option<Id>,
+    pub mac: Option<Mac>,
+    pub via: Via,
+}
+
+/// Everything the portal page of one service shows, read in one
+/// transaction.
+#[derive(Clone, Debug)]
+pub struct ServiceView {
+    pub tenant: Tenant,
+    pub customer: Customer,
+    pub service: Service,
+    pub plan: Plan,
+    pub usage: Usage,
+    pub balance: i64,
+    pub plans: Vec<Plan>,
+    pub online: bool,
+}
+
+impl Store {
+    /// Who is at `ip`, strongest evidence first: online sessions; else
+    /// static allocations; else DHCP leases. Several tenants may use the
+    /// same private range, so every match is returned and the caller
+    /// refuses to guess between them.
+    pub fn who_is_at(&self, ip: Ipv4Addr) -> Result<Vec<Sighting>, StoreError> {
+        let tx = self.read()?;
+        let key = u32::from(ip);
+        let mut out: Vec<Sighting> = Vec::new();
+        let active = tx.open_table(SESSIONS_ACTIVE)?;
+        for row in tx.open_table(SESSION_BY_IP)?.range((key, 0, 0, "")..(key.saturating_add(1), 0, 0, ""))? {
+            let (k, _) = row?;
+            let (ip_key, tenant, nas, acct) = k.value();
+            if ip_key != key {
+                break;
+            }
+            let Some(s) = get::<_, Session>(&active, (tenant, nas, acct))? else { continue };
+            let mac = s.calling_station_id.as_deref().and_then(Mac::parse);
+            out.push(Sighting { tenant, service: s.service, nas: Some(nas), mac, via: Via::Session });
+        }
+        if !out.is_empty() {
+            return Ok(dedup(out));
+        }
+        let by_ip = tx.open_table(SERVICE_BY_IP)?;
+        for row in tx.open_table(TENANTS)?.iter()? {
+            let tenant = row?.0.value();
+            if let Some(id) = by_ip.get((tenant, key))? {
+                out.push(Sighting { tenant, service: Some(id.value()), nas: None, mac: None, via: Via::StaticIp });
+            }
+        }
+        if !out.is_empty() {
+            return Ok(out);
+        }
+        let by_mac = tx.open_table(SERVICE_BY_MAC)?;
+        for row in tx.open_table(LEASES)?.range((key, 0, 0)..(key.saturating_add(1), 0, 0))? {
+            let (k, v) = row?;
+            let (ip_key, tenant, nas) = k.value();
+            if ip_key != key {
+                break;
+            }
+            let lease: Lease = decode(v.value())?;
+            let service = by_mac.get((tenant, lease.mac.0))?.map(|v| v.value());
+            out.push(Sighting { tenant, service, nas: Some(nas), mac: Some(lease.mac), via: Via::Lease });
+        }
+        Ok(dedup(out))
+    }
+
+    /// The portal's view of one service.
+    pub fn service_view(&self, tenant: TenantId, service: Id) -> Result<ServiceView, StoreError> {
+        let tx = self.read()?;
+        let not_found = |what: String| StoreError::NotFound(what);
+        let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| not_found(format!("tenant {tenant}")))?;
+        let s: Service =
+            get(&tx.open_table(SERVICES)?, (tenant, service))?.ok_or_else(|| not_found(format!("service {service}")))?;
+        let c: Customer = get(&tx.open_table(CUSTOMERS)?, (tenant, s.customer))?
+            .ok_or_else(|| not_found(format!("customer {}", s.customer)))?;
+        let plans: Vec<Plan> = tenant_rows(&tx.open_table(PLANS)?, tenant)?;
+        let plan =
+            plans.iter().find(|p| p.id == s.plan).cloned().ok_or_else(|| not_found(format!("plan {}", s.plan)))?;
+        let usage: Usage = get(&tx.open_table(USAGE)?, (tenant, service))?.unwrap_or_default();
+        let balance = tx.open_table(BALANCES)?.get((tenant, c.id))?.map_or(0, |v| v.value());
+        let online = tx
+            .open_table(SESSIONS_BY_SERVICE)?
+            .range((tenant, service, i64::MIN, 0, "")..=(tenant, service, i64::MAX, u64::MAX, "\u{10ffff}"))?
+            .next()
+            .is_some();
+        Ok(ServiceView { tenant: t, customer: c, service: s, plan, usage, balance, plans, online })
+    }
+
+    pub fn branding(&self, tenant: TenantId) -> Result<Branding, StoreError> {
+        let tx = self.read()?;
+        Ok(get(&tx.open_table(TENANT_BRANDING)?, tenant)?.unwrap_or_default())
+    }
+
+    pub fn set_branding(&self, actor: &str, now: UnixTime, tenant: TenantId, b: &Branding) -> Result<(), StoreError> {
+        if !(b.colour.len() == 7
+            && b.colour.starts_with('#')
+            && b.colour[1..].bytes().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(StoreError::Invalid(format!("colour {:?} is not #rrggbb", b.colour)));
+        }
+        if b.language != "en" && b.language != "sw" {
+            return Err(StoreError::Invalid(format!("language {:?}: choose en or sw", b.language)));
+        }
+        let tx = self.write()?;
+        let before: Option<Branding> = get(&tx.open_table(TENANT_BRANDING)?, tenant)?;
+        tx.open_table(TENANT_BRANDING)?.insert(tenant, encode(b).as_slice())?;
+        let shown = |b: &Branding| json(&Branding { logo: None, ..b.clone() });
+        let rec = record(now, actor, "tenant.branding", format!("tenant/{tenant}"), before.as_ref().and_then(shown), shown(b));
+        audit(&tx, tenant, &rec)?;
+        self.commit(tx)?;
+        Ok(())
+    }
+
+    pub fn service_by_mac(&self, tenant: TenantId, mac: Mac) -> Result<Option<Id>, StoreError> {
+        let tx = self.read()?;
+        Ok(tx.open_table(SERVICE_BY_MAC)?.get((tenant, mac.0))?.map(|v| v.value()))
+    }
+
+    pub fn tenant(&self, tenant: TenantId) -> Result<Tenant, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))
+    }
+
+    /// The service's password in clear, for the hotspot CHAP login form the
+    /// portal fills in for the device that just paid.
+    pub fn service_password(&self, s: &Service) -> Result<String, StoreError> {
+        let bytes = self.secrets.open(Purpose::Password, &s.password)?;
+        String::from_utf8(bytes).map_err(|_| StoreError::Invalid("stored password is not text".into()))
+    }
+
+    /// A router reported a DHCP lease (`bound`) or its end. Returns the
+    /// service that MAC already has, if any; a MAC without one is a new
+    /// device the portal will offer packages to (onboarding).
+    pub fn record_lease(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        nas: Id,
+        ip: Ipv4Addr,
+        lease: Option<Lease>,
+    ) -> Result<Option<Id>, StoreError> {
+        let tx = self.write()?;
+        let key = (u32::from(ip), tenant, nas);
+        let service = {
+            let mut leases = tx.open_table(LEASES)?;
+            let before: Option<Lease> = get(&leases, key)?;
+            let service = match &lease {
+                Some(l) => {
+                    leases.insert(key, encode(l).as_slice())?;
+                    tx.open_table(SERVICE_BY_MAC)?.get((tenant, l.mac.0))?.map(|v| v.value())
+                }
+                None => {
+                    leases.remove(key)?;
+                    None
+                }
+            };
+            let action = if lease.is_some() { "lease.bound" } else { "lease.released" };
+            if before.as_ref().map(|b| b.mac) != lease.as_ref().map(|l| l.mac) {
+                let rec = record(now, actor, action, format!("nas/{nas}/lease/{ip}"), json(&before), json(&lease));
+                audit(&tx, tenant, &rec)?;
+            }
+            service
+        };
+        self.commit(tx)?;
+        Ok(service)
+    }
+
+    /// The service of a device (by MAC), created on first purchase: an
+    /// expired hotspot or DHCP-MAC login bound to the MAC, owned by the
+    /// customer with this phone number (created too when new). A payment
+    /// then renews it like any other service.
+    pub fn device_account(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        new: DeviceAccount,
+    ) -> Result<Service, StoreError> {
+        let tx = self.write()?;
+        if let Some(id) = tx.open_table(SERVICE_BY_MAC)?.get((tenant, new.mac.0))?.map(|v| v.value()) {
+            let s: Service = get(&tx.open_table(SERVICES)?, (tenant, id))?
+                .ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
+            return Ok(s);
+        }
+        let customer = self.customer_for_phone(&tx, actor, now, tenant, &new.msisdn)?;
+        let mut n = NewService::new(
+            customer,
+            new.plan,
+            new.access,
+            &format!("d-{}", new.mac.0.to_be_bytes()[2..].iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            &super::random_hex(8),
+        );
+        n.mac = Some(new.mac);
+        n.expires_at = Some(now);
+        let s = self.insert_service(&tx, tenant, now, n)?;
+        audit(&tx, tenant, &record(now, actor, "service.create", format!("service/{}", s.id), None, shown_service(&s)))?;
+        self.commit(tx)?;
+        Ok(s)
+    }
+
+    fn customer_for_phone(
+        &self,
+        tx: &WriteTransaction,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        msisdn: &str,
+    ) -> Result<Id, StoreError> {
+        let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
+        if let Some(id) = by_phone.get((tenant, msisdn))? {
+            return Ok(id.value());
+        }
+        let c = Customer {
+            id: Store::next_id(tx)?,
+            tenant,
+            name: format!("+{msisdn}"),
+            phone: Some(msisdn.to_string()),
+            email: None,
+            created_at: now,
+            category: None,
+        };
+        by_phone.insert((tenant, msisdn), c.id)?;
+        tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
+        audit(tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
+        Ok(c.id)
+    }
+}
+
+/// What a device's first purchase creates (see [`Store::device_account`]).
+#[derive(Clone, Debug)]
+pub struct DeviceAccount {
+    pub mac: Mac,
+    /// 2547XXXXXXXX, as [`crate::model::msisdn`] gives it.
+    pub msisdn: String,
+    pub plan: Id,
+    pub access: AccessType,
+}
+
+/// One sighting per (tenant, service): a customer online twice from one
+/// address is still one customer.
+fn dedup(mut v: Vec<Sighting>) -> Vec<Sighting> {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|s| seen.insert((s.tenant, s.service, if s.service.is_none() { s.mac } else { None })));
+    v
+}

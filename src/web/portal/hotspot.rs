@@ -1,0 +1,210 @@
+//! The hotspot page: the router's login.html (templates/hotspot/) sends
+//! the device here with the router's parameters; lango offers packages and
+//! voucher entry, and logs the device in through the router's own HTTP-CHAP
+//! form when it has paid or typed a valid code.
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+
+use super::pages::*;
+use super::rules::{self, Asker, Standing};
+use super::{ACTOR, HotspotCtx, Portal, WebState, pay_message, user_agent, wait_link};
+use crate::model::*;
+use crate::radius::guard::Key;
+
+/// The router's parameters, checked: the NAS exists, the MAC parses, and
+/// the request comes from the address the router says the device has.
+struct Checked {
+    tenant: Tenant,
+    mac: Mac,
+    ip: IpAddr,
+}
+
+fn check(p: &Portal, ctx: &HotspotCtx, client: IpAddr) -> Result<Checked, &'static str> {
+    let nas = p.store.all_nas().ok().and_then(|all| all.into_iter().find(|n| n.id == ctx.nas && !n.disabled));
+    let tenant = nas.and_then(|n| p.store.tenant(n.tenant).ok());
+    let mac = Mac::parse(&ctx.mac);
+    let ip = ctx.ip.parse::<IpAddr>().ok();
+    match (tenant, mac, ip) {
+        (Some(tenant), Some(mac), Some(ip)) if ip == client && rules::safe_link(&ctx.link_login_only).is_some() => {
+            Ok(Checked { tenant, mac, ip })
+        }
+        _ => Err("not-hotspot"),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    #[serde(flatten)]
+    ctx: HotspotCtx,
+    /// The router's `$(error)`: why its last login attempt failed.
+    #[serde(default)]
+    error: String,
+}
+
+pub async fn page(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let p = &s.portal;
+    let client = p.client_ip(peer, &headers);
+    let error = Some(q.error.trim().to_string()).filter(|e| !e.is_empty());
+    render(p, &q.ctx, client, user_agent(&headers), error, String::new())
+}
+
+fn render(p: &Portal, ctx: &HotspotCtx, client: IpAddr, ua: &str, error: Option<String>, phone: String) -> Response {
+    let ck = match check(p, ctx, client) {
+        Ok(ck) => ck,
+        Err(_) => {
+            let c = Chrome::neutral();
+            let (heading, message) = (c.w.unknown_title, c.w.err_not_hotspot.to_string());
+            return html(StatusCode::BAD_REQUEST, &UnknownPage { c, heading, message });
+        }
+    };
+    let c = p.chrome(&ck.tenant);
+    let plans = p.store.plans(ck.tenant.id).unwrap_or_default();
+    let asker = Asker { access: AccessType::Hotspot, category: None, device: rules::device_class(ua) };
+    let offers =
+        rules::offers(&plans, asker).into_iter().map(|o| OfferRow::of(o, &ck.tenant.currency, None)).collect();
+    // A device that has time left (it paid before, and its MAC login did
+    // not happen, say after a cookie was cleared) gets a Connect button.
+    let login = device_login(p, &ck, ctx);
+    let page = PackagesPage {
+        note: if login.is_some() { c.w.active_note } else { c.w.welcome_device },
+        c,
+        account: None,
+        standing: if login.is_some() { "active" } else { "new" },
+        offers,
+        can_buy: true,
+        phone,
+        error,
+        csrf: p.form_token(ck.ip),
+        action: "/hotspot/buy",
+        hidden: ctx.fields(),
+        voucher_action: Some("/hotspot/voucher"),
+        login,
+    };
+    html(StatusCode::OK, &page)
+}
+
+fn device_login(p: &Portal, ck: &Checked, ctx: &HotspotCtx) -> Option<LoginForm> {
+    let id = p.store.service_by_mac(ck.tenant.id, ck.mac).ok().flatten()?;
+    let v = p.store.service_view(ck.tenant.id, id).ok()?;
+    if v.service.access != AccessType::Hotspot
+        || rules::standing(&v.service, &v.plan, &v.usage, p.clock.now()) != Standing::Active
+    {
+        return None;
+    }
+    let pw = p.store.service_password(&v.service).ok()?;
+    ctx.login(&v.service.username, &pw)
+}
+
+#[derive(Deserialize)]
+pub struct BuyForm {
+    #[serde(flatten)]
+    ctx: HotspotCtx,
+    #[serde(default)]
+    csrf: String,
+    plan: Option<Id>,
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn buy(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<BuyForm>,
+) -> Response {
+    let p = &s.portal;
+    let client = p.client_ip(peer, &headers);
+    let ua = user_agent(&headers);
+    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), f.phone.clone());
+    let ck = match check(p, &f.ctx, client) {
+        Ok(ck) => ck,
+        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    };
+    let w = p.chrome(&ck.tenant).w;
+    if !p.form_ok(client, &f.csrf) {
+        return again(w.err_expired_form.into());
+    }
+    let plans = p.store.plans(ck.tenant.id).unwrap_or_default();
+    let asker = Asker { access: AccessType::Hotspot, category: None, device: rules::device_class(ua) };
+    let Some(plan) = rules::offers(&plans, asker).into_iter().find(|o| Some(o.id) == f.plan).cloned() else {
+        return again(w.err_plan.into());
+    };
+    let Some(msisdn) = msisdn(&f.phone) else { return again(w.err_phone.into()) };
+    let new = crate::store::DeviceAccount { mac: ck.mac, msisdn, plan: plan.id, access: AccessType::Hotspot };
+    let svc = match p.store.device_account(ACTOR, p.clock.now(), ck.tenant.id, new) {
+        Ok(s) => s,
+        Err(e) => return again(pay_message(w, &crate::payments::engine::PayError::Store(e))),
+    };
+    let purchase = Purchase::Renew { service: svc.id, plan: plan.id };
+    match p.engine.stk_push(ck.tenant.id, svc.customer, purchase, plan.price, &f.phone, &svc.username).await {
+        Ok(req) => Redirect::to(&wait_link(p, ck.tenant.id, &req.checkout_id, Some(&f.ctx))).into_response(),
+        Err(e) => again(pay_message(w, &e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VoucherForm {
+    #[serde(flatten)]
+    ctx: HotspotCtx,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// A typed voucher code: known codes go to the router's login form (the
+/// router's RADIUS login then applies every rule: first-use start, device
+/// binding, expiry); unknown codes count against the guessing guard.
+pub async fn voucher(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<VoucherForm>,
+) -> Response {
+    let p = &s.portal;
+    let client = p.client_ip(peer, &headers);
+    let ua = user_agent(&headers);
+    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), String::new());
+    let ck = match check(p, &f.ctx, client) {
+        Ok(ck) => ck,
+        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    };
+    let c = p.chrome(&ck.tenant);
+    let w = c.w;
+    if !p.form_ok(client, &f.csrf) {
+        return again(w.err_expired_form.into());
+    }
+    let now = p.clock.now();
+    let keys = guard_keys(&ck);
+    if p.radius.guard.blocked(&keys, now).is_some() {
+        return again(w.err_blocked.into());
+    }
+    let code = rules::normalise_code(&f.code);
+    let found = p.store.service_by_username(ck.tenant.id, &code).ok().filter(|s| s.voucher.is_some());
+    let Some(svc) = found else {
+        p.radius.guard.failed(&keys, now);
+        return again(w.err_voucher_unknown.into());
+    };
+    let Some(login) = f.ctx.login(&svc.username, &code) else { return again(w.err_not_hotspot.into()) };
+    let (heading, message) = (w.use_voucher, format!("{} {code}", w.voucher_code));
+    let page = WaitPage { c, state: "paid", heading, message, refresh: false, back: String::new(), login: Some(login) };
+    html(StatusCode::OK, &page)
+}
+
+fn guard_keys(ck: &Checked) -> Vec<Key> {
+    let mut keys = vec![Key::Device(ck.tenant.id, ck.mac.0)];
+    if let IpAddr::V4(v4) = ck.ip {
+        keys.push(Key::Address(ck.tenant.id, u32::from(v4)));
+    }
+    keys
+}
