@@ -1,8 +1,14 @@
 //! Peers simulated for the integration tests, each written independently of
 //! lango's own code so the tests check lango against something else: `nas`
-//! is a MikroTik-like NAS answering RFC 5176 CoA / Disconnect requests.
+//! is a MikroTik-like NAS answering RFC 5176 CoA / Disconnect requests;
+//! `hotspot` a MikroTik hotspot's login pages and HTTP-CHAP login;
+//! `dstnat` the router's captive dst-nat (requests arrive from the
+//! customer's address); `browser` drives headless Chromium.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod daraja;
+pub mod dstnat;
+pub mod hotspot;
 pub mod nas;

@@ -25,7 +25,8 @@ struct Checked {
 }
 
 fn check(p: &Portal, ctx: &HotspotCtx, client: IpAddr) -> Result<Checked, &'static str> {
-    let nas = p.store.all_nas().ok().and_then(|all| all.into_iter().find(|n| n.id == ctx.nas && !n.disabled));
+    let id = ctx.nas.parse::<Id>().ok();
+    let nas = p.store.all_nas().ok().and_then(|all| all.into_iter().find(|n| Some(n.id) == id && !n.disabled));
     let tenant = nas.and_then(|n| p.store.tenant(n.tenant).ok());
     let mac = Mac::parse(&ctx.mac);
     let ip = ctx.ip.parse::<IpAddr>().ok();
@@ -111,7 +112,9 @@ pub struct BuyForm {
     ctx: HotspotCtx,
     #[serde(default)]
     csrf: String,
-    plan: Option<Id>,
+    /// Text for the same reason as `HotspotCtx::nas`.
+    #[serde(default)]
+    plan: String,
     #[serde(default)]
     phone: String,
 }
@@ -136,7 +139,7 @@ pub async fn buy(
     }
     let plans = p.store.plans(ck.tenant.id).unwrap_or_default();
     let asker = Asker { access: AccessType::Hotspot, category: None, device: rules::device_class(ua) };
-    let Some(plan) = rules::offers(&plans, asker).into_iter().find(|o| Some(o.id) == f.plan).cloned() else {
+    let Some(plan) = rules::offers(&plans, asker).into_iter().find(|o| Some(o.id) == f.plan.parse().ok()).cloned() else {
         return again(w.err_plan.into());
     };
     let Some(msisdn) = msisdn(&f.phone) else { return again(w.err_phone.into()) };
@@ -189,14 +192,16 @@ pub async fn voucher(
     if p.radius.guard.blocked(&keys, now).is_some() {
         return again(w.err_blocked.into());
     }
-    let code = rules::normalise_code(&f.code);
-    let found = p.store.service_by_username(ck.tenant.id, &code).ok().filter(|s| s.voucher.is_some());
+    let found = rules::code_candidates(&f.code)
+        .iter()
+        .find_map(|c| p.store.service_by_username(ck.tenant.id, c).ok().filter(|s| s.voucher.is_some()));
     let Some(svc) = found else {
         p.radius.guard.failed(&keys, now);
         return again(w.err_voucher_unknown.into());
     };
-    let Some(login) = f.ctx.login(&svc.username, &code) else { return again(w.err_not_hotspot.into()) };
-    let (heading, message) = (w.use_voucher, format!("{} {code}", w.voucher_code));
+    let pw = p.store.service_password(&svc).unwrap_or_default();
+    let Some(login) = f.ctx.login(&svc.username, &pw) else { return again(w.err_not_hotspot.into()) };
+    let (heading, message) = (w.use_voucher, format!("{} {}", w.voucher_code, svc.username));
     let page = WaitPage { c, state: "paid", heading, message, refresh: false, back: String::new(), login: Some(login) };
     html(StatusCode::OK, &page)
 }

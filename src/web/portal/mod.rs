@@ -373,8 +373,10 @@ fn pay_message(w: &Words, e: &PayError) -> String {
 /// the payment so the device can be logged in when it is paid.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct HotspotCtx {
+    /// Text, not a number: serde's flatten (used to carry these fields)
+    /// cannot read numbers from a query string.
     #[serde(default)]
-    pub nas: Id,
+    pub nas: String,
     #[serde(default)]
     pub mac: String,
     #[serde(default)]
@@ -392,7 +394,7 @@ pub struct HotspotCtx {
 impl HotspotCtx {
     fn fields(&self) -> Vec<(String, String)> {
         vec![
-            ("nas".into(), self.nas.to_string()),
+            ("nas".into(), self.nas.clone()),
             ("mac".into(), self.mac.clone()),
             ("ip".into(), self.ip.clone()),
             ("link-login-only".into(), self.link_login_only.clone()),

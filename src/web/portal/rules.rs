@@ -125,6 +125,21 @@ pub fn normalise_code(code: &str) -> String {
     code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
 }
 
+/// The spellings of a typed code to look up: as typed in capitals, then
+/// letters and digits only, then with a prefix dash put back ("hs abcd"
+/// → "HS-ABCD"), since batches may carry a prefix such as "HS-".
+pub fn code_candidates(typed: &str) -> Vec<String> {
+    let upper = typed.trim().to_ascii_uppercase();
+    let plain = normalise_code(typed);
+    let mut out = vec![upper, plain.clone()];
+    for cut in 1..=4.min(plain.len().saturating_sub(1)) {
+        out.push(format!("{}-{}", &plain[..cut], &plain[cut..]));
+    }
+    out.dedup();
+    out.retain(|c| !c.is_empty());
+    out
+}
+
 /// A link the router gave us to send the browser back to: only http(s).
 pub fn safe_link(link: &str) -> Option<&str> {
     let l = link.trim();
@@ -168,6 +183,9 @@ mod tests {
     #[test]
     fn codes_and_links() {
         assert_eq!(normalise_code(" ab3k-7mp q "), "AB3K7MPQ");
+        let c = code_candidates("hs abcd");
+        assert_eq!(c[0], "HS ABCD");
+        assert!(c.contains(&"HSABCD".to_string()) && c.contains(&"HS-ABCD".to_string()), "{c:?}");
         assert_eq!(safe_link("http://10.5.50.1/login"), Some("http://10.5.50.1/login"));
         assert_eq!(safe_link("javascript:alert(1)"), None);
         assert_eq!(safe_link("//evil"), None);
