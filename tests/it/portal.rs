@@ -122,7 +122,8 @@ fn hotspot_device_buys_a_package_and_is_logged_in_by_chap() {
     b.click(r#"input[name=plan]:not([checked])"#);
     b.clear_and_type("#phone", "0712345678");
     b.click("#pay");
-    b.wait_text("You are connected", Duration::from_secs(40));
+    let done = b.wait_text_or("You are connected", Duration::from_secs(40));
+    assert!(done, "not connected; the hotspot saw {:?}", sim.logins());
     b.keep_screenshot("hotspot-connected");
 
     let logins = sim.logins();

@@ -79,6 +79,10 @@ impl Browser {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let mut s = TcpStream::connect(self.addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
@@ -112,9 +116,9 @@ impl Browser {
         };
         let v: Value = serde_json::from_str(&payload).unwrap_or(Value::Null);
         if !head.starts_with("HTTP/1.1 200") {
-            panic!("webdriver {method} {path}: {head}\n{payload}");
+            return Err(format!("webdriver {method} {path}: {head}\n{payload}"));
         }
-        v["value"].clone()
+        Ok(v["value"].clone())
     }
 
     fn s(&self, rest: &str) -> String {
@@ -150,7 +154,7 @@ impl Browser {
     pub fn try_find(&self, css: &str) -> Option<String> {
         let body = json!({"using": "css selector", "value": css});
         let path = self.s("/elements");
-        let v = self.call("POST", &path, Some(body));
+        let v = self.try_call("POST", &path, Some(body)).ok()?;
         let first = v.as_array()?.first()?.as_object()?.values().next()?.as_str()?.to_string();
         Some(first)
     }
@@ -158,7 +162,11 @@ impl Browser {
     /// Visible text of the first element matching `css` ("" if none).
     pub fn text(&self, css: &str) -> String {
         match self.try_find(css) {
-            Some(id) => self.call("GET", &self.s(&format!("/element/{id}/text")), None).as_str().unwrap_or("").into(),
+            // The page may be replaced between finding and reading.
+            Some(id) => match self.try_call("GET", &self.s(&format!("/element/{id}/text")), None) {
+                Ok(v) => v.as_str().unwrap_or("").into(),
+                Err(_) => String::new(),
+            },
             None => String::new(),
         }
     }
@@ -176,6 +184,18 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// Like `wait_text`, but says whether it came instead of panicking.
+    pub fn wait_text_or(&self, needle: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.text("body").contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
     }
 
     pub fn click(&self, css: &str) {
@@ -197,12 +217,12 @@ impl Browser {
     }
 
     /// Save a screenshot as docs/screenshots/<name>.png when
-    /// LANGO_SCREENSHOTS names that folder (how the README's pictures are
+    /// SCREENSHOT_DIR names that folder (how the README's pictures are
     /// made); otherwise only check that one can be taken.
     pub fn keep_screenshot(&self, name: &str) {
         let png = self.screenshot();
         assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
-        if let Ok(dir) = std::env::var("LANGO_SCREENSHOTS") {
+        if let Ok(dir) = std::env::var("SCREENSHOT_DIR") {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
         }

@@ -124,7 +124,7 @@ impl HotspotSim {
             hex(&challenge)
         );
         let out = std::process::Command::new("radclient")
-            .args(["-x", "-r", "1", "-t", "3", &radius.to_string(), "auth", &secret])
+            .args(["-x", "-r", "3", "-t", "5", &radius.to_string(), "auth", &secret])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -134,8 +134,8 @@ impl HotspotSim {
                 ch.wait_with_output()
             })
             .expect("radclient");
-        let reply = String::from_utf8_lossy(&out.stdout).to_string();
-        let accepted = reply.contains("Access-Accept");
+        let reply = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        let accepted = reply.contains("Received Access-Accept");
         self.state.lock().unwrap().logins.push(Login { username: user.clone(), accepted, reply: reply.clone() });
         if accepted {
             let mut p = self.page("alogin.html", peer, &dst, "");
@@ -146,7 +146,13 @@ impl HotspotSim {
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("Reply-Message = "))
                 .map(|m| m.trim_matches('"').to_string())
-                .unwrap_or_else(|| "invalid username or password".into());
+                .unwrap_or_else(|| {
+                    if reply.contains("Received Access-Reject") {
+                        "invalid username or password".into()
+                    } else {
+                        "RADIUS server is not responding".into()
+                    }
+                });
             (200, self.page("login.html", peer, &dst, &msg))
         }
     }
