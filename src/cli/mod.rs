@@ -201,6 +201,13 @@ pub enum NasCmd {
         tenant: String,
         id: Id,
     },
+    /// A new token for the router's HTTP hooks (DHCP lease script, hotspot
+    /// on-login/on-logout); printed once, the old one stops working.
+    HookToken {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+    },
     /// Port the router listens on for CoA / Disconnect (RouterOS: 3799).
     CoaPort {
         #[arg(long)]
@@ -408,6 +415,11 @@ pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut imp
             let t = store.tenant_by_slug(&tenant)?;
             let n = store.set_nas_coa_port(actor, clock.now(), t.id, id, port)?;
             writeln!(out, "NAS {} takes CoA on port {}", n.name, n.coa_port)?;
+        }
+        NasCmd::HookToken { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let token = store.new_hook_token(actor, clock.now(), t.id, id)?;
+            writeln!(out, "{token}")?;
         }
         NasCmd::Enable { tenant, id } => {
             let t = store.tenant_by_slug(&tenant)?;

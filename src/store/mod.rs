@@ -242,6 +242,8 @@ impl Store {
             tx.open_table(SESSION_BY_IP)?;
             tx.open_table(LEASES)?;
             tx.open_table(TENANT_BRANDING)?;
+            tx.open_table(HOOK_TOKENS)?;
+            tx.open_table(NAS_HOOK)?;
         }
         self.commit(tx)?;
         Ok(())

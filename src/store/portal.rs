@@ -141,6 +141,36 @@ impl Store {
         Ok(())
     }
 
+    /// A new token for a router's HTTP hooks (RouterOS scripts send it as
+    /// `Authorization: Bearer …`); the old one stops working. Only its
+    /// SHA-256 is kept.
+    pub fn new_hook_token(&self, actor: &str, now: UnixTime, tenant: TenantId, nas: Id) -> Result<String, StoreError> {
+        let token = super::random_hex(24);
+        let hash = token_hash(&token);
+        let tx = self.write()?;
+        let n: Nas = get(&tx.open_table(NAS)?, (tenant, nas))?.ok_or_else(|| StoreError::NotFound(format!("NAS {nas}")))?;
+        {
+            let mut by_nas = tx.open_table(NAS_HOOK)?;
+            let mut tokens = tx.open_table(HOOK_TOKENS)?;
+            if let Some(old) = by_nas.insert((tenant, nas), hash.as_str())? {
+                tokens.remove(old.value())?;
+            }
+            tokens.insert(hash.as_str(), (tenant, nas))?;
+        }
+        audit(&tx, tenant, &record(now, actor, "nas.hook_token", format!("nas/{}", n.id), None, None))?;
+        self.commit(tx)?;
+        Ok(token)
+    }
+
+    /// The router a hook token belongs to.
+    pub fn nas_by_hook_token(&self, token: &str) -> Result<Option<Nas>, StoreError> {
+        let tx = self.read()?;
+        let Some(key) = tx.open_table(HOOK_TOKENS)?.get(token_hash(token).as_str())?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        get(&tx.open_table(NAS)?, key)
+    }
+
     pub fn service_by_mac(&self, tenant: TenantId, mac: Mac) -> Result<Option<Id>, StoreError> {
         let tx = self.read()?;
         Ok(tx.open_table(SERVICE_BY_MAC)?.get((tenant, mac.0))?.map(|v| v.value()))
@@ -273,4 +303,8 @@ fn dedup(mut v: Vec<Sighting>) -> Vec<Sighting> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|s| seen.insert((s.tenant, s.service, if s.service.is_none() { s.mac } else { None })));
     v
+}
+
+fn token_hash(token: &str) -> String {
+    ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

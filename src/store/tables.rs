@@ -96,3 +96,8 @@ pub const SESSION_BY_IP: TableDefinition<(u32, u32, u64, &str), ()> = TableDefin
 pub const LEASES: TableDefinition<(u32, u32, u64), &[u8]> = TableDefinition::new("leases");
 /// tenant → Branding of its portal and hotspot pages.
 pub const TENANT_BRANDING: TableDefinition<u32, &[u8]> = TableDefinition::new("tenant_branding");
+/// SHA-256 (hex) of a router's hook token → (tenant, nas id).
+pub const HOOK_TOKENS: TableDefinition<&str, (u32, u64)> = TableDefinition::new("hook_tokens");
+/// (tenant, nas id) → SHA-256 (hex) of its current hook token, so a new
+/// token replaces the old one.
+pub const NAS_HOOK: TableDefinition<(u32, u64), &str> = TableDefinition::new("nas_hook");

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::payments::engine::Engine;
 use crate::radius::Radius;
 
+mod hooks;
 mod mpesa;
 pub mod portal;
 
@@ -66,6 +67,10 @@ pub fn app(state: WebState) -> Router {
         .route("/pay/{token}/stk", post(mpesa::stk))
         .route("/pay/{token}/c2b/validation", post(mpesa::c2b_validation))
         .route("/pay/{token}/c2b/confirmation", post(mpesa::c2b_confirmation))
+        .route("/hook/health", get(hooks::health))
+        .route("/hook/dhcp-lease", post(hooks::dhcp_lease))
+        .route("/hook/hotspot-login", post(hooks::hotspot_login))
+        .route("/hook/hotspot-logout", post(hooks::hotspot_logout))
         .merge(portal::routes())
         .fallback(portal::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK))

@@ -1,0 +1,133 @@
+//! RouterOS script hooks against the real binary: per-router bearer
+//! tokens (wrong ones get 401 and are logged), DHCP lease events, and the
+//! zero-touch onboarding they allow: a new MAC's device opens the portal,
+//! is offered the DHCP packages, pays, and its MAC then logs in.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use crate::billing::{eventually, rig};
+use crate::harness::*;
+use crate::support::dstnat::DstNat;
+
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+fn http(to: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+    let mut s = TcpStream::connect(to).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: lango.test\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    Answer { status, head: head.to_string(), body: body.to_string() }
+}
+
+fn lease(to: SocketAddr, token: &str, body: &str) -> Answer {
+    let auth = format!("Bearer {token}");
+    http(to, "POST", "/hook/dhcp-lease", &[("Authorization", &auth)], body)
+}
+
+/// The value of a hidden input in a page.
+fn field(page: &str, name: &str) -> String {
+    let at = page.find(&format!(r#"name="{name}" value=""#)).unwrap_or_else(|| panic!("no {name} in {page}"));
+    let rest = &page[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// The id of a package offered on a page, by its name.
+fn plan_id(page: &str, name: &str) -> String {
+    let at = page.find(&format!(r#"<span class="name">{name}</span>"#)).unwrap_or_else(|| panic!("{name} not offered"));
+    let before = &page[..at];
+    let v = before.rfind(r#"name="plan" value=""#).unwrap();
+    let rest = &before[v + 19..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[test]
+fn lease_hook_onboards_a_new_device_through_the_portal() {
+    let r = rig("hooks");
+    let http_addr = r.server.http;
+    let token = r.cli(&["nas", "hook-token", "--tenant", "demo", "1"]).trim().to_string();
+    assert_eq!(token.len(), 48, "{token}");
+
+    // Wrong or missing tokens: 401, logged, nothing recorded.
+    let body = "mac=AA:BB:CC:00:00:99&ip=127.0.0.31&bound=1&server=dhcp1";
+    assert_eq!(lease(http_addr, "not-the-token", body).status, 401);
+    assert_eq!(http(http_addr, "POST", "/hook/dhcp-lease", &[], body).status, 401);
+    eventually("the refusal to be logged", Duration::from_secs(5), || r.server.log().contains("router hook refused"));
+    let health = http(http_addr, "GET", "/hook/health", &[("Authorization", &format!("Bearer {token}"))], "");
+    assert_eq!(health.status, 200);
+    assert!(health.body.contains("demo-loopback"), "{}", health.body);
+
+    // Bad input names the field.
+    let bad = lease(http_addr, &token, "mac=nope&ip=127.0.0.31&bound=1");
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("mac \"nope\""), "{}", bad.body);
+
+    // A known MAC is not onboarding; a new one is.
+    let known = lease(http_addr, &token, "mac=AA:BB:CC:00:00:01&ip=127.0.0.30&bound=1");
+    assert!(known.body.contains(r#""onboarding":false"#), "{}", known.body);
+    let new = lease(http_addr, &token, body);
+    assert_eq!(new.status, 200, "{}", new.body);
+    assert!(new.body.contains(r#""onboarding":true"#), "{}", new.body);
+
+    // The device opens the portal: welcome, DHCP packages only.
+    let nat = DstNat::start(Ipv4Addr::new(127, 0, 0, 31), http_addr);
+    let page = http(nat.addr, "GET", "/portal", &[], "");
+    assert!(page.body.contains("Welcome!"), "{}", page.body);
+    assert!(page.body.contains("DHCP 5M") && !page.body.contains("Home 10M"), "{}", page.body);
+    let csrf = field(&page.body, "csrf");
+    let plan = plan_id(&page.body, "DHCP 5M");
+
+    // A forged token is refused with the form again, starting nothing.
+    let forged = http(nat.addr, "POST", "/portal/pay", &[], &format!("csrf=1.00&plan={plan}&phone=0712000099&method=mpesa"));
+    assert!(forged.body.contains("This page has expired"), "{}", forged.body);
+    assert!(r.daraja.stk_requests().is_empty());
+
+    let paid =
+        http(nat.addr, "POST", "/portal/pay", &[], &format!("csrf={csrf}&plan={plan}&phone=0712000099&method=mpesa"));
+    assert_eq!(paid.status, 303, "{}\n{}", paid.head, paid.body);
+    let wait = paid.head.lines().find_map(|l| l.strip_prefix("location: ")).expect("redirect").to_string();
+    eventually("the payment to be confirmed", Duration::from_secs(30), || {
+        http(nat.addr, "GET", &wait, &[], "").body.contains("You are back online")
+    });
+    // The router's DHCP server asks for the MAC: accepted with the plan.
+    let dhcp = radclient(
+        r.server.auth,
+        "auth",
+        DEMO_SECRET,
+        "User-Name=AA:BB:CC:00:00:99,Calling-Station-Id=AA:BB:CC:00:00:99,Message-Authenticator=0x00",
+    );
+    assert!(dhcp.is("Access-Accept"), "{}", dhcp.raw);
+    assert_eq!(dhcp.get("Mikrotik-Rate-Limit"), Some("5M/5M"));
+
+    // The status link is bound to its purchase: another one is 404.
+    let tampered = wait.replace("t=", "t=9");
+    assert_eq!(http(nat.addr, "GET", &tampered, &[], "").status, 404);
+
+    // Released: the address is nobody's again.
+    let gone = lease(http_addr, &token, "mac=AA:BB:CC:00:00:99&ip=127.0.0.31&bound=0");
+    assert_eq!(gone.status, 200);
+    let page = http(nat.addr, "GET", "/portal", &[], "");
+    assert!(page.body.contains("We could not tell who you are"), "{}", page.body);
+
+    // A new token replaces the old one.
+    let token2 = r.cli(&["nas", "hook-token", "--tenant", "demo", "1"]).trim().to_string();
+    assert_ne!(token, token2);
+    assert_eq!(lease(http_addr, &token, body).status, 401, "old token still works");
+    assert_eq!(lease(http_addr, &token2, body).status, 200);
+}
