@@ -7,7 +7,7 @@
 mod hotspot;
 pub mod parse;
 
-mod money;
+pub(crate) mod money;
 mod plan;
 pub use parse::{parse_bytes, parse_duration, parse_money, parse_period};
 pub use plan::{PlanAdd, PlanCmd, plan};

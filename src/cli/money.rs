@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::model::*;
 use crate::payments::vouchers;
 use crate::pdf;
-use crate::store::{NewBatch, Purpose};
+use crate::store::{NewBatch, Purpose, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum MpesaCmd {
@@ -537,7 +537,7 @@ pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write
                 .into_iter()
                 .find(|d| d.number == number)
                 .context("no such invoice or receipt")?;
-            let view = doc_view(ctx, &t, &d)?;
+            let view = doc_view(store, &t, &d)?;
             if let Some(p) = pdf_path {
                 std::fs::write(&p, pdf::invoice::document(&view))
                     .with_context(|| format!("writing {}", p.display()))?;
@@ -569,9 +569,11 @@ pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write
     Ok(())
 }
 
-fn doc_view(ctx: &Ctx<'_>, t: &Tenant, d: &Invoice) -> anyhow::Result<pdf::invoice::DocView> {
-    let settings = ctx.store.tenant_billing(t.id)?;
-    let customer = ctx.store.customers(t.id)?.into_iter().find(|c| c.id == d.customer);
+/// The printable view of an invoice or receipt (also served to customers
+/// by the account pages).
+pub(crate) fn doc_view(store: &Store, t: &Tenant, d: &Invoice) -> anyhow::Result<pdf::invoice::DocView> {
+    let settings = store.tenant_billing(t.id)?;
+    let customer = store.customers(t.id)?.into_iter().find(|c| c.id == d.customer);
     let money = |m: i64| pdf::format_money(m, &t.currency);
     let day = |at: UnixTime| {
         jiff::Timestamp::from_second(at)
@@ -584,8 +586,7 @@ fn doc_view(ctx: &Ctx<'_>, t: &Tenant, d: &Invoice) -> anyhow::Result<pdf::invoi
     }
     totals.push(("Total".to_string(), money(d.gross)));
     let payments = match d.payment {
-        Some(id) => ctx
-            .store
+        Some(id) => store
             .payments(t.id)?
             .into_iter()
             .filter(|p| p.id == id)

@@ -489,3 +489,24 @@ impl Default for Branding {
         }
     }
 }
+
+/// A customer's support request and its conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: Id,
+    pub tenant: TenantId,
+    pub customer: Id,
+    pub service: Option<Id>,
+    pub subject: String,
+    pub open: bool,
+    pub created_at: UnixTime,
+    pub messages: Vec<TicketMessage>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketMessage {
+    pub at: UnixTime,
+    /// None: the customer; Some(name): the operator who answered.
+    pub staff: Option<String>,
+    pub body: String,
+}

@@ -54,6 +54,7 @@ stored!(
     Usage = 1,
     Lease = 1,
     Branding = 1,
+    Ticket = 1,
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,

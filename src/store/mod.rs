@@ -15,6 +15,7 @@ mod crud;
 pub mod journal;
 mod legacy;
 mod portal;
+mod tickets;
 pub mod outbox;
 pub mod secret;
 mod sweeps;
@@ -244,6 +245,7 @@ impl Store {
             tx.open_table(TENANT_BRANDING)?;
             tx.open_table(HOOK_TOKENS)?;
             tx.open_table(NAS_HOOK)?;
+            tx.open_table(TICKETS)?;
         }
         self.commit(tx)?;
         Ok(())

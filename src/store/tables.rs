@@ -101,3 +101,5 @@ pub const HOOK_TOKENS: TableDefinition<&str, (u32, u64)> = TableDefinition::new(
 /// (tenant, nas id) → SHA-256 (hex) of its current hook token, so a new
 /// token replaces the old one.
 pub const NAS_HOOK: TableDefinition<(u32, u64), &str> = TableDefinition::new("nas_hook");
+/// (tenant, ticket id) → Ticket: support requests from the account pages.
+pub const TICKETS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("tickets");

@@ -1,0 +1,89 @@
+//! Support tickets: opened and answered by customers on the account pages,
+//! answered and closed by the operator (`lango ticket`).
+
+use super::codec::encode;
+use super::tables::*;
+use super::{Store, StoreError, audit, get, json, record, tenant_rows};
+use crate::model::*;
+
+/// Longest subject and message kept, in bytes.
+const MAX_SUBJECT: usize = 120;
+const MAX_BODY: usize = 4000;
+
+fn clean(text: &str, max: usize, what: &str) -> Result<String, StoreError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(StoreError::Invalid(format!("the {what} is empty")));
+    }
+    if t.len() > max {
+        return Err(StoreError::Invalid(format!("the {what} is longer than {max} characters")));
+    }
+    Ok(t.to_string())
+}
+
+impl Store {
+    pub fn open_ticket(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        customer: Id,
+        service: Option<Id>,
+        subject: &str,
+        body: &str,
+    ) -> Result<Ticket, StoreError> {
+        let subject = clean(subject, MAX_SUBJECT, "subject")?;
+        let body = clean(body, MAX_BODY, "message")?;
+        let tx = self.write()?;
+        let t = Ticket {
+            id: Store::next_id(&tx)?,
+            tenant,
+            customer,
+            service,
+            subject,
+            open: true,
+            created_at: now,
+            messages: vec![TicketMessage { at: now, staff: None, body }],
+        };
+        tx.open_table(TICKETS)?.insert((tenant, t.id), encode(&t).as_slice())?;
+        audit(&tx, tenant, &record(now, actor, "ticket.open", format!("ticket/{}", t.id), None, json(&t)))?;
+        self.commit(tx)?;
+        Ok(t)
+    }
+
+    /// Add a message; `customer` (when given) must own the ticket. A staff
+    /// answer may close it; a customer's message opens it again.
+    pub fn answer_ticket(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+        customer: Option<Id>,
+        msg: TicketMessage,
+        close: bool,
+    ) -> Result<Ticket, StoreError> {
+        let body = clean(&msg.body, MAX_BODY, "message")?;
+        let tx = self.write()?;
+        let mut t: Ticket = get(&tx.open_table(TICKETS)?, (tenant, id))?
+            .filter(|t: &Ticket| customer.is_none_or(|c| c == t.customer))
+            .ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
+        let staff = msg.staff.is_some();
+        t.messages.push(TicketMessage { at: now, staff: msg.staff, body });
+        t.open = !(staff && close);
+        tx.open_table(TICKETS)?.insert((tenant, id), encode(&t).as_slice())?;
+        let action = if t.open { "ticket.message" } else { "ticket.close" };
+        audit(&tx, tenant, &record(now, actor, action, format!("ticket/{id}"), None, json(&t.messages.last())))?;
+        self.commit(tx)?;
+        Ok(t)
+    }
+
+    /// A tenant's tickets, or one customer's, newest first.
+    pub fn tickets(&self, tenant: TenantId, customer: Option<Id>) -> Result<Vec<Ticket>, StoreError> {
+        let tx = self.read()?;
+        let mut all: Vec<Ticket> = tenant_rows(&tx.open_table(TICKETS)?, tenant)?;
+        all.retain(|t| customer.is_none_or(|c| c == t.customer));
+        all.reverse();
+        Ok(all)
+    }
+}
