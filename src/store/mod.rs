@@ -15,6 +15,7 @@ mod crud;
 pub mod journal;
 mod legacy;
 pub mod outbox;
+mod routers;
 pub mod secret;
 mod sweeps;
 pub mod tables;
@@ -23,6 +24,7 @@ mod vouchers;
 pub use billing::{Applied, IncomingPayment};
 pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use legacy::period_from_secs;
+pub use routers::NewRouterApi;
 pub use secret::{Purpose, SecretBox, SecretError, random_hex};
 pub use sweeps::Round;
 pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
@@ -232,6 +234,7 @@ impl Store {
             tx.open_table(CUSTOMER_BY_PHONE)?;
             tx.open_table(OUTBOX)?;
             tx.open_table(SESSIONS_BY_SERVICE)?;
+            tx.open_table(ROUTER_API)?;
         }
         self.commit(tx)?;
         Ok(())

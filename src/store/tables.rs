@@ -88,3 +88,6 @@ pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// online sessions of each service, oldest first.
 pub const SESSIONS_BY_SERVICE: TableDefinition<(u32, u64, i64, u64, &str), ()> =
     TableDefinition::new("sessions_by_service");
+/// (tenant, NAS id) → RouterApi: how to reach that router's RouterOS API
+/// (password sealed). Apart from NAS so the Nas value keeps its encoding.
+pub const ROUTER_API: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("router_api");

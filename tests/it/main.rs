@@ -9,6 +9,7 @@ mod billing_jobs;
 mod cli;
 mod coa;
 mod harness;
+mod routeros;
 mod security;
 #[path = "../support/mod.rs"]
 mod support;

@@ -1,8 +1,10 @@
 //! Peers simulated for the integration tests, each written independently of
 //! lango's own code so the tests check lango against something else: `nas`
-//! is a MikroTik-like NAS answering RFC 5176 CoA / Disconnect requests.
+//! is a MikroTik-like NAS answering RFC 5176 CoA / Disconnect requests,
+//! `daraja` is Safaricom's Daraja API, `routeros` is a router's RouterOS API.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
 pub mod daraja;
 pub mod nas;
+pub mod routeros;
