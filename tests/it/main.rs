@@ -10,6 +10,7 @@ mod cli;
 mod coa;
 mod harness;
 mod routeros;
+mod routeros_sim;
 mod security;
 #[path = "../support/mod.rs"]
 mod support;

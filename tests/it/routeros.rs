@@ -337,3 +337,47 @@ fn lookups_and_kick_work_offline() {
     let db = std::fs::read(data.join("lango.redb")).unwrap();
     assert!(!db.windows(PASS.len()).any(|w| w == PASS.as_bytes()));
 }
+
+#[test]
+fn api_ssl_logs_in_over_tls() {
+    let sim = RouterOsSim::start_tls(USER, PASS);
+    sim.seed(
+        "/ppp/active",
+        &[("name", "tls-user"), ("address", "10.7.0.9"), ("caller-id", "AA:BB:CC:00:00:09"), ("uptime", "9s")],
+    );
+    let data = temp_dir("routeros-tls");
+    lango_ok(&data, &["tenant", "add", "isp"]);
+    lango_ok(
+        &data,
+        &["nas", "add", "--tenant", "isp", "--name", "edge", "--address", "127.0.0.1", "--secret", "radius-secret-1"],
+    );
+    let port = sim.addr().port().to_string();
+    let args = [
+        "routeros",
+        "set",
+        "edge",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        "--user",
+        USER,
+        "--password-env",
+        "ROS_PW",
+    ];
+    let out = lango_env(&data, &args, &[("ROS_PW", PASS)]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("(TLS)"), "{}", text(&out));
+    let active = lango_ok(&data, &["routeros", "active", "edge"]);
+    assert!(active.contains("tls-user"), "{active}");
+    assert_eq!(sim.state().logins, 1);
+    // The same router spoken to without TLS does not answer a login.
+    let args =
+        ["routeros", "set", "edge", "--host", "127.0.0.1", "--port", &port, "--user", USER, "--password-env", "ROS_PW"];
+    assert!(lango_env(&data, &args, &[("ROS_PW", PASS)]).status.success());
+    let plain = lango_env(&data, &["routeros", "active", "edge", "--timeout", "2"], &[]);
+    assert!(!plain.status.success());
+    assert!(text(&plain).contains("router edge (NAS 127.0.0.1, API 127.0.0.1:"), "{}", text(&plain));
+    assert_eq!(sim.state().logins, 1);
+}

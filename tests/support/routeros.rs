@@ -10,6 +10,8 @@
 //! values outside a parameter's fixed set) are refused as RouterOS 7.21
 //! refuses them (see `routeros/schema.rs`).
 //!
+//! API-SSL too (`start_tls`, rustls with a fixture certificate).
+//!
 //! Knobs: credentials, a command made to trap, a command at which the
 //! server closes the connection (after `!fatal`), seeded rows, and a log of
 //! every sentence received.
@@ -19,7 +21,8 @@ pub mod schema;
 pub mod wire;
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -56,9 +59,31 @@ pub struct RouterOsSim {
 }
 
 impl RouterOsSim {
-    /// A router that accepts `user`/`password`, with RouterOS's defaults:
-    /// the singletons, a `default` hotspot profile, nothing else.
+    /// A router that accepts `user`/`password` on the plain API, with
+    /// RouterOS's defaults: the singletons, a `default` hotspot profile.
     pub fn start(user: &str, password: &str) -> RouterOsSim {
+        RouterOsSim::start_with(user, password, None)
+    }
+
+    /// The same on API-SSL, with the self-signed certificate in
+    /// `tests/fixtures/routeros-tls` (as a router's own certificate is).
+    pub fn start_tls(user: &str, password: &str) -> RouterOsSim {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/routeros-tls");
+        let cert = CertificateDer::from_pem_file(format!("{dir}/cert.pem")).unwrap();
+        let key = PrivateKeyDer::from_pem_file(format!("{dir}/key.pem")).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        RouterOsSim::start_with(user, password, Some(Arc::new(config)))
+    }
+
+    fn start_with(user: &str, password: &str, tls: Option<Arc<rustls::ServerConfig>>) -> RouterOsSim {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let mut tables = BTreeMap::new();
@@ -91,8 +116,16 @@ impl RouterOsSim {
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { break };
+                let _ = conn.set_nodelay(true);
                 let state = state.clone();
-                std::thread::spawn(move || serve(conn, state));
+                let tls = tls.clone();
+                std::thread::spawn(move || match tls {
+                    None => serve(conn, state),
+                    Some(config) => {
+                        let Ok(tls) = rustls::ServerConnection::new(config) else { return };
+                        serve(rustls::StreamOwned::new(tls, conn), state)
+                    }
+                });
             }
         });
         sim
@@ -172,13 +205,10 @@ impl RouterOsSim {
 }
 
 /// One API connection: nothing but `/login` until logged in.
-fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
-    let _ = conn.set_nodelay(true);
-    let mut reader = std::io::BufReader::new(conn.try_clone().unwrap());
-    let mut writer = conn;
+fn serve<S: Read + Write>(mut stream: S, state: Arc<Mutex<State>>) {
     let mut logged_in = false;
     loop {
-        let sentence = match wire::read_sentence(&mut reader) {
+        let sentence = match wire::read_sentence(&mut stream) {
             Ok(Some(s)) if s.is_empty() => continue,
             Ok(Some(s)) => s,
             _ => return,
@@ -188,16 +218,15 @@ fn serve(conn: TcpStream, state: Arc<Mutex<State>>) {
             st.log.push(sentence.clone());
             let cmd = &sentence[0];
             if st.close_on.as_deref() == Some(cmd.as_str()) {
-                let _ = wire::write_sentence(&mut writer, &["!fatal", "session terminated on request"]);
-                let _ = writer.shutdown(std::net::Shutdown::Both);
+                let _ = wire::write_sentence(&mut stream, &["!fatal", "session terminated on request"]);
+                let _ = stream.flush();
                 return;
             }
             exec::handle(&mut st, &sentence, &mut logged_in)
         };
-        for r in replies {
-            if wire::write_sentence(&mut writer, &r).is_err() {
-                return;
-            }
+        let bytes: Vec<u8> = replies.iter().flat_map(|r| wire::encode_sentence(r)).collect();
+        if stream.write_all(&bytes).and_then(|()| stream.flush()).is_err() {
+            return;
         }
     }
 }
