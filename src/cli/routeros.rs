@@ -139,24 +139,16 @@ fn find_nas(store: &Store, which: &Which) -> anyhow::Result<Nas> {
     }
 }
 
-fn label(nas: &Nas, api: &RouterApi) -> String {
-    format!("{} (NAS {}, API {}:{}{})", nas.name, nas.address, api.host, api.port, if api.tls { " TLS" } else { "" })
-}
-
 fn endpoint(store: &Store, which: &Which) -> anyhow::Result<(Nas, RouterApi, Endpoint)> {
     let nas = find_nas(store, which)?;
-    let api = store.router_api(nas.tenant, nas.id)?.with_context(|| {
-        format!("NAS {} has no RouterOS API credentials yet: `lango routeros set {} --host ... --user ... --password-env VAR`", nas.name, nas.name)
-    })?;
-    let ep = Endpoint {
-        label: label(&nas, &api),
-        host: api.host.clone(),
-        port: api.port,
-        tls: api.tls,
-        user: api.username.clone(),
-        password: store.router_api_password(&api)?,
-        timeout: Duration::from_secs(which.timeout.max(1)),
+    let missing = || {
+        format!(
+            "NAS {} has no RouterOS API credentials yet: `lango routeros set {} --host ... --user ... --password-env VAR`",
+            nas.name, nas.name
+        )
     };
+    let api = store.router_api(nas.tenant, nas.id)?.with_context(missing)?;
+    let ep = routeros::endpoint(store, &nas, Duration::from_secs(which.timeout.max(1)))?.with_context(missing)?;
     Ok((nas, api, ep))
 }
 

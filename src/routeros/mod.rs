@@ -24,6 +24,10 @@ pub use provision::{Change, Desired, Settings};
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
+
+use crate::model::{Nas, RouterApi};
+use crate::store::{Store, StoreError};
 
 /// One row as the API prints it (`.id` included).
 pub type Row = BTreeMap<String, String>;
@@ -57,6 +61,29 @@ impl Cmd {
     pub fn word(&self) -> String {
         format!("{}/{}", self.menu, self.verb)
     }
+}
+
+/// How a router is named in every message: "core-1 (NAS 10.0.0.1, API
+/// 10.0.0.1:8728)".
+pub fn label(nas: &Nas, api: &RouterApi) -> String {
+    let full = if nas.address.is_ipv4() { 32 } else { 128 };
+    let addr = if nas.prefix == full { nas.address.to_string() } else { format!("{}/{}", nas.address, nas.prefix) };
+    let tls = if api.tls { " TLS" } else { "" };
+    format!("{} (NAS {addr}, API {}:{}{tls})", nas.name, api.host, api.port)
+}
+
+/// Where and how to log in to `nas`'s API, when credentials are stored.
+pub fn endpoint(store: &Store, nas: &Nas, timeout: Duration) -> Result<Option<Endpoint>, StoreError> {
+    let Some(api) = store.router_api(nas.tenant, nas.id)? else { return Ok(None) };
+    Ok(Some(Endpoint {
+        label: label(nas, &api),
+        host: api.host.clone(),
+        port: api.port,
+        tls: api.tls,
+        user: api.username.clone(),
+        password: store.router_api_password(&api)?,
+        timeout,
+    }))
 }
 
 /// Arguments whose values are never shown.

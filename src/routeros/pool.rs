@@ -79,6 +79,24 @@ impl Pool {
         }
     }
 
+    /// End `user`'s sessions (at `address`, when given); see [`Router::kick`].
+    pub async fn kick(
+        &self,
+        key: (TenantId, Id),
+        ep: &Endpoint,
+        user: Option<&str>,
+        address: Option<std::net::IpAddr>,
+    ) -> Result<usize, RouterError> {
+        let router = self.router(key, ep).await?;
+        match router.kick(user, address).await {
+            Err(e) if e.is_connection() => {
+                self.drop_connection(key);
+                self.router(key, ep).await?.kick(user, address).await
+            }
+            other => other,
+        }
+    }
+
     /// Run `cmd`, reconnecting once when the pooled connection has died.
     pub async fn run(&self, key: (TenantId, Id), ep: &Endpoint, cmd: &Cmd) -> Result<Vec<Row>, RouterError> {
         let router = self.router(key, ep).await?;

@@ -103,7 +103,7 @@ fn provision_applies_converges_and_leaves_the_operators_rows_alone() {
     // hotspot profile set.
     assert_eq!(planned, 21, "{first}");
     assert_eq!(sim.changes().len(), planned);
-    assert!(first.contains(&format!("router {NAS} (NAS 127.0.0.0, API 127.0.0.1:{})", sim.addr().port())), "{first}");
+    assert!(first.contains(&format!("router {NAS} (NAS 127.0.0.0/8, API 127.0.0.1:{})", sim.addr().port())), "{first}");
     assert!(first.contains("+ /radius add address=10.5.50.2 secret=*** service=ppp,hotspot,dhcp"), "{first}");
     assert!(first.contains("~ /ppp/aaa set (singleton): use-radius=false -> yes"), "{first}");
     assert!(!first.contains(DEMO_SECRET), "secret shown: {first}");
@@ -169,7 +169,7 @@ fn a_refused_login_names_the_router_and_applies_nothing() {
     let out = provision(&server.data, &[]);
     assert!(!out.status.success());
     let t = text(&out);
-    assert!(t.contains(&format!("router {NAS} (NAS 127.0.0.0, API 127.0.0.1:{})", sim.addr().port())), "{t}");
+    assert!(t.contains(&format!("router {NAS} (NAS 127.0.0.0/8, API 127.0.0.1:{})", sim.addr().port())), "{t}");
     assert!(t.contains("login refused: invalid user name or password (6)"), "{t}");
     assert!(t.contains("nothing was applied"), "{t}");
     assert!(sim.changes().is_empty());
@@ -188,7 +188,7 @@ fn a_trapped_command_is_named_with_what_was_applied_before_it() {
     let out = provision(&server.data, &[]);
     assert!(!out.status.success());
     let t = text(&out);
-    assert!(t.contains(&format!("router {NAS} (NAS 127.0.0.0, API 127.0.0.1:{})", sim.addr().port())), "{t}");
+    assert!(t.contains(&format!("router {NAS} (NAS 127.0.0.0/8, API 127.0.0.1:{})", sim.addr().port())), "{t}");
     assert!(
         t.contains("`/ip/firewall/nat add chain=dstnat src-address-list=lango-expired protocol=tcp dst-port=80"),
         "{t}"
@@ -220,7 +220,7 @@ fn unreachable_and_vanishing_routers_are_named() {
     let out = provision(&server.data, &["--timeout", "3"]);
     assert!(!out.status.success());
     let t = text(&out);
-    assert!(t.contains(&format!("router {NAS} (NAS 127.0.0.0, API 127.0.0.1:{port}): cannot connect")), "{t}");
+    assert!(t.contains(&format!("router {NAS} (NAS 127.0.0.0/8, API 127.0.0.1:{port}): cannot connect")), "{t}");
     assert!(t.contains("nothing was applied"), "{t}");
 
     // A router that drops the connection in the middle.
@@ -380,4 +380,50 @@ fn api_ssl_logs_in_over_tls() {
     assert!(!plain.status.success());
     assert!(text(&plain).contains("router edge (NAS 127.0.0.1, API 127.0.0.1:"), "{}", text(&plain));
     assert_eq!(sim.state().logins, 1);
+}
+
+/// When the router does not answer the Disconnect-Request, the enforcement
+/// worker ends the session through the RouterOS API; when it answers, the
+/// API is not used.
+#[test]
+fn enforcement_falls_back_to_the_api_when_coa_gets_no_answer() {
+    use crate::billing::{DISCONNECT, rig};
+    use std::time::Duration;
+    let r = rig("routeros-fallback");
+    let sim = RouterOsSim::start(USER, PASS);
+    set_credentials(&r.server.data, sim.addr().port(), PASS);
+
+    // The router answers: RADIUS is enough, the API stays untouched.
+    r.start_session("demo-pppoe", "ok-1", "10.0.0.9", "");
+    r.cli(&["service", "suspend", "--tenant", "demo", "demo-pppoe"]);
+    assert!(r.nas_got(DISCONNECT, "ok-1", Duration::from_secs(5)), "log:\n{}", r.server.log());
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(sim.log().is_empty(), "API used although CoA worked: {:?}", sim.log());
+    r.stop_session("demo-pppoe", "ok-1", "");
+    r.cli(&["service", "resume", "--tenant", "demo", "demo-pppoe"]);
+
+    // The router's RADIUS side is deaf: the API ends the session.
+    sim.seed("/ppp/active", &[("name", "demo-pppoe"), ("address", "10.0.0.10"), ("caller-id", "AA:BB:CC:00:00:10")]);
+    sim.seed("/ppp/active", &[("name", "someone-else"), ("address", "10.0.0.11")]);
+    r.start_session("demo-pppoe", "deaf-1", "10.0.0.10", "");
+    r.nas.drop_next(1000);
+    r.cli(&["service", "suspend", "--tenant", "demo", "demo-pppoe"]);
+    let kicked = sim.wait_for(|log| log.iter().any(|s| s[0] == "/ppp/active/remove"), Duration::from_secs(20));
+    assert!(kicked, "no kick through the API; log:\n{}", r.server.log());
+    let left = sim.rows("/ppp/active");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0]["name"], "someone-else");
+    let deaf: Vec<_> = r
+        .nas
+        .requests()
+        .into_iter()
+        .filter(|q| q.code == DISCONNECT && q.attr(44) == Some(b"deaf-1".as_slice()))
+        .collect();
+    assert!(!deaf.is_empty(), "the Disconnect-Request was tried first");
+    assert!(deaf.iter().all(|q| q.replied.is_none()), "the NAS did not answer");
+    let query = sim.log().into_iter().find(|s| s[0] == "/ppp/active/print").unwrap();
+    assert!(
+        query.contains(&"?name=demo-pppoe".to_string()) && query.contains(&"?address=10.0.0.10".to_string()),
+        "{query:?}"
+    );
 }

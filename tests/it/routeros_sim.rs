@@ -3,7 +3,7 @@
 //! queries, `.proplist`, `/cancel`, and the refusals (unknown menu, verb,
 //! parameter or value) that make lango's provisioning tests mean something.
 
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::net::TcpStream;
 
 use crate::support::routeros::{RouterOsSim, wire};

@@ -105,7 +105,9 @@ pub fn handle(st: &mut State, sentence: &[String], logged_in: &mut bool) -> Vec<
     }
 }
 
-type Outcome = Result<Vec<Reply>, (Option<u8>, String)>;
+/// A refusal: the trap's category (if any) and message.
+type Refusal = (Option<u8>, String);
+type Outcome = Result<Vec<Reply>, Refusal>;
 
 fn print(st: &mut State, menu: &Menu, req: &Request) -> Outcome {
     let mut proplist: Option<Vec<String>> = None;
@@ -182,11 +184,7 @@ fn query(row: &Row, words: &[String]) -> bool {
 }
 
 /// Check parameters against the menu; RouterOS prints yes/no as true/false.
-fn checked(
-    menu: &Menu,
-    attrs: &[(String, String)],
-    adding: bool,
-) -> Result<Vec<(String, String)>, (Option<u8>, String)> {
+fn checked(menu: &Menu, attrs: &[(String, String)], adding: bool) -> Result<Vec<(String, String)>, Refusal> {
     let mut out = Vec::new();
     for (k, v) in attrs {
         if k == ".id" || k == "numbers" {
