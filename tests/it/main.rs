@@ -10,6 +10,7 @@ mod cli;
 mod coa;
 mod harness;
 mod routeros;
+mod routeros_client;
 mod routeros_sim;
 mod security;
 #[path = "../support/mod.rs"]

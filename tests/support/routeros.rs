@@ -39,7 +39,7 @@ pub struct State {
     pub log: Vec<Vec<String>>,
     /// Command path (`/ip/firewall/nat/add`) → trap message.
     pub traps: Vec<(String, String)>,
-    /// Command path at which the server sends `!fatal` and closes.
+    /// Command path at which the server sends `!fatal` and closes (once).
     pub close_on: Option<String>,
     /// Logins that succeeded.
     pub logins: u32,
@@ -160,7 +160,7 @@ impl RouterOsSim {
         self.state().traps.push((command.into(), message.into()));
     }
 
-    /// Send `!fatal` and close the connection when `command` arrives.
+    /// Send `!fatal` and close the connection the next time `command` arrives.
     pub fn close_on(&self, command: &str) {
         self.state().close_on = Some(command.into());
     }
@@ -218,6 +218,7 @@ fn serve<S: Read + Write>(mut stream: S, state: Arc<Mutex<State>>) {
             st.log.push(sentence.clone());
             let cmd = &sentence[0];
             if st.close_on.as_deref() == Some(cmd.as_str()) {
+                st.close_on = None;
                 let _ = wire::write_sentence(&mut stream, &["!fatal", "session terminated on request"]);
                 let _ = stream.flush();
                 return;
