@@ -297,6 +297,8 @@ fn lookups_and_kick_work_offline() {
             USER,
             "--password-env",
             "ROS_PW",
+            "--lango-address",
+            "10.1.1.1",
         ],
         &[("ROS_PW", PASS)],
     );
@@ -304,6 +306,14 @@ fn lookups_and_kick_work_offline() {
     let show = lango_ok(&data, &["routeros", "show", "core-1"]);
     assert!(show.contains(&format!("127.0.0.1:{port} plain API")) && show.contains("(sealed)"), "{show}");
     assert!(!show.contains(PASS));
+
+    assert!(show.contains("lango     10.1.1.1"), "{show}");
+    // Provisioning offline, with the stored lango address.
+    let dry = lango_ok(&data, &["routeros", "provision", "core-1", "--dry-run"]);
+    assert!(dry.contains("+ /radius add address=10.1.1.1 secret=***"), "{dry}");
+    assert!(dry.contains("to-addresses=10.1.1.1 to-ports=80 "), "{dry}");
+    assert!(dry.contains("dry run: 20 change(s) would be applied"), "{dry}");
+    assert!(sim.changes().is_empty());
 
     let leases = lango_ok(&data, &["routeros", "leases", "core-1"]);
     let line = leases.lines().find(|l| l.starts_with("10.5.50.23")).unwrap_or_else(|| panic!("{leases}"));
