@@ -63,7 +63,8 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     let retry =
         crate::radius::coa::Retry { timeouts: cfg.jobs.coa_timeouts.iter().map(|&s| Duration::from_secs(s)).collect() };
     let coa = Arc::new(crate::radius::coa::CoaClient::with_clock(coa_socket, retry, radius.clock.clone()));
-    tasks.spawn(crate::jobs::enforce::run(radius.store.clone(), radius.clock.clone(), coa, shutdown.clone()));
+    let routers = Arc::new(crate::routeros::Pool::new());
+    tasks.spawn(crate::jobs::enforce::run(radius.store.clone(), radius.clock.clone(), coa, routers, shutdown.clone()));
     tasks.spawn(crate::jobs::scheduler::run(radius.clone(), payments.clone(), cfg.jobs.clone(), shutdown.clone()));
 
     #[cfg(unix)]

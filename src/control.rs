@@ -26,6 +26,10 @@ use crate::store::Store;
 pub struct Request {
     pub args: Vec<String>,
     pub actor: String,
+    /// Environment values the command names (`--password-env VAR`), sent
+    /// by the client so secrets stay off the command line.
+    #[serde(default)]
+    pub env: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,7 +55,7 @@ pub fn execute(store: &Store, clock: &Clock, payments: Option<&Engine>, req: &Re
     };
     let mut out = Vec::new();
     let actor = format!("{} (via control socket)", req.actor);
-    let ctx = cli::Ctx { store, clock, payments };
+    let ctx = cli::Ctx { store, clock, payments, vars: Some(&req.env) };
     match cli::run_in(&ctx, &actor, parsed.cmd, &mut out) {
         Ok(()) => Response { ok: true, output: String::from_utf8_lossy(&out).into_owned() },
         Err(e) => Response { ok: false, output: format!("{}error: {e:#}\n", String::from_utf8_lossy(&out)) },
@@ -105,7 +109,12 @@ pub async fn serve(
 
 /// Client side: send `args` to the server that holds `data_dir`.
 #[cfg(unix)]
-pub fn forward(data_dir: &Path, args: Vec<String>, actor: String) -> anyhow::Result<Response> {
+pub fn forward(
+    data_dir: &Path,
+    args: Vec<String>,
+    actor: String,
+    env: std::collections::HashMap<String, String>,
+) -> anyhow::Result<Response> {
     use std::io::{Read, Write};
     let path = socket_path(data_dir);
     let mut s = std::os::unix::net::UnixStream::connect(&path).map_err(|e| {
@@ -115,7 +124,7 @@ pub fn forward(data_dir: &Path, args: Vec<String>, actor: String) -> anyhow::Res
             path.display()
         )
     })?;
-    s.write_all(&serde_json::to_vec(&Request { args, actor })?)?;
+    s.write_all(&serde_json::to_vec(&Request { args, actor, env })?)?;
     s.shutdown(std::net::Shutdown::Write)?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf)?;
@@ -130,7 +139,11 @@ mod tests {
     fn execute_runs_cli_commands_and_reports_errors() {
         let store = Store::in_memory().unwrap();
         let clock = Clock::manual(1_800_000_000);
-        let req = |args: &[&str]| Request { args: args.iter().map(|s| s.to_string()).collect(), actor: "test".into() };
+        let req = |args: &[&str]| Request {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            actor: "test".into(),
+            env: Default::default(),
+        };
         let r = execute(&store, &clock, None, &req(&["tenant", "add", "isp"]));
         assert!(r.ok, "{}", r.output);
         let r = execute(&store, &clock, None, &req(&["--data", "/x", "tenant", "list"]));

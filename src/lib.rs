@@ -17,5 +17,6 @@ pub mod payments;
 pub mod pdf;
 pub mod policy;
 pub mod radius;
+pub mod routeros;
 pub mod store;
 pub mod web;

@@ -166,7 +166,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
             let cfg = load()?;
             match lango::app::open_store(&cfg) {
                 Ok(store) => cli::run(&store, &clock, &cli::local_actor(), cmd, &mut out),
-                Err(e) if is_locked(&e) => forward(&cfg),
+                Err(e) if is_locked(&e) => forward(&cfg, &cmd),
                 Err(e) => Err(e),
             }
         }
@@ -183,9 +183,18 @@ fn is_locked(e: &anyhow::Error) -> bool {
 
 /// Hand this command line to the running server through its control socket.
 #[cfg(unix)]
-fn forward(cfg: &Config) -> anyhow::Result<()> {
+fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
     let args = absolute_output_paths(std::env::args().skip(1).collect());
-    let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor())?;
+    // A variable the command reads (`--password-env`) goes along, so the
+    // server sees the value without it ever being on a command line.
+    let mut env = std::collections::HashMap::new();
+    if let Manage::Routeros(r) = cmd
+        && let Some(name) = r.password_env()
+        && let Ok(value) = std::env::var(name)
+    {
+        env.insert(name.to_string(), value);
+    }
+    let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor(), env)?;
     if resp.ok {
         print!("{}", resp.output);
         Ok(())
@@ -213,7 +222,7 @@ fn absolute_output_paths(mut args: Vec<String>) -> Vec<String> {
 }
 
 #[cfg(not(unix))]
-fn forward(cfg: &Config) -> anyhow::Result<()> {
+fn forward(cfg: &Config, _cmd: &Manage) -> anyhow::Result<()> {
     anyhow::bail!("the database in {} is in use by a running lango", cfg.data_dir.display())
 }
 

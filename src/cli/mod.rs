@@ -1,5 +1,5 @@
 //! Management commands behind `lango init|tenant|nas|plan|customer|service|
-//! sessions`: enough to run a small site before the web UI exists. Each
+//! sessions|routeros`: enough to run a small site before the web UI exists. Each
 //! command opens the store, makes one audited change (or reads), and prints
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
@@ -9,6 +9,7 @@ pub mod parse;
 
 pub(crate) mod money;
 mod plan;
+pub mod routeros;
 pub use parse::{parse_bytes, parse_duration, parse_money, parse_period};
 pub use plan::{PlanAdd, PlanCmd, plan};
 
@@ -83,6 +84,9 @@ pub enum Manage {
     /// Router-side hotspot pages that hand devices to lango's hotspot page.
     #[command(subcommand)]
     Hotspot(hotspot::HotspotCmd),
+    /// Routers' RouterOS API: credentials, provisioning, lookups, kick.
+    #[command(subcommand)]
+    Routeros(routeros::RouterosCmd),
     /// Test hook: move a server's manual clock (`serve --test-clock`).
     #[command(hide = true)]
     ClockAdvance { secs: i64 },
@@ -94,11 +98,24 @@ pub struct Ctx<'a> {
     pub store: &'a Store,
     pub clock: &'a Clock,
     pub payments: Option<&'a crate::payments::engine::Engine>,
+    /// Environment values a forwarding client sent along (`--password-env`);
+    /// None: read this process's environment.
+    pub vars: Option<&'a std::collections::HashMap<String, String>>,
+}
+
+impl Ctx<'_> {
+    /// An environment variable of whoever ran the command.
+    pub fn var(&self, name: &str) -> Option<String> {
+        match self.vars {
+            Some(v) => v.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
 }
 
 /// Run one management command against an open store.
 pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: Manage, out: &mut impl Write) -> anyhow::Result<()> {
-    run_in(&Ctx { store, clock, payments: None }, actor, cmd, out)
+    run_in(&Ctx { store, clock, payments: None, vars: None }, actor, cmd, out)
 }
 
 /// Run one management command with the services at hand.
@@ -110,6 +127,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Wallet(c) => money::wallet(ctx, actor, c, out),
         Manage::Voucher(c) => money::voucher(ctx, actor, c, out),
         Manage::Invoice(c) => money::invoice(ctx, actor, c, out),
+        Manage::Routeros(c) => routeros::routeros(ctx, actor, c, out),
         Manage::ClockAdvance { secs } => match clock {
             Clock::Manual(_) => {
                 clock.advance(secs);

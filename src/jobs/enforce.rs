@@ -2,10 +2,12 @@
 //! tasks against the router holding each session (RFC 5176), retrying with
 //! backoff. A Disconnect NAKed with "session context not found" is done
 //! (the session is gone); a CoA NAKed for any reason falls back to a
-//! Disconnect, so the new attributes apply at the next login. The RouterOS
-//! API (kick by API) can be added here as a second way to act.
+//! Disconnect, so the new attributes apply at the next login. When the
+//! router does not answer (or refuses for another reason) and its RouterOS
+//! API credentials are stored, the session is ended through the API
+//! instead (`/ppp active remove`, `/ip hotspot active remove`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::radius::coa::{Action, Change, CoaClient, Outcome, SessionRef, Target};
 use crate::radius::dict::error_cause_name;
+use crate::routeros::Pool;
 use crate::store::Store;
 use crate::store::outbox::{SessionTarget, Task, TaskKind};
 
@@ -22,7 +25,16 @@ const MAX_ATTEMPTS: u32 = 6;
 /// RFC 5176 Error-Cause 503: Session-Context-Not-Found.
 const SESSION_NOT_FOUND: u32 = 503;
 
-pub async fn run(store: Arc<Store>, clock: Clock, coa: Arc<CoaClient>, shutdown: CancellationToken) {
+/// How long the RouterOS API fallback waits for a router.
+const API_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub async fn run(
+    store: Arc<Store>,
+    clock: Clock,
+    coa: Arc<CoaClient>,
+    routers: Arc<Pool>,
+    shutdown: CancellationToken,
+) {
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     loop {
         tokio::select! {
@@ -40,8 +52,8 @@ pub async fn run(store: Arc<Store>, clock: Clock, coa: Arc<CoaClient>, shutdown:
         };
         let mut running = tokio::task::JoinSet::new();
         for (seq, task) in due {
-            let (store, clock, coa) = (store.clone(), clock.clone(), coa.clone());
-            running.spawn(async move { carry_out(&store, &clock, &coa, seq, task).await });
+            let (store, clock, coa, routers) = (store.clone(), clock.clone(), coa.clone(), routers.clone());
+            running.spawn(async move { carry_out(&store, &clock, &coa, &routers, seq, task).await });
         }
         while running.join_next().await.is_some() {}
     }
@@ -63,7 +75,34 @@ fn target(store: &Store, task: &Task, s: &SessionTarget) -> Result<Target, Strin
     Ok(Target { addr: SocketAddr::new(ip, nas.coa_port), secret })
 }
 
-async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, seq: u64, task: Task) {
+/// End the session through the router's RouterOS API; None when the
+/// router has no API credentials.
+async fn kick_by_api(
+    store: &Arc<Store>,
+    routers: &Pool,
+    task: &Task,
+    s: &SessionTarget,
+) -> Option<Result<usize, String>> {
+    let (st, tenant, nas_id) = (store.clone(), task.tenant, s.nas);
+    let found = tokio::task::spawn_blocking(move || {
+        let nas = st.all_nas()?.into_iter().find(|n| n.tenant == tenant && n.id == nas_id);
+        match nas {
+            Some(nas) => crate::routeros::endpoint(&st, &nas, API_TIMEOUT),
+            None => Ok(None),
+        }
+    })
+    .await
+    .ok()?;
+    let ep = match found {
+        Ok(Some(ep)) => ep,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let address = s.framed_ip.map(IpAddr::V4);
+    Some(routers.kick((tenant, nas_id), &ep, Some(&s.username), address).await.map_err(|e| e.to_string()))
+}
+
+async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, routers: &Pool, seq: u64, task: Task) {
     let (session, action) = match &task.kind {
         TaskKind::Disconnect { session, .. } => (session, Action::Disconnect),
         TaskKind::ChangeRate { session, rate, .. } => (session, Action::Change(vec![Change::RateLimit(rate.clone())])),
@@ -116,6 +155,19 @@ async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, seq: u64,
                 }
                 Ok(Outcome::Ack) => unreachable!("handled above"),
                 Err(e) => e,
+            };
+            let session = match &task.kind {
+                TaskKind::Disconnect { session, .. } | TaskKind::ChangeRate { session, .. } => session,
+            };
+            let error = match kick_by_api(store, routers, &task, session).await {
+                Some(Ok(n)) => {
+                    // n == 0: the router has no such session any more, done too.
+                    tracing::info!(task = %what, %error, sessions = n, "ended through the RouterOS API instead");
+                    done(tokio::task::spawn_blocking(move || s2.complete_task(seq)).await.unwrap_or(Ok(())));
+                    return;
+                }
+                Some(Err(api)) => format!("{error}; RouterOS API: {api}"),
+                None => error,
             };
             let give_up = task.attempts + 1 >= MAX_ATTEMPTS;
             let backoff = 5i64 << task.attempts.min(6);

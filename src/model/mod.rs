@@ -93,6 +93,22 @@ impl Nas {
     }
 }
 
+/// How lango reaches a router's RouterOS API (kept apart from the NAS
+/// record, keyed by the same tenant and NAS id). The password is sealed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouterApi {
+    pub tenant: TenantId,
+    pub nas: Id,
+    pub host: String,
+    pub port: u16,
+    /// API-SSL (8729) instead of the plain API (8728).
+    pub tls: bool,
+    pub username: String,
+    pub password: Sealed,
+    /// lango's address as the router reaches it (RADIUS server, portal).
+    pub lango_address: Option<IpAddr>,
+}
+
 /// How a service reaches the network; decides which attributes fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AccessType {

@@ -51,6 +51,7 @@ use crate::model::*;
 stored!(
     Tenant = 1,
     Nas = 1,
+    RouterApi = 1,
     Usage = 1,
     Lease = 1,
     Branding = 1,

@@ -17,6 +17,7 @@ mod legacy;
 mod portal;
 mod tickets;
 pub mod outbox;
+mod routers;
 pub mod secret;
 mod sweeps;
 pub mod tables;
@@ -26,6 +27,7 @@ pub use billing::{Applied, IncomingPayment};
 pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use legacy::period_from_secs;
 pub use portal::{DeviceAccount, ServiceView, Sighting, Via};
+pub use routers::NewRouterApi;
 pub use secret::{Purpose, SecretBox, SecretError, random_hex};
 pub use sweeps::Round;
 pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
@@ -246,6 +248,7 @@ impl Store {
             tx.open_table(HOOK_TOKENS)?;
             tx.open_table(NAS_HOOK)?;
             tx.open_table(TICKETS)?;
+            tx.open_table(ROUTER_API)?;
         }
         self.commit(tx)?;
         Ok(())

@@ -30,6 +30,8 @@ pub enum Purpose {
     KeyCheck,
     /// M-Pesa consumer secret and passkey.
     MpesaSecret,
+    /// A router's RouterOS API password.
+    RouterApiPassword,
 }
 
 impl Purpose {
@@ -39,6 +41,7 @@ impl Purpose {
             Purpose::Password => b"lango/password/v1",
             Purpose::KeyCheck => b"lango/key-check/v1",
             Purpose::MpesaSecret => b"lango/mpesa-secret/v1",
+            Purpose::RouterApiPassword => b"lango/routeros-password/v1",
         }
     }
 }

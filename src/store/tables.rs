@@ -103,3 +103,6 @@ pub const HOOK_TOKENS: TableDefinition<&str, (u32, u64)> = TableDefinition::new(
 pub const NAS_HOOK: TableDefinition<(u32, u64), &str> = TableDefinition::new("nas_hook");
 /// (tenant, ticket id) → Ticket: support requests from the account pages.
 pub const TICKETS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("tickets");
+/// (tenant, NAS id) → RouterApi: how to reach that router's RouterOS API
+/// (password sealed). Apart from NAS so the Nas value keeps its encoding.
+pub const ROUTER_API: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("router_api");

@@ -11,6 +11,9 @@ mod coa;
 mod harness;
 mod hooks;
 mod portal;
+mod routeros;
+mod routeros_client;
+mod routeros_sim;
 mod security;
 #[path = "../support/mod.rs"]
 mod support;

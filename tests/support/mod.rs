@@ -3,7 +3,8 @@
 //! is a MikroTik-like NAS answering RFC 5176 CoA / Disconnect requests;
 //! `hotspot` a MikroTik hotspot's login pages and HTTP-CHAP login;
 //! `dstnat` the router's captive dst-nat (requests arrive from the
-//! customer's address); `browser` drives headless Chromium.
+//! customer's address); `browser` drives headless Chromium;
+//! `daraja` is Safaricom's Daraja API, `routeros` is a router's RouterOS API.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
@@ -12,3 +13,4 @@ pub mod daraja;
 pub mod dstnat;
 pub mod hotspot;
 pub mod nas;
+pub mod routeros;
