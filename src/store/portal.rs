@@ -171,6 +171,24 @@ impl Store {
         get(&tx.open_table(NAS)?, key)
     }
 
+    /// A service's sessions, closed and online (oldest first). Scans the
+    /// tenant's session history: fine for account pages, not for lists.
+    pub fn service_sessions(&self, tenant: TenantId, service: Id) -> Result<Vec<Session>, StoreError> {
+        let tx = self.read()?;
+        let mut out: Vec<Session> = tenant_rows::<Session>(&tx.open_table(SESSION_HISTORY)?, tenant)?
+            .into_iter()
+            .filter(|s| s.service == Some(service))
+            .collect();
+        let active = tx.open_table(SESSIONS_ACTIVE)?;
+        for row in active.range((tenant, 0, "")..(tenant + 1, 0, ""))? {
+            let s: Session = decode(row?.1.value())?;
+            if s.service == Some(service) {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn service_by_mac(&self, tenant: TenantId, mac: Mac) -> Result<Option<Id>, StoreError> {
         let tx = self.read()?;
         Ok(tx.open_table(SERVICE_BY_MAC)?.get((tenant, mac.0))?.map(|v| v.value()))

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::payments::engine::Engine;
 use crate::radius::Radius;
 
+pub mod account;
 mod hooks;
 mod mpesa;
 pub mod portal;
@@ -72,6 +73,7 @@ pub fn app(state: WebState) -> Router {
         .route("/hook/hotspot-login", post(hooks::hotspot_login))
         .route("/hook/hotspot-logout", post(hooks::hotspot_logout))
         .merge(portal::routes())
+        .merge(account::routes())
         .fallback(portal::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK))
         .with_state(state)

@@ -21,7 +21,7 @@ use crate::radius::Radius;
 use crate::store::{ServiceView, Store, StoreError};
 
 mod hotspot;
-mod pages;
+pub(crate) mod pages;
 pub mod rules;
 mod sign;
 pub mod words;
@@ -70,7 +70,7 @@ impl Portal {
         self.signer.verify("form", &ip.to_string(), token, self.clock.now())
     }
 
-    fn identify(&self, ip: IpAddr) -> Result<Who, StoreError> {
+    pub(crate) fn identify(&self, ip: IpAddr) -> Result<Who, StoreError> {
         let IpAddr::V4(v4) = ip else { return Ok(Who::Unknown) };
         let seen = self.store.who_is_at(v4)?;
         // Several matches (two tenants on one private range, two services
@@ -83,7 +83,7 @@ impl Portal {
         })
     }
 
-    fn chrome(&self, tenant: &Tenant) -> Chrome {
+    pub(crate) fn chrome(&self, tenant: &Tenant) -> Chrome {
         match self.store.branding(tenant.id) {
             Ok(b) => Chrome::of(tenant, &b),
             Err(_) => Chrome::neutral(),
@@ -96,7 +96,7 @@ impl Portal {
     }
 }
 
-enum Who {
+pub(crate) enum Who {
     Known(Box<ServiceView>),
     /// A device seen by DHCP with no service yet: offered packages.
     Device {
@@ -109,12 +109,12 @@ enum Who {
 #[derive(Deserialize)]
 pub struct PayForm {
     #[serde(default)]
-    csrf: String,
-    plan: Option<Id>,
+    pub csrf: String,
+    pub plan: Option<Id>,
     #[serde(default)]
-    phone: String,
+    pub phone: String,
     #[serde(default)]
-    method: String,
+    pub method: String,
 }
 
 pub fn routes() -> axum::Router<WebState> {
@@ -170,16 +170,16 @@ async fn page(
     let ip = p.client_ip(peer, &headers);
     let ua = user_agent(&headers);
     match p.identify(ip) {
-        Ok(who) => render_who(p, who, ip, ua, None, String::new()),
+        Ok(who) => render_who(p, who, &p.ip_forms(ip), ua, None, String::new()),
         Err(e) => failure(&e),
     }
 }
 
-fn user_agent(headers: &HeaderMap) -> &str {
+pub(crate) fn user_agent(headers: &HeaderMap) -> &str {
     headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
-fn failure(e: &StoreError) -> Response {
+pub(crate) fn failure(e: &StoreError) -> Response {
     tracing::error!(error = %e, "portal lookup failed");
     let c = Chrome::neutral();
     let heading = c.w.failed;
@@ -189,7 +189,7 @@ fn failure(e: &StoreError) -> Response {
     )
 }
 
-fn unknown_page() -> Response {
+pub(crate) fn unknown_page() -> Response {
     let c = Chrome::neutral();
     let (heading, message) = (c.w.unknown_title, c.w.unknown_note.to_string());
     html(StatusCode::OK, &UnknownPage { c, heading, message })
@@ -197,7 +197,26 @@ fn unknown_page() -> Response {
 
 /// The packages page for whoever this is, with an error and what they
 /// typed when a form comes back.
-fn render_who(p: &Portal, who: Who, ip: IpAddr, ua: &str, error: Option<String>, phone: String) -> Response {
+/// Where a packages form posts and the token it carries.
+pub(crate) struct Forms {
+    pub csrf: String,
+    pub action: &'static str,
+}
+
+impl Portal {
+    fn ip_forms(&self, ip: IpAddr) -> Forms {
+        Forms { csrf: self.form_token(ip), action: "/portal/pay" }
+    }
+}
+
+pub(crate) fn render_who(
+    p: &Portal,
+    who: Who,
+    forms: &Forms,
+    ua: &str,
+    error: Option<String>,
+    phone: String,
+) -> Response {
     let now = p.clock.now();
     let device = rules::device_class(ua);
     match who {
@@ -211,28 +230,8 @@ fn render_who(p: &Portal, who: Who, ip: IpAddr, ua: &str, error: Option<String>,
                 .into_iter()
                 .map(|o| OfferRow::of(o, &v.tenant.currency, Some(v.plan.id)))
                 .collect();
-            let (expiry_label, expiry) = match v.service.expires_at {
-                Some(t) => (if t <= now { w.expired_on } else { w.expires }, local_time(t, &v.tenant.timezone)),
-                None => (w.expires, "-".into()),
-            };
-            let account = Account {
-                name: v.customer.name.clone(),
-                username: v.service.username.clone(),
-                access: v.service.access.as_str(),
-                plan: v.plan.name.clone(),
-                expiry_label,
-                expiry,
-                balance: crate::pdf::format_money(v.balance, &v.tenant.currency),
-                online: v.online,
-                used: crate::cli::parse::show_bytes(v.usage.total_bytes()),
-            };
-            let note = match standing {
-                Standing::Active => w.active_note,
-                Standing::Expired => w.expired_note,
-                Standing::Suspended => w.suspended_note,
-                Standing::QuotaUsed => w.quota_note,
-                Standing::NotStarted => w.not_started_note,
-            };
+            let account = account_of(&v, now, w);
+            let note = note_of(standing, w);
             let phone = if phone.is_empty() { v.customer.phone.as_deref().map(local_phone).unwrap_or_default() } else { phone };
             let page = PackagesPage {
                 c,
@@ -244,8 +243,8 @@ fn render_who(p: &Portal, who: Who, ip: IpAddr, ua: &str, error: Option<String>,
                 can_buy: standing != Standing::Suspended,
                 phone,
                 error,
-                csrf: p.form_token(ip),
-                action: "/portal/pay",
+                csrf: forms.csrf.clone(),
+                action: forms.action,
                 hidden: Vec::new(),
                 voucher_action: None,
                 login: None,
@@ -267,14 +266,43 @@ fn render_who(p: &Portal, who: Who, ip: IpAddr, ua: &str, error: Option<String>,
                 can_buy: true,
                 phone,
                 error,
-                csrf: p.form_token(ip),
-                action: "/portal/pay",
+                csrf: forms.csrf.clone(),
+                action: forms.action,
                 hidden: Vec::new(),
                 voucher_action: None,
                 login: None,
             };
             html(StatusCode::OK, &page)
         }
+    }
+}
+
+/// The account box of a service view.
+pub(crate) fn account_of(v: &ServiceView, now: UnixTime, w: &Words) -> Account {
+    let (expiry_label, expiry) = match v.service.expires_at {
+        Some(t) => (if t <= now { w.expired_on } else { w.expires }, local_time(t, &v.tenant.timezone)),
+        None => (w.expires, "-".into()),
+    };
+    Account {
+        name: v.customer.name.clone(),
+        username: v.service.username.clone(),
+        access: v.service.access.as_str(),
+        plan: v.plan.name.clone(),
+        expiry_label,
+        expiry,
+        balance: crate::pdf::format_money(v.balance, &v.tenant.currency),
+        online: v.online,
+        used: crate::cli::parse::show_bytes(v.usage.total_bytes()),
+    }
+}
+
+pub(crate) fn note_of(standing: Standing, w: &'static Words) -> &'static str {
+    match standing {
+        Standing::Active => w.active_note,
+        Standing::Expired => w.expired_note,
+        Standing::Suspended => w.suspended_note,
+        Standing::QuotaUsed => w.quota_note,
+        Standing::NotStarted => w.not_started_note,
     }
 }
 
@@ -300,13 +328,20 @@ async fn pay(
         Ok(w) => w,
         Err(e) => return failure(&e),
     };
+    let ok = p.form_ok(ip, &f.csrf);
+    pay_for(p, who, &p.ip_forms(ip), ok, f, ua).await
+}
+
+/// Start the payment `f` asks for, for `who` (known by address, or by the
+/// account login); `token_ok` says whether the form's token checked out.
+pub(crate) async fn pay_for(p: &Portal, who: Who, forms: &Forms, token_ok: bool, f: PayForm, ua: &str) -> Response {
     let w = match &who {
         Who::Known(v) => p.chrome(&v.tenant).w,
         Who::Device { tenant, .. } => p.chrome(tenant).w,
         Who::Unknown => return unknown_page(),
     };
-    let again = |who: Who, msg: String| render_who(p, who, ip, ua, Some(msg), f.phone.clone());
-    if !p.form_ok(ip, &f.csrf) {
+    let again = |who: Who, msg: String| render_who(p, who, forms, ua, Some(msg), f.phone.clone());
+    if !token_ok {
         return again(who, w.err_expired_form.into());
     }
     let device = rules::device_class(ua);
