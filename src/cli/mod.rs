@@ -81,6 +81,9 @@ pub enum Manage {
     /// Invoices, receipts and tax settings.
     #[command(subcommand)]
     Invoice(money::InvoiceCmd),
+    /// Customers' support tickets: list, answer, close.
+    #[command(subcommand)]
+    Ticket(TicketCmd),
     /// Router-side hotspot pages that hand devices to lango's hotspot page.
     #[command(subcommand)]
     Hotspot(hotspot::HotspotCmd),
@@ -136,6 +139,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
             Clock::System => bail!("the clock is the system clock; only `serve --test-clock` can be moved"),
         },
         Manage::Hotspot(c) => hotspot::run(store, c, out),
+        Manage::Ticket(c) => ticket(store, clock, actor, c, out),
         Manage::Tenant(c) => tenant(store, clock, actor, c, out),
         Manage::Nas(c) => nas(store, clock, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
@@ -184,6 +188,47 @@ pub enum TenantCmd {
         #[arg(long)]
         logo: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TicketCmd {
+    /// Tickets, newest first, with their last message.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Answer a ticket (the customer sees it on their account page).
+    Reply {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+        #[arg(long)]
+        message: String,
+        /// Close it with this answer.
+        #[arg(long)]
+        close: bool,
+    },
+}
+
+fn ticket(store: &Store, clock: &Clock, actor: &str, cmd: TicketCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        TicketCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<8} {:<8} {:<10} {:<32} LAST", "ID", "STATE", "CUSTOMER", "SUBJECT")?;
+            for k in store.tickets(t.id, None)? {
+                let last = k.messages.last().map(|m| m.body.lines().next().unwrap_or_default()).unwrap_or_default();
+                let state = if k.open { "open" } else { "closed" };
+                writeln!(out, "{:<8} {:<8} {:<10} {:<32} {last}", k.id, state, k.customer, k.subject)?;
+            }
+        }
+        TicketCmd::Reply { tenant, id, message, close } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let msg = TicketMessage { at: clock.now(), staff: Some("Support".into()), body: message };
+            let k = store.answer_ticket(actor, clock.now(), t.id, id, None, msg, close)?;
+            writeln!(out, "ticket {} {}", k.id, if k.open { "answered" } else { "answered and closed" })?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,6 +2,7 @@
 //! through its sockets and command line, with real peers (radclient), or
 //! drive lango's library against independent simulators (`support/`).
 
+mod account;
 mod acct;
 mod auth;
 mod billing;

@@ -209,6 +209,12 @@ impl Browser {
         self.call("POST", &self.s(&format!("/element/{id}/value")), Some(json!({ "text": text })));
     }
 
+    /// The value of a cookie the browser holds for the current page.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let v = self.try_call("GET", &self.s(&format!("/cookie/{name}")), None).ok()?;
+        v["value"].as_str().map(str::to_string)
+    }
+
     /// A PNG of the viewport.
     pub fn screenshot(&self) -> Vec<u8> {
         use base64::Engine as _;
