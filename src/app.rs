@@ -64,7 +64,20 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         crate::radius::coa::Retry { timeouts: cfg.jobs.coa_timeouts.iter().map(|&s| Duration::from_secs(s)).collect() };
     let coa = Arc::new(crate::radius::coa::CoaClient::with_clock(coa_socket, retry, radius.clock.clone()));
     let routers = Arc::new(crate::routeros::Pool::new());
-    tasks.spawn(crate::jobs::enforce::run(radius.store.clone(), radius.clock.clone(), coa, routers, shutdown.clone()));
+    tasks.spawn(crate::jobs::enforce::run(
+        radius.store.clone(),
+        radius.clock.clone(),
+        coa,
+        routers.clone(),
+        shutdown.clone(),
+    ));
+    tasks.spawn(crate::jobs::routers::run(
+        radius.store.clone(),
+        radius.clock.clone(),
+        routers,
+        cfg.jobs.router_poll_secs,
+        shutdown.clone(),
+    ));
     tasks.spawn(crate::jobs::scheduler::run(radius.clone(), payments.clone(), cfg.jobs.clone(), shutdown.clone()));
 
     #[cfg(unix)]

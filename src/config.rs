@@ -33,11 +33,21 @@ pub struct JobsConfig {
     pub reconcile_after_secs: u64,
     /// CoA / Disconnect retransmission timeouts, seconds, one per try.
     pub coa_timeouts: Vec<u64>,
+    /// Seconds between RouterOS API rounds over routers with API
+    /// credentials: DHCP leases and hotspot hosts for the portal, and the
+    /// address lists and queues of static-IP customers. 0 = off.
+    pub router_poll_secs: u64,
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        JobsConfig { tick_secs: 30, stale_margin_secs: 120, reconcile_after_secs: 60, coa_timeouts: vec![1, 2, 4] }
+        JobsConfig {
+            tick_secs: 30,
+            stale_margin_secs: 120,
+            reconcile_after_secs: 60,
+            coa_timeouts: vec![1, 2, 4],
+            router_poll_secs: 60,
+        }
     }
 }
 

@@ -3,4 +3,5 @@
 
 pub mod enforce;
 pub mod housekeeping;
+pub mod routers;
 pub mod scheduler;

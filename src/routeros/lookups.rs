@@ -167,6 +167,17 @@ impl Router {
     /// Make the simple queue `name` exist with this target and max-limit
     /// ("upload/download", e.g. "5M/10M"). Returns true when something changed.
     pub async fn queue_upsert(&self, name: &str, target: IpAddr, max_limit: &str) -> Result<bool, RouterError> {
+        self.queue_upsert_as(name, target, max_limit, "queue").await
+    }
+
+    /// `queue_upsert`, marking a new queue with comment `lango:<comment>`.
+    pub async fn queue_upsert_as(
+        &self,
+        name: &str,
+        target: IpAddr,
+        max_limit: &str,
+        comment: &str,
+    ) -> Result<bool, RouterError> {
         let q = Cmd::new("/queue/simple", "print").query("name", name);
         let target = format!("{target}/32");
         match self.run(&q).await?.into_iter().next() {
@@ -186,7 +197,7 @@ impl Router {
                     .arg("name", name)
                     .arg("target", target)
                     .arg("max-limit", max_limit)
-                    .arg("comment", format!("{OWNER}queue"));
+                    .arg("comment", format!("{OWNER}{comment}"));
                 self.run(&add).await?;
             }
         }

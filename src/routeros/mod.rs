@@ -15,6 +15,7 @@ mod client;
 mod lookups;
 mod pool;
 pub mod provision;
+pub mod statics;
 
 pub use apply::{Applied, ProvisionError, Report, provision};
 pub use client::{Endpoint, Router};

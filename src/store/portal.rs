@@ -189,6 +189,47 @@ impl Store {
         Ok(out)
     }
 
+    /// Replace what `nas` reported by API (DHCP leases, hotspot hosts) with
+    /// this snapshot. Entries the lease hook sent for other routers stay.
+    pub fn sync_leases(&self, tenant: TenantId, nas: Id, now_held: &[(Ipv4Addr, Lease)]) -> Result<usize, StoreError> {
+        let tx = self.write()?;
+        {
+            let mut leases = tx.open_table(LEASES)?;
+            let mut stale = Vec::new();
+            for row in leases.iter()? {
+                let (ip, t, n) = row?.0.value();
+                if t == tenant && n == nas {
+                    stale.push(ip);
+                }
+            }
+            for ip in stale {
+                leases.remove((ip, tenant, nas))?;
+            }
+            for (ip, lease) in now_held {
+                leases.insert((u32::from(*ip), tenant, nas), encode(lease).as_slice())?;
+            }
+        }
+        self.commit(tx)?;
+        Ok(now_held.len())
+    }
+
+    /// A tenant's services with a static address, with their plan and usage.
+    pub fn static_services(&self, tenant: TenantId) -> Result<Vec<(Service, Plan, Usage)>, StoreError> {
+        let tx = self.read()?;
+        let plans: Vec<Plan> = tenant_rows(&tx.open_table(PLANS)?, tenant)?;
+        let usage = tx.open_table(USAGE)?;
+        let mut out = Vec::new();
+        for s in tenant_rows::<Service>(&tx.open_table(SERVICES)?, tenant)? {
+            if s.static_ip.is_none() {
+                continue;
+            }
+            let Some(plan) = plans.iter().find(|p| p.id == s.plan).cloned() else { continue };
+            let u: Usage = get(&usage, (tenant, s.id))?.unwrap_or_default();
+            out.push((s, plan, u));
+        }
+        Ok(out)
+    }
+
     pub fn service_by_mac(&self, tenant: TenantId, mac: Mac) -> Result<Option<Id>, StoreError> {
         let tx = self.read()?;
         Ok(tx.open_table(SERVICE_BY_MAC)?.get((tenant, mac.0))?.map(|v| v.value()))

@@ -13,6 +13,7 @@ mod harness;
 mod hooks;
 mod portal;
 mod routeros;
+mod routeros_poll;
 mod routeros_client;
 mod routeros_sim;
 mod security;
