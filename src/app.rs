@@ -102,6 +102,8 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
             signer: crate::web::portal::Signer::random(),
             trusted: cfg.http.trusted_proxies.iter().filter_map(|p| crate::web::Cidr::parse(p)).collect(),
             home: cfg.http.public_url.trim_end_matches('/').to_string(),
+            sms: crate::notify::sms::Sms::new().context("starting the SMS client")?,
+            otps: Default::default(),
         });
         let state = crate::web::WebState { radius: radius.clone(), payments: payments.clone(), portal };
         let app = crate::web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

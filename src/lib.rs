@@ -13,6 +13,7 @@ pub mod control;
 pub mod demo;
 pub mod jobs;
 pub mod model;
+pub mod notify;
 pub mod payments;
 pub mod pdf;
 pub mod policy;

@@ -188,8 +188,7 @@ fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
     // A variable the command reads (`--password-env`) goes along, so the
     // server sees the value without it ever being on a command line.
     let mut env = std::collections::HashMap::new();
-    if let Manage::Routeros(r) = cmd
-        && let Some(name) = r.password_env()
+    if let Some(name) = cmd.secret_env()
         && let Ok(value) = std::env::var(name)
     {
         env.insert(name.to_string(), value);

@@ -81,6 +81,9 @@ pub enum Manage {
     /// Invoices, receipts and tax settings.
     #[command(subcommand)]
     Invoice(money::InvoiceCmd),
+    /// The SMS gateway (Africa's Talking) that sends sign-in codes.
+    #[command(subcommand)]
+    Sms(SmsCmd),
     /// Customers' support tickets: list, answer, close.
     #[command(subcommand)]
     Ticket(TicketCmd),
@@ -140,6 +143,20 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         },
         Manage::Hotspot(c) => hotspot::run(store, c, out),
         Manage::Ticket(c) => ticket(store, clock, actor, c, out),
+        Manage::Sms(SmsCmd::Setup { tenant, env, username, api_key_env, sender }) => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let key = ctx
+                .var(&api_key_env)
+                .with_context(|| format!("environment variable {api_key_env} (--api-key-env) is not set"))?;
+            let base = match env.as_str() {
+                "live" => "https://api.africastalking.com",
+                "sandbox" => "https://api.sandbox.africastalking.com",
+                url => url,
+            };
+            let s = store.set_sms_settings(actor, clock.now(), t.id, base, &username, &key, sender)?;
+            writeln!(out, "SMS for {tenant}: Africa's Talking at {} as {}", s.base_url, s.username)?;
+            Ok(())
+        }
         Manage::Tenant(c) => tenant(store, clock, actor, c, out),
         Manage::Nas(c) => nas(store, clock, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
@@ -188,6 +205,38 @@ pub enum TenantCmd {
         #[arg(long)]
         logo: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SmsCmd {
+    /// Africa's Talking credentials; the API key is read from an
+    /// environment variable, never from the command line.
+    Setup {
+        #[arg(long)]
+        tenant: String,
+        /// live, sandbox, or the gateway's base URL.
+        #[arg(long, default_value = "live")]
+        env: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        api_key_env: String,
+        /// Registered sender id.
+        #[arg(long)]
+        sender: Option<String>,
+    },
+}
+
+impl Manage {
+    /// The environment variable a command reads a secret from, which a
+    /// forwarded command must carry along.
+    pub fn secret_env(&self) -> Option<&str> {
+        match self {
+            Manage::Routeros(r) => r.password_env(),
+            Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => Some(api_key_env),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

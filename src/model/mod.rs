@@ -526,3 +526,14 @@ pub struct TicketMessage {
     pub staff: Option<String>,
     pub body: String,
 }
+
+/// A tenant's SMS gateway (Africa's Talking).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsSettings {
+    /// https://api.africastalking.com, the sandbox, or a test double.
+    pub base_url: String,
+    pub username: String,
+    pub api_key: Sealed,
+    /// Registered sender id; None: the gateway's shared one.
+    pub sender: Option<String>,
+}

@@ -56,6 +56,7 @@ stored!(
     Lease = 1,
     Branding = 1,
     Ticket = 1,
+    SmsSettings = 1,
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,

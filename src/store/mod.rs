@@ -248,6 +248,7 @@ impl Store {
             tx.open_table(HOOK_TOKENS)?;
             tx.open_table(NAS_HOOK)?;
             tx.open_table(TICKETS)?;
+            tx.open_table(TENANT_SMS)?;
             tx.open_table(ROUTER_API)?;
         }
         self.commit(tx)?;

@@ -32,6 +32,7 @@ pub enum Purpose {
     MpesaSecret,
     /// A router's RouterOS API password.
     RouterApiPassword,
+    SmsApiKey,
 }
 
 impl Purpose {
@@ -42,6 +43,7 @@ impl Purpose {
             Purpose::KeyCheck => b"lango/key-check/v1",
             Purpose::MpesaSecret => b"lango/mpesa-secret/v1",
             Purpose::RouterApiPassword => b"lango/routeros-password/v1",
+            Purpose::SmsApiKey => b"lango/sms-api-key/v1",
         }
     }
 }

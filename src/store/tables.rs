@@ -106,3 +106,5 @@ pub const TICKETS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("ti
 /// (tenant, NAS id) → RouterApi: how to reach that router's RouterOS API
 /// (password sealed). Apart from NAS so the Nas value keeps its encoding.
 pub const ROUTER_API: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("router_api");
+/// tenant → SmsSettings (API key sealed).
+pub const TENANT_SMS: TableDefinition<u32, &[u8]> = TableDefinition::new("tenant_sms");

@@ -22,6 +22,47 @@ fn clean(text: &str, max: usize, what: &str) -> Result<String, StoreError> {
 }
 
 impl Store {
+    pub fn sms_settings(&self, tenant: TenantId) -> Result<Option<SmsSettings>, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(TENANT_SMS)?, tenant)
+    }
+
+    /// The gateway's API key in clear, for sending.
+    pub fn sms_api_key(&self, s: &SmsSettings) -> Result<String, StoreError> {
+        let bytes = self.secrets.open(super::Purpose::SmsApiKey, &s.api_key)?;
+        String::from_utf8(bytes).map_err(|_| StoreError::Invalid("stored SMS key is not text".into()))
+    }
+
+    pub fn set_sms_settings(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        base_url: &str,
+        username: &str,
+        api_key: &str,
+        sender: Option<String>,
+    ) -> Result<SmsSettings, StoreError> {
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(StoreError::Invalid(format!("SMS gateway URL {base_url:?} must start with https://")));
+        }
+        if username.trim().is_empty() || api_key.trim().is_empty() {
+            return Err(StoreError::Invalid("SMS username and API key must not be empty".into()));
+        }
+        let s = SmsSettings {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            username: username.trim().to_string(),
+            api_key: self.secrets.seal(super::Purpose::SmsApiKey, api_key.trim().as_bytes()),
+            sender: sender.filter(|s| !s.trim().is_empty()),
+        };
+        let tx = self.write()?;
+        tx.open_table(TENANT_SMS)?.insert(tenant, super::codec::encode(&s).as_slice())?;
+        let shown = json(&SmsSettings { api_key: Sealed::default(), ..s.clone() });
+        audit(&tx, tenant, &record(now, actor, "tenant.sms", format!("tenant/{tenant}"), None, shown))?;
+        self.commit(tx)?;
+        Ok(s)
+    }
+
     pub fn open_ticket(
         &self,
         actor: &str,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 
 use super::WebState;
-use super::portal::pages::{Chrome, html, local_time};
+use super::portal::pages::{Chrome, CodePage, html, local_time};
 use super::portal::rules::{self, Standing};
 use super::portal::{Forms, PayForm, Portal, Who, failure, pay_for, render_who, user_agent};
 use crate::model::*;
@@ -29,6 +29,8 @@ pub fn routes() -> axum::Router<WebState> {
     axum::Router::new()
         .route("/account", get(home))
         .route("/account/login", post(login))
+        .route("/account/otp", post(otp))
+        .route("/account/otp/verify", post(otp_verify))
         .route("/account/logout", post(logout))
         .route("/account/renew", get(renew))
         .route("/account/pay", post(pay))
@@ -147,13 +149,18 @@ async fn login(
         return again("Wrong username or password.");
     };
     p.radius.guard.succeeded(&keys);
-    let token = p.signer.token("acct", &format!("{}:{}", tenant.id, svc.id), now + TTL);
+    sign_in(p, tenant.id, svc.id)
+}
+
+/// Set the session cookie and go to the account page.
+fn sign_in(p: &Portal, tenant: TenantId, service: Id) -> Response {
+    let token = p.signer.token("acct", &format!("{tenant}:{service}"), p.clock.now() + TTL);
     let secure = if p.home.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!(
         "{}={}.{}.{token}; Path=/; Max-Age={TTL}; HttpOnly; SameSite=Lax{secure}",
         cookie_name(p),
-        tenant.id,
-        svc.id
+        tenant,
+        service
     );
     ([(header::SET_COOKIE, cookie)], Redirect::to("/account")).into_response()
 }
@@ -485,5 +492,90 @@ async fn reply(
         Ok(_) => Redirect::to(&format!("/account/tickets/{id}")).into_response(),
         Err(crate::store::StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
         Err(e) => ticket_page(p, &v, id, Some(sentence(&e.to_string()))),
+    }
+}
+
+#[derive(Deserialize)]
+struct OtpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn code_page(p: &Portal, tenant: &Tenant, ip: IpAddr, f: &OtpForm, error: Option<String>) -> Response {
+    let page = CodePage {
+        c: p.chrome(tenant),
+        action: "/account/otp/verify",
+        csrf: p.signer.token("login", &ip.to_string(), p.clock.now() + 3600),
+        hidden: vec![("tenant".into(), tenant.slug.clone()), ("phone".into(), f.phone.clone())],
+        error,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// Sign in by phone: a code by SMS to a number a customer has.
+async fn otp(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<OtpForm>,
+) -> Response {
+    let p = &s.portal;
+    let ip = p.client_ip(peer, &headers);
+    let again = |msg: &str| login_page(p, ip, Some(msg.into()), String::new(), StatusCode::OK);
+    if !p.signer.verify("login", &ip.to_string(), &f.csrf, p.clock.now()) {
+        return again("This page has expired. Please try again.");
+    }
+    let Ok(tenant) = p.store.tenant_by_slug(f.tenant.trim()) else { return again("Unknown provider code.") };
+    let w = p.chrome(&tenant).w;
+    let Some(number) = msisdn(&f.phone) else { return again(w.err_phone) };
+    if let Err(msg) = p.send_code(&tenant, &number).await {
+        return again(msg);
+    }
+    code_page(p, &tenant, ip, &f, None)
+}
+
+async fn otp_verify(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<OtpForm>,
+) -> Response {
+    let p = &s.portal;
+    let ip = p.client_ip(peer, &headers);
+    let now = p.clock.now();
+    let Ok(tenant) = p.store.tenant_by_slug(f.tenant.trim()) else {
+        return login_page(p, ip, Some("Unknown provider code.".into()), String::new(), StatusCode::OK);
+    };
+    let w = p.chrome(&tenant).w;
+    if !p.signer.verify("login", &ip.to_string(), &f.csrf, now) {
+        return code_page(p, &tenant, ip, &f, Some(w.err_expired_form.into()));
+    }
+    let keys: Vec<Key> = match ip {
+        IpAddr::V4(v4) => vec![Key::Address(tenant.id, u32::from(v4))],
+        IpAddr::V6(_) => vec![],
+    };
+    if p.radius.guard.blocked(&keys, now).is_some() {
+        return code_page(p, &tenant, ip, &f, Some(w.err_blocked.into()));
+    }
+    let number = msisdn(&f.phone).unwrap_or_default();
+    if !p.otps.check(tenant.id, &number, &f.code, now) {
+        p.radius.guard.failed(&keys, now);
+        return code_page(p, &tenant, ip, &f, Some(w.err_code.into()));
+    }
+    // The customer's first service that is not a voucher.
+    let service = p.store.customer_by_phone(tenant.id, &number).ok().flatten().and_then(|customer| {
+        let mut mine: Vec<Service> = p.store.services(tenant.id).ok()?.into_iter().filter(|s| s.customer == customer).collect();
+        mine.sort_by_key(|s| (s.voucher.is_some(), s.id));
+        mine.into_iter().next()
+    });
+    match service {
+        Some(svc) => sign_in(p, tenant.id, svc.id),
+        None => login_page(p, ip, Some(w.err_no_package.into()), String::new(), StatusCode::OK),
     }
 }

@@ -11,6 +11,7 @@ mod cli;
 mod coa;
 mod harness;
 mod hooks;
+mod otp;
 mod portal;
 mod routeros;
 mod routeros_poll;

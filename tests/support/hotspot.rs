@@ -3,7 +3,7 @@
 //! `$(var)` substitutions (mac, ip, link-login-only, link-orig, and chap-id
 //! and chap-challenge as octal-escaped strings), takes the HTTP-CHAP login
 //! form on POST /login, and checks it the way RouterOS does: an
-//! Access-Request to lango with CHAP-Password (chap-id + the form's MD5)
+//! Access-Request to lango (built by hand) with CHAP-Password (chap-id + the form's MD5)
 //! and CHAP-Challenge, Service-Type Login-User, the device's MAC as
 //! Calling-Station-Id. Accept → alogin.html; reject → login.html again with
 //! `$(error)` set to the Reply-Message.
@@ -118,24 +118,8 @@ impl HotspotSim {
             let s = self.state.lock().unwrap();
             (s.chap_id, s.challenge, s.mac.clone(), s.radius, s.secret.clone())
         };
-        let attrs = format!(
-            "User-Name={user},CHAP-Password=0x{:02x}{pass},CHAP-Challenge=0x{},Service-Type=Login-User,Calling-Station-Id={mac},Framed-IP-Address={peer},NAS-Port-Type=Wireless-802.11,Message-Authenticator=0x00",
-            chap_id,
-            hex(&challenge)
-        );
-        let out = std::process::Command::new("radclient")
-            .args(["-x", "-r", "3", "-t", "5", &radius.to_string(), "auth", &secret])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut ch| {
-                ch.stdin.take().unwrap().write_all(attrs.as_bytes())?;
-                ch.wait_with_output()
-            })
-            .expect("radclient");
-        let reply = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-        let accepted = reply.contains("Received Access-Accept");
+        let reply = chap_request(radius, secret.as_bytes(), &user, chap_id, &hex_bytes(&pass), &challenge, &mac, peer);
+        let accepted = reply.starts_with("Access-Accept");
         self.state.lock().unwrap().logins.push(Login { username: user.clone(), accepted, reply: reply.clone() });
         if accepted {
             let mut p = self.page("alogin.html", peer, &dst, "");
@@ -147,7 +131,7 @@ impl HotspotSim {
                 .find_map(|l| l.trim().strip_prefix("Reply-Message = "))
                 .map(|m| m.trim_matches('"').to_string())
                 .unwrap_or_else(|| {
-                    if reply.contains("Received Access-Reject") {
+                    if reply.starts_with("Access-Reject") {
                         "invalid username or password".into()
                     } else {
                         "RADIUS server is not responding".into()
@@ -199,4 +183,91 @@ fn unescape(s: &str) -> String {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len() / 2).filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()).collect()
+}
+
+/// The Access-Request RouterOS sends for an HTTP-CHAP login, built by hand
+/// (radclient would re-encode CHAP-Password from a cleartext password):
+/// User-Name, CHAP-Password (chap-id + the form's MD5), CHAP-Challenge,
+/// Service-Type Login-User, Calling-Station-Id, Framed-IP-Address,
+/// NAS-Port-Type Wireless-802.11, Message-Authenticator. The answer as
+/// text: "Access-Accept" or "Access-Reject", then one `Name = "value"`
+/// line per attribute we know.
+fn chap_request(
+    to: SocketAddr,
+    secret: &[u8],
+    user: &str,
+    chap_id: u8,
+    md5: &[u8],
+    challenge: &[u8],
+    mac: &str,
+    ip: &str,
+) -> String {
+    use hmac::{KeyInit, Mac};
+    let attr = |t: u8, v: &[u8]| -> Vec<u8> { [&[t, (v.len() + 2) as u8][..], v].concat() };
+    let mut chap = vec![chap_id];
+    chap.extend_from_slice(md5);
+    let ip4: std::net::Ipv4Addr = ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST);
+    let mut attrs = Vec::new();
+    attrs.extend(attr(80, &[0u8; 16]));
+    attrs.extend(attr(1, user.as_bytes()));
+    attrs.extend(attr(3, &chap));
+    attrs.extend(attr(60, challenge));
+    attrs.extend(attr(6, &1u32.to_be_bytes()));
+    attrs.extend(attr(31, mac.as_bytes()));
+    attrs.extend(attr(8, &ip4.octets()));
+    attrs.extend(attr(61, &19u32.to_be_bytes()));
+    let id = (std::process::id() as u8).wrapping_add(chap_id);
+    let mut auth = [0u8; 16];
+    for (i, b) in auth.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(91).wrapping_add(id);
+    }
+    let len = (20 + attrs.len()) as u16;
+    let mut pkt = vec![1, id];
+    pkt.extend_from_slice(&len.to_be_bytes());
+    pkt.extend_from_slice(&auth);
+    pkt.extend_from_slice(&attrs);
+    let mut m = <hmac::Hmac<md5::Md5> as KeyInit>::new_from_slice(secret).unwrap();
+    m.update(&pkt);
+    let tag = m.finalize().into_bytes();
+    pkt[22..38].copy_from_slice(&tag);
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(3))).unwrap();
+    let mut buf = [0u8; 4096];
+    let mut answer = None;
+    for _ in 0..3 {
+        sock.send_to(&pkt, to).unwrap();
+        if let Ok((n, _)) = sock.recv_from(&mut buf) {
+            answer = Some(buf[..n].to_vec());
+            break;
+        }
+    }
+    let Some(a) = answer else { return "no answer".into() };
+    let mut out = match a[0] {
+        2 => "Access-Accept\n".to_string(),
+        3 => "Access-Reject\n".to_string(),
+        c => format!("code {c}\n"),
+    };
+    let mut i = 20;
+    while i + 2 <= a.len() {
+        let (t, l) = (a[i], a[i + 1] as usize);
+        if l < 2 || i + l > a.len() {
+            break;
+        }
+        let v = &a[i + 2..i + l];
+        match t {
+            18 => out.push_str(&format!("Reply-Message = \"{}\"\n", String::from_utf8_lossy(v))),
+            27 if v.len() == 4 => out.push_str(&format!("Session-Timeout = {}\n", u32::from_be_bytes(v.try_into().unwrap()))),
+            // MikroTik vendor 14988, Mikrotik-Rate-Limit (8).
+            26 if v.len() > 6 && v[..4] == 14988u32.to_be_bytes() && v[4] == 8 => {
+                out.push_str(&format!("Mikrotik-Rate-Limit = \"{}\"\n", String::from_utf8_lossy(&v[6..])));
+            }
+            _ => {}
+        }
+        i += l;
+    }
+    out
 }

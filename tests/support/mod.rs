@@ -4,7 +4,8 @@
 //! `hotspot` a MikroTik hotspot's login pages and HTTP-CHAP login;
 //! `dstnat` the router's captive dst-nat (requests arrive from the
 //! customer's address); `browser` drives headless Chromium;
-//! `daraja` is Safaricom's Daraja API, `routeros` is a router's RouterOS API.
+//! `daraja` is Safaricom's Daraja API, `routeros` is a router's RouterOS API,
+//! `sms` is Africa's Talking's SMS API.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
@@ -14,3 +15,4 @@ pub mod dstnat;
 pub mod hotspot;
 pub mod nas;
 pub mod routeros;
+pub mod sms;

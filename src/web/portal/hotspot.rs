@@ -89,6 +89,7 @@ fn render(p: &Portal, ctx: &HotspotCtx, client: IpAddr, ua: &str, error: Option<
         action: "/hotspot/buy",
         hidden: ctx.fields(),
         voucher_action: Some("/hotspot/voucher"),
+        otp_action: Some("/hotspot/otp"),
         login,
     };
     html(StatusCode::OK, &page)
@@ -212,4 +213,108 @@ fn guard_keys(ck: &Checked) -> Vec<Key> {
         keys.push(Key::Address(ck.tenant.id, u32::from(v4)));
     }
     keys
+}
+
+#[derive(Deserialize)]
+pub struct OtpForm {
+    #[serde(flatten)]
+    ctx: HotspotCtx,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// "Paid before? Sign in with your phone": send a code by SMS.
+pub async fn otp(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<OtpForm>,
+) -> Response {
+    let p = &s.portal;
+    let client = p.client_ip(peer, &headers);
+    let ua = user_agent(&headers);
+    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), String::new());
+    let ck = match check(p, &f.ctx, client) {
+        Ok(ck) => ck,
+        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    };
+    let w = p.chrome(&ck.tenant).w;
+    if !p.form_ok(client, &f.csrf) {
+        return again(w.err_expired_form.into());
+    }
+    let Some(number) = msisdn(&f.phone) else { return again(w.err_phone.into()) };
+    if let Err(msg) = p.send_code(&ck.tenant, &number).await {
+        return again(msg.into());
+    }
+    code_page(p, &ck, &f, None)
+}
+
+fn code_page(p: &Portal, ck: &Checked, f: &OtpForm, error: Option<String>) -> Response {
+    let mut hidden = f.ctx.fields();
+    hidden.push(("phone".into(), f.phone.clone()));
+    let page = CodePage {
+        c: p.chrome(&ck.tenant),
+        action: "/hotspot/otp/verify",
+        csrf: p.form_token(ck.ip),
+        hidden,
+        error,
+    };
+    html(StatusCode::OK, &page)
+}
+
+/// The typed code: right → the device logs in with the customer's active
+/// hotspot package; wrong → the code page again (and the guessing guard
+/// counts it).
+pub async fn otp_verify(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<OtpForm>,
+) -> Response {
+    let p = &s.portal;
+    let client = p.client_ip(peer, &headers);
+    let ua = user_agent(&headers);
+    let ck = match check(p, &f.ctx, client) {
+        Ok(ck) => ck,
+        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    };
+    let c = p.chrome(&ck.tenant);
+    let w = c.w;
+    let now = p.clock.now();
+    let keys = guard_keys(&ck);
+    if !p.form_ok(client, &f.csrf) {
+        return code_page(p, &ck, &f, Some(w.err_expired_form.into()));
+    }
+    if p.radius.guard.blocked(&keys, now).is_some() {
+        return code_page(p, &ck, &f, Some(w.err_blocked.into()));
+    }
+    let number = msisdn(&f.phone).unwrap_or_default();
+    if !p.otps.check(ck.tenant.id, &number, &f.code, now) {
+        p.radius.guard.failed(&keys, now);
+        return code_page(p, &ck, &f, Some(w.err_code.into()));
+    }
+    let active = p.store.customer_by_phone(ck.tenant.id, &number).ok().flatten().and_then(|customer| {
+        let services = p.store.services(ck.tenant.id).ok()?;
+        services
+            .into_iter()
+            .filter(|s| s.customer == customer && s.access == AccessType::Hotspot)
+            .filter_map(|s| p.store.service_view(ck.tenant.id, s.id).ok())
+            .find(|v| rules::standing(&v.service, &v.plan, &v.usage, now) == Standing::Active)
+    });
+    let login = active.and_then(|v| {
+        let pw = p.store.service_password(&v.service).ok()?;
+        f.ctx.login(&v.service.username, &pw)
+    });
+    match login {
+        Some(login) => {
+            let (heading, message) = (w.sign_in, w.logging_in.to_string());
+            let page = WaitPage { c, state: "paid", heading, message, refresh: false, back: String::new(), login: Some(login) };
+            html(StatusCode::OK, &page)
+        }
+        None => render(p, &f.ctx, client, ua, Some(w.err_no_package.into()), String::new()),
+    }
 }

@@ -23,6 +23,7 @@ use crate::store::{ServiceView, Store, StoreError};
 mod hotspot;
 pub(crate) mod pages;
 pub mod rules;
+pub mod otp;
 mod sign;
 pub mod words;
 
@@ -45,6 +46,8 @@ pub struct Portal {
     pub trusted: Vec<Cidr>,
     /// Where captive redirects send the browser ("" = a relative path).
     pub home: String,
+    pub sms: crate::notify::sms::Sms,
+    pub otps: otp::OtpBook,
 }
 
 impl Portal {
@@ -90,6 +93,28 @@ impl Portal {
         }
     }
 
+    /// Send a sign-in code to `msisdn` when it belongs to a customer of
+    /// `tenant`. Ok(()) also when it does not (so the page does not tell
+    /// who has an account); Err: the words to show.
+    pub(crate) async fn send_code(&self, tenant: &Tenant, msisdn: &str) -> Result<(), &'static str> {
+        let w = self.chrome(tenant).w;
+        let settings = match self.store.sms_settings(tenant.id) {
+            Ok(Some(s)) => s,
+            _ => return Err(w.err_sms),
+        };
+        let Ok(Some(_customer)) = self.store.customer_by_phone(tenant.id, msisdn) else { return Ok(()) };
+        let Some(code) = self.otps.issue(tenant.id, msisdn, self.clock.now()) else { return Err(w.err_blocked) };
+        let key = self.store.sms_api_key(&settings).map_err(|_| w.err_sms)?;
+        let text = format!("{code} is your {} sign-in code. It expires in 10 minutes.", self.chrome(tenant).title);
+        match self.sms.send(&settings, &key, msisdn, &text).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::warn!(tenant = %tenant.slug, error = %e, "sign-in code not sent");
+                Err(w.err_sms)
+            }
+        }
+    }
+
     /// Where a captive redirect sends the browser.
     fn portal_url(&self) -> String {
         format!("{}/portal", self.home)
@@ -128,6 +153,8 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/hotspot", get(hotspot::page))
         .route("/hotspot/buy", post(hotspot::buy))
         .route("/hotspot/voucher", post(hotspot::voucher))
+        .route("/hotspot/otp", post(hotspot::otp))
+        .route("/hotspot/otp/verify", post(hotspot::otp_verify))
         // What phones and laptops fetch to find out whether they are behind
         // a captive portal; a redirect makes them open the sign-in sheet.
         .route("/generate_204", get(to_portal))
@@ -247,6 +274,7 @@ pub(crate) fn render_who(
                 action: forms.action,
                 hidden: Vec::new(),
                 voucher_action: None,
+                otp_action: None,
                 login: None,
             };
             html(StatusCode::OK, &page)
@@ -270,6 +298,7 @@ pub(crate) fn render_who(
                 action: forms.action,
                 hidden: Vec::new(),
                 voucher_action: None,
+                otp_action: None,
                 login: None,
             };
             html(StatusCode::OK, &page)

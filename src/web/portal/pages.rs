@@ -104,6 +104,8 @@ pub struct PackagesPage {
     /// parameters).
     pub hidden: Vec<(String, String)>,
     pub voucher_action: Option<&'static str>,
+    /// Where "sign in with your phone" posts (the hotspot page).
+    pub otp_action: Option<&'static str>,
     /// A ready login for a device that already has time left.
     pub login: Option<LoginForm>,
 }
@@ -127,6 +129,17 @@ pub struct LoginForm {
     pub username: String,
     pub password: String,
     pub dst: String,
+}
+
+/// Where a customer types the code sent by SMS.
+#[derive(Template)]
+#[template(path = "portal/code.html")]
+pub struct CodePage {
+    pub c: Chrome,
+    pub action: &'static str,
+    pub csrf: String,
+    pub hidden: Vec<(String, String)>,
+    pub error: Option<String>,
 }
 
 #[derive(Template)]

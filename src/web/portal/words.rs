@@ -49,6 +49,14 @@ pub struct Words {
     pub err_blocked: &'static str,
     pub err_not_hotspot: &'static str,
     pub checking: &'static str,
+    pub phone_login: &'static str,
+    pub send_code: &'static str,
+    pub code_sent: &'static str,
+    pub code: &'static str,
+    pub sign_in: &'static str,
+    pub err_code: &'static str,
+    pub err_no_package: &'static str,
+    pub err_sms: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -99,6 +107,14 @@ pub const EN: Words = Words {
     err_blocked: "Too many wrong codes from this device. Try again in a few minutes.",
     err_not_hotspot: "Open this page from the Wi-Fi login page.",
     checking: "We are checking your payment. If money left your M-Pesa, it will show here shortly.",
+    phone_login: "Paid before? Sign in with your phone",
+    send_code: "Send me a code",
+    code_sent: "If this number has an account, we have sent it a 6-digit code by SMS. Enter it here.",
+    code: "Code",
+    sign_in: "Sign in",
+    err_code: "That code is wrong or has expired.",
+    err_no_package: "There is no active package on this number. Choose one above.",
+    err_sms: "Sign-in by SMS is not available right now.",
 };
 
 pub const SW: Words = Words {
@@ -149,6 +165,14 @@ pub const SW: Words = Words {
     err_blocked: "Nambari nyingi zisizo sahihi kutoka kifaa hiki. Jaribu tena baada ya dakika chache.",
     err_not_hotspot: "Fungua ukurasa huu kutoka ukurasa wa kuingia wa Wi-Fi.",
     checking: "Tunahakiki malipo yako. Ikiwa pesa zimetoka kwenye M-Pesa yako, zitaonekana hapa hivi karibuni.",
+    phone_login: "Ulishalipa? Ingia kwa nambari yako ya simu",
+    send_code: "Nitumie nambari ya siri",
+    code_sent: "Ikiwa nambari hii ina akaunti, tumeitumia nambari ya tarakimu 6 kwa SMS. Iweke hapa.",
+    code: "Nambari",
+    sign_in: "Ingia",
+    err_code: "Nambari hiyo si sahihi au muda wake umekwisha.",
+    err_no_package: "Hakuna kifurushi kinachotumika kwenye nambari hii. Chagua kimoja hapo juu.",
+    err_sms: "Kuingia kwa SMS hakupatikani kwa sasa.",
 };
 
 pub fn for_lang(lang: &str) -> &'static Words {

@@ -1,0 +1,4 @@
+//! Messages to customers: SMS through Africa's Talking (login codes).
+//! SMTP mail arrives here later.
+
+pub mod sms;
