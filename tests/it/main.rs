@@ -9,6 +9,7 @@ mod billing_jobs;
 mod cli;
 mod coa;
 mod harness;
+mod health;
 mod security;
 #[path = "../support/mod.rs"]
 mod support;
