@@ -64,7 +64,7 @@ pass "image $tar ($(du -h "$tar" | cut -f1)); a second build is byte-identical"
 echo "== skopeo inspect docker-archive:$tar"
 command -v skopeo >/dev/null || fail "skopeo not found (apt-get install skopeo)"
 skopeo inspect "docker-archive:$tar" >"$tmp/inspect.json" || fail "skopeo cannot read the archive"
-skopeo inspect --config "docker-archive:$tar" >"$tmp/config.json" || fail "skopeo cannot read the image config"
+skopeo inspect --config --raw "docker-archive:$tar" >"$tmp/config.json" || fail "skopeo cannot read the image config"
 python3 - "$tmp/inspect.json" "$tmp/config.json" <<'PY' || fail "image metadata"
 import json, sys
 inspect = json.load(open(sys.argv[1]))
