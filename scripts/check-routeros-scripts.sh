@@ -11,12 +11,19 @@
 # and do not fail the check; those lines are checked only for syntax.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v routeros-lsp >/dev/null || { echo "routeros-lsp not found: pip install routeros-lsp" >&2; exit 2; }
+if command -v routeros-lsp >/dev/null; then
+    lsp=(routeros-lsp)
+elif python3 -c "import routeros_lsp" 2>/dev/null; then
+    lsp=(python3 -m routeros_lsp)
+else
+    echo "routeros-lsp not found: pip install routeros-lsp" >&2
+    exit 2
+fi
 
 files=(routeros-scripts/*.rsc)
-echo "== routeros-lsp $(routeros-lsp --version 2>&1 | awk '{print $NF}') check --strict: ${#files[@]} files"
+echo "== routeros-lsp $("${lsp[@]}" --version 2>&1 | awk '{print $NF}') check --strict: ${#files[@]} files"
 set +e
-json="$(routeros-lsp check --strict --format json "${files[@]}")"
+json="$("${lsp[@]}" check --strict --format json "${files[@]}")"
 rc=$?
 set -e
 if [ "$rc" -ge 2 ]; then
