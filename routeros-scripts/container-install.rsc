@@ -14,7 +14,8 @@
 # and HTTP (TCP 8080) there. lango's database and key live in dataDir on
 # the router's storage (mounted at /data), so they survive image upgrades.
 # Settings are LANGO_* environment variables (see lango.example.toml).
-# memoryHigh is a soft RAM limit; leave room for RouterOS itself.
+# memoryHigh is a soft RAM limit in bytes (256 MiB here); leave room for
+# RouterOS itself.
 {
     :local image "usb1/lango-arm64.tar"
     :local rootDir "usb1/lango/root"
@@ -25,10 +26,14 @@
     # Where M-Pesa reaches lango, e.g. "https://billing.example.com".
     :local publicUrl ""
     :local logLevel "info"
-    :local memoryHigh "256M"
+    :local memoryHigh "268435456"
+    # lango reaches M-Pesa (Daraja) and SMS gateways through this interface list.
+    :local wanList "WAN"
 
     /interface veth add name=veth-lango address=($langoAddress . "/" . $prefixLength) gateway=$gatewayAddress
     /ip address add address=($gatewayAddress . "/" . $prefixLength) interface=veth-lango comment="lango container"
+    /ip firewall nat add chain=srcnat src-address=$langoAddress out-interface-list=$wanList action=masquerade \
+        comment="lango container to the internet"
 
     /container envs add list=lango key=LANGO_HTTP_LISTEN value="0.0.0.0:8080"
     /container envs add list=lango key=LANGO_LOG_LEVEL value=$logLevel
