@@ -13,8 +13,10 @@
 # Without it the binary is built with `cargo build --release --target <musl
 # target>`; for arm64/armv7 with `cross` when cross and a container engine
 # are present (config: cross.toml), else with cargo and Debian's cross
-# compilers (gcc-aarch64-linux-gnu / gcc-arm-linux-gnueabihf) as C compiler
-# and linker. CARGO_BUILD_JOBS limits build parallelism as usual.
+# compilers as C compiler and linker (arm64: gcc-aarch64-linux-gnu and
+# libc6-dev-arm64-cross; armv7: gcc-arm-linux-gnueabihf and
+# libc6-dev-armhf-cross; ring's C needs the libc headers).
+# CARGO_BUILD_JOBS limits build parallelism as usual.
 #
 # Reproducible: SOURCE_DATE_EPOCH (default: the last commit's time) fixes
 # every timestamp; the same binary gives the same tar, byte for byte.
@@ -33,7 +35,7 @@ while (($#)); do
         --tag) tag="$2"; shift ;;
         --out) out="$2"; shift ;;
         --ca) ca="$2"; shift ;;
-        -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,/^set /{/^set /d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         *) echo "build.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -41,8 +43,8 @@ done
 
 case "$arch" in
     amd64) triple=x86_64-unknown-linux-musl gcc="" ;;
-    arm64) triple=aarch64-unknown-linux-musl gcc=aarch64-linux-gnu-gcc ;;
-    armv7) triple=armv7-unknown-linux-musleabihf gcc=arm-linux-gnueabihf-gcc ;;
+    arm64) triple=aarch64-unknown-linux-musl gcc=aarch64-linux-gnu-gcc debarch=arm64 ;;
+    armv7) triple=armv7-unknown-linux-musleabihf gcc=arm-linux-gnueabihf-gcc debarch=armhf ;;
 esac
 
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)"
@@ -65,7 +67,7 @@ if [ -z "$binary" ]; then
         }
         if [ -n "$gcc" ]; then
             command -v "$gcc" >/dev/null || {
-                echo "build.sh: $gcc not found: apt-get install gcc-${gcc%-gcc} (or use cross with Docker)" >&2
+                echo "build.sh: $gcc not found: apt-get install gcc-${gcc%-gcc} libc6-dev-$debarch-cross (or use cross with Docker)" >&2
                 exit 1
             }
             # ring compiles C and assembly: the cross C compiler matters as
