@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Checks the amd64 container image end to end, without a Docker engine:
+# Checks a container image end to end, without a Docker engine:
 #
-#   scripts/check-container.sh [--binary PATH]
+#   scripts/check-container.sh [amd64|arm64|armv7] [--binary PATH]
 #
-# 1. builds the static release binary (x86_64-unknown-linux-musl), unless
-#    --binary gives one;
-# 2. packages it with container/build.sh amd64, twice, and compares the two
+# CI checks amd64. arm64/armv7 run the unpacked binary under
+# qemu-<arch>-static (Debian's qemu-user-static) and are for by-hand checks.
+#
+# 1. builds the static release binary (x86_64-unknown-linux-musl for
+#    amd64; the others through container/build.sh), unless --binary gives one;
+# 2. packages it with container/build.sh <arch>, twice, and compares the two
 #    tars byte for byte (reproducible build);
 # 3. checks the archive: skopeo inspect (Architecture, Os), the config's
 #    Entrypoint/Cmd/Healthcheck/ExposedPorts/Volumes, and that the layer's
@@ -14,7 +17,8 @@
 #    `serve --demo` with the image's config, data in a temporary directory
 #    and ports chosen by the kernel, `lango health` against it (by --url and
 #    by the port from the environment), stops it, and expects `lango health`
-#    to fail once it is gone.
+#    to fail once it is gone. With radclient (freeradius-utils) on PATH, a
+#    PAP Access-Request for the demo user must get an Access-Accept.
 #
 # Needs: cargo with the x86_64-unknown-linux-musl target (musl-tools helps
 # ring's C build), python3, skopeo. Prints each check; exits non-zero on the
@@ -24,9 +28,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 started=$(date +%s)
 
-binary=""
+arch=amd64 binary=""
 while (($#)); do
     case "$1" in
+        amd64 | arm64 | armv7) arch="$1" ;;
         --binary) binary="$2"; shift ;;
         --binary=*) binary="${1#*=}" ;;
         *) echo "check-container.sh: unknown argument $1" >&2; exit 2 ;;
@@ -45,19 +50,31 @@ cleanup() {
 }
 trap cleanup EXIT
 
-triple=x86_64-unknown-linux-musl
+case "$arch" in
+    amd64) triple=x86_64-unknown-linux-musl platform=amd64 variant="" runner=() ;;
+    arm64) triple=aarch64-unknown-linux-musl platform=arm64 variant=v8 runner=(qemu-aarch64-static) ;;
+    armv7) triple=armv7-unknown-linux-musleabihf platform=arm variant=v7 runner=(qemu-arm-static) ;;
+esac
+if ((${#runner[@]})); then
+    command -v "${runner[0]}" >/dev/null || fail "${runner[0]} not found (apt-get install qemu-user-static)"
+fi
 if [ -z "$binary" ]; then
-    echo "== cargo build --release --locked --target $triple"
-    cargo build --release --locked --target "$triple"
+    if [ "$arch" = amd64 ]; then
+        echo "== cargo build --release --locked --target $triple"
+        cargo build --release --locked --target "$triple"
+    else
+        echo "== container/build.sh $arch (builds the binary)"
+        container/build.sh "$arch"
+    fi
     binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/lango"
 fi
 [ -x "$binary" ] || fail "no executable binary at $binary"
 pass "binary $binary ($(du -h "$binary" | cut -f1))"
 
-echo "== container/build.sh amd64"
-tar="target/container/lango-amd64.tar"
-container/build.sh amd64 --binary "$binary"
-container/build.sh amd64 --binary "$binary" --out "$tmp/again.tar" >/dev/null
+echo "== container/build.sh $arch"
+tar="target/container/lango-$arch.tar"
+container/build.sh "$arch" --binary "$binary"
+container/build.sh "$arch" --binary "$binary" --out "$tmp/again.tar" >/dev/null
 cmp -s "$tar" "$tmp/again.tar" || fail "two builds of the same binary differ"
 pass "image $tar ($(du -h "$tar" | cut -f1)); a second build is byte-identical"
 
@@ -65,15 +82,19 @@ echo "== skopeo inspect docker-archive:$tar"
 command -v skopeo >/dev/null || fail "skopeo not found (apt-get install skopeo)"
 skopeo inspect "docker-archive:$tar" >"$tmp/inspect.json" || fail "skopeo cannot read the archive"
 skopeo inspect --config --raw "docker-archive:$tar" >"$tmp/config.json" || fail "skopeo cannot read the image config"
-python3 - "$tmp/inspect.json" "$tmp/config.json" <<'PY' || fail "image metadata"
+python3 - "$tmp/inspect.json" "$tmp/config.json" "$platform" "$variant" <<'PY' || fail "image metadata"
 import json, sys
 inspect = json.load(open(sys.argv[1]))
 config = json.load(open(sys.argv[2]))
+platform, variant = sys.argv[3], sys.argv[4] or None
 c = config["config"]
 entry = ["/usr/local/bin/lango", "--config", "/etc/lango/lango.toml"]
 checks = [
-    ("Architecture", inspect.get("Architecture"), "amd64"),
+    ("Architecture", inspect.get("Architecture"), platform),
     ("Os", inspect.get("Os"), "linux"),
+    ("config architecture", config.get("architecture"), platform),
+    ("config variant", config.get("variant"), variant),
+    ("config os", config.get("os"), "linux"),
     ("layers", len(inspect.get("Layers", [])), 1),
     ("Entrypoint", c.get("Entrypoint"), entry),
     ("Cmd", c.get("Cmd"), ["serve"]),
@@ -87,7 +108,7 @@ for line in bad:
     print("     " + line, file=sys.stderr)
 if bad:
     sys.exit(1)
-print(f"ok   skopeo: {inspect['Os']}/{inspect['Architecture']}, 1 layer; Entrypoint, Cmd, Healthcheck, ports, /data volume")
+print(f"ok   skopeo: {inspect['Os']}/{inspect['Architecture']}{'/' + variant if variant else ''}, 1 layer; Entrypoint, Cmd, Healthcheck, ports, /data volume")
 PY
 
 echo "== archive layout and digests"
@@ -115,7 +136,7 @@ owners="$(tar -tvf "$tmp/archive/$layer" | awk '{print $2}' | sort -u | tr '\n' 
 pass "layer: /usr/local/bin/lango, /etc/lango/lango.toml, CA bundle, /data; all entries 0/0"
 
 echo "== run the binary from the unpacked layer"
-lango=("$tmp/rootfs/usr/local/bin/lango" --config "$tmp/rootfs/etc/lango/lango.toml")
+lango=(${runner[@]+"${runner[@]}"} "$tmp/rootfs/usr/local/bin/lango" --config "$tmp/rootfs/etc/lango/lango.toml")
 version="$("${lango[@]}" --version)" || fail "lango --version"
 pass "$version"
 
@@ -126,17 +147,25 @@ server_pid=$!
 http=""
 for _ in $(seq 1 300); do
     http="$(sed -n 's/.* http listening on \([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -n1)"
-    [ -n "$http" ] && break
+    auth="$(sed -n 's/.* radius-auth listening on \([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -n1)"
+    [ -n "$http" ] && [ -n "$auth" ] && break
     kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; fail "lango serve --demo exited"; }
     sleep 0.1
 done
 [ -n "$http" ] || { cat "$log" >&2; fail "lango serve --demo did not listen within 30 s"; }
-pass "serve --demo with the image's config: http on $http"
+pass "serve --demo with the image's config${runner[0]:+ (under ${runner[0]})}: http on $http, RADIUS auth on $auth"
 
 out="$("${lango[@]}" health --url "http://$http/healthz")" || fail "lango health --url: $out"
 pass "lango health --url http://$http/healthz: $out"
 out="$(LANGO_HTTP_LISTEN="0.0.0.0:${http##*:}" "${lango[@]}" health)" || fail "lango health (port from the environment): $out"
 pass "lango health with LANGO_HTTP_LISTEN=0.0.0.0:${http##*:}"
+
+if command -v radclient >/dev/null; then
+    reply="$(echo 'User-Name=demo-pppoe,User-Password=demo-pass,Message-Authenticator=0x00' |
+        radclient -x -r 2 -t 5 "$auth" auth demo-secret 2>&1)" || true
+    grep -q "Access-Accept" <<<"$reply" || { echo "$reply" >&2; fail "radclient: no Access-Accept for the demo user"; }
+    pass "radclient PAP Access-Request for demo-pppoe: Access-Accept"
+fi
 
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
