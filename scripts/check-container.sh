@@ -110,6 +110,9 @@ if bad:
     sys.exit(1)
 print(f"ok   skopeo: {inspect['Os']}/{inspect['Architecture']}{'/' + variant if variant else ''}, 1 layer; Entrypoint, Cmd, Healthcheck, ports, /data volume")
 PY
+# Copying reads every blob and verifies it against its digest.
+skopeo copy --quiet "docker-archive:$tar" "oci:$tmp/oci:lango" || fail "skopeo copy to an OCI layout"
+pass "skopeo copy docker-archive: → oci: (blobs verified against their digests)"
 
 echo "== archive layout and digests"
 mkdir -p "$tmp/archive" "$tmp/rootfs"
