@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod demo;
+pub mod health;
 pub mod jobs;
 pub mod model;
 pub mod notify;

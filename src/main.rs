@@ -56,6 +56,15 @@ enum Command {
         #[arg(long, default_value = "Africa/Nairobi")]
         timezone: String,
     },
+    /// Check a running lango: GET /healthz (from http.listen, or --url);
+    /// exit 0 on 200, else 1. The container image's health check.
+    Health {
+        #[arg(long)]
+        url: Option<String>,
+        /// Seconds to wait for connect and reply.
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
     #[command(flatten)]
     Manage(Manage),
     /// Load generators.
@@ -151,6 +160,15 @@ fn run(args: Cli) -> anyhow::Result<()> {
             let store = lango::app::open_store(&cfg)?;
             println!("database {} (key {})", cfg.db_path().display(), cfg.key_path().display());
             cli::init(&store, &clock, &cli::local_actor(), &tenant, &admin, &timezone, &mut out)
+        }
+        Command::Health { url, timeout } => {
+            let url = match url {
+                Some(u) => u,
+                None => lango::health::default_url(&load()?)?,
+            };
+            let body = lango::health::check(&url, std::time::Duration::from_secs(timeout))?;
+            println!("ok {url} {body}");
+            Ok(())
         }
         Command::Bench(BenchCmd::Radius(opts)) => {
             let report =

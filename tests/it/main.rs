@@ -10,6 +10,7 @@ mod billing_jobs;
 mod cli;
 mod coa;
 mod harness;
+mod health;
 mod hooks;
 mod otp;
 mod portal;

@@ -1,0 +1,48 @@
+# Runs lango as a container on this router (RouterOS 7, arm64 / armv7 /
+# x86_64 with the container package).
+#
+# Once, before this script: install the container package and enable
+# container mode, which asks for physical confirmation (press the reset
+# button or power-cycle within the activation timeout):
+#   /system/device-mode/update container=yes
+# Then upload the image built by container/build.sh (lango-arm64.tar,
+# lango-armv7.tar or lango-amd64.tar) to the router's storage, edit the
+# values at the top, and: /import file-name=container-install.rsc
+#
+# lango gets its own veth interface and address (langoAddress); the router
+# is gatewayAddress on that link and reaches lango's RADIUS (UDP 1812/1813)
+# and HTTP (TCP 8080) there. lango's database and key live in dataDir on
+# the router's storage (mounted at /data), so they survive image upgrades.
+# Settings are LANGO_* environment variables (see lango.example.toml).
+# memoryHigh is a soft RAM limit in bytes (256 MiB here); leave room for
+# RouterOS itself.
+{
+    :local image "usb1/lango-arm64.tar"
+    :local rootDir "usb1/lango/root"
+    :local dataDir "usb1/lango/data"
+    :local langoAddress "10.200.0.2"
+    :local gatewayAddress "10.200.0.1"
+    :local prefixLength "24"
+    # Where M-Pesa reaches lango, e.g. "https://billing.example.com".
+    :local publicUrl ""
+    :local logLevel "info"
+    :local memoryHigh "268435456"
+    # lango reaches M-Pesa (Daraja) and SMS gateways through this interface list.
+    :local wanList "WAN"
+
+    /interface veth add name=veth-lango address=($langoAddress . "/" . $prefixLength) gateway=$gatewayAddress
+    /ip address add address=($gatewayAddress . "/" . $prefixLength) interface=veth-lango comment="lango container"
+    /ip firewall nat add chain=srcnat src-address=$langoAddress out-interface-list=$wanList action=masquerade \
+        comment="lango container to the internet"
+
+    /container envs add list=lango key=LANGO_HTTP_LISTEN value="0.0.0.0:8080"
+    /container envs add list=lango key=LANGO_LOG_LEVEL value=$logLevel
+    :if ($publicUrl != "") do={
+        /container envs add list=lango key=LANGO_HTTP_PUBLIC_URL value=$publicUrl
+    }
+    /container mounts add list=lango-data src=$dataDir dst="/data"
+
+    /container add file=$image interface=veth-lango root-dir=$rootDir envlist=lango mountlists=lango-data \
+        hostname=lango logging=yes start-on-boot=yes memory-high=$memoryHigh comment="lango"
+    :put "lango is being extracted; /container print shows its status. Start it with: /container start [find comment=lango]"
+}
