@@ -153,7 +153,8 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
                 "sandbox" => "https://api.sandbox.africastalking.com",
                 url => url,
             };
-            let s = store.set_sms_settings(actor, clock.now(), t.id, base, &username, &key, sender)?;
+            let new = crate::store::NewSms { base_url: base, username: &username, api_key: &key, sender };
+            let s = store.set_sms_settings(actor, clock.now(), t.id, new)?;
             writeln!(out, "SMS for {tenant}: Africa's Talking at {} as {}", s.base_url, s.username)?;
             Ok(())
         }
@@ -273,7 +274,7 @@ fn ticket(store: &Store, clock: &Clock, actor: &str, cmd: TicketCmd, out: &mut i
         TicketCmd::Reply { tenant, id, message, close } => {
             let t = store.tenant_by_slug(&tenant)?;
             let msg = TicketMessage { at: clock.now(), staff: Some("Support".into()), body: message };
-            let k = store.answer_ticket(actor, clock.now(), t.id, id, None, msg, close)?;
+            let k = store.answer_ticket(actor, t.id, id, None, msg, close)?;
             writeln!(out, "ticket {} {}", k.id, if k.open { "answered" } else { "answered and closed" })?;
         }
     }

@@ -91,8 +91,7 @@ fn offer(a: &PlanAdd) -> anyhow::Result<Offer> {
         .iter()
         .map(|s| DeviceClass::parse(s.trim()).with_context(|| format!("--for-device: unknown device {s:?}")))
         .collect::<anyhow::Result<_>>()?;
-    let categories =
-        a.for_category.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect();
+    let categories = a.for_category.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect();
     Ok(Offer { portal: !a.no_portal, access, categories, devices })
 }
 

@@ -79,7 +79,12 @@ impl Sms {
             return Err(SmsError::Refused { status, body: text.chars().take(200).collect() });
         }
         let a: Answer = serde_json::from_str(&text).map_err(|e| SmsError::Unexpected(e.to_string()))?;
-        let r = a.data.recipients.into_iter().next().ok_or_else(|| SmsError::NotSent { to: to.clone(), status: "no recipient".into() })?;
+        let r = a
+            .data
+            .recipients
+            .into_iter()
+            .next()
+            .ok_or_else(|| SmsError::NotSent { to: to.clone(), status: "no recipient".into() })?;
         if r.status != "Success" {
             return Err(SmsError::NotSent { to: r.number, status: r.status });
         }

@@ -315,8 +315,7 @@ impl Store {
             None => None,
         };
         let tx = self.write()?;
-        let c =
-            Customer {
+        let c = Customer {
             id: Store::next_id(&tx)?,
             tenant,
             name: name.to_string(),

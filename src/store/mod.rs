@@ -14,13 +14,14 @@ mod compat_tests;
 mod crud;
 pub mod journal;
 mod legacy;
-mod portal;
-mod tickets;
 pub mod outbox;
+mod portal;
 mod routers;
 pub mod secret;
 mod sweeps;
 pub mod tables;
+mod tickets;
+pub use tickets::{NewSms, NewTicket};
 mod vouchers;
 
 pub use billing::{Applied, IncomingPayment};

@@ -99,8 +99,8 @@ impl Store {
         let tx = self.read()?;
         let not_found = |what: String| StoreError::NotFound(what);
         let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| not_found(format!("tenant {tenant}")))?;
-        let s: Service =
-            get(&tx.open_table(SERVICES)?, (tenant, service))?.ok_or_else(|| not_found(format!("service {service}")))?;
+        let s: Service = get(&tx.open_table(SERVICES)?, (tenant, service))?
+            .ok_or_else(|| not_found(format!("service {service}")))?;
         let c: Customer = get(&tx.open_table(CUSTOMERS)?, (tenant, s.customer))?
             .ok_or_else(|| not_found(format!("customer {}", s.customer)))?;
         let plans: Vec<Plan> = tenant_rows(&tx.open_table(PLANS)?, tenant)?;
@@ -122,10 +122,7 @@ impl Store {
     }
 
     pub fn set_branding(&self, actor: &str, now: UnixTime, tenant: TenantId, b: &Branding) -> Result<(), StoreError> {
-        if !(b.colour.len() == 7
-            && b.colour.starts_with('#')
-            && b.colour[1..].bytes().all(|c| c.is_ascii_hexdigit()))
-        {
+        if !(b.colour.len() == 7 && b.colour.starts_with('#') && b.colour[1..].bytes().all(|c| c.is_ascii_hexdigit())) {
             return Err(StoreError::Invalid(format!("colour {:?} is not #rrggbb", b.colour)));
         }
         if b.language != "en" && b.language != "sw" {
@@ -135,7 +132,14 @@ impl Store {
         let before: Option<Branding> = get(&tx.open_table(TENANT_BRANDING)?, tenant)?;
         tx.open_table(TENANT_BRANDING)?.insert(tenant, encode(b).as_slice())?;
         let shown = |b: &Branding| json(&Branding { logo: None, ..b.clone() });
-        let rec = record(now, actor, "tenant.branding", format!("tenant/{tenant}"), before.as_ref().and_then(shown), shown(b));
+        let rec = record(
+            now,
+            actor,
+            "tenant.branding",
+            format!("tenant/{tenant}"),
+            before.as_ref().and_then(shown),
+            shown(b),
+        );
         audit(&tx, tenant, &rec)?;
         self.commit(tx)?;
         Ok(())
@@ -148,7 +152,8 @@ impl Store {
         let token = super::random_hex(24);
         let hash = token_hash(&token);
         let tx = self.write()?;
-        let n: Nas = get(&tx.open_table(NAS)?, (tenant, nas))?.ok_or_else(|| StoreError::NotFound(format!("NAS {nas}")))?;
+        let n: Nas =
+            get(&tx.open_table(NAS)?, (tenant, nas))?.ok_or_else(|| StoreError::NotFound(format!("NAS {nas}")))?;
         {
             let mut by_nas = tx.open_table(NAS_HOOK)?;
             let mut tokens = tx.open_table(HOOK_TOKENS)?;
@@ -313,7 +318,11 @@ impl Store {
         n.mac = Some(new.mac);
         n.expires_at = Some(now);
         let s = self.insert_service(&tx, tenant, now, n)?;
-        audit(&tx, tenant, &record(now, actor, "service.create", format!("service/{}", s.id), None, shown_service(&s)))?;
+        audit(
+            &tx,
+            tenant,
+            &record(now, actor, "service.create", format!("service/{}", s.id), None, shown_service(&s)),
+        )?;
         self.commit(tx)?;
         Ok(s)
     }

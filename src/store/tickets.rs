@@ -38,11 +38,9 @@ impl Store {
         actor: &str,
         now: UnixTime,
         tenant: TenantId,
-        base_url: &str,
-        username: &str,
-        api_key: &str,
-        sender: Option<String>,
+        new: NewSms<'_>,
     ) -> Result<SmsSettings, StoreError> {
+        let NewSms { base_url, username, api_key, sender } = new;
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
             return Err(StoreError::Invalid(format!("SMS gateway URL {base_url:?} must start with https://")));
         }
@@ -68,11 +66,9 @@ impl Store {
         actor: &str,
         now: UnixTime,
         tenant: TenantId,
-        customer: Id,
-        service: Option<Id>,
-        subject: &str,
-        body: &str,
+        new: NewTicket<'_>,
     ) -> Result<Ticket, StoreError> {
+        let NewTicket { customer, service, subject, body } = new;
         let subject = clean(subject, MAX_SUBJECT, "subject")?;
         let body = clean(body, MAX_BODY, "message")?;
         let tx = self.write()?;
@@ -97,7 +93,6 @@ impl Store {
     pub fn answer_ticket(
         &self,
         actor: &str,
-        now: UnixTime,
         tenant: TenantId,
         id: Id,
         customer: Option<Id>,
@@ -105,6 +100,7 @@ impl Store {
         close: bool,
     ) -> Result<Ticket, StoreError> {
         let body = clean(&msg.body, MAX_BODY, "message")?;
+        let now = msg.at;
         let tx = self.write()?;
         let mut t: Ticket = get(&tx.open_table(TICKETS)?, (tenant, id))?
             .filter(|t: &Ticket| customer.is_none_or(|c| c == t.customer))
@@ -127,4 +123,20 @@ impl Store {
         all.reverse();
         Ok(all)
     }
+}
+
+/// What `Store::set_sms_settings` takes.
+pub struct NewSms<'a> {
+    pub base_url: &'a str,
+    pub username: &'a str,
+    pub api_key: &'a str,
+    pub sender: Option<String>,
+}
+
+/// What `Store::open_ticket` takes.
+pub struct NewTicket<'a> {
+    pub customer: Id,
+    pub service: Option<Id>,
+    pub subject: &'a str,
+    pub body: &'a str,
 }

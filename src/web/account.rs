@@ -243,7 +243,7 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
         .iter()
         .enumerate()
         .map(|(i, (label, b))| {
-            let h = if peak == 0 { 0 } else { ((b * 96) / peak) as u32 };
+            let h = (b * 96).checked_div(peak).unwrap_or(0) as u32;
             Day { x: i as u32 * 20, y: 100 - h, h, label: label.clone(), amount: crate::cli::parse::show_bytes(*b) }
         })
         .collect();
@@ -255,7 +255,13 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
         .filter(|x| x.customer == Some(v.customer.id))
         .rev()
         .take(20)
-        .map(|x| (local_time(x.received_at, &v.tenant.timezone), format!("{} {}", x.method.as_str(), x.reference), money(x.amount)))
+        .map(|x| {
+            (
+                local_time(x.received_at, &v.tenant.timezone),
+                format!("{} {}", x.method.as_str(), x.reference),
+                money(x.amount),
+            )
+        })
         .collect();
     let docs = p
         .store
@@ -295,6 +301,7 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
 }
 
 /// The signed-in service's view, or the sign-in page.
+#[allow(clippy::result_large_err)] // the Err is the page to answer with, once per request
 fn signed_in(p: &Portal, peer: SocketAddr, headers: &HeaderMap) -> Result<Box<ServiceView>, Response> {
     let ip = p.client_ip(peer, headers);
     match session(p, headers).map(|(t, s)| p.store.service_view(t, s)) {
@@ -400,7 +407,9 @@ async fn new_ticket(
     if !form_ok(p, t, svc, &f.csrf) {
         return home_page(p, &v, Some("This page has expired. Please try again.".into()), f.subject, f.message);
     }
-    match p.store.open_ticket(ACTOR, p.clock.now(), t, v.customer.id, Some(svc), &f.subject, &f.message) {
+    let new =
+        crate::store::NewTicket { customer: v.customer.id, service: Some(svc), subject: &f.subject, body: &f.message };
+    match p.store.open_ticket(ACTOR, p.clock.now(), t, new) {
         Ok(k) => Redirect::to(&format!("/account/tickets/{}", k.id)).into_response(),
         Err(e) => home_page(p, &v, Some(sentence(&e.to_string())), f.subject, f.message),
     }
@@ -488,7 +497,7 @@ async fn reply(
         return ticket_page(p, &v, id, Some("This page has expired. Please try again.".into()));
     }
     let msg = TicketMessage { at: p.clock.now(), staff: None, body: f.message };
-    match p.store.answer_ticket(ACTOR, p.clock.now(), v.tenant.id, id, Some(v.customer.id), msg, false) {
+    match p.store.answer_ticket(ACTOR, v.tenant.id, id, Some(v.customer.id), msg, false) {
         Ok(_) => Redirect::to(&format!("/account/tickets/{id}")).into_response(),
         Err(crate::store::StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, "not found\n").into_response(),
         Err(e) => ticket_page(p, &v, id, Some(sentence(&e.to_string()))),
@@ -570,7 +579,8 @@ async fn otp_verify(
     }
     // The customer's first service that is not a voucher.
     let service = p.store.customer_by_phone(tenant.id, &number).ok().flatten().and_then(|customer| {
-        let mut mine: Vec<Service> = p.store.services(tenant.id).ok()?.into_iter().filter(|s| s.customer == customer).collect();
+        let mut mine: Vec<Service> =
+            p.store.services(tenant.id).ok()?.into_iter().filter(|s| s.customer == customer).collect();
         mine.sort_by_key(|s| (s.voucher.is_some(), s.id));
         mine.into_iter().next()
     });

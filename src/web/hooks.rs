@@ -16,6 +16,7 @@ use crate::model::{Lease, Mac, Nas};
 
 const ACTOR: &str = "router-hook";
 
+#[allow(clippy::result_large_err)] // the Err is the answer, once per request
 fn router(s: &WebState, peer: SocketAddr, headers: &HeaderMap, hook: &str) -> Result<Nas, Response> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -40,7 +41,11 @@ fn bad(msg: String) -> Response {
     (StatusCode::BAD_REQUEST, msg + "\n").into_response()
 }
 
-pub async fn health(State(s): State<WebState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
+pub async fn health(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
     match router(&s, peer, &headers, "health") {
         Ok(nas) => axum::Json(serde_json::json!({ "status": "ok", "nas": nas.name })).into_response(),
         Err(r) => r,

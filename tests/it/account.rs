@@ -33,11 +33,41 @@ fn customer_signs_in_sees_usage_and_receipts_and_gets_support() {
     let r = rig("account");
     let alice = customer_id(&r, "Alice Wanjiru");
     let shop = customer_id(&r, "Corner shop");
-    r.cli(&["wallet", "post", "--tenant", "demo", "--customer", &alice, "--kind", "payment", "--amount", "1500", "--reason", "cash at the office"]);
-    r.cli(&["wallet", "post", "--tenant", "demo", "--customer", &shop, "--kind", "payment", "--amount", "700", "--reason", "cash"]);
+    r.cli(&[
+        "wallet",
+        "post",
+        "--tenant",
+        "demo",
+        "--customer",
+        &alice,
+        "--kind",
+        "payment",
+        "--amount",
+        "1500",
+        "--reason",
+        "cash at the office",
+    ]);
+    r.cli(&[
+        "wallet",
+        "post",
+        "--tenant",
+        "demo",
+        "--customer",
+        &shop,
+        "--kind",
+        "payment",
+        "--amount",
+        "700",
+        "--reason",
+        "cash",
+    ]);
     let docs = r.cli(&["invoice", "list", "--tenant", "demo"]);
     let number = |amount: &str| {
-        docs.lines().find(|l| l.contains(amount)).and_then(|l| l.split_whitespace().find(|w| w.starts_with("RCT-"))).unwrap().to_string()
+        docs.lines()
+            .find(|l| l.contains(amount))
+            .and_then(|l| l.split_whitespace().find(|w| w.starts_with("RCT-")))
+            .unwrap()
+            .to_string()
     };
     let (mine, theirs) = (number("1,500.00"), number("700.00"));
     // Some use today: 50 MB down, 5 MB up.
@@ -61,7 +91,11 @@ fn customer_signs_in_sees_usage_and_receipts_and_gets_support() {
     assert!(!b.text("#documents").contains(&theirs), "another customer's receipt listed: {page}");
     assert!(b.text("#payments").contains("KES 1,500.00"), "{page}");
     let chart = b.source();
-    assert!(chart.contains("55.00M") || chart.contains("55.0M"), "today's 55 MB in the chart: {}", &chart[chart.find("<svg").unwrap_or(0)..][..600.min(chart.len() - chart.find("<svg").unwrap_or(0))]);
+    assert!(
+        chart.contains("55.00M") || chart.contains("55.0M"),
+        "today's 55 MB in the chart: {}",
+        &chart[chart.find("<svg").unwrap_or(0)..][..600.min(chart.len() - chart.find("<svg").unwrap_or(0))]
+    );
     b.keep_screenshot("account-home");
 
     // The receipt: only with the session cookie, only the owner's.

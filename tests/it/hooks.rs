@@ -94,7 +94,8 @@ fn lease_hook_onboards_a_new_device_through_the_portal() {
     let plan = plan_id(&page.body, "DHCP 5M");
 
     // A forged token is refused with the form again, starting nothing.
-    let forged = http(nat.addr, "POST", "/portal/pay", &[], &format!("csrf=1.00&plan={plan}&phone=0712000099&method=mpesa"));
+    let forged =
+        http(nat.addr, "POST", "/portal/pay", &[], &format!("csrf=1.00&plan={plan}&phone=0712000099&method=mpesa"));
     assert!(forged.body.contains("This page has expired"), "{}", forged.body);
     assert!(r.daraja.stk_requests().is_empty());
 

@@ -15,8 +15,8 @@ mod hooks;
 mod otp;
 mod portal;
 mod routeros;
-mod routeros_poll;
 mod routeros_client;
+mod routeros_poll;
 mod routeros_sim;
 mod security;
 #[path = "../support/mod.rs"]

@@ -45,10 +45,17 @@ fn account_sign_in_by_sms_code() {
     let csrf2 = field(&sent.body, "csrf");
 
     let wrong_code = if code == "123456" { "654321" } else { "123456" };
-    let wrong = http(to, "POST", "/account/otp/verify", &[], &format!("csrf={csrf2}&tenant=demo&phone=0712000001&code={wrong_code}"));
+    let wrong = http(
+        to,
+        "POST",
+        "/account/otp/verify",
+        &[],
+        &format!("csrf={csrf2}&tenant=demo&phone=0712000001&code={wrong_code}"),
+    );
     assert!(wrong.body.contains("That code is wrong"), "{}", wrong.body);
 
-    let right = http(to, "POST", "/account/otp/verify", &[], &format!("csrf={csrf2}&tenant=demo&phone=0712000001&code={code}"));
+    let right =
+        http(to, "POST", "/account/otp/verify", &[], &format!("csrf={csrf2}&tenant=demo&phone=0712000001&code={code}"));
     assert_eq!(right.status, 303, "{}", right.head);
     let cookie = right
         .head
@@ -60,7 +67,8 @@ fn account_sign_in_by_sms_code() {
     let home = http(to, "GET", "/account", &[("Cookie", &cookie)], "");
     assert!(home.body.contains("Hello, Alice Wanjiru"), "{}", home.body);
     // A code works once.
-    let again = http(to, "POST", "/account/otp/verify", &[], &format!("csrf={csrf2}&tenant=demo&phone=0712000001&code={code}"));
+    let again =
+        http(to, "POST", "/account/otp/verify", &[], &format!("csrf={csrf2}&tenant=demo&phone=0712000001&code={code}"));
     assert_eq!(again.status, 200);
     assert!(again.body.contains("That code is wrong"));
 }
@@ -79,7 +87,18 @@ fn returning_hotspot_customer_signs_in_by_phone() {
 
     let dir = r.server.data.join("hotspot-files");
     let url = format!("http://{}", r.server.http);
-    r.cli(&["hotspot", "files", "--tenant", "demo", "--nas", "demo-loopback", "--url", &url, "--out", dir.to_str().unwrap()]);
+    r.cli(&[
+        "hotspot",
+        "files",
+        "--tenant",
+        "demo",
+        "--nas",
+        "demo-loopback",
+        "--url",
+        &url,
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let router = HotspotSim::start(dir, "AA:BB:CC:00:00:88", r.server.auth, DEMO_SECRET);
     let b = Browser::start(Options { proxy: None });
     b.goto(&router.login_url("http://example.com/"));

@@ -100,11 +100,13 @@ fn post_form(addr: std::net::SocketAddr, path: &str, body: &str) -> u16 {
 fn hotspot(r: &Rig, mac: &str) -> HotspotSim {
     let dir = r.server.data.join("hotspot-files");
     let url = format!("http://{}", r.server.http);
-    let out = r.cli(&["hotspot", "files", "--tenant", "demo", "--nas", "demo-loopback", "--url", &url, "--out"]
-        .iter()
-        .copied()
-        .chain([dir.to_str().unwrap()])
-        .collect::<Vec<_>>());
+    let out = r.cli(
+        &["hotspot", "files", "--tenant", "demo", "--nas", "demo-loopback", "--url", &url, "--out"]
+            .iter()
+            .copied()
+            .chain([dir.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
     assert!(out.contains("login.html"), "{out}");
     HotspotSim::start(dir, mac, r.server.auth, DEMO_SECRET)
 }

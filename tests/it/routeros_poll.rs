@@ -54,7 +54,11 @@ fn router_round_feeds_the_portal_and_enforces_static_customers() {
 
     // The static customer (demo-static, 10.99.0.10, Static 20M): a queue.
     eventually("the static customer's queue", Duration::from_secs(10), || {
-        has(&sim, "/queue/simple", &[("name", "lango-demo-static"), ("target", "10.99.0.10/32"), ("max-limit", "20M/20M")])
+        has(
+            &sim,
+            "/queue/simple",
+            &[("name", "lango-demo-static"), ("target", "10.99.0.10/32"), ("max-limit", "20M/20M")],
+        )
     });
     assert!(!has(&sim, "/ip/firewall/address-list", &[("address", "10.99.0.10")]), "active: not captive");
 

@@ -113,7 +113,11 @@ impl HotspotSim {
     }
 
     fn login(&self, peer: &str, f: &HashMap<String, String>) -> (u16, String) {
-        let (user, pass, dst) = (f["username"].clone(), f.get("password").cloned().unwrap_or_default(), f.get("dst").cloned().unwrap_or_default());
+        let (user, pass, dst) = (
+            f["username"].clone(),
+            f.get("password").cloned().unwrap_or_default(),
+            f.get("dst").cloned().unwrap_or_default(),
+        );
         let (chap_id, challenge, mac, radius, secret) = {
             let s = self.state.lock().unwrap();
             (s.chap_id, s.challenge, s.mac.clone(), s.radius, s.secret.clone())
@@ -156,10 +160,7 @@ impl HotspotSim {
 }
 
 fn form(s: &str) -> HashMap<String, String> {
-    s.split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (unescape(k), unescape(v)))
-        .collect()
+    s.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (unescape(k), unescape(v))).collect()
 }
 
 fn unescape(s: &str) -> String {
@@ -196,6 +197,7 @@ fn hex_bytes(s: &str) -> Vec<u8> {
 /// NAS-Port-Type Wireless-802.11, Message-Authenticator. The answer as
 /// text: "Access-Accept" or "Access-Reject", then one `Name = "value"`
 /// line per attribute we know.
+#[allow(clippy::too_many_arguments)] // one per attribute RouterOS sends
 fn chap_request(
     to: SocketAddr,
     secret: &[u8],
@@ -260,7 +262,9 @@ fn chap_request(
         let v = &a[i + 2..i + l];
         match t {
             18 => out.push_str(&format!("Reply-Message = \"{}\"\n", String::from_utf8_lossy(v))),
-            27 if v.len() == 4 => out.push_str(&format!("Session-Timeout = {}\n", u32::from_be_bytes(v.try_into().unwrap()))),
+            27 if v.len() == 4 => {
+                out.push_str(&format!("Session-Timeout = {}\n", u32::from_be_bytes(v.try_into().unwrap())))
+            }
             // MikroTik vendor 14988, Mikrotik-Rate-Limit (8).
             26 if v.len() > 6 && v[..4] == 14988u32.to_be_bytes() && v[4] == 8 => {
                 out.push_str(&format!("Mikrotik-Rate-Limit = \"{}\"\n", String::from_utf8_lossy(&v[6..])));

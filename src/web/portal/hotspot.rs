@@ -71,8 +71,7 @@ fn render(p: &Portal, ctx: &HotspotCtx, client: IpAddr, ua: &str, error: Option<
     let c = p.chrome(&ck.tenant);
     let plans = p.store.plans(ck.tenant.id).unwrap_or_default();
     let asker = Asker { access: AccessType::Hotspot, category: None, device: rules::device_class(ua) };
-    let offers =
-        rules::offers(&plans, asker).into_iter().map(|o| OfferRow::of(o, &ck.tenant.currency, None)).collect();
+    let offers = rules::offers(&plans, asker).into_iter().map(|o| OfferRow::of(o, &ck.tenant.currency, None)).collect();
     // A device that has time left (it paid before, and its MAC login did
     // not happen, say after a cookie was cleared) gets a Connect button.
     let login = device_login(p, &ck, ctx);
@@ -140,7 +139,8 @@ pub async fn buy(
     }
     let plans = p.store.plans(ck.tenant.id).unwrap_or_default();
     let asker = Asker { access: AccessType::Hotspot, category: None, device: rules::device_class(ua) };
-    let Some(plan) = rules::offers(&plans, asker).into_iter().find(|o| Some(o.id) == f.plan.parse().ok()).cloned() else {
+    let Some(plan) = rules::offers(&plans, asker).into_iter().find(|o| Some(o.id) == f.plan.parse().ok()).cloned()
+    else {
         return again(w.err_plan.into());
     };
     let Some(msisdn) = msisdn(&f.phone) else { return again(w.err_phone.into()) };
@@ -256,13 +256,8 @@ pub async fn otp(
 fn code_page(p: &Portal, ck: &Checked, f: &OtpForm, error: Option<String>) -> Response {
     let mut hidden = f.ctx.fields();
     hidden.push(("phone".into(), f.phone.clone()));
-    let page = CodePage {
-        c: p.chrome(&ck.tenant),
-        action: "/hotspot/otp/verify",
-        csrf: p.form_token(ck.ip),
-        hidden,
-        error,
-    };
+    let page =
+        CodePage { c: p.chrome(&ck.tenant), action: "/hotspot/otp/verify", csrf: p.form_token(ck.ip), hidden, error };
     html(StatusCode::OK, &page)
 }
 
@@ -312,7 +307,15 @@ pub async fn otp_verify(
     match login {
         Some(login) => {
             let (heading, message) = (w.sign_in, w.logging_in.to_string());
-            let page = WaitPage { c, state: "paid", heading, message, refresh: false, back: String::new(), login: Some(login) };
+            let page = WaitPage {
+                c,
+                state: "paid",
+                heading,
+                message,
+                refresh: false,
+                back: String::new(),
+                login: Some(login),
+            };
             html(StatusCode::OK, &page)
         }
         None => render(p, &f.ctx, client, ua, Some(w.err_no_package.into()), String::new()),

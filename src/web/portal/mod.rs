@@ -21,16 +21,16 @@ use crate::radius::Radius;
 use crate::store::{ServiceView, Store, StoreError};
 
 mod hotspot;
+pub mod otp;
 pub(crate) mod pages;
 pub mod rules;
-pub mod otp;
 mod sign;
 pub mod words;
 
 use pages::*;
-use words::Words;
 use rules::{Asker, Standing};
 pub use sign::Signer;
+use words::Words;
 
 /// Who audits portal actions.
 const ACTOR: &str = "portal";
@@ -173,7 +173,8 @@ async fn to_portal(State(s): State<WebState>) -> Response {
 }
 
 fn captive_redirect(p: &Portal) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, p.portal_url()), (header::CACHE_CONTROL, "no-store".into())]).into_response()
+    (StatusCode::FOUND, [(header::LOCATION, p.portal_url()), (header::CACHE_CONTROL, "no-store".into())])
+        .into_response()
 }
 
 /// Requests for any other host (the router sends captive customers' web
@@ -188,11 +189,7 @@ pub async fn fallback(State(s): State<WebState>, headers: HeaderMap, method: axu
     (StatusCode::NOT_FOUND, "not found").into_response()
 }
 
-async fn page(
-    State(s): State<WebState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
+async fn page(State(s): State<WebState>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
     let p = &s.portal;
     let ip = p.client_ip(peer, &headers);
     let ua = user_agent(&headers);
@@ -259,7 +256,8 @@ pub(crate) fn render_who(
                 .collect();
             let account = account_of(&v, now, w);
             let note = note_of(standing, w);
-            let phone = if phone.is_empty() { v.customer.phone.as_deref().map(local_phone).unwrap_or_default() } else { phone };
+            let phone =
+                if phone.is_empty() { v.customer.phone.as_deref().map(local_phone).unwrap_or_default() } else { phone };
             let page = PackagesPage {
                 c,
                 account: Some(account),
@@ -384,14 +382,27 @@ pub(crate) async fn pay_for(p: &Portal, who: Who, forms: &Forms, token_ok: bool,
                 return again(who, w.err_plan.into());
             };
             if f.method == "wallet" {
-                return match p.store.renew_service_from_wallet(ACTOR, p.clock.now(), v.tenant.id, v.service.id, Some(plan.id))
-                {
+                return match p.store.renew_service_from_wallet(
+                    ACTOR,
+                    p.clock.now(),
+                    v.tenant.id,
+                    v.service.id,
+                    Some(plan.id),
+                ) {
                     Ok(Some(_)) => {
                         let c = p.chrome(&v.tenant);
                         let (heading, message) = (c.w.paid, c.w.back_online.to_string());
                         html(
                             StatusCode::OK,
-                            &WaitPage { c, state: "paid", heading, message, refresh: false, back: "/portal".into(), login: None },
+                            &WaitPage {
+                                c,
+                                state: "paid",
+                                heading,
+                                message,
+                                refresh: false,
+                                back: "/portal".into(),
+                                login: None,
+                            },
                         )
                     }
                     Ok(None) => again(who, w.err_wallet.into()),

@@ -154,8 +154,14 @@ mod tests {
     #[test]
     fn devices_from_user_agents() {
         let cases = [
-            ("Mozilla/5.0 (Linux; Android 13; SM-A135F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36", DeviceClass::Phone),
-            ("Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 Chrome/120 Safari/537.36", DeviceClass::Tablet),
+            (
+                "Mozilla/5.0 (Linux; Android 13; SM-A135F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36",
+                DeviceClass::Phone,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 Chrome/120 Safari/537.36",
+                DeviceClass::Tablet,
+            ),
             ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148", DeviceClass::Phone),
             ("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)", DeviceClass::Tablet),
             ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120 Safari/537.36", DeviceClass::Computer),
