@@ -35,10 +35,11 @@ fn health_reports_a_running_server_and_fails_otherwise() {
     let (ok, text) = health(&[], &[("LANGO_HTTP_LISTEN", &wildcard)]);
     assert!(ok, "{text}");
 
-    // Another status than 200 fails and names it.
-    let (ok, text) = health(&["--url", &format!("http://{}/nope", server.http)], &[]);
+    // Another status than 200 fails and names it (a router hook without
+    // its token answers 401; unknown paths redirect to the portal).
+    let (ok, text) = health(&["--url", &format!("http://{}/hook/health", server.http)], &[]);
     assert!(!ok, "{text}");
-    assert!(text.contains("404"), "{text}");
+    assert!(text.contains("401"), "{text}");
 
     // Nothing listening: exit 1 with the reason.
     drop(server);

@@ -132,3 +132,39 @@ fn lease_hook_onboards_a_new_device_through_the_portal() {
     assert_eq!(lease(http_addr, &token, body).status, 401, "old token still works");
     assert_eq!(lease(http_addr, &token2, body).status, 200);
 }
+
+#[test]
+fn portal_speaks_the_tenants_language_and_shows_its_logo() {
+    let r = rig("portal-sw");
+    let logo = r.server.data.join("logo.svg");
+    std::fs::write(
+        &logo,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>"#,
+    )
+    .unwrap();
+    let args =
+        ["tenant", "brand", "demo", "--language", "sw", "--colour", "#123456", "--support-phone", "0700 111 222"];
+    let mut args = args.to_vec();
+    args.extend(["--logo", logo.to_str().unwrap()]);
+    r.cli(&args);
+    // A bad colour is refused, naming it.
+    let bad = lango(&r.server.data, &["tenant", "brand", "demo", "--colour", "blue"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("\"blue\""));
+
+    let token = r.cli(&["nas", "hook-token", "--tenant", "demo", "1"]).trim().to_string();
+    let new = lease(r.server.http, &token, "mac=AA:BB:CC:00:00:51&ip=127.0.0.51&bound=1");
+    assert!(new.body.contains(r#""onboarding":true"#), "{}", new.body);
+    let nat = DstNat::start(Ipv4Addr::new(127, 0, 0, 51), r.server.http);
+    let page = http(nat.addr, "GET", "/portal", &[], "");
+    assert!(page.body.contains("Karibu!") && page.body.contains("Lipa kwa M-Pesa"), "{}", page.body);
+    assert!(page.body.contains("--accent: #123456") && page.body.contains("/portal/logo/1"), "{}", page.body);
+    let csrf = field(&page.body, "csrf");
+    let plan = plan_id(&page.body, "DHCP 5M");
+    let again = http(nat.addr, "POST", "/portal/pay", &[], &format!("csrf={csrf}&plan={plan}&phone=12&method=mpesa"));
+    assert!(again.body.contains("Weka nambari ya M-Pesa"), "the error in Swahili: {}", again.body);
+    assert!(again.body.contains(r#"value="12""#), "what was typed is kept");
+
+    let logo = http(r.server.http, "GET", "/portal/logo/1", &[], "");
+    assert_eq!(logo.status, 200);
+    assert!(logo.head.contains("image/svg+xml") && logo.head.contains("default-src 'none'"), "{}", logo.head);
+}

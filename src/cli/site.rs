@@ -1,0 +1,230 @@
+//! Tenant and router commands: `tenant add|list|brand` and `nas
+//! add|list|disable|enable|coa-port|hook-token`.
+
+use anyhow::Context;
+use clap::Subcommand;
+use std::io::Write;
+use std::net::IpAddr;
+
+use crate::clock::Clock;
+use crate::model::*;
+use crate::store::{NewNas, Store};
+
+#[derive(Subcommand, Debug)]
+pub enum TenantCmd {
+    /// Add an ISP tenant.
+    Add {
+        slug: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "Africa/Nairobi")]
+        timezone: String,
+        #[arg(long, default_value = "KES")]
+        currency: String,
+        /// Accept expired/suspended/out-of-quota customers into a captive
+        /// state (address list lango-expired etc.) instead of rejecting them.
+        #[arg(long)]
+        captive: bool,
+    },
+    List,
+    /// How the tenant's portal and hotspot pages look and speak.
+    Brand {
+        slug: String,
+        /// Name shown on the pages (default: the tenant's name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Accent colour, #rrggbb.
+        #[arg(long)]
+        colour: Option<String>,
+        /// Whom suspended customers call.
+        #[arg(long)]
+        support_phone: Option<String>,
+        /// Terms shown under the packages.
+        #[arg(long)]
+        terms: Option<String>,
+        /// Page language: en or sw.
+        #[arg(long)]
+        language: Option<String>,
+        /// Logo file (PNG or SVG, at most 64 KiB).
+        #[arg(long)]
+        logo: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NasCmd {
+    /// Add a router (RADIUS client) by address or subnet.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: String,
+        /// Source address, or a subnet as ADDR/PREFIX.
+        #[arg(long)]
+        address: String,
+        /// Shared secret (at least 8 characters).
+        #[arg(long)]
+        secret: String,
+        /// Accept Access-Requests without Message-Authenticator (old
+        /// RouterOS). Leaves the router open to Blast-RADIUS; avoid.
+        #[arg(long)]
+        allow_missing_message_authenticator: bool,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    Disable {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+    },
+    Enable {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+    },
+    /// A new token for the router's HTTP hooks (DHCP lease script, hotspot
+    /// on-login/on-logout); printed once, the old one stops working.
+    HookToken {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+    },
+    /// Port the router listens on for CoA / Disconnect (RouterOS: 3799).
+    CoaPort {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+        port: u16,
+    },
+}
+
+pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        TenantCmd::Add { slug, name, timezone, currency, captive } => {
+            let t = store.create_tenant(
+                actor,
+                clock.now(),
+                Tenant {
+                    id: 0,
+                    name: name.unwrap_or_else(|| slug.clone()),
+                    slug,
+                    timezone,
+                    currency,
+                    captive_redirect: captive,
+                    captive_rate_limit: "256k/256k".into(),
+                    captive_session_timeout: 300,
+                },
+            )?;
+            writeln!(out, "tenant {} created (id {})", t.slug, t.id)?;
+        }
+        TenantCmd::Brand { slug, display_name, colour, support_phone, terms, language, logo } => {
+            let t = store.tenant_by_slug(&slug)?;
+            let mut b = store.branding(t.id)?;
+            let keep = |new: Option<String>, old: Option<String>| match new {
+                Some(v) if v.trim().is_empty() => None,
+                Some(v) => Some(v),
+                None => old,
+            };
+            b.display_name = keep(display_name, b.display_name);
+            b.support_phone = keep(support_phone, b.support_phone);
+            b.terms = keep(terms, b.terms);
+            b.colour = colour.unwrap_or(b.colour);
+            b.language = language.unwrap_or(b.language);
+            if let Some(path) = logo {
+                let bytes = std::fs::read(&path).with_context(|| format!("--logo {}", path.display()))?;
+                anyhow::ensure!(bytes.len() <= 64 * 1024, "--logo: {} is larger than 64 KiB", path.display());
+                let mime = if bytes.starts_with(b"\x89PNG") {
+                    "image/png"
+                } else if std::str::from_utf8(&bytes).is_ok_and(|s| s.contains("<svg")) {
+                    "image/svg+xml"
+                } else {
+                    anyhow::bail!("--logo: {} is neither PNG nor SVG", path.display())
+                };
+                b.logo = Some((mime.to_string(), bytes));
+            }
+            store.set_branding(actor, clock.now(), t.id, &b)?;
+            writeln!(out, "branding of {slug} saved")?;
+        }
+        TenantCmd::List => {
+            writeln!(out, "{:<4} {:<16} {:<24} {:<18} {:<4} captive", "ID", "SLUG", "NAME", "TIMEZONE", "CUR")?;
+            for t in store.tenants()? {
+                writeln!(
+                    out,
+                    "{:<4} {:<16} {:<24} {:<18} {:<4} {}",
+                    t.id, t.slug, t.name, t.timezone, t.currency, t.captive_redirect
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        NasCmd::Add { tenant, name, address, secret, allow_missing_message_authenticator } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let (addr, prefix) = parse_cidr(&address)?;
+            let n = store.create_nas(
+                actor,
+                clock.now(),
+                t.id,
+                NewNas {
+                    name,
+                    address: addr,
+                    prefix,
+                    secret,
+                    require_message_authenticator: !allow_missing_message_authenticator,
+                },
+            )?;
+            writeln!(out, "NAS {} added (id {}) for {}/{}", n.name, n.id, n.address, n.prefix)?;
+        }
+        NasCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<6} {:<20} {:<24} {:<10} enabled", "ID", "NAME", "ADDRESS", "REQ-MA")?;
+            for n in store.all_nas()?.into_iter().filter(|n| n.tenant == t.id) {
+                let addr = format!("{}/{}", n.address, n.prefix);
+                writeln!(
+                    out,
+                    "{:<6} {:<20} {:<24} {:<10} {}",
+                    n.id, n.name, addr, n.require_message_authenticator, !n.disabled
+                )?;
+            }
+        }
+        NasCmd::Disable { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = store.set_nas_disabled(actor, clock.now(), t.id, id, true)?;
+            writeln!(out, "NAS {} disabled", n.name)?;
+        }
+        NasCmd::CoaPort { tenant, id, port } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = store.set_nas_coa_port(actor, clock.now(), t.id, id, port)?;
+            writeln!(out, "NAS {} takes CoA on port {}", n.name, n.coa_port)?;
+        }
+        NasCmd::HookToken { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let token = store.new_hook_token(actor, clock.now(), t.id, id)?;
+            writeln!(out, "{token}")?;
+        }
+        NasCmd::Enable { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = store.set_nas_disabled(actor, clock.now(), t.id, id, false)?;
+            writeln!(out, "NAS {} enabled", n.name)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn parse_cidr(s: &str) -> anyhow::Result<(IpAddr, u8)> {
+    let (a, p) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
+    let addr: IpAddr = a.parse().with_context(|| format!("{a:?} is not an IP address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match p {
+        Some(p) => {
+            p.parse::<u8>().ok().filter(|p| *p <= max).with_context(|| format!("prefix /{p} is not 0..={max}"))?
+        }
+        None => max,
+    };
+    Ok((addr, prefix))
+}
