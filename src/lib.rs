@@ -12,6 +12,7 @@ pub mod config;
 pub mod control;
 pub mod demo;
 pub mod health;
+pub mod import;
 pub mod jobs;
 pub mod model;
 pub mod notify;

@@ -202,7 +202,13 @@ fn is_locked(e: &anyhow::Error) -> bool {
 /// Hand this command line to the running server through its control socket.
 #[cfg(unix)]
 fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
-    let args = absolute_output_paths(std::env::args().skip(1).collect());
+    let mut args = absolute_output_paths(std::env::args().skip(1).collect());
+    // The server reads an import's file: give it the absolute path.
+    if let Some(file) = cmd.input_file().and_then(|f| f.to_str().map(str::to_string)) {
+        for a in args.iter_mut().filter(|a| **a == file) {
+            *a = std::path::absolute(&file).map_or_else(|_| file.clone(), |p| p.display().to_string());
+        }
+    }
     // A variable the command reads (`--password-env`) goes along, so the
     // server sees the value without it ever being on a command line.
     let mut env = std::collections::HashMap::new();

@@ -5,6 +5,7 @@
 //! multi-process mode; the server picks up NAS changes within seconds).
 
 mod hotspot;
+mod import;
 pub mod parse;
 mod site;
 
@@ -82,6 +83,9 @@ pub enum Manage {
     /// Invoices, receipts and tax settings.
     #[command(subcommand)]
     Invoice(money::InvoiceCmd),
+    /// Bring customers over from daloRADIUS, PHPNuxBill or a CSV file.
+    #[command(subcommand)]
+    Import(import::ImportCmd),
     /// The SMS gateway (Africa's Talking) that sends sign-in codes.
     #[command(subcommand)]
     Sms(SmsCmd),
@@ -144,6 +148,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         },
         Manage::Hotspot(c) => hotspot::run(store, c, out),
         Manage::Ticket(c) => ticket(store, clock, actor, c, out),
+        Manage::Import(c) => import::run(store, clock, actor, c, out),
         Manage::Sms(SmsCmd::Setup { tenant, env, username, api_key_env, sender }) => {
             let t = store.tenant_by_slug(&tenant)?;
             let key = ctx
@@ -189,6 +194,16 @@ pub enum SmsCmd {
 }
 
 impl Manage {
+    /// A file the command reads (imports), which a server must find.
+    pub fn input_file(&self) -> Option<&std::path::Path> {
+        match self {
+            Manage::Import(
+                import::ImportCmd::Daloradius(s) | import::ImportCmd::Phpnuxbill(s) | import::ImportCmd::Csv(s),
+            ) => Some(&s.file),
+            _ => None,
+        }
+    }
+
     /// The environment variable a command reads a secret from, which a
     /// forwarded command must carry along.
     pub fn secret_env(&self) -> Option<&str> {

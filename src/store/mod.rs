@@ -12,6 +12,7 @@ pub mod codec;
 #[cfg(test)]
 mod compat_tests;
 mod crud;
+mod import;
 pub mod journal;
 mod legacy;
 pub mod outbox;
@@ -21,6 +22,7 @@ pub mod secret;
 mod sweeps;
 pub mod tables;
 mod tickets;
+pub use import::Imported;
 pub use tickets::{NewSms, NewTicket};
 mod vouchers;
 

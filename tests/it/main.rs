@@ -12,6 +12,7 @@ mod coa;
 mod harness;
 mod health;
 mod hooks;
+mod import;
 mod otp;
 mod portal;
 mod routeros;
