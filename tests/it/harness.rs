@@ -98,11 +98,18 @@ impl Server {
             }
         });
         let (mut auth, mut acct, mut http) = (None, None, None);
-        while auth.is_none() || acct.is_none() || http.is_none() {
+        // The control socket too: a command forwarded right after start
+        // must find it.
+        let mut control = !cfg!(unix);
+        while auth.is_none() || acct.is_none() || http.is_none() || !control {
             let Ok((what, addr)) = rx.recv_timeout(Duration::from_secs(60)) else {
                 let _ = child.kill();
                 panic!("lango did not start; log:\n{}", log.lock().unwrap().join("\n"));
             };
+            if what == "control" {
+                control = true;
+                continue;
+            }
             let Ok(addr) = addr.parse::<SocketAddr>() else { continue };
             match what.as_str() {
                 "radius-auth" => auth = Some(addr),
