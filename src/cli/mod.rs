@@ -4,6 +4,7 @@
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
 
+mod export;
 mod hotspot;
 mod import;
 pub mod parse;
@@ -83,6 +84,8 @@ pub enum Manage {
     /// Invoices, receipts and tax settings.
     #[command(subcommand)]
     Invoice(money::InvoiceCmd),
+    /// A list as CSV: customers, services, plans, payments, invoices, sessions.
+    Export(export::Export),
     /// Bring customers over from daloRADIUS, PHPNuxBill or a CSV file.
     #[command(subcommand)]
     Import(import::ImportCmd),
@@ -149,6 +152,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Hotspot(c) => hotspot::run(store, c, out),
         Manage::Ticket(c) => ticket(store, clock, actor, c, out),
         Manage::Import(c) => import::run(store, clock, actor, c, out),
+        Manage::Export(e) => export::run(store, e, out),
         Manage::Sms(SmsCmd::Setup { tenant, env, username, api_key_env, sender }) => {
             let t = store.tenant_by_slug(&tenant)?;
             let key = ctx

@@ -135,3 +135,43 @@ fn csv_import_reports_every_bad_line_then_imports_a_clean_file() {
     let r = auth(&s, "User-Name=mary,User-Password=mary-pass,Framed-Protocol=PPP");
     assert!(r.is("Access-Accept"), "{}", r.raw);
 }
+
+#[test]
+fn services_export_as_csv_and_import_elsewhere() {
+    let a = Server::demo();
+    let c = lango_ok(
+        &a.data,
+        &["customer", "add", "--tenant", "demo", "--name", "Wanjiru, \"Amina\"", "--phone", "0712888001"],
+    );
+    let id = c.split("(id ").nth(1).unwrap().trim().trim_end_matches(')').to_string();
+    let add = ["service", "add", "--tenant", "demo", "--customer", &id, "--plan", "Home 10M"];
+    let mut args = add.to_vec();
+    args.extend(["--username", "amina-w", "--password", "p,w\"1", "--expires", "2099-06-01"]);
+    lango_ok(&a.data, &args);
+
+    let without = lango_ok(&a.data, &["export", "services", "--tenant", "demo"]);
+    assert!(
+        without.starts_with("name,phone,email,category,username,password,plan,type,mac,ip,expires,status\r\n"),
+        "{without}"
+    );
+    let line = without.lines().find(|l| l.contains("amina-w")).unwrap();
+    assert_eq!(line, "\"Wanjiru, \"\"Amina\"\"\",254712888001,,,amina-w,,Home 10M,pppoe,,,2099-06-01 23:59,active");
+
+    // With passwords, only that customer's line, into another lango.
+    let out = a.data.join("services.csv");
+    lango_ok(&a.data, &["export", "services", "--tenant", "demo", "--with-passwords", "--out", out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mine: Vec<&str> = text.lines().filter(|l| l.starts_with("name,") || l.contains("amina-w")).collect();
+    let b = Server::demo();
+    let file = b.data.join("in.csv");
+    std::fs::write(&file, mine.join("\n")).unwrap();
+    let done = lango_ok(&b.data, &["import", "csv", "--tenant", "demo", file.to_str().unwrap()]);
+    assert!(done.contains("1 service(s)"), "{done}");
+    let r = auth(&b, r#"User-Name=amina-w,User-Password="p,w\"1",Framed-Protocol=PPP"#);
+    assert!(r.is("Access-Accept"), "{}", r.raw);
+    let customers = lango_ok(&b.data, &["customer", "list", "--tenant", "demo"]);
+    assert!(customers.contains("Wanjiru, \"Amina\""), "{customers}");
+
+    let payments = lango_ok(&a.data, &["export", "payments", "--tenant", "demo"]);
+    assert!(payments.starts_with("id,received,customer,amount,method"), "{payments}");
+}
