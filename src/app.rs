@@ -71,6 +71,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         routers.clone(),
         shutdown.clone(),
     ));
+    tasks.spawn(crate::jobs::webhooks::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::routers::run(
         radius.store.clone(),
         radius.clock.clone(),

@@ -8,6 +8,7 @@ mod export;
 mod hotspot;
 mod import;
 pub mod parse;
+mod webhook;
 mod site;
 
 pub(crate) mod money;
@@ -86,6 +87,9 @@ pub enum Manage {
     Invoice(money::InvoiceCmd),
     /// A list as CSV: customers, services, plans, payments, invoices, sessions.
     Export(export::Export),
+    /// Signed webhooks: endpoints and their delivery log.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCmd),
     /// Bring customers over from daloRADIUS, PHPNuxBill or a CSV file.
     #[command(subcommand)]
     Import(import::ImportCmd),
@@ -153,6 +157,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Ticket(c) => ticket(store, clock, actor, c, out),
         Manage::Import(c) => import::run(store, clock, actor, c, out),
         Manage::Export(e) => export::run(store, e, out),
+        Manage::Webhook(c) => webhook::run(store, clock, actor, c, out),
         Manage::Sms(SmsCmd::Setup { tenant, env, username, api_key_env, sender }) => {
             let t = store.tenant_by_slug(&tenant)?;
             let key = ctx

@@ -5,3 +5,4 @@ pub mod enforce;
 pub mod housekeeping;
 pub mod routers;
 pub mod scheduler;
+pub mod webhooks;

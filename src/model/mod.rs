@@ -537,3 +537,44 @@ pub struct SmsSettings {
     /// Registered sender id; None: the gateway's shared one.
     pub sender: Option<String>,
 }
+
+/// An operator's webhook: where events go, signed with its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    pub id: Id,
+    pub tenant: TenantId,
+    pub url: String,
+    pub secret: Sealed,
+    /// Event names it wants; empty = all.
+    pub events: Vec<String>,
+    pub enabled: bool,
+    pub created_at: UnixTime,
+}
+
+/// One event waiting to be delivered to one endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub tenant: TenantId,
+    pub endpoint: Id,
+    /// "<tenant>-<audit seq>": the same on every retry.
+    pub event_id: String,
+    pub event: String,
+    pub body: String,
+    pub attempts: u32,
+    pub next_at: UnixTime,
+}
+
+/// What became of a delivery attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryLog {
+    pub at: UnixTime,
+    pub endpoint: Id,
+    pub event_id: String,
+    pub event: String,
+    pub attempt: u32,
+    /// HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    /// "delivered", "retry at <time>", or "gave up".
+    pub outcome: String,
+    pub error: Option<String>,
+}

@@ -22,6 +22,7 @@ pub mod secret;
 mod sweeps;
 pub mod tables;
 mod tickets;
+mod webhooks;
 pub use import::Imported;
 pub use tickets::{NewSms, NewTicket};
 mod vouchers;
@@ -252,6 +253,9 @@ impl Store {
             tx.open_table(NAS_HOOK)?;
             tx.open_table(TICKETS)?;
             tx.open_table(TENANT_SMS)?;
+            tx.open_table(WEBHOOKS)?;
+            tx.open_table(WEBHOOK_QUEUE)?;
+            tx.open_table(WEBHOOK_LOG)?;
             tx.open_table(ROUTER_API)?;
         }
         self.commit(tx)?;

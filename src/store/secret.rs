@@ -33,6 +33,7 @@ pub enum Purpose {
     /// A router's RouterOS API password.
     RouterApiPassword,
     SmsApiKey,
+    WebhookSecret,
 }
 
 impl Purpose {
@@ -44,6 +45,7 @@ impl Purpose {
             Purpose::MpesaSecret => b"lango/mpesa-secret/v1",
             Purpose::RouterApiPassword => b"lango/routeros-password/v1",
             Purpose::SmsApiKey => b"lango/sms-api-key/v1",
+            Purpose::WebhookSecret => b"lango/webhook-secret/v1",
         }
     }
 }

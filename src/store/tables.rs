@@ -108,3 +108,10 @@ pub const TICKETS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("ti
 pub const ROUTER_API: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("router_api");
 /// tenant → SmsSettings (API key sealed).
 pub const TENANT_SMS: TableDefinition<u32, &[u8]> = TableDefinition::new("tenant_sms");
+/// (tenant, id) → WebhookEndpoint (secret sealed).
+pub const WEBHOOKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("webhooks");
+/// seq → Delivery: events waiting for their endpoint, removed once
+/// delivered or given up (the durable outbox of webhooks).
+pub const WEBHOOK_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("webhook_queue");
+/// (tenant, seq) → DeliveryLog: every attempt.
+pub const WEBHOOK_LOG: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("webhook_log");

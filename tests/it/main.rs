@@ -23,3 +23,4 @@ mod security;
 #[path = "../support/mod.rs"]
 mod support;
 mod tidy;
+mod webhooks;

@@ -1,0 +1,69 @@
+//! `lango webhook add|list|log`: outgoing signed events for CRMs and apps.
+
+use clap::Subcommand;
+use std::io::Write;
+
+use crate::clock::Clock;
+use crate::store::Store;
+
+#[derive(Subcommand, Debug)]
+pub enum WebhookCmd {
+    /// A new endpoint; prints its signing secret once.
+    Add {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        url: String,
+        /// Events to send (default: all): payment.received,
+        /// service.activated, service.suspended, voucher.redeemed.
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Every delivery attempt, oldest first.
+    Log {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: WebhookCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    match cmd {
+        WebhookCmd::Add { tenant, url, events } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let events = events.into_iter().map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
+            let (ep, secret) = store.add_webhook(actor, clock.now(), t.id, &url, events)?;
+            writeln!(out, "webhook {} → {}", ep.id, ep.url)?;
+            writeln!(out, "secret {secret}")?;
+        }
+        WebhookCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<8} {:<8} {:<48} EVENTS", "ID", "STATE", "URL")?;
+            for e in store.webhooks(t.id)? {
+                let events = if e.events.is_empty() { "all".to_string() } else { e.events.join(",") };
+                let state = if e.enabled { "on" } else { "off" };
+                writeln!(out, "{:<8} {:<8} {:<48} {events}", e.id, state, e.url)?;
+            }
+        }
+        WebhookCmd::Log { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<12} {:<8} {:<20} {:<18} {:<7} {:<6} OUTCOME", "AT", "WEBHOOK", "EVENT", "ID", "TRY", "HTTP")?;
+            for l in store.webhook_log(t.id)? {
+                let status = l.status.map_or_else(|| "-".to_string(), |s| s.to_string());
+                let outcome = match &l.error {
+                    Some(e) => format!("{} ({e})", l.outcome),
+                    None => l.outcome.clone(),
+                };
+                writeln!(
+                    out,
+                    "{:<12} {:<8} {:<20} {:<18} {:<7} {:<6} {outcome}",
+                    l.at, l.endpoint, l.event, l.event_id, l.attempt, status
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Webhooks fed by the audit log: every change already writes its audit
+//! record in its own transaction, so events are read from there, after a
+//! per-tenant cursor, and turned into deliveries in the same transaction
+//! that moves the cursor: an event is queued exactly once, even across
+//! crashes. Deliveries wait in `WEBHOOK_QUEUE` until their endpoint
+//! answers 2xx or the retries run out; every attempt is logged.
+
+use redb::ReadableTable;
+
+use super::codec::{decode, encode};
+use super::tables::*;
+use super::{Purpose, Store, StoreError, audit, get, record, shown_service, tenant_rows};
+use crate::model::*;
+
+/// The events lango sends.
+pub const EVENTS: [&str; 4] = ["payment.received", "service.activated", "service.suspended", "voucher.redeemed"];
+
+/// Seconds between attempts; after the last, the delivery is given up.
+pub const BACKOFF: [i64; 8] = [10, 30, 120, 600, 1800, 3600, 7200, 14400];
+
+fn cursor_key(tenant: TenantId) -> String {
+    format!("webhook_cursor:{tenant}")
+}
+
+/// Which event an audit record is, if any.
+fn event_of(rec: &AuditRecord) -> Option<&'static str> {
+    let after = rec.after.as_deref().unwrap_or_default();
+    match rec.action.as_str() {
+        "payment.received" => Some("payment.received"),
+        "service.renew" | "service.resume_paid" => Some("service.activated"),
+        "service.first_use" => Some("service.activated"),
+        "service.suspend_overdue" => Some("service.suspended"),
+        "service.status" if after.contains("\"status\":\"Suspended\"") => Some("service.suspended"),
+        "service.status" if after.contains("\"status\":\"Active\"") => Some("service.activated"),
+        _ => None,
+    }
+}
+
+impl Store {
+    /// A new endpoint; returns it and its signing secret (shown once).
+    pub fn add_webhook(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        url: &str,
+        events: Vec<String>,
+    ) -> Result<(WebhookEndpoint, String), StoreError> {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(StoreError::Invalid(format!("webhook URL {url:?} must start with https://")));
+        }
+        if let Some(bad) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
+            return Err(StoreError::Invalid(format!("unknown event {bad:?}; events are {}", EVENTS.join(", "))));
+        }
+        let secret = format!("whsec_{}", super::random_hex(24));
+        let tx = self.write()?;
+        let ep = WebhookEndpoint {
+            id: Store::next_id(&tx)?,
+            tenant,
+            url: url.to_string(),
+            secret: self.secrets.seal(Purpose::WebhookSecret, secret.as_bytes()),
+            events,
+            enabled: true,
+            created_at: now,
+        };
+        tx.open_table(WEBHOOKS)?.insert((tenant, ep.id), encode(&ep).as_slice())?;
+        // Start from now: older changes are not replayed to a new endpoint.
+        let last = tx.open_table(AUDIT)?.range((tenant, 0)..=(tenant, u64::MAX))?.next_back().transpose()?;
+        let at = last.map_or(0, |(k, _)| k.value().1);
+        let key = cursor_key(tenant);
+        let mut meta = tx.open_table(META)?;
+        if meta.get(key.as_str())?.is_none() {
+            meta.insert(key.as_str(), at)?;
+        }
+        drop(meta);
+        let shown = serde_json::json!({ "url": ep.url, "events": ep.events }).to_string();
+        audit(&tx, tenant, &record(now, actor, "webhook.add", format!("webhook/{}", ep.id), None, Some(shown)))?;
+        self.commit(tx)?;
+        Ok((ep, secret))
+    }
+
+    pub fn webhooks(&self, tenant: TenantId) -> Result<Vec<WebhookEndpoint>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(WEBHOOKS)?, tenant)
+    }
+
+    pub fn webhook_secret(&self, ep: &WebhookEndpoint) -> Result<Vec<u8>, StoreError> {
+        Ok(self.secrets.open(Purpose::WebhookSecret, &ep.secret)?)
+    }
+
+    /// Queue the events in `tenant`'s audit log since its cursor for every
+    /// endpoint that wants them, and move the cursor, in one transaction.
+    pub fn queue_webhook_events(&self, tenant: TenantId, now: UnixTime) -> Result<usize, StoreError> {
+        let endpoints: Vec<WebhookEndpoint> = self.webhooks(tenant)?.into_iter().filter(|e| e.enabled).collect();
+        if endpoints.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.write()?;
+        let key = cursor_key(tenant);
+        let from = tx.open_table(META)?.get(key.as_str())?.map_or(0, |v| v.value());
+        let mut records = Vec::new();
+        for row in tx.open_table(AUDIT)?.range((tenant, from + 1)..=(tenant, u64::MAX))? {
+            let (k, v) = row?;
+            records.push((k.value().1, decode::<AuditRecord>(v.value())?));
+        }
+        let Some(last) = records.last().map(|(seq, _)| *seq) else { return Ok(0) };
+        let mut queued = 0;
+        for (seq, rec) in &records {
+            let Some(mut event) = event_of(rec) else { continue };
+            let data = match rec.object.split_once('/') {
+                Some(("service", id)) => {
+                    let svc: Option<Service> = get(&tx.open_table(SERVICES)?, (tenant, id.parse::<Id>().unwrap_or(0)))?;
+                    if rec.action == "service.first_use" && svc.as_ref().is_some_and(|s| s.voucher.is_some()) {
+                        event = "voucher.redeemed";
+                    }
+                    svc.as_ref().and_then(shown_service).and_then(|j| serde_json::from_str(&j).ok())
+                }
+                Some(("payment", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+                _ => None,
+            };
+            let event_id = format!("{tenant}-{seq}");
+            let body = serde_json::json!({
+                "id": event_id,
+                "event": event,
+                "created": rec.at,
+                "object": rec.object,
+                "data": data.unwrap_or(serde_json::Value::Null),
+            })
+            .to_string();
+            for ep in endpoints.iter().filter(|e| e.events.is_empty() || e.events.iter().any(|x| x == event)) {
+                let d = Delivery {
+                    tenant,
+                    endpoint: ep.id,
+                    event_id: event_id.clone(),
+                    event: event.to_string(),
+                    body: body.clone(),
+                    attempts: 0,
+                    next_at: now,
+                };
+                let n = super::next_seq(&tx, "webhook_seq")?;
+                tx.open_table(WEBHOOK_QUEUE)?.insert(n, encode(&d).as_slice())?;
+                queued += 1;
+            }
+        }
+        tx.open_table(META)?.insert(key.as_str(), last)?;
+        self.commit(tx)?;
+        Ok(queued)
+    }
+
+    /// Deliveries whose time has come, oldest first.
+    pub fn due_deliveries(&self, now: UnixTime, max: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
+        let tx = self.read()?;
+        let mut out = Vec::new();
+        for row in tx.open_table(WEBHOOK_QUEUE)?.iter()? {
+            let (k, v) = row?;
+            let d: Delivery = decode(v.value())?;
+            if d.next_at <= now {
+                out.push((k.value(), d));
+                if out.len() >= max {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Record an attempt: delivered (removed), retry later, or given up
+    /// (removed) after the last backoff step.
+    pub fn finish_delivery(
+        &self,
+        seq: u64,
+        now: UnixTime,
+        status: Option<u16>,
+        error: Option<String>,
+    ) -> Result<DeliveryLog, StoreError> {
+        let tx = self.write()?;
+        let mut queue = tx.open_table(WEBHOOK_QUEUE)?;
+        let Some(mut d) = get::<_, Delivery>(&queue, seq)? else {
+            return Err(StoreError::NotFound(format!("delivery {seq}")));
+        };
+        d.attempts += 1;
+        let ok = status.is_some_and(|s| (200..300).contains(&s));
+        let outcome = if ok {
+            queue.remove(seq)?;
+            "delivered".to_string()
+        } else if let Some(wait) = BACKOFF.get(d.attempts as usize - 1) {
+            d.next_at = now + wait;
+            queue.insert(seq, encode(&d).as_slice())?;
+            format!("retry in {wait} s")
+        } else {
+            queue.remove(seq)?;
+            "gave up".to_string()
+        };
+        drop(queue);
+        let log = DeliveryLog {
+            at: now,
+            endpoint: d.endpoint,
+            event_id: d.event_id,
+            event: d.event,
+            attempt: d.attempts,
+            status,
+            outcome,
+            error,
+        };
+        let n = super::next_seq(&tx, "webhook_log_seq")?;
+        tx.open_table(WEBHOOK_LOG)?.insert((d.tenant, n), encode(&log).as_slice())?;
+        self.commit(tx)?;
+        Ok(log)
+    }
+
+    pub fn webhook_log(&self, tenant: TenantId) -> Result<Vec<DeliveryLog>, StoreError> {
+        let tx = self.read()?;
+        tenant_rows(&tx.open_table(WEBHOOK_LOG)?, tenant)
+    }
+
+    /// Tenants that have at least one endpoint.
+    pub fn webhook_tenants(&self) -> Result<Vec<TenantId>, StoreError> {
+        let tx = self.read()?;
+        let mut out: Vec<TenantId> = Vec::new();
+        for row in tx.open_table(WEBHOOKS)?.iter()? {
+            let t = row?.0.value().0;
+            if out.last() != Some(&t) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+}
