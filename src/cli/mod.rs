@@ -8,8 +8,8 @@ mod export;
 mod hotspot;
 mod import;
 pub mod parse;
-mod webhook;
 mod site;
+mod webhook;
 
 pub(crate) mod money;
 pub use site::{NasCmd, TenantCmd, nas, parse_cidr, tenant};

@@ -50,7 +50,11 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: WebhookCmd, out: &mut
         }
         WebhookCmd::Log { tenant } => {
             let t = store.tenant_by_slug(&tenant)?;
-            writeln!(out, "{:<12} {:<8} {:<20} {:<18} {:<7} {:<6} OUTCOME", "AT", "WEBHOOK", "EVENT", "ID", "TRY", "HTTP")?;
+            writeln!(
+                out,
+                "{:<12} {:<8} {:<20} {:<18} {:<7} {:<6} OUTCOME",
+                "AT", "WEBHOOK", "EVENT", "ID", "TRY", "HTTP"
+            )?;
             for l in store.webhook_log(t.id)? {
                 let status = l.status.map_or_else(|| "-".to_string(), |s| s.to_string());
                 let outcome = match &l.error {

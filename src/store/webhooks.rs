@@ -65,8 +65,11 @@ impl Store {
         };
         tx.open_table(WEBHOOKS)?.insert((tenant, ep.id), encode(&ep).as_slice())?;
         // Start from now: older changes are not replayed to a new endpoint.
-        let last = tx.open_table(AUDIT)?.range((tenant, 0)..=(tenant, u64::MAX))?.next_back().transpose()?;
-        let at = last.map_or(0, |(k, _)| k.value().1);
+        let at = {
+            let audit_table = tx.open_table(AUDIT)?;
+            let last = audit_table.range((tenant, 0)..=(tenant, u64::MAX))?.next_back().transpose()?;
+            last.map_or(0, |(k, _)| k.value().1)
+        };
         let key = cursor_key(tenant);
         let mut meta = tx.open_table(META)?;
         if meta.get(key.as_str())?.is_none() {

@@ -40,7 +40,23 @@ fn events_are_signed_delivered_and_retried() {
         .and_then(|l| l.split_whitespace().next())
         .unwrap()
         .to_string();
-    lango_ok(&data, &["wallet", "post", "--tenant", "demo", "--customer", &alice, "--kind", "payment", "--amount", "1500", "--reason", "cash"]);
+    lango_ok(
+        &data,
+        &[
+            "wallet",
+            "post",
+            "--tenant",
+            "demo",
+            "--customer",
+            &alice,
+            "--kind",
+            "payment",
+            "--amount",
+            "1500",
+            "--reason",
+            "cash",
+        ],
+    );
     // The first attempt gets 500.
     let got = hook.wait(Duration::from_secs(10), |g| !g.is_empty());
     assert_eq!(got.len(), 1, "{got:?}");
@@ -63,11 +79,17 @@ fn events_are_signed_delivered_and_retried() {
     lango_ok(&data, &["service", "suspend", "--tenant", "demo", "demo-pppoe"]);
     lango_ok(&data, &["service", "resume", "--tenant", "demo", "demo-pppoe"]);
     let (batch, _) = {
-        let out = lango_ok(&data, &["voucher", "batch", "--tenant", "demo", "--plan", "Hotspot 1 hour 1 GB", "--count", "1"]);
+        let out =
+            lango_ok(&data, &["voucher", "batch", "--tenant", "demo", "--plan", "Hotspot 1 hour 1 GB", "--count", "1"]);
         (out.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string(), out)
     };
-    let code = lango_ok(&data, &["voucher", "list", "--tenant", "demo", &batch]).split_whitespace().next().unwrap().to_string();
-    let start = format!("User-Name={code},Acct-Status-Type=Start,Acct-Session-Id=v-1,Calling-Station-Id=AA-BB-CC-DD-EE-09");
+    let code = lango_ok(&data, &["voucher", "list", "--tenant", "demo", &batch])
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let start =
+        format!("User-Name={code},Acct-Status-Type=Start,Acct-Session-Id=v-1,Calling-Station-Id=AA-BB-CC-DD-EE-09");
     assert!(radclient(s.acct, "acct", DEMO_SECRET, &start).is("Accounting-Response"));
     let got = hook.wait(Duration::from_secs(15), |g| g.len() >= 5);
     let events: Vec<&str> = got.iter().map(|r| r.headers["lango-event"].as_str()).collect();
@@ -79,5 +101,5 @@ fn events_are_signed_delivered_and_retried() {
 
     let log = lango_ok(&data, &["webhook", "log", "--tenant", "demo"]);
     assert!(log.contains("retry in 10 s") && log.contains("delivered"), "{log}");
-    assert_eq!(log.lines().filter(|l| l.contains("delivered")).count(), 5, "{log}");
+    assert_eq!(log.lines().filter(|l| l.ends_with("delivered")).count(), 4, "{log}");
 }

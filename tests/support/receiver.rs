@@ -59,7 +59,9 @@ impl Receiver {
                     body: String::from_utf8_lossy(&body).to_string(),
                     answered: status,
                 });
-                let _ = c.write_all(format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes());
+                let _ = c.write_all(
+                    format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+                );
             }
         });
         r
