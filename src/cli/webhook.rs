@@ -15,7 +15,8 @@ pub enum WebhookCmd {
         #[arg(long)]
         url: String,
         /// Events to send (default: all): payment.received,
-        /// service.activated, service.suspended, voucher.redeemed.
+        /// service.activated, service.expired, service.suspended,
+        /// voucher.redeemed, session.started, session.stopped.
         #[arg(long, value_delimiter = ',')]
         events: Vec<String>,
     },

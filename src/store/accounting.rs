@@ -214,6 +214,9 @@ struct Tables<'txn> {
     outbox: Table<'txn, u64, &'static [u8]>,
     audit: Table<'txn, (u32, u64), &'static [u8]>,
     meta: Table<'txn, &'static str, u64>,
+    webhooks: Table<'txn, (u32, u64), &'static [u8]>,
+    /// Per tenant: does any webhook want session events?
+    session_hooks: std::collections::HashMap<TenantId, bool>,
     /// Usage rows and counters changed in this batch, written once at the
     /// end: each B-tree insert rebuilds a 4 KiB leaf, so a service with
     /// several records in a batch should cost one.
@@ -257,10 +260,34 @@ impl<'txn> Tables<'txn> {
             outbox: tx.open_table(OUTBOX)?,
             audit: tx.open_table(AUDIT)?,
             meta: tx.open_table(META)?,
+            webhooks: tx.open_table(WEBHOOKS)?,
+            session_hooks: Default::default(),
             usage_dirty: Default::default(),
             seqs: Default::default(),
             limits: Default::default(),
         })
+    }
+
+    /// Record a session event in the audit log when a webhook of the
+    /// tenant wants it (otherwise sessions stay out of the audit log).
+    fn session_event(&mut self, s: &Session, action: &str) -> Result<(), StoreError> {
+        let wanted = match self.session_hooks.get(&s.tenant) {
+            Some(&w) => w,
+            None => {
+                let mut w = false;
+                for ep in super::tenant_rows::<WebhookEndpoint>(&self.webhooks, s.tenant)? {
+                    w |= ep.enabled && (ep.events.is_empty() || ep.events.iter().any(|e| e.starts_with("session.")));
+                }
+                self.session_hooks.insert(s.tenant, w);
+                w
+            }
+        };
+        if !wanted {
+            return Ok(());
+        }
+        let at = s.stopped_at.unwrap_or(s.updated_at);
+        let object = format!("session/{}/{}", s.nas, s.acct_session_id);
+        self.audit(s.tenant, &record(at, "radius", action, object, None, super::json(s)))
     }
 
     fn tenant_limits(&mut self, tenant: TenantId) -> Result<&TenantLimits, StoreError> {
@@ -350,6 +377,7 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             t.active.insert(key, encode(&s).as_slice())?;
             index_session(t, &s, true)?;
             enforce_simultaneous_use(t, &s)?;
+            t.session_event(&s, "session.start")?;
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Interim, Some(mut s)) => {
@@ -393,6 +421,7 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             t.stops.insert(key, encode(&StopMark { at: r.event_time, counters: r.counters }).as_slice())?;
             let service = s.service;
             to_history(t, &s)?;
+            t.session_event(&s, "session.stop")?;
             Ok(AcctOutcome::Stopped { service })
         }
         (AcctStatus::Stop, None) => {

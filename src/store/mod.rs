@@ -256,6 +256,7 @@ impl Store {
             tx.open_table(WEBHOOKS)?;
             tx.open_table(WEBHOOK_QUEUE)?;
             tx.open_table(WEBHOOK_LOG)?;
+            tx.open_table(EXPIRY_NOTED)?;
             tx.open_table(ROUTER_API)?;
         }
         self.commit(tx)?;

@@ -24,6 +24,8 @@ pub struct Round {
     pub vouchers_expired: usize,
     pub invoices: usize,
     pub suspended: usize,
+    /// Services whose expiry (with grace) passed since the last round.
+    pub expired: usize,
 }
 
 fn services_all(store: &Store) -> Result<Vec<Service>, StoreError> {
@@ -70,6 +72,9 @@ impl Store {
             };
             if expiry > now {
                 continue;
+            }
+            if billing::cutoff(expiry, plan.grace_secs) <= now {
+                round.expired += self.note_expired(s, expiry, now)? as usize;
             }
             match plan.mode {
                 Mode::Postpaid { due_days } => {
@@ -126,6 +131,30 @@ impl Store {
             }
         }
         Ok(round)
+    }
+
+    /// Record once that `s` expired at `expiry` (an audit record, which
+    /// also feeds the `service.expired` webhook). A renewal moves the
+    /// expiry, so the next expiry is recorded again.
+    fn note_expired(&self, s: &Service, expiry: UnixTime, now: UnixTime) -> Result<bool, StoreError> {
+        {
+            let tx = self.read()?;
+            if tx.open_table(EXPIRY_NOTED)?.get((s.tenant, s.id))?.is_some_and(|v| v.value() == expiry) {
+                return Ok(false);
+            }
+        }
+        let tx = self.write()?;
+        let fresh = tx.open_table(EXPIRY_NOTED)?.insert((s.tenant, s.id), expiry)?.is_none_or(|v| v.value() != expiry);
+        if fresh {
+            let after = super::shown_service(s);
+            audit(
+                &tx,
+                s.tenant,
+                &record(now, "scheduler", "service.expired", format!("service/{}", s.id), None, after),
+            )?;
+        }
+        self.commit(tx)?;
+        Ok(fresh)
     }
 
     /// Close a session the router stopped reporting on (RFC 2866

@@ -115,3 +115,5 @@ pub const WEBHOOKS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("w
 pub const WEBHOOK_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("webhook_queue");
 /// (tenant, seq) → DeliveryLog: every attempt.
 pub const WEBHOOK_LOG: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("webhook_log");
+/// (tenant, service) → the expiry already recorded as `service.expired`.
+pub const EXPIRY_NOTED: TableDefinition<(u32, u64), i64> = TableDefinition::new("expiry_noted");

@@ -13,7 +13,15 @@ use super::{Purpose, Store, StoreError, audit, get, record, shown_service, tenan
 use crate::model::*;
 
 /// The events lango sends.
-pub const EVENTS: [&str; 4] = ["payment.received", "service.activated", "service.suspended", "voucher.redeemed"];
+pub const EVENTS: [&str; 7] = [
+    "payment.received",
+    "service.activated",
+    "service.expired",
+    "service.suspended",
+    "voucher.redeemed",
+    "session.started",
+    "session.stopped",
+];
 
 /// Seconds between attempts; after the last, the delivery is given up.
 pub const BACKOFF: [i64; 8] = [10, 30, 120, 600, 1800, 3600, 7200, 14400];
@@ -30,6 +38,9 @@ fn event_of(rec: &AuditRecord) -> Option<&'static str> {
         "service.renew" | "service.resume_paid" => Some("service.activated"),
         "service.first_use" => Some("service.activated"),
         "service.suspend_overdue" => Some("service.suspended"),
+        "service.expired" => Some("service.expired"),
+        "session.start" => Some("session.started"),
+        "session.stop" => Some("session.stopped"),
         "service.status" if after.contains("\"status\":\"Suspended\"") => Some("service.suspended"),
         "service.status" if after.contains("\"status\":\"Active\"") => Some("service.activated"),
         _ => None,
@@ -118,7 +129,7 @@ impl Store {
                     }
                     svc.as_ref().and_then(shown_service).and_then(|j| serde_json::from_str(&j).ok())
                 }
-                Some(("payment", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+                Some(("payment" | "session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
                 _ => None,
             };
             let event_id = format!("{tenant}-{seq}");
