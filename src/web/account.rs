@@ -473,20 +473,12 @@ async fn ticket(
     }
 }
 
-#[derive(Deserialize)]
-struct ReplyForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    message: String,
-}
-
 async fn reply(
     State(s): State<WebState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(id): Path<Id>,
-    Form(f): Form<ReplyForm>,
+    Form(f): Form<TicketForm>,
 ) -> Response {
     let p = &s.portal;
     let v = match signed_in(p, peer, &headers) {

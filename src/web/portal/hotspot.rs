@@ -24,6 +24,20 @@ struct Checked {
     ip: IpAddr,
 }
 
+/// The checked router parameters, the client's address and User-Agent,
+/// or the page to answer with.
+#[allow(clippy::result_large_err)] // the Err is the answer, once per request
+fn arrive<'h>(
+    p: &Portal,
+    ctx: &HotspotCtx,
+    peer: SocketAddr,
+    headers: &'h HeaderMap,
+) -> Result<(Checked, IpAddr, &'h str), Response> {
+    let client = p.client_ip(peer, headers);
+    let ua = user_agent(headers);
+    check(p, ctx, client).map(|ck| (ck, client, ua)).map_err(|_| render(p, ctx, client, ua, None, String::new()))
+}
+
 fn check(p: &Portal, ctx: &HotspotCtx, client: IpAddr) -> Result<Checked, &'static str> {
     let id = ctx.nas.parse::<Id>().ok();
     let nas = p.store.all_nas().ok().and_then(|all| all.into_iter().find(|n| Some(n.id) == id && !n.disabled));
@@ -126,13 +140,11 @@ pub async fn buy(
     Form(f): Form<BuyForm>,
 ) -> Response {
     let p = &s.portal;
-    let client = p.client_ip(peer, &headers);
-    let ua = user_agent(&headers);
-    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), f.phone.clone());
-    let ck = match check(p, &f.ctx, client) {
-        Ok(ck) => ck,
-        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    let (ck, client, ua) = match arrive(p, &f.ctx, peer, &headers) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
+    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), f.phone.clone());
     let w = p.chrome(&ck.tenant).w;
     if !p.form_ok(client, &f.csrf) {
         return again(w.err_expired_form.into());
@@ -176,13 +188,11 @@ pub async fn voucher(
     Form(f): Form<VoucherForm>,
 ) -> Response {
     let p = &s.portal;
-    let client = p.client_ip(peer, &headers);
-    let ua = user_agent(&headers);
-    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), String::new());
-    let ck = match check(p, &f.ctx, client) {
-        Ok(ck) => ck,
-        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    let (ck, client, ua) = match arrive(p, &f.ctx, peer, &headers) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
+    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), String::new());
     let c = p.chrome(&ck.tenant);
     let w = c.w;
     if !p.form_ok(client, &f.csrf) {
@@ -235,13 +245,11 @@ pub async fn otp(
     Form(f): Form<OtpForm>,
 ) -> Response {
     let p = &s.portal;
-    let client = p.client_ip(peer, &headers);
-    let ua = user_agent(&headers);
-    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), String::new());
-    let ck = match check(p, &f.ctx, client) {
-        Ok(ck) => ck,
-        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    let (ck, client, ua) = match arrive(p, &f.ctx, peer, &headers) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
+    let again = |msg: String| render(p, &f.ctx, client, ua, Some(msg), String::new());
     let w = p.chrome(&ck.tenant).w;
     if !p.form_ok(client, &f.csrf) {
         return again(w.err_expired_form.into());
@@ -271,11 +279,9 @@ pub async fn otp_verify(
     Form(f): Form<OtpForm>,
 ) -> Response {
     let p = &s.portal;
-    let client = p.client_ip(peer, &headers);
-    let ua = user_agent(&headers);
-    let ck = match check(p, &f.ctx, client) {
-        Ok(ck) => ck,
-        Err(_) => return render(p, &f.ctx, client, ua, None, String::new()),
+    let (ck, client, ua) = match arrive(p, &f.ctx, peer, &headers) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
     let c = p.chrome(&ck.tenant);
     let w = c.w;
