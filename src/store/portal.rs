@@ -235,6 +235,13 @@ impl Store {
         Ok(out)
     }
 
+    /// The MAC a router last reported at `ip` (lease hook or API round).
+    pub fn lease_mac(&self, tenant: TenantId, nas: Id, ip: Ipv4Addr) -> Result<Option<Mac>, StoreError> {
+        let tx = self.read()?;
+        let lease: Option<Lease> = get(&tx.open_table(LEASES)?, (u32::from(ip), tenant, nas))?;
+        Ok(lease.map(|l| l.mac))
+    }
+
     pub fn service_by_mac(&self, tenant: TenantId, mac: Mac) -> Result<Option<Id>, StoreError> {
         let tx = self.read()?;
         Ok(tx.open_table(SERVICE_BY_MAC)?.get((tenant, mac.0))?.map(|v| v.value()))

@@ -168,3 +168,33 @@ fn portal_speaks_the_tenants_language_and_shows_its_logo() {
     assert_eq!(logo.status, 200);
     assert!(logo.head.contains("image/svg+xml") && logo.head.contains("default-src 'none'"), "{}", logo.head);
 }
+
+#[test]
+fn hotspot_page_refuses_a_mac_the_router_did_not_report_at_that_address() {
+    let r = rig("hotspot-mac");
+    let token = r.cli(&["nas", "hook-token", "--tenant", "demo", "1"]).trim().to_string();
+    let auth = format!("Bearer {token}");
+    let login = http(
+        r.server.http,
+        "POST",
+        "/hook/hotspot-login",
+        &[("Authorization", &auth)],
+        "user=x&mac=AA:BB:CC:00:00:61&ip=127.0.0.1",
+    );
+    assert_eq!(login.status, 200, "{}", login.body);
+    let page = |mac: &str| {
+        let q = format!(
+            "/hotspot?nas=1&mac={mac}&ip=127.0.0.1&link-login-only=http%3A%2F%2F10.5.50.1%2Flogin&chap-id=%5C001&chap-challenge=%5C002"
+        );
+        http(r.server.http, "GET", &q, &[], "")
+    };
+    let own = page("AA:BB:CC:00:00:61");
+    assert_eq!(own.status, 200);
+    assert!(own.body.contains("Packages"), "{}", own.body);
+    let other = page("AA:BB:CC:00:00:62");
+    assert_eq!(other.status, 400, "a MAC the router did not report here");
+    assert!(!other.body.contains("Packages"));
+    crate::billing::eventually("the refusal to be logged", std::time::Duration::from_secs(5), || {
+        r.server.log().contains("MAC does not match")
+    });
+}

@@ -44,12 +44,21 @@ fn check(p: &Portal, ctx: &HotspotCtx, client: IpAddr) -> Result<Checked, &'stat
     let tenant = nas.and_then(|n| p.store.tenant(n.tenant).ok());
     let mac = Mac::parse(&ctx.mac);
     let ip = ctx.ip.parse::<IpAddr>().ok();
-    match (tenant, mac, ip) {
-        (Some(tenant), Some(mac), Some(ip)) if ip == client && rules::safe_link(&ctx.link_login_only).is_some() => {
-            Ok(Checked { tenant, mac, ip })
-        }
-        _ => Err("not-hotspot"),
+    let (Some(tenant), Some(mac), Some(ip), Some(nas)) = (tenant, mac, ip, id) else { return Err("not-hotspot") };
+    if ip != client || rules::safe_link(&ctx.link_login_only).is_none() {
+        return Err("not-hotspot");
     }
+    // When the router told us who holds this address (lease hook or the
+    // API round's hotspot hosts), the MAC must be that one: a device
+    // cannot claim another's MAC from its own address.
+    if let IpAddr::V4(v4) = ip
+        && let Ok(Some(known)) = p.store.lease_mac(tenant.id, nas, v4)
+        && known != mac
+    {
+        tracing::warn!(%ip, claimed = %mac, known = %known, "hotspot page: MAC does not match the router's record");
+        return Err("mac-mismatch");
+    }
+    Ok(Checked { tenant, mac, ip })
 }
 
 #[derive(Deserialize)]
