@@ -87,6 +87,9 @@ pub enum Manage {
     Invoice(money::InvoiceCmd),
     /// A list as CSV: customers, services, plans, payments, invoices, sessions.
     Export(export::Export),
+    /// REST API tokens.
+    #[command(subcommand)]
+    ApiToken(webhook::ApiTokenCmd),
     /// Signed webhooks: endpoints and their delivery log.
     #[command(subcommand)]
     Webhook(webhook::WebhookCmd),
@@ -158,6 +161,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Import(c) => import::run(store, clock, actor, c, out),
         Manage::Export(e) => export::run(store, e, out),
         Manage::Webhook(c) => webhook::run(store, clock, actor, c, out),
+        Manage::ApiToken(c) => webhook::api_token(store, clock, actor, c, out),
         Manage::Sms(SmsCmd::Setup { tenant, env, username, api_key_env, sender }) => {
             let t = store.tenant_by_slug(&tenant)?;
             let key = ctx

@@ -1,4 +1,5 @@
-//! `lango webhook add|list|log`: outgoing signed events for CRMs and apps.
+//! Integrations: `lango webhook add|list|log` (outgoing signed events) and
+//! `lango api-token create` (REST API tokens).
 
 use clap::Subcommand;
 use std::io::Write;
@@ -70,5 +71,41 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: WebhookCmd, out: &mut
             }
         }
     }
+    Ok(())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiTokenCmd {
+    /// A token for the REST API (/api/v1), printed once.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// What it is for ("crm", "billing-sync").
+        #[arg(long)]
+        name: String,
+        /// tenant-admin, operator, cashier or read-only.
+        #[arg(long, default_value = "read-only")]
+        role: String,
+    },
+}
+
+pub fn api_token(
+    store: &Store,
+    clock: &Clock,
+    actor: &str,
+    cmd: ApiTokenCmd,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let ApiTokenCmd::Create { tenant, name, role } = cmd;
+    let t = store.tenant_by_slug(&tenant)?;
+    let role = match role.as_str() {
+        "tenant-admin" => crate::model::Role::TenantAdmin,
+        "operator" => crate::model::Role::Operator,
+        "cashier" => crate::model::Role::Cashier,
+        "read-only" => crate::model::Role::ReadOnly,
+        other => anyhow::bail!("--role {other:?}: use tenant-admin, operator, cashier or read-only"),
+    };
+    let token = store.create_api_token(actor, clock.now(), t.id, &name, role)?;
+    writeln!(out, "{token}")?;
     Ok(())
 }

@@ -578,3 +578,12 @@ pub struct DeliveryLog {
     pub outcome: String,
     pub error: Option<String>,
 }
+
+/// A REST API token: which tenant it speaks for and with which role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub tenant: TenantId,
+    pub name: String,
+    pub role: Role,
+    pub created_at: UnixTime,
+}

@@ -60,6 +60,7 @@ stored!(
     WebhookEndpoint = 1,
     Delivery = 1,
     DeliveryLog = 1,
+    ApiToken = 1,
     AuditRecord = 1,
     Admin = 1,
     super::StopMark = 1,

@@ -301,6 +301,25 @@ impl Store {
         phone: Option<String>,
         category: Option<String>,
     ) -> Result<Customer, StoreError> {
+        let tx = self.write()?;
+        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, category)?;
+        self.commit(tx)?;
+        Ok(c)
+    }
+
+    /// Create a customer inside the caller's transaction (with its audit
+    /// record), so another write can commit with it.
+    #[allow(clippy::too_many_arguments)] // the customer's fields
+    pub(crate) fn insert_customer(
+        &self,
+        tx: &redb::WriteTransaction,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        name: &str,
+        phone: Option<String>,
+        category: Option<String>,
+    ) -> Result<Customer, StoreError> {
         if name.trim().is_empty() {
             return Err(StoreError::Invalid("customer name is empty".into()));
         }
@@ -314,9 +333,8 @@ impl Store {
             })?),
             None => None,
         };
-        let tx = self.write()?;
         let c = Customer {
-            id: Store::next_id(&tx)?,
+            id: Store::next_id(tx)?,
             tenant,
             name: name.to_string(),
             phone,
@@ -328,8 +346,7 @@ impl Store {
         if let Some(p) = &c.phone {
             tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, p.as_str()), c.id)?;
         }
-        audit(&tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
-        self.commit(tx)?;
+        audit(tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
         Ok(c)
     }
 

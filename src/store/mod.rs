@@ -7,6 +7,7 @@
 //! database file.
 
 pub mod accounting;
+mod api;
 mod billing;
 pub mod codec;
 #[cfg(test)]
@@ -257,6 +258,8 @@ impl Store {
             tx.open_table(WEBHOOK_QUEUE)?;
             tx.open_table(WEBHOOK_LOG)?;
             tx.open_table(EXPIRY_NOTED)?;
+            tx.open_table(API_TOKENS)?;
+            tx.open_table(IDEMPOTENCY)?;
             tx.open_table(ROUTER_API)?;
         }
         self.commit(tx)?;

@@ -117,3 +117,8 @@ pub const WEBHOOK_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("web
 pub const WEBHOOK_LOG: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("webhook_log");
 /// (tenant, service) → the expiry already recorded as `service.expired`.
 pub const EXPIRY_NOTED: TableDefinition<(u32, u64), i64> = TableDefinition::new("expiry_noted");
+/// SHA-256 (hex) of an API token → ApiToken (tenant and role).
+pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
+/// (tenant, Idempotency-Key) → the first answer to a POST with that key:
+/// (status, request digest, body).
+pub const IDEMPOTENCY: TableDefinition<(u32, &str), &[u8]> = TableDefinition::new("idempotency");

@@ -13,6 +13,7 @@ use crate::payments::engine::Engine;
 use crate::radius::Radius;
 
 pub mod account;
+mod api;
 mod hooks;
 mod mpesa;
 pub mod portal;
@@ -74,6 +75,7 @@ pub fn app(state: WebState) -> Router {
         .route("/hook/hotspot-logout", post(hooks::hotspot_logout))
         .merge(portal::routes())
         .merge(account::routes())
+        .merge(api::routes())
         .fallback(portal::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK))
         .with_state(state)

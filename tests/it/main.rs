@@ -4,6 +4,7 @@
 
 mod account;
 mod acct;
+mod api;
 mod auth;
 mod billing;
 mod billing_jobs;

@@ -1,0 +1,85 @@
+//! What the REST API needs from the store: tokens (only their SHA-256 is
+//! kept) and idempotency keys (the first answer to a POST is kept and
+//! replayed for a retry with the same key and body).
+
+use super::codec::encode;
+use super::tables::*;
+use super::{Store, StoreError, audit, get, record};
+use crate::model::*;
+
+fn digest(s: &str) -> String {
+    ring::digest::digest(&ring::digest::SHA256, s.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The first answer to a POST with an Idempotency-Key.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Remembered {
+    pub status: u16,
+    pub request: String,
+    pub body: String,
+}
+
+impl super::codec::Stored for Remembered {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "Remembered";
+}
+
+impl Store {
+    /// A new token for `tenant` with `role`; returns the token (shown once).
+    pub fn create_api_token(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        name: &str,
+        role: Role,
+    ) -> Result<String, StoreError> {
+        if role == Role::PlatformAdmin || role == Role::Reseller {
+            return Err(StoreError::Invalid("API tokens are for tenant-admin, operator, cashier or read-only".into()));
+        }
+        let token = format!("lgo_{}", super::random_hex(24));
+        let t = ApiToken { tenant, name: name.to_string(), role, created_at: now };
+        let tx = self.write()?;
+        tx.open_table(API_TOKENS)?.insert(digest(&token).as_str(), encode(&t).as_slice())?;
+        let shown = serde_json::json!({ "name": name, "role": format!("{role:?}") }).to_string();
+        audit(&tx, tenant, &record(now, actor, "api_token.create", format!("api_token/{name}"), None, Some(shown)))?;
+        self.commit(tx)?;
+        Ok(token)
+    }
+
+    pub fn api_token(&self, token: &str) -> Result<Option<ApiToken>, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(API_TOKENS)?, digest(token).as_str())
+    }
+
+    pub fn remembered(&self, tenant: TenantId, key: &str) -> Result<Option<Remembered>, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(IDEMPOTENCY)?, (tenant, key))
+    }
+
+    /// A customer from the API; with an Idempotency-Key, `answer` makes
+    /// the response, and it is kept in the same transaction as the customer
+    /// so that a retry gets the same answer and creates nothing.
+    #[allow(clippy::too_many_arguments)] // the customer's fields and the key
+    pub fn api_create_customer(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        name: &str,
+        phone: Option<String>,
+        category: Option<String>,
+        key: Option<(&str, &str)>,
+        answer: impl Fn(&Customer) -> String,
+    ) -> Result<(Customer, String), StoreError> {
+        let tx = self.write()?;
+        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, category)?;
+        let body = answer(&c);
+        if let Some((key, request)) = key {
+            let r = Remembered { status: 201, request: request.to_string(), body: body.clone() };
+            tx.open_table(IDEMPOTENCY)?.insert((tenant, key), encode(&r).as_slice())?;
+        }
+        self.commit(tx)?;
+        Ok((c, body))
+    }
+}
