@@ -71,8 +71,11 @@ struct Page {
 /// A query string that does not parse (a repeated parameter, say) is a
 /// 400 in the API's error shape.
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
-fn query(q: Result<Query<Page>, QueryRejection>) -> Result<Page, Response> {
-    q.map(|Query(p)| p).map_err(|e| error(StatusCode::BAD_REQUEST, "invalid", e.body_text(), None))
+fn paging(q: Result<Query<Page>, QueryRejection>) -> Result<(usize, u64), Response> {
+    match q {
+        Ok(Query(p)) => page(&p),
+        Err(e) => Err(error(StatusCode::BAD_REQUEST, "invalid", e.body_text(), None)),
+    }
 }
 
 /// `limit` 1..=500 (default 50) and `after` (the last id of the previous
@@ -123,7 +126,7 @@ macro_rules! list_handler {
                 Ok(t) => t,
                 Err(r) => return r,
             };
-            let p = match query(q).and_then(|q| page(&q)) {
+            let p = match paging(q) {
                 Ok(p) => p,
                 Err(r) => return r,
             };
@@ -165,7 +168,7 @@ async fn sessions(State(s): State<WebState>, headers: HeaderMap, q: Result<Query
         Ok(t) => t,
         Err(r) => return r,
     };
-    let (limit, after) = match query(q).and_then(|q| page(&q)) {
+    let (limit, after) = match paging(q) {
         Ok(p) => p,
         Err(r) => return r,
     };
