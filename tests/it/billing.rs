@@ -80,6 +80,12 @@ impl Rig {
         );
         assert!(r.is("Accounting-Response"), "{}", r.raw);
         self.nas.add_session(user, session, Some(ip.parse().unwrap()));
+        // The fold may trail the Accounting-Response under load; what a
+        // test does next (suspend, expire, look up) needs the session.
+        let key = format!("\"acct_session_id\":\"{session}\"");
+        eventually("the session to be folded", Duration::from_secs(10), || {
+            self.cli(&["sessions", "--tenant", "demo", "--json"]).contains(&key)
+        });
     }
 
     /// The NAS simulator got a valid request of `code` for `session`.
