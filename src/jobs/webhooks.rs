@@ -45,8 +45,7 @@ pub async fn run(store: Arc<Store>, clock: Clock, stop: CancellationToken) {
 pub fn signature(secret: &[u8], t: UnixTime, body: &str) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
     let tag = hmac::sign(&key, format!("{t}.{body}").as_bytes());
-    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
+    format!("t={t},v1={}", crate::store::to_hex(tag.as_ref()))
 }
 
 async fn round(store: &Arc<Store>, clock: &Clock, http: &reqwest::Client) -> anyhow::Result<()> {

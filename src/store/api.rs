@@ -7,10 +7,6 @@ use super::tables::*;
 use super::{Store, StoreError, audit, get, record};
 use crate::model::*;
 
-fn digest(s: &str) -> String {
-    ring::digest::digest(&ring::digest::SHA256, s.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The first answer to a POST with an Idempotency-Key.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Remembered {
@@ -40,7 +36,7 @@ impl Store {
         let token = format!("lgo_{}", super::random_hex(24));
         let t = ApiToken { tenant, name: name.to_string(), role, created_at: now };
         let tx = self.write()?;
-        tx.open_table(API_TOKENS)?.insert(digest(&token).as_str(), encode(&t).as_slice())?;
+        tx.open_table(API_TOKENS)?.insert(super::sha256_hex(&token).as_str(), encode(&t).as_slice())?;
         let shown = serde_json::json!({ "name": name, "role": format!("{role:?}") }).to_string();
         audit(&tx, tenant, &record(now, actor, "api_token.create", format!("api_token/{name}"), None, Some(shown)))?;
         self.commit(tx)?;
@@ -49,7 +45,7 @@ impl Store {
 
     pub fn api_token(&self, token: &str) -> Result<Option<ApiToken>, StoreError> {
         let tx = self.read()?;
-        get(&tx.open_table(API_TOKENS)?, digest(token).as_str())
+        get(&tx.open_table(API_TOKENS)?, super::sha256_hex(token).as_str())
     }
 
     pub fn remembered(&self, tenant: TenantId, key: &str) -> Result<Option<Remembered>, StoreError> {

@@ -150,7 +150,7 @@ impl Store {
     /// SHA-256 is kept.
     pub fn new_hook_token(&self, actor: &str, now: UnixTime, tenant: TenantId, nas: Id) -> Result<String, StoreError> {
         let token = super::random_hex(24);
-        let hash = token_hash(&token);
+        let hash = super::sha256_hex(&token);
         let tx = self.write()?;
         let n: Nas =
             get(&tx.open_table(NAS)?, (tenant, nas))?.ok_or_else(|| StoreError::NotFound(format!("NAS {nas}")))?;
@@ -170,7 +170,7 @@ impl Store {
     /// The router a hook token belongs to.
     pub fn nas_by_hook_token(&self, token: &str) -> Result<Option<Nas>, StoreError> {
         let tx = self.read()?;
-        let Some(key) = tx.open_table(HOOK_TOKENS)?.get(token_hash(token).as_str())?.map(|v| v.value()) else {
+        let Some(key) = tx.open_table(HOOK_TOKENS)?.get(super::sha256_hex(token).as_str())?.map(|v| v.value()) else {
             return Ok(None);
         };
         get(&tx.open_table(NAS)?, key)
@@ -319,7 +319,7 @@ impl Store {
             customer,
             new.plan,
             new.access,
-            &format!("d-{}", new.mac.0.to_be_bytes()[2..].iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            &format!("d-{}", super::to_hex(&new.mac.0.to_be_bytes()[2..])),
             &super::random_hex(8),
         );
         n.mac = Some(new.mac);
@@ -342,23 +342,11 @@ impl Store {
         tenant: TenantId,
         msisdn: &str,
     ) -> Result<Id, StoreError> {
-        let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
-        if let Some(id) = by_phone.get((tenant, msisdn))? {
+        if let Some(id) = tx.open_table(CUSTOMER_BY_PHONE)?.get((tenant, msisdn))? {
             return Ok(id.value());
         }
-        let c = Customer {
-            id: Store::next_id(tx)?,
-            tenant,
-            name: format!("+{msisdn}"),
-            phone: Some(msisdn.to_string()),
-            email: None,
-            created_at: now,
-            category: None,
-        };
-        by_phone.insert((tenant, msisdn), c.id)?;
-        tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
-        audit(tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
-        Ok(c.id)
+        let name = format!("+{msisdn}");
+        Ok(self.insert_customer(tx, actor, now, tenant, &name, Some(msisdn.to_string()), None)?.id)
     }
 }
 
@@ -378,8 +366,4 @@ fn dedup(mut v: Vec<Sighting>) -> Vec<Sighting> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|s| seen.insert((s.tenant, s.service, if s.service.is_none() { s.mac } else { None })));
     v
-}
-
-fn token_hash(token: &str) -> String {
-    ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -127,7 +127,18 @@ impl SecretBox {
 pub fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     SystemRandom::new().fill(&mut b).expect("OS random number generator failed");
+    to_hex(&b)
+}
+
+/// Lowercase hex of `b`.
+pub fn to_hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// SHA-256 of `s` as hex: how bearer tokens (hooks, API) are kept, so the
+/// database never holds a usable token.
+pub fn sha256_hex(s: &str) -> String {
+    to_hex(ring::digest::digest(&ring::digest::SHA256, s.as_bytes()).as_ref())
 }
 
 #[cfg(test)]

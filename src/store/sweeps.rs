@@ -61,6 +61,7 @@ impl Store {
         let plans = plans_all(self)?;
         let services = services_all(self)?;
 
+        let mut lapsed: Vec<(&Service, UnixTime)> = Vec::new();
         for s in &services {
             let Some(plan) = plans.get(&(s.tenant, s.plan)) else { continue };
             let Some(expiry) = s.expires_at else {
@@ -74,7 +75,7 @@ impl Store {
                 continue;
             }
             if billing::cutoff(expiry, plan.grace_secs) <= now {
-                round.expired += self.note_expired(s, expiry, now)? as usize;
+                lapsed.push((s, expiry));
             }
             match plan.mode {
                 Mode::Postpaid { due_days } => {
@@ -88,6 +89,7 @@ impl Store {
                 Mode::Prepaid => {}
             }
         }
+        round.expired = self.note_expired(&lapsed, now)?;
         round.suspended = self.suspend_overdue(now)?;
         let services = services_all(self)?;
         let by_id: std::collections::HashMap<(TenantId, Id), &Service> =
@@ -133,28 +135,34 @@ impl Store {
         Ok(round)
     }
 
-    /// Record once that `s` expired at `expiry` (an audit record, which
-    /// also feeds the `service.expired` webhook). A renewal moves the
-    /// expiry, so the next expiry is recorded again.
-    fn note_expired(&self, s: &Service, expiry: UnixTime, now: UnixTime) -> Result<bool, StoreError> {
-        {
+    /// Record once per expiry that these services expired (an audit
+    /// record each, which also feeds the `service.expired` webhook): one
+    /// read for the round, and a write only when something is new. A
+    /// renewal moves the expiry, so the next expiry is recorded again.
+    fn note_expired(&self, lapsed: &[(&Service, UnixTime)], now: UnixTime) -> Result<usize, StoreError> {
+        let fresh: Vec<(&Service, UnixTime)> = {
             let tx = self.read()?;
-            if tx.open_table(EXPIRY_NOTED)?.get((s.tenant, s.id))?.is_some_and(|v| v.value() == expiry) {
-                return Ok(false);
+            let noted = tx.open_table(EXPIRY_NOTED)?;
+            let mut out = Vec::new();
+            for &(s, expiry) in lapsed {
+                if noted.get((s.tenant, s.id))?.is_none_or(|v| v.value() != expiry) {
+                    out.push((s, expiry));
+                }
             }
+            out
+        };
+        if fresh.is_empty() {
+            return Ok(0);
         }
         let tx = self.write()?;
-        let fresh = tx.open_table(EXPIRY_NOTED)?.insert((s.tenant, s.id), expiry)?.is_none_or(|v| v.value() != expiry);
-        if fresh {
-            let after = super::shown_service(s);
-            audit(
-                &tx,
-                s.tenant,
-                &record(now, "scheduler", "service.expired", format!("service/{}", s.id), None, after),
-            )?;
+        for &(s, expiry) in &fresh {
+            tx.open_table(EXPIRY_NOTED)?.insert((s.tenant, s.id), expiry)?;
+            let rec =
+                record(now, "scheduler", "service.expired", format!("service/{}", s.id), None, super::shown_service(s));
+            audit(&tx, s.tenant, &rec)?;
         }
         self.commit(tx)?;
-        Ok(fresh)
+        Ok(fresh.len())
     }
 
     /// Close a session the router stopped reporting on (RFC 2866

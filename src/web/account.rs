@@ -141,8 +141,7 @@ async fn login(
     let svc = p.store.service_by_username(tenant.id, f.username.trim()).ok();
     let good = svc.as_ref().and_then(|s| p.store.service_password(s).ok()).is_some_and(|pw| {
         // Compare digests, so the time taken says nothing about the password.
-        let digest = |s: &str| ring::digest::digest(&ring::digest::SHA256, s.as_bytes()).as_ref().to_vec();
-        !pw.is_empty() && digest(&pw) == digest(&f.password)
+        !pw.is_empty() && crate::store::sha256_hex(&pw) == crate::store::sha256_hex(&f.password)
     });
     let Some(svc) = svc.filter(|_| good) else {
         p.radius.guard.failed(&keys, now);

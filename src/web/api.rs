@@ -40,12 +40,7 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>, field: Opti
 /// The caller's token, or the answer refusing it.
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
 fn caller(s: &WebState, headers: &HeaderMap, write: bool) -> Result<ApiToken, Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
+    let token = super::bearer(headers);
     let found = if token.is_empty() { Ok(None) } else { s.portal.store.api_token(token) };
     match found {
         Ok(Some(t)) if write && !matches!(t.role, Role::TenantAdmin | Role::Operator) => {

@@ -18,12 +18,7 @@ const ACTOR: &str = "router-hook";
 
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
 fn router(s: &WebState, peer: SocketAddr, headers: &HeaderMap, hook: &str) -> Result<Nas, Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or_default();
+    let token = super::bearer(headers);
     match s.portal.store.nas_by_hook_token(token) {
         Ok(Some(nas)) if !token.is_empty() && !nas.disabled => Ok(nas),
         Ok(_) => {

@@ -25,6 +25,16 @@ pub struct WebState {
     pub portal: Arc<portal::Portal>,
 }
 
+/// The token of an `Authorization: Bearer …` header ("" when there is none).
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or_default()
+}
+
 /// An address or ADDR/PREFIX (trusted proxies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {

@@ -6,7 +6,6 @@
 use serde_json::Value;
 
 use crate::harness::*;
-use crate::hooks::http;
 
 fn json(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::billing::{Rig, rig};
 use crate::harness::*;
-use crate::hooks::{field, http};
+use crate::hooks::field;
 use crate::support::browser::{Browser, Options};
 use crate::support::hotspot::HotspotSim;
 use crate::support::sms::{self, SmsSim};

@@ -78,22 +78,9 @@ fn unknown_client_sees_no_account_and_probes_redirect() {
     b.keep_screenshot("portal-unknown");
 
     // A forged form from the stranger starts nothing.
-    let status = post_form(r.server.http, "/portal/pay", "plan=1&phone=0712000001&method=mpesa&csrf=1.00");
-    assert_eq!(status, 200);
+    let forged = http(r.server.http, "POST", "/portal/pay", &[], "plan=1&phone=0712000001&method=mpesa&csrf=1.00");
+    assert_eq!(forged.status, 200);
     assert!(r.daraja.stk_requests().is_empty(), "no STK push for an unknown client");
-}
-
-fn post_form(addr: std::net::SocketAddr, path: &str, body: &str) -> u16 {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
 /// The router-side pages for the demo router, written by the CLI.

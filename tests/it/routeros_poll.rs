@@ -14,13 +14,8 @@ use crate::support::dstnat::DstNat;
 use crate::support::routeros::RouterOsSim;
 
 fn portal_from(server: &Server, client: Ipv4Addr) -> String {
-    use std::io::{Read, Write};
     let nat = DstNat::start(client, server.http);
-    let mut s = std::net::TcpStream::connect(nat.addr).unwrap();
-    s.write_all(b"GET /portal HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
+    http(nat.addr, "GET", "/portal", &[], "").body
 }
 
 fn has(sim: &RouterOsSim, menu: &str, pairs: &[(&str, &str)]) -> bool {

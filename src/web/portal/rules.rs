@@ -117,7 +117,7 @@ pub fn chap_password(chap_id: &[u8], password: &str, challenge: &[u8]) -> String
     h.update(chap_id);
     h.update(password.as_bytes());
     h.update(challenge);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::store::to_hex(&h.finalize())
 }
 
 /// Vouchers are printed in capitals in groups; people type them any way.

@@ -21,7 +21,7 @@ impl Signer {
     /// "<expiry>.<mac>" over `purpose`, `subject` and the expiry.
     pub fn token(&self, purpose: &str, subject: &str, expires: UnixTime) -> String {
         let tag = hmac::sign(&self.key, message(purpose, subject, expires).as_bytes());
-        format!("{expires}.{}", hex(tag.as_ref()))
+        format!("{expires}.{}", crate::store::to_hex(tag.as_ref()))
     }
 
     pub fn verify(&self, purpose: &str, subject: &str, token: &str, now: UnixTime) -> bool {
@@ -38,10 +38,6 @@ impl Signer {
 
 fn message(purpose: &str, subject: &str, expires: UnixTime) -> String {
     format!("{purpose}\n{subject}\n{expires}")
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
