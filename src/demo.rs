@@ -150,6 +150,9 @@ fn seed_tenant(store: &Store, now: UnixTime) -> Result<Tenant, StoreError> {
             password_hash: hash_password(ADMIN_PASSWORD)?,
             role: Role::TenantAdmin,
             created_at: now,
+            reseller: None,
+            totp: None,
+            disabled: false,
         },
     )?;
     Ok(t)

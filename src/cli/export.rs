@@ -40,7 +40,7 @@ fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-fn row(fields: &[String]) -> String {
+pub(crate) fn row(fields: &[String]) -> String {
     let mut line = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
     line.push_str("\r\n");
     line

@@ -4,7 +4,7 @@
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
 
-mod export;
+pub(crate) mod export;
 mod hotspot;
 mod import;
 pub mod parse;
@@ -618,6 +618,9 @@ pub fn init(
             password_hash: crate::demo::hash_password(&password)?,
             role: Role::PlatformAdmin,
             created_at: now,
+            reseller: None,
+            totp: None,
+            disabled: false,
         },
     )?;
     writeln!(out, "tenant {} ready (id {})", t.slug, t.id)?;

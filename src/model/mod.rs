@@ -409,7 +409,7 @@ pub struct AuditRecord {
     pub after: Option<String>,
 }
 
-/// Admin roles; the full permission matrix arrives with the web UI.
+/// Admin roles; what each may do is the matrix in `web::admin::rbac`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     PlatformAdmin,
@@ -428,6 +428,33 @@ pub struct Admin {
     pub password_hash: String,
     pub role: Role,
     pub created_at: UnixTime,
+    /// For the reseller role: the customer whose wallet pays for its
+    /// voucher batches and who owns the customers it creates.
+    pub reseller: Option<Id>,
+    /// TOTP secret (RFC 6238, 20 bytes), sealed; None = not enrolled.
+    pub totp: Option<Sealed>,
+    /// A disabled admin cannot sign in; its sessions are ended.
+    pub disabled: bool,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Self::PlatformAdmin, Self::TenantAdmin, Self::Operator, Self::Cashier, Self::Reseller, Self::ReadOnly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PlatformAdmin => "platform-admin",
+            Self::TenantAdmin => "tenant-admin",
+            Self::Operator => "operator",
+            Self::Cashier => "cashier",
+            Self::Reseller => "reseller",
+            Self::ReadOnly => "read-only",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
 }
 
 #[cfg(test)]

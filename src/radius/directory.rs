@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use crate::model::{Nas, Tenant};
 use crate::store::{Purpose, Store, StoreError};
@@ -15,6 +16,9 @@ pub struct NasEntry {
     pub secret: Vec<u8>,
     /// The tenant's time zone, looked up once.
     pub zone: jiff::tz::TimeZone,
+    /// When a request from this router last passed admission (Unix
+    /// seconds, 0 = not since start): the dashboard's up/down.
+    pub heard: std::sync::atomic::AtomicI64,
 }
 
 #[derive(Debug, Default)]
@@ -25,6 +29,22 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// Load from the store, keeping what `previous` heard from each router.
+    pub fn reload(store: &Store, previous: &Directory) -> Result<Directory, StoreError> {
+        let fresh = Directory::load(store)?;
+        for e in &fresh.entries {
+            if let Some(old) = previous.entries.iter().find(|o| o.nas.id == e.nas.id) {
+                e.heard.store(old.heard.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// When each router was last heard from, by NAS id.
+    pub fn heard(&self) -> Vec<(crate::model::Id, i64)> {
+        self.entries.iter().map(|e| (e.nas.id, e.heard.load(Ordering::Relaxed))).collect()
+    }
+
     pub fn load(store: &Store) -> Result<Directory, StoreError> {
         let generation = store.config_generation()?;
         let tenants: Vec<Arc<Tenant>> = store.tenants()?.into_iter().map(Arc::new).collect();
@@ -36,7 +56,7 @@ impl Directory {
             let Some(tenant) = tenants.iter().find(|t| t.id == nas.tenant) else { continue };
             let secret = store.secrets().open(Purpose::NasSecret, &nas.secret)?;
             let zone = crate::clock::Clock::zone(&tenant.timezone);
-            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret, zone }));
+            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret, zone, heard: Default::default() }));
         }
         entries.sort_by_key(|e| std::cmp::Reverse(e.nas.prefix));
         Ok(Directory { entries, generation })

@@ -74,7 +74,7 @@ impl Radius {
         if self.store.config_generation()? == current {
             return Ok(false);
         }
-        let fresh = Directory::load(&self.store)?;
+        let fresh = Directory::reload(&self.store, &self.directory())?;
         tracing::info!(nas = fresh.len(), "NAS directory reloaded");
         *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
         Ok(true)

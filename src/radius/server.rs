@@ -131,6 +131,7 @@ fn admit<'a>(r: &Radius, buf: &'a [u8], src: SocketAddr, allowed: &[Code]) -> Op
             }
         }
     }
+    nas.heard.store(r.clock.now(), std::sync::atomic::Ordering::Relaxed);
     Some((pkt, nas))
 }
 

@@ -62,7 +62,6 @@ stored!(
     DeliveryLog = 1,
     ApiToken = 1,
     AuditRecord = 1,
-    Admin = 1,
     super::StopMark = 1,
     Payment = 1,
     LedgerEntry = 1,
@@ -111,5 +110,13 @@ impl Stored for Service {
     const NAME: &'static str = "Service";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::service(version, bytes)
+    }
+}
+
+impl Stored for Admin {
+    const VERSION: u8 = 2;
+    const NAME: &'static str = "Admin";
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        super::legacy::admin(version, bytes)
     }
 }

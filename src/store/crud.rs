@@ -455,6 +455,7 @@ impl Store {
             voucher: n.voucher,
         };
         tx.open_table(SERVICES)?.insert((tenant, id), encode(&s).as_slice())?;
+        tx.open_table(SERVICE_BY_CUSTOMER)?.insert((tenant, s.customer, id), ())?;
         Ok(s)
     }
 
@@ -586,19 +587,7 @@ impl Store {
 
     pub fn create_admin(&self, actor: &str, now: UnixTime, admin: Admin) -> Result<(), StoreError> {
         let tx = self.write()?;
-        {
-            let mut table = tx.open_table(ADMINS)?;
-            if table.get((admin.tenant, admin.username.as_str()))?.is_some() {
-                return Err(StoreError::Conflict(format!("admin {:?} already exists", admin.username)));
-            }
-            table.insert((admin.tenant, admin.username.as_str()), encode(&admin).as_slice())?;
-            let shown = format!("{} ({:?})", admin.username, admin.role);
-            audit(
-                &tx,
-                admin.tenant,
-                &record(now, actor, "admin.create", format!("admin/{}", admin.username), None, Some(shown)),
-            )?;
-        }
+        super::admin::insert_admin(&tx, actor, now, &admin)?;
         self.commit(tx)?;
         Ok(())
     }

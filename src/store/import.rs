@@ -100,6 +100,7 @@ impl Store {
                 if s.disabled {
                     svc.status = ServiceStatus::Disabled;
                     tx.open_table(SERVICES)?.insert((tenant, svc.id), encode(&svc).as_slice())?;
+                    tx.open_table(SERVICE_BY_CUSTOMER)?.insert((tenant, svc.customer, svc.id), ())?;
                 }
                 done.services += 1;
             }

@@ -291,3 +291,30 @@ pub fn acct_record(version: u8, bytes: &[u8]) -> Result<AcctRecord, StoreError> 
         nas_ip: None,
     })
 }
+
+/// Admin, version 1: no reseller link, TOTP or disabled flag.
+#[derive(Deserialize)]
+struct AdminV1 {
+    tenant: TenantId,
+    username: String,
+    password_hash: String,
+    role: Role,
+    created_at: UnixTime,
+}
+
+pub fn admin(version: u8, bytes: &[u8]) -> Result<Admin, StoreError> {
+    if version != 1 {
+        return Err(StoreError::UnknownVersion { kind: "Admin", version });
+    }
+    let a: AdminV1 = body("Admin", bytes)?;
+    Ok(Admin {
+        tenant: a.tenant,
+        username: a.username,
+        password_hash: a.password_hash,
+        role: a.role,
+        created_at: a.created_at,
+        reseller: None,
+        totp: None,
+        disabled: false,
+    })
+}

@@ -7,6 +7,7 @@
 //! database file.
 
 pub mod accounting;
+pub mod admin;
 mod api;
 mod billing;
 pub mod codec;
@@ -24,6 +25,7 @@ mod sweeps;
 pub mod tables;
 mod tickets;
 mod webhooks;
+pub use admin::{AdminSession, Attempt, AuditFilter, Page};
 pub use import::Imported;
 pub use tickets::{NewSms, NewTicket};
 mod vouchers;
@@ -48,7 +50,10 @@ use tables::*;
 /// Layout version of the file; `migrate` brings older files up to it.
 /// 2: sessions-by-service and customer-by-phone indexes (built from the
 /// existing rows on upgrade), Plan and Service values version 2.
-pub const SCHEMA_VERSION: u64 = 3;
+/// 3: sessions by client address, leases (the portal).
+/// 4: admins by name, audit log by object and actor, reseller ownership,
+/// services by customer.
+pub const SCHEMA_VERSION: u64 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -191,13 +196,14 @@ impl Store {
             match found {
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::SchemaTooNew { found: v }),
                 Some(v) if v == SCHEMA_VERSION => {}
-                Some(1) => {
-                    migrate_1_to_2(&tx)?;
-                    migrate_2_to_3(&tx)?;
-                    meta.insert("schema_version", SCHEMA_VERSION)?;
-                }
-                Some(2) => {
-                    migrate_2_to_3(&tx)?;
+                Some(v @ 1..=3) => {
+                    if v == 1 {
+                        migrate_1_to_2(&tx)?;
+                    }
+                    if v <= 2 {
+                        migrate_2_to_3(&tx)?;
+                    }
+                    admin::migrate_3_to_4(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -261,6 +267,14 @@ impl Store {
             tx.open_table(API_TOKENS)?;
             tx.open_table(IDEMPOTENCY)?;
             tx.open_table(ROUTER_API)?;
+            tx.open_table(ADMIN_BY_NAME)?;
+            tx.open_table(ADMIN_SESSIONS)?;
+            tx.open_table(ADMIN_LOCKS)?;
+            tx.open_table(AUDIT_BY_OBJECT)?;
+            tx.open_table(AUDIT_BY_ACTOR)?;
+            tx.open_table(CUSTOMER_RESELLER)?;
+            tx.open_table(RESELLER_CUSTOMERS)?;
+            tx.open_table(SERVICE_BY_CUSTOMER)?;
         }
         self.commit(tx)?;
         Ok(())
@@ -340,6 +354,8 @@ pub(crate) fn shown_service(s: &crate::model::Service) -> Option<String> {
 pub(crate) fn audit(tx: &WriteTransaction, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
     let seq = next_seq(tx, "audit_seq")?;
     tx.open_table(AUDIT)?.insert((tenant, seq), encode(record).as_slice())?;
+    tx.open_table(AUDIT_BY_OBJECT)?.insert((tenant, record.object.as_str(), seq), ())?;
+    tx.open_table(AUDIT_BY_ACTOR)?.insert((tenant, admin::actor_name(&record.actor), seq), ())?;
     Ok(())
 }
 

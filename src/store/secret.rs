@@ -34,6 +34,8 @@ pub enum Purpose {
     RouterApiPassword,
     SmsApiKey,
     WebhookSecret,
+    /// An admin's TOTP secret.
+    TotpSecret,
 }
 
 impl Purpose {
@@ -46,6 +48,7 @@ impl Purpose {
             Purpose::RouterApiPassword => b"lango/routeros-password/v1",
             Purpose::SmsApiKey => b"lango/sms-api-key/v1",
             Purpose::WebhookSecret => b"lango/webhook-secret/v1",
+            Purpose::TotpSecret => b"lango/totp-secret/v1",
         }
     }
 }

@@ -122,3 +122,19 @@ pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_t
 /// (tenant, Idempotency-Key) → the first answer to a POST with that key:
 /// (status, request digest, body).
 pub const IDEMPOTENCY: TableDefinition<(u32, &str), &[u8]> = TableDefinition::new("idempotency");
+/// admin name → its tenant: names are unique platform-wide.
+pub const ADMIN_BY_NAME: TableDefinition<&str, u32> = TableDefinition::new("admin_by_name");
+/// SHA-256 (hex) of an admin session cookie → AdminSession.
+pub const ADMIN_SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("admin_sessions");
+/// admin name → LoginLock: failed sign-ins in a row, and the lock they caused.
+pub const ADMIN_LOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("admin_locks");
+/// (tenant, object, audit seq) → (): the audit trail of one object.
+pub const AUDIT_BY_OBJECT: TableDefinition<(u32, &str, u64), ()> = TableDefinition::new("audit_by_object");
+/// (tenant, actor without "from …", audit seq) → (): what one admin did.
+pub const AUDIT_BY_ACTOR: TableDefinition<(u32, &str, u64), ()> = TableDefinition::new("audit_by_actor");
+/// (tenant, customer) → reseller (its wallet customer id).
+pub const CUSTOMER_RESELLER: TableDefinition<(u32, u64), u64> = TableDefinition::new("customer_reseller");
+/// (tenant, reseller, customer) → (): a reseller's customers.
+pub const RESELLER_CUSTOMERS: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("reseller_customers");
+/// (tenant, customer, service) → (): a customer's services.
+pub const SERVICE_BY_CUSTOMER: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("service_by_customer");

@@ -1,5 +1,5 @@
-//! HTTP: health and counters endpoints and M-Pesa callbacks; the admin UI,
-//! portal, REST API and RouterOS hooks arrive here. `app(state)` builds the whole
+//! HTTP: health and counters endpoints, M-Pesa callbacks, the admin UI,
+//! the portal, the REST API and the RouterOS hooks. `app(state)` builds the whole
 //! router so tests can call it without a socket.
 
 use axum::Router;
@@ -13,6 +13,7 @@ use crate::payments::engine::Engine;
 use crate::radius::Radius;
 
 pub mod account;
+pub mod admin;
 mod api;
 mod hooks;
 mod mpesa;
@@ -73,6 +74,7 @@ impl Cidr {
 const MAX_CALLBACK: usize = 64 * 1024;
 
 pub fn app(state: WebState) -> Router {
+    let admin = admin::routes(state.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -86,6 +88,7 @@ pub fn app(state: WebState) -> Router {
         .merge(portal::routes())
         .merge(account::routes())
         .merge(api::routes())
+        .merge(admin)
         .fallback(portal::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK))
         .with_state(state)

@@ -1,0 +1,688 @@
+//! What the admin UI needs from the store: admins by name (names are
+//! unique platform-wide, so the sign-in form asks only for a name),
+//! server-side sessions (only the SHA-256 of a session token is kept, so a
+//! copy of the file signs nobody in), sign-in lockout that survives a
+//! restart, reseller ownership of customers, and newest-first pages of any
+//! `(tenant, id)` table.
+
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{Stored, decode, encode};
+use super::tables::*;
+use super::{Store, StoreError, audit, get, record};
+use crate::model::*;
+
+/// Failed sign-ins in a row that lock an account.
+pub const LOCK_AFTER: u32 = 5;
+/// How long a locked account stays locked.
+pub const LOCK_SECS: i64 = 15 * 60;
+/// A session ends this long after sign-in, whatever happens.
+pub const SESSION_SECS: i64 = 12 * 3600;
+/// A half-made session (password right, TOTP code still owed) lasts this long.
+pub const PENDING_SECS: i64 = 5 * 60;
+
+/// One signed-in browser. Keyed by the SHA-256 of its cookie value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminSession {
+    pub tenant: TenantId,
+    pub username: String,
+    /// The tenant whose data the pages show: the admin's own, or for a
+    /// platform admin the one chosen in the tenant switcher (0 = none yet).
+    pub acting: TenantId,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub ip: String,
+    /// The synchronizer token every form of this session carries.
+    pub csrf: String,
+    /// The password was right but the TOTP code is still owed.
+    pub pending_totp: bool,
+}
+
+impl Stored for AdminSession {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "AdminSession";
+}
+
+/// Failed sign-ins in a row for one admin name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginLock {
+    pub fails: u32,
+    pub locked_until: UnixTime,
+}
+
+impl Stored for LoginLock {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "LoginLock";
+}
+
+/// What became of a sign-in attempt, for the audit log and the lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    Ok,
+    BadPassword,
+    BadTotp,
+    Locked,
+    Disabled,
+    UnknownName,
+}
+
+impl Attempt {
+    fn action(self) -> &'static str {
+        match self {
+            Attempt::Ok => "admin.login",
+            Attempt::BadPassword => "admin.login_failed",
+            Attempt::BadTotp => "admin.login_failed_totp",
+            Attempt::Locked => "admin.login_locked",
+            Attempt::Disabled => "admin.login_disabled",
+            Attempt::UnknownName => "admin.login_unknown",
+        }
+    }
+}
+
+/// One page of a newest-first listing; `next` is the `before` of the next page.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<u64>,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next: self.next }
+    }
+}
+
+/// Up to `limit` rows of `tenant` with ids below `before` (all when None),
+/// newest first, that `keep` accepts. Stops reading at the first row past
+/// the page, so a page costs what it shows (plus the rows skipped by `keep`).
+pub(crate) fn page_rows<T: Stored>(
+    table: &impl ReadableTable<(u32, u64), &'static [u8]>,
+    tenant: TenantId,
+    before: Option<u64>,
+    limit: usize,
+    mut keep: impl FnMut(&T) -> bool,
+) -> Result<Page<T>, StoreError> {
+    let end = before.unwrap_or(u64::MAX);
+    let mut items = Vec::new();
+    let mut last = None;
+    for row in table.range((tenant, 0)..(tenant, end))?.rev() {
+        let (k, v) = row?;
+        let id = k.value().1;
+        let value: T = decode(v.value())?;
+        if !keep(&value) {
+            continue;
+        }
+        if items.len() == limit {
+            return Ok(Page { items, next: last });
+        }
+        last = Some(id);
+        items.push(value);
+    }
+    Ok(Page { items, next: None })
+}
+
+impl Store {
+    /// An admin by name, whatever its tenant.
+    pub fn admin_by_name(&self, username: &str) -> Result<Option<Admin>, StoreError> {
+        let tx = self.read()?;
+        let Some(tenant) = tx.open_table(ADMIN_BY_NAME)?.get(username)?.map(|v| v.value()) else {
+            return Ok(None);
+        };
+        get(&tx.open_table(ADMINS)?, (tenant, username))
+    }
+
+    /// The admins of `tenant` (0: the platform admins), by name.
+    pub fn admins(&self, tenant: TenantId) -> Result<Vec<Admin>, StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(ADMINS)?;
+        let mut out = Vec::new();
+        for row in table.range((tenant, "")..(tenant + 1, ""))? {
+            out.push(decode(row?.1.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Change an admin (password, TOTP, disabled); ends its sessions when
+    /// the password changes or the admin is disabled.
+    pub fn update_admin(&self, actor: &str, now: UnixTime, admin: &Admin, what: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(ADMINS)?;
+            let old: Admin = get(&table, (admin.tenant, admin.username.as_str()))?
+                .ok_or_else(|| StoreError::NotFound(format!("admin {:?}", admin.username)))?;
+            table.insert((admin.tenant, admin.username.as_str()), encode(admin).as_slice())?;
+            if old.password_hash != admin.password_hash || admin.disabled {
+                end_sessions(&tx, &admin.username)?;
+            }
+            let shown =
+                |a: &Admin| format!("role={} disabled={} totp={}", a.role.as_str(), a.disabled, a.totp.is_some());
+            let object = format!("admin/{}", admin.username);
+            audit(&tx, admin.tenant, &record(now, actor, what, object, Some(shown(&old)), Some(shown(admin))))?;
+        }
+        self.commit(tx)
+    }
+
+    /// Whether `username` is locked now, and until when.
+    pub fn login_lock(&self, username: &str, now: UnixTime) -> Result<Option<UnixTime>, StoreError> {
+        let tx = self.read()?;
+        let lock: Option<LoginLock> = get(&tx.open_table(ADMIN_LOCKS)?, username)?;
+        Ok(lock.map(|l| l.locked_until).filter(|&u| u > now))
+    }
+
+    /// Record a sign-in attempt in the audit log (who, from where, how it
+    /// ended) and keep the failure count: LOCK_AFTER failures in a row lock
+    /// the name for LOCK_SECS; a success clears it.
+    pub fn note_login(
+        &self,
+        now: UnixTime,
+        username: &str,
+        tenant: TenantId,
+        ip: &str,
+        attempt: Attempt,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut locks = tx.open_table(ADMIN_LOCKS)?;
+            let mut lock: LoginLock = get(&locks, username)?.unwrap_or_default();
+            match attempt {
+                Attempt::Ok => lock = LoginLock::default(),
+                Attempt::BadPassword | Attempt::BadTotp | Attempt::UnknownName => {
+                    lock.fails += 1;
+                    if lock.fails >= LOCK_AFTER {
+                        lock = LoginLock { fails: 0, locked_until: now + LOCK_SECS };
+                    }
+                }
+                Attempt::Locked | Attempt::Disabled => {}
+            }
+            if lock == LoginLock::default() {
+                locks.remove(username)?;
+            } else {
+                locks.insert(username, encode(&lock).as_slice())?;
+            }
+            let actor = format!("admin:{username} from {ip}");
+            let object = format!("admin/{username}");
+            audit(&tx, tenant, &record(now, &actor, attempt.action(), object, None, None))?;
+        }
+        self.commit(tx)
+    }
+
+    /// A new session for `admin`, replacing `old` (the cookie the browser
+    /// came with, if any): the token changes at every sign-in step.
+    pub fn start_admin_session(
+        &self,
+        now: UnixTime,
+        admin: &Admin,
+        ip: &str,
+        pending_totp: bool,
+        old: Option<&str>,
+    ) -> Result<(String, AdminSession), StoreError> {
+        let token = super::random_hex(32);
+        let acting = if admin.tenant == 0 { self.tenants()?.first().map_or(0, |t| t.id) } else { admin.tenant };
+        let acting = old.and_then(|o| self.admin_session(o, now).ok().flatten()).map_or(acting, |s| s.acting);
+        let session = AdminSession {
+            tenant: admin.tenant,
+            username: admin.username.clone(),
+            acting,
+            created_at: now,
+            expires_at: now + if pending_totp { PENDING_SECS } else { SESSION_SECS },
+            ip: ip.to_string(),
+            csrf: super::random_hex(24),
+            pending_totp,
+        };
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(ADMIN_SESSIONS)?;
+            if let Some(old) = old {
+                table.remove(super::sha256_hex(old).as_str())?;
+            }
+            // Expired sessions are swept here: sign-ins are rare enough.
+            let stale: Vec<String> = table
+                .iter()?
+                .filter_map(|r| r.ok())
+                .filter(|(_, v)| decode::<AdminSession>(v.value()).map_or(true, |s| s.expires_at <= now))
+                .map(|(k, _)| k.value().to_string())
+                .collect();
+            for k in stale {
+                table.remove(k.as_str())?;
+            }
+            table.insert(super::sha256_hex(&token).as_str(), encode(&session).as_slice())?;
+        }
+        self.commit(tx)?;
+        Ok((token, session))
+    }
+
+    /// The live session behind a cookie value.
+    pub fn admin_session(&self, token: &str, now: UnixTime) -> Result<Option<AdminSession>, StoreError> {
+        if token.is_empty() {
+            return Ok(None);
+        }
+        let tx = self.read()?;
+        let s: Option<AdminSession> = get(&tx.open_table(ADMIN_SESSIONS)?, super::sha256_hex(token).as_str())?;
+        Ok(s.filter(|s| s.expires_at > now))
+    }
+
+    /// Sign out: the session is gone server-side, whatever the browser keeps.
+    pub fn end_admin_session(&self, token: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(ADMIN_SESSIONS)?.remove(super::sha256_hex(token).as_str())?;
+        self.commit(tx)
+    }
+
+    /// A platform admin chooses the tenant its pages show.
+    pub fn set_session_tenant(&self, token: &str, tenant: TenantId) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(ADMIN_SESSIONS)?;
+            let key = super::sha256_hex(token);
+            let mut s: AdminSession =
+                get(&table, key.as_str())?.ok_or_else(|| StoreError::NotFound("session".into()))?;
+            s.acting = tenant;
+            table.insert(key.as_str(), encode(&s).as_slice())?;
+        }
+        self.commit(tx)
+    }
+
+    /// Mark a customer as a reseller's, in the caller's transaction.
+    pub(crate) fn own_customer(
+        tx: &redb::WriteTransaction,
+        tenant: TenantId,
+        reseller: Id,
+        customer: Id,
+    ) -> Result<(), StoreError> {
+        tx.open_table(CUSTOMER_RESELLER)?.insert((tenant, customer), reseller)?;
+        tx.open_table(RESELLER_CUSTOMERS)?.insert((tenant, reseller, customer), ())?;
+        Ok(())
+    }
+
+    /// The reseller a customer belongs to, if any.
+    pub fn reseller_of(&self, tenant: TenantId, customer: Id) -> Result<Option<Id>, StoreError> {
+        let tx = self.read()?;
+        Ok(tx.open_table(CUSTOMER_RESELLER)?.get((tenant, customer))?.map(|v| v.value()))
+    }
+
+    /// A customer created by an admin; a reseller's customer is marked as its own.
+    pub fn create_customer_as(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        reseller: Option<Id>,
+        name: &str,
+        phone: Option<String>,
+        category: Option<String>,
+    ) -> Result<Customer, StoreError> {
+        let tx = self.write()?;
+        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, category)?;
+        if let Some(r) = reseller {
+            Store::own_customer(&tx, tenant, r, c.id)?;
+        }
+        self.commit(tx)?;
+        Ok(c)
+    }
+
+    /// Create a reseller admin together with the customer whose wallet it
+    /// spends, in one transaction.
+    pub fn create_reseller(&self, actor: &str, now: UnixTime, mut admin: Admin) -> Result<Admin, StoreError> {
+        let tx = self.write()?;
+        let wallet =
+            self.insert_customer(&tx, actor, now, admin.tenant, &format!("Reseller {}", admin.username), None, None)?;
+        admin.reseller = Some(wallet.id);
+        insert_admin(&tx, actor, now, &admin)?;
+        self.commit(tx)?;
+        Ok(admin)
+    }
+}
+
+/// Add an admin (names unique platform-wide) with its audit record.
+pub(crate) fn insert_admin(
+    tx: &redb::WriteTransaction,
+    actor: &str,
+    now: UnixTime,
+    admin: &Admin,
+) -> Result<(), StoreError> {
+    let name = admin.username.trim();
+    if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(StoreError::Invalid("admin name must be 1 to 64 characters without spaces".into()));
+    }
+    let mut by_name = tx.open_table(ADMIN_BY_NAME)?;
+    if by_name.get(name)?.is_some() {
+        return Err(StoreError::Conflict(format!("admin {name:?} already exists")));
+    }
+    by_name.insert(name, admin.tenant)?;
+    tx.open_table(ADMINS)?.insert((admin.tenant, name), encode(admin).as_slice())?;
+    let shown = format!("{} ({})", name, admin.role.as_str());
+    audit(tx, admin.tenant, &record(now, actor, "admin.create", format!("admin/{name}"), None, Some(shown)))
+}
+
+fn end_sessions(tx: &redb::WriteTransaction, username: &str) -> Result<(), StoreError> {
+    let mut table = tx.open_table(ADMIN_SESSIONS)?;
+    let theirs: Vec<String> = table
+        .iter()?
+        .filter_map(|r| r.ok())
+        .filter(|(_, v)| decode::<AdminSession>(v.value()).is_ok_and(|s| s.username == username))
+        .map(|(k, _)| k.value().to_string())
+        .collect();
+    for k in theirs {
+        table.remove(k.as_str())?;
+    }
+    Ok(())
+}
+
+/// Schema 3 → 4: admins by name, and the audit log by object and by actor.
+pub(crate) fn migrate_3_to_4(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut by_name = tx.open_table(ADMIN_BY_NAME)?;
+    for row in tx.open_table(ADMINS)?.iter()? {
+        let (k, _) = row?;
+        let (tenant, name) = k.value();
+        if by_name.get(name)?.is_none() {
+            by_name.insert(name, tenant)?;
+        } else {
+            tracing::warn!(admin = name, tenant, "two admins share this name; only the first can sign in");
+        }
+    }
+    let mut by_customer = tx.open_table(SERVICE_BY_CUSTOMER)?;
+    for row in tx.open_table(SERVICES)?.iter()? {
+        let s: Service = decode(row?.1.value())?;
+        by_customer.insert((s.tenant, s.customer, s.id), ())?;
+    }
+    let mut by_object = tx.open_table(AUDIT_BY_OBJECT)?;
+    let mut by_actor = tx.open_table(AUDIT_BY_ACTOR)?;
+    for row in tx.open_table(AUDIT)?.iter()? {
+        let (k, v) = row?;
+        let (tenant, seq) = k.value();
+        let r: AuditRecord = decode(v.value())?;
+        by_object.insert((tenant, r.object.as_str(), seq), ())?;
+        by_actor.insert((tenant, actor_name(&r.actor), seq), ())?;
+    }
+    Ok(())
+}
+
+/// Who an audit actor is, without "from ADDRESS".
+pub fn actor_name(actor: &str) -> &str {
+    actor.split_once(" from ").map_or(actor, |(who, _)| who)
+}
+
+/// Which audit records a page shows.
+#[derive(Clone, Copy, Debug)]
+pub enum AuditFilter<'a> {
+    All,
+    /// Changes to these objects ("customer/12", "service/40").
+    Objects(&'a [String]),
+    /// Changes made by this actor ("admin:alice", "cli:root").
+    Actor(&'a str),
+}
+
+impl Store {
+    /// Newest-first audit records of `tenant` with sequence numbers below
+    /// `before`, through the object and actor indexes when filtered.
+    pub fn audit_page(
+        &self,
+        tenant: TenantId,
+        filter: AuditFilter<'_>,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<(u64, AuditRecord)>, StoreError> {
+        let tx = self.read()?;
+        let audit = tx.open_table(AUDIT)?;
+        let end = before.unwrap_or(u64::MAX);
+        let mut seqs: Vec<u64> = match filter {
+            AuditFilter::All => {
+                let page = page_rows::<AuditRecord>(&audit, tenant, before, limit, |_| true)?;
+                let mut out = Vec::new();
+                for row in audit.range((tenant, 0)..(tenant, end))?.rev().take(page.items.len()) {
+                    out.push(row?.0.value().1);
+                }
+                return Ok(Page { items: out.into_iter().zip(page.items).collect(), next: page.next });
+            }
+            AuditFilter::Objects(objects) => {
+                let index = tx.open_table(AUDIT_BY_OBJECT)?;
+                let mut out = Vec::new();
+                for o in objects {
+                    for row in index.range((tenant, o.as_str(), 0)..(tenant, o.as_str(), end))?.rev().take(limit + 1) {
+                        out.push(row?.0.value().2);
+                    }
+                }
+                out
+            }
+            AuditFilter::Actor(actor) => {
+                let index = tx.open_table(AUDIT_BY_ACTOR)?;
+                let mut out = Vec::new();
+                for row in index.range((tenant, actor, 0)..(tenant, actor, end))?.rev().take(limit + 1) {
+                    out.push(row?.0.value().2);
+                }
+                out
+            }
+        };
+        seqs.sort_unstable_by(|a, b| b.cmp(a));
+        seqs.dedup();
+        let more = seqs.len() > limit;
+        seqs.truncate(limit);
+        let mut items = Vec::with_capacity(seqs.len());
+        for seq in &seqs {
+            if let Some(r) = get::<(u32, u64), AuditRecord>(&audit, (tenant, *seq))? {
+                items.push((*seq, r));
+            }
+        }
+        Ok(Page { next: if more { seqs.last().copied() } else { None }, items })
+    }
+}
+
+impl Store {
+    /// A page of customers, newest first: a reseller's own only; `q`
+    /// matches name, phone or e-mail (any case), or a service username exactly.
+    pub fn customer_page(
+        &self,
+        tenant: TenantId,
+        reseller: Option<Id>,
+        q: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<Customer>, StoreError> {
+        let tx = self.read()?;
+        let customers = tx.open_table(CUSTOMERS)?;
+        let q = q.trim().to_lowercase();
+        let by_username: Option<Id> = if q.is_empty() {
+            None
+        } else {
+            let id = tx.open_table(SERVICE_BY_USERNAME)?.get((tenant, q.as_str()))?.map(|v| v.value());
+            match id {
+                Some(id) => get::<_, Service>(&tx.open_table(SERVICES)?, (tenant, id))?.map(|s| s.customer),
+                None => None,
+            }
+        };
+        let owned = tx.open_table(CUSTOMER_RESELLER)?;
+        let matches = |c: &Customer| {
+            let mine = match reseller {
+                None => true,
+                Some(r) => owned.get((tenant, c.id)).ok().flatten().is_some_and(|v| v.value() == r),
+            };
+            mine && (q.is_empty()
+                || by_username == Some(c.id)
+                || c.name.to_lowercase().contains(&q)
+                || c.phone
+                    .as_deref()
+                    .is_some_and(|p| p.contains(&q) || q.strip_prefix('0').is_some_and(|rest| p.ends_with(rest)))
+                || c.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&q)))
+        };
+        match reseller {
+            None => page_rows(&customers, tenant, before, limit, matches),
+            Some(r) => {
+                let index = tx.open_table(RESELLER_CUSTOMERS)?;
+                let end = before.unwrap_or(u64::MAX);
+                let mut items = Vec::new();
+                for row in index.range((tenant, r, 0)..(tenant, r, end))?.rev() {
+                    let id = row?.0.value().2;
+                    let Some(c) = get::<_, Customer>(&customers, (tenant, id))? else { continue };
+                    if !matches(&c) {
+                        continue;
+                    }
+                    if items.len() == limit {
+                        return Ok(Page { next: items.last().map(|c: &Customer| c.id), items });
+                    }
+                    items.push(c);
+                }
+                Ok(Page { items, next: None })
+            }
+        }
+    }
+
+    /// One customer, if it is `tenant`'s (and the reseller's, for a reseller).
+    pub fn customer_for(&self, tenant: TenantId, reseller: Option<Id>, id: Id) -> Result<Option<Customer>, StoreError> {
+        let tx = self.read()?;
+        if let Some(r) = reseller {
+            let owner = tx.open_table(CUSTOMER_RESELLER)?.get((tenant, id))?.map(|v| v.value());
+            if owner != Some(r) {
+                return Ok(None);
+            }
+        }
+        get(&tx.open_table(CUSTOMERS)?, (tenant, id))
+    }
+
+    /// A customer's services, oldest first.
+    pub fn customer_services(&self, tenant: TenantId, customer: Id) -> Result<Vec<Service>, StoreError> {
+        let tx = self.read()?;
+        let services = tx.open_table(SERVICES)?;
+        let mut out = Vec::new();
+        for row in tx.open_table(SERVICE_BY_CUSTOMER)?.range((tenant, customer, 0)..=(tenant, customer, u64::MAX))? {
+            if let Some(s) = get(&services, (tenant, row?.0.value().2))? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A page of services, newest first; `q` matches the username (any case).
+    pub fn service_page(
+        &self,
+        tenant: TenantId,
+        q: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<Service>, StoreError> {
+        let tx = self.read()?;
+        let q = q.trim().to_lowercase();
+        page_rows(&tx.open_table(SERVICES)?, tenant, before, limit, |s: &Service| {
+            q.is_empty() || s.username.to_lowercase().contains(&q)
+        })
+    }
+
+    /// Change a customer's name, phone, e-mail and category (audited).
+    pub fn update_customer(&self, actor: &str, now: UnixTime, c: &Customer) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(CUSTOMERS)?;
+            let old: Customer =
+                get(&table, (c.tenant, c.id))?.ok_or_else(|| StoreError::NotFound(format!("customer {}", c.id)))?;
+            let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
+            if old.phone != c.phone {
+                if let Some(p) = &c.phone {
+                    if by_phone.get((c.tenant, p.as_str()))?.is_some_and(|v| v.value() != c.id) {
+                        return Err(StoreError::Conflict(format!("phone {p} belongs to another customer")));
+                    }
+                }
+                if let Some(p) = &old.phone {
+                    by_phone.remove((c.tenant, p.as_str()))?;
+                }
+                if let Some(p) = &c.phone {
+                    by_phone.insert((c.tenant, p.as_str()), c.id)?;
+                }
+            }
+            table.insert((c.tenant, c.id), encode(c).as_slice())?;
+            let show = |c: &Customer| serde_json::to_string(c).ok();
+            audit(
+                &tx,
+                c.tenant,
+                &record(now, actor, "customer.update", format!("customer/{}", c.id), show(&old), show(c)),
+            )?;
+        }
+        self.commit(tx)
+    }
+}
+
+/// The dashboard's figures for one tenant.
+#[derive(Debug, Default)]
+pub struct Dashboard {
+    pub online: usize,
+    pub revenue_today: i64,
+    pub revenue_month: i64,
+    pub payments_today: usize,
+    /// Active services whose expiry falls within the window, soonest first (at most 10).
+    pub expiring: Vec<Service>,
+    pub expiring_count: usize,
+    pub unmatched: usize,
+}
+
+impl Store {
+    /// Online sessions, money received since `day_start` and `month_start`,
+    /// services expiring before `soon`, and unmatched payments.
+    pub fn dashboard(
+        &self,
+        tenant: TenantId,
+        now: UnixTime,
+        day_start: UnixTime,
+        month_start: UnixTime,
+        soon: UnixTime,
+    ) -> Result<Dashboard, StoreError> {
+        let tx = self.read()?;
+        let mut d = Dashboard {
+            online: tx.open_table(SESSIONS_ACTIVE)?.range((tenant, 0, "")..(tenant + 1, 0, ""))?.count(),
+            unmatched: tx.open_table(UNMATCHED)?.range((tenant, 0)..=(tenant, u64::MAX))?.count(),
+            ..Dashboard::default()
+        };
+        // Payments are keyed by increasing id: read back from the newest
+        // until the month started.
+        for row in tx.open_table(PAYMENTS)?.range((tenant, 0)..=(tenant, u64::MAX))?.rev() {
+            let p: Payment = decode(row?.1.value())?;
+            if p.received_at < month_start.min(day_start) {
+                break;
+            }
+            if p.status != PaymentStatus::Credited {
+                continue;
+            }
+            if p.received_at >= month_start {
+                d.revenue_month += p.amount;
+            }
+            if p.received_at >= day_start {
+                d.revenue_today += p.amount;
+                d.payments_today += 1;
+            }
+        }
+        for row in tx.open_table(SERVICES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
+            let s: Service = decode(row?.1.value())?;
+            if s.status == ServiceStatus::Active
+                && s.voucher.is_none()
+                && s.expires_at.is_some_and(|e| e > now && e <= soon)
+            {
+                d.expiring_count += 1;
+                d.expiring.push(s);
+            }
+        }
+        d.expiring.sort_by_key(|s| s.expires_at);
+        d.expiring.truncate(10);
+        Ok(d)
+    }
+
+    /// An admin ends one session: a Disconnect through the outbox, audited.
+    /// False when the session is no longer online.
+    pub fn admin_disconnect(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        nas: Id,
+        acct_session_id: &str,
+    ) -> Result<bool, StoreError> {
+        let tx = self.write()?;
+        let session: Option<Session> = get(&tx.open_table(SESSIONS_ACTIVE)?, (tenant, nas, acct_session_id))?;
+        let Some(session) = session else { return Ok(false) };
+        let target = super::outbox::SessionTarget::of(&session);
+        let kind = super::outbox::TaskKind::Disconnect { session: target, reason: "admin".into() };
+        super::outbox::enqueue(&tx, tenant, kind, now)?;
+        let object = session.service.map_or_else(|| format!("session/{acct_session_id}"), |s| format!("service/{s}"));
+        let shown = format!("{} on NAS {nas} ({acct_session_id})", session.username);
+        audit(&tx, tenant, &record(now, actor, "session.disconnect", object, Some(shown), None))?;
+        self.commit(tx)?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,678 @@
+//! Customers and their services: list and search, create and edit (forms
+//! re-render with the field's error and what was typed), the customer's
+//! page (services, online state, wallet, payments, invoices, tickets, its
+//! audit trail), and suspend / reactivate. A reseller sees and creates only
+//! its own customers; another's id answers 404 like a missing one.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, not_found, render};
+use crate::model::*;
+use crate::store::{AuditFilter, NewService, StoreError};
+use crate::web::WebState;
+use crate::web::portal::pages::local_time;
+
+pub struct Row {
+    pub id: Id,
+    pub name: String,
+    pub phone: String,
+    pub category: String,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/customers.html")]
+struct ListPage {
+    c: Chrome,
+    q: String,
+    rows: Vec<Row>,
+    next: Option<String>,
+    csv: String,
+    can_edit: bool,
+}
+
+fn when(c: &Caller, t: Option<UnixTime>) -> String {
+    let tz = c.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str());
+    t.map_or_else(|| "-".into(), |t| local_time(t, tz))
+}
+
+pub fn money(c: &Caller, minor: i64) -> String {
+    crate::pdf::format_money(minor, c.tenant.as_ref().map_or("KES", |t| t.currency.as_str()))
+}
+
+pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Query(q): Query<ListQuery>) -> Response {
+    let store = &s.portal.store;
+    let limit = if q.csv() { usize::MAX } else { PAGE };
+    let page = match store.customer_page(c.tenant_id(), c.reseller(), &q.q, q.before(), limit) {
+        Ok(p) => p,
+        Err(e) => return failed(&c, &e),
+    };
+    if q.csv() {
+        let rows = page.items.iter().map(|x| {
+            vec![
+                x.id.to_string(),
+                x.name.clone(),
+                x.phone.clone().unwrap_or_default(),
+                x.email.clone().unwrap_or_default(),
+                x.category.clone().unwrap_or_default(),
+                when(&c, Some(x.created_at)),
+            ]
+        });
+        return csv_response("customers", &["id", "name", "phone", "email", "category", "created"], rows);
+    }
+    let rows = page
+        .items
+        .iter()
+        .map(|x| Row {
+            id: x.id,
+            name: x.name.clone(),
+            phone: x.phone.clone().unwrap_or_default(),
+            category: x.category.clone().unwrap_or_default(),
+            created: when(&c, Some(x.created_at)),
+        })
+        .collect();
+    let view = ListPage {
+        c: c.chrome("Customers"),
+        next: q.next_link("/admin/customers", page.next),
+        csv: q.csv_link("/admin/customers"),
+        q: q.q,
+        rows,
+        can_edit: c.can(super::rbac::Perm::EditCustomers),
+    };
+    render(StatusCode::OK, &view)
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct CustomerForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub category: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/customer_form.html")]
+struct FormPage {
+    c: Chrome,
+    action: String,
+    f: CustomerForm,
+    errors: Errors,
+}
+
+/// Field → message, for re-rendering a form.
+#[derive(Default)]
+pub struct Errors(pub Vec<(&'static str, String)>);
+
+impl Errors {
+    pub fn get(&self, field: &str) -> String {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+}
+
+fn form_page(c: &Caller, action: String, f: CustomerForm, errors: Errors) -> Response {
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let title = if action.ends_with("/customers") { "New customer" } else { "Edit customer" };
+    render(status, &FormPage { c: c.chrome(title), action, f, errors })
+}
+
+pub async fn new(Extension(c): Extension<Caller>) -> Response {
+    form_page(&c, "/admin/customers".into(), CustomerForm::default(), Errors::default())
+}
+
+/// The store's refusal, put next to the field it is about.
+fn field_error(e: &StoreError) -> Option<(&'static str, String)> {
+    let text = e.to_string();
+    let field = match e {
+        StoreError::Invalid(m) | StoreError::Conflict(m) if m.contains("phone") => "phone",
+        StoreError::Invalid(m) if m.contains("name") => "name",
+        StoreError::Invalid(m) | StoreError::Conflict(m) if m.contains("username") => "username",
+        StoreError::Invalid(m) | StoreError::Conflict(m) if m.contains("MAC") => "mac",
+        StoreError::Invalid(m) | StoreError::Conflict(m) if m.contains("address") => "static_ip",
+        StoreError::Invalid(m) if m.contains("password") => "password",
+        StoreError::NotFound(m) if m.starts_with("plan") => "plan",
+        _ => return None,
+    };
+    Some((field, text))
+}
+
+fn check_customer(f: &CustomerForm) -> Errors {
+    let mut errors = Errors::default();
+    if f.name.trim().is_empty() {
+        errors.add("name", "Type the customer's name.");
+    } else if f.name.chars().count() > 200 {
+        errors.add("name", "At most 200 characters.");
+    }
+    let email = f.email.trim();
+    if !email.is_empty() && (!email.contains('@') || email.len() > 254 || email.contains(char::is_whitespace)) {
+        errors.add("email", "That is not an e-mail address.");
+    }
+    errors
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+pub async fn create(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<CustomerForm>,
+) -> Response {
+    let mut errors = check_customer(&f);
+    if errors.any() {
+        return form_page(&c, "/admin/customers".into(), f, errors);
+    }
+    let store = &s.portal.store;
+    let now = s.portal.clock.now();
+    let made = store.create_customer_as(
+        &c.actor(),
+        now,
+        c.tenant_id(),
+        c.reseller(),
+        f.name.trim(),
+        opt(&f.phone),
+        opt(&f.category),
+    );
+    let customer = match made {
+        Ok(x) => x,
+        Err(e) => match field_error(&e) {
+            Some((field, m)) => {
+                errors.add(field, m);
+                return form_page(&c, "/admin/customers".into(), f, errors);
+            }
+            None => return failed(&c, &e),
+        },
+    };
+    if let Some(email) = opt(&f.email) {
+        let with_email = Customer { email: Some(email), ..customer.clone() };
+        if let Err(e) = store.update_customer(&c.actor(), now, &with_email) {
+            return failed(&c, &e);
+        }
+    }
+    done(&format!("/admin/customers/{}", customer.id), &format!("Customer {} created.", customer.name))
+}
+
+fn mine(s: &WebState, c: &Caller, id: Id) -> Result<Option<Customer>, Response> {
+    s.portal.store.customer_for(c.tenant_id(), c.reseller(), id).map_err(|e| failed(c, &e))
+}
+
+pub async fn edit(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    let x = match mine(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let f = CustomerForm {
+        name: x.name,
+        phone: x.phone.unwrap_or_default(),
+        email: x.email.unwrap_or_default(),
+        category: x.category.unwrap_or_default(),
+    };
+    form_page(&c, format!("/admin/customers/{id}"), f, Errors::default())
+}
+
+pub async fn update(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<CustomerForm>,
+) -> Response {
+    let x = match mine(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let action = format!("/admin/customers/{id}");
+    let mut errors = check_customer(&f);
+    let phone = match opt(&f.phone) {
+        None => None,
+        Some(p) => match crate::model::msisdn(&p) {
+            Some(m) => Some(m),
+            None => {
+                errors.add("phone", "Not a Kenyan mobile number (07XXXXXXXX, 01XXXXXXXX, +2547XXXXXXXX).");
+                None
+            }
+        },
+    };
+    if errors.any() {
+        return form_page(&c, action, f, errors);
+    }
+    let changed = Customer {
+        name: f.name.trim().to_string(),
+        phone,
+        email: opt(&f.email),
+        category: opt(&f.category).map(|c| c.to_lowercase()),
+        ..x
+    };
+    match s.portal.store.update_customer(&c.actor(), s.portal.clock.now(), &changed) {
+        Ok(()) => done(&action, "Customer saved."),
+        Err(e) => match field_error(&e) {
+            Some((field, m)) => {
+                errors.add(field, m);
+                form_page(&c, action, f, errors)
+            }
+            None => failed(&c, &e),
+        },
+    }
+}
+
+pub struct ServiceRow {
+    pub id: Id,
+    pub username: String,
+    pub access: &'static str,
+    pub plan: String,
+    pub status: &'static str,
+    pub expires: String,
+    pub online: bool,
+    pub used: String,
+}
+
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    /// The audit page filtered to this object.
+    pub link: String,
+    pub before: String,
+    pub after: String,
+}
+
+pub fn audit_rows(c: &Caller, items: Vec<(u64, AuditRecord)>) -> Vec<AuditRow> {
+    items
+        .into_iter()
+        .map(|(_, r)| AuditRow {
+            at: when(c, Some(r.at)),
+            actor: r.actor,
+            action: r.action,
+            link: format!(
+                "/admin/audit?{}",
+                serde_urlencoded::to_string([("object", r.object.as_str())]).unwrap_or_default()
+            ),
+            object: r.object,
+            before: r.before.unwrap_or_default(),
+            after: r.after.unwrap_or_default(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "admin/customer.html")]
+struct ShowPage {
+    c: Chrome,
+    x: Customer,
+    balance: String,
+    services: Vec<ServiceRow>,
+    payments: Vec<(String, String, String, &'static str)>,
+    invoices: Vec<(String, String, String)>,
+    tickets: Vec<(String, String, String)>,
+    audit: Vec<AuditRow>,
+    /// Bytes per day over 14 days, as SVG bar heights (0..=100).
+    chart: Vec<(u32, u32, String)>,
+    can_edit: bool,
+    can_services: bool,
+}
+
+pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    let x = match mine(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    match show_page(&s, &c, x) {
+        Ok(r) => r,
+        Err(e) => failed(&c, &e),
+    }
+}
+
+fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreError> {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let plans = store.plans(t)?;
+    let services = store.customer_services(t, x.id)?;
+    let now = s.portal.clock.now();
+    let mut daily = [0u64; 14];
+    let day0 = now - 13 * 86_400;
+    let mut rows = Vec::new();
+    for sv in &services {
+        let usage = store.usage(t, sv.id)?;
+        let sessions = store.service_sessions(t, sv.id)?;
+        for sess in &sessions {
+            if sess.updated_at >= day0 {
+                let d = ((sess.updated_at - day0) / 86_400).clamp(0, 13) as usize;
+                daily[d] += sess.counters.bytes_in + sess.counters.bytes_out;
+            }
+        }
+        rows.push(ServiceRow {
+            id: sv.id,
+            username: sv.username.clone(),
+            access: sv.access.as_str(),
+            plan: plans.iter().find(|p| p.id == sv.plan).map_or_else(|| "-".into(), |p| p.name.clone()),
+            status: sv.status.as_str(),
+            expires: when(c, sv.expires_at),
+            online: sessions.iter().any(|x| x.stopped_at.is_none()),
+            used: crate::cli::parse::show_bytes(usage.bytes_in + usage.bytes_out),
+        });
+    }
+    let peak = daily.iter().copied().max().unwrap_or(0).max(1);
+    let chart = daily
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| (i as u32 * 20, (b * 100 / peak) as u32, crate::cli::parse::show_bytes(b)))
+        .collect();
+    let payments = store
+        .payments(t)?
+        .into_iter()
+        .filter(|p| p.customer == Some(x.id))
+        .rev()
+        .take(20)
+        .map(|p| (when(c, Some(p.received_at)), money(c, p.amount), p.reference, p.method.as_str()))
+        .collect();
+    let invoices = store
+        .documents(t)?
+        .into_iter()
+        .filter(|d| d.customer == x.id)
+        .rev()
+        .take(20)
+        .map(|d| (d.number, when(c, Some(d.issued_at)), money(c, d.gross)))
+        .collect();
+    let tickets = store
+        .tickets(t, Some(x.id))?
+        .into_iter()
+        .map(|k| (k.subject.clone(), if k.open { "open".into() } else { "closed".into() }, when(c, Some(k.created_at))))
+        .collect();
+    let mut objects = vec![format!("customer/{}", x.id)];
+    objects.extend(services.iter().map(|s| format!("service/{}", s.id)));
+    let audit = store.audit_page(t, AuditFilter::Objects(&objects), None, 30)?;
+    let page = ShowPage {
+        c: c.chrome(x.name.clone()),
+        balance: money(c, store.balance(t, x.id)?),
+        x,
+        services: rows,
+        payments,
+        invoices,
+        tickets,
+        audit: audit_rows(c, audit.items),
+        chart,
+        can_edit: c.can(super::rbac::Perm::EditCustomers),
+        can_services: c.can(super::rbac::Perm::EditServices),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ServiceForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub plan: String,
+    #[serde(default)]
+    pub access: String,
+    #[serde(default)]
+    pub mac: String,
+    #[serde(default)]
+    pub static_ip: String,
+    /// Days of validity from now; empty = the plan's validity.
+    #[serde(default)]
+    pub days: String,
+    #[serde(default)]
+    pub auto_renew: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/service_form.html")]
+struct ServiceFormPage {
+    c: Chrome,
+    customer: Customer,
+    plans: Vec<(Id, String)>,
+    f: ServiceForm,
+    errors: Errors,
+}
+
+fn service_form(s: &WebState, c: &Caller, customer: Customer, f: ServiceForm, errors: Errors) -> Response {
+    let plans = match s.portal.store.plans(c.tenant_id()) {
+        Ok(p) => p.into_iter().filter(|p| !p.disabled).map(|p| (p.id, p.name)).collect(),
+        Err(e) => return failed(c, &e),
+    };
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(status, &ServiceFormPage { c: c.chrome("New service"), customer, plans, f, errors })
+}
+
+pub async fn new_service(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    match mine(&s, &c, id) {
+        Ok(Some(x)) => {
+            let f = ServiceForm { access: "pppoe".into(), ..Default::default() };
+            service_form(&s, &c, x, f, Errors::default())
+        }
+        Ok(None) => not_found(&c),
+        Err(r) => r,
+    }
+}
+
+pub async fn create_service(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<ServiceForm>,
+) -> Response {
+    let customer = match mine(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let now = s.portal.clock.now();
+    let mut errors = Errors::default();
+    let plan = f.plan.parse::<Id>().ok().and_then(|p| store.plan(t, p).ok());
+    if plan.is_none() {
+        errors.add("plan", "Choose a plan.");
+    }
+    let access = AccessType::parse(&f.access);
+    if access.is_none() {
+        errors.add("access", "Choose pppoe, hotspot, dhcp or static.");
+    }
+    let mac = match f.mac.trim() {
+        "" => None,
+        m => Mac::parse(m).or_else(|| {
+            errors.add("mac", "Not a MAC address (AA:BB:CC:DD:EE:FF).");
+            None
+        }),
+    };
+    let static_ip = match f.static_ip.trim() {
+        "" => None,
+        a => a.parse::<std::net::Ipv4Addr>().ok().or_else(|| {
+            errors.add("static_ip", "Not an IPv4 address.");
+            None
+        }),
+    };
+    let username = match (f.username.trim(), access, mac) {
+        ("", Some(AccessType::DhcpMac), Some(m)) => m.to_string(),
+        ("", _, _) => {
+            errors.add("username", "Type a username.");
+            String::new()
+        }
+        (u, _, _) if u.chars().any(|ch| ch.is_whitespace() || ch.is_control()) => {
+            errors.add("username", "No spaces in usernames.");
+            String::new()
+        }
+        (u, _, _) => u.to_string(),
+    };
+    if access == Some(AccessType::Static) && static_ip.is_none() && !errors.0.iter().any(|(k, _)| *k == "static_ip") {
+        errors.add("static_ip", "A static customer needs its address.");
+    }
+    let days = match f.days.trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(n) if (0..=3660).contains(&n) => Some(n),
+            _ => {
+                errors.add("days", "A number of days, 0 to 3660.");
+                None
+            }
+        },
+    };
+    let (Some(plan), Some(access), false) = (plan, access, errors.any()) else {
+        return service_form(&s, &c, customer, f, errors);
+    };
+    let password = if f.password.is_empty() { crate::store::random_hex(6) } else { f.password.clone() };
+    let mut n = NewService::new(customer.id, plan.id, access, &username, &password);
+    n.mac = mac;
+    n.static_ip = static_ip;
+    n.auto_renew = f.auto_renew == "on";
+    n.expires_at = Some(match days {
+        Some(d) => now + d * 86_400,
+        None => now + plan.nominal_secs() as i64,
+    });
+    match store.create_service(&c.actor(), now, t, n) {
+        Ok(sv) => done(
+            &format!("/admin/customers/{}", customer.id),
+            &format!("Service {} created (password: {password}).", sv.username),
+        ),
+        Err(e) => match field_error(&e) {
+            Some((field, m)) => {
+                errors.add(field, m);
+                service_form(&s, &c, customer, f, errors)
+            }
+            None => failed(&c, &e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/services.html")]
+struct ServicesPage {
+    c: Chrome,
+    q: String,
+    rows: Vec<(Id, ServiceRow)>,
+    next: Option<String>,
+    csv: String,
+}
+
+pub async fn services(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    // A reseller sees the services of its own customers.
+    let page = if let Some(r) = c.reseller() {
+        let mut items = Vec::new();
+        let customers = match store.customer_page(t, Some(r), "", None, usize::MAX) {
+            Ok(p) => p.items,
+            Err(e) => return failed(&c, &e),
+        };
+        for x in customers {
+            items.extend(store.customer_services(t, x.id).unwrap_or_default());
+        }
+        let needle = q.q.trim().to_lowercase();
+        items.retain(|s| needle.is_empty() || s.username.to_lowercase().contains(&needle));
+        crate::store::Page { items, next: None }
+    } else {
+        let limit = if q.csv() { usize::MAX } else { PAGE };
+        match store.service_page(t, &q.q, q.before(), limit) {
+            Ok(p) => p,
+            Err(e) => return failed(&c, &e),
+        }
+    };
+    let plans = store.plans(t).unwrap_or_default();
+    let plan_name = |id: Id| plans.iter().find(|p| p.id == id).map_or_else(|| "-".into(), |p| p.name.clone());
+    if q.csv() {
+        let rows = page.items.iter().map(|sv| {
+            vec![
+                sv.id.to_string(),
+                sv.customer.to_string(),
+                sv.username.clone(),
+                sv.access.as_str().into(),
+                plan_name(sv.plan),
+                sv.status.as_str().into(),
+                when(&c, sv.expires_at),
+            ]
+        });
+        return csv_response("services", &["id", "customer", "username", "access", "plan", "status", "expires"], rows);
+    }
+    let rows = page
+        .items
+        .iter()
+        .map(|sv| {
+            let row = ServiceRow {
+                id: sv.id,
+                username: sv.username.clone(),
+                access: sv.access.as_str(),
+                plan: plan_name(sv.plan),
+                status: sv.status.as_str(),
+                expires: when(&c, sv.expires_at),
+                online: s.radius.online.count(t, sv.id) > 0,
+                used: String::new(),
+            };
+            (sv.customer, row)
+        })
+        .collect();
+    let view = ServicesPage {
+        c: c.chrome("Services"),
+        next: q.next_link("/admin/services", page.next),
+        csv: q.csv_link("/admin/services"),
+        q: q.q,
+        rows,
+    };
+    render(StatusCode::OK, &view)
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// Suspend, disable or reactivate a service; a service that stops being
+/// usable loses its sessions at once (Disconnect through the outbox).
+pub async fn service_status(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let Ok(sv) = store.service_view(t, id).map(|v| v.service) else { return not_found(&c) };
+    if !matches!(mine(&s, &c, sv.customer), Ok(Some(_))) {
+        return not_found(&c);
+    }
+    let status = match f.status.as_str() {
+        "active" => ServiceStatus::Active,
+        "suspended" => ServiceStatus::Suspended,
+        "disabled" => ServiceStatus::Disabled,
+        _ => {
+            return super::message(
+                Some(&c),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unknown status",
+                "Use active, suspended or disabled.",
+            );
+        }
+    };
+    match store.set_service_status(&c.actor(), s.portal.clock.now(), t, &sv.username, status) {
+        Ok(_) => done(
+            &format!("/admin/customers/{}", sv.customer),
+            &format!("Service {} is now {}.", sv.username, status.as_str()),
+        ),
+        Err(e) => failed(&c, &e),
+    }
+}

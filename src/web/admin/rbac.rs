@@ -1,0 +1,147 @@
+//! Who may do what: every admin route with the permission it needs, and
+//! the role × permission matrix, in one place. The gate in `mod.rs`
+//! refuses a route that is not listed here, and `tests/it/admin_rbac.rs`
+//! walks every role over every route of this table.
+
+use crate::model::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Perm {
+    /// No session needed (sign-in pages, static assets).
+    Public,
+    /// Any signed-in admin (dashboard, own account, sign-out).
+    SignedIn,
+    ViewCustomers,
+    EditCustomers,
+    EditServices,
+    ViewPlans,
+    EditPlans,
+    ViewNas,
+    EditNas,
+    ViewVouchers,
+    MakeVouchers,
+    ViewPayments,
+    RecordPayments,
+    ViewInvoices,
+    ViewSessions,
+    Disconnect,
+    ViewAudit,
+    ManageAdmins,
+    ManageTenants,
+    ViewWebhooks,
+}
+
+/// The matrix. Resellers are further scoped to their own customers and
+/// batches by the pages themselves (the RBAC test checks that too).
+pub fn allows(role: Role, perm: Perm) -> bool {
+    use Perm::*;
+    use Role::*;
+    match perm {
+        Public | SignedIn => true,
+        ViewCustomers | ViewVouchers | ViewPlans => true,
+        EditCustomers | EditServices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Reseller),
+        EditPlans | EditNas | ManageAdmins | ViewWebhooks => matches!(role, PlatformAdmin | TenantAdmin),
+        ViewNas | ViewSessions => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
+        MakeVouchers => matches!(role, PlatformAdmin | TenantAdmin | Cashier | Reseller),
+        ViewPayments | ViewInvoices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
+        RecordPayments => matches!(role, PlatformAdmin | TenantAdmin | Cashier),
+        Disconnect => matches!(role, PlatformAdmin | TenantAdmin | Operator),
+        ViewAudit => matches!(role, PlatformAdmin | TenantAdmin | ReadOnly),
+        ManageTenants => role == PlatformAdmin,
+    }
+}
+
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// As registered with axum (`{id}` for path parameters).
+    pub path: &'static str,
+    pub perm: Perm,
+}
+
+const fn r(method: &'static str, path: &'static str, perm: Perm) -> RouteSpec {
+    RouteSpec { method, path, perm }
+}
+
+use Perm::*;
+
+pub const ROUTES: &[RouteSpec] = &[
+    r("GET", "/admin/login", Public),
+    r("POST", "/admin/login", Public),
+    r("POST", "/admin/login/totp", Public),
+    r("GET", "/admin/static/{file}", Public),
+    r("POST", "/admin/logout", SignedIn),
+    r("GET", "/admin", SignedIn),
+    r("GET", "/admin/me", SignedIn),
+    r("POST", "/admin/me/password", SignedIn),
+    r("POST", "/admin/me/totp", SignedIn),
+    r("POST", "/admin/tenant", ManageTenants),
+    r("GET", "/admin/customers", ViewCustomers),
+    r("GET", "/admin/customers/new", EditCustomers),
+    r("POST", "/admin/customers", EditCustomers),
+    r("GET", "/admin/customers/{id}", ViewCustomers),
+    r("GET", "/admin/customers/{id}/edit", EditCustomers),
+    r("POST", "/admin/customers/{id}", EditCustomers),
+    r("GET", "/admin/customers/{id}/services/new", EditServices),
+    r("POST", "/admin/customers/{id}/services", EditServices),
+    r("GET", "/admin/services", ViewCustomers),
+    r("POST", "/admin/services/{id}/status", EditServices),
+    r("GET", "/admin/plans", ViewPlans),
+    r("GET", "/admin/plans/new", EditPlans),
+    r("POST", "/admin/plans", EditPlans),
+    r("GET", "/admin/nas", ViewNas),
+    r("GET", "/admin/nas/new", EditNas),
+    r("POST", "/admin/nas", EditNas),
+    r("GET", "/admin/vouchers", ViewVouchers),
+    r("GET", "/admin/vouchers/new", MakeVouchers),
+    r("POST", "/admin/vouchers", MakeVouchers),
+    r("GET", "/admin/vouchers/{id}", ViewVouchers),
+    r("GET", "/admin/payments", ViewPayments),
+    r("GET", "/admin/payments/new", RecordPayments),
+    r("POST", "/admin/payments", RecordPayments),
+    r("GET", "/admin/invoices", ViewInvoices),
+    r("GET", "/admin/invoices/{id}", ViewInvoices),
+    r("GET", "/admin/sessions", ViewSessions),
+    r("POST", "/admin/sessions/disconnect", Disconnect),
+    r("GET", "/admin/audit", ViewAudit),
+    r("GET", "/admin/admins", ManageAdmins),
+    r("GET", "/admin/admins/new", ManageAdmins),
+    r("POST", "/admin/admins", ManageAdmins),
+    r("GET", "/admin/tenants", ManageTenants),
+    r("GET", "/admin/tenants/new", ManageTenants),
+    r("POST", "/admin/tenants", ManageTenants),
+    r("GET", "/admin/webhooks", ViewWebhooks),
+];
+
+/// The permission a route needs; None = not a declared route (refused).
+pub fn perm_of(method: &str, path: &str) -> Option<Perm> {
+    ROUTES.iter().find(|r| r.method == method && r.path == path).map(|r| r.perm)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_declared_once() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            assert!(
+                !ROUTES[i + 1..].iter().any(|b| a.method == b.method && a.path == b.path),
+                "{} {} listed twice",
+                a.method,
+                a.path
+            );
+            assert!(a.path.starts_with("/admin"), "{}", a.path);
+        }
+    }
+
+    #[test]
+    fn only_the_platform_admin_manages_tenants_and_read_only_changes_nothing() {
+        for role in Role::ALL {
+            assert_eq!(allows(role, Perm::ManageTenants), role == Role::PlatformAdmin, "{role:?}");
+        }
+        for route in ROUTES.iter().filter(|r| r.method == "POST") {
+            let ok = allows(Role::ReadOnly, route.perm);
+            assert_eq!(ok, matches!(route.perm, Perm::Public | Perm::SignedIn), "read-only may POST {}", route.path);
+        }
+    }
+}
