@@ -4,6 +4,7 @@
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
 
+mod admin;
 pub(crate) mod export;
 mod hotspot;
 mod import;
@@ -93,6 +94,9 @@ pub enum Manage {
     /// Signed webhooks: endpoints and their delivery log.
     #[command(subcommand)]
     Webhook(webhook::WebhookCmd),
+    /// Admin accounts of the web UI: create, list, reset.
+    #[command(subcommand)]
+    Admin(admin::AdminCmd),
     /// Bring customers over from daloRADIUS, PHPNuxBill or a CSV file.
     #[command(subcommand)]
     Import(import::ImportCmd),
@@ -161,6 +165,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Import(c) => import::run(store, clock, actor, c, out),
         Manage::Export(e) => export::run(store, e, out),
         Manage::Webhook(c) => webhook::run(store, clock, actor, c, out),
+        Manage::Admin(c) => admin::run(store, clock, actor, c, out),
         Manage::ApiToken(c) => webhook::api_token(store, clock, actor, c, out),
         Manage::Sms(SmsCmd::Setup { tenant, env, username, api_key_env, sender }) => {
             let t = store.tenant_by_slug(&tenant)?;

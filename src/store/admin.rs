@@ -686,3 +686,12 @@ impl Store {
         Ok(true)
     }
 }
+
+impl Store {
+    /// Forget an admin's failed sign-ins (after a reset by the operator).
+    pub fn clear_login_lock(&self, username: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(ADMIN_LOCKS)?.remove(username)?;
+        self.commit(tx)
+    }
+}

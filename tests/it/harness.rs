@@ -282,3 +282,90 @@ pub fn http(to: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], 
     let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     Answer { status, head: head.to_string(), body: body.to_string() }
 }
+
+/// Form fields, URL-encoded.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let enc = |s: &str| -> String {
+                s.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                            char::from(b).to_string()
+                        }
+                        b' ' => "+".into(),
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect()
+            };
+            format!("{}={}", enc(k), enc(v))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of the first `name="..." value="..."` input in a page.
+pub fn input_value(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\" value=\""))?;
+    let rest = &page[at + name.len() + 15..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// A `Set-Cookie` value by cookie name, from an answer's head.
+pub fn set_cookie(a: &Answer, name: &str) -> Option<String> {
+    a.head.lines().find_map(|l| {
+        let v = l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: "))?;
+        let v = v.strip_prefix(name)?.strip_prefix('=')?;
+        Some(v.split(';').next().unwrap_or("").to_string())
+    })
+}
+
+/// `lango admin create …`: the generated password.
+pub fn make_admin(data: &Path, args: &[&str]) -> String {
+    let mut all = vec!["admin", "create"];
+    all.extend_from_slice(args);
+    let out = lango_ok(data, &all);
+    out.lines()
+        .find_map(|l| l.split("password: ").nth(1))
+        .map(|p| p.trim().to_string())
+        .unwrap_or_else(|| panic!("{out}"))
+}
+
+/// A signed-in admin browser on plain http (cookie `lango_admin`): its
+/// session cookie and the CSRF token of its session.
+pub struct AdminWeb {
+    pub to: SocketAddr,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl AdminWeb {
+    /// The sign-in form's answer (no redirect followed).
+    pub fn try_login(to: SocketAddr, user: &str, password: &str) -> Answer {
+        let page = http(to, "GET", "/admin/login", &[], "");
+        let csrf = input_value(&page.body, "csrf").expect("login form has a csrf field");
+        http(to, "POST", "/admin/login", &[], &form(&[("csrf", &csrf), ("username", user), ("password", password)]))
+    }
+
+    pub fn login(to: SocketAddr, user: &str, password: &str) -> AdminWeb {
+        let a = AdminWeb::try_login(to, user, password);
+        assert_eq!(a.status, 303, "sign-in of {user} refused: {}", a.body);
+        let cookie = set_cookie(&a, "lango_admin").expect("session cookie");
+        let mut web = AdminWeb { to, cookie, csrf: String::new() };
+        let me = web.get("/admin/me");
+        web.csrf = input_value(&me.body, "csrf").expect("csrf on /admin/me");
+        web
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        http(self.to, "GET", path, &[("Cookie", &format!("lango_admin={}", self.cookie))], "")
+    }
+
+    /// POST a form with this session's CSRF token added.
+    pub fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        http(self.to, "POST", path, &[("Cookie", &format!("lango_admin={}", self.cookie))], &form(&all))
+    }
+}

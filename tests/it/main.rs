@@ -4,6 +4,7 @@
 
 mod account;
 mod acct;
+mod admin;
 mod api;
 mod auth;
 mod billing;

@@ -157,6 +157,10 @@ fn check_customer(f: &CustomerForm) -> Errors {
     } else if f.name.chars().count() > 200 {
         errors.add("name", "At most 200 characters.");
     }
+    let phone = f.phone.trim();
+    if !phone.is_empty() && crate::model::msisdn(phone).is_none() {
+        errors.add("phone", "Not a Kenyan mobile number (07XXXXXXXX, 01XXXXXXXX, +2547XXXXXXXX).");
+    }
     let email = f.email.trim();
     if !email.is_empty() && (!email.contains('@') || email.len() > 254 || email.contains(char::is_whitespace)) {
         errors.add("email", "That is not an e-mail address.");
@@ -239,16 +243,7 @@ pub async fn update(
     };
     let action = format!("/admin/customers/{id}");
     let mut errors = check_customer(&f);
-    let phone = match opt(&f.phone) {
-        None => None,
-        Some(p) => match crate::model::msisdn(&p) {
-            Some(m) => Some(m),
-            None => {
-                errors.add("phone", "Not a Kenyan mobile number (07XXXXXXXX, 01XXXXXXXX, +2547XXXXXXXX).");
-                None
-            }
-        },
-    };
+    let phone = opt(&f.phone).and_then(|p| crate::model::msisdn(&p));
     if errors.any() {
         return form_page(&c, action, f, errors);
     }

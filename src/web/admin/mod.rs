@@ -24,7 +24,7 @@ mod auth;
 mod customers;
 mod lists;
 pub mod rbac;
-mod totp;
+pub mod totp;
 
 use rbac::Perm;
 
