@@ -695,3 +695,11 @@ impl Store {
         self.commit(tx)
     }
 }
+
+impl Store {
+    /// One service of `tenant` by id.
+    pub fn service(&self, tenant: TenantId, id: Id) -> Result<Option<Service>, StoreError> {
+        let tx = self.read()?;
+        get(&tx.open_table(SERVICES)?, (tenant, id))
+    }
+}

@@ -167,11 +167,7 @@ pub async fn sessions(
     });
     all.sort_by(|a, b| b.started_at.cmp(&a.started_at).then_with(|| a.acct_session_id.cmp(&b.acct_session_id)));
     let nas = store.all_nas().unwrap_or_default();
-    let services = store.services(t);
-    let customer_of = |id: Option<Id>| -> Option<Id> {
-        let id = id?;
-        services.as_ref().ok()?.iter().find(|s| s.id == id).map(|s| s.customer)
-    };
+    let customer_of = |id: Option<Id>| -> Option<Id> { store.service(t, id?).ok().flatten().map(|s| s.customer) };
     if q.csv() {
         let rows = all.iter().map(|x| {
             vec![
