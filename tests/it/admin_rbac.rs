@@ -56,9 +56,46 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
     cli(&["plan", "add", "--tenant", "other", "--name", "Other Plan", "--validity", "30d", "--price", "100"]);
     let oc = cli(&["customer", "add", "--tenant", "other", "--name", "Other Person"]);
     let oc = oc.split("(id ").nth(1).unwrap().trim().trim_end_matches(')').to_string();
-    cli(&["service", "add", "--tenant", "other", "--customer", &oc, "--plan", "Other Plan", "--username", "other-user", "--password", "x"]);
-    cli(&["wallet", "post", "--tenant", "other", "--customer", &oc, "--kind", "payment", "--amount", "500", "--reason", "t"]);
-    cli(&["nas", "add", "--tenant", "other", "--name", "other-nas", "--address", "10.77.0.1", "--secret", "other-secret-1"]);
+    cli(&[
+        "service",
+        "add",
+        "--tenant",
+        "other",
+        "--customer",
+        &oc,
+        "--plan",
+        "Other Plan",
+        "--username",
+        "other-user",
+        "--password",
+        "x",
+    ]);
+    cli(&[
+        "wallet",
+        "post",
+        "--tenant",
+        "other",
+        "--customer",
+        &oc,
+        "--kind",
+        "payment",
+        "--amount",
+        "500",
+        "--reason",
+        "t",
+    ]);
+    cli(&[
+        "nas",
+        "add",
+        "--tenant",
+        "other",
+        "--name",
+        "other-nas",
+        "--address",
+        "10.77.0.1",
+        "--secret",
+        "other-secret-1",
+    ]);
     let ob = cli(&["voucher", "batch", "--tenant", "other", "--plan", "Other Plan", "--count", "2"]);
     let ob = ob.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string();
     make_admin(d, &["--tenant", "other", "--name", "other-admin", "--role", "tenant-admin"]);
@@ -132,7 +169,14 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
                 let foreign = fill(route.path, &other);
                 let a = call(web, route.method, &foreign);
                 let want = if allowed { 404 } else { 403 };
-                assert_eq!(a.status, want, "{} {foreign} as {}: another tenant's id\n{}", route.method, role.as_str(), a.body);
+                assert_eq!(
+                    a.status,
+                    want,
+                    "{} {foreign} as {}: another tenant's id\n{}",
+                    route.method,
+                    role.as_str(),
+                    a.body
+                );
             }
         }
     }

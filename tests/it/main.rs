@@ -5,6 +5,7 @@
 mod account;
 mod acct;
 mod admin;
+mod admin_browser;
 mod admin_rbac;
 mod api;
 mod auth;

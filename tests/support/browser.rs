@@ -26,6 +26,15 @@ pub struct Options {
 
 impl Browser {
     pub fn start(opts: Options) -> Browser {
+        Browser::launch(opts, false)
+    }
+
+    /// A laptop-sized desktop browser (1280×800, no mobile emulation).
+    pub fn start_laptop() -> Browser {
+        Browser::launch(Options { proxy: None }, true)
+    }
+
+    fn launch(opts: Options, laptop: bool) -> Browser {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -53,7 +62,7 @@ impl Browser {
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
             "--disable-sync".into(),
-            "--window-size=390,844".into(),
+            if laptop { "--window-size=1280,800".to_string() } else { "--window-size=390,844".into() },
             format!("--user-data-dir={}", profile.display()),
         ];
         if let Some(p) = opts.proxy {
@@ -61,17 +70,14 @@ impl Browser {
             // Chromium bypasses the proxy for loopback unless told not to.
             args.push("--proxy-bypass-list=<-loopback>".into());
         }
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": args,
-                "mobileEmulation": {
-                    "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0},
-                    "userAgent": PHONE_UA
-                }
-            }
-        }}});
+        let mut chrome = json!({ "binary": "/usr/bin/chromium", "args": args });
+        if !laptop {
+            chrome["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0},
+                "userAgent": PHONE_UA
+            });
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": chrome}}});
         let mut b = Browser { driver, addr, session: String::new(), _profile: profile };
         let v = b.call("POST", "/session", Some(caps));
         b.session = v["sessionId"].as_str().expect("session id").to_string();
@@ -207,6 +213,20 @@ impl Browser {
         let id = self.find(css, Duration::from_secs(10));
         self.call("POST", &self.s(&format!("/element/{id}/clear")), Some(json!({})));
         self.call("POST", &self.s(&format!("/element/{id}/value")), Some(json!({ "text": text })));
+    }
+
+    /// Accept the page's confirm() dialog, waiting for it to open.
+    pub fn accept_alert(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.try_call("POST", &self.s("/alert/accept"), Some(json!({}))).is_err() {
+            assert!(Instant::now() < deadline, "no dialog opened");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Choose the option with `value` in the <select> matching `css`.
+    pub fn select(&self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value=\"{value}\"]"));
     }
 
     /// The value of a cookie the browser holds for the current page.

@@ -183,7 +183,11 @@ fn captive_redirect(p: &Portal) -> Response {
 pub async fn fallback(State(s): State<WebState>, headers: HeaderMap, method: axum::http::Method, uri: Uri) -> Response {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
     let ours = !s.portal.home.is_empty() && s.portal.home.split("://").nth(1).is_some_and(|h| h == host);
-    if method == axum::http::Method::GET && !ours && !uri.path().starts_with("/api/") && !uri.path().starts_with("/admin") {
+    if method == axum::http::Method::GET
+        && !ours
+        && !uri.path().starts_with("/api/")
+        && !uri.path().starts_with("/admin")
+    {
         return captive_redirect(&s.portal);
     }
     (StatusCode::NOT_FOUND, "not found").into_response()
