@@ -101,14 +101,33 @@ pub(crate) fn page_rows<T: Stored>(
     tenant: TenantId,
     before: Option<u64>,
     limit: usize,
+    keep: impl FnMut(&T) -> bool,
+) -> Result<Page<T>, StoreError> {
+    page_rows_where(table, tenant, before, limit, "", keep)
+}
+
+/// `page_rows` for a search: rows whose stored bytes do not contain
+/// `needle` (ASCII case-insensitive) are skipped without decoding them.
+/// Strings are stored as their UTF-8 bytes, so a value whose text fields
+/// match always contains the needle; `keep` then checks the decoded row.
+pub(crate) fn page_rows_where<T: Stored>(
+    table: &impl ReadableTable<(u32, u64), &'static [u8]>,
+    tenant: TenantId,
+    before: Option<u64>,
+    limit: usize,
+    needle: &str,
     mut keep: impl FnMut(&T) -> bool,
 ) -> Result<Page<T>, StoreError> {
     let end = before.unwrap_or(u64::MAX);
+    let needle = needle.to_ascii_lowercase();
     let mut items = Vec::new();
     let mut last = None;
     for row in table.range((tenant, 0)..(tenant, end))?.rev() {
         let (k, v) = row?;
         let id = k.value().1;
+        if !needle.is_empty() && !contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
+            continue;
+        }
         let value: T = decode(v.value())?;
         if !keep(&value) {
             continue;
@@ -120,6 +139,18 @@ pub(crate) fn page_rows<T: Stored>(
         items.push(value);
     }
     Ok(Page { items, next: None })
+}
+
+/// Whether `hay` contains `needle` (already lower-case), ignoring ASCII case.
+pub(crate) fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else { return true };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    (0..=hay.len() - needle.len()).any(|i| {
+        hay[i].to_ascii_lowercase() == first
+            && hay[i + 1..i + needle.len()].iter().zip(rest).all(|(h, n)| h.to_ascii_lowercase() == *n)
+    })
 }
 
 impl Store {
@@ -491,6 +522,13 @@ impl Store {
                 None => None,
             }
         };
+        // Phones are stored as 2547…: a search typed 07… or +2547… means that.
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let q_phone = match (q.strip_prefix('0'), q.strip_prefix('+')) {
+            (Some(rest), _) if digits(rest) => format!("254{rest}"),
+            (_, Some(rest)) if digits(rest) => rest.to_string(),
+            _ => q.clone(),
+        };
         let owned = tx.open_table(CUSTOMER_RESELLER)?;
         let matches = |c: &Customer| {
             let mine = match reseller {
@@ -500,13 +538,20 @@ impl Store {
             mine && (q.is_empty()
                 || by_username == Some(c.id)
                 || c.name.to_lowercase().contains(&q)
-                || c.phone
-                    .as_deref()
-                    .is_some_and(|p| p.contains(&q) || q.strip_prefix('0').is_some_and(|rest| p.ends_with(rest)))
+                || c.phone.as_deref().is_some_and(|p| p.contains(&q_phone))
                 || c.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&q)))
         };
+        // The raw-bytes filter looks for the text as stored; a username
+        // match lives in another table.
+        let needle = if by_username.is_some() {
+            ""
+        } else if q_phone != q {
+            q_phone.as_str()
+        } else {
+            q.as_str()
+        };
         match reseller {
-            None => page_rows(&customers, tenant, before, limit, matches),
+            None => page_rows_where(&customers, tenant, before, limit, needle, matches),
             Some(r) => {
                 let index = tx.open_table(RESELLER_CUSTOMERS)?;
                 let end = before.unwrap_or(u64::MAX);
@@ -562,7 +607,7 @@ impl Store {
     ) -> Result<Page<Service>, StoreError> {
         let tx = self.read()?;
         let q = q.trim().to_lowercase();
-        page_rows(&tx.open_table(SERVICES)?, tenant, before, limit, |s: &Service| {
+        page_rows_where(&tx.open_table(SERVICES)?, tenant, before, limit, &q, |s: &Service| {
             q.is_empty() || s.username.to_lowercase().contains(&q)
         })
     }
@@ -701,5 +746,54 @@ impl Store {
     pub fn service(&self, tenant: TenantId, id: Id) -> Result<Option<Service>, StoreError> {
         let tx = self.read()?;
         get(&tx.open_table(SERVICES)?, (tenant, id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_search_ignores_ascii_case_only() {
+        assert!(contains_ignore_ascii_case(b"Wanjiru KAMAU", b"kamau"));
+        assert!(contains_ignore_ascii_case(b"abc", b""));
+        assert!(!contains_ignore_ascii_case(b"ab", b"abc"));
+        assert!(!contains_ignore_ascii_case(b"Kamau", b"kamaux"));
+        assert!(contains_ignore_ascii_case(b"xxkamau", b"kamau"));
+    }
+
+    #[test]
+    fn searching_skips_rows_without_decoding_and_pages_newest_first() {
+        let store = Store::in_memory().unwrap();
+        let t = store
+            .create_tenant(
+                "t",
+                0,
+                Tenant {
+                    id: 0,
+                    slug: "t".into(),
+                    name: "T".into(),
+                    timezone: "Africa/Nairobi".into(),
+                    currency: "KES".into(),
+                    captive_redirect: true,
+                    captive_rate_limit: "256k/256k".into(),
+                    captive_session_timeout: 300,
+                },
+            )
+            .unwrap();
+        for i in 0..120 {
+            let name = if i % 40 == 0 { format!("Amina Wanjiru {i}") } else { format!("Person {i}") };
+            store.create_customer("t", 0, t.id, &name, None, None).unwrap();
+        }
+        let page = store.customer_page(t.id, None, "WANJIRU", None, 2).unwrap();
+        let names: Vec<_> = page.items.iter().map(|c| c.name.clone()).collect();
+        assert_eq!(names, ["Amina Wanjiru 80", "Amina Wanjiru 40"]);
+        let rest = store.customer_page(t.id, None, "wanjiru", page.next, 2).unwrap();
+        assert_eq!(rest.items.len(), 1);
+        assert_eq!(rest.items[0].name, "Amina Wanjiru 0");
+        assert!(rest.next.is_none());
+        let all = store.customer_page(t.id, None, "", None, 50).unwrap();
+        assert_eq!(all.items.len(), 50);
+        assert!(all.items.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     }
 }

@@ -157,6 +157,9 @@ fn forms_keep_what_was_typed_and_hostile_text_is_escaped() {
     let list = web.get("/admin/customers");
     assert!(!list.body.contains(xss), "raw script in the list");
     assert!(list.body.contains("&lt;script&gt;") || list.body.contains("&#60;script&#62;"));
+    let by_phone = web.get("/admin/customers?q=0712+555+002".replace('+', "").as_str());
+    assert!(by_phone.body.contains("&lt;script&gt;") || by_phone.body.contains("&#60;script&#62;"), "found by phone");
+    assert!(!by_phone.body.contains("Brian"), "only the match: {}", by_phone.body);
     let location = header(&made, "location")[0].to_string();
     let page = web.get(&location);
     assert_eq!(page.status, 200);
