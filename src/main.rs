@@ -183,7 +183,10 @@ fn run(args: Cli) -> anyhow::Result<()> {
         Command::Manage(cmd) => {
             let cfg = load()?;
             match lango::app::open_store(&cfg) {
-                Ok(store) => cli::run(&store, &clock, &cli::local_actor(), cmd, &mut out),
+                Ok(store) => {
+                    cli::PROGRESS.store(true, std::sync::atomic::Ordering::Relaxed);
+                    cli::run(&store, &clock, &cli::local_actor(), cmd, &mut out)
+                }
                 Err(e) if is_locked(&e) => forward(&cfg, &cmd),
                 Err(e) => Err(e),
             }

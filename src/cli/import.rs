@@ -70,11 +70,76 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: ImportCmd, out: &mut 
         )?;
         return Ok(());
     }
-    let done = store.import(actor, now, t.id, read.set)?;
+    let mut bar = Bar::new(super::PROGRESS.load(std::sync::atomic::Ordering::Relaxed));
+    let done = store.import_with_progress(actor, now, t.id, read.set, &mut |n, total| bar.show(n, total))?;
+    bar.finish();
     writeln!(
         out,
         "imported {} new plan(s), {} customer(s), {} service(s) into {}",
         done.plans, done.customers, done.services, t.slug
     )?;
     Ok(())
+}
+
+/// A progress bar on standard error, drawn only for a local command on a
+/// terminal (never into a pipe, a log or a forwarded command's answer).
+struct Bar {
+    on: bool,
+    shown: usize,
+}
+
+impl Bar {
+    fn new(local: bool) -> Bar {
+        use std::io::IsTerminal;
+        Bar { on: local && std::io::stderr().is_terminal(), shown: usize::MAX }
+    }
+
+    fn show(&mut self, n: usize, total: usize) {
+        if !self.on || total == 0 {
+            return;
+        }
+        let percent = n * 100 / total;
+        if percent == self.shown {
+            return;
+        }
+        self.shown = percent;
+        eprint!("\r{}", line(n, total));
+    }
+
+    fn finish(&self) {
+        if self.on && self.shown != usize::MAX {
+            eprintln!();
+        }
+    }
+}
+
+/// `[=========>          ]  45%  22,500/50,000 customers`
+fn line(n: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (n * WIDTH).checked_div(total).unwrap_or(WIDTH).min(WIDTH);
+    let head = if filled < WIDTH { ">" } else { "" };
+    let rest = WIDTH - filled - head.len();
+    let group = |v: usize| {
+        let s = v.to_string();
+        let mut out = String::new();
+        for (i, ch) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        out
+    };
+    let percent = (n * 100).checked_div(total).unwrap_or(100);
+    format!("[{}{head}{}] {percent:>3}%  {}/{} customers", "=".repeat(filled), " ".repeat(rest), group(n), group(total))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn progress_line() {
+        assert_eq!(super::line(0, 50_000), "[>                             ]   0%  0/50,000 customers");
+        assert_eq!(super::line(22_500, 50_000), "[=============>                ]  45%  22,500/50,000 customers");
+        assert_eq!(super::line(50_000, 50_000), "[==============================] 100%  50,000/50,000 customers");
+    }
 }

@@ -28,6 +28,10 @@ use crate::model::*;
 use crate::store::{NewService, Store};
 
 /// Who the audit log says made CLI changes.
+/// Set by `main` for a command run in this process (not forwarded to a
+/// running server): only then may a command draw progress on the terminal.
+pub static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn local_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }

@@ -58,6 +58,20 @@ impl Store {
 
     /// Write `set` in one transaction (checked again inside it).
     pub fn import(&self, actor: &str, now: UnixTime, tenant: TenantId, set: ImportSet) -> Result<Imported, StoreError> {
+        self.import_with_progress(actor, now, tenant, set, &mut |_, _| {})
+    }
+
+    /// `import`, calling `progress(customers written, customers in all)`
+    /// as it goes (the CLI's progress bar). Still one transaction.
+    pub fn import_with_progress(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        set: ImportSet,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Imported, StoreError> {
+        let total = set.customers.len();
         if let Some(p) = self.check_import(tenant, &set)?.into_iter().next() {
             return Err(StoreError::Invalid(p.to_string()));
         }
@@ -90,6 +104,7 @@ impl Store {
                 tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, p.as_str()), customer.id)?;
             }
             done.customers += 1;
+            progress(done.customers, total);
             for s in c.services {
                 let plan = *plan_ids.get(&s.plan).ok_or_else(|| StoreError::NotFound(format!("plan {:?}", s.plan)))?;
                 let mut n = NewService::new(customer.id, plan, s.access, &s.username, &s.password);
