@@ -4,12 +4,12 @@
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
 
-mod admin;
+pub(crate) mod admin;
 pub(crate) mod export;
 mod hotspot;
 mod import;
 pub mod parse;
-mod site;
+pub(crate) mod site;
 mod webhook;
 
 pub(crate) mod money;
