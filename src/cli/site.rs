@@ -103,7 +103,11 @@ pub enum NasCmd {
 pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         TenantCmd::Add { slug, name, timezone, currency, captive } => {
-            let t = store.create_tenant(actor, clock.now(), new_tenant(&slug, name.as_deref(), &timezone, &currency, captive))?;
+            let t = store.create_tenant(
+                actor,
+                clock.now(),
+                new_tenant(&slug, name.as_deref(), &timezone, &currency, captive),
+            )?;
             writeln!(out, "tenant {} created (id {})", t.slug, t.id)?;
         }
         TenantCmd::Brand { slug, display_name, colour, support_phone, terms, language, logo } => {

@@ -25,10 +25,10 @@ mod sweeps;
 pub mod tables;
 mod tickets;
 mod webhooks;
-pub use webhooks::EVENTS as WEBHOOK_EVENTS;
 pub use admin::{AdminSession, Attempt, AuditFilter, Page};
 pub use import::Imported;
 pub use tickets::{NewSms, NewTicket};
+pub use webhooks::EVENTS as WEBHOOK_EVENTS;
 mod vouchers;
 
 pub use billing::{Applied, IncomingPayment};

@@ -126,10 +126,8 @@ fn platform_admin_makes_a_tenant_and_its_admin() {
     assert_eq!(boss.post("/admin/tenants", &[("slug", "x")]).status, 403);
     assert!(table(&root.get("/admin/tenants").body, "tenants").contains("demo"));
 
-    let bad = root.post(
-        "/admin/tenants",
-        &[("slug", "demo"), ("name", ""), ("timezone", "Mars/Olympus"), ("currency", "KE")],
-    );
+    let bad = root
+        .post("/admin/tenants", &[("slug", "demo"), ("name", ""), ("timezone", "Mars/Olympus"), ("currency", "KE")]);
     assert_eq!(bad.status, 422);
     for field in ["slug", "timezone", "currency"] {
         assert!(bad.body.contains(&format!("id=\"error-{field}\"")), "{field}: {}", bad.body);
@@ -296,7 +294,10 @@ fn webhooks_page_shows_deliveries_and_adds_endpoints() {
     let secret = by_id(&added.body, "webhook-secret").to_string();
     assert!(secret.starts_with("whsec_") && secret.len() > 30, "{secret}");
     let list = lango_ok(&data, &["webhook", "list", "--tenant", "demo"]);
-    assert!(list.lines().any(|l| l.contains("https://crm.example.com/in") && l.contains("payment.received,session.started")));
+    assert!(
+        list.lines()
+            .any(|l| l.contains("https://crm.example.com/in") && l.contains("payment.received,session.started"))
+    );
     let page = boss.get("/admin/webhooks");
     assert!(table(&page.body, "webhooks").contains("https://crm.example.com/in"));
     assert!(!page.body.contains(&secret));

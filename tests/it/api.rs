@@ -140,7 +140,8 @@ fn voucher_batches_list_and_get_without_passwords_per_tenant() {
     // Stopped by an admin, a code says so.
     lango_ok(&s.data, &["service", "suspend", "--tenant", "demo", codes[0]]);
     let v = json(&http(to, "GET", &format!("/api/v1/vouchers/{first}"), &[("Authorization", &ro)], "").body);
-    let state = |code: &str| v["vouchers"].as_array().unwrap().iter().find(|x| x["code"] == code).unwrap()["state"].clone();
+    let state =
+        |code: &str| v["vouchers"].as_array().unwrap().iter().find(|x| x["code"] == code).unwrap()["state"].clone();
     assert_eq!(state(codes[0]), "suspended");
     assert_eq!(state(codes[1]), "unused");
 

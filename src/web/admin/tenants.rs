@@ -75,7 +75,12 @@ pub struct NewTenantForm {
 
 impl Default for NewTenantForm {
     fn default() -> Self {
-        NewTenantForm { slug: String::new(), name: String::new(), timezone: "Africa/Nairobi".into(), currency: "KES".into() }
+        NewTenantForm {
+            slug: String::new(),
+            name: String::new(),
+            timezone: "Africa/Nairobi".into(),
+            currency: "KES".into(),
+        }
     }
 }
 
@@ -301,9 +306,17 @@ pub async fn save(
         currency: f.currency.trim().to_ascii_uppercase(),
         ..cur.t.clone()
     };
-    let tax = (rate_bp > 0).then(|| TaxRule { name: format!("VAT {} %", percent(rate_bp)), rate_bp, inclusive: f.inclusive == "on" });
-    let billing =
-        TenantBilling { tax, invoice_prefix: f.prefix.trim().to_string(), tax_pin: opt(&f.tax_pin), ..cur.billing.clone() };
+    let tax = (rate_bp > 0).then(|| TaxRule {
+        name: format!("VAT {} %", percent(rate_bp)),
+        rate_bp,
+        inclusive: f.inclusive == "on",
+    });
+    let billing = TenantBilling {
+        tax,
+        invoice_prefix: f.prefix.trim().to_string(),
+        tax_pin: opt(&f.tax_pin),
+        ..cur.billing.clone()
+    };
     let branding = Branding {
         display_name: opt(&f.display_name),
         colour,
