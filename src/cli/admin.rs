@@ -39,7 +39,7 @@ pub enum AdminCmd {
 }
 
 /// 20 random characters from a look-alike-free alphabet (~115 bits).
-fn generated() -> String {
+pub(crate) fn generated() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let hex = crate::store::random_hex(40);
     hex.as_bytes()

@@ -4,12 +4,12 @@
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
 
-mod admin;
+pub(crate) mod admin;
 pub(crate) mod export;
 mod hotspot;
 mod import;
 pub mod parse;
-mod site;
+pub(crate) mod site;
 mod webhook;
 
 pub(crate) mod money;
@@ -599,20 +599,7 @@ pub fn init(
     let now = clock.now();
     let t = match store.tenant_by_slug(slug) {
         Ok(t) => t,
-        Err(_) => store.create_tenant(
-            actor,
-            now,
-            Tenant {
-                id: 0,
-                slug: slug.into(),
-                name: slug.into(),
-                timezone: timezone.into(),
-                currency: "KES".into(),
-                captive_redirect: false,
-                captive_rate_limit: "256k/256k".into(),
-                captive_session_timeout: 300,
-            },
-        )?,
+        Err(_) => store.create_tenant(actor, now, site::new_tenant(slug, None, timezone, "KES", false))?,
     };
     if store.admin(0, admin)?.is_some() {
         bail!("admin {admin:?} already exists; nothing changed");

@@ -106,16 +106,7 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
             let t = store.create_tenant(
                 actor,
                 clock.now(),
-                Tenant {
-                    id: 0,
-                    name: name.unwrap_or_else(|| slug.clone()),
-                    slug,
-                    timezone,
-                    currency,
-                    captive_redirect: captive,
-                    captive_rate_limit: "256k/256k".into(),
-                    captive_session_timeout: 300,
-                },
+                new_tenant(&slug, name.as_deref(), &timezone, &currency, captive),
             )?;
             writeln!(out, "tenant {} created (id {})", t.slug, t.id)?;
         }
@@ -159,6 +150,23 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
         }
     }
     Ok(())
+}
+
+/// A tenant as `tenant add` and the admin UI's tenant form make it: the
+/// name defaults to the slug, the currency code is upper-cased, captive
+/// sessions get 256k for 5 minutes. (The store checks zone and currency.)
+pub(crate) fn new_tenant(slug: &str, name: Option<&str>, timezone: &str, currency: &str, captive: bool) -> Tenant {
+    let slug = slug.trim().to_string();
+    Tenant {
+        id: 0,
+        name: name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&slug).to_string(),
+        slug,
+        timezone: timezone.trim().to_string(),
+        currency: currency.trim().to_ascii_uppercase(),
+        captive_redirect: captive,
+        captive_rate_limit: "256k/256k".into(),
+        captive_session_timeout: 300,
+    }
 }
 
 pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {

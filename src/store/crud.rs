@@ -94,6 +94,20 @@ pub struct ServiceLogin {
     pub password: Vec<u8>,
 }
 
+/// A known IANA time zone, a three-letter currency code and a name.
+fn check_tenant(t: &Tenant) -> Result<(), StoreError> {
+    if jiff::tz::TimeZone::get(&t.timezone).is_err() {
+        return Err(StoreError::Invalid(format!("time zone {:?} is unknown", t.timezone)));
+    }
+    if !(t.currency.len() == 3 && t.currency.bytes().all(|b| b.is_ascii_uppercase())) {
+        return Err(StoreError::Invalid(format!("currency {:?}: use a three-letter code such as KES", t.currency)));
+    }
+    if t.name.trim().is_empty() || t.name.chars().count() > 100 {
+        return Err(StoreError::Invalid("tenant name must be 1 to 100 characters".into()));
+    }
+    Ok(())
+}
+
 fn bump_generation(tx: &WriteTransaction) -> Result<(), StoreError> {
     next_seq(tx, "config_generation").map(|_| ())
 }
@@ -105,9 +119,7 @@ impl Store {
         if t.slug.is_empty() || !t.slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return Err(StoreError::Invalid(format!("tenant slug {:?}: use letters, digits and '-'", t.slug)));
         }
-        if jiff::tz::TimeZone::get(&t.timezone).is_err() {
-            return Err(StoreError::Invalid(format!("time zone {:?} is unknown", t.timezone)));
-        }
+        check_tenant(&t)?;
         let tx = self.write()?;
         {
             let mut by_slug = tx.open_table(TENANT_BY_SLUG)?;
@@ -123,6 +135,22 @@ impl Store {
         }
         self.commit(tx)?;
         Ok(t)
+    }
+
+    /// Change a tenant's name, time zone, currency and captive settings
+    /// (the slug stays: URLs and scripts name it).
+    pub fn update_tenant(&self, actor: &str, now: UnixTime, t: &Tenant) -> Result<(), StoreError> {
+        check_tenant(t)?;
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(TENANTS)?;
+            let old: Tenant = get(&table, t.id)?.ok_or_else(|| StoreError::NotFound(format!("tenant {}", t.id)))?;
+            let t = Tenant { slug: old.slug.clone(), ..t.clone() };
+            table.insert(t.id, encode(&t).as_slice())?;
+            audit(&tx, t.id, &record(now, actor, "tenant.update", format!("tenant/{}", t.id), json(&old), json(&t)))?;
+            bump_generation(&tx)?;
+        }
+        self.commit(tx)
     }
 
     pub fn tenants(&self) -> Result<Vec<Tenant>, StoreError> {

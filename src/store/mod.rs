@@ -28,6 +28,7 @@ mod webhooks;
 pub use admin::{AdminSession, Attempt, AuditFilter, Page};
 pub use import::Imported;
 pub use tickets::{NewSms, NewTicket};
+pub use webhooks::EVENTS as WEBHOOK_EVENTS;
 mod vouchers;
 
 pub use billing::{Applied, IncomingPayment};

@@ -120,6 +120,12 @@ impl Store {
         Ok(batch)
     }
 
+    /// The tenant's voucher batches, oldest first.
+    pub fn voucher_batches(&self, tenant: TenantId) -> Result<Vec<VoucherBatch>, StoreError> {
+        let tx = self.read()?;
+        super::tenant_rows(&tx.open_table(VOUCHER_BATCHES)?, tenant)
+    }
+
     pub fn voucher_batch(&self, tenant: TenantId, id: Id) -> Result<(VoucherBatch, Vec<Service>), StoreError> {
         let tx = self.read()?;
         let batch: VoucherBatch = get(&tx.open_table(VOUCHER_BATCHES)?, (tenant, id))?

@@ -227,6 +227,18 @@ impl Store {
         tenant_rows(&tx.open_table(WEBHOOK_LOG)?, tenant)
     }
 
+    /// Delivery attempts of `tenant`, newest first, a page at a time
+    /// (`before`: the `next` of the previous page).
+    pub fn webhook_log_page(
+        &self,
+        tenant: TenantId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<super::Page<DeliveryLog>, StoreError> {
+        let tx = self.read()?;
+        super::admin::page_rows(&tx.open_table(WEBHOOK_LOG)?, tenant, before, limit, |_| true)
+    }
+
     /// Tenants that have at least one endpoint.
     pub fn webhook_tenants(&self) -> Result<Vec<TenantId>, StoreError> {
         let tx = self.read()?;

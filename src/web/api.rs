@@ -30,6 +30,8 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/api/v1/payments", get(payments))
         .route("/api/v1/sessions", get(sessions))
         .route("/api/v1/invoices", get(invoices))
+        .route("/api/v1/vouchers", get(vouchers))
+        .route("/api/v1/vouchers/{id}", get(voucher_batch))
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>, field: Option<&str>) -> Response {
@@ -157,6 +159,60 @@ list_handler!(invoices, |s: &WebState, t| s.portal.store.documents(t), |d: &Invo
     "id": d.id, "number": d.number, "kind": format!("{:?}", d.kind).to_lowercase(), "customer": d.customer,
     "issued_at": d.issued_at, "net": d.net, "tax": d.tax, "gross": d.gross, "due_at": d.due_at, "paid_at": d.paid_at,
 }));
+
+fn show_batch(b: &VoucherBatch) -> Value {
+    json!({
+        "id": b.id, "plan": b.plan, "prefix": b.prefix, "count": b.count, "created_at": b.created_at,
+        "valid_until": b.valid_until, "reseller": b.reseller,
+    })
+}
+
+list_handler!(vouchers, |s: &WebState, t| s.portal.store.voucher_batches(t), |b: &VoucherBatch| b.id, show_batch);
+
+/// What became of one voucher: unused (still valid or past its last day),
+/// in use, used up, or stopped by an admin.
+fn voucher_state(v: &Service, now: UnixTime) -> &'static str {
+    match (v.status, v.expires_at) {
+        (ServiceStatus::Disabled, None) => "expired_unused",
+        (ServiceStatus::Active, None) => "unused",
+        (ServiceStatus::Active, Some(e)) if e > now => "active",
+        (ServiceStatus::Active, Some(_)) => "expired",
+        (ServiceStatus::Suspended, _) => "suspended",
+        (ServiceStatus::Disabled, Some(_)) => "disabled",
+    }
+}
+
+/// One batch with its codes and their states (never their passwords).
+async fn voucher_batch(State(s): State<WebState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let t = match caller(&s, &headers, false) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<Id>() else {
+        return error(StatusCode::BAD_REQUEST, "invalid", "id must be a number", Some("id"));
+    };
+    let now = s.portal.clock.now();
+    match s.portal.store.voucher_batch(t.tenant, id) {
+        Ok((b, codes)) => {
+            let mut v = show_batch(&b);
+            v["vouchers"] = codes
+                .iter()
+                .map(|x| {
+                    json!({
+                        "service": x.id, "code": x.username, "state": voucher_state(x, now),
+                        "expires_at": x.expires_at, "mac": x.mac.map(|m| m.to_string()),
+                    })
+                })
+                .collect();
+            Json(v).into_response()
+        }
+        // Another tenant's batch is simply not found.
+        Err(crate::store::StoreError::NotFound(_)) => {
+            error(StatusCode::NOT_FOUND, "not_found", format!("no voucher batch {id}"), None)
+        }
+        Err(e) => internal(&e),
+    }
+}
 
 async fn sessions(State(s): State<WebState>, headers: HeaderMap, q: Result<Query<Page>, QueryRejection>) -> Response {
     let t = match caller(&s, &headers, false) {

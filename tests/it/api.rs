@@ -94,3 +94,69 @@ fn tokens_errors_pages_idempotency_and_isolation() {
     assert_eq!(doc["openapi"], "3.0.3");
     assert!(doc["paths"]["/customers"]["post"].is_object());
 }
+
+#[test]
+fn voucher_batches_list_and_get_without_passwords_per_tenant() {
+    let s = Server::demo();
+    let to = s.http;
+    let ro = lango_ok(&s.data, &["api-token", "create", "--tenant", "demo", "--name", "ro"]).trim().to_string();
+    let ro = format!("Bearer {ro}");
+    let batch = |prefix: &str, count: &str| -> u64 {
+        let out = lango_ok(
+            &s.data,
+            &["voucher", "batch", "--tenant", "demo", "--plan", "Hotspot 1 day", "--count", count, "--prefix", prefix],
+        );
+        out.strip_prefix("batch ").and_then(|r| r.split(':').next()).unwrap().parse().unwrap()
+    };
+    let first = batch("AA", "3");
+    let second = batch("BB", "2");
+
+    // Pages of one, in id order.
+    let page = json(&http(to, "GET", "/api/v1/vouchers?limit=1", &[("Authorization", &ro)], "").body);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["items"][0]["id"], first);
+    assert_eq!(page["items"][0]["count"], 3);
+    assert_eq!(page["items"][0]["prefix"], "AA");
+    let next = page["next"].as_u64().unwrap();
+    let rest =
+        json(&http(to, "GET", &format!("/api/v1/vouchers?limit=1&after={next}"), &[("Authorization", &ro)], "").body);
+    assert_eq!(rest["items"][0]["id"], second);
+    assert!(rest["next"].is_null());
+
+    // One batch: its codes and their states, as `lango voucher list` has them; no password.
+    let one = http(to, "GET", &format!("/api/v1/vouchers/{first}"), &[("Authorization", &ro)], "");
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert!(!one.body.contains("password"));
+    let v = json(&one.body);
+    let codes: Vec<&str> = v["vouchers"].as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap()).collect();
+    let listed = lango_ok(&s.data, &["voucher", "list", "--tenant", "demo", &first.to_string()]);
+    assert_eq!(codes.len(), 3);
+    for c in &codes {
+        assert!(c.starts_with("AA") && listed.contains(c), "{c} in {listed}");
+    }
+    assert!(v["vouchers"].as_array().unwrap().iter().all(|x| x["state"] == "unused" && x["expires_at"].is_null()));
+    assert_eq!(v["plan"], page["items"][0]["plan"]);
+
+    // Stopped by an admin, a code says so.
+    lango_ok(&s.data, &["service", "suspend", "--tenant", "demo", codes[0]]);
+    let v = json(&http(to, "GET", &format!("/api/v1/vouchers/{first}"), &[("Authorization", &ro)], "").body);
+    let state =
+        |code: &str| v["vouchers"].as_array().unwrap().iter().find(|x| x["code"] == code).unwrap()["state"].clone();
+    assert_eq!(state(codes[0]), "suspended");
+    assert_eq!(state(codes[1]), "unused");
+
+    // Another tenant's token finds none of it.
+    lango_ok(&s.data, &["tenant", "add", "other"]);
+    let theirs = lango_ok(&s.data, &["api-token", "create", "--tenant", "other", "--name", "x"]).trim().to_string();
+    let theirs = format!("Bearer {theirs}");
+    let peek = http(to, "GET", &format!("/api/v1/vouchers/{first}"), &[("Authorization", &theirs)], "");
+    assert_eq!(peek.status, 404, "{}", peek.body);
+    assert_eq!(json(&peek.body)["error"]["code"], "not_found");
+    let none = json(&http(to, "GET", "/api/v1/vouchers", &[("Authorization", &theirs)], "").body);
+    assert_eq!(none["items"].as_array().unwrap().len(), 0);
+    assert_eq!(http(to, "GET", "/api/v1/vouchers/x", &[("Authorization", &ro)], "").status, 400);
+    assert_eq!(http(to, "GET", "/api/v1/vouchers", &[], "").status, 401);
+    let doc = json(&http(to, "GET", "/api/v1/openapi.json", &[], "").body);
+    assert!(doc["paths"]["/vouchers/{id}"]["get"].is_object());
+    assert!(doc["components"]["schemas"]["Voucher"]["properties"]["state"]["enum"].is_array());
+}

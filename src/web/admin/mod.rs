@@ -23,8 +23,11 @@ use crate::store::AdminSession;
 mod auth;
 mod customers;
 mod lists;
+mod people;
 pub mod rbac;
+mod tenants;
 pub mod totp;
+mod webhooks;
 
 use rbac::Perm;
 
@@ -55,6 +58,14 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/sessions", get(lists::sessions))
         .route("/admin/sessions/disconnect", post(lists::disconnect))
         .route("/admin/audit", get(lists::audit))
+        .route("/admin/admins", get(people::list).post(people::create))
+        .route("/admin/admins/new", get(people::new))
+        .route("/admin/admins/{name}/disable", post(people::disable))
+        .route("/admin/admins/{name}/enable", post(people::enable))
+        .route("/admin/tenants", get(tenants::list).post(tenants::create))
+        .route("/admin/tenants/new", get(tenants::new))
+        .route("/admin/tenants/{id}", get(tenants::show).post(tenants::save))
+        .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 

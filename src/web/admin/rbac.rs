@@ -29,6 +29,7 @@ pub enum Perm {
     ManageAdmins,
     ManageTenants,
     ViewWebhooks,
+    EditWebhooks,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -40,7 +41,7 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         Public | SignedIn => true,
         ViewCustomers | ViewVouchers | ViewPlans => true,
         EditCustomers | EditServices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Reseller),
-        EditPlans | EditNas | ManageAdmins | ViewWebhooks => matches!(role, PlatformAdmin | TenantAdmin),
+        EditPlans | EditNas | ManageAdmins | ViewWebhooks | EditWebhooks => matches!(role, PlatformAdmin | TenantAdmin),
         ViewNas | ViewSessions => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
         MakeVouchers => matches!(role, PlatformAdmin | TenantAdmin | Cashier | Reseller),
         ViewPayments | ViewInvoices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
@@ -106,10 +107,15 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/admins", ManageAdmins),
     r("GET", "/admin/admins/new", ManageAdmins),
     r("POST", "/admin/admins", ManageAdmins),
+    r("POST", "/admin/admins/{name}/disable", ManageAdmins),
+    r("POST", "/admin/admins/{name}/enable", ManageAdmins),
     r("GET", "/admin/tenants", ManageTenants),
     r("GET", "/admin/tenants/new", ManageTenants),
     r("POST", "/admin/tenants", ManageTenants),
+    r("GET", "/admin/tenants/{id}", ManageTenants),
+    r("POST", "/admin/tenants/{id}", ManageTenants),
     r("GET", "/admin/webhooks", ViewWebhooks),
+    r("POST", "/admin/webhooks", EditWebhooks),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).
