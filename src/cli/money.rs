@@ -134,31 +134,7 @@ pub enum WalletCmd {
 #[derive(Subcommand, Debug)]
 pub enum VoucherCmd {
     /// Generate a batch: codes from an alphabet without look-alikes.
-    Batch {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long)]
-        plan: String,
-        #[arg(long)]
-        count: u32,
-        #[arg(long, default_value = "")]
-        prefix: String,
-        #[arg(long, default_value_t = 8)]
-        length: u8,
-        /// Unused vouchers stop working after this (30d, or a date).
-        #[arg(long)]
-        valid_for: Option<String>,
-        /// Let a voucher move between devices (default: bound to the first).
-        #[arg(long)]
-        no_bind_mac: bool,
-        /// Charge the batch to this reseller customer's wallet.
-        #[arg(long)]
-        reseller: Option<Id>,
-        /// Valid for one plan period from this date (2026-12-24, in the
-        /// tenant's zone) instead of from first use.
-        #[arg(long)]
-        starts: Option<String>,
-    },
+    Batch(BatchArgs),
     /// List a batch's codes and states.
     List {
         #[arg(long)]
@@ -175,9 +151,37 @@ pub enum VoucherCmd {
         #[arg(long)]
         html: Option<std::path::PathBuf>,
         /// Hotspot login URL the QR code opens; `{code}` is replaced.
-        #[arg(long, default_value = "http://hotspot.lan/login?username={code}&password={code}")]
+        #[arg(long, default_value = LOGIN_URL)]
         login_url: String,
     },
+}
+
+/// A voucher batch to make (`lango voucher batch` and the admin UI's form).
+#[derive(Args, Debug, Clone)]
+pub struct BatchArgs {
+    #[arg(long)]
+    pub tenant: String,
+    #[arg(long)]
+    pub plan: String,
+    #[arg(long)]
+    pub count: u32,
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    #[arg(long, default_value_t = 8)]
+    pub length: u8,
+    /// Unused vouchers stop working after this (30d, or a date).
+    #[arg(long)]
+    pub valid_for: Option<String>,
+    /// Let a voucher move between devices (default: bound to the first).
+    #[arg(long)]
+    pub no_bind_mac: bool,
+    /// Charge the batch to this reseller customer's wallet.
+    #[arg(long)]
+    pub reseller: Option<Id>,
+    /// Valid for one plan period from this date (2026-12-24, in the
+    /// tenant's zone) instead of from first use.
+    #[arg(long)]
+    pub starts: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -375,20 +379,8 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
             let e = match kind.as_str() {
                 "payment" => {
                     // Money received (cash, bank): a payment with its receipt.
-                    let applied = store.apply_payment(crate::store::IncomingPayment {
-                        tenant: t.id,
-                        method: PaymentMethod::Cash,
-                        refs: vec![],
-                        reference: reason,
-                        amount: magnitude,
-                        phone: None,
-                        account: None,
-                        customer: Some(customer),
-                        purchase: Some(Purchase::TopUp),
-                        raw: None,
-                        actor: actor.into(),
-                        at: now,
-                    })?;
+                    let (cash, refs) = (PaymentMethod::Cash, vec![]);
+                    let applied = record_payment(store, actor, now, t.id, customer, cash, magnitude, reason, refs)?;
                     if let crate::store::Applied::Credited { receipt: Some(r), .. } = applied {
                         writeln!(out, "receipt {r}")?;
                     }
@@ -427,34 +419,17 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
 pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let (store, now) = (ctx.store, ctx.clock.now());
     match cmd {
-        VoucherCmd::Batch { tenant, plan, count, prefix, length, valid_for, no_bind_mac, reseller, starts } => {
-            let t = store.tenant_by_slug(&tenant)?;
-            let plan = store.plan_by_name(t.id, &plan)?;
-            let spec = vouchers::CodeSpec { prefix: prefix.clone(), length, count };
-            let rng = ring::rand::SystemRandom::new();
-            let mut fill = |b: &mut [u8]| ring::rand::SecureRandom::fill(&rng, b).expect("OS random numbers");
-            let existing =
-                store.services(t.id)?.iter().filter(|s| s.voucher.is_some() && s.username.starts_with(&prefix)).count();
-            let started = std::time::Instant::now();
-            let codes = vouchers::generate(
-                &spec,
-                existing as u64,
-                |c| store.username_taken(t.id, c).unwrap_or(true),
-                &mut fill,
-            )?;
-            let generated = started.elapsed();
-            let valid_until = valid_for.as_deref().map(|v| super::expiry(&t, now, v)).transpose()?;
-            let starts = starts.as_deref().map(|d| super::start_of(&t, now, d)).transpose().context("--starts")?;
-            let b = NewBatch { plan: plan.id, prefix, valid_until, bind_mac: !no_bind_mac, reseller, starts };
-            let batch = store.create_voucher_batch(actor, now, t.id, b, codes)?;
+        VoucherCmd::Batch(a) => {
+            let t = store.tenant_by_slug(&a.tenant)?;
+            let made = make_batch(store, actor, now, &t, &a)?;
             writeln!(
                 out,
                 "batch {}: {} vouchers of {} (codes generated in {} ms, stored in {} ms)",
-                batch.id,
-                batch.count,
-                plan.name,
-                generated.as_millis(),
-                (started.elapsed() - generated).as_millis()
+                made.batch.id,
+                made.batch.count,
+                made.plan.name,
+                made.generated.as_millis(),
+                made.stored.as_millis()
             )?;
         }
         VoucherCmd::List { tenant, batch } => {
@@ -480,24 +455,7 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
         VoucherCmd::Print { tenant, batch, pdf: pdf_path, html, login_url } => {
             let t = store.tenant_by_slug(&tenant)?;
             let (b, list) = store.voucher_batch(t.id, batch)?;
-            let plan = store.plan(t.id, b.plan)?;
-            let validity = match plan.quota_bytes {
-                Some(q) => format!("{}, {} MB", plan.validity, q / 1_000_000),
-                None => plan.validity.to_string(),
-            };
-            let cards: Vec<pdf::cards::CardView> = list
-                .iter()
-                .map(|s| pdf::cards::CardView {
-                    code: s.username.clone(),
-                    plan: plan.name.clone(),
-                    price: pdf::format_money(plan.price, &t.currency),
-                    validity: validity.clone(),
-                    tenant: t.name.clone(),
-                    login_url: login_url.replace("{code}", &s.username),
-                    expires: b.valid_until.map(|u| format!("use by {}", super::show_time(&t, Some(u), false))),
-                })
-                .collect();
-            let title = format!("{} vouchers, batch {}", t.name, b.id);
+            let (cards, title) = batch_cards(store, &t, &b, &list, &login_url)?;
             if let Some(p) = pdf_path {
                 std::fs::write(&p, pdf::cards::voucher_cards(&cards, &title))
                     .with_context(|| format!("writing {}", p.display()))?;
@@ -511,6 +469,120 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
         }
     }
     Ok(())
+}
+
+/// A batch just made, with how long its codes took.
+pub struct MadeBatch {
+    pub batch: VoucherBatch,
+    pub plan: Plan,
+    pub generated: std::time::Duration,
+    pub stored: std::time::Duration,
+}
+
+/// Generate the codes of batch `a` and store it (charged to `a.reseller`'s
+/// wallet, if any, in the same transaction). Errors name the option they
+/// are about (`--plan`, `--count`, `--prefix`, `--length`, `--valid-for`,
+/// `--starts`) as their outermost context.
+pub fn make_batch(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    t: &Tenant,
+    a: &BatchArgs,
+) -> anyhow::Result<MadeBatch> {
+    let plan = store.plan_by_name(t.id, &a.plan).context("--plan")?;
+    let spec = vouchers::CodeSpec { prefix: a.prefix.clone(), length: a.length, count: a.count };
+    let valid_until = a.valid_for.as_deref().map(|v| super::expiry(t, now, v)).transpose().context("--valid-for")?;
+    let starts = a.starts.as_deref().map(|d| super::start_of(t, now, d)).transpose().context("--starts")?;
+    let rng = ring::rand::SystemRandom::new();
+    let mut fill = |b: &mut [u8]| ring::rand::SecureRandom::fill(&rng, b).expect("OS random numbers");
+    let existing =
+        store.services(t.id)?.iter().filter(|s| s.voucher.is_some() && s.username.starts_with(&a.prefix)).count();
+    let started = std::time::Instant::now();
+    let codes = vouchers::generate(&spec, existing as u64, |c| store.username_taken(t.id, c).unwrap_or(true), &mut fill)
+        .map_err(|e| {
+            let option = match e {
+                vouchers::VoucherError::PrefixChars(_) | vouchers::VoucherError::PrefixLength(_) => "--prefix",
+                vouchers::VoucherError::Count(_) => "--count",
+                _ => "--length",
+            };
+            anyhow::Error::new(e).context(option)
+        })?;
+    let generated = started.elapsed();
+    let b = NewBatch {
+        plan: plan.id,
+        prefix: a.prefix.clone(),
+        valid_until,
+        bind_mac: !a.no_bind_mac,
+        reseller: a.reseller,
+        starts,
+    };
+    let batch = store.create_voucher_batch(actor, now, t.id, b, codes)?;
+    Ok(MadeBatch { batch, plan, generated, stored: started.elapsed() - generated })
+}
+
+/// The printable cards of a batch; `login_url` is the hotspot login the QR
+/// code opens (`{code}` replaced). Returns the cards and the document title.
+pub fn batch_cards(
+    store: &Store,
+    t: &Tenant,
+    b: &VoucherBatch,
+    list: &[Service],
+    login_url: &str,
+) -> anyhow::Result<(Vec<pdf::cards::CardView>, String)> {
+    let plan = store.plan(t.id, b.plan)?;
+    let validity = match plan.quota_bytes {
+        Some(q) => format!("{}, {} MB", plan.validity, q / 1_000_000),
+        None => plan.validity.to_string(),
+    };
+    let cards = list
+        .iter()
+        .map(|s| pdf::cards::CardView {
+            code: s.username.clone(),
+            plan: plan.name.clone(),
+            price: pdf::format_money(plan.price, &t.currency),
+            validity: validity.clone(),
+            tenant: t.name.clone(),
+            login_url: login_url.replace("{code}", &s.username),
+            expires: b.valid_until.map(|u| format!("use by {}", super::show_time(t, Some(u), false))),
+        })
+        .collect();
+    Ok((cards, format!("{} vouchers, batch {}", t.name, b.id)))
+}
+
+/// The hotspot login a voucher card's QR code opens by default.
+pub const LOGIN_URL: &str = "http://hotspot.lan/login?username={code}&password={code}";
+
+/// Money received by hand (cash at the counter, a bank transfer): a
+/// payment into `customer`'s wallet with its receipt, settling open
+/// invoices (`lango wallet post --kind payment` and the admin UI). `refs`
+/// makes a resubmitted form a duplicate instead of a second payment.
+#[allow(clippy::too_many_arguments)] // the payment's fields
+pub fn record_payment(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    customer: Id,
+    method: PaymentMethod,
+    amount: i64,
+    reference: String,
+    refs: Vec<String>,
+) -> Result<crate::store::Applied, crate::store::StoreError> {
+    store.apply_payment(crate::store::IncomingPayment {
+        tenant,
+        method,
+        refs,
+        reference,
+        amount,
+        phone: None,
+        account: None,
+        customer: Some(customer),
+        purchase: Some(Purchase::TopUp),
+        raw: None,
+        actor: actor.into(),
+        at: now,
+    })
 }
 
 pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
