@@ -21,6 +21,7 @@ use crate::model::*;
 use crate::store::AdminSession;
 
 mod auth;
+mod catalog;
 mod customers;
 mod lists;
 pub mod rbac;
@@ -52,6 +53,10 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/customers/{id}/services", post(customers::create_service))
         .route("/admin/services", get(customers::services))
         .route("/admin/services/{id}/status", post(customers::service_status))
+        .route("/admin/plans", get(catalog::plans).post(catalog::create_plan))
+        .route("/admin/plans/new", get(catalog::new_plan))
+        .route("/admin/nas", get(catalog::nas).post(catalog::create_nas))
+        .route("/admin/nas/new", get(catalog::new_nas))
         .route("/admin/sessions", get(lists::sessions))
         .route("/admin/sessions/disconnect", post(lists::disconnect))
         .route("/admin/audit", get(lists::audit))
