@@ -12,6 +12,7 @@ pub mod parse;
 mod site;
 mod webhook;
 
+pub(crate) mod batches;
 pub(crate) mod money;
 pub use site::{NasCmd, TenantCmd, nas, parse_cidr, tenant};
 mod plan;
