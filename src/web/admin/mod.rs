@@ -24,6 +24,7 @@ mod auth;
 mod catalog;
 mod customers;
 mod lists;
+mod money;
 pub mod rbac;
 pub mod totp;
 
@@ -57,6 +58,14 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/plans/new", get(catalog::new_plan))
         .route("/admin/nas", get(catalog::nas).post(catalog::create_nas))
         .route("/admin/nas/new", get(catalog::new_nas))
+        .route("/admin/vouchers", get(money::vouchers).post(money::create_voucher))
+        .route("/admin/vouchers/new", get(money::new_voucher))
+        .route("/admin/vouchers/{id}", get(money::voucher_batch))
+        .route("/admin/vouchers/{id}/cards.pdf", get(money::voucher_cards))
+        .route("/admin/payments", get(money::payments).post(money::create_payment))
+        .route("/admin/payments/new", get(money::new_payment))
+        .route("/admin/invoices", get(money::invoices))
+        .route("/admin/invoices/{id}", get(money::invoice))
         .route("/admin/sessions", get(lists::sessions))
         .route("/admin/sessions/disconnect", post(lists::disconnect))
         .route("/admin/audit", get(lists::audit))
