@@ -5,6 +5,7 @@
 mod account;
 mod acct;
 mod admin;
+mod admin_catalog;
 mod api;
 mod auth;
 mod billing;

@@ -452,13 +452,15 @@ pub async fn new_payment(Extension(c): Extension<Caller>, Query(q): Query<NewPay
 fn payer(s: &WebState, c: &Caller, typed: &str) -> Result<Option<Customer>, StoreError> {
     let store = &s.portal.store;
     let t = c.tenant_id();
-    if let Ok(id) = typed.parse::<Id>() {
-        return store.customer_for(t, None, id);
+    if let Ok(id) = typed.parse::<Id>()
+        && let Some(x) = store.customer_for(t, None, id)?
+    {
+        return Ok(Some(x));
     }
-    if let Some(phone) = crate::model::msisdn(typed) {
-        if let Some(id) = store.customer_by_phone(t, &phone)? {
-            return store.customer_for(t, None, id);
-        }
+    if let Some(phone) = crate::model::msisdn(typed)
+        && let Some(id) = store.customer_by_phone(t, &phone)?
+    {
+        return store.customer_for(t, None, id);
     }
     match store.service_by_username(t, typed) {
         Ok(sv) => store.customer_for(t, None, sv.customer),
