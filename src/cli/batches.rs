@@ -65,13 +65,7 @@ pub struct MadeBatch {
 /// wallet, if any, in the same transaction). Errors name the option they
 /// are about (`--plan`, `--count`, `--prefix`, `--length`, `--valid-for`,
 /// `--starts`) as their outermost context.
-pub fn make_batch(
-    store: &Store,
-    actor: &str,
-    now: UnixTime,
-    t: &Tenant,
-    a: &BatchArgs,
-) -> anyhow::Result<MadeBatch> {
+pub fn make_batch(store: &Store, actor: &str, now: UnixTime, t: &Tenant, a: &BatchArgs) -> anyhow::Result<MadeBatch> {
     let plan = store.plan_by_name(t.id, &a.plan).context("--plan")?;
     let spec = vouchers::CodeSpec { prefix: a.prefix.clone(), length: a.length, count: a.count };
     let valid_until = a.valid_for.as_deref().map(|v| super::expiry(t, now, v)).transpose().context("--valid-for")?;
@@ -81,15 +75,16 @@ pub fn make_batch(
     let existing =
         store.services(t.id)?.iter().filter(|s| s.voucher.is_some() && s.username.starts_with(&a.prefix)).count();
     let started = std::time::Instant::now();
-    let codes = vouchers::generate(&spec, existing as u64, |c| store.username_taken(t.id, c).unwrap_or(true), &mut fill)
-        .map_err(|e| {
-            let option = match e {
-                vouchers::VoucherError::PrefixChars(_) | vouchers::VoucherError::PrefixLength(_) => "--prefix",
-                vouchers::VoucherError::Count(_) => "--count",
-                _ => "--length",
-            };
-            anyhow::Error::new(e).context(option)
-        })?;
+    let codes =
+        vouchers::generate(&spec, existing as u64, |c| store.username_taken(t.id, c).unwrap_or(true), &mut fill)
+            .map_err(|e| {
+                let option = match e {
+                    vouchers::VoucherError::PrefixChars(_) | vouchers::VoucherError::PrefixLength(_) => "--prefix",
+                    vouchers::VoucherError::Count(_) => "--count",
+                    _ => "--length",
+                };
+                anyhow::Error::new(e).context(option)
+            })?;
     let generated = started.elapsed();
     let b = NewBatch {
         plan: plan.id,

@@ -7,11 +7,11 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use std::io::Write;
 
+use super::batches::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use super::{Ctx, parse_money};
 use crate::billing::TaxRule;
 use crate::clock::Clock;
 use crate::model::*;
-use super::batches::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use crate::pdf;
 use crate::store::{Purpose, Store};
 

@@ -22,8 +22,7 @@ impl Store {
     ) -> Result<Page<VoucherBatch>, StoreError> {
         let tx = self.read()?;
         let q = q.trim().to_lowercase();
-        let plans: Vec<Plan> =
-            if q.is_empty() { Vec::new() } else { tenant_rows(&tx.open_table(PLANS)?, tenant)? };
+        let plans: Vec<Plan> = if q.is_empty() { Vec::new() } else { tenant_rows(&tx.open_table(PLANS)?, tenant)? };
         let named: HashSet<Id> = plans.iter().filter(|p| p.name.to_lowercase().contains(&q)).map(|p| p.id).collect();
         page_rows(&tx.open_table(VOUCHER_BATCHES)?, tenant, before, limit, |b: &VoucherBatch| {
             (reseller.is_none() || b.reseller == reseller)

@@ -342,7 +342,11 @@ fn manual_payments_are_recorded_once_and_exported() {
     assert!(csv.head.contains("text/csv"));
     let rows: Vec<&str> = csv.body.lines().filter(|l| l.contains("CASH-0042")).collect();
     assert_eq!(rows.len(), 1, "{}", csv.body);
-    assert!(rows[0].contains("KES 1,500.00") && rows[0].contains(",cash,") && rows[0].contains("Alice Wanjiru"), "{}", rows[0]);
+    assert!(
+        rows[0].contains("KES 1,500.00") && rows[0].contains(",cash,") && rows[0].contains("Alice Wanjiru"),
+        "{}",
+        rows[0]
+    );
     let cli = lango_ok(&s.data, &["pay", "list", "--tenant", "demo"]);
     assert_eq!(cli.matches("CASH-0042").count(), 1, "{cli}");
     assert_eq!(cli.lines().count(), 2, "{cli}");
@@ -388,7 +392,20 @@ fn invoices_list_and_pdf_of_the_tenant_only() {
     for reason in ["z-1", "z-2"] {
         lango_ok(
             &s.data,
-            &["wallet", "post", "--tenant", "other", "--customer", zed, "--kind", "payment", "--amount", "5", "--reason", reason],
+            &[
+                "wallet",
+                "post",
+                "--tenant",
+                "other",
+                "--customer",
+                zed,
+                "--kind",
+                "payment",
+                "--amount",
+                "5",
+                "--reason",
+                reason,
+            ],
         );
     }
     let theirs = lango_ok(&s.data, &["invoice", "list", "--tenant", "other"]);

@@ -41,11 +41,8 @@ pub(super) fn option_error(e: &anyhow::Error, fields: &[&'static str]) -> Option
     let name: String = option.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
     let field = fields.iter().find(|f| **f == name.replace('-', "_"))?;
     let rest: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
-    let message = if rest.is_empty() {
-        option[name.len()..].trim_start_matches(':').trim().to_string()
-    } else {
-        rest.join(": ")
-    };
+    let message =
+        if rest.is_empty() { option[name.len()..].trim_start_matches(':').trim().to_string() } else { rest.join(": ") };
     Some((field, message))
 }
 
@@ -110,7 +107,17 @@ pub async fn plans(State(s): State<WebState>, Extension(c): Extension<Caller>, Q
     let rows: Vec<PlanRow> = page.items.iter().map(|p| plan_row(&c, p)).collect();
     if q.csv() {
         let rows = rows.into_iter().map(|r| {
-            vec![r.id.to_string(), r.name, r.validity, r.price, r.rate, r.quota, r.mode, r.portal.into(), r.state.into()]
+            vec![
+                r.id.to_string(),
+                r.name,
+                r.validity,
+                r.price,
+                r.rate,
+                r.quota,
+                r.mode,
+                r.portal.into(),
+                r.state.into(),
+            ]
         });
         let head = ["id", "name", "validity", "price", "rate", "quota", "billing", "portal", "state"];
         return csv_response("plans", &head, rows);
@@ -418,7 +425,11 @@ pub async fn new_nas(Extension(c): Extension<Caller>) -> Response {
     nas_form(&c, NasForm::default(), Errors::default())
 }
 
-pub async fn create_nas(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(f): Form<NasForm>) -> Response {
+pub async fn create_nas(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<NasForm>,
+) -> Response {
     let mut errors = Errors::default();
     let name = f.name.trim();
     if name.is_empty() {

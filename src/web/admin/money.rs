@@ -68,7 +68,11 @@ struct BatchesPage {
     wallet: Option<String>,
 }
 
-pub async fn vouchers(State(s): State<WebState>, Extension(c): Extension<Caller>, Query(q): Query<ListQuery>) -> Response {
+pub async fn vouchers(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let store = &s.portal.store;
     let t = c.tenant_id();
     let limit = if q.csv() { usize::MAX } else { PAGE };
@@ -362,7 +366,11 @@ struct PaymentsPage {
     can_record: bool,
 }
 
-pub async fn payments(State(s): State<WebState>, Extension(c): Extension<Caller>, Query(q): Query<ListQuery>) -> Response {
+pub async fn payments(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let limit = if q.csv() { usize::MAX } else { PAGE };
     let page = match s.portal.store.payment_page(c.tenant_id(), &q.q, q.before(), limit) {
         Ok(p) => p,
@@ -566,7 +574,11 @@ struct InvoicesPage {
     csv: String,
 }
 
-pub async fn invoices(State(s): State<WebState>, Extension(c): Extension<Caller>, Query(q): Query<ListQuery>) -> Response {
+pub async fn invoices(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let limit = if q.csv() { usize::MAX } else { PAGE };
     let page = match s.portal.store.document_page(c.tenant_id(), &q.q, q.before(), limit) {
         Ok(p) => p,
@@ -587,9 +599,9 @@ pub async fn invoices(State(s): State<WebState>, Extension(c): Extension<Caller>
         })
         .collect();
     if q.csv() {
-        let rows = rows.into_iter().map(|r| {
-            vec![r.number, r.kind.into(), r.issued, r.customer.to_string(), r.name, r.gross, r.state.into()]
-        });
+        let rows = rows
+            .into_iter()
+            .map(|r| vec![r.number, r.kind.into(), r.issued, r.customer.to_string(), r.name, r.gross, r.state.into()]);
         return csv_response("invoices", &["number", "kind", "issued", "customer", "name", "total", "state"], rows);
     }
     let view = InvoicesPage {
@@ -604,7 +616,11 @@ pub async fn invoices(State(s): State<WebState>, Extension(c): Extension<Caller>
 
 /// An invoice or receipt of the tenant, by number, as PDF (the same
 /// document `lango invoice print` writes and customers download).
-pub async fn invoice(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(number): Path<String>) -> Response {
+pub async fn invoice(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(number): Path<String>,
+) -> Response {
     let store = &s.portal.store;
     let Some(t) = c.tenant.as_ref() else { return not_found(&c) };
     let doc = match store.documents(t.id) {
