@@ -302,6 +302,7 @@ impl Store {
     }
 
     /// A customer created by an admin; a reseller's customer is marked as its own.
+    #[allow(clippy::too_many_arguments)] // the customer's fields and who owns it
     pub fn create_customer_as(
         &self,
         actor: &str,

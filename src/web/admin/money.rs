@@ -265,6 +265,7 @@ pub async fn create_voucher(
 }
 
 /// The batch, if `c` may see it (its tenant's; a reseller's own only).
+#[allow(clippy::result_large_err)] // the Err is the page to answer with, once per request
 fn batch_for(s: &WebState, c: &Caller, id: Id) -> Result<(VoucherBatch, Vec<Service>), Response> {
     match s.portal.store.voucher_batch(c.tenant_id(), id) {
         Ok((b, list)) if c.reseller().is_none() || b.reseller == c.reseller() => Ok((b, list)),
