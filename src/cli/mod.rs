@@ -12,12 +12,13 @@ pub mod parse;
 pub(crate) mod site;
 mod webhook;
 
+pub(crate) mod batches;
 pub(crate) mod money;
 pub use site::{NasCmd, TenantCmd, nas, parse_cidr, tenant};
 mod plan;
 pub mod routeros;
 pub use parse::{parse_bytes, parse_duration, parse_money, parse_period};
-pub use plan::{PlanAdd, PlanCmd, plan};
+pub use plan::{PlanAdd, PlanCmd, build_plan, plan};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};

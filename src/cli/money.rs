@@ -7,13 +7,13 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use std::io::Write;
 
+use super::batches::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use super::{Ctx, parse_money};
 use crate::billing::TaxRule;
 use crate::clock::Clock;
 use crate::model::*;
-use crate::payments::vouchers;
 use crate::pdf;
-use crate::store::{NewBatch, Purpose, Store};
+use crate::store::{Purpose, Store};
 
 #[derive(Subcommand, Debug)]
 pub enum MpesaCmd {
@@ -134,31 +134,7 @@ pub enum WalletCmd {
 #[derive(Subcommand, Debug)]
 pub enum VoucherCmd {
     /// Generate a batch: codes from an alphabet without look-alikes.
-    Batch {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long)]
-        plan: String,
-        #[arg(long)]
-        count: u32,
-        #[arg(long, default_value = "")]
-        prefix: String,
-        #[arg(long, default_value_t = 8)]
-        length: u8,
-        /// Unused vouchers stop working after this (30d, or a date).
-        #[arg(long)]
-        valid_for: Option<String>,
-        /// Let a voucher move between devices (default: bound to the first).
-        #[arg(long)]
-        no_bind_mac: bool,
-        /// Charge the batch to this reseller customer's wallet.
-        #[arg(long)]
-        reseller: Option<Id>,
-        /// Valid for one plan period from this date (2026-12-24, in the
-        /// tenant's zone) instead of from first use.
-        #[arg(long)]
-        starts: Option<String>,
-    },
+    Batch(BatchArgs),
     /// List a batch's codes and states.
     List {
         #[arg(long)]
@@ -175,7 +151,7 @@ pub enum VoucherCmd {
         #[arg(long)]
         html: Option<std::path::PathBuf>,
         /// Hotspot login URL the QR code opens; `{code}` is replaced.
-        #[arg(long, default_value = "http://hotspot.lan/login?username={code}&password={code}")]
+        #[arg(long, default_value = LOGIN_URL)]
         login_url: String,
     },
 }
@@ -375,20 +351,8 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
             let e = match kind.as_str() {
                 "payment" => {
                     // Money received (cash, bank): a payment with its receipt.
-                    let applied = store.apply_payment(crate::store::IncomingPayment {
-                        tenant: t.id,
-                        method: PaymentMethod::Cash,
-                        refs: vec![],
-                        reference: reason,
-                        amount: magnitude,
-                        phone: None,
-                        account: None,
-                        customer: Some(customer),
-                        purchase: Some(Purchase::TopUp),
-                        raw: None,
-                        actor: actor.into(),
-                        at: now,
-                    })?;
+                    let (cash, refs) = (PaymentMethod::Cash, vec![]);
+                    let applied = record_payment(store, actor, now, t.id, customer, cash, magnitude, reason, refs)?;
                     if let crate::store::Applied::Credited { receipt: Some(r), .. } = applied {
                         writeln!(out, "receipt {r}")?;
                     }
@@ -427,77 +391,31 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
 pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let (store, now) = (ctx.store, ctx.clock.now());
     match cmd {
-        VoucherCmd::Batch { tenant, plan, count, prefix, length, valid_for, no_bind_mac, reseller, starts } => {
-            let t = store.tenant_by_slug(&tenant)?;
-            let plan = store.plan_by_name(t.id, &plan)?;
-            let spec = vouchers::CodeSpec { prefix: prefix.clone(), length, count };
-            let rng = ring::rand::SystemRandom::new();
-            let mut fill = |b: &mut [u8]| ring::rand::SecureRandom::fill(&rng, b).expect("OS random numbers");
-            let existing =
-                store.services(t.id)?.iter().filter(|s| s.voucher.is_some() && s.username.starts_with(&prefix)).count();
-            let started = std::time::Instant::now();
-            let codes = vouchers::generate(
-                &spec,
-                existing as u64,
-                |c| store.username_taken(t.id, c).unwrap_or(true),
-                &mut fill,
-            )?;
-            let generated = started.elapsed();
-            let valid_until = valid_for.as_deref().map(|v| super::expiry(&t, now, v)).transpose()?;
-            let starts = starts.as_deref().map(|d| super::start_of(&t, now, d)).transpose().context("--starts")?;
-            let b = NewBatch { plan: plan.id, prefix, valid_until, bind_mac: !no_bind_mac, reseller, starts };
-            let batch = store.create_voucher_batch(actor, now, t.id, b, codes)?;
+        VoucherCmd::Batch(a) => {
+            let t = store.tenant_by_slug(&a.tenant)?;
+            let made = make_batch(store, actor, now, &t, &a)?;
             writeln!(
                 out,
                 "batch {}: {} vouchers of {} (codes generated in {} ms, stored in {} ms)",
-                batch.id,
-                batch.count,
-                plan.name,
-                generated.as_millis(),
-                (started.elapsed() - generated).as_millis()
+                made.batch.id,
+                made.batch.count,
+                made.plan.name,
+                made.generated.as_millis(),
+                made.stored.as_millis()
             )?;
         }
         VoucherCmd::List { tenant, batch } => {
             let t = store.tenant_by_slug(&tenant)?;
             let (_, list) = store.voucher_batch(t.id, batch)?;
             for s in list {
-                let from = s.voucher.and_then(|v| v.valid_from);
-                let state = match (s.status, s.expires_at, from) {
-                    (ServiceStatus::Disabled, None, _) => "expired unused".to_string(),
-                    (_, None, _) => "unused".to_string(),
-                    (_, Some(e), Some(f)) => {
-                        format!(
-                            "valid {} to {}",
-                            super::show_time(&t, Some(f), false),
-                            super::show_time(&t, Some(e), false)
-                        )
-                    }
-                    (_, Some(e), None) => format!("in use until {}", super::show_time(&t, Some(e), false)),
-                };
-                writeln!(out, "{:<20} {state}{}", s.username, s.mac.map(|m| format!(" on {m}")).unwrap_or_default())?;
+                let mac = s.mac.map(|m| format!(" on {m}")).unwrap_or_default();
+                writeln!(out, "{:<20} {}{mac}", s.username, voucher_state(&t, &s))?;
             }
         }
         VoucherCmd::Print { tenant, batch, pdf: pdf_path, html, login_url } => {
             let t = store.tenant_by_slug(&tenant)?;
             let (b, list) = store.voucher_batch(t.id, batch)?;
-            let plan = store.plan(t.id, b.plan)?;
-            let validity = match plan.quota_bytes {
-                Some(q) => format!("{}, {} MB", plan.validity, q / 1_000_000),
-                None => plan.validity.to_string(),
-            };
-            let cards: Vec<pdf::cards::CardView> = list
-                .iter()
-                .map(|s| pdf::cards::CardView {
-                    code: s.username.clone(),
-                    plan: plan.name.clone(),
-                    price: pdf::format_money(plan.price, &t.currency),
-                    validity: validity.clone(),
-                    tenant: t.name.clone(),
-                    login_url: login_url.replace("{code}", &s.username),
-                    expires: b.valid_until.map(|u| format!("use by {}", super::show_time(&t, Some(u), false))),
-                })
-                .collect();
-            let title = format!("{} vouchers, batch {}", t.name, b.id);
+            let (cards, title) = batch_cards(store, &t, &b, &list, &login_url)?;
             if let Some(p) = pdf_path {
                 std::fs::write(&p, pdf::cards::voucher_cards(&cards, &title))
                     .with_context(|| format!("writing {}", p.display()))?;
@@ -511,6 +429,38 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
         }
     }
     Ok(())
+}
+
+/// Money received by hand (cash at the counter, a bank transfer): a
+/// payment into `customer`'s wallet with its receipt, settling open
+/// invoices (`lango wallet post --kind payment` and the admin UI). `refs`
+/// makes a resubmitted form a duplicate instead of a second payment.
+#[allow(clippy::too_many_arguments)] // the payment's fields
+pub fn record_payment(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    customer: Id,
+    method: PaymentMethod,
+    amount: i64,
+    reference: String,
+    refs: Vec<String>,
+) -> Result<crate::store::Applied, crate::store::StoreError> {
+    store.apply_payment(crate::store::IncomingPayment {
+        tenant,
+        method,
+        refs,
+        reference,
+        amount,
+        phone: None,
+        account: None,
+        customer: Some(customer),
+        purchase: Some(Purchase::TopUp),
+        raw: None,
+        actor: actor.into(),
+        at: now,
+    })
 }
 
 pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write) -> anyhow::Result<()> {

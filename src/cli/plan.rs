@@ -84,15 +84,59 @@ fn offer(a: &PlanAdd) -> anyhow::Result<Offer> {
     let access = a
         .for_access
         .iter()
-        .map(|s| AccessType::parse(s.trim()).with_context(|| format!("--for-access: unknown access type {s:?}")))
+        .map(|s| {
+            AccessType::parse(s.trim()).with_context(|| format!("unknown access type {s:?}")).context("--for-access")
+        })
         .collect::<anyhow::Result<_>>()?;
     let devices = a
         .for_device
         .iter()
-        .map(|s| DeviceClass::parse(s.trim()).with_context(|| format!("--for-device: unknown device {s:?}")))
+        .map(|s| DeviceClass::parse(s.trim()).with_context(|| format!("unknown device {s:?}")).context("--for-device"))
         .collect::<anyhow::Result<_>>()?;
     let categories = a.for_category.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect();
     Ok(Offer { portal: !a.no_portal, access, categories, devices })
+}
+
+/// The plan `a` describes, for `tenant` (the CLI's `plan add` and the admin
+/// UI's plan form). Every error's outermost context names the option it is
+/// about (`--price`, `--rate`), so a form can put it next to its field.
+pub fn build_plan(tenant: TenantId, a: &PlanAdd) -> anyhow::Result<Plan> {
+    let secs32 = |name: &str, v: &Option<String>| -> anyhow::Result<Option<u32>> {
+        v.as_deref()
+            .map(|s| {
+                parse_duration(s)
+                    .and_then(|d| u32::try_from(d).with_context(|| format!("{s:?} is too long")))
+                    .with_context(|| format!("--{name}"))
+            })
+            .transpose()
+    };
+    Ok(Plan {
+        id: 0,
+        offer: offer(a)?,
+        tenant,
+        disabled: false,
+        name: a.name.trim().to_string(),
+        validity: parse_period(&a.validity).context("--validity")?,
+        anchor: if a.calendar { Anchor::Calendar } else { Anchor::Rolling },
+        grace_secs: secs32("grace", &a.grace)?.unwrap_or(0),
+        mode: match a.postpaid_due_days {
+            Some(due_days) => Mode::Postpaid { due_days },
+            None => Mode::Prepaid,
+        },
+        kick_oldest: a.kick_oldest,
+        fup: a.fup.as_deref().map(parse::fup).transpose().context("--fup")?,
+        price: parse_money(&a.price).context("--price")?,
+        quota_bytes: a.quota.as_deref().map(parse_bytes).transpose().context("--quota")?,
+        rate: a.rate.as_deref().map(RateLimit::parse).transpose().map_err(anyhow::Error::msg).context("--rate")?,
+        session_timeout: secs32("session-timeout", &a.session_timeout)?,
+        idle_timeout: secs32("idle-timeout", &a.idle_timeout)?,
+        interim_interval: secs32("interim", &Some(a.interim.clone()))?.unwrap_or(300),
+        simultaneous_use: a.simultaneous_use,
+        access_window: a.access_window.as_deref().map(parse::access_window).transpose().context("--access-window")?,
+        address_pool: a.pool.clone(),
+        ipv6_pool: a.ipv6_pool.clone(),
+        address_list: a.address_list.clone(),
+    })
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,53 +152,7 @@ pub fn plan(store: &Store, clock: &Clock, actor: &str, cmd: PlanCmd, out: &mut i
     match cmd {
         PlanCmd::Add(a) => {
             let t = store.tenant_by_slug(&a.tenant)?;
-            let secs32 = |name: &str, v: &Option<String>| -> anyhow::Result<Option<u32>> {
-                v.as_deref()
-                    .map(|s| {
-                        parse_duration(s)
-                            .and_then(|d| u32::try_from(d).with_context(|| format!("--{name} is too long")))
-                    })
-                    .transpose()
-            };
-            let offer = offer(&a)?;
-            let p = Plan {
-                id: 0,
-                offer,
-                tenant: t.id,
-                disabled: false,
-                name: a.name,
-                validity: parse_period(&a.validity).context("--validity")?,
-                anchor: if a.calendar { Anchor::Calendar } else { Anchor::Rolling },
-                grace_secs: secs32("grace", &a.grace)?.unwrap_or(0),
-                mode: match a.postpaid_due_days {
-                    Some(due_days) => Mode::Postpaid { due_days },
-                    None => Mode::Prepaid,
-                },
-                kick_oldest: a.kick_oldest,
-                fup: a.fup.as_deref().map(parse::fup).transpose().context("--fup")?,
-                price: parse_money(&a.price).context("--price")?,
-                quota_bytes: a.quota.as_deref().map(parse_bytes).transpose().context("--quota")?,
-                rate: a
-                    .rate
-                    .as_deref()
-                    .map(RateLimit::parse)
-                    .transpose()
-                    .map_err(anyhow::Error::msg)
-                    .context("--rate")?,
-                session_timeout: secs32("session-timeout", &a.session_timeout)?,
-                idle_timeout: secs32("idle-timeout", &a.idle_timeout)?,
-                interim_interval: secs32("interim", &Some(a.interim))?.unwrap_or(300),
-                simultaneous_use: a.simultaneous_use,
-                access_window: a
-                    .access_window
-                    .as_deref()
-                    .map(parse::access_window)
-                    .transpose()
-                    .context("--access-window")?,
-                address_pool: a.pool,
-                ipv6_pool: a.ipv6_pool,
-                address_list: a.address_list,
-            };
+            let p = build_plan(t.id, &a)?;
             let p = store.create_plan(actor, clock.now(), t.id, p)?;
             writeln!(out, "plan {:?} created (id {})", p.name, p.id)?;
         }

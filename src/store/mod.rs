@@ -17,6 +17,7 @@ mod crud;
 mod import;
 pub mod journal;
 mod legacy;
+mod money_pages;
 pub mod outbox;
 mod portal;
 mod routers;

@@ -32,7 +32,10 @@ fn operator_creates_plan_customer_service_sees_it_online_and_disconnects_it() {
     b.goto(&format!("{base}/admin/customers"));
     b.find("#login-form", PAGE);
     b.keep_screenshot("admin-login");
-    sign_in(&b, &base, "demo", "demo-admin-pass");
+    b.clear_and_type("#username", "demo");
+    b.clear_and_type("#password", "demo-admin-pass");
+    b.click("#sign-in");
+    b.wait_text("New customer", PAGE);
     assert!(b.url().ends_with("/admin/customers"), "back where the admin was going: {}", b.url());
     assert!(b.cookie("__Host-lango_admin").is_some(), "Secure __Host- cookie on a loopback origin");
     b.goto(&format!("{base}/admin"));

@@ -6,6 +6,7 @@ mod account;
 mod acct;
 mod admin;
 mod admin_browser;
+mod admin_catalog;
 mod admin_people;
 mod admin_rbac;
 mod api;

@@ -21,8 +21,10 @@ use crate::model::*;
 use crate::store::AdminSession;
 
 mod auth;
+mod catalog;
 mod customers;
 mod lists;
+mod money;
 mod people;
 pub mod rbac;
 mod tenants;
@@ -55,6 +57,18 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/customers/{id}/services", post(customers::create_service))
         .route("/admin/services", get(customers::services))
         .route("/admin/services/{id}/status", post(customers::service_status))
+        .route("/admin/plans", get(catalog::plans).post(catalog::create_plan))
+        .route("/admin/plans/new", get(catalog::new_plan))
+        .route("/admin/nas", get(catalog::nas).post(catalog::create_nas))
+        .route("/admin/nas/new", get(catalog::new_nas))
+        .route("/admin/vouchers", get(money::vouchers).post(money::create_voucher))
+        .route("/admin/vouchers/new", get(money::new_voucher))
+        .route("/admin/vouchers/{id}", get(money::voucher_batch))
+        .route("/admin/vouchers/{id}/cards.pdf", get(money::voucher_cards))
+        .route("/admin/payments", get(money::payments).post(money::create_payment))
+        .route("/admin/payments/new", get(money::new_payment))
+        .route("/admin/invoices", get(money::invoices))
+        .route("/admin/invoices/{id}", get(money::invoice))
         .route("/admin/sessions", get(lists::sessions))
         .route("/admin/sessions/disconnect", post(lists::disconnect))
         .route("/admin/audit", get(lists::audit))

@@ -96,6 +96,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/vouchers/new", MakeVouchers),
     r("POST", "/admin/vouchers", MakeVouchers),
     r("GET", "/admin/vouchers/{id}", ViewVouchers),
+    r("GET", "/admin/vouchers/{id}/cards.pdf", ViewVouchers),
     r("GET", "/admin/payments", ViewPayments),
     r("GET", "/admin/payments/new", RecordPayments),
     r("POST", "/admin/payments", RecordPayments),

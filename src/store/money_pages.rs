@@ -1,0 +1,84 @@
+//! Newest-first pages of voucher batches, payments and invoices for the
+//! admin lists: searched by prefix, plan, reference, phone, number or the
+//! customer's name, and a reseller's batches only for a reseller.
+
+use std::collections::HashSet;
+
+use super::admin::{Page, page_rows};
+use super::tables::*;
+use super::{Store, StoreError, tenant_rows};
+use crate::model::*;
+
+impl Store {
+    /// Voucher batches, newest first: a reseller's own only (`reseller`);
+    /// `q` matches the prefix, the plan's name or who made it (any case).
+    pub fn batch_page(
+        &self,
+        tenant: TenantId,
+        reseller: Option<Id>,
+        q: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<VoucherBatch>, StoreError> {
+        let tx = self.read()?;
+        let q = q.trim().to_lowercase();
+        let plans: Vec<Plan> = if q.is_empty() { Vec::new() } else { tenant_rows(&tx.open_table(PLANS)?, tenant)? };
+        let named: HashSet<Id> = plans.iter().filter(|p| p.name.to_lowercase().contains(&q)).map(|p| p.id).collect();
+        page_rows(&tx.open_table(VOUCHER_BATCHES)?, tenant, before, limit, |b: &VoucherBatch| {
+            (reseller.is_none() || b.reseller == reseller)
+                && (q.is_empty()
+                    || b.prefix.to_lowercase().contains(&q)
+                    || named.contains(&b.plan)
+                    || b.created_by.to_lowercase().contains(&q))
+        })
+    }
+
+    /// Payments, newest first; `q` matches the reference, phone, account,
+    /// method or the customer's name (any case).
+    pub fn payment_page(
+        &self,
+        tenant: TenantId,
+        q: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<Payment>, StoreError> {
+        let tx = self.read()?;
+        let q = q.trim().to_lowercase();
+        let named = customers_named(&tx, tenant, &q)?;
+        let has = |s: &Option<String>| s.as_deref().is_some_and(|s| s.to_lowercase().contains(&q));
+        page_rows(&tx.open_table(PAYMENTS)?, tenant, before, limit, |p: &Payment| {
+            q.is_empty()
+                || p.reference.to_lowercase().contains(&q)
+                || has(&p.phone)
+                || has(&p.account)
+                || p.method.as_str() == q
+                || p.customer.is_some_and(|c| named.contains(&c))
+        })
+    }
+
+    /// Invoices and receipts, newest first; `q` matches the number or the
+    /// customer's name (any case).
+    pub fn document_page(
+        &self,
+        tenant: TenantId,
+        q: &str,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Page<Invoice>, StoreError> {
+        let tx = self.read()?;
+        let q = q.trim().to_lowercase();
+        let named = customers_named(&tx, tenant, &q)?;
+        page_rows(&tx.open_table(INVOICES)?, tenant, before, limit, |d: &Invoice| {
+            q.is_empty() || d.number.to_lowercase().contains(&q) || named.contains(&d.customer)
+        })
+    }
+}
+
+/// Ids of the customers whose name contains `q` (none for an empty `q`).
+fn customers_named(tx: &redb::ReadTransaction, tenant: TenantId, q: &str) -> Result<HashSet<Id>, StoreError> {
+    if q.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let all: Vec<Customer> = tenant_rows(&tx.open_table(CUSTOMERS)?, tenant)?;
+    Ok(all.into_iter().filter(|c| c.name.to_lowercase().contains(q)).map(|c| c.id).collect())
+}
