@@ -237,12 +237,6 @@ fn totp_second_step() {
     assert_eq!(http(to, "GET", "/admin", &[("Cookie", &format!("lango_admin={full}"))], "").status, 200);
 }
 
-/// TOTP codes count in real time (the server here runs on the real clock).
-#[allow(clippy::disallowed_methods)]
-fn real_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
-
 fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }

@@ -276,8 +276,10 @@ pub fn http(to: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], 
     }
     req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     s.write_all(req.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    // A binary body (a PDF) is read lossily; its callers check the head.
+    let out = String::from_utf8_lossy(&raw);
     let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
     let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
     Answer { status, head: head.to_string(), body: body.to_string() }
