@@ -103,19 +103,20 @@ pub(crate) fn page_rows<T: Stored>(
     limit: usize,
     keep: impl FnMut(&T) -> bool,
 ) -> Result<Page<T>, StoreError> {
-    page_rows_where(table, tenant, before, limit, "", keep)
+    page_rows_where(table, tenant, before, limit, ("", None), keep)
 }
 
 /// `page_rows` for a search: rows whose stored bytes do not contain
-/// `needle` (ASCII case-insensitive) are skipped without decoding them.
-/// Strings are stored as their UTF-8 bytes, so a value whose text fields
-/// match always contains the needle; `keep` then checks the decoded row.
+/// `needle` (ASCII case-insensitive) are skipped without decoding them,
+/// unless their id is `also`. Strings are stored as their UTF-8 bytes, so
+/// a value whose text fields match always contains the needle; `keep`
+/// then checks the decoded row.
 pub(crate) fn page_rows_where<T: Stored>(
     table: &impl ReadableTable<(u32, u64), &'static [u8]>,
     tenant: TenantId,
     before: Option<u64>,
     limit: usize,
-    needle: &str,
+    (needle, also): (&str, Option<u64>),
     mut keep: impl FnMut(&T) -> bool,
 ) -> Result<Page<T>, StoreError> {
     let end = before.unwrap_or(u64::MAX);
@@ -125,7 +126,7 @@ pub(crate) fn page_rows_where<T: Stored>(
     for row in table.range((tenant, 0)..(tenant, end))?.rev() {
         let (k, v) = row?;
         let id = k.value().1;
-        if !needle.is_empty() && !contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
+        if !needle.is_empty() && also != Some(id) && !contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
             continue;
         }
         let value: T = decode(v.value())?;
@@ -542,9 +543,11 @@ impl Store {
                 || c.phone.as_deref().is_some_and(|p| p.contains(&q_phone))
                 || c.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&q)))
         };
-        // The raw-bytes filter looks for the text as stored; a username
-        // match lives in another table.
-        let needle = if by_username.is_some() {
+        // The raw-bytes filter looks for the text as stored; the customer
+        // of a matching username is let through by id.
+        // (Only for ASCII text: other letters change case beyond what the
+        // byte filter knows, so those searches decode every row.)
+        let needle = if !q.is_ascii() {
             ""
         } else if q_phone != q {
             q_phone.as_str()
@@ -552,7 +555,7 @@ impl Store {
             q.as_str()
         };
         match reseller {
-            None => page_rows_where(&customers, tenant, before, limit, needle, matches),
+            None => page_rows_where(&customers, tenant, before, limit, (needle, by_username), matches),
             Some(r) => {
                 let index = tx.open_table(RESELLER_CUSTOMERS)?;
                 let end = before.unwrap_or(u64::MAX);
@@ -608,7 +611,8 @@ impl Store {
     ) -> Result<Page<Service>, StoreError> {
         let tx = self.read()?;
         let q = q.trim().to_lowercase();
-        page_rows_where(&tx.open_table(SERVICES)?, tenant, before, limit, &q, |s: &Service| {
+        let needle = if q.is_ascii() { q.as_str() } else { "" };
+        page_rows_where(&tx.open_table(SERVICES)?, tenant, before, limit, (needle, None), |s: &Service| {
             q.is_empty() || s.username.to_lowercase().contains(&q)
         })
     }
@@ -793,6 +797,9 @@ mod tests {
         assert_eq!(rest.items.len(), 1);
         assert_eq!(rest.items[0].name, "Amina Wanjiru 0");
         assert!(rest.next.is_none());
+        store.create_customer("t", 0, t.id, "Çelik Öztürk", None, None).unwrap();
+        let found = store.customer_page(t.id, None, "çelik", None, 5).unwrap();
+        assert_eq!(found.items.len(), 1, "non-ASCII case folding still finds it");
         let all = store.customer_page(t.id, None, "", None, 50).unwrap();
         assert_eq!(all.items.len(), 50);
         assert!(all.items.windows(2).all(|w| w[0].id > w[1].id), "newest first");

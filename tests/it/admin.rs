@@ -180,6 +180,8 @@ fn forms_keep_what_was_typed_and_hostile_text_is_escaped() {
     assert_eq!(svc.status, 303, "{}", svc.body);
     let page = web.get(&location);
     assert!(!page.body.contains("<img/src=x>"));
+    let by_login = web.get("/admin/customers?q=%3Cimg%2Fsrc%3Dx%3E");
+    assert!(by_login.body.contains(&location), "the customer found by its service's username: {}", by_login.body);
     let services = web.get("/admin/services?q=img");
     assert!(
         services.body.contains("&lt;img/src=x&gt;") || services.body.contains("&#60;img/src=x&#62;"),
