@@ -2,6 +2,7 @@
 //! PAP / CHAP / MS-CHAPv2 / MAC, run policy, and answer Access-Accept with
 //! MikroTik attributes or Access-Reject with a Reply-Message.
 
+use super::authlog::AuthEvent;
 use super::codec::{Builder, Code, Packet};
 use super::crypto::{self, mschapv2};
 use super::dict::{attr, microsoft as ms};
@@ -56,9 +57,21 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
     let (keys, n) = guard_keys(nas.tenant.id, kind, device, req);
     let guard_keys = &keys[..n];
     let now = r.clock.now();
+    let note = |outcome: &'static str, message: &str| {
+        r.authlog.push(AuthEvent {
+            at: now,
+            tenant: nas.tenant.id,
+            nas: nas.nas.id,
+            username: username.to_string(),
+            device,
+            outcome,
+            message: message.to_string(),
+        })
+    };
     if let Some(left) = r.guard.blocked(guard_keys, now) {
         Counters::inc(&r.counters.access_rejects_guessing);
         let message = format!("Too many wrong codes or passwords: try again in {} minutes", (left + 59) / 60);
+        note("rejected", &message);
         return Some(reject(r, req, secret, mschap_ident(&credential), &message));
     }
 
@@ -72,6 +85,7 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
     };
     let Some(login) = login else {
         r.guard.failed(guard_keys, now);
+        note("rejected", REFUSED);
         return Some(refuse(r, req, secret, &credential, Refusal::UnknownUser, username));
     };
 
@@ -79,6 +93,7 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
         Ok(s) => s,
         Err(refusal) => {
             r.guard.failed(guard_keys, now);
+            note("rejected", REFUSED);
             return Some(refuse(r, req, secret, &credential, refusal, username));
         }
     };
@@ -102,6 +117,7 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
             Counters::inc(&r.counters.access_accepts);
             if grant.captive.is_some() {
                 Counters::inc(&r.counters.access_captive);
+                note("captive", grant.reply_message.as_deref().unwrap_or("captive"));
             }
             tracing::debug!(user = username, nas = %nas.nas.name, captive = ?grant.captive, "accept");
             let mut b = Builder::new(Code::AccessAccept, req.identifier);
@@ -114,6 +130,7 @@ pub fn handle(r: &Radius, reader: &mut LoginReader, nas: &NasEntry, req: &Packet
         }
         Decision::Reject(reason) => {
             tracing::debug!(user = username, reason = reason.label(), "reject");
+            note("rejected", reason.message());
             Some(reject(r, req, secret, mschap_ident(&credential), reason.message()))
         }
     }
@@ -235,8 +252,11 @@ fn guard_keys(
 
 fn refuse(r: &Radius, req: &Packet<'_>, secret: &[u8], c: &Credential<'_>, why: Refusal, username: &str) -> Vec<u8> {
     tracing::debug!(user = username, reason = ?why, "reject before policy");
-    reject(r, req, secret, mschap_ident(c), "Invalid username or password")
+    reject(r, req, secret, mschap_ident(c), REFUSED)
 }
+
+/// What a wrong username or password is told (the same for both).
+const REFUSED: &str = "Invalid username or password";
 
 fn reject(r: &Radius, req: &Packet<'_>, secret: &[u8], mschap: Option<(u8, [u8; 16])>, message: &str) -> Vec<u8> {
     Counters::inc(&r.counters.access_rejects);

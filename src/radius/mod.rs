@@ -6,6 +6,7 @@
 
 pub mod acct;
 pub mod auth;
+pub mod authlog;
 pub mod cache;
 pub mod coa;
 pub mod codec;
@@ -43,6 +44,8 @@ pub struct Radius {
     pub cache: ReplyCache,
     pub counters: Counters,
     pub guard: guard::Guard,
+    /// Recent refusals and captive logins, for the admin UI.
+    pub authlog: authlog::AuthLog,
 }
 
 /// Slots in the duplicate-reply cache: bounded memory at any request rate.
@@ -60,6 +63,7 @@ impl Radius {
             cache: ReplyCache::new(REPLY_CACHE_SLOTS, reply_cache),
             counters: Counters::default(),
             guard: guard::Guard::default(),
+            authlog: authlog::AuthLog::default(),
         })
     }
 

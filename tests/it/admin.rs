@@ -242,3 +242,42 @@ fn totp_second_step() {
 fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
+
+#[test]
+fn refused_logins_show_the_reply_message_and_hostile_usernames_escaped() {
+    let s = Server::demo();
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let hostile = "<script>alert(1)</script>";
+    let r = radclient(
+        s.auth,
+        "auth",
+        DEMO_SECRET,
+        &format!("User-Name=\"{hostile}\",User-Password=nope,Message-Authenticator=0x00"),
+    );
+    assert!(r.is("Access-Reject"), "{}", r.raw);
+    let r = radclient(
+        s.auth,
+        "auth",
+        DEMO_SECRET,
+        "User-Name=demo-expired,User-Password=demo-pass,Message-Authenticator=0x00",
+    );
+    assert!(r.is("Access-Accept"), "{}", r.raw);
+    let captive_message = r.get("Reply-Message").expect("the captive login carries a Reply-Message").to_string();
+
+    let page = web.get("/admin/auth-log");
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains(hostile), "raw script in the page");
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page.body.contains("&#60;script&#62;"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Invalid username or password"));
+    let row = page.body.split("demo-expired").nth(1).expect("the captive login is listed");
+    assert!(row.contains("captive"), "{row}");
+    let shown = captive_message.trim_matches('"');
+    assert!(page.body.contains(&shown.replace('\'', "&#39;")) || page.body.contains(shown), "{shown} in {}", page.body);
+
+    let only = web.get("/admin/auth-log?q=demo-expired");
+    assert!(only.body.contains("demo-expired") && !only.body.contains("alert(1)"), "search narrows to the username");
+}

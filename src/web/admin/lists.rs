@@ -303,3 +303,34 @@ pub async fn audit(
     };
     render(StatusCode::OK, &page)
 }
+
+#[derive(Template)]
+#[template(path = "admin/auth_log.html")]
+struct AuthLogPage {
+    c: Chrome,
+    q: String,
+    rows: Vec<(String, String, String, String, &'static str, String)>,
+}
+
+/// Recent refusals and captive logins with the Reply-Message sent: why a
+/// customer cannot get online.
+pub async fn auth_log(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let tz = c.tenant.as_ref().map_or("UTC".to_string(), |t| t.timezone.clone());
+    let nas = s.portal.store.all_nas().unwrap_or_default();
+    let rows = s
+        .radius
+        .authlog
+        .recent(c.tenant_id(), &q.q, 200)
+        .into_iter()
+        .map(|e| {
+            let router = nas.iter().find(|n| n.id == e.nas).map_or_else(|| e.nas.to_string(), |n| n.name.clone());
+            let device = e.device.map(|m| m.to_string()).unwrap_or_default();
+            (local_time(e.at, &tz), e.username, router, device, e.outcome, e.message)
+        })
+        .collect();
+    render(StatusCode::OK, &AuthLogPage { c: c.chrome("Refused logins"), q: q.q, rows })
+}

@@ -71,6 +71,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/invoices/{id}", get(money::invoice))
         .route("/admin/sessions", get(lists::sessions))
         .route("/admin/sessions/disconnect", post(lists::disconnect))
+        .route("/admin/auth-log", get(lists::auth_log))
         .route("/admin/audit", get(lists::audit))
         .route("/admin/admins", get(people::list).post(people::create))
         .route("/admin/admins/new", get(people::new))

@@ -104,6 +104,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/invoices/{id}", ViewInvoices),
     r("GET", "/admin/sessions", ViewSessions),
     r("POST", "/admin/sessions/disconnect", Disconnect),
+    r("GET", "/admin/auth-log", ViewSessions),
     r("GET", "/admin/audit", ViewAudit),
     r("GET", "/admin/admins", ManageAdmins),
     r("GET", "/admin/admins/new", ManageAdmins),
