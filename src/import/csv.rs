@@ -109,16 +109,13 @@ pub fn read(text: &str, tz: &str) -> Read {
             None => None,
         };
         let expires_at = match get("expires") {
-            Some(e) => {
-                let (d, t) = e.split_once(' ').unwrap_or((&e, "00:00"));
-                match (d.parse::<jiff::civil::Date>(), t.parse::<jiff::civil::Time>()) {
-                    (Ok(d), Ok(t)) => local(tz, d, t),
-                    _ => {
-                        out.problems.push(bad(format!("expires {e:?}: use YYYY-MM-DD or YYYY-MM-DD HH:MM")));
-                        continue;
-                    }
+            Some(e) => match super::parse_local(tz, &e) {
+                Some(t) => Some(t),
+                None => {
+                    out.problems.push(bad(format!("expires {e:?}: use YYYY-MM-DD or YYYY-MM-DD HH:MM")));
+                    continue;
                 }
-            }
+            },
             None => None,
         };
         let password = get("password").unwrap_or_default();

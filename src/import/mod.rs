@@ -110,6 +110,13 @@ pub fn phone(raw: Option<&str>, line: usize, warnings: &mut Vec<Problem>) -> Opt
     }
 }
 
+/// "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" in the tenant's zone as a Unix time.
+pub fn parse_local(tz: &str, text: &str) -> Option<UnixTime> {
+    let text = text.trim();
+    let (d, t) = text.split_once(' ').unwrap_or((text, "00:00"));
+    local(tz, d.parse().ok()?, t.trim().parse().ok()?)
+}
+
 /// A local date and time in the tenant's zone as a Unix time.
 pub fn local(tz: &str, date: jiff::civil::Date, time: jiff::civil::Time) -> Option<UnixTime> {
     date.to_datetime(time).to_zoned_datetime(crate::clock::Clock::zone(tz)).ok().map(|z| z.timestamp().as_second())

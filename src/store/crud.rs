@@ -530,6 +530,24 @@ impl Store {
         self.update_service(actor, now, tenant, username, "service.expiry", |s| s.expires_at = expires_at)
     }
 
+    /// A new login password (sealed; the audit record shows that it
+    /// changed, never the value).
+    pub fn set_service_password(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        username: &str,
+        password: &str,
+    ) -> Result<(), StoreError> {
+        if password.len() > 128 {
+            return Err(StoreError::Invalid("password must be at most 128 bytes".into()));
+        }
+        let sealed = self.secrets.seal(Purpose::Password, password.as_bytes());
+        self.update_service(actor, now, tenant, username, "service.password", |s| s.password = sealed)?;
+        Ok(())
+    }
+
     fn update_service(
         &self,
         actor: &str,

@@ -52,6 +52,7 @@ impl Store {
                 || has(&p.phone)
                 || has(&p.account)
                 || p.method.as_str() == q
+                || (q == "unmatched" && p.status == PaymentStatus::Unmatched)
                 || p.customer.is_some_and(|c| named.contains(&c))
         })
     }

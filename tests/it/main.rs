@@ -9,6 +9,7 @@ mod admin_browser;
 mod admin_catalog;
 mod admin_people;
 mod admin_rbac;
+mod admin_services;
 mod api;
 mod auth;
 mod billing;

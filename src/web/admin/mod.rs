@@ -27,6 +27,7 @@ mod lists;
 mod money;
 mod people;
 pub mod rbac;
+mod services;
 mod tenants;
 pub mod totp;
 mod webhooks;
@@ -67,6 +68,11 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/vouchers/{id}/cards.pdf", get(money::voucher_cards))
         .route("/admin/payments", get(money::payments).post(money::create_payment))
         .route("/admin/payments/new", get(money::new_payment))
+        .route("/admin/payments/{id}/assign", post(money::assign_payment))
+        .route("/admin/services/{id}", get(services::show))
+        .route("/admin/services/{id}/renew", post(services::renew))
+        .route("/admin/services/{id}/expiry", post(services::expiry))
+        .route("/admin/services/{id}/password", post(services::password))
         .route("/admin/invoices", get(money::invoices))
         .route("/admin/invoices/{id}", get(money::invoice))
         .route("/admin/sessions", get(lists::sessions))

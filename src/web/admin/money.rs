@@ -541,6 +541,40 @@ pub async fn create_payment(
     }
 }
 
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    customer: String,
+}
+
+/// Give an unmatched payment (a C2B payment with a mistyped account, say)
+/// to a customer: its wallet is credited, once, audited.
+pub async fn assign_payment(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let customer = match payer(&s, &c, f.customer.trim()) {
+        Ok(Some(x)) => x,
+        Ok(None) => {
+            let text = format!("No customer {:?}: type its number, phone or a service username.", f.customer.trim());
+            return super::message(Some(&c), StatusCode::UNPROCESSABLE_ENTITY, "Not assigned", &text);
+        }
+        Err(e) => return failed(&c, &e),
+    };
+    match s.portal.store.assign_payment(&c.actor(), s.portal.clock.now(), c.tenant_id(), id, customer.id) {
+        Ok(p) => {
+            done("/admin/payments?q=unmatched", &format!("{} credited to {}.", money(&c, p.amount), customer.name))
+        }
+        Err(StoreError::NotFound(_)) => not_found(&c),
+        Err(e @ (StoreError::Invalid(_) | StoreError::Conflict(_))) => {
+            super::message(Some(&c), StatusCode::CONFLICT, "Not assigned", &e.to_string())
+        }
+        Err(e) => failed(&c, &e),
+    }
+}
+
 /// `s` as one path segment (an invoice prefix may hold any character).
 fn path_escape(s: &str) -> String {
     s.bytes()

@@ -1,0 +1,229 @@
+//! One service's page: what it is, its sessions and history, and what an
+//! admin does to it — renew from the customer's wallet (optionally onto
+//! another plan, the unused part of the old one credited), set the expiry
+//! by hand (tenant admins only), and give it a new password. A reseller
+//! reaches only its own customers' services; others answer 404.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::customers::{AuditRow, audit_rows, money};
+use super::rbac::Perm;
+use super::{Caller, Chrome, done, failed, message, not_found, render};
+use crate::model::*;
+use crate::store::AuditFilter;
+use crate::web::WebState;
+use crate::web::portal::pages::local_time;
+
+/// The service `id` of the caller's tenant (and reseller), with its customer.
+fn service_of(s: &WebState, c: &Caller, id: Id) -> Result<Option<(Service, Customer)>, Response> {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let Some(sv) = store.service(t, id).map_err(|e| failed(c, &e))? else { return Ok(None) };
+    let customer = store.customer_for(t, c.reseller(), sv.customer).map_err(|e| failed(c, &e))?;
+    Ok(customer.map(|x| (sv, x)))
+}
+
+fn tz(c: &Caller) -> String {
+    c.tenant.as_ref().map_or("UTC".to_string(), |t| t.timezone.clone())
+}
+
+#[derive(Template)]
+#[template(path = "admin/service.html")]
+struct ServicePage {
+    c: Chrome,
+    sv: Service,
+    customer: Customer,
+    plan: String,
+    plans: Vec<(Id, String, String)>,
+    expires: String,
+    expires_input: String,
+    used: String,
+    balance: String,
+    sessions: Vec<(String, String, String, String)>,
+    audit: Vec<AuditRow>,
+    can_renew: bool,
+    can_expiry: bool,
+    can_edit: bool,
+    new_password: Option<String>,
+}
+
+pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    page(&s, &c, id, None)
+}
+
+fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Response {
+    let (sv, customer) = match service_of(s, c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(c),
+        Err(r) => return r,
+    };
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let tz = tz(c);
+    let plans = store.plans(t).unwrap_or_default();
+    let usage = store.usage(t, sv.id).unwrap_or_default();
+    let mut sessions = store.service_sessions(t, sv.id).unwrap_or_default();
+    sessions.sort_by_key(|x| std::cmp::Reverse(x.started_at));
+    let sessions = sessions
+        .iter()
+        .take(20)
+        .map(|x| {
+            (
+                local_time(x.started_at, &tz),
+                x.stopped_at.map_or_else(|| "online".into(), |at| local_time(at, &tz)),
+                x.framed_ip.map(|i| i.to_string()).unwrap_or_default(),
+                crate::cli::parse::show_bytes(x.counters.bytes_in + x.counters.bytes_out),
+            )
+        })
+        .collect();
+    let objects = [format!("service/{}", sv.id)];
+    let audit = match store.audit_page(t, AuditFilter::Objects(&objects), None, 30) {
+        Ok(p) => audit_rows(c, p.items),
+        Err(e) => return failed(c, &e),
+    };
+    let expires_input = sv
+        .expires_at
+        .and_then(|e| jiff::Timestamp::from_second(e).ok())
+        .map(|ts| ts.to_zoned_datetime(crate::clock::Clock::zone(&tz)).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default();
+    let view = ServicePage {
+        c: c.chrome(sv.username.clone()),
+        plan: plans.iter().find(|p| p.id == sv.plan).map_or_else(|| "-".into(), |p| p.name.clone()),
+        plans: plans.iter().filter(|p| !p.disabled).map(|p| (p.id, p.name.clone(), money(c, p.price))).collect(),
+        expires: sv.expires_at.map_or_else(|| "from first use".into(), |e| local_time(e, &tz)),
+        expires_input,
+        used: crate::cli::parse::show_bytes(usage.bytes_in + usage.bytes_out),
+        balance: money(c, store.balance(t, customer.id).unwrap_or(0)),
+        sessions,
+        audit,
+        can_renew: c.can(Perm::RecordPayments),
+        can_expiry: c.can(Perm::SetExpiry),
+        can_edit: c.can(Perm::EditServices),
+        new_password,
+        sv,
+        customer,
+    };
+    render(StatusCode::OK, &view)
+}
+
+#[derive(Deserialize)]
+pub struct RenewForm {
+    #[serde(default)]
+    plan: String,
+}
+
+pub async fn renew(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<RenewForm>,
+) -> Response {
+    let (sv, customer) = match service_of(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let plan = match f.plan.trim() {
+        "" => None,
+        p => match p.parse::<Id>().ok().and_then(|p| store.plan(t, p).ok()) {
+            Some(plan) => Some(plan.id).filter(|&p| p != sv.plan),
+            None => {
+                return message(
+                    Some(&c),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Not renewed",
+                    "Choose a plan from the list.",
+                );
+            }
+        },
+    };
+    match store.renew_service_from_wallet(&c.actor(), s.portal.clock.now(), t, sv.id, plan) {
+        Ok(Some((sv, doc))) => {
+            let until = sv.expires_at.map_or_else(String::new, |e| local_time(e, &tz(&c)));
+            done(
+                &format!("/admin/services/{id}"),
+                &format!("Renewed until {until}; receipt {} for {}.", doc.number, money(&c, doc.gross)),
+            )
+        }
+        Ok(None) => {
+            let text = format!(
+                "{}'s wallet holds {}, less than the price. Record a payment first.",
+                customer.name,
+                money(&c, store.balance(t, customer.id).unwrap_or(0))
+            );
+            message(Some(&c), StatusCode::CONFLICT, "Not renewed", &text)
+        }
+        Err(e @ crate::store::StoreError::Invalid(_)) => {
+            message(Some(&c), StatusCode::CONFLICT, "Not renewed", &e.to_string())
+        }
+        Err(e) => failed(&c, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExpiryForm {
+    #[serde(default)]
+    expires: String,
+}
+
+pub async fn expiry(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<ExpiryForm>,
+) -> Response {
+    let (sv, _) = match service_of(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let Some(at) = crate::import::parse_local(&tz(&c), &f.expires) else {
+        let text = format!("{:?} is not a date: use YYYY-MM-DD or YYYY-MM-DD HH:MM.", f.expires.trim());
+        return message(Some(&c), StatusCode::UNPROCESSABLE_ENTITY, "Expiry not changed", &text);
+    };
+    match s.portal.store.set_service_expiry(&c.actor(), s.portal.clock.now(), c.tenant_id(), &sv.username, Some(at)) {
+        Ok(_) => done(&format!("/admin/services/{id}"), &format!("Expiry set to {}.", local_time(at, &tz(&c)))),
+        Err(e) => failed(&c, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// A new login password (typed, or made up when left empty), shown once.
+pub async fn password(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let (sv, _) = match service_of(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let password = if f.password.is_empty() { crate::store::random_hex(6) } else { f.password.clone() };
+    if password.len() > 128 || password.chars().any(char::is_control) {
+        return message(
+            Some(&c),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Password not changed",
+            "At most 128 characters, no control characters.",
+        );
+    }
+    match s.portal.store.set_service_password(&c.actor(), s.portal.clock.now(), c.tenant_id(), &sv.username, &password)
+    {
+        Ok(()) => page(&s, &c, id, Some(password)),
+        Err(e) => failed(&c, &e),
+    }
+}

@@ -1,0 +1,98 @@
+//! A service's page in the admin UI against the real binary: renewal from
+//! the wallet (refused while the wallet is short, then a receipt and full
+//! speed at the next login), the expiry set by hand, a new password that
+//! radclient proves, and an unmatched M-Pesa payment given to a customer.
+
+use crate::billing::{mpesa_setup, pppoe_auth, rig};
+use crate::harness::*;
+use crate::support::daraja::{self, C2bPayKind};
+
+fn service_id(r: &crate::billing::Rig, username: &str) -> String {
+    let list = r.cli(&["service", "list", "--tenant", "demo"]);
+    list.lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(username))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn renew_expiry_password_and_unmatched_payments_from_the_ui() {
+    let r = rig("admin-services");
+    let web = AdminWeb::login(r.server.http, "demo", "demo-admin-pass");
+    let id = service_id(&r, "demo-expired");
+    let page = web.get(&format!("/admin/services/{id}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"renew-form\"") && page.body.contains("id=\"expiry-form\""));
+
+    // Renewal needs the money first.
+    let short = web.post(&format!("/admin/services/{id}/renew"), &[("plan", "")]);
+    assert_eq!(short.status, 409, "{}", short.body);
+    assert!(short.body.contains("wallet holds KES 0.00"), "{}", short.body);
+    assert!(pppoe_auth(&r, "demo-expired", "demo-pass").raw.contains("lango-expired"), "still captive");
+    let customers = r.cli(&["customer", "list", "--tenant", "demo"]);
+    let brian = customers.lines().find(|l| l.contains("Brian")).unwrap().split_whitespace().next().unwrap().to_string();
+    r.cli(&[
+        "wallet",
+        "post",
+        "--tenant",
+        "demo",
+        "--customer",
+        &brian,
+        "--kind",
+        "payment",
+        "--amount",
+        "1500",
+        "--reason",
+        "cash at the shop",
+    ]);
+    let renewed = web.post(&format!("/admin/services/{id}/renew"), &[("plan", "")]);
+    assert_eq!(renewed.status, 303, "{}", renewed.body);
+    let flash = set_cookie(&renewed, "lango_flash").unwrap_or_default();
+    assert!(flash.starts_with("Renewed+until") && flash.contains("receipt+RCT-"), "{flash}");
+    let full = pppoe_auth(&r, "demo-expired", "demo-pass");
+    assert_eq!(full.get("Mikrotik-Rate-Limit"), Some("10M/10M 20M/20M 8M/8M 10/10"), "{}", full.raw);
+
+    // The expiry by hand; a cashier may renew but not set it.
+    let set = web.post(&format!("/admin/services/{id}/expiry"), &[("expires", "2031-03-01 10:00")]);
+    assert_eq!(set.status, 303, "{}", set.body);
+    assert!(r.cli(&["service", "show", "--tenant", "demo", "demo-expired"]).contains("2031-03-01 10:00"));
+    let bad = web.post(&format!("/admin/services/{id}/expiry"), &[("expires", "next week")]);
+    assert_eq!(bad.status, 422);
+    let pw = make_admin(&r.server.data, &["--tenant", "demo", "--name", "till", "--role", "cashier"]);
+    let cashier = AdminWeb::login(r.server.http, "till", &pw);
+    assert_eq!(cashier.post(&format!("/admin/services/{id}/expiry"), &[("expires", "2040-01-01")]).status, 403);
+    assert!(r.cli(&["service", "show", "--tenant", "demo", "demo-expired"]).contains("2031-03-01 10:00"));
+
+    // A new password works at once; the old one no longer does.
+    let changed = web.post(&format!("/admin/services/{id}/password"), &[("password", "brand-new-9")]);
+    assert_eq!(changed.status, 200);
+    assert!(changed.body.contains("id=\"new-password\""));
+    assert!(pppoe_auth(&r, "demo-expired", "demo-pass").is("Access-Reject"));
+    assert!(pppoe_auth(&r, "demo-expired", "brand-new-9").is("Access-Accept"));
+    let audit = web.get(&format!("/admin/audit?object=service%2F{id}"));
+    assert!(audit.body.contains("service.password") && !audit.body.contains("brand-new-9"), "audited, value not shown");
+
+    // An unmatched C2B payment, given to a customer from the payments page.
+    mpesa_setup(&r.server.data, &r.daraja.base_url(), &["--shortcode", daraja::C2B_SHORTCODE]);
+    r.cli(&["mpesa", "register-c2b", "--tenant", "demo"]);
+    let (_, confirmed) = r.daraja.c2b_pay(C2bPayKind::PayBill, "254700000009", 250, "no-such-account");
+    assert_eq!(confirmed, Some(200));
+    let list = web.get("/admin/payments?q=unmatched");
+    let payment = list
+        .body
+        .split("action=\"/admin/payments/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("an Assign form")
+        .to_string();
+    let wrong = web.post(&format!("/admin/payments/{payment}/assign"), &[("customer", "nobody-at-all")]);
+    assert_eq!(wrong.status, 422);
+    let given = web.post(&format!("/admin/payments/{payment}/assign"), &[("customer", "demo-pppoe")]);
+    assert_eq!(given.status, 303, "{}", given.body);
+    assert!(!web.get("/admin/payments?q=unmatched").body.contains("/assign\""), "no unmatched payment left");
+    let again = web.post(&format!("/admin/payments/{payment}/assign"), &[("customer", "demo-pppoe")]);
+    assert_ne!(again.status, 303, "a payment is given once");
+}
