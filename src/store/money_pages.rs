@@ -80,6 +80,26 @@ fn customers_named(tx: &redb::ReadTransaction, tenant: TenantId, q: &str) -> Res
     if q.is_empty() {
         return Ok(HashSet::new());
     }
-    let all: Vec<Customer> = tenant_rows(&tx.open_table(CUSTOMERS)?, tenant)?;
-    Ok(all.into_iter().filter(|c| c.name.to_lowercase().contains(q)).map(|c| c.id).collect())
+    // Only rows whose stored bytes hold the text are decoded (ASCII text).
+    let needle = if q.is_ascii() { q } else { "" };
+    let mut out = HashSet::new();
+    for row in tx.open_table(CUSTOMERS)?.range((tenant, 0)..=(tenant, u64::MAX))? {
+        let (k, v) = row?;
+        if !super::admin::contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
+            continue;
+        }
+        let c: Customer = super::codec::decode(v.value())?;
+        if c.name.to_lowercase().contains(q) {
+            out.insert(k.value().1);
+        }
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// One payment of `tenant`.
+    pub fn payment(&self, tenant: TenantId, id: Id) -> Result<Option<Payment>, StoreError> {
+        let tx = self.read()?;
+        super::get(&tx.open_table(PAYMENTS)?, (tenant, id))
+    }
 }

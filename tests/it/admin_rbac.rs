@@ -18,6 +18,7 @@ struct Ids {
     nas: String,
     batch: String,
     invoice: String,
+    payment: String,
     admin: String,
     tenant: String,
 }
@@ -35,6 +36,7 @@ fn fill(path: &str, ids: &Ids) -> String {
         "/admin/plans/" => &ids.plan,
         "/admin/nas/" => &ids.nas,
         "/admin/vouchers/" => &ids.batch,
+        "/admin/payments/" => &ids.payment,
         "/admin/invoices/" => &ids.invoice,
         "/admin/admins/" => &ids.admin,
         "/admin/tenants/" => &ids.tenant,
@@ -107,6 +109,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         nas: "999999".into(),
         batch: ob,
         invoice: invoices.split_whitespace().next().unwrap().to_string(),
+        payment: cli(&["pay", "list", "--tenant", "other"]).split_whitespace().next().unwrap().to_string(),
         admin: "other-admin".into(),
         tenant: "999999".into(),
     };
@@ -121,6 +124,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         nas: "1".into(),
         batch: db.split_whitespace().nth(1).unwrap().trim_end_matches(':').to_string(),
         invoice: "RCT-2026-000001".into(),
+        payment: "1".into(),
         admin: "victim".into(),
         tenant: "1".into(),
     };

@@ -555,6 +555,11 @@ pub async fn assign_payment(
     Path(id): Path<Id>,
     Form(f): Form<AssignForm>,
 ) -> Response {
+    match s.portal.store.payment(c.tenant_id(), id) {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(&c),
+        Err(e) => return failed(&c, &e),
+    }
     let customer = match payer(&s, &c, f.customer.trim()) {
         Ok(Some(x)) => x,
         Ok(None) => {
