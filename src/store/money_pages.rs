@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::admin::{Page, page_rows};
+use super::pages::{Page, page_rows};
 use super::tables::*;
 use super::{Store, StoreError, tenant_rows};
 use crate::model::*;
@@ -85,7 +85,7 @@ fn customers_named(tx: &redb::ReadTransaction, tenant: TenantId, q: &str) -> Res
     let mut out = HashSet::new();
     for row in tx.open_table(CUSTOMERS)?.range((tenant, 0)..=(tenant, u64::MAX))? {
         let (k, v) = row?;
-        if !super::admin::contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
+        if !super::pages::contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
             continue;
         }
         let c: Customer = super::codec::decode(v.value())?;

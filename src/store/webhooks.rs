@@ -236,7 +236,7 @@ impl Store {
         limit: usize,
     ) -> Result<super::Page<DeliveryLog>, StoreError> {
         let tx = self.read()?;
-        super::admin::page_rows(&tx.open_table(WEBHOOK_LOG)?, tenant, before, limit, |_| true)
+        super::pages::page_rows(&tx.open_table(WEBHOOK_LOG)?, tenant, before, limit, |_| true)
     }
 
     /// Tenants that have at least one endpoint.
