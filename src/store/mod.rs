@@ -14,6 +14,7 @@ pub mod codec;
 #[cfg(test)]
 mod compat_tests;
 mod crud;
+mod edits;
 mod import;
 pub mod journal;
 mod legacy;

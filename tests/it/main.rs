@@ -7,6 +7,7 @@ mod acct;
 mod admin;
 mod admin_browser;
 mod admin_catalog;
+mod admin_edits;
 mod admin_people;
 mod admin_rbac;
 mod admin_services;

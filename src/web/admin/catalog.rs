@@ -5,14 +5,14 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::customers::{Errors, money};
 use super::rbac::Perm;
-use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, render};
+use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, not_found, render};
 use crate::model::*;
 use crate::store::{NewNas, Page, StoreError};
 use crate::web::WebState;
@@ -220,11 +220,18 @@ struct PlanFormPage {
     c: Chrome,
     f: PlanForm,
     errors: Errors,
+    /// Where the form posts: /admin/plans (new) or /admin/plans/{id}.
+    action: String,
 }
 
 fn plan_form(c: &Caller, f: PlanForm, errors: Errors) -> Response {
+    plan_form_at(c, f, errors, "/admin/plans".into())
+}
+
+fn plan_form_at(c: &Caller, f: PlanForm, errors: Errors, action: String) -> Response {
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render(status, &PlanFormPage { c: c.chrome("New plan"), f, errors })
+    let title = if action == "/admin/plans" { "New plan" } else { "Edit plan" };
+    render(status, &PlanFormPage { c: c.chrome(title), f, errors, action })
 }
 
 pub async fn new_plan(Extension(c): Extension<Caller>) -> Response {
@@ -313,6 +320,152 @@ pub async fn create_plan(
             errors.add(field, e.to_string());
             plan_form(&c, f, errors)
         }
+    }
+}
+
+/// Whole units where exact ("2G", "30d"), else the plain number, so that
+/// an edit form read back gives the same value.
+fn exact_bytes(b: u64) -> String {
+    match b {
+        b if b >= 1_000_000_000 && b % 1_000_000_000 == 0 => format!("{}G", b / 1_000_000_000),
+        b if b >= 1_000_000 && b % 1_000_000 == 0 => format!("{}M", b / 1_000_000),
+        b => b.to_string(),
+    }
+}
+
+fn exact_secs(s: u32) -> String {
+    match s {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// A plan as its form, as `lango plan add` would have taken it.
+fn form_of(p: &Plan) -> PlanForm {
+    let on = |b: bool| if b { "on".to_string() } else { String::new() };
+    PlanForm {
+        name: p.name.clone(),
+        validity: p.validity.to_string(),
+        price: crate::cli::parse::show_money(p.price),
+        rate: p.rate.map(|r| r.to_string()).unwrap_or_default(),
+        quota: p.quota_bytes.map(exact_bytes).unwrap_or_default(),
+        fup: p.fup.map(|f| format!("{} {}", exact_bytes(f.threshold_bytes), f.rate)).unwrap_or_default(),
+        grace: if p.grace_secs > 0 { exact_secs(p.grace_secs) } else { String::new() },
+        simultaneous_use: p.simultaneous_use.to_string(),
+        session_timeout: p.session_timeout.map(exact_secs).unwrap_or_default(),
+        idle_timeout: p.idle_timeout.map(exact_secs).unwrap_or_default(),
+        pool: p.address_pool.clone().unwrap_or_default(),
+        address_list: p.address_list.clone().unwrap_or_default(),
+        for_access: p.offer.access.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
+        for_category: p.offer.categories.join(","),
+        postpaid_due_days: match p.mode {
+            crate::billing::Mode::Postpaid { due_days } => due_days.to_string(),
+            crate::billing::Mode::Prepaid => String::new(),
+        },
+        calendar: on(p.anchor == crate::billing::Anchor::Calendar),
+        kick_oldest: on(p.kick_oldest),
+        no_portal: on(!p.offer.portal),
+    }
+}
+
+pub async fn edit_plan(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    match s.portal.store.plan(c.tenant_id(), id) {
+        Ok(p) => plan_form_at(&c, form_of(&p), Errors::default(), format!("/admin/plans/{id}")),
+        Err(StoreError::NotFound(_)) => not_found(&c),
+        Err(e) => failed(&c, &e),
+    }
+}
+
+/// Save an edited plan. What the form does not show (access window, IPv6
+/// pool, device classes, interim interval) is kept from the stored plan.
+pub async fn update_plan(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<PlanForm>,
+) -> Response {
+    let old = match s.portal.store.plan(c.tenant_id(), id) {
+        Ok(p) => p,
+        Err(StoreError::NotFound(_)) => return not_found(&c),
+        Err(e) => return failed(&c, &e),
+    };
+    let action = format!("/admin/plans/{id}");
+    let mut errors = Errors::default();
+    let args = plan_args(&c, &f, &mut errors);
+    if errors.any() {
+        return plan_form_at(&c, f, errors, action);
+    }
+    let new = match crate::cli::build_plan(c.tenant_id(), &args) {
+        Ok(p) => p,
+        Err(e) => match option_error(&e, PLAN_FIELDS) {
+            Some((field, m)) => {
+                errors.add(field, m);
+                return plan_form_at(&c, f, errors, action);
+            }
+            None => return failed(&c, &format!("{e:#}")),
+        },
+    };
+    let plan = Plan {
+        id: old.id,
+        tenant: old.tenant,
+        disabled: old.disabled,
+        access_window: old.access_window,
+        ipv6_pool: old.ipv6_pool.clone(),
+        interim_interval: old.interim_interval,
+        offer: Offer { devices: old.offer.devices.clone(), ..new.offer },
+        ..new
+    };
+    match s.portal.store.update_plan(&c.actor(), s.portal.clock.now(), &plan) {
+        Ok(p) => done("/admin/plans", &format!("Plan {} saved.", p.name)),
+        Err(e @ StoreError::Conflict(_)) => {
+            errors.add("name", e.to_string());
+            plan_form_at(&c, f, errors, action)
+        }
+        Err(e) => failed(&c, &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StateForm {
+    #[serde(default)]
+    disabled: String,
+}
+
+/// Take a plan off sale (no new purchases, renewals or logins on it) or
+/// back on. Plans are never deleted: services and invoices name them.
+pub async fn plan_state(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<StateForm>,
+) -> Response {
+    let plan = match s.portal.store.plan(c.tenant_id(), id) {
+        Ok(p) => p,
+        Err(StoreError::NotFound(_)) => return not_found(&c),
+        Err(e) => return failed(&c, &e),
+    };
+    let plan = Plan { disabled: f.disabled == "1", ..plan };
+    match s.portal.store.update_plan(&c.actor(), s.portal.clock.now(), &plan) {
+        Ok(p) => done("/admin/plans", &format!("Plan {} {}.", p.name, if p.disabled { "disabled" } else { "enabled" })),
+        Err(e) => failed(&c, &e),
+    }
+}
+
+/// Stop answering a router (its requests are dropped as from an unknown
+/// client) or start again. Routers are kept: sessions name them.
+pub async fn nas_state(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<StateForm>,
+) -> Response {
+    let disabled = f.disabled == "1";
+    match s.portal.store.set_nas_disabled(&c.actor(), s.portal.clock.now(), c.tenant_id(), id, disabled) {
+        Ok(n) => done("/admin/nas", &format!("Router {} {}.", n.name, if n.disabled { "disabled" } else { "enabled" })),
+        Err(StoreError::NotFound(_)) => not_found(&c),
+        Err(e) => failed(&c, &e),
     }
 }
 

@@ -36,7 +36,7 @@ struct ListPage {
     can_edit: bool,
 }
 
-fn when(c: &Caller, t: Option<UnixTime>) -> String {
+pub(super) fn when(c: &Caller, t: Option<UnixTime>) -> String {
     let tz = c.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str());
     t.map_or_else(|| "-".into(), |t| local_time(t, tz))
 }
@@ -212,7 +212,7 @@ pub async fn create(
 }
 
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
-fn mine(s: &WebState, c: &Caller, id: Id) -> Result<Option<Customer>, Response> {
+pub(super) fn mine(s: &WebState, c: &Caller, id: Id) -> Result<Option<Customer>, Response> {
     s.portal.store.customer_for(c.tenant_id(), c.reseller(), id).map_err(|e| failed(c, &e))
 }
 
@@ -551,124 +551,18 @@ pub async fn create_service(
     }
 }
 
-#[derive(Template)]
-#[template(path = "admin/services.html")]
-struct ServicesPage {
-    c: Chrome,
-    q: String,
-    rows: Vec<(Id, ServiceRow)>,
-    next: Option<String>,
-    csv: String,
-}
-
-pub async fn services(
-    State(s): State<WebState>,
-    Extension(c): Extension<Caller>,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    let store = &s.portal.store;
-    let t = c.tenant_id();
-    // A reseller sees the services of its own customers.
-    let page = if let Some(r) = c.reseller() {
-        let mut items = Vec::new();
-        let customers = match store.customer_page(t, Some(r), "", None, usize::MAX) {
-            Ok(p) => p.items,
-            Err(e) => return failed(&c, &e),
-        };
-        for x in customers {
-            items.extend(store.customer_services(t, x.id).unwrap_or_default());
-        }
-        let needle = q.q.trim().to_lowercase();
-        items.retain(|s| needle.is_empty() || s.username.to_lowercase().contains(&needle));
-        crate::store::Page { items, next: None }
-    } else {
-        let limit = if q.csv() { usize::MAX } else { PAGE };
-        match store.service_page(t, &q.q, q.before(), limit) {
-            Ok(p) => p,
-            Err(e) => return failed(&c, &e),
-        }
-    };
-    let plans = store.plans(t).unwrap_or_default();
-    let plan_name = |id: Id| plans.iter().find(|p| p.id == id).map_or_else(|| "-".into(), |p| p.name.clone());
-    if q.csv() {
-        let rows = page.items.iter().map(|sv| {
-            vec![
-                sv.id.to_string(),
-                sv.customer.to_string(),
-                sv.username.clone(),
-                sv.access.as_str().into(),
-                plan_name(sv.plan),
-                sv.status.as_str().into(),
-                when(&c, sv.expires_at),
-            ]
-        });
-        return csv_response("services", &["id", "customer", "username", "access", "plan", "status", "expires"], rows);
+/// Delete a customer that nothing refers to; otherwise say what keeps it.
+pub async fn delete(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    match mine(&s, &c, id) {
+        Ok(Some(_)) => {}
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
     }
-    let rows = page
-        .items
-        .iter()
-        .map(|sv| {
-            let row = ServiceRow {
-                id: sv.id,
-                username: sv.username.clone(),
-                access: sv.access.as_str(),
-                plan: plan_name(sv.plan),
-                status: sv.status.as_str(),
-                expires: when(&c, sv.expires_at),
-                online: s.radius.online.count(t, sv.id) > 0,
-                used: String::new(),
-            };
-            (sv.customer, row)
-        })
-        .collect();
-    let view = ServicesPage {
-        c: c.chrome("Services"),
-        next: q.next_link("/admin/services", page.next),
-        csv: q.csv_link("/admin/services"),
-        q: q.q,
-        rows,
-    };
-    render(StatusCode::OK, &view)
-}
-
-#[derive(Deserialize)]
-pub struct StatusForm {
-    #[serde(default)]
-    status: String,
-}
-
-/// Suspend, disable or reactivate a service; a service that stops being
-/// usable loses its sessions at once (Disconnect through the outbox).
-pub async fn service_status(
-    State(s): State<WebState>,
-    Extension(c): Extension<Caller>,
-    Path(id): Path<Id>,
-    Form(f): Form<StatusForm>,
-) -> Response {
-    let store = &s.portal.store;
-    let t = c.tenant_id();
-    let Ok(sv) = store.service_view(t, id).map(|v| v.service) else { return not_found(&c) };
-    if !matches!(mine(&s, &c, sv.customer), Ok(Some(_))) {
-        return not_found(&c);
-    }
-    let status = match f.status.as_str() {
-        "active" => ServiceStatus::Active,
-        "suspended" => ServiceStatus::Suspended,
-        "disabled" => ServiceStatus::Disabled,
-        _ => {
-            return super::message(
-                Some(&c),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Unknown status",
-                "Use active, suspended or disabled.",
-            );
+    match s.portal.store.delete_customer(&c.actor(), s.portal.clock.now(), c.tenant_id(), id) {
+        Ok(x) => done("/admin/customers", &format!("Customer {} deleted.", x.name)),
+        Err(e @ StoreError::Conflict(_)) => {
+            super::message(Some(&c), StatusCode::CONFLICT, "Not deleted", &e.to_string())
         }
-    };
-    match store.set_service_status(&c.actor(), s.portal.clock.now(), t, &sv.username, status) {
-        Ok(_) => done(
-            &format!("/admin/customers/{}", sv.customer),
-            &format!("Service {} is now {}.", sv.username, status.as_str()),
-        ),
         Err(e) => failed(&c, &e),
     }
 }

@@ -6,14 +6,14 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::customers::{AuditRow, audit_rows, money};
+use super::customers::{AuditRow, ServiceRow, audit_rows, mine, money, when};
 use super::rbac::Perm;
-use super::{Caller, Chrome, done, failed, message, not_found, render};
+use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, message, not_found, render};
 use crate::model::*;
 use crate::store::AuditFilter;
 use crate::web::WebState;
@@ -224,6 +224,126 @@ pub async fn password(
     match s.portal.store.set_service_password(&c.actor(), s.portal.clock.now(), c.tenant_id(), &sv.username, &password)
     {
         Ok(()) => page(&s, &c, id, Some(password)),
+        Err(e) => failed(&c, &e),
+    }
+}
+
+// ---- the services list, and suspend / reactivate ------------------------------
+
+#[derive(Template)]
+#[template(path = "admin/services.html")]
+struct ServicesPage {
+    c: Chrome,
+    q: String,
+    rows: Vec<(Id, ServiceRow)>,
+    next: Option<String>,
+    csv: String,
+}
+
+pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Query(q): Query<ListQuery>) -> Response {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    // A reseller sees the services of its own customers.
+    let page = if let Some(r) = c.reseller() {
+        let mut items = Vec::new();
+        let customers = match store.customer_page(t, Some(r), "", None, usize::MAX) {
+            Ok(p) => p.items,
+            Err(e) => return failed(&c, &e),
+        };
+        for x in customers {
+            items.extend(store.customer_services(t, x.id).unwrap_or_default());
+        }
+        let needle = q.q.trim().to_lowercase();
+        items.retain(|s| needle.is_empty() || s.username.to_lowercase().contains(&needle));
+        crate::store::Page { items, next: None }
+    } else {
+        let limit = if q.csv() { usize::MAX } else { PAGE };
+        match store.service_page(t, &q.q, q.before(), limit) {
+            Ok(p) => p,
+            Err(e) => return failed(&c, &e),
+        }
+    };
+    let plans = store.plans(t).unwrap_or_default();
+    let plan_name = |id: Id| plans.iter().find(|p| p.id == id).map_or_else(|| "-".into(), |p| p.name.clone());
+    if q.csv() {
+        let rows = page.items.iter().map(|sv| {
+            vec![
+                sv.id.to_string(),
+                sv.customer.to_string(),
+                sv.username.clone(),
+                sv.access.as_str().into(),
+                plan_name(sv.plan),
+                sv.status.as_str().into(),
+                when(&c, sv.expires_at),
+            ]
+        });
+        return csv_response("services", &["id", "customer", "username", "access", "plan", "status", "expires"], rows);
+    }
+    let rows = page
+        .items
+        .iter()
+        .map(|sv| {
+            let row = ServiceRow {
+                id: sv.id,
+                username: sv.username.clone(),
+                access: sv.access.as_str(),
+                plan: plan_name(sv.plan),
+                status: sv.status.as_str(),
+                expires: when(&c, sv.expires_at),
+                online: s.radius.online.count(t, sv.id) > 0,
+                used: String::new(),
+            };
+            (sv.customer, row)
+        })
+        .collect();
+    let view = ServicesPage {
+        c: c.chrome("Services"),
+        next: q.next_link("/admin/services", page.next),
+        csv: q.csv_link("/admin/services"),
+        q: q.q,
+        rows,
+    };
+    render(StatusCode::OK, &view)
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// Suspend, disable or reactivate a service; a service that stops being
+/// usable loses its sessions at once (Disconnect through the outbox).
+pub async fn status(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<StatusForm>,
+) -> Response {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let Ok(sv) = store.service_view(t, id).map(|v| v.service) else { return not_found(&c) };
+    if !matches!(mine(&s, &c, sv.customer), Ok(Some(_))) {
+        return not_found(&c);
+    }
+    let status = match f.status.as_str() {
+        "active" => ServiceStatus::Active,
+        "suspended" => ServiceStatus::Suspended,
+        "disabled" => ServiceStatus::Disabled,
+        _ => {
+            return super::message(
+                Some(&c),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unknown status",
+                "Use active, suspended or disabled.",
+            );
+        }
+    };
+    match store.set_service_status(&c.actor(), s.portal.clock.now(), t, &sv.username, status) {
+        Ok(_) => done(
+            &format!("/admin/customers/{}", sv.customer),
+            &format!("Service {} is now {}.", sv.username, status.as_str()),
+        ),
         Err(e) => failed(&c, &e),
     }
 }
