@@ -20,7 +20,8 @@ HTTP=$(grep -o "http listening on [0-9.:]*" "$DATA/log" | awk '{print $4}')
 echo "lango on $HTTP"
 RO=$("$LANGO" --data "$DATA" api-token create --tenant demo --name schemathesis-ro --role read-only)
 OP=$("$LANGO" --data "$DATA" api-token create --tenant demo --name schemathesis-op --role operator)
-for token in "$RO" "$OP"; do
+CASH=$("$LANGO" --data "$DATA" api-token create --tenant demo --name schemathesis-cash --role cashier)
+for token in "$RO" "$OP" "$CASH"; do
     schemathesis run "http://$HTTP/api/v1/openapi.json" \
         -H "Authorization: Bearer $token" \
         --checks ${CHECKS:-not_a_server_error} \

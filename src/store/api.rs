@@ -78,4 +78,44 @@ impl Store {
         self.commit(tx)?;
         Ok((c, body))
     }
+
+    /// Keep the first answer to a POST with an Idempotency-Key (for
+    /// writes whose own transaction cannot hold it).
+    pub fn remember(
+        &self,
+        tenant: TenantId,
+        key: &str,
+        status: u16,
+        request: &str,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        let r = Remembered { status, request: request.to_string(), body: body.to_string() };
+        let tx = self.write()?;
+        tx.open_table(IDEMPOTENCY)?.insert((tenant, key), encode(&r).as_slice())?;
+        self.commit(tx)
+    }
+
+    /// A service from the API, with the first answer kept under the
+    /// Idempotency-Key in the same transaction.
+    pub fn api_create_service(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        n: super::NewService,
+        key: Option<(&str, &str)>,
+        answer: impl Fn(&Service) -> String,
+    ) -> Result<String, StoreError> {
+        let tx = self.write()?;
+        let service = self.insert_service(&tx, tenant, now, n)?;
+        let object = format!("service/{}", service.id);
+        audit(&tx, tenant, &record(now, actor, "service.create", object, None, super::shown_service(&service)))?;
+        let body = answer(&service);
+        if let Some((key, request)) = key {
+            let r = Remembered { status: 201, request: request.to_string(), body: body.clone() };
+            tx.open_table(IDEMPOTENCY)?.insert((tenant, key), encode(&r).as_slice())?;
+        }
+        self.commit(tx)?;
+        Ok(body)
+    }
 }

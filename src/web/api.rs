@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::WebState;
 use crate::model::*;
+use crate::store::tables as T;
 
 const MAX_LIMIT: usize = 500;
 const ACTOR: &str = "api";
@@ -25,9 +26,9 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/customers", get(customers).post(create_customer))
         .route("/api/v1/customers/{id}", get(customer))
-        .route("/api/v1/services", get(services))
+        .route("/api/v1/services", get(services).post(create_service))
         .route("/api/v1/plans", get(plans))
-        .route("/api/v1/payments", get(payments))
+        .route("/api/v1/payments", get(payments).post(create_payment))
         .route("/api/v1/sessions", get(sessions))
         .route("/api/v1/invoices", get(invoices))
         .route("/api/v1/vouchers", get(vouchers))
@@ -39,14 +40,22 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>, field: Opti
     (status, Json(body)).into_response()
 }
 
-/// The caller's token, or the answer refusing it.
+/// Who may read: every API token role.
+const READ: &[Role] = &[Role::TenantAdmin, Role::Operator, Role::Cashier, Role::ReadOnly];
+/// Who may create customers and services.
+const PEOPLE: &[Role] = &[Role::TenantAdmin, Role::Operator];
+/// Who may record payments.
+const MONEY: &[Role] = &[Role::TenantAdmin, Role::Cashier];
+
+/// The caller's token, or the answer refusing it (401 without a valid
+/// token, 403 when its role is not among `allowed`).
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
-fn caller(s: &WebState, headers: &HeaderMap, write: bool) -> Result<ApiToken, Response> {
+fn caller(s: &WebState, headers: &HeaderMap, allowed: &[Role]) -> Result<ApiToken, Response> {
     let token = super::bearer(headers);
     let found = if token.is_empty() { Ok(None) } else { s.portal.store.api_token(token) };
     match found {
-        Ok(Some(t)) if write && !matches!(t.role, Role::TenantAdmin | Role::Operator) => {
-            Err(error(StatusCode::FORBIDDEN, "forbidden", format!("the {:?} role cannot change data", t.role), None))
+        Ok(Some(t)) if !allowed.contains(&t.role) => {
+            Err(error(StatusCode::FORBIDDEN, "forbidden", format!("the {} role cannot do this", t.role.as_str()), None))
         }
         Ok(Some(t)) => Ok(t),
         Ok(None) => Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is required", None)),
@@ -112,24 +121,39 @@ fn listing<T>(
     Json(json!({ "items": items, "next": next })).into_response()
 }
 
+/// One page read from a `(tenant, id)` table (only the rows shown are read).
+fn table_page<T: crate::store::codec::Stored>(
+    s: &WebState,
+    tenant: TenantId,
+    table: redb::TableDefinition<(u32, u64), &[u8]>,
+    id: impl Fn(&T) -> u64,
+    show: impl Fn(&T) -> Value,
+    (limit, after): (usize, u64),
+) -> Response {
+    match s.portal.store.page_after::<T>(table, tenant, after, limit) {
+        Ok((items, more)) => {
+            let next = if more { items.last().map(&id) } else { None };
+            let items: Vec<Value> = items.iter().map(show).collect();
+            Json(json!({ "items": items, "next": next })).into_response()
+        }
+        Err(e) => internal(&e),
+    }
+}
+
 macro_rules! list_handler {
-    ($name:ident, $load:expr, $id:expr, $show:expr) => {
+    ($name:ident, $table:expr, $t:ty, $id:expr, $show:expr) => {
         async fn $name(
             State(s): State<WebState>,
             headers: HeaderMap,
             q: Result<Query<Page>, QueryRejection>,
         ) -> Response {
-            let t = match caller(&s, &headers, false) {
+            let t = match caller(&s, &headers, READ) {
                 Ok(t) => t,
                 Err(r) => return r,
             };
-            let p = match paging(q) {
-                Ok(p) => p,
-                Err(r) => return r,
-            };
-            match $load(&s, t.tenant) {
-                Ok(items) => listing(items, $id, $show, p),
-                Err(e) => internal(&e),
+            match paging(q) {
+                Ok(p) => table_page::<$t>(&s, t.tenant, $table, $id, $show, p),
+                Err(r) => r,
             }
         }
     };
@@ -139,23 +163,29 @@ fn show_customer(c: &Customer) -> Value {
     json!({ "id": c.id, "name": c.name, "phone": c.phone, "email": c.email, "category": c.category, "created_at": c.created_at })
 }
 
-list_handler!(customers, |s: &WebState, t| s.portal.store.customers(t), |c: &Customer| c.id, show_customer);
-list_handler!(services, |s: &WebState, t| s.portal.store.services(t), |v: &Service| v.id, |v: &Service| json!({
-    "id": v.id, "customer": v.customer, "plan": v.plan, "type": v.access.as_str(), "username": v.username,
-    "status": v.status.as_str(), "expires_at": v.expires_at, "mac": v.mac.map(|m| m.to_string()),
-    "static_ip": v.static_ip.map(|i| i.to_string()),
-}));
-list_handler!(plans, |s: &WebState, t| s.portal.store.plans(t), |p: &Plan| p.id, |p: &Plan| json!({
+list_handler!(customers, T::CUSTOMERS, Customer, |c: &Customer| c.id, show_customer);
+fn show_service(v: &Service) -> Value {
+    json!({
+        "id": v.id, "customer": v.customer, "plan": v.plan, "type": v.access.as_str(), "username": v.username,
+        "status": v.status.as_str(), "expires_at": v.expires_at, "mac": v.mac.map(|m| m.to_string()),
+        "static_ip": v.static_ip.map(|i| i.to_string()),
+    })
+}
+list_handler!(services, T::SERVICES, Service, |v: &Service| v.id, show_service);
+list_handler!(plans, T::PLANS, Plan, |p: &Plan| p.id, |p: &Plan| json!({
     "id": p.id, "name": p.name, "validity": p.validity.to_string(), "price": p.price,
     "rate": p.rate.map(|r| r.to_string()), "quota_bytes": p.quota_bytes,
     "simultaneous_use": p.simultaneous_use, "disabled": p.disabled,
 }));
-list_handler!(payments, |s: &WebState, t| s.portal.store.payments(t), |p: &Payment| p.id, |p: &Payment| json!({
-    "id": p.id, "customer": p.customer, "amount": p.amount, "method": p.method.as_str(),
-    "reference": p.reference, "received_at": p.received_at,
-    "status": format!("{:?}", p.status).to_lowercase(),
-}));
-list_handler!(invoices, |s: &WebState, t| s.portal.store.documents(t), |d: &Invoice| d.id, |d: &Invoice| json!({
+fn show_payment(p: &Payment) -> Value {
+    json!({
+        "id": p.id, "customer": p.customer, "amount": p.amount, "method": p.method.as_str(),
+        "reference": p.reference, "received_at": p.received_at,
+        "status": format!("{:?}", p.status).to_lowercase(),
+    })
+}
+list_handler!(payments, T::PAYMENTS, Payment, |p: &Payment| p.id, show_payment);
+list_handler!(invoices, T::INVOICES, Invoice, |d: &Invoice| d.id, |d: &Invoice| json!({
     "id": d.id, "number": d.number, "kind": format!("{:?}", d.kind).to_lowercase(), "customer": d.customer,
     "issued_at": d.issued_at, "net": d.net, "tax": d.tax, "gross": d.gross, "due_at": d.due_at, "paid_at": d.paid_at,
 }));
@@ -167,7 +197,7 @@ fn show_batch(b: &VoucherBatch) -> Value {
     })
 }
 
-list_handler!(vouchers, |s: &WebState, t| s.portal.store.voucher_batches(t), |b: &VoucherBatch| b.id, show_batch);
+list_handler!(vouchers, T::VOUCHER_BATCHES, VoucherBatch, |b: &VoucherBatch| b.id, show_batch);
 
 /// What became of one voucher: unused (still valid or past its last day),
 /// in use, used up, or stopped by an admin.
@@ -184,7 +214,7 @@ fn voucher_state(v: &Service, now: UnixTime) -> &'static str {
 
 /// One batch with its codes and their states (never their passwords).
 async fn voucher_batch(State(s): State<WebState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let t = match caller(&s, &headers, false) {
+    let t = match caller(&s, &headers, READ) {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -215,7 +245,7 @@ async fn voucher_batch(State(s): State<WebState>, headers: HeaderMap, Path(id): 
 }
 
 async fn sessions(State(s): State<WebState>, headers: HeaderMap, q: Result<Query<Page>, QueryRejection>) -> Response {
-    let t = match caller(&s, &headers, false) {
+    let t = match caller(&s, &headers, READ) {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -246,7 +276,7 @@ async fn sessions(State(s): State<WebState>, headers: HeaderMap, q: Result<Query
 }
 
 async fn customer(State(s): State<WebState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let t = match caller(&s, &headers, false) {
+    let t = match caller(&s, &headers, READ) {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -254,11 +284,9 @@ async fn customer(State(s): State<WebState>, headers: HeaderMap, Path(id): Path<
         return error(StatusCode::BAD_REQUEST, "invalid", "id must be a number", Some("id"));
     };
     // Another tenant's id is simply not found.
-    match s.portal.store.customers(t.tenant) {
-        Ok(all) => match all.iter().find(|c| c.id == id) {
-            Some(c) => Json(show_customer(c)).into_response(),
-            None => error(StatusCode::NOT_FOUND, "not_found", format!("no customer {id}"), None),
-        },
+    match s.portal.store.customer_for(t.tenant, None, id) {
+        Ok(Some(c)) => Json(show_customer(&c)).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "not_found", format!("no customer {id}"), None),
         Err(e) => internal(&e),
     }
 }
@@ -271,7 +299,7 @@ struct NewCustomer {
 }
 
 async fn create_customer(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
-    let t = match caller(&s, &headers, true) {
+    let t = match caller(&s, &headers, PEOPLE) {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -282,29 +310,10 @@ async fn create_customer(State(s): State<WebState>, headers: HeaderMap, body: By
             return error(StatusCode::BAD_REQUEST, "invalid", format!("the body is not a customer: {e}"), field);
         }
     };
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).filter(|k| !k.is_empty());
-    if key.is_some_and(|k| k.len() > 200) {
-        return error(StatusCode::BAD_REQUEST, "invalid", "Idempotency-Key is longer than 200 characters", None);
-    }
-    let request = String::from_utf8_lossy(&body).to_string();
-    if let Some(k) = key {
-        match s.portal.store.remembered(t.tenant, k) {
-            Ok(Some(r)) if r.request == request => {
-                let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::CREATED);
-                return (status, [(header::CONTENT_TYPE, "application/json")], r.body).into_response();
-            }
-            Ok(Some(_)) => {
-                return error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_conflict",
-                    "this Idempotency-Key was used with another body",
-                    None,
-                );
-            }
-            Ok(None) => {}
-            Err(e) => return internal(&e),
-        }
-    }
+    let (key, request) = match replay(&s, t.tenant, &headers, &body) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     let now = s.portal.clock.now();
     let made = s.portal.store.api_create_customer(
         ACTOR,
@@ -324,6 +333,203 @@ async fn create_customer(State(s): State<WebState>, headers: HeaderMap, body: By
         }
         Err(e) => internal(&e),
     }
+}
+
+/// The request's Idempotency-Key and body; or, when the key was seen
+/// before, the first answer (same body) or a 422 (another body).
+#[allow(clippy::result_large_err)] // the Err is the answer, once per request
+fn replay<'h>(
+    s: &WebState,
+    tenant: TenantId,
+    headers: &'h HeaderMap,
+    body: &Bytes,
+) -> Result<(Option<&'h str>, String), Response> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).filter(|k| !k.is_empty());
+    if key.is_some_and(|k| k.len() > 200) {
+        return Err(error(StatusCode::BAD_REQUEST, "invalid", "Idempotency-Key is longer than 200 characters", None));
+    }
+    let request = String::from_utf8_lossy(body).to_string();
+    if let Some(k) = key {
+        match s.portal.store.remembered(tenant, k) {
+            Ok(Some(r)) if r.request == request => {
+                let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::CREATED);
+                return Err((status, [(header::CONTENT_TYPE, "application/json")], r.body).into_response());
+            }
+            Ok(Some(_)) => {
+                return Err(error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_conflict",
+                    "this Idempotency-Key was used with another body",
+                    None,
+                ));
+            }
+            Ok(None) => {}
+            Err(e) => return Err(internal(&e)),
+        }
+    }
+    Ok((key, request))
+}
+
+/// A JSON body, or a 400 naming the field serde complained about.
+#[allow(clippy::result_large_err)] // the Err is the answer, once per request
+fn body_of<T: serde::de::DeserializeOwned>(body: &Bytes, what: &str, fields: &[&'static str]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        let text = e.to_string();
+        let field = fields.iter().copied().find(|f| text.contains(&format!("`{f}`")));
+        error(StatusCode::BAD_REQUEST, "invalid", format!("the body is not {what}: {e}"), field)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewServiceBody {
+    customer: Id,
+    plan: Id,
+    #[serde(rename = "type")]
+    access: String,
+    username: String,
+    password: Option<String>,
+    mac: Option<String>,
+    static_ip: Option<String>,
+    expires_at: Option<UnixTime>,
+}
+
+/// A login for an existing customer; the password is made up when absent
+/// and returned once in the answer.
+async fn create_service(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
+    let t = match caller(&s, &headers, PEOPLE) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let fields = ["customer", "plan", "type", "username", "password", "mac", "static_ip", "expires_at"];
+    let n: NewServiceBody = match body_of(&body, "a service", &fields) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let (key, request) = match replay(&s, t.tenant, &headers, &body) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let bad = |field: &str, m: &str| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m.to_string(), Some(field));
+    let Some(access) = AccessType::parse(&n.access) else {
+        return bad("type", "type must be pppoe, hotspot, dhcp or static");
+    };
+    let mac = match n.mac.as_deref().map(Mac::parse) {
+        Some(None) => return bad("mac", "mac is not a MAC address"),
+        m => m.flatten(),
+    };
+    let static_ip = match n.static_ip.as_deref().map(str::parse::<std::net::Ipv4Addr>) {
+        Some(Err(_)) => return bad("static_ip", "static_ip is not an IPv4 address"),
+        a => a.and_then(Result::ok),
+    };
+    let username = n.username.trim();
+    if username.is_empty() || username.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("username", "username must be non-empty, without spaces");
+    }
+    if access == AccessType::Static && static_ip.is_none() {
+        return bad("static_ip", "a static service needs static_ip");
+    }
+    let store = &s.portal.store;
+    let now = s.portal.clock.now();
+    let plan = match store.plan(t.tenant, n.plan) {
+        Ok(p) => p,
+        Err(_) => return bad("plan", "no such plan"),
+    };
+    let password = n.password.clone().unwrap_or_else(|| crate::store::random_hex(6));
+    let mut new = crate::store::NewService::new(n.customer, plan.id, access, username, &password);
+    new.mac = mac;
+    new.static_ip = static_ip;
+    new.expires_at = Some(n.expires_at.unwrap_or(now + plan.nominal_secs() as i64));
+    let made = store.api_create_service(ACTOR, now, t.tenant, new, key.map(|k| (k, request.as_str())), |v| {
+        let mut out = show_service(v);
+        out["password"] = json!(password);
+        out.to_string()
+    });
+    match made {
+        Ok(body) => (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(crate::store::StoreError::NotFound(m)) if m.starts_with("customer") => bad("customer", "no such customer"),
+        Err(crate::store::StoreError::NotFound(m)) if m.starts_with("plan") => bad("plan", "no such plan"),
+        Err(crate::store::StoreError::Conflict(m) | crate::store::StoreError::Invalid(m)) => {
+            let field =
+                ["username", "MAC", "address", "password"].into_iter().find(|f| m.contains(f)).unwrap_or("username");
+            let field = match field {
+                "MAC" => "mac",
+                "address" => "static_ip",
+                f => f,
+            };
+            error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, Some(field))
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPaymentBody {
+    customer: Id,
+    /// Minor units (cents).
+    amount: i64,
+    method: String,
+    reference: Option<String>,
+}
+
+/// Money received outside M-Pesa (cash, bank transfer), credited to the
+/// customer's wallet with a receipt. With an Idempotency-Key it is
+/// recorded once: the key is also the payment's provider reference.
+async fn create_payment(State(s): State<WebState>, headers: HeaderMap, body: Bytes) -> Response {
+    let t = match caller(&s, &headers, MONEY) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let n: NewPaymentBody = match body_of(&body, "a payment", &["customer", "amount", "method", "reference"]) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let (key, request) = match replay(&s, t.tenant, &headers, &body) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let bad = |field: &str, m: &str| error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m.to_string(), Some(field));
+    let method = match n.method.as_str() {
+        "cash" => PaymentMethod::Cash,
+        "manual" => PaymentMethod::Manual,
+        _ => return bad("method", "method must be cash or manual (a bank transfer)"),
+    };
+    if !(1..=1_000_000_000_00).contains(&n.amount) {
+        return bad("amount", "amount must be 1 to 100000000000 (minor units)");
+    }
+    let reference = n.reference.clone().unwrap_or_default();
+    if reference.chars().count() > 100 {
+        return bad("reference", "reference is longer than 100 characters");
+    }
+    let store = &s.portal.store;
+    match store.customer_for(t.tenant, None, n.customer) {
+        Ok(Some(_)) => {}
+        Ok(None) => return bad("customer", "no such customer"),
+        Err(e) => return internal(&e),
+    }
+    let now = s.portal.clock.now();
+    let refs = key.map(|k| vec![format!("api:{k}")]).unwrap_or_default();
+    let reference = if reference.is_empty() { format!("{} via API", method.as_str()) } else { reference };
+    let applied =
+        crate::cli::money::record_payment(store, ACTOR, now, t.tenant, n.customer, method, n.amount, reference, refs);
+    let id = match applied {
+        Ok(crate::store::Applied::Credited { payment, .. }) => payment.id,
+        Ok(crate::store::Applied::Unmatched(payment)) => payment.id,
+        Ok(crate::store::Applied::Duplicate(id)) => id,
+        Err(e) => return internal(&e),
+    };
+    let body = match store.payment(t.tenant, id) {
+        Ok(Some(p)) => show_payment(&p).to_string(),
+        Ok(None) => return internal(&"the payment just recorded is missing"),
+        Err(e) => return internal(&e),
+    };
+    if let Some(k) = key
+        && let Err(e) = store.remember(t.tenant, k, 201, &request, &body)
+    {
+        return internal(&e);
+    }
+    (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn openapi() -> Response {

@@ -160,3 +160,78 @@ fn voucher_batches_list_and_get_without_passwords_per_tenant() {
     assert!(doc["paths"]["/vouchers/{id}"]["get"].is_object());
     assert!(doc["components"]["schemas"]["Voucher"]["properties"]["state"]["enum"].is_array());
 }
+
+#[test]
+fn services_and_payments_are_created_once_with_the_right_roles() {
+    let s = Server::demo();
+    let to = s.http;
+    let token = |role: &str, name: &str| {
+        lango_ok(&s.data, &["api-token", "create", "--tenant", "demo", "--name", name, "--role", role])
+            .trim()
+            .to_string()
+    };
+    let (op, cashier, ro) = (token("operator", "crm"), token("cashier", "till"), token("read-only", "bi"));
+    let post = |t: &str, path: &str, key: &str, body: &str| {
+        let auth = format!("Bearer {t}");
+        let mut h = vec![("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+        if !key.is_empty() {
+            h.push(("Idempotency-Key", key));
+        }
+        http(to, "POST", path, &h, body)
+    };
+    let customer = json(&post(&op, "/api/v1/customers", "", r#"{"name":"API Subscriber","phone":"0712777111"}"#).body)
+        ["id"]
+        .as_u64()
+        .unwrap();
+    let plans = lango_ok(&s.data, &["plan", "list", "--tenant", "demo"]);
+    let plan = plans.lines().find(|l| l.contains("Home 10M")).unwrap().split_whitespace().next().unwrap().to_string();
+
+    // A service: created once per key, and it logs in.
+    let body = format!(
+        r#"{{"customer":{customer},"plan":{plan},"type":"pppoe","username":"api-user","password":"api-pass-1"}}"#
+    );
+    let first = post(&op, "/api/v1/services", "svc-1", &body);
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(json(&first.body)["password"], "api-pass-1");
+    assert_eq!(post(&op, "/api/v1/services", "svc-1", &body).body, first.body, "the retry gets the first answer");
+    let taken = post(&op, "/api/v1/services", "svc-2", &body);
+    assert_eq!(taken.status, 422);
+    assert_eq!(json(&taken.body)["error"]["field"], "username");
+    let r = radclient(
+        s.auth,
+        "auth",
+        DEMO_SECRET,
+        "User-Name=api-user,User-Password=api-pass-1,Message-Authenticator=0x00",
+    );
+    assert!(r.is("Access-Accept"), "{}", r.raw);
+    let bad = post(&op, "/api/v1/services", "", &body.replace("pppoe", "dialup"));
+    assert_eq!(json(&bad.body)["error"]["field"], "type");
+    let no_plan = post(
+        &op,
+        "/api/v1/services",
+        "",
+        &body.replace(&format!("\"plan\":{plan}"), "\"plan\":999999").replace("api-user", "x2"),
+    );
+    assert_eq!(json(&no_plan.body)["error"]["field"], "plan", "{}", no_plan.body);
+    assert_eq!(post(&cashier, "/api/v1/services", "", &body).status, 403, "a cashier token creates no services");
+
+    // A payment: cashier only, once per key, credited to the wallet.
+    let pay = format!(r#"{{"customer":{customer},"amount":150000,"method":"cash","reference":"shop till 4"}}"#);
+    assert_eq!(post(&op, "/api/v1/payments", "p-1", &pay).status, 403, "an operator token moves no money");
+    assert_eq!(post(&ro, "/api/v1/payments", "p-1", &pay).status, 403);
+    let paid = post(&cashier, "/api/v1/payments", "p-1", &pay);
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    assert_eq!(json(&paid.body)["amount"], 150000);
+    assert_eq!(post(&cashier, "/api/v1/payments", "p-1", &pay).body, paid.body);
+    let clash = post(&cashier, "/api/v1/payments", "p-1", &pay.replace("150000", "1"));
+    assert_eq!(clash.status, 422);
+    assert_eq!(json(&clash.body)["error"]["code"], "idempotency_conflict");
+    let wallet = lango_ok(&s.data, &["wallet", "show", "--tenant", "demo", "--customer", &customer.to_string()]);
+    assert!(wallet.starts_with("balance KES 1,500.00"), "credited once: {wallet}");
+    let zero = post(&cashier, "/api/v1/payments", "", &pay.replace("150000", "0"));
+    assert_eq!(json(&zero.body)["error"]["field"], "amount");
+    let nobody = post(&cashier, "/api/v1/payments", "", &pay.replace(&customer.to_string(), "999999"));
+    assert_eq!(json(&nobody.body)["error"]["field"], "customer");
+    let extra = post(&cashier, "/api/v1/payments", "", &pay.replace("\"method\"", "\"surprise\":1,\"method\""));
+    assert_eq!(extra.status, 400, "unknown fields are refused: {}", extra.body);
+}
