@@ -394,6 +394,29 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Up to `limit` rows of `tenant` with ids above `after`, oldest first,
+    /// and whether more follow (the REST API's pages): reads only those.
+    pub fn page_after<T: Stored>(
+        &self,
+        table: redb::TableDefinition<(u32, u64), &[u8]>,
+        tenant: TenantId,
+        after: u64,
+        limit: usize,
+    ) -> Result<(Vec<T>, bool), StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(table)?;
+        let mut items = Vec::new();
+        for row in table.range((tenant, after.saturating_add(1))..=(tenant, u64::MAX))? {
+            if items.len() == limit {
+                return Ok((items, true));
+            }
+            items.push(decode(row?.1.value())?);
+        }
+        Ok((items, false))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,28 +466,5 @@ mod tests {
         let all = store.customer_page(t.id, None, "", None, 50).unwrap();
         assert_eq!(all.items.len(), 50);
         assert!(all.items.windows(2).all(|w| w[0].id > w[1].id), "newest first");
-    }
-}
-
-impl Store {
-    /// Up to `limit` rows of `tenant` with ids above `after`, oldest first,
-    /// and whether more follow (the REST API's pages): reads only those.
-    pub fn page_after<T: Stored>(
-        &self,
-        table: redb::TableDefinition<(u32, u64), &[u8]>,
-        tenant: TenantId,
-        after: u64,
-        limit: usize,
-    ) -> Result<(Vec<T>, bool), StoreError> {
-        let tx = self.read()?;
-        let table = tx.open_table(table)?;
-        let mut items = Vec::new();
-        for row in table.range((tenant, after.saturating_add(1))..=(tenant, u64::MAX))? {
-            if items.len() == limit {
-                return Ok((items, true));
-            }
-            items.push(decode(row?.1.value())?);
-        }
-        Ok((items, false))
     }
 }

@@ -495,7 +495,7 @@ async fn create_payment(State(s): State<WebState>, headers: HeaderMap, body: Byt
         "manual" => PaymentMethod::Manual,
         _ => return bad("method", "method must be cash or manual (a bank transfer)"),
     };
-    if !(1..=1_000_000_000_00).contains(&n.amount) {
+    if !(1..=100_000_000_000).contains(&n.amount) {
         return bad("amount", "amount must be 1 to 100000000000 (minor units)");
     }
     let reference = n.reference.clone().unwrap_or_default();

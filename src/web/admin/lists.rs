@@ -31,6 +31,25 @@ struct DashboardPage {
     wallet: Option<String>,
 }
 
+impl DashboardPage {
+    /// No figures: before any tenant exists, or a reseller's (its wallet).
+    fn bare(c: &Caller, tenants: Vec<(TenantId, String, bool)>, wallet: Option<String>) -> DashboardPage {
+        DashboardPage {
+            c: c.chrome("Dashboard"),
+            online: 0,
+            revenue_today: String::new(),
+            payments_today: 0,
+            revenue_month: String::new(),
+            expiring: vec![],
+            expiring_count: 0,
+            unmatched: 0,
+            routers: vec![],
+            tenants,
+            wallet,
+        }
+    }
+}
+
 /// Midnight today and the first of this month, in the tenant's zone.
 fn day_and_month_start(now: UnixTime, tz: &str) -> (UnixTime, UnixTime) {
     let zone = crate::clock::Clock::zone(tz);
@@ -50,38 +69,12 @@ pub async fn dashboard(State(s): State<WebState>, Extension(c): Extension<Caller
         Vec::new()
     };
     let Some(tenant) = c.tenant.clone() else {
-        let page = DashboardPage {
-            c: c.chrome("Dashboard"),
-            online: 0,
-            revenue_today: String::new(),
-            payments_today: 0,
-            revenue_month: String::new(),
-            expiring: vec![],
-            expiring_count: 0,
-            unmatched: 0,
-            routers: vec![],
-            tenants,
-            wallet: None,
-        };
-        return render(StatusCode::OK, &page);
+        return render(StatusCode::OK, &DashboardPage::bare(&c, tenants, None));
     };
     // A reseller's dashboard is its wallet; the tenant's figures are not its business.
     if let Some(r) = c.reseller() {
         let wallet = store.balance(tenant.id, r).map(|b| money(&c, b)).ok();
-        let page = DashboardPage {
-            c: c.chrome("Dashboard"),
-            online: 0,
-            revenue_today: String::new(),
-            payments_today: 0,
-            revenue_month: String::new(),
-            expiring: vec![],
-            expiring_count: 0,
-            unmatched: 0,
-            routers: vec![],
-            tenants,
-            wallet,
-        };
-        return render(StatusCode::OK, &page);
+        return render(StatusCode::OK, &DashboardPage::bare(&c, tenants, wallet));
     }
     let (day, month) = day_and_month_start(now, &tenant.timezone);
     let d = match store.dashboard(tenant.id, now, day, month, now + 3 * 86_400) {

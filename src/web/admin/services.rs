@@ -20,6 +20,7 @@ use crate::web::WebState;
 use crate::web::portal::pages::local_time;
 
 /// The service `id` of the caller's tenant (and reseller), with its customer.
+#[allow(clippy::result_large_err)] // the Err is the page to answer with, once per request
 fn service_of(s: &WebState, c: &Caller, id: Id) -> Result<Option<(Service, Customer)>, Response> {
     let store = &s.portal.store;
     let t = c.tenant_id();
