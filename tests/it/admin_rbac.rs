@@ -37,6 +37,9 @@ fn fill(path: &str, ids: &Ids) -> String {
         "/admin/nas/" => &ids.nas,
         "/admin/vouchers/" => &ids.batch,
         "/admin/payments/" => &ids.payment,
+        // No tickets exist here (they are opened from the account pages):
+        // allowed roles get 404, others 403; admin_tickets.rs covers scope.
+        "/admin/tickets/" => "999999",
         "/admin/invoices/" => &ids.invoice,
         "/admin/admins/" => &ids.admin,
         "/admin/tenants/" => &ids.tenant,

@@ -11,6 +11,7 @@ mod admin_edits;
 mod admin_people;
 mod admin_rbac;
 mod admin_services;
+mod admin_tickets;
 mod api;
 mod auth;
 mod billing;

@@ -316,7 +316,7 @@ struct ShowPage {
     services: Vec<ServiceRow>,
     payments: Vec<(String, String, String, &'static str)>,
     invoices: Vec<(String, String, String)>,
-    tickets: Vec<(String, String, String)>,
+    tickets: Vec<(Id, String, String, String)>,
     audit: Vec<AuditRow>,
     /// Bytes per day over 14 days, as SVG bar heights (0..=100).
     chart: Vec<(u32, u32, String)>,
@@ -390,7 +390,9 @@ fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreErr
     let tickets = store
         .tickets(t, Some(x.id))?
         .into_iter()
-        .map(|k| (k.subject.clone(), if k.open { "open".into() } else { "closed".into() }, when(c, Some(k.created_at))))
+        .map(|k| {
+            (k.id, k.subject.clone(), if k.open { "open".into() } else { "closed".into() }, when(c, Some(k.created_at)))
+        })
         .collect();
     let mut objects = vec![format!("customer/{}", x.id)];
     objects.extend(services.iter().map(|s| format!("service/{}", s.id)));

@@ -29,6 +29,7 @@ mod people;
 pub mod rbac;
 mod services;
 mod tenants;
+mod tickets;
 pub mod totp;
 mod webhooks;
 
@@ -83,6 +84,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/sessions/disconnect", post(lists::disconnect))
         .route("/admin/auth-log", get(lists::auth_log))
         .route("/admin/audit", get(lists::audit))
+        .route("/admin/tickets", get(tickets::list))
+        .route("/admin/tickets/{id}", get(tickets::show).post(tickets::answer))
         .route("/admin/admins", get(people::list).post(people::create))
         .route("/admin/admins/new", get(people::new))
         .route("/admin/admins/{name}/disable", post(people::disable))
@@ -145,6 +148,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/customers", "Customers", Perm::ViewCustomers),
     ("/admin/services", "Services", Perm::ViewCustomers),
     ("/admin/sessions", "Online", Perm::ViewSessions),
+    ("/admin/tickets", "Tickets", Perm::ViewCustomers),
     ("/admin/plans", "Plans", Perm::ViewPlans),
     ("/admin/vouchers", "Vouchers", Perm::ViewVouchers),
     ("/admin/payments", "Payments", Perm::ViewPayments),
