@@ -429,16 +429,37 @@ impl ListQuery {
     }
 }
 
+fn spreadsheet_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
 /// Rows per list page.
 pub const PAGE: usize = 50;
 
-/// A CSV download of a list (RFC 4180 quoting, the same writer as `lango export`).
+/// A CSV download of a list (RFC 4180 quoting, the same writer as `lango
+/// export`). These files are opened in spreadsheets, so a cell that a
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
+/// gets a leading `'`: a customer named `=HYPERLINK(…)` stays text.
+/// (`lango export` writes cells as they are: its files go back into `import`.)
 pub fn csv_response(name: &str, header_row: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Response {
     let mut body = crate::cli::export::row(&header_row.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     for r in rows {
-        body.push_str(&crate::cli::export::row(&r));
+        let safe: Vec<String> = r.into_iter().map(|cell| spreadsheet_safe(cell)).collect();
+        body.push_str(&crate::cli::export::row(&safe));
     }
     let disposition = format!("attachment; filename=\"{name}.csv\"");
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body)
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formulas_in_csv_cells_stay_text() {
+        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"http://x\")".into()), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(super::spreadsheet_safe("+254712000001".into()), "'+254712000001");
+        assert_eq!(super::spreadsheet_safe("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(super::spreadsheet_safe("Wanjiru".into()), "Wanjiru");
+        assert_eq!(super::spreadsheet_safe("KES 1,500.00".into()), "KES 1,500.00");
+    }
 }
