@@ -444,7 +444,7 @@ pub const PAGE: usize = 50;
 pub fn csv_response(name: &str, header_row: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Response {
     let mut body = crate::cli::export::row(&header_row.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     for r in rows {
-        let safe: Vec<String> = r.into_iter().map(|cell| spreadsheet_safe(cell)).collect();
+        let safe: Vec<String> = r.into_iter().map(spreadsheet_safe).collect();
         body.push_str(&crate::cli::export::row(&safe));
     }
     let disposition = format!("attachment; filename=\"{name}.csv\"");
