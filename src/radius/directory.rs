@@ -40,9 +40,10 @@ impl Directory {
         Ok(fresh)
     }
 
-    /// When each router was last heard from, by NAS id.
-    pub fn heard(&self) -> Vec<(crate::model::Id, i64)> {
-        self.entries.iter().map(|e| (e.nas.id, e.heard.load(Ordering::Relaxed))).collect()
+    /// When router `nas` last passed admission (None: not since start,
+    /// or not in the directory, as a disabled router is not).
+    pub fn heard_at(&self, nas: crate::model::Id) -> Option<i64> {
+        self.entries.iter().find(|e| e.nas.id == nas).map(|e| e.heard.load(Ordering::Relaxed)).filter(|&at| at > 0)
     }
 
     pub fn load(store: &Store) -> Result<Directory, StoreError> {

@@ -269,10 +269,11 @@ impl Store {
         reseller: Option<Id>,
         name: &str,
         phone: Option<String>,
+        email: Option<String>,
         category: Option<String>,
     ) -> Result<Customer, StoreError> {
         let tx = self.write()?;
-        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, category)?;
+        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, email, category)?;
         if let Some(r) = reseller {
             Store::own_customer(&tx, tenant, r, c.id)?;
         }
@@ -284,8 +285,16 @@ impl Store {
     /// spends, in one transaction.
     pub fn create_reseller(&self, actor: &str, now: UnixTime, mut admin: Admin) -> Result<Admin, StoreError> {
         let tx = self.write()?;
-        let wallet =
-            self.insert_customer(&tx, actor, now, admin.tenant, &format!("Reseller {}", admin.username), None, None)?;
+        let wallet = self.insert_customer(
+            &tx,
+            actor,
+            now,
+            admin.tenant,
+            &format!("Reseller {}", admin.username),
+            None,
+            None,
+            None,
+        )?;
         admin.reseller = Some(wallet.id);
         insert_admin(&tx, actor, now, &admin)?;
         self.commit(tx)?;

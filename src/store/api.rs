@@ -69,7 +69,7 @@ impl Store {
         answer: impl Fn(&Customer) -> String,
     ) -> Result<(Customer, String), StoreError> {
         let tx = self.write()?;
-        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, category)?;
+        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, None, category)?;
         let body = answer(&c);
         if let Some((key, request)) = key {
             let r = Remembered { status: 201, request: request.to_string(), body: body.clone() };
@@ -107,9 +107,7 @@ impl Store {
         answer: impl Fn(&Service) -> String,
     ) -> Result<String, StoreError> {
         let tx = self.write()?;
-        let service = self.insert_service(&tx, tenant, now, n)?;
-        let object = format!("service/{}", service.id);
-        audit(&tx, tenant, &record(now, actor, "service.create", object, None, super::shown_service(&service)))?;
+        let service = self.insert_service_audited(&tx, actor, now, tenant, n)?;
         let body = answer(&service);
         if let Some((key, request)) = key {
             let r = Remembered { status: 201, request: request.to_string(), body: body.clone() };

@@ -330,7 +330,7 @@ impl Store {
         category: Option<String>,
     ) -> Result<Customer, StoreError> {
         let tx = self.write()?;
-        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, category)?;
+        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, None, category)?;
         self.commit(tx)?;
         Ok(c)
     }
@@ -346,6 +346,7 @@ impl Store {
         tenant: TenantId,
         name: &str,
         phone: Option<String>,
+        email: Option<String>,
         category: Option<String>,
     ) -> Result<Customer, StoreError> {
         if name.trim().is_empty() {
@@ -366,7 +367,7 @@ impl Store {
             tenant,
             name: name.to_string(),
             phone,
-            email: None,
+            email,
             created_at: now,
             category: category.map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()),
         };
@@ -393,13 +394,23 @@ impl Store {
         n: NewService,
     ) -> Result<Service, StoreError> {
         let tx = self.write()?;
-        let s = self.insert_service(&tx, tenant, now, n)?;
-        audit(
-            &tx,
-            tenant,
-            &record(now, actor, "service.create", format!("service/{}", s.id), None, shown_service(&s)),
-        )?;
+        let s = self.insert_service_audited(&tx, actor, now, tenant, n)?;
         self.commit(tx)?;
+        Ok(s)
+    }
+
+    /// `insert_service` with its audit record, in the caller's transaction.
+    pub(crate) fn insert_service_audited(
+        &self,
+        tx: &redb::WriteTransaction,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        n: NewService,
+    ) -> Result<Service, StoreError> {
+        let s = self.insert_service(tx, tenant, now, n)?;
+        let object = format!("service/{}", s.id);
+        audit(tx, tenant, &record(now, actor, "service.create", object, None, shown_service(&s)))?;
         Ok(s)
     }
 

@@ -40,7 +40,7 @@ pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
 pub use legacy::period_from_secs;
 pub use portal::{DeviceAccount, ServiceView, Sighting, Via};
 pub use routers::NewRouterApi;
-pub use secret::{Purpose, SecretBox, SecretError, random_hex, sha256_hex, to_hex};
+pub use secret::{Purpose, SecretBox, SecretError, from_hex, random_hex, sha256_hex, to_hex};
 pub use sweeps::Round;
 pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
 

@@ -346,7 +346,7 @@ impl Store {
             return Ok(id.value());
         }
         let name = format!("+{msisdn}");
-        Ok(self.insert_customer(tx, actor, now, tenant, &name, Some(msisdn.to_string()), None)?.id)
+        Ok(self.insert_customer(tx, actor, now, tenant, &name, Some(msisdn.to_string()), None, None)?.id)
     }
 }
 

@@ -133,6 +133,11 @@ pub fn random_hex(bytes: usize) -> String {
     to_hex(&b)
 }
 
+/// The bytes of lowercase or uppercase hex (None for odd length or a non-hex digit).
+pub fn from_hex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+}
+
 /// Lowercase hex of `b`.
 pub fn to_hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

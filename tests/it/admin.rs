@@ -201,7 +201,7 @@ fn totp_second_step() {
     let me = web.get("/admin/me");
     let secret_b32 = me.body.split("id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
     let enrol = input_value(&me.body, "enrol").unwrap();
-    let secret = hex_decode(enrol.split(':').next().unwrap());
+    let secret = lango::store::from_hex(enrol.split(':').next().unwrap()).unwrap();
     assert_eq!(lango::web::admin::totp::base32(&secret), secret_b32, "the key shown is the key enrolled");
     let now = real_now();
     let code = format!("{:06}", lango::web::admin::totp::hotp(&secret, now / 30));
@@ -237,10 +237,6 @@ fn totp_second_step() {
     let full = set_cookie(&ok, "lango_admin").unwrap();
     assert_ne!(full, half, "the session is rotated after the second step");
     assert_eq!(http(to, "GET", "/admin", &[("Cookie", &format!("lango_admin={full}"))], "").status, 200);
-}
-
-fn hex_decode(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 #[test]

@@ -296,7 +296,7 @@ fn me_page(s: &WebState, c: &Caller, error: Option<String>, status: StatusCode) 
         // A fresh secret per page view, carried in a signed field so the
         // confirmation needs no server state until it succeeds.
         let hex = crate::store::random_hex(20);
-        let secret = unhex(&hex);
+        let secret = crate::store::from_hex(&hex).unwrap_or_default();
         let issuer = c.tenant.as_ref().map_or("lango".to_string(), |t| format!("lango {}", t.name));
         let uri = super::totp::uri(&issuer, &c.admin.username, &secret);
         let token =
@@ -387,7 +387,7 @@ pub async fn enrol_totp(
     if !s.portal.signer.verify("totp-enrol", &format!("{}:{hex}", c.admin.username), token, now) {
         return me_page(&s, &c, Some("That code expired; scan the new one.".into()), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let secret = unhex(hex);
+    let secret = crate::store::from_hex(hex).unwrap_or_default();
     if secret.len() != 20 || !super::totp::verify(&secret, &f.code, now) {
         return me_page(
             &s,
@@ -422,8 +422,4 @@ pub async fn switch_tenant(
         Ok(()) => done("/admin", "Tenant switched."),
         Err(e) => super::failed(&c, &e),
     }
-}
-
-fn unhex(hex: &str) -> Vec<u8> {
-    (0..hex.len()).step_by(2).filter_map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
 }

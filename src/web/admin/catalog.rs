@@ -10,13 +10,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::customers::{Errors, money};
+use super::customers::Errors;
 use super::rbac::Perm;
 use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, not_found, render};
 use crate::model::*;
 use crate::store::{NewNas, Page, StoreError};
 use crate::web::WebState;
-use crate::web::portal::pages::local_time;
 
 /// One page, newest (highest id) first, of a list the store keeps small
 /// and hands over whole (plans, routers).
@@ -84,7 +83,7 @@ fn plan_row(c: &Caller, p: &Plan) -> PlanRow {
         id: p.id,
         name: p.name.clone(),
         validity: p.validity.to_string(),
-        price: money(c, p.price),
+        price: c.money(p.price),
         rate: p.rate.map_or_else(|| "-".into(), |r| r.to_string()),
         quota: p.quota_bytes.map_or_else(|| "-".into(), crate::cli::parse::show_bytes),
         mode: match p.mode {
@@ -509,23 +508,19 @@ pub async fn nas(State(s): State<WebState>, Extension(c): Extension<Caller>, Que
         })
         .collect();
     let page = page_of(found, |n: &Nas| n.id, &q);
-    let heard = s.radius.directory().heard();
-    let tz = c.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str());
+    let directory = s.radius.directory();
     // Field by field: the sealed secret is never copied into a row.
     let rows: Vec<NasRow> = page
         .items
         .iter()
-        .map(|n| {
-            let at = heard.iter().find(|(id, _)| *id == n.id).map_or(0, |(_, at)| *at);
-            NasRow {
-                id: n.id,
-                name: n.name.clone(),
-                address: format!("{}/{}", n.address, n.prefix),
-                message_authenticator: if n.require_message_authenticator { "required" } else { "optional" },
-                coa_port: n.coa_port,
-                state: if n.disabled { "disabled" } else { "active" },
-                heard: if at > 0 { local_time(at, tz) } else { "not since start".into() },
-            }
+        .map(|n| NasRow {
+            id: n.id,
+            name: n.name.clone(),
+            address: format!("{}/{}", n.address, n.prefix),
+            message_authenticator: if n.require_message_authenticator { "required" } else { "optional" },
+            coa_port: n.coa_port,
+            state: if n.disabled { "disabled" } else { "active" },
+            heard: super::lists::heard_text(&c, directory.heard_at(n.id)),
         })
         .collect();
     if q.csv() {

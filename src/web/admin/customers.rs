@@ -15,7 +15,6 @@ use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, not_fou
 use crate::model::*;
 use crate::store::{AuditFilter, NewService, StoreError};
 use crate::web::WebState;
-use crate::web::portal::pages::local_time;
 
 pub struct Row {
     pub id: Id,
@@ -36,15 +35,6 @@ struct ListPage {
     can_edit: bool,
 }
 
-pub(super) fn when(c: &Caller, t: Option<UnixTime>) -> String {
-    let tz = c.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str());
-    t.map_or_else(|| "-".into(), |t| local_time(t, tz))
-}
-
-pub fn money(c: &Caller, minor: i64) -> String {
-    crate::pdf::format_money(minor, c.tenant.as_ref().map_or("KES", |t| t.currency.as_str()))
-}
-
 pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Query(q): Query<ListQuery>) -> Response {
     let store = &s.portal.store;
     let limit = if q.csv() { usize::MAX } else { PAGE };
@@ -60,7 +50,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Qu
                 x.phone.clone().unwrap_or_default(),
                 x.email.clone().unwrap_or_default(),
                 x.category.clone().unwrap_or_default(),
-                when(&c, Some(x.created_at)),
+                c.when(Some(x.created_at)),
             ]
         });
         return csv_response("customers", &["id", "name", "phone", "email", "category", "created"], rows);
@@ -73,7 +63,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Qu
             name: x.name.clone(),
             phone: x.phone.clone().unwrap_or_default(),
             category: x.category.clone().unwrap_or_default(),
-            created: when(&c, Some(x.created_at)),
+            created: c.when(Some(x.created_at)),
         })
         .collect();
     let view = ListPage {
@@ -190,6 +180,7 @@ pub async fn create(
         c.reseller(),
         f.name.trim(),
         opt(&f.phone),
+        opt(&f.email),
         opt(&f.category),
     );
     let customer = match made {
@@ -202,12 +193,6 @@ pub async fn create(
             None => return failed(&c, &e),
         },
     };
-    if let Some(email) = opt(&f.email) {
-        let with_email = Customer { email: Some(email), ..customer.clone() };
-        if let Err(e) = store.update_customer(&c.actor(), now, &with_email) {
-            return failed(&c, &e);
-        }
-    }
     done(&format!("/admin/customers/{}", customer.id), &format!("Customer {} created.", customer.name))
 }
 
@@ -293,7 +278,7 @@ pub fn audit_rows(c: &Caller, items: Vec<(u64, AuditRecord)>) -> Vec<AuditRow> {
     items
         .into_iter()
         .map(|(_, r)| AuditRow {
-            at: when(c, Some(r.at)),
+            at: c.when(Some(r.at)),
             actor: r.actor,
             action: r.action,
             link: format!(
@@ -360,7 +345,7 @@ fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreErr
             access: sv.access.as_str(),
             plan: plans.iter().find(|p| p.id == sv.plan).map_or_else(|| "-".into(), |p| p.name.clone()),
             status: sv.status.as_str(),
-            expires: when(c, sv.expires_at),
+            expires: c.when(sv.expires_at),
             online: sessions.iter().any(|x| x.stopped_at.is_none()),
             used: crate::cli::parse::show_bytes(usage.bytes_in + usage.bytes_out),
         });
@@ -377,7 +362,7 @@ fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreErr
         .filter(|p| p.customer == Some(x.id))
         .rev()
         .take(20)
-        .map(|p| (when(c, Some(p.received_at)), money(c, p.amount), p.reference, p.method.as_str()))
+        .map(|p| (c.when(Some(p.received_at)), c.money(p.amount), p.reference, p.method.as_str()))
         .collect();
     let invoices = store
         .documents(t)?
@@ -385,13 +370,13 @@ fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreErr
         .filter(|d| d.customer == x.id)
         .rev()
         .take(20)
-        .map(|d| (d.number, when(c, Some(d.issued_at)), money(c, d.gross)))
+        .map(|d| (d.number, c.when(Some(d.issued_at)), c.money(d.gross)))
         .collect();
     let tickets = store
         .tickets(t, Some(x.id))?
         .into_iter()
         .map(|k| {
-            (k.id, k.subject.clone(), if k.open { "open".into() } else { "closed".into() }, when(c, Some(k.created_at)))
+            (k.id, k.subject.clone(), if k.open { "open".into() } else { "closed".into() }, c.when(Some(k.created_at)))
         })
         .collect();
     let mut objects = vec![format!("customer/{}", x.id)];
@@ -399,7 +384,7 @@ fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreErr
     let audit = store.audit_page(t, AuditFilter::Objects(&objects), None, 30)?;
     let page = ShowPage {
         c: c.chrome(x.name.clone()),
-        balance: money(c, store.balance(t, x.id)?),
+        balance: c.money(store.balance(t, x.id)?),
         x,
         services: rows,
         payments,

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::customers::{AuditRow, audit_rows, money};
+use super::customers::{AuditRow, audit_rows};
 use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, render};
 use crate::model::*;
 use crate::store::AuditFilter;
@@ -29,6 +29,11 @@ struct DashboardPage {
     routers: Vec<(String, String, bool, String)>,
     tenants: Vec<(TenantId, String, bool)>,
     wallet: Option<String>,
+}
+
+/// When a router was last heard from, as the pages say it.
+pub(super) fn heard_text(c: &Caller, at: Option<UnixTime>) -> String {
+    at.map_or_else(|| "not since start".into(), |at| c.time(at))
 }
 
 impl DashboardPage {
@@ -73,7 +78,7 @@ pub async fn dashboard(State(s): State<WebState>, Extension(c): Extension<Caller
     };
     // A reseller's dashboard is its wallet; the tenant's figures are not its business.
     if let Some(r) = c.reseller() {
-        let wallet = store.balance(tenant.id, r).map(|b| money(&c, b)).ok();
+        let wallet = store.balance(tenant.id, r).map(|b| c.money(b)).ok();
         return render(StatusCode::OK, &DashboardPage::bare(&c, tenants, wallet));
     }
     let (day, month) = day_and_month_start(now, &tenant.timezone);
@@ -81,26 +86,25 @@ pub async fn dashboard(State(s): State<WebState>, Extension(c): Extension<Caller
         Ok(d) => d,
         Err(e) => return failed(&c, &e),
     };
-    let heard = s.radius.directory().heard();
+    let directory = s.radius.directory();
     let routers = store
         .all_nas()
         .unwrap_or_default()
         .into_iter()
         .filter(|n| n.tenant == tenant.id)
         .map(|n| {
-            let at = heard.iter().find(|(id, _)| *id == n.id).map_or(0, |(_, at)| *at);
+            let at = directory.heard_at(n.id);
             // Up: a request within two interim intervals (10 minutes).
-            let up = !n.disabled && at > 0 && now - at < 600;
-            let seen = if at > 0 { local_time(at, &tenant.timezone) } else { "not since start".into() };
-            (n.name, format!("{}/{}", n.address, n.prefix), up, seen)
+            let up = !n.disabled && at.is_some_and(|at| now - at < 600);
+            (n.name.clone(), format!("{}/{}", n.address, n.prefix), up, heard_text(&c, at))
         })
         .collect();
     let page = DashboardPage {
         c: c.chrome("Dashboard"),
         online: d.online,
-        revenue_today: money(&c, d.revenue_today),
+        revenue_today: c.money(d.revenue_today),
         payments_today: d.payments_today,
-        revenue_month: money(&c, d.revenue_month),
+        revenue_month: c.money(d.revenue_month),
         expiring: d
             .expiring
             .iter()
@@ -146,7 +150,7 @@ pub async fn sessions(
 ) -> Response {
     let store = &s.portal.store;
     let t = c.tenant_id();
-    let tz = c.tenant.as_ref().map_or("UTC".to_string(), |t| t.timezone.clone());
+    let tz = c.zone().to_string();
     let mut all = match store.tenant_active_sessions(t) {
         Ok(v) => v,
         Err(e) => return failed(&c, &e),
@@ -312,7 +316,7 @@ pub async fn auth_log(
     Extension(c): Extension<Caller>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let tz = c.tenant.as_ref().map_or("UTC".to_string(), |t| t.timezone.clone());
+    let tz = c.zone().to_string();
     let nas = s.portal.store.all_nas().unwrap_or_default();
     let rows = s
         .radius

@@ -119,6 +119,26 @@ impl Caller {
         rbac::allows(self.admin.role, perm)
     }
 
+    /// The acting tenant's time zone (UTC before any tenant exists).
+    pub fn zone(&self) -> &str {
+        self.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str())
+    }
+
+    /// A time as the tenant reads it.
+    pub fn time(&self, t: UnixTime) -> String {
+        crate::web::portal::pages::local_time(t, self.zone())
+    }
+
+    /// `time`, or "-" for none.
+    pub fn when(&self, t: Option<UnixTime>) -> String {
+        t.map_or_else(|| "-".into(), |t| self.time(t))
+    }
+
+    /// An amount in the tenant's currency.
+    pub fn money(&self, minor: i64) -> String {
+        crate::pdf::format_money(minor, self.tenant.as_ref().map_or("KES", |t| t.currency.as_str()))
+    }
+
     pub fn tenant_id(&self) -> TenantId {
         self.tenant.as_ref().map_or(0, |t| t.id)
     }
@@ -195,8 +215,11 @@ pub fn secure_context(s: &WebState, headers: &HeaderMap) -> bool {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let host = host.rsplit_once(':').filter(|(h, p)| !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    let name = host.map_or_else(|| headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(""), |(h, _)| h);
+    // The host without its port ("[::1]:8080", "127.0.0.1:8080", "localhost").
+    let name = match host.rsplit_once(':') {
+        Some((h, port)) if !h.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
     name == "localhost" || name == "[::1]" || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
@@ -342,7 +365,7 @@ async fn gate_inner(s: &WebState, peer: SocketAddr, path: &str, req: Request, ne
         Ok(Some(a)) if !a.disabled => a,
         _ => return message(None, StatusCode::FORBIDDEN, "Signed out", "This admin account is disabled."),
     };
-    let tenant = p.store.tenants().ok().and_then(|ts| ts.into_iter().find(|t| t.id == session.acting));
+    let tenant = (session.acting != 0).then(|| p.store.tenant(session.acting).ok()).flatten();
     let caller =
         Caller { admin, session, token, tenant, ip, flash: read_flash(req.headers()).filter(|_| method == "GET") };
     if !caller.can(perm) {

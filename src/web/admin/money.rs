@@ -13,18 +13,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::catalog::option_error;
-use super::customers::{Errors, money};
+use super::customers::Errors;
 use super::rbac::Perm;
 use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, not_found, render};
 use crate::cli::batches::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use crate::model::*;
 use crate::store::{Applied, StoreError};
 use crate::web::WebState;
-use crate::web::portal::pages::local_time;
-
-fn when(c: &Caller, t: UnixTime) -> String {
-    local_time(t, c.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str()))
-}
 
 /// A customer's name, for lists that show whose a row is.
 fn customer_name(s: &WebState, c: &Caller, id: Id) -> String {
@@ -86,13 +81,13 @@ pub async fn vouchers(
         .iter()
         .map(|b| BatchRow {
             id: b.id,
-            created: when(&c, b.created_at),
+            created: c.time(b.created_at),
             plan: plans.iter().find(|p| p.id == b.plan).map_or_else(|| "-".into(), |p| p.name.clone()),
             count: b.count,
             prefix: b.prefix.clone(),
             reseller: b.reseller.map(|r| customer_name(&s, &c, r)).unwrap_or_default(),
             by: b.created_by.clone(),
-            use_by: b.valid_until.map(|u| when(&c, u)).unwrap_or_default(),
+            use_by: b.valid_until.map(|u| c.time(u)).unwrap_or_default(),
         })
         .collect();
     if q.csv() {
@@ -109,7 +104,7 @@ pub async fn vouchers(
         q: q.q,
         rows,
         can_make: c.can(Perm::MakeVouchers),
-        wallet: c.reseller().map(|r| money(&c, store.balance(t, r).unwrap_or(0))),
+        wallet: c.reseller().map(|r| c.money(store.balance(t, r).unwrap_or(0))),
     };
     render(StatusCode::OK, &view)
 }
@@ -165,11 +160,11 @@ fn batch_form(s: &WebState, c: &Caller, f: BatchForm, errors: Errors) -> Respons
         Ok(p) => p
             .into_iter()
             .filter(|p| !p.disabled)
-            .map(|p| (p.id.to_string(), format!("{} ({}, {})", p.name, p.validity, money(c, p.price))))
+            .map(|p| (p.id.to_string(), format!("{} ({}, {})", p.name, p.validity, c.money(p.price))))
             .collect(),
         Err(e) => return failed(c, &e),
     };
-    let wallet = c.reseller().map(|r| money(c, store.balance(c.tenant_id(), r).unwrap_or(0)));
+    let wallet = c.reseller().map(|r| c.money(store.balance(c.tenant_id(), r).unwrap_or(0)));
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render(status, &BatchFormPage { c: c.chrome("New voucher batch"), plans, f, errors, wallet })
 }
@@ -212,9 +207,9 @@ pub async fn create_voucher(
         if cost > balance {
             let text = format!(
                 "Your wallet holds {}; {count} vouchers of {} cost {}. Top the wallet up first.",
-                money(&c, balance),
+                c.money(balance),
                 plan.name,
-                money(&c, cost)
+                c.money(cost)
             );
             errors.add("count", text);
             return batch_form(&s, &c, f, errors);
@@ -234,7 +229,7 @@ pub async fn create_voucher(
     match make_batch(store, &c.actor(), s.portal.clock.now(), &tenant, &args) {
         Ok(made) => {
             let charged = if c.reseller().is_some() {
-                format!(", {} charged to your wallet", money(&c, plan.price * i64::from(made.batch.count)))
+                format!(", {} charged to your wallet", c.money(plan.price * i64::from(made.batch.count)))
             } else {
                 String::new()
             };
@@ -318,9 +313,9 @@ pub async fn voucher_batch(
     let view = BatchPage {
         c: c.chrome(format!("Voucher batch {id}")),
         plan: plan.as_ref().map_or_else(|| "-".into(), |p| p.name.clone()),
-        price: plan.as_ref().map_or_else(String::new, |p| money(&c, p.price)),
+        price: plan.as_ref().map_or_else(String::new, |p| c.money(p.price)),
         reseller: b.reseller.map(|r| customer_name(&s, &c, r)).unwrap_or_default(),
-        use_by: b.valid_until.map_or_else(|| "no limit".into(), |u| when(&c, u)),
+        use_by: b.valid_until.map_or_else(|| "no limit".into(), |u| c.time(u)),
         csv: q.csv_link(&format!("/admin/vouchers/{id}")),
         q: q.q,
         codes: codes.into_iter().take(CODES_SHOWN).collect(),
@@ -382,8 +377,8 @@ pub async fn payments(
         .iter()
         .map(|p| PaymentRow {
             id: p.id,
-            received: when(&c, p.received_at),
-            amount: money(&c, p.amount),
+            received: c.time(p.received_at),
+            amount: c.money(p.amount),
             method: p.method.as_str(),
             reference: p.reference.clone(),
             customer: p.customer,
@@ -530,7 +525,7 @@ pub async fn create_payment(
     match crate::cli::money::record_payment(store, &c.actor(), now, t, customer.id, method, amount, reference, refs) {
         Ok(Applied::Credited { receipt, .. }) => {
             let receipt = receipt.map(|r| format!("; receipt {r}")).unwrap_or_default();
-            let text = format!("{} credited to {}{receipt}.", money(&c, amount), customer.name);
+            let text = format!("{} credited to {}{receipt}.", c.money(amount), customer.name);
             done("/admin/payments", &text)
         }
         Ok(Applied::Duplicate(id)) => {
@@ -569,9 +564,7 @@ pub async fn assign_payment(
         Err(e) => return failed(&c, &e),
     };
     match s.portal.store.assign_payment(&c.actor(), s.portal.clock.now(), c.tenant_id(), id, customer.id) {
-        Ok(p) => {
-            done("/admin/payments?q=unmatched", &format!("{} credited to {}.", money(&c, p.amount), customer.name))
-        }
+        Ok(p) => done("/admin/payments?q=unmatched", &format!("{} credited to {}.", c.money(p.amount), customer.name)),
         Err(StoreError::NotFound(_)) => not_found(&c),
         Err(e @ (StoreError::Invalid(_) | StoreError::Conflict(_))) => {
             super::message(Some(&c), StatusCode::CONFLICT, "Not assigned", &e.to_string())
@@ -631,10 +624,10 @@ pub async fn invoices(
             number: d.number.clone(),
             link: path_escape(&d.number),
             kind: if d.kind == DocKind::Receipt { "receipt" } else { "invoice" },
-            issued: when(&c, d.issued_at),
+            issued: c.time(d.issued_at),
             customer: d.customer,
             name: customer_name(&s, &c, d.customer),
-            gross: money(&c, d.gross),
+            gross: c.money(d.gross),
             state: if d.paid_at.is_some() || d.kind == DocKind::Receipt { "paid" } else { "open" },
         })
         .collect();

@@ -65,7 +65,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>) ->
             Err(e) => return failed(&c, &e),
         }
     }
-    let tz = c.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str());
+    let tz = c.zone();
     let slug = c.tenant.as_ref().map(|t| t.slug.clone()).unwrap_or_default();
     let rows = admins
         .into_iter()

@@ -11,13 +11,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::customers::{AuditRow, ServiceRow, audit_rows, mine, money, when};
+use super::customers::{AuditRow, ServiceRow, audit_rows, mine};
 use super::rbac::Perm;
 use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, message, not_found, render};
 use crate::model::*;
 use crate::store::AuditFilter;
 use crate::web::WebState;
-use crate::web::portal::pages::local_time;
 
 /// The service `id` of the caller's tenant (and reseller), with its customer.
 #[allow(clippy::result_large_err)] // the Err is the page to answer with, once per request
@@ -27,10 +26,6 @@ fn service_of(s: &WebState, c: &Caller, id: Id) -> Result<Option<(Service, Custo
     let Some(sv) = store.service(t, id).map_err(|e| failed(c, &e))? else { return Ok(None) };
     let customer = store.customer_for(t, c.reseller(), sv.customer).map_err(|e| failed(c, &e))?;
     Ok(customer.map(|x| (sv, x)))
-}
-
-fn tz(c: &Caller) -> String {
-    c.tenant.as_ref().map_or("UTC".to_string(), |t| t.timezone.clone())
 }
 
 #[derive(Template)]
@@ -65,7 +60,6 @@ fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Respo
     };
     let store = &s.portal.store;
     let t = c.tenant_id();
-    let tz = tz(c);
     let plans = store.plans(t).unwrap_or_default();
     let usage = store.usage(t, sv.id).unwrap_or_default();
     let mut sessions = store.service_sessions(t, sv.id).unwrap_or_default();
@@ -75,8 +69,8 @@ fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Respo
         .take(20)
         .map(|x| {
             (
-                local_time(x.started_at, &tz),
-                x.stopped_at.map_or_else(|| "online".into(), |at| local_time(at, &tz)),
+                c.time(x.started_at),
+                x.stopped_at.map_or_else(|| "online".into(), |at| c.time(at)),
                 x.framed_ip.map(|i| i.to_string()).unwrap_or_default(),
                 crate::cli::parse::show_bytes(x.counters.bytes_in + x.counters.bytes_out),
             )
@@ -90,16 +84,16 @@ fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Respo
     let expires_input = sv
         .expires_at
         .and_then(|e| jiff::Timestamp::from_second(e).ok())
-        .map(|ts| ts.to_zoned_datetime(crate::clock::Clock::zone(&tz)).strftime("%Y-%m-%d %H:%M").to_string())
+        .map(|ts| ts.to_zoned_datetime(crate::clock::Clock::zone(c.zone())).strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default();
     let view = ServicePage {
         c: c.chrome(sv.username.clone()),
         plan: plans.iter().find(|p| p.id == sv.plan).map_or_else(|| "-".into(), |p| p.name.clone()),
-        plans: plans.iter().filter(|p| !p.disabled).map(|p| (p.id, p.name.clone(), money(c, p.price))).collect(),
-        expires: sv.expires_at.map_or_else(|| "from first use".into(), |e| local_time(e, &tz)),
+        plans: plans.iter().filter(|p| !p.disabled).map(|p| (p.id, p.name.clone(), c.money(p.price))).collect(),
+        expires: sv.expires_at.map_or_else(|| "from first use".into(), |e| c.time(e)),
         expires_input,
         used: crate::cli::parse::show_bytes(usage.bytes_in + usage.bytes_out),
-        balance: money(c, store.balance(t, customer.id).unwrap_or(0)),
+        balance: c.money(store.balance(t, customer.id).unwrap_or(0)),
         sessions,
         audit,
         can_renew: c.can(Perm::RecordPayments),
@@ -147,17 +141,17 @@ pub async fn renew(
     };
     match store.renew_service_from_wallet(&c.actor(), s.portal.clock.now(), t, sv.id, plan) {
         Ok(Some((sv, doc))) => {
-            let until = sv.expires_at.map_or_else(String::new, |e| local_time(e, &tz(&c)));
+            let until = sv.expires_at.map_or_else(String::new, |e| c.time(e));
             done(
                 &format!("/admin/services/{id}"),
-                &format!("Renewed until {until}; receipt {} for {}.", doc.number, money(&c, doc.gross)),
+                &format!("Renewed until {until}; receipt {} for {}.", doc.number, c.money(doc.gross)),
             )
         }
         Ok(None) => {
             let text = format!(
                 "{}'s wallet holds {}, less than the price. Record a payment first.",
                 customer.name,
-                money(&c, store.balance(t, customer.id).unwrap_or(0))
+                c.money(store.balance(t, customer.id).unwrap_or(0))
             );
             message(Some(&c), StatusCode::CONFLICT, "Not renewed", &text)
         }
@@ -185,12 +179,12 @@ pub async fn expiry(
         Ok(None) => return not_found(&c),
         Err(r) => return r,
     };
-    let Some(at) = crate::import::parse_local(&tz(&c), &f.expires) else {
+    let Some(at) = crate::import::parse_local(c.zone(), &f.expires) else {
         let text = format!("{:?} is not a date: use YYYY-MM-DD or YYYY-MM-DD HH:MM.", f.expires.trim());
         return message(Some(&c), StatusCode::UNPROCESSABLE_ENTITY, "Expiry not changed", &text);
     };
     match s.portal.store.set_service_expiry(&c.actor(), s.portal.clock.now(), c.tenant_id(), &sv.username, Some(at)) {
-        Ok(_) => done(&format!("/admin/services/{id}"), &format!("Expiry set to {}.", local_time(at, &tz(&c)))),
+        Ok(_) => done(&format!("/admin/services/{id}"), &format!("Expiry set to {}.", c.time(at))),
         Err(e) => failed(&c, &e),
     }
 }
@@ -275,7 +269,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Qu
                 sv.access.as_str().into(),
                 plan_name(sv.plan),
                 sv.status.as_str().into(),
-                when(&c, sv.expires_at),
+                c.when(sv.expires_at),
             ]
         });
         return csv_response("services", &["id", "customer", "username", "access", "plan", "status", "expires"], rows);
@@ -290,7 +284,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Qu
                 access: sv.access.as_str(),
                 plan: plan_name(sv.plan),
                 status: sv.status.as_str(),
-                expires: when(&c, sv.expires_at),
+                expires: c.when(sv.expires_at),
                 online: s.radius.online.count(t, sv.id) > 0,
                 used: String::new(),
             };

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::customers::{mine, when};
+use super::customers::mine;
 use super::rbac::Perm;
 use super::{Caller, Chrome, ListQuery, done, failed, not_found, render};
 use crate::model::*;
@@ -59,7 +59,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Qu
             customer: k.customer,
             name: customer.name,
             state: state(&k),
-            last: when(&c, k.messages.last().map(|m| m.at)),
+            last: c.when(k.messages.last().map(|m| m.at)),
             messages: k.messages.len(),
         });
     }
@@ -90,7 +90,7 @@ fn page(c: &Caller, t: Ticket, customer: Customer, error: Option<String>) -> Res
         .iter()
         .map(|m| {
             let who = m.staff.clone().unwrap_or_else(|| customer.name.clone());
-            (m.staff.is_some(), who, when(c, Some(m.at)), m.body.clone())
+            (m.staff.is_some(), who, c.when(Some(m.at)), m.body.clone())
         })
         .collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };

@@ -65,7 +65,7 @@ fn build(
 ) -> Result<Response, StoreError> {
     let store = &s.portal.store;
     let t = c.tenant_id();
-    let tz = c.tenant.as_ref().map_or("UTC", |t| t.timezone.as_str());
+    let tz = c.zone();
     let all = store.webhooks(t)?;
     let url_of = |id: Id| all.iter().find(|e| e.id == id).map_or_else(|| format!("#{id}"), |e| e.url.clone());
     let log = store.webhook_log_page(t, before, PAGE)?;

@@ -30,7 +30,7 @@ impl Signer {
         if expires < now {
             return false;
         }
-        let Some(mac) = unhex(mac) else { return false };
+        let Some(mac) = crate::store::from_hex(mac) else { return false };
         // Constant-time comparison inside ring.
         hmac::verify(&self.key, message(purpose, subject, expires).as_bytes(), &mac).is_ok()
     }
@@ -38,10 +38,6 @@ impl Signer {
 
 fn message(purpose: &str, subject: &str, expires: UnixTime) -> String {
     format!("{purpose}\n{subject}\n{expires}")
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 #[cfg(test)]
