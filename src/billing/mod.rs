@@ -28,7 +28,7 @@ pub use period::{calendar_floor, period_end, period_end_n};
 pub use postpaid::{invoice_due, is_overdue, next_invoice_at};
 pub use proration::{ChangeQuote, PlanRef, QuoteLine, calendar_first_charge, describe_duration, quote_change};
 pub use tax::{TaxRule, Taxed, apply_tax};
-pub use terms::{Anchor, Mode, Period, PeriodUnit, Terms};
+pub use terms::{Anchor, Mode, Period, PeriodUnit, Terms, period_from_secs};
 
 /// UTC seconds since the Unix epoch (the same as `model::UnixTime`).
 pub type UnixTime = i64;

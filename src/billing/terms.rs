@@ -141,3 +141,18 @@ impl Terms {
         Ok(())
     }
 }
+
+/// Whole weeks, days or hours; a length that is not a whole number of
+/// hours rounds up to the next hour (version 1 accepted any seconds).
+pub fn period_from_secs(secs: u64) -> Period {
+    const H: u64 = 3600;
+    const D: u64 = 24 * H;
+    let (unit, count) = if secs >= D && secs % (7 * D) == 0 {
+        (PeriodUnit::Week, secs / (7 * D))
+    } else if secs >= D && secs % D == 0 {
+        (PeriodUnit::Day, secs / D)
+    } else {
+        (PeriodUnit::Hour, secs.div_ceil(H).max(1))
+    };
+    Period { unit, count: u32::try_from(count).unwrap_or(u32::MAX) }
+}

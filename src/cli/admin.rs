@@ -38,19 +38,6 @@ pub enum AdminCmd {
     },
 }
 
-/// 20 random characters from a look-alike-free alphabet (~115 bits).
-pub(crate) fn generated() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let hex = crate::store::random_hex(40);
-    hex.as_bytes()
-        .chunks(4)
-        .map(|c| {
-            let v = u16::from_str_radix(std::str::from_utf8(c).unwrap_or("0"), 16).unwrap_or(0);
-            char::from(ALPHABET[usize::from(v) % ALPHABET.len()])
-        })
-        .collect()
-}
-
 pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: AdminCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let now = clock.now();
     match cmd {
@@ -66,7 +53,7 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: AdminCmd, out: &mut i
                 (_, Some(slug)) => store.tenant_by_slug(&slug)?.id,
                 (_, None) => anyhow::bail!("--tenant is required for the {} role", role.as_str()),
             };
-            let password = generated();
+            let password = crate::ops::secrets::password();
             let admin = Admin {
                 tenant,
                 username: name.trim().to_string(),
@@ -100,7 +87,7 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: AdminCmd, out: &mut i
         }
         AdminCmd::Reset { name, clear_totp } => {
             let mut a = store.admin_by_name(&name)?.ok_or_else(|| anyhow::anyhow!("no admin named {name:?}"))?;
-            let password = generated();
+            let password = crate::ops::secrets::password();
             a.password_hash = crate::demo::hash_password(&password)?;
             if clear_totp {
                 a.totp = None;
@@ -111,15 +98,4 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: AdminCmd, out: &mut i
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn generated_passwords_are_long_and_differ() {
-        let (a, b) = (super::generated(), super::generated());
-        assert_eq!(a.chars().count(), 20);
-        assert_ne!(a, b);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() && !"0O1lIio".contains(c)), "{a}");
-    }
 }

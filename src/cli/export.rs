@@ -8,8 +8,9 @@ use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::parse::show_money;
+use crate::model::units::show_money;
 use crate::model::*;
+use crate::ops::csv::row;
 use crate::store::Store;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -33,17 +34,6 @@ pub struct Export {
     /// Include service passwords (services export).
     #[arg(long)]
     pub with_passwords: bool,
-}
-
-/// One CSV field: quoted when it holds a comma, quote or line break.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
-
-pub(crate) fn row(fields: &[String]) -> String {
-    let mut line = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
-    line.push_str("\r\n");
-    line
 }
 
 /// "YYYY-MM-DD HH:MM" in the tenant's zone (what `import csv` reads).
@@ -194,17 +184,4 @@ pub fn run(store: &Store, e: Export, out: &mut impl Write) -> anyhow::Result<()>
         None => out.write_all(text.as_bytes())?,
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_are_quoted_when_needed() {
-        assert_eq!(
-            row(&["a".into(), "b,c".into(), "say \"hi\"".into(), "x\ny".into()]),
-            "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n"
-        );
-    }
 }

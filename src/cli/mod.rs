@@ -4,28 +4,27 @@
 //! plain text. They work while `lango serve` runs (the store is opened in
 //! multi-process mode; the server picks up NAS changes within seconds).
 
-pub(crate) mod admin;
-pub(crate) mod export;
+mod admin;
+mod export;
 mod hotspot;
 mod import;
-pub mod parse;
-pub(crate) mod site;
+mod site;
 mod webhook;
 
-pub(crate) mod batches;
-pub(crate) mod money;
-pub use site::{NasCmd, TenantCmd, nas, parse_cidr, tenant};
+mod money;
+pub use site::{NasCmd, TenantCmd, nas, tenant};
 mod plan;
 pub mod routeros;
-pub use parse::{parse_bytes, parse_duration, parse_money, parse_period};
-pub use plan::{PlanAdd, PlanCmd, build_plan, plan};
+pub use plan::{PlanCmd, plan};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use std::io::Write;
 
 use crate::clock::Clock;
+use crate::model::units::{show_bytes, show_duration};
 use crate::model::*;
+use crate::ops::time::{expiry, show_time};
 use crate::store::{NewService, Store};
 
 /// Who the audit log says made CLI changes.
@@ -400,27 +399,6 @@ pub fn customer(
     Ok(())
 }
 
-/// `30d` from now, or the end of a date (23:59:59) in the tenant's zone.
-pub(crate) fn expiry(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
-    at_local(tenant, now, s, jiff::civil::Time::constant(23, 59, 59, 0))
-}
-
-/// `30d` from now, or the start of a date (00:00) in the tenant's zone.
-pub(crate) fn start_of(tenant: &Tenant, now: UnixTime, s: &str) -> anyhow::Result<UnixTime> {
-    at_local(tenant, now, s, jiff::civil::Time::midnight())
-}
-
-fn at_local(tenant: &Tenant, now: UnixTime, s: &str, time: jiff::civil::Time) -> anyhow::Result<UnixTime> {
-    if let Ok(d) = parse_duration(s) {
-        return Ok(now + d as i64);
-    }
-    let date: jiff::civil::Date =
-        s.parse().with_context(|| format!("{s:?} is neither a duration (30d) nor a date (2027-01-31)"))?;
-    let zoned =
-        date.to_datetime(time).in_tz(&tenant.timezone).with_context(|| format!("time zone {}", tenant.timezone))?;
-    Ok(zoned.timestamp().as_second())
-}
-
 pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
     let now = clock.now();
     match cmd {
@@ -507,9 +485,9 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
             writeln!(
                 out,
                 "usage     in {} / out {} / {} online",
-                parse::show_bytes(usage.bytes_in),
-                parse::show_bytes(usage.bytes_out),
-                parse::show_duration(usage.seconds)
+                show_bytes(usage.bytes_in),
+                show_bytes(usage.bytes_out),
+                show_duration(usage.seconds)
             )?;
             writeln!(out, "sessions  {online} online")?;
         }
@@ -547,18 +525,6 @@ fn status(
     Ok(())
 }
 
-pub(crate) fn show_time(t: &Tenant, at: Option<UnixTime>, first_use: bool) -> String {
-    match at {
-        None if first_use => "at first use".into(),
-        None => "never".into(),
-        Some(at) => jiff::Timestamp::from_second(at)
-            .ok()
-            .and_then(|ts| ts.in_tz(&t.timezone).ok())
-            .map(|z| z.strftime("%Y-%m-%d %H:%M %Z").to_string())
-            .unwrap_or_else(|| at.to_string()),
-    }
-}
-
 /// `lango sessions`: who is online (or, with `history`, closed sessions).
 pub fn sessions(store: &Store, tenant: &str, history: bool, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let t = store.tenant_by_slug(tenant)?;
@@ -578,9 +544,9 @@ pub fn sessions(store: &Store, tenant: &str, history: bool, json: bool, out: &mu
             s.username,
             ip,
             s.calling_station_id.unwrap_or_default(),
-            parse::show_duration(u64::from(s.counters.session_time)),
-            parse::show_bytes(s.counters.bytes_in),
-            parse::show_bytes(s.counters.bytes_out)
+            show_duration(u64::from(s.counters.session_time)),
+            show_bytes(s.counters.bytes_in),
+            show_bytes(s.counters.bytes_out)
         )?;
     }
     Ok(())
@@ -600,12 +566,14 @@ pub fn init(
     let now = clock.now();
     let t = match store.tenant_by_slug(slug) {
         Ok(t) => t,
-        Err(_) => store.create_tenant(actor, now, site::new_tenant(slug, None, timezone, "KES", false))?,
+        Err(_) => {
+            store.create_tenant(actor, now, crate::ops::tenants::new_tenant(slug, None, timezone, "KES", false))?
+        }
     };
     if store.admin(0, admin)?.is_some() {
         bail!("admin {admin:?} already exists; nothing changed");
     }
-    let password = generate_password(20)?;
+    let password = crate::ops::secrets::password();
     store.create_admin(
         actor,
         now,
@@ -624,21 +592,4 @@ pub fn init(
     writeln!(out, "platform admin {admin:?} created with password: {password}")?;
     writeln!(out, "(shown once; it is stored only as an argon2id hash)")?;
     Ok(())
-}
-
-/// Random password from an alphabet without look-alike characters.
-pub fn generate_password(len: usize) -> anyhow::Result<String> {
-    use ring::rand::SecureRandom;
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let rng = ring::rand::SystemRandom::new();
-    let mut out = String::with_capacity(len);
-    while out.len() < len {
-        let mut b = [0u8; 1];
-        rng.fill(&mut b).map_err(|_| anyhow::anyhow!("system random generator failed"))?;
-        // Rejection sampling keeps the distribution uniform.
-        if usize::from(b[0]) < 256 - 256 % ALPHABET.len() {
-            out.push(ALPHABET[usize::from(b[0]) % ALPHABET.len()] as char);
-        }
-    }
-    Ok(out)
 }

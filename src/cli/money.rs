@@ -7,13 +7,15 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use std::io::Write;
 
-use super::batches::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
-use super::{Ctx, parse_money};
+use super::Ctx;
 use crate::billing::TaxRule;
-use crate::clock::Clock;
+use crate::model::units::parse_money;
 use crate::model::*;
+use crate::ops::money::{doc_view, record_payment};
+use crate::ops::time::show_time;
+use crate::ops::vouchers::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use crate::pdf;
-use crate::store::{Purpose, Store};
+use crate::store::Purpose;
 
 #[derive(Subcommand, Debug)]
 pub enum MpesaCmd {
@@ -377,7 +379,7 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
                     out,
                     "{} renewed until {}; receipt {} for {}",
                     s.username,
-                    super::show_time(&t, s.expires_at, false),
+                    show_time(&t, s.expires_at, false),
                     doc.number,
                     pdf::format_money(doc.gross, &t.currency)
                 )?,
@@ -429,38 +431,6 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
         }
     }
     Ok(())
-}
-
-/// Money received by hand (cash at the counter, a bank transfer): a
-/// payment into `customer`'s wallet with its receipt, settling open
-/// invoices (`lango wallet post --kind payment` and the admin UI). `refs`
-/// makes a resubmitted form a duplicate instead of a second payment.
-#[allow(clippy::too_many_arguments)] // the payment's fields
-pub fn record_payment(
-    store: &Store,
-    actor: &str,
-    now: UnixTime,
-    tenant: TenantId,
-    customer: Id,
-    method: PaymentMethod,
-    amount: i64,
-    reference: String,
-    refs: Vec<String>,
-) -> Result<crate::store::Applied, crate::store::StoreError> {
-    store.apply_payment(crate::store::IncomingPayment {
-        tenant,
-        method,
-        refs,
-        reference,
-        amount,
-        phone: None,
-        account: None,
-        customer: Some(customer),
-        purchase: Some(Purchase::TopUp),
-        raw: None,
-        actor: actor.into(),
-        at: now,
-    })
 }
 
 pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
@@ -517,60 +487,4 @@ pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write
         }
     }
     Ok(())
-}
-
-/// The printable view of an invoice or receipt (also served to customers
-/// by the account pages).
-pub(crate) fn doc_view(store: &Store, t: &Tenant, d: &Invoice) -> anyhow::Result<pdf::invoice::DocView> {
-    let settings = store.tenant_billing(t.id)?;
-    let customer = store.customers(t.id)?.into_iter().find(|c| c.id == d.customer);
-    let money = |m: i64| pdf::format_money(m, &t.currency);
-    let day = |at: UnixTime| {
-        jiff::Timestamp::from_second(at)
-            .map(|ts| Clock::zone(&t.timezone).to_datetime(ts).date().to_string())
-            .unwrap_or_default()
-    };
-    let mut totals = vec![("Subtotal".to_string(), money(d.net))];
-    if let Some(name) = &d.tax_name {
-        totals.push((name.clone(), money(d.tax)));
-    }
-    totals.push(("Total".to_string(), money(d.gross)));
-    let payments = match d.payment {
-        Some(id) => store
-            .payments(t.id)?
-            .into_iter()
-            .filter(|p| p.id == id)
-            .map(|p| (format!("{} {}, {}", p.method.as_str(), p.reference, day(p.received_at)), money(p.amount)))
-            .collect(),
-        None => vec![],
-    };
-    Ok(pdf::invoice::DocView {
-        kind: match d.kind {
-            DocKind::Invoice => pdf::invoice::DocKind::Invoice,
-            DocKind::Receipt => pdf::invoice::DocKind::Receipt,
-        },
-        number: d.number.clone(),
-        tenant_name: t.name.clone(),
-        tenant_address: settings.address.clone(),
-        tax_pin: settings.tax_pin.clone(),
-        customer_name: customer.as_ref().map_or_else(|| format!("Customer {}", d.customer), |c| c.name.clone()),
-        customer_lines: customer.and_then(|c| c.phone).into_iter().collect(),
-        issued: day(d.issued_at),
-        due: d.due_at.map(day),
-        lines: d
-            .lines
-            .iter()
-            .map(|l| pdf::invoice::DocLine {
-                description: l.description.clone(),
-                quantity: l.quantity,
-                unit_price: money(l.unit_price),
-                net: money(l.net),
-                tax: money(l.tax),
-                total: money(l.gross),
-            })
-            .collect(),
-        totals,
-        payments,
-        footer: format!("{} · amounts in {}", t.name, t.currency),
-    })
 }

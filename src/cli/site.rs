@@ -4,9 +4,9 @@
 use anyhow::Context;
 use clap::Subcommand;
 use std::io::Write;
-use std::net::IpAddr;
 
 use crate::clock::Clock;
+use crate::model::units::parse_cidr;
 use crate::model::*;
 use crate::store::{NewNas, Store};
 
@@ -106,7 +106,7 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
             let t = store.create_tenant(
                 actor,
                 clock.now(),
-                new_tenant(&slug, name.as_deref(), &timezone, &currency, captive),
+                crate::ops::tenants::new_tenant(&slug, name.as_deref(), &timezone, &currency, captive),
             )?;
             writeln!(out, "tenant {} created (id {})", t.slug, t.id)?;
         }
@@ -152,28 +152,11 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
     Ok(())
 }
 
-/// A tenant as `tenant add` and the admin UI's tenant form make it: the
-/// name defaults to the slug, the currency code is upper-cased, captive
-/// sessions get 256k for 5 minutes. (The store checks zone and currency.)
-pub(crate) fn new_tenant(slug: &str, name: Option<&str>, timezone: &str, currency: &str, captive: bool) -> Tenant {
-    let slug = slug.trim().to_string();
-    Tenant {
-        id: 0,
-        name: name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(&slug).to_string(),
-        slug,
-        timezone: timezone.trim().to_string(),
-        currency: currency.trim().to_ascii_uppercase(),
-        captive_redirect: captive,
-        captive_rate_limit: "256k/256k".into(),
-        captive_session_timeout: 300,
-    }
-}
-
 pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {
     match cmd {
         NasCmd::Add { tenant, name, address, secret, allow_missing_message_authenticator } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let (addr, prefix) = parse_cidr(&address)?;
+            let (addr, prefix) = parse_cidr(&address).context("--address")?;
             let n = store.create_nas(
                 actor,
                 clock.now(),
@@ -222,17 +205,4 @@ pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut imp
         }
     }
     Ok(())
-}
-
-pub fn parse_cidr(s: &str) -> anyhow::Result<(IpAddr, u8)> {
-    let (a, p) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
-    let addr: IpAddr = a.parse().with_context(|| format!("{a:?} is not an IP address"))?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    let prefix = match p {
-        Some(p) => {
-            p.parse::<u8>().ok().filter(|p| *p <= max).with_context(|| format!("prefix /{p} is not 0..={max}"))?
-        }
-        None => max,
-    };
-    Ok((addr, prefix))
 }

@@ -51,7 +51,7 @@ pub fn read(dump: &str, tz: &str, now: UnixTime) -> Read {
         };
         let mut p = plan_named(&name);
         p.offer.access = vec![access];
-        match crate::cli::parse::parse_money(&text(r, "price")) {
+        match crate::model::units::parse_money(&text(r, "price")) {
             Ok(price) => p.price = price,
             Err(_) => out
                 .problems

@@ -7,6 +7,7 @@
 
 mod money;
 mod rate;
+pub mod units;
 
 pub use money::*;
 pub use rate::{Burst, RateLimit};

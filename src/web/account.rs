@@ -243,7 +243,7 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
         .enumerate()
         .map(|(i, (label, b))| {
             let h = (b * 96).checked_div(peak).unwrap_or(0) as u32;
-            Day { x: i as u32 * 20, y: 100 - h, h, label: label.clone(), amount: crate::cli::parse::show_bytes(*b) }
+            Day { x: i as u32 * 20, y: 100 - h, h, label: label.clone(), amount: crate::model::units::show_bytes(*b) }
         })
         .collect();
     let payments = p
@@ -287,7 +287,7 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
         standing: standing.as_str(),
         can_renew: standing != Standing::Suspended,
         days,
-        peak: crate::cli::parse::show_bytes(peak),
+        peak: crate::model::units::show_bytes(peak),
         payments,
         docs,
         tickets,
@@ -364,7 +364,7 @@ async fn document(
         .ok()
         .and_then(|ds| ds.into_iter().find(|d| d.number == number && d.customer == v.customer.id));
     let Some(doc) = doc else { return (StatusCode::NOT_FOUND, "not found\n").into_response() };
-    match crate::cli::money::doc_view(&p.store, &v.tenant, &doc) {
+    match crate::ops::money::doc_view(&p.store, &v.tenant, &doc) {
         Ok(view) => (
             [
                 (header::CONTENT_TYPE, "application/pdf".to_string()),

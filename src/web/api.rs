@@ -512,7 +512,7 @@ async fn create_payment(State(s): State<WebState>, headers: HeaderMap, body: Byt
     let refs = key.map(|k| vec![format!("api:{k}")]).unwrap_or_default();
     let reference = if reference.is_empty() { format!("{} via API", method.as_str()) } else { reference };
     let applied =
-        crate::cli::money::record_payment(store, ACTOR, now, t.tenant, n.customer, method, n.amount, reference, refs);
+        crate::ops::money::record_payment(store, ACTOR, now, t.tenant, n.customer, method, n.amount, reference, refs);
     let id = match applied {
         Ok(crate::store::Applied::Credited { payment, .. }) => payment.id,
         Ok(crate::store::Applied::Unmatched(payment)) => payment.id,

@@ -34,3 +34,48 @@ fn every_module_starts_with_a_doc_comment_and_stays_readable() {
         );
     }
 }
+
+/// The paths a file names: `crate::x::…`, `use crate::{x, …}` and
+/// `super::…` climbing out of its folder are what couple it to module `x`.
+fn names_module(text: &str, module: &str) -> bool {
+    // Comments do not couple; cutting at `//` also cuts URLs in strings,
+    // which hold no paths.
+    let code: String = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+    code.contains(&format!("crate::{module}::"))
+        || code.contains(&format!("crate::{module};"))
+        || code.contains(&format!("lango::{module}::"))
+        || code.contains(&format!("crate::{{{module}"))
+        || code.contains(&format!(", {module}::"))
+}
+
+/// The command line and the web are two front ends over `src/ops/`: neither
+/// imports the other, and the operations import neither.
+#[test]
+fn front_ends_do_not_import_each_other() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let rules: [(&str, &[&str]); 3] = [("web", &["cli"]), ("cli", &["web"]), ("ops", &["cli", "web"])];
+    let mut broken = Vec::new();
+    for (dir, forbidden) in rules {
+        let mut files = Vec::new();
+        rust_files(&root.join(dir), &mut files);
+        assert!(!files.is_empty(), "src/{dir} has no files");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for m in forbidden {
+                if names_module(&text, m) {
+                    broken.push(format!("{} uses crate::{m}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "front ends must meet only in src/ops/:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn the_import_check_sees_the_forms_of_a_path() {
+    assert!(names_module("use crate::cli::money::doc_view;", "cli"));
+    assert!(names_module("let x = crate::cli::parse_money(s);", "cli"));
+    assert!(names_module("use crate::{cli, model};", "cli"));
+    assert!(!names_module("use crate::client::Thing; // crate::cli:: in a comment", "cli"));
+    assert!(!names_module("use crate::ops::csv::row;", "cli"));
+}

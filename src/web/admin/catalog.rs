@@ -30,19 +30,12 @@ pub(super) fn page_of<T>(mut items: Vec<T>, id: impl Fn(&T) -> Id, q: &ListQuery
     Page { items, next }
 }
 
-/// An error from the CLI's builders (`build_plan`, `make_batch`), whose
-/// outermost context names the option (`--price`): the form field it is
-/// about (one of `fields`) and the message to show there. None when no
-/// field of the form matches.
-pub(super) fn option_error(e: &anyhow::Error, fields: &[&'static str]) -> Option<(&'static str, String)> {
-    let outer = e.to_string();
-    let option = outer.strip_prefix("--")?;
-    let name: String = option.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-    let field = fields.iter().find(|f| **f == name.replace('-', "_"))?;
-    let rest: Vec<String> = e.chain().skip(1).map(|c| c.to_string()).collect();
-    let message =
-        if rest.is_empty() { option[name.len()..].trim_start_matches(':').trim().to_string() } else { rest.join(": ") };
-    Some((field, message))
+/// An operation's error about one of the form's `fields`: the field and
+/// the message to show next to it. None when it is about no field of the
+/// form (the page then says what went wrong as a whole).
+pub(super) fn option_error(e: &crate::ops::OpError, fields: &[&'static str]) -> Option<(&'static str, String)> {
+    let (field, message) = e.about()?;
+    fields.contains(&field).then(|| (field, message.to_string()))
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -85,7 +78,7 @@ fn plan_row(c: &Caller, p: &Plan) -> PlanRow {
         validity: p.validity.to_string(),
         price: c.money(p.price),
         rate: p.rate.map_or_else(|| "-".into(), |r| r.to_string()),
-        quota: p.quota_bytes.map_or_else(|| "-".into(), crate::cli::parse::show_bytes),
+        quota: p.quota_bytes.map_or_else(|| "-".into(), crate::model::units::show_bytes),
         mode: match p.mode {
             crate::billing::Mode::Prepaid => "prepaid".into(),
             crate::billing::Mode::Postpaid { due_days } => format!("postpaid, due in {due_days} days"),
@@ -238,7 +231,7 @@ pub async fn new_plan(Extension(c): Extension<Caller>) -> Response {
 }
 
 /// The form as `lango plan add` arguments; what cannot be one is a field error.
-fn plan_args(c: &Caller, f: &PlanForm, errors: &mut Errors) -> crate::cli::PlanAdd {
+fn plan_args(c: &Caller, f: &PlanForm, errors: &mut Errors) -> crate::ops::plans::PlanSpec {
     if f.name.trim().is_empty() {
         errors.add("name", "Type the plan's name.");
     } else if f.name.chars().count() > 100 {
@@ -260,7 +253,7 @@ fn plan_args(c: &Caller, f: &PlanForm, errors: &mut Errors) -> crate::cli::PlanA
     let postpaid_due_days = opt(&f.postpaid_due_days).and_then(|d| {
         d.parse::<u16>().map_err(|_| errors.add("postpaid_due_days", "A number of days, 0 to 65535.")).ok()
     });
-    crate::cli::PlanAdd {
+    crate::ops::plans::PlanSpec {
         tenant: c.tenant.as_ref().map(|t| t.slug.clone()).unwrap_or_default(),
         name: f.name.trim().to_string(),
         validity: f.validity.trim().to_string(),
@@ -297,7 +290,7 @@ pub async fn create_plan(
     if errors.any() {
         return plan_form(&c, f, errors);
     }
-    let plan = match crate::cli::build_plan(c.tenant_id(), &args) {
+    let plan = match crate::ops::plans::build_plan(c.tenant_id(), &args) {
         Ok(p) => p,
         Err(e) => match option_error(&e, PLAN_FIELDS) {
             Some((field, m)) => {
@@ -347,7 +340,7 @@ fn form_of(p: &Plan) -> PlanForm {
     PlanForm {
         name: p.name.clone(),
         validity: p.validity.to_string(),
-        price: crate::cli::parse::show_money(p.price),
+        price: crate::model::units::show_money(p.price),
         rate: p.rate.map(|r| r.to_string()).unwrap_or_default(),
         quota: p.quota_bytes.map(exact_bytes).unwrap_or_default(),
         fup: p.fup.map(|f| format!("{} {}", exact_bytes(f.threshold_bytes), f.rate)).unwrap_or_default(),
@@ -396,7 +389,7 @@ pub async fn update_plan(
     if errors.any() {
         return plan_form_at(&c, f, errors, action);
     }
-    let new = match crate::cli::build_plan(c.tenant_id(), &args) {
+    let new = match crate::ops::plans::build_plan(c.tenant_id(), &args) {
         Ok(p) => p,
         Err(e) => match option_error(&e, PLAN_FIELDS) {
             Some((field, m)) => {
@@ -585,7 +578,7 @@ pub async fn create_nas(
     } else if name.chars().count() > 100 {
         errors.add("name", "At most 100 characters.");
     }
-    let address = match crate::cli::parse_cidr(f.address.trim()) {
+    let address = match crate::model::units::parse_cidr(f.address.trim()) {
         Ok(a) => Some(a),
         Err(e) => {
             errors.add("address", format!("{e:#}: type the router's address (10.0.0.1) or a subnet (10.0.0.0/24)."));

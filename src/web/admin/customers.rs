@@ -347,14 +347,14 @@ fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreErr
             status: sv.status.as_str(),
             expires: c.when(sv.expires_at),
             online: sessions.iter().any(|x| x.stopped_at.is_none()),
-            used: crate::cli::parse::show_bytes(usage.bytes_in + usage.bytes_out),
+            used: crate::model::units::show_bytes(usage.bytes_in + usage.bytes_out),
         });
     }
     let peak = daily.iter().copied().max().unwrap_or(0).max(1);
     let chart = daily
         .iter()
         .enumerate()
-        .map(|(i, &b)| (i as u32 * 20, (b * 100 / peak) as u32, crate::cli::parse::show_bytes(b)))
+        .map(|(i, &b)| (i as u32 * 20, (b * 100 / peak) as u32, crate::model::units::show_bytes(b)))
         .collect();
     let payments = store
         .payments(t)?

@@ -199,7 +199,7 @@ pub async fn sessions(
             ip: x.framed_ip.map(|i| i.to_string()).unwrap_or_default(),
             mac: x.calling_station_id.clone().unwrap_or_default(),
             since: local_time(x.started_at, &tz),
-            traffic: crate::cli::parse::show_bytes(x.counters.bytes_in + x.counters.bytes_out),
+            traffic: crate::model::units::show_bytes(x.counters.bytes_in + x.counters.bytes_out),
         })
         .collect();
     let next = (from + PAGE < total).then(|| format!("/admin/sessions?q={}&before={}", urlencode(&q.q), from + PAGE));

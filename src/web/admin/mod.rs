@@ -465,10 +465,10 @@ pub const PAGE: usize = 50;
 /// gets a leading `'`: a customer named `=HYPERLINK(…)` stays text.
 /// (`lango export` writes cells as they are: its files go back into `import`.)
 pub fn csv_response(name: &str, header_row: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Response {
-    let mut body = crate::cli::export::row(&header_row.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    let mut body = crate::ops::csv::row(&header_row.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     for r in rows {
         let safe: Vec<String> = r.into_iter().map(spreadsheet_safe).collect();
-        body.push_str(&crate::cli::export::row(&safe));
+        body.push_str(&crate::ops::csv::row(&safe));
     }
     let disposition = format!("attachment; filename=\"{name}.csv\"");
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], body)

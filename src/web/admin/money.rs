@@ -16,8 +16,8 @@ use super::catalog::option_error;
 use super::customers::Errors;
 use super::rbac::Perm;
 use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, not_found, render};
-use crate::cli::batches::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use crate::model::*;
+use crate::ops::vouchers::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use crate::store::{Applied, StoreError};
 use crate::web::WebState;
 
@@ -241,13 +241,13 @@ pub async fn create_voucher(
                 errors.add(field, m);
                 return batch_form(&s, &c, f, errors);
             }
-            match e.downcast_ref::<StoreError>() {
+            match &e {
                 // The wallet moved between the check and the batch.
-                Some(StoreError::Invalid(m)) if m.contains("wallet") => {
+                crate::ops::OpError::Store(StoreError::Invalid(m)) if m.contains("wallet") => {
                     errors.add("count", "Your wallet does not cover this batch. Top the wallet up first.");
                     batch_form(&s, &c, f, errors)
                 }
-                Some(StoreError::NotFound(m)) if m.starts_with("reseller") => super::message(
+                crate::ops::OpError::Store(StoreError::NotFound(m)) if m.starts_with("reseller") => super::message(
                     Some(&c),
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "No wallet",
@@ -490,7 +490,7 @@ pub async fn create_payment(
     if customer.is_none() {
         errors.add("customer", "No such customer: type its number, phone or a service username.");
     }
-    let amount = crate::cli::parse_money(&f.amount).ok().filter(|a| *a > 0);
+    let amount = crate::model::units::parse_money(&f.amount).ok().filter(|a| *a > 0);
     if amount.is_none() {
         errors.add("amount", "An amount above zero, like 1500 or 1500.50.");
     }
@@ -522,7 +522,7 @@ pub async fn create_payment(
     let now = s.portal.clock.now();
     let t = c.tenant_id();
     let store = &s.portal.store;
-    match crate::cli::money::record_payment(store, &c.actor(), now, t, customer.id, method, amount, reference, refs) {
+    match crate::ops::money::record_payment(store, &c.actor(), now, t, customer.id, method, amount, reference, refs) {
         Ok(Applied::Credited { receipt, .. }) => {
             let receipt = receipt.map(|r| format!("; receipt {r}")).unwrap_or_default();
             let text = format!("{} credited to {}{receipt}.", c.money(amount), customer.name);
@@ -661,7 +661,7 @@ pub async fn invoice(
         Err(e) => return failed(&c, &e),
     };
     let Some(doc) = doc else { return not_found(&c) };
-    match crate::cli::money::doc_view(store, t, &doc) {
+    match crate::ops::money::doc_view(store, t, &doc) {
         Ok(view) => pdf(&doc.number, crate::pdf::invoice::document(&view)),
         Err(e) => failed(&c, &format!("{e:#}")),
     }

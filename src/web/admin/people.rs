@@ -149,7 +149,7 @@ pub async fn create(State(s): State<WebState>, Extension(c): Extension<Caller>, 
         Some(_) => {}
     }
     let (Some(role), false) = (role, errors.any()) else { return form_page(&c, f, errors) };
-    let password = crate::cli::admin::generated();
+    let password = crate::ops::secrets::password();
     let plain = password.clone();
     let Ok(Ok(hash)) = tokio::task::spawn_blocking(move || crate::demo::hash_password(&plain)).await else {
         return failed(&c, &"password hashing failed");

@@ -72,7 +72,7 @@ fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Respo
                 c.time(x.started_at),
                 x.stopped_at.map_or_else(|| "online".into(), |at| c.time(at)),
                 x.framed_ip.map(|i| i.to_string()).unwrap_or_default(),
-                crate::cli::parse::show_bytes(x.counters.bytes_in + x.counters.bytes_out),
+                crate::model::units::show_bytes(x.counters.bytes_in + x.counters.bytes_out),
             )
         })
         .collect();
@@ -92,7 +92,7 @@ fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Respo
         plans: plans.iter().filter(|p| !p.disabled).map(|p| (p.id, p.name.clone(), c.money(p.price))).collect(),
         expires: sv.expires_at.map_or_else(|| "from first use".into(), |e| c.time(e)),
         expires_input,
-        used: crate::cli::parse::show_bytes(usage.bytes_in + usage.bytes_out),
+        used: crate::model::units::show_bytes(usage.bytes_in + usage.bytes_out),
         balance: c.money(store.balance(t, customer.id).unwrap_or(0)),
         sessions,
         audit,

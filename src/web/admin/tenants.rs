@@ -132,7 +132,7 @@ pub async fn create(
     if errors.any() {
         return new_page(&c, f, errors);
     }
-    let t = crate::cli::site::new_tenant(slug, Some(&f.name), &f.timezone, &f.currency, false);
+    let t = crate::ops::tenants::new_tenant(slug, Some(&f.name), &f.timezone, &f.currency, false);
     match store.create_tenant(&c.actor(), s.portal.clock.now(), t) {
         Ok(t) => done(&format!("/admin/tenants/{}", t.id), &format!("Tenant {} created.", t.slug)),
         Err(StoreError::Conflict(m) | StoreError::Invalid(m)) => {
@@ -275,7 +275,7 @@ pub async fn save(
     }
     check_zone_currency(&mut errors, &f.timezone, &f.currency);
     let vat = f.vat.trim();
-    let rate_bp = match crate::cli::parse_money(if vat.is_empty() { "0" } else { vat }) {
+    let rate_bp = match crate::model::units::parse_money(if vat.is_empty() { "0" } else { vat }) {
         Ok(bp) if (0..=10_000).contains(&bp) => bp as u32,
         _ => {
             errors.add("vat", "A percentage from 0 to 100, e.g. 16.");

@@ -323,7 +323,7 @@ pub(crate) fn account_of(v: &ServiceView, now: UnixTime, w: &Words) -> Account {
         expiry,
         balance: crate::pdf::format_money(v.balance, &v.tenant.currency),
         online: v.online,
-        used: crate::cli::parse::show_bytes(v.usage.total_bytes()),
+        used: crate::model::units::show_bytes(v.usage.total_bytes()),
     }
 }
 

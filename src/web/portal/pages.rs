@@ -72,7 +72,7 @@ impl OfferRow {
             detail.push(r.to_string().split(' ').next().unwrap_or_default().to_string());
         }
         if let Some(q) = p.quota_bytes {
-            detail.push(crate::cli::parse::show_bytes(q));
+            detail.push(crate::model::units::show_bytes(q));
         }
         OfferRow {
             id: p.id,

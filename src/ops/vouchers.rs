@@ -3,13 +3,14 @@
 //! reseller's wallet in the same transaction), the printable cards, and
 //! each voucher's state.
 
-use anyhow::Context;
 use clap::Args;
 
+use super::time::{expiry, show_time, start_of};
+use super::{FieldResult, OpError};
 use crate::model::*;
 use crate::payments::vouchers;
 use crate::pdf;
-use crate::store::{NewBatch, Store};
+use crate::store::{NewBatch, Store, StoreError};
 
 /// A voucher batch to make (`lango voucher batch` and the admin UI's form).
 #[derive(Args, Debug, Clone)]
@@ -47,9 +48,9 @@ pub fn voucher_state(t: &Tenant, s: &Service) -> String {
         (ServiceStatus::Disabled, None, _) => "expired unused".to_string(),
         (_, None, _) => "unused".to_string(),
         (_, Some(e), Some(f)) => {
-            format!("valid {} to {}", super::show_time(t, Some(f), false), super::show_time(t, Some(e), false))
+            format!("valid {} to {}", show_time(t, Some(f), false), show_time(t, Some(e), false))
         }
-        (_, Some(e), None) => format!("in use until {}", super::show_time(t, Some(e), false)),
+        (_, Some(e), None) => format!("in use until {}", show_time(t, Some(e), false)),
     }
 }
 
@@ -62,14 +63,16 @@ pub struct MadeBatch {
 }
 
 /// Generate the codes of batch `a` and store it (charged to `a.reseller`'s
-/// wallet, if any, in the same transaction). Errors name the option they
-/// are about (`--plan`, `--count`, `--prefix`, `--length`, `--valid-for`,
-/// `--starts`) as their outermost context.
-pub fn make_batch(store: &Store, actor: &str, now: UnixTime, t: &Tenant, a: &BatchArgs) -> anyhow::Result<MadeBatch> {
-    let plan = store.plan_by_name(t.id, &a.plan).context("--plan")?;
+/// wallet, if any, in the same transaction). Errors name the field they
+/// are about (`plan`, `count`, `prefix`, `length`, `valid_for`, `starts`).
+pub fn make_batch(store: &Store, actor: &str, now: UnixTime, t: &Tenant, a: &BatchArgs) -> Result<MadeBatch, OpError> {
+    let plan = match store.plan_by_name(t.id, &a.plan) {
+        Err(e @ StoreError::NotFound(_)) => return Err(OpError::field("plan", e)),
+        other => other?,
+    };
     let spec = vouchers::CodeSpec { prefix: a.prefix.clone(), length: a.length, count: a.count };
-    let valid_until = a.valid_for.as_deref().map(|v| super::expiry(t, now, v)).transpose().context("--valid-for")?;
-    let starts = a.starts.as_deref().map(|d| super::start_of(t, now, d)).transpose().context("--starts")?;
+    let valid_until = a.valid_for.as_deref().map(|v| expiry(t, now, v)).transpose().field("valid_for")?;
+    let starts = a.starts.as_deref().map(|d| start_of(t, now, d)).transpose().field("starts")?;
     let rng = ring::rand::SystemRandom::new();
     let mut fill = |b: &mut [u8]| ring::rand::SecureRandom::fill(&rng, b).expect("OS random numbers");
     let existing =
@@ -78,12 +81,12 @@ pub fn make_batch(store: &Store, actor: &str, now: UnixTime, t: &Tenant, a: &Bat
     let codes =
         vouchers::generate(&spec, existing as u64, |c| store.username_taken(t.id, c).unwrap_or(true), &mut fill)
             .map_err(|e| {
-                let option = match e {
-                    vouchers::VoucherError::PrefixChars(_) | vouchers::VoucherError::PrefixLength(_) => "--prefix",
-                    vouchers::VoucherError::Count(_) => "--count",
-                    _ => "--length",
+                let field = match e {
+                    vouchers::VoucherError::PrefixChars(_) | vouchers::VoucherError::PrefixLength(_) => "prefix",
+                    vouchers::VoucherError::Count(_) => "count",
+                    _ => "length",
                 };
-                anyhow::Error::new(e).context(option)
+                OpError::field(field, e)
             })?;
     let generated = started.elapsed();
     let b = NewBatch {
@@ -106,7 +109,7 @@ pub fn batch_cards(
     b: &VoucherBatch,
     list: &[Service],
     login_url: &str,
-) -> anyhow::Result<(Vec<pdf::cards::CardView>, String)> {
+) -> Result<(Vec<pdf::cards::CardView>, String), StoreError> {
     let plan = store.plan(t.id, b.plan)?;
     let validity = match plan.quota_bytes {
         Some(q) => format!("{}, {} MB", plan.validity, q / 1_000_000),
@@ -121,7 +124,7 @@ pub fn batch_cards(
             validity: validity.clone(),
             tenant: t.name.clone(),
             login_url: login_url.replace("{code}", &s.username),
-            expires: b.valid_until.map(|u| format!("use by {}", super::show_time(t, Some(u), false))),
+            expires: b.valid_until.map(|u| format!("use by {}", show_time(t, Some(u), false))),
         })
         .collect();
     Ok((cards, format!("{} vouchers, batch {}", t.name, b.id)))

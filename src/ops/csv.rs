@@ -1,0 +1,27 @@
+//! CSV rows (RFC 4180 quoting) as `lango export` and the admin pages'
+//! downloads write them.
+
+/// One CSV field: quoted when it holds a comma, quote or line break.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// One CSV line, CRLF-terminated.
+pub fn row(fields: &[String]) -> String {
+    let mut line = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_when_needed() {
+        assert_eq!(
+            row(&["a".into(), "b,c".into(), "say \"hi\"".into(), "x\ny".into()]),
+            "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n"
+        );
+    }
+}

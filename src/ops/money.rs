@@ -1,0 +1,96 @@
+//! Money operations both front ends use: a cash or bank payment recorded
+//! through the same path as M-Pesa, and the printable view of an invoice or
+//! receipt.
+
+use crate::clock::Clock;
+use crate::model::*;
+use crate::pdf;
+use crate::store::{Applied, IncomingPayment, Store, StoreError};
+
+/// Money received by hand (cash at the counter, a bank transfer): a
+/// payment into `customer`'s wallet with its receipt, settling open
+/// invoices (`lango wallet post --kind payment` and the admin UI). `refs`
+/// makes a resubmitted form a duplicate instead of a second payment.
+#[allow(clippy::too_many_arguments)] // the payment's fields
+pub fn record_payment(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    customer: Id,
+    method: PaymentMethod,
+    amount: i64,
+    reference: String,
+    refs: Vec<String>,
+) -> Result<Applied, StoreError> {
+    store.apply_payment(IncomingPayment {
+        tenant,
+        method,
+        refs,
+        reference,
+        amount,
+        phone: None,
+        account: None,
+        customer: Some(customer),
+        purchase: Some(Purchase::TopUp),
+        raw: None,
+        actor: actor.into(),
+        at: now,
+    })
+}
+
+/// The printable view of an invoice or receipt (also served to customers
+/// by the account pages).
+pub fn doc_view(store: &Store, t: &Tenant, d: &Invoice) -> Result<pdf::invoice::DocView, StoreError> {
+    let settings = store.tenant_billing(t.id)?;
+    let customer = store.customers(t.id)?.into_iter().find(|c| c.id == d.customer);
+    let money = |m: i64| pdf::format_money(m, &t.currency);
+    let day = |at: UnixTime| {
+        jiff::Timestamp::from_second(at)
+            .map(|ts| Clock::zone(&t.timezone).to_datetime(ts).date().to_string())
+            .unwrap_or_default()
+    };
+    let mut totals = vec![("Subtotal".to_string(), money(d.net))];
+    if let Some(name) = &d.tax_name {
+        totals.push((name.clone(), money(d.tax)));
+    }
+    totals.push(("Total".to_string(), money(d.gross)));
+    let payments = match d.payment {
+        Some(id) => store
+            .payments(t.id)?
+            .into_iter()
+            .filter(|p| p.id == id)
+            .map(|p| (format!("{} {}, {}", p.method.as_str(), p.reference, day(p.received_at)), money(p.amount)))
+            .collect(),
+        None => vec![],
+    };
+    Ok(pdf::invoice::DocView {
+        kind: match d.kind {
+            DocKind::Invoice => pdf::invoice::DocKind::Invoice,
+            DocKind::Receipt => pdf::invoice::DocKind::Receipt,
+        },
+        number: d.number.clone(),
+        tenant_name: t.name.clone(),
+        tenant_address: settings.address.clone(),
+        tax_pin: settings.tax_pin.clone(),
+        customer_name: customer.as_ref().map_or_else(|| format!("Customer {}", d.customer), |c| c.name.clone()),
+        customer_lines: customer.and_then(|c| c.phone).into_iter().collect(),
+        issued: day(d.issued_at),
+        due: d.due_at.map(day),
+        lines: d
+            .lines
+            .iter()
+            .map(|l| pdf::invoice::DocLine {
+                description: l.description.clone(),
+                quantity: l.quantity,
+                unit_price: money(l.unit_price),
+                net: money(l.net),
+                tax: money(l.tax),
+                total: money(l.gross),
+            })
+            .collect(),
+        totals,
+        payments,
+        footer: format!("{} · amounts in {}", t.name, t.currency),
+    })
+}
