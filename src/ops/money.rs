@@ -40,10 +40,10 @@ pub fn record_payment(
 }
 
 /// The printable view of an invoice or receipt (also served to customers
-/// by the account pages).
+/// by the account pages); reads the document's customer and payment by key.
 pub fn doc_view(store: &Store, t: &Tenant, d: &Invoice) -> Result<pdf::invoice::DocView, StoreError> {
     let settings = store.tenant_billing(t.id)?;
-    let customer = store.customers(t.id)?.into_iter().find(|c| c.id == d.customer);
+    let customer = store.customer_for(t.id, None, d.customer)?;
     let money = |m: i64| pdf::format_money(m, &t.currency);
     let day = |at: UnixTime| {
         jiff::Timestamp::from_second(at)
@@ -57,9 +57,8 @@ pub fn doc_view(store: &Store, t: &Tenant, d: &Invoice) -> Result<pdf::invoice::
     totals.push(("Total".to_string(), money(d.gross)));
     let payments = match d.payment {
         Some(id) => store
-            .payments(t.id)?
+            .payment(t.id, id)?
             .into_iter()
-            .filter(|p| p.id == id)
             .map(|p| (format!("{} {}, {}", p.method.as_str(), p.reference, day(p.received_at)), money(p.amount)))
             .collect(),
         None => vec![],
