@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks a container image end to end, without a Docker engine:
 #
-#   scripts/check-container.sh [amd64|arm64|armv7] [--binary PATH]
+#   scripts/check-container.sh [amd64|arm64|armv7] [--binary PATH] [--keep-binary PATH]
 #
 # CI checks amd64. arm64/armv7 run the unpacked binary under
 # qemu-<arch>-static (Debian's qemu-user-static) and are for by-hand checks.
@@ -18,7 +18,9 @@
 #    and ports chosen by the kernel, `lango health` against it (by --url and
 #    by the port from the environment), stops it, and expects `lango health`
 #    to fail once it is gone. With radclient (freeradius-utils) on PATH, a
-#    PAP Access-Request for the demo user must get an Access-Accept.
+#    PAP Access-Request for the demo user must get an Access-Accept;
+# 5. with --keep-binary, copies the binary unpacked from the image's layer
+#    to PATH (CI's first-run browser test starts that very binary).
 #
 # Needs: cargo with the x86_64-unknown-linux-musl target (musl-tools helps
 # ring's C build), python3, skopeo. Prints each check; exits non-zero on the
@@ -28,12 +30,13 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 started=$(date +%s)
 
-arch=amd64 binary=""
+arch=amd64 binary="" keep=""
 while (($#)); do
     case "$1" in
         amd64 | arm64 | armv7) arch="$1" ;;
         --binary) binary="$2"; shift ;;
         --binary=*) binary="${1#*=}" ;;
+        --keep-binary) keep="$2"; shift ;;
         *) echo "check-container.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -177,5 +180,11 @@ if "${lango[@]}" health --url "http://$http/healthz" --timeout 2 >/dev/null 2>&1
     fail "lango health succeeded with the server stopped"
 fi
 pass "server stopped; lango health now exits 1"
+
+if [ -n "$keep" ]; then
+    mkdir -p "$(dirname "$keep")"
+    cp "$tmp/rootfs/usr/local/bin/lango" "$keep"
+    pass "the image's binary kept at $keep"
+fi
 
 echo "== check-container: all checks passed in $(($(date +%s) - started)) s"
