@@ -27,7 +27,9 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         .with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
     let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs))?);
     if radius.directory().is_empty() {
-        tracing::warn!("no NAS configured: every request will be dropped (add one with `lango nas add`)");
+        tracing::warn!(
+            "no NAS configured: every request will be dropped (add one in the admin pages, Routers, or with `lango nas add`)"
+        );
     }
 
     let shutdown = CancellationToken::new();
@@ -94,7 +96,9 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     }
 
     if let Some(listener) = http {
-        tracing::info!("http listening on {}", listener.local_addr()?);
+        let local = listener.local_addr()?;
+        tracing::info!("http listening on {local}");
+        let setup = Arc::new(setup_gate(&cfg, &radius.store, &radius.clock, local)?);
         let portal = Arc::new(crate::web::portal::Portal {
             store: radius.store.clone(),
             clock: radius.clock.clone(),
@@ -106,7 +110,13 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
             sms: crate::notify::sms::Sms::new().context("starting the SMS client")?,
             otps: Default::default(),
         });
-        let state = crate::web::WebState { radius: radius.clone(), payments: payments.clone(), portal };
+        let state = crate::web::WebState {
+            radius: radius.clone(),
+            payments: payments.clone(),
+            portal,
+            setup,
+            tls_fingerprint: None,
+        };
         let app = crate::web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let stop = shutdown.clone();
         tasks.spawn(async move {
@@ -122,6 +132,48 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// First-run setup: with no admin in the database, a one-time token (the
+/// operator's `LANGO_SETUP_TOKEN`, or a random one) opens `/setup` for an
+/// hour, and the link is logged where RouterOS shows a container's output.
+fn setup_gate(
+    cfg: &Config,
+    store: &Store,
+    clock: &Clock,
+    local: std::net::SocketAddr,
+) -> anyhow::Result<crate::web::admin::setup::SetupGate> {
+    use crate::web::admin::setup::{SetupGate, TOKEN_SECS};
+    if store.has_admin()? {
+        return Ok(SetupGate::closed());
+    }
+    let base = if !cfg.http.public_url.is_empty() {
+        cfg.http.public_url.trim_end_matches('/').to_string()
+    } else if local.ip().is_unspecified() {
+        format!("http://ROUTER-OR-CONTAINER-ADDRESS:{}", local.port())
+    } else {
+        format!("http://{local}")
+    };
+    let given = std::env::var("LANGO_SETUP_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    let token = match given {
+        Some(t) if t.trim().len() < 16 => {
+            anyhow::bail!("LANGO_SETUP_TOKEN must be at least 16 characters (it guards the first admin account)")
+        }
+        Some(t) => {
+            tracing::warn!(
+                "no admin exists yet: finish setup at {base}/setup?token=<LANGO_SETUP_TOKEN> within an hour"
+            );
+            t.trim().to_string()
+        }
+        None => {
+            let t = crate::ops::secrets::generate(32);
+            tracing::warn!(
+                "no admin exists yet: finish setup at {base}/setup?token={t} (the link works once, for an hour; restart lango for a new one)"
+            );
+            t
+        }
+    };
+    Ok(SetupGate::open(&token, clock.now() + TOKEN_SECS))
 }
 
 /// Receive buffer asked for on RADIUS sockets: bursts of accounting (a

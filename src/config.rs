@@ -159,12 +159,17 @@ pub enum ConfigError {
     Invalid { key: &'static str, message: String },
 }
 
+/// `LANGO_*` variables that carry a secret read where it is used (never a
+/// config key, never logged): the first-run setup token.
+pub const SECRET_VARS: &[&str] = &["LANGO_SETUP_TOKEN"];
+
 const SECTIONS: [&str; 5] = ["radius", "http", "store", "log", "jobs"];
 
 impl Config {
     /// Load from an optional file plus the process environment.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        let vars: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("LANGO_")).collect();
+        let vars: Vec<(String, String)> =
+            std::env::vars().filter(|(k, _)| k.starts_with("LANGO_") && !SECRET_VARS.contains(&k.as_str())).collect();
         Self::load_from(file, &vars)
     }
 

@@ -281,12 +281,13 @@ fn announce_demo(cfg: &Config, users: u32) {
   DHCP MAC   AA:BB:CC:00:00:01             5M/5M
   Static IP  demo-static / demo-static-pass (or MAC AA:BB:CC:00:00:02) -> 10.99.0.10
   Expired    demo-expired / demo-pass       captive: address list lango-expired
-  Admin      demo / demo-admin-pass         (web UI, when it exists)
+  Admin      demo / demo-admin-pass         http://{http}/admin
   {extra}
   Try:  echo 'User-Name=demo-pppoe,User-Password=demo-pass,Message-Authenticator=0x00' \\
           | radclient -x {auth} auth demo-secret
 {bar}",
         data = cfg.data_dir.display(),
+        http = cfg.http.listen,
         extra = if users > 0 {
             format!("Bulk      user00001..user{users:05} / pass00001..  (Bulk 10M plan)")
         } else {

@@ -10,6 +10,7 @@ pub mod csv;
 pub mod money;
 pub mod plans;
 pub mod secrets;
+pub mod setup;
 pub mod tenants;
 pub mod time;
 pub mod vouchers;

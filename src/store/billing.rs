@@ -605,36 +605,7 @@ impl Store {
         b: &TenantBilling,
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
-        {
-            let mut table = tx.open_table(TENANT_BILLING)?;
-            let before: Option<TenantBilling> = get(&table, tenant)?;
-            let mut tokens = tx.open_table(MPESA_TOKENS)?;
-            if let Some(old) = before.as_ref().and_then(|b| b.mpesa.as_ref()) {
-                tokens.remove(old.callback_token.as_str())?;
-            }
-            if let Some(m) = &b.mpesa {
-                tokens.insert(m.callback_token.as_str(), tenant)?;
-            }
-            table.insert(tenant, encode(b).as_slice())?;
-            // Secrets are sealed; the audit shows which settings changed.
-            let shown = |b: &TenantBilling| {
-                format!(
-                    "tax={:?} prefix={:?} mpesa={:?}",
-                    b.tax,
-                    b.invoice_prefix,
-                    b.mpesa.as_ref().map(|m| (&m.env, &m.shortcode, &m.till))
-                )
-            };
-            let rec = record(
-                now,
-                actor,
-                "tenant.billing",
-                format!("tenant/{tenant}"),
-                before.as_ref().map(shown),
-                Some(shown(b)),
-            );
-            audit(&tx, tenant, &rec)?;
-        }
+        put_tenant_billing(&tx, actor, now, tenant, b)?;
         self.commit(tx)
     }
 
@@ -647,4 +618,46 @@ impl Store {
         let tx = self.read()?;
         Ok(tx.open_table(CUSTOMER_BY_PHONE)?.get((tenant, msisdn))?.map(|v| v.value()))
     }
+}
+
+/// Set a tenant's billing settings inside `tx` (the M-Pesa callback token
+/// index kept with them), audited without secrets.
+pub(crate) fn put_tenant_billing(
+    tx: &redb::WriteTransaction,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    b: &TenantBilling,
+) -> Result<(), StoreError> {
+    {
+        let mut table = tx.open_table(TENANT_BILLING)?;
+        let before: Option<TenantBilling> = get(&table, tenant)?;
+        let mut tokens = tx.open_table(MPESA_TOKENS)?;
+        if let Some(old) = before.as_ref().and_then(|b| b.mpesa.as_ref()) {
+            tokens.remove(old.callback_token.as_str())?;
+        }
+        if let Some(m) = &b.mpesa {
+            tokens.insert(m.callback_token.as_str(), tenant)?;
+        }
+        table.insert(tenant, encode(b).as_slice())?;
+        // Secrets are sealed; the audit shows which settings changed.
+        let shown = |b: &TenantBilling| {
+            format!(
+                "tax={:?} prefix={:?} mpesa={:?}",
+                b.tax,
+                b.invoice_prefix,
+                b.mpesa.as_ref().map(|m| (&m.env, &m.shortcode, &m.till))
+            )
+        };
+        let rec = record(
+            now,
+            actor,
+            "tenant.billing",
+            format!("tenant/{tenant}"),
+            before.as_ref().map(shown),
+            Some(shown(b)),
+        );
+        audit(tx, tenant, &rec)?;
+    }
+    Ok(())
 }

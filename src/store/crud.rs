@@ -112,27 +112,36 @@ fn bump_generation(tx: &WriteTransaction) -> Result<(), StoreError> {
     next_seq(tx, "config_generation").map(|_| ())
 }
 
+/// Add a tenant inside `tx`: the slug checked and unique, an id given, the
+/// audit record written.
+pub(crate) fn insert_tenant(
+    tx: &WriteTransaction,
+    actor: &str,
+    now: UnixTime,
+    mut t: Tenant,
+) -> Result<Tenant, StoreError> {
+    if t.slug.is_empty() || !t.slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(StoreError::Invalid(format!("tenant slug {:?}: use letters, digits and '-'", t.slug)));
+    }
+    check_tenant(&t)?;
+    let mut by_slug = tx.open_table(TENANT_BY_SLUG)?;
+    if by_slug.get(t.slug.as_str())?.is_some() {
+        return Err(StoreError::Conflict(format!("tenant {:?} already exists", t.slug)));
+    }
+    t.id = u32::try_from(next_seq(tx, "next_tenant")?).map_err(|_| StoreError::Invalid("too many tenants".into()))?;
+    by_slug.insert(t.slug.as_str(), t.id)?;
+    tx.open_table(TENANTS)?.insert(t.id, encode(&t).as_slice())?;
+    audit(tx, t.id, &record(now, actor, "tenant.create", format!("tenant/{}", t.id), None, json(&t)))?;
+    bump_generation(tx)?;
+    Ok(t)
+}
+
 impl Store {
     // ---- tenants ----------------------------------------------------------
 
-    pub fn create_tenant(&self, actor: &str, now: UnixTime, mut t: Tenant) -> Result<Tenant, StoreError> {
-        if t.slug.is_empty() || !t.slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(StoreError::Invalid(format!("tenant slug {:?}: use letters, digits and '-'", t.slug)));
-        }
-        check_tenant(&t)?;
+    pub fn create_tenant(&self, actor: &str, now: UnixTime, t: Tenant) -> Result<Tenant, StoreError> {
         let tx = self.write()?;
-        {
-            let mut by_slug = tx.open_table(TENANT_BY_SLUG)?;
-            if by_slug.get(t.slug.as_str())?.is_some() {
-                return Err(StoreError::Conflict(format!("tenant {:?} already exists", t.slug)));
-            }
-            t.id = u32::try_from(next_seq(&tx, "next_tenant")?)
-                .map_err(|_| StoreError::Invalid("too many tenants".into()))?;
-            by_slug.insert(t.slug.as_str(), t.id)?;
-            tx.open_table(TENANTS)?.insert(t.id, encode(&t).as_slice())?;
-            audit(&tx, t.id, &record(now, actor, "tenant.create", format!("tenant/{}", t.id), None, json(&t)))?;
-            bump_generation(&tx)?;
-        }
+        let t = insert_tenant(&tx, actor, now, t)?;
         self.commit(tx)?;
         Ok(t)
     }
@@ -176,6 +185,21 @@ impl Store {
     // ---- NAS --------------------------------------------------------------
 
     pub fn create_nas(&self, actor: &str, now: UnixTime, tenant: TenantId, n: NewNas) -> Result<Nas, StoreError> {
+        let tx = self.write()?;
+        let nas = self.insert_nas(&tx, actor, now, tenant, n)?;
+        self.commit(tx)?;
+        Ok(nas)
+    }
+
+    /// Add a NAS inside `tx` (its secret sealed, its audit record without it).
+    pub(crate) fn insert_nas(
+        &self,
+        tx: &WriteTransaction,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        n: NewNas,
+    ) -> Result<Nas, StoreError> {
         let max = if n.address.is_ipv4() { 32 } else { 128 };
         if n.prefix > max {
             return Err(StoreError::Invalid(format!("prefix /{} is too long for {}", n.prefix, n.address)));
@@ -183,33 +207,28 @@ impl Store {
         if n.secret.len() < 8 {
             return Err(StoreError::Invalid("NAS secret must be at least 8 characters".into()));
         }
-        let tx = self.write()?;
-        let nas = {
-            let mut table = tx.open_table(NAS)?;
-            for existing in tenant_rows::<Nas>(&table, tenant)? {
-                if existing.address == n.address && existing.prefix == n.prefix {
-                    return Err(StoreError::Conflict(format!("NAS {}/{} already exists", n.address, n.prefix)));
-                }
+        let mut table = tx.open_table(NAS)?;
+        for existing in tenant_rows::<Nas>(&table, tenant)? {
+            if existing.address == n.address && existing.prefix == n.prefix {
+                return Err(StoreError::Conflict(format!("NAS {}/{} already exists", n.address, n.prefix)));
             }
-            let nas = Nas {
-                id: Store::next_id(&tx)?,
-                tenant,
-                name: n.name,
-                address: n.address,
-                prefix: n.prefix,
-                secret: self.secrets.seal(Purpose::NasSecret, n.secret.as_bytes()),
-                require_message_authenticator: n.require_message_authenticator,
-                coa_port: 3799,
-                disabled: false,
-            };
-            table.insert((tenant, nas.id), encode(&nas).as_slice())?;
-            // The audit record never carries the secret, sealed or not.
-            let shown = Nas { secret: Sealed::default(), ..nas.clone() };
-            audit(&tx, tenant, &record(now, actor, "nas.create", format!("nas/{}", nas.id), None, json(&shown)))?;
-            bump_generation(&tx)?;
-            nas
+        }
+        let nas = Nas {
+            id: Store::next_id(tx)?,
+            tenant,
+            name: n.name,
+            address: n.address,
+            prefix: n.prefix,
+            secret: self.secrets.seal(Purpose::NasSecret, n.secret.as_bytes()),
+            require_message_authenticator: n.require_message_authenticator,
+            coa_port: 3799,
+            disabled: false,
         };
-        self.commit(tx)?;
+        table.insert((tenant, nas.id), encode(&nas).as_slice())?;
+        // The audit record never carries the secret, sealed or not.
+        let shown = Nas { secret: Sealed::default(), ..nas.clone() };
+        audit(tx, tenant, &record(now, actor, "nas.create", format!("nas/{}", nas.id), None, json(&shown)))?;
+        bump_generation(tx)?;
         Ok(nas)
     }
 

@@ -24,6 +24,7 @@ mod pages;
 mod portal;
 mod routers;
 pub mod secret;
+mod setup;
 mod sweeps;
 pub mod tables;
 mod tickets;
@@ -41,6 +42,7 @@ pub use legacy::period_from_secs;
 pub use portal::{DeviceAccount, ServiceView, Sighting, Via};
 pub use routers::NewRouterApi;
 pub use secret::{Purpose, SecretBox, SecretError, from_hex, random_hex, sha256_hex, to_hex};
+pub use setup::FirstRun;
 pub use sweeps::Round;
 pub use vouchers::{NewBatch, VOUCHER_CUSTOMER};
 

@@ -122,25 +122,8 @@ impl Store {
     }
 
     pub fn set_branding(&self, actor: &str, now: UnixTime, tenant: TenantId, b: &Branding) -> Result<(), StoreError> {
-        if !(b.colour.len() == 7 && b.colour.starts_with('#') && b.colour[1..].bytes().all(|c| c.is_ascii_hexdigit())) {
-            return Err(StoreError::Invalid(format!("colour {:?} is not #rrggbb", b.colour)));
-        }
-        if b.language != "en" && b.language != "sw" {
-            return Err(StoreError::Invalid(format!("language {:?}: choose en or sw", b.language)));
-        }
         let tx = self.write()?;
-        let before: Option<Branding> = get(&tx.open_table(TENANT_BRANDING)?, tenant)?;
-        tx.open_table(TENANT_BRANDING)?.insert(tenant, encode(b).as_slice())?;
-        let shown = |b: &Branding| json(&Branding { logo: None, ..b.clone() });
-        let rec = record(
-            now,
-            actor,
-            "tenant.branding",
-            format!("tenant/{tenant}"),
-            before.as_ref().and_then(shown),
-            shown(b),
-        );
-        audit(&tx, tenant, &rec)?;
+        put_branding(&tx, actor, now, tenant, b)?;
         self.commit(tx)?;
         Ok(())
     }
@@ -366,4 +349,26 @@ fn dedup(mut v: Vec<Sighting>) -> Vec<Sighting> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|s| seen.insert((s.tenant, s.service, if s.service.is_none() { s.mac } else { None })));
     v
+}
+
+/// Set a tenant's branding inside `tx`, audited (the logo's bytes left out).
+pub(crate) fn put_branding(
+    tx: &redb::WriteTransaction,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    b: &Branding,
+) -> Result<(), StoreError> {
+    if !(b.colour.len() == 7 && b.colour.starts_with('#') && b.colour[1..].bytes().all(|c| c.is_ascii_hexdigit())) {
+        return Err(StoreError::Invalid(format!("colour {:?} is not #rrggbb", b.colour)));
+    }
+    if b.language != "en" && b.language != "sw" {
+        return Err(StoreError::Invalid(format!("language {:?}: choose en or sw", b.language)));
+    }
+    let before: Option<Branding> = get(&tx.open_table(TENANT_BRANDING)?, tenant)?;
+    tx.open_table(TENANT_BRANDING)?.insert(tenant, encode(b).as_slice())?;
+    let shown = |b: &Branding| json(&Branding { logo: None, ..b.clone() });
+    let rec =
+        record(now, actor, "tenant.branding", format!("tenant/{tenant}"), before.as_ref().and_then(shown), shown(b));
+    audit(tx, tenant, &rec)
 }

@@ -24,6 +24,10 @@ pub struct WebState {
     pub radius: Arc<Radius>,
     pub payments: Arc<Engine>,
     pub portal: Arc<portal::Portal>,
+    /// First-run setup's one-time token (closed once an admin exists).
+    pub setup: Arc<admin::setup::SetupGate>,
+    /// SHA-256 fingerprint of lango's own TLS certificate, when it serves one.
+    pub tls_fingerprint: Option<String>,
 }
 
 /// The token of an `Authorization: Bearer …` header ("" when there is none).

@@ -28,6 +28,7 @@ mod money;
 mod people;
 pub mod rbac;
 mod services;
+pub mod setup;
 mod tenants;
 mod tickets;
 pub mod totp;
@@ -44,6 +45,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
     axum::Router::new()
         .route("/admin/login", get(auth::login_page).post(auth::login))
         .route("/admin/login/totp", post(auth::totp))
+        .route("/setup", get(setup::form).post(setup::submit))
         .route("/admin/static/{file}", get(asset))
         .route("/admin/logout", post(auth::logout))
         .route("/admin/me", get(auth::me))

@@ -72,6 +72,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/login", Public),
     r("POST", "/admin/login", Public),
     r("POST", "/admin/login/totp", Public),
+    // First-run setup: its own one-time token, open only while no admin exists.
+    r("GET", "/setup", Public),
+    r("POST", "/setup", Public),
     r("GET", "/admin/static/{file}", Public),
     r("POST", "/admin/logout", SignedIn),
     r("GET", "/admin", SignedIn),

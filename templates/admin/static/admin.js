@@ -24,3 +24,26 @@
   }
   window.setInterval(refresh, seconds * 1000);
 })();
+// Buttons marked data-copy="ID" copy that element's text (setup's RADIUS
+// commands, secrets shown once).
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var el = document.getElementById(b.getAttribute("data-copy"));
+      if (!el) { return; }
+      var text = el.textContent;
+      var done = function () { b.textContent = "Copied"; };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () {});
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(el);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        try { if (document.execCommand("copy")) { done(); } } catch (e) {}
+      }
+    });
+  });
+})();
