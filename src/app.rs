@@ -21,6 +21,8 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
 
 /// Run the server until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
+    // Checked before anything is bound or started, so a bad one stops here.
+    let setup_token = setup_token_from_env()?;
     let auth = bind_udp(cfg.radius.auth_listen)
         .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
     let acct = bind_udp(cfg.radius.acct_listen)
@@ -97,8 +99,9 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
 
     if let Some(listener) = http {
         let local = listener.local_addr()?;
+        // Before the "listening" line, so whoever waits for that sees the link.
+        let setup = Arc::new(setup_gate(&cfg, &radius.store, &radius.clock, local, setup_token)?);
         tracing::info!("http listening on {local}");
-        let setup = Arc::new(setup_gate(&cfg, &radius.store, &radius.clock, local)?);
         let portal = Arc::new(crate::web::portal::Portal {
             store: radius.store.clone(),
             clock: radius.clock.clone(),
@@ -142,6 +145,7 @@ fn setup_gate(
     store: &Store,
     clock: &Clock,
     local: std::net::SocketAddr,
+    given: Option<String>,
 ) -> anyhow::Result<crate::web::admin::setup::SetupGate> {
     use crate::web::admin::setup::{SetupGate, TOKEN_SECS};
     if store.has_admin()? {
@@ -154,16 +158,12 @@ fn setup_gate(
     } else {
         format!("http://{local}")
     };
-    let given = std::env::var("LANGO_SETUP_TOKEN").ok().filter(|t| !t.trim().is_empty());
     let token = match given {
-        Some(t) if t.trim().len() < 16 => {
-            anyhow::bail!("LANGO_SETUP_TOKEN must be at least 16 characters (it guards the first admin account)")
-        }
         Some(t) => {
             tracing::warn!(
                 "no admin exists yet: finish setup at {base}/setup?token=<LANGO_SETUP_TOKEN> within an hour"
             );
-            t.trim().to_string()
+            t
         }
         None => {
             let t = crate::ops::secrets::generate(32);
@@ -174,6 +174,16 @@ fn setup_gate(
         }
     };
     Ok(SetupGate::open(&token, clock.now() + TOKEN_SECS))
+}
+
+/// The operator's own setup token, when `LANGO_SETUP_TOKEN` gives one.
+fn setup_token_from_env() -> anyhow::Result<Option<String>> {
+    match std::env::var("LANGO_SETUP_TOKEN").ok().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+        Some(t) if t.len() < 16 => {
+            anyhow::bail!("LANGO_SETUP_TOKEN must be at least 16 characters (it guards the first admin account)")
+        }
+        given => Ok(given),
+    }
 }
 
 /// Receive buffer asked for on RADIUS sockets: bursts of accounting (a

@@ -163,7 +163,7 @@ pub fn first_run(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Re
             totp: None,
             disabled: false,
         },
-        tenant: super::tenants::new_tenant(&slug_of(name), Some(name), s.timezone.trim(), &currency, true),
+        tenant: super::tenants::new_tenant(&slug_of(name), Some(name), s.timezone.trim(), &currency, false),
         billing: TenantBilling { tax, ..TenantBilling::default() },
         branding: Branding { language: s.language.clone(), ..Branding::default() },
         nas: NewNas {

@@ -71,7 +71,12 @@ impl Server {
 
     /// Same, with extra environment variables (LANGO_JOBS_TICK_SECS=1, ...).
     pub fn start_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(BIN)
+        Server::start_bin(BIN, data, extra, env)
+    }
+
+    /// Same, with another lango binary (the one unpacked from the image).
+    pub fn start_bin(bin: &str, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut child = Command::new(bin)
             .arg("--data")
             .arg(data)
             .arg("serve")

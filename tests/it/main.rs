@@ -29,6 +29,7 @@ mod routeros_client;
 mod routeros_poll;
 mod routeros_sim;
 mod security;
+mod setup;
 #[path = "../support/mod.rs"]
 mod support;
 mod tidy;
