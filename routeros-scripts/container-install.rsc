@@ -16,6 +16,16 @@
 # Settings are LANGO_* environment variables (see lango.example.toml).
 # memoryHigh is a soft RAM limit in bytes (256 MiB here); leave room for
 # RouterOS itself.
+#
+# First run needs no shell: with an empty dataDir lango logs a one-time
+# setup link. Read it with
+#   /log print where message~"finish setup"
+# open it from a computer on the router's LAN with the host part replaced
+# by langoAddress (http://10.200.0.2:8080/setup?token=...), and answer the
+# form: it creates the admin, your ISP and this router, and shows the
+# /radius commands to paste here. The link works once, for an hour;
+# /container stop + start prints a new one. To choose the token yourself,
+# set setupToken (16+ characters) and remove that env after setup.
 {
     :local image "usb1/lango-arm64.tar"
     :local rootDir "usb1/lango/root"
@@ -29,6 +39,8 @@
     :local memoryHigh "268435456"
     # lango reaches M-Pesa (Daraja) and SMS gateways through this interface list.
     :local wanList "WAN"
+    # Optional: your own first-run setup token instead of a logged one.
+    :local setupToken ""
 
     /interface veth add name=veth-lango address=($langoAddress . "/" . $prefixLength) gateway=$gatewayAddress
     /ip address add address=($gatewayAddress . "/" . $prefixLength) interface=veth-lango comment="lango container"
@@ -40,9 +52,13 @@
     :if ($publicUrl != "") do={
         /container envs add list=lango key=LANGO_HTTP_PUBLIC_URL value=$publicUrl
     }
+    :if ($setupToken != "") do={
+        /container envs add list=lango key=LANGO_SETUP_TOKEN value=$setupToken comment="remove after setup"
+    }
     /container mounts add list=lango-data src=$dataDir dst="/data"
 
     /container add file=$image interface=veth-lango root-dir=$rootDir envlist=lango mountlists=lango-data \
         hostname=lango logging=yes start-on-boot=yes memory-high=$memoryHigh comment="lango"
     :put "lango is being extracted; /container print shows its status. Start it with: /container start [find comment=lango]"
+    :put ("Then: /log print where message~\"finish setup\" and open the link with host " . $langoAddress . ":8080")
 }

@@ -5,8 +5,11 @@
 #
 # Edit the values at the top, then: /import file-name=radius-client.rsc
 # The router must also be known to lango, by the address its RADIUS packets
-# come from (srcAddress below):
-#   lango nas add --tenant <tenant> --name <router> --address <srcAddress> --secret <secret>
+# come from (srcAddress below): first-run setup in the browser does it and
+# shows these commands with a generated secret; later routers are added in
+# the admin pages (Routers) or with
+#   lango nas add --tenant <tenant> --name <router> --address <srcAddress>
+# which prints a generated secret once.
 # lango puts Message-Authenticator in every reply and requires it in
 # requests, hence require-message-auth=yes.
 {

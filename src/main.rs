@@ -215,10 +215,10 @@ fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
     // A variable the command reads (`--password-env`) goes along, so the
     // server sees the value without it ever being on a command line.
     let mut env = std::collections::HashMap::new();
-    if let Some(name) = cmd.secret_env()
-        && let Ok(value) = std::env::var(name)
-    {
-        env.insert(name.to_string(), value);
+    for name in cmd.secret_envs() {
+        if let Ok(value) = std::env::var(name) {
+            env.insert(name.to_string(), value);
+        }
     }
     let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor(), env)?;
     if resp.ok {

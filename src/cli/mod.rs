@@ -142,6 +142,17 @@ impl Ctx<'_> {
     }
 }
 
+/// A secret from the environment variable `name` (given with `option`) of
+/// whoever ran the command; never from the command line.
+pub(crate) fn secret_var(ctx: &Ctx<'_>, name: &str, option: &str) -> anyhow::Result<String> {
+    match ctx.var(name) {
+        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        _ => bail!(
+            "{option}: environment variable {name} is not set (export it first: secrets never go on a command line)"
+        ),
+    }
+}
+
 /// Run one management command against an open store.
 pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: Manage, out: &mut impl Write) -> anyhow::Result<()> {
     run_in(&Ctx { store, clock, payments: None, vars: None }, actor, cmd, out)
@@ -187,10 +198,10 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
             Ok(())
         }
         Manage::Tenant(c) => tenant(store, clock, actor, c, out),
-        Manage::Nas(c) => nas(store, clock, actor, c, out),
+        Manage::Nas(c) => nas(ctx, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
         Manage::Customer(c) => customer(store, clock, actor, c, out),
-        Manage::Service(c) => service(store, clock, actor, c, out),
+        Manage::Service(c) => service(ctx, actor, c, out),
         Manage::Sessions { tenant, history, json } => sessions(store, &tenant, history, json, out),
     }
 }
@@ -226,13 +237,16 @@ impl Manage {
         }
     }
 
-    /// The environment variable a command reads a secret from, which a
+    /// The environment variables a command reads secrets from, which a
     /// forwarded command must carry along.
-    pub fn secret_env(&self) -> Option<&str> {
+    pub fn secret_envs(&self) -> Vec<&str> {
         match self {
-            Manage::Routeros(r) => r.password_env(),
-            Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => Some(api_key_env),
-            _ => None,
+            Manage::Routeros(r) => r.password_env().into_iter().collect(),
+            Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => vec![api_key_env.as_str()],
+            Manage::Mpesa(money::MpesaCmd::Setup(a)) => vec![a.consumer_secret_env.as_str(), a.passkey_env.as_str()],
+            Manage::Nas(NasCmd::Add { secret_env: Some(v), .. }) => vec![v.as_str()],
+            Manage::Service(ServiceCmd::Add(a)) => a.password_env.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -311,8 +325,10 @@ pub struct ServiceAdd {
     pub access: String,
     #[arg(long)]
     pub username: String,
-    #[arg(long, default_value = "")]
-    pub password: String,
+    /// Read the login's password from this environment variable; without
+    /// it lango generates one and prints it once (DHCP MAC logins need none).
+    #[arg(long)]
+    pub password_env: Option<String>,
     #[arg(long)]
     pub mac: Option<String>,
     #[arg(long)]
@@ -399,7 +415,8 @@ pub fn customer(
     Ok(())
 }
 
-pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn service(ctx: &Ctx<'_>, actor: &str, cmd: ServiceCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let (store, clock) = (ctx.store, ctx.clock);
     let now = clock.now();
     match cmd {
         ServiceCmd::Add(a) => {
@@ -407,6 +424,11 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
             let plan = store.plan_by_name(t.id, &a.plan)?;
             let Some(access) = AccessType::parse(&a.access) else {
                 bail!("--type {:?}: use pppoe, hotspot, dhcp or static", a.access);
+            };
+            let password = match &a.password_env {
+                Some(var) => secret_var(ctx, var, "--password-env")?,
+                None if access == AccessType::DhcpMac => String::new(),
+                None => crate::ops::secrets::generate(12),
             };
             let mac = match a.mac.as_deref() {
                 Some(m) => Some(Mac::parse(m).with_context(|| format!("--mac {m:?} is not a MAC address"))?),
@@ -432,7 +454,7 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
                     plan: plan.id,
                     access,
                     username: a.username,
-                    password: a.password,
+                    password: password.clone(),
                     mac,
                     static_ip: a.ip,
                     framed_routes: a.route,
@@ -445,6 +467,9 @@ pub fn service(store: &Store, clock: &Clock, actor: &str, cmd: ServiceCmd, out: 
                 },
             )?;
             writeln!(out, "service {:?} created (id {})", s.username, s.id)?;
+            if a.password_env.is_none() && !password.is_empty() {
+                writeln!(out, "password (shown once): {password}")?;
+            }
         }
         ServiceCmd::List { tenant } => {
             let t = store.tenant_by_slug(&tenant)?;
@@ -592,4 +617,37 @@ pub fn init(
     writeln!(out, "platform admin {admin:?} created with password: {password}")?;
     writeln!(out, "(shown once; it is stored only as an argon2id hash)")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every option whose name says it carries a secret names an
+    /// environment variable instead (`--password-env`): a value on a
+    /// command line is readable in `ps` by every user of the machine.
+    #[test]
+    fn no_option_takes_a_secret_on_the_command_line() {
+        fn walk(cmd: &clap::Command, path: &str, found: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let name = arg.get_id().as_str();
+                let secretish = ["secret", "password", "passkey", "api_key", "token"].iter().any(|w| name.contains(w));
+                let takes_value = arg.get_action().takes_values();
+                if secretish && takes_value && !name.ends_with("_env") {
+                    found.push(format!("{path} --{name}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), found);
+            }
+        }
+        let mut found = Vec::new();
+        walk(&super::ManageCli::command(), "lango", &mut found);
+        assert!(found.is_empty(), "secrets on the command line: {found:?}");
+        // The check sees such an option when there is one.
+        let probe = clap::Command::new("probe").arg(clap::Arg::new("consumer_secret").long("consumer-secret"));
+        let mut seen = Vec::new();
+        walk(&probe, "probe", &mut seen);
+        assert_eq!(seen, ["probe --consumer_secret"]);
+    }
 }

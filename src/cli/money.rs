@@ -44,13 +44,15 @@ pub struct MpesaSetup {
     pub env: String,
     #[arg(long)]
     pub consumer_key: String,
+    /// The environment variable holding the consumer secret.
     #[arg(long)]
-    pub consumer_secret: String,
+    pub consumer_secret_env: String,
     /// Paybill number, or the Buy Goods store number.
     #[arg(long)]
     pub shortcode: String,
+    /// The environment variable holding the Lipa na M-Pesa passkey.
     #[arg(long)]
-    pub passkey: String,
+    pub passkey_env: String,
     /// Buy Goods till number (omit for a Paybill).
     #[arg(long)]
     pub till: Option<String>,
@@ -203,15 +205,17 @@ pub fn mpesa(ctx: &Ctx<'_>, actor: &str, cmd: MpesaCmd, out: &mut impl Write) ->
                 u if u.starts_with("http://") || u.starts_with("https://") => MpesaEnv::Custom(u.into()),
                 other => bail!("--env {other:?}: use sandbox, production or a base URL"),
             };
+            let consumer_secret = super::secret_var(ctx, &a.consumer_secret_env, "--consumer-secret-env")?;
+            let passkey = super::secret_var(ctx, &a.passkey_env, "--passkey-env")?;
             let mut b = store.tenant_billing(t.id)?;
             let token = b.mpesa.as_ref().map_or_else(|| crate::store::random_hex(16), |m| m.callback_token.clone());
             let seal = |s: &str| store.secrets().seal(Purpose::MpesaSecret, s.as_bytes());
             b.mpesa = Some(MpesaSettings {
                 env,
                 consumer_key: a.consumer_key,
-                consumer_secret: seal(&a.consumer_secret),
+                consumer_secret: seal(&consumer_secret),
                 shortcode: a.shortcode,
-                passkey: seal(&a.passkey),
+                passkey: seal(&passkey),
                 till: a.till,
                 callback_token: token,
             });

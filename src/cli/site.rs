@@ -62,9 +62,11 @@ pub enum NasCmd {
         /// Source address, or a subnet as ADDR/PREFIX.
         #[arg(long)]
         address: String,
-        /// Shared secret (at least 8 characters).
+        /// Read the shared secret (at least 8 characters) from this
+        /// environment variable; without it lango generates one and prints
+        /// it once. Secrets never go on a command line.
         #[arg(long)]
-        secret: String,
+        secret_env: Option<String>,
         /// Accept Access-Requests without Message-Authenticator (old
         /// RouterOS). Leaves the router open to Blast-RADIUS; avoid.
         #[arg(long)]
@@ -152,10 +154,15 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
     Ok(())
 }
 
-pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {
+pub fn nas(ctx: &super::Ctx<'_>, actor: &str, cmd: NasCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    let (store, clock) = (ctx.store, ctx.clock);
     match cmd {
-        NasCmd::Add { tenant, name, address, secret, allow_missing_message_authenticator } => {
+        NasCmd::Add { tenant, name, address, secret_env, allow_missing_message_authenticator } => {
             let t = store.tenant_by_slug(&tenant)?;
+            let (secret, generated) = match &secret_env {
+                Some(var) => (super::secret_var(ctx, var, "--secret-env")?, false),
+                None => (crate::ops::secrets::generate(24), true),
+            };
             let (addr, prefix) = parse_cidr(&address).context("--address")?;
             let n = store.create_nas(
                 actor,
@@ -165,11 +172,14 @@ pub fn nas(store: &Store, clock: &Clock, actor: &str, cmd: NasCmd, out: &mut imp
                     name,
                     address: addr,
                     prefix,
-                    secret,
+                    secret: secret.clone(),
                     require_message_authenticator: !allow_missing_message_authenticator,
                 },
             )?;
             writeln!(out, "NAS {} added (id {}) for {}/{}", n.name, n.id, n.address, n.prefix)?;
+            if generated {
+                writeln!(out, "shared secret (shown once; set it on the router): {secret}")?;
+            }
         }
         NasCmd::List { tenant } => {
             let t = store.tenant_by_slug(&tenant)?;

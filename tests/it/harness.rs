@@ -27,9 +27,43 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Options that take a secret, and the `-env` option lango reads it from.
+const SECRET_OPTIONS: [(&str, &str); 4] = [
+    ("--password", "--password-env"),
+    ("--secret", "--secret-env"),
+    ("--consumer-secret", "--consumer-secret-env"),
+    ("--passkey", "--passkey-env"),
+];
+
+/// Tests write a secret as `--secret VALUE` for readability; lango takes
+/// secrets only from the environment (never on a command line, where `ps`
+/// shows them), so the value moves into a variable named by the `-env`
+/// option. The returned arguments hold no secret.
+pub fn secrets_to_env(args: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
+    let (mut out, mut env) = (Vec::new(), Vec::new());
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match SECRET_OPTIONS.iter().find(|(o, _)| o == a) {
+            Some((_, env_option)) if args.first() != Some(&"bench") => {
+                let var = format!("TEST_SECRET_{}", env.len());
+                env.push((var.clone(), it.next().expect("a value after a secret option").to_string()));
+                out.extend([env_option.to_string(), var]);
+            }
+            _ => out.push(a.to_string()),
+        }
+    }
+    (out, env)
+}
+
 /// Run a CLI command against `data` and return its output.
 pub fn lango(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN).arg("--data").arg(data).args(args).env_remove("RUST_LOG").output().expect("run lango")
+    let (args, env) = secrets_to_env(args);
+    for a in &args {
+        for (_, v) in &env {
+            assert!(!a.contains(v.as_str()), "a secret on the command line: {args:?}");
+        }
+    }
+    Command::new(BIN).arg("--data").arg(data).args(&args).envs(env).env_remove("RUST_LOG").output().expect("run lango")
 }
 
 /// Like [`lango`] but asserts success and returns stdout.

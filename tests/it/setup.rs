@@ -86,7 +86,10 @@ fn a_new_operator_sets_up_in_the_browser_and_the_first_customer_gets_online() {
     let secret = b.text("#radius-secret");
     assert_eq!(secret.len(), 24, "a generated secret: {secret}");
     let commands = b.text("#radius-commands");
-    assert!(commands.contains(&format!("secret=\"{secret}\"")) && commands.contains("src-address=127.0.0.1"), "{commands}");
+    assert!(
+        commands.contains(&format!("secret=\"{secret}\"")) && commands.contains("src-address=127.0.0.1"),
+        "{commands}"
+    );
     assert!(commands.contains("/radius incoming set accept=yes port=3799"), "{commands}");
     b.keep_screenshot("setup-done");
 
