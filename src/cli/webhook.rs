@@ -87,6 +87,17 @@ pub enum ApiTokenCmd {
         #[arg(long, default_value = "read-only")]
         role: String,
     },
+    /// A tenant's tokens: id, name, role, created, last used.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a token by the id `list` shows; it stops working at once.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+    },
 }
 
 pub fn api_token(
@@ -96,16 +107,34 @@ pub fn api_token(
     cmd: ApiTokenCmd,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let ApiTokenCmd::Create { tenant, name, role } = cmd;
-    let t = store.tenant_by_slug(&tenant)?;
-    let role = match role.as_str() {
-        "tenant-admin" => crate::model::Role::TenantAdmin,
-        "operator" => crate::model::Role::Operator,
-        "cashier" => crate::model::Role::Cashier,
-        "read-only" => crate::model::Role::ReadOnly,
-        other => anyhow::bail!("--role {other:?}: use tenant-admin, operator, cashier or read-only"),
-    };
-    let token = store.create_api_token(actor, clock.now(), t.id, &name, role)?;
-    writeln!(out, "{token}")?;
+    use crate::ops::api_tokens;
+    match cmd {
+        ApiTokenCmd::Create { tenant, name, role } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let token = api_tokens::create(store, actor, clock.now(), t.id, &name, &role)?;
+            writeln!(out, "{token}")?;
+        }
+        ApiTokenCmd::List { tenant } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            writeln!(out, "{:<17} {:<24} {:<13} {:<22} LAST USED", "ID", "NAME", "ROLE", "CREATED")?;
+            for r in store.api_tokens(t.id)? {
+                let when = |at: Option<i64>| crate::ops::time::show_time(&t, at, false);
+                writeln!(
+                    out,
+                    "{:<17} {:<24} {:<13} {:<22} {}",
+                    r.id,
+                    r.token.name,
+                    r.token.role.as_str(),
+                    when(Some(r.token.created_at)),
+                    when(r.last_used)
+                )?;
+            }
+        }
+        ApiTokenCmd::Revoke { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let gone = api_tokens::revoke(store, actor, clock.now(), t.id, &id)?;
+            writeln!(out, "token {} ({}) revoked", id, gone.name)?;
+        }
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! form can show it next to its field and the command line can name its
 //! option. Neither front end imports the other; both import this.
 
+pub mod api_tokens;
 pub mod csv;
 pub mod money;
 pub mod plans;

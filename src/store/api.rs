@@ -2,6 +2,8 @@
 //! kept) and idempotency keys (the first answer to a POST is kept and
 //! replayed for a retry with the same key and body).
 
+use redb::ReadableTable;
+
 use super::codec::encode;
 use super::tables::*;
 use super::{Store, StoreError, audit, get, record};
@@ -18,6 +20,14 @@ pub struct Remembered {
 impl super::codec::Stored for Remembered {
     const VERSION: u8 = 1;
     const NAME: &'static str = "Remembered";
+}
+
+/// An API token as the admin pages list it.
+#[derive(Clone, Debug)]
+pub struct TokenRow {
+    pub id: String,
+    pub token: ApiToken,
+    pub last_used: Option<UnixTime>,
 }
 
 impl Store {
@@ -46,6 +56,67 @@ impl Store {
     pub fn api_token(&self, token: &str) -> Result<Option<ApiToken>, StoreError> {
         let tx = self.read()?;
         get(&tx.open_table(API_TOKENS)?, super::sha256_hex(token).as_str())
+    }
+
+    /// A tenant's API tokens with their ids (the first 16 hex digits of the
+    /// token's SHA-256: safe to show, the token has 192 random bits) and
+    /// when each was last used. Tokens are few: this reads the table.
+    pub fn api_tokens(&self, tenant: TenantId) -> Result<Vec<TokenRow>, StoreError> {
+        let tx = self.read()?;
+        let used = tx.open_table(API_TOKEN_USED)?;
+        let mut out = Vec::new();
+        for row in tx.open_table(API_TOKENS)?.iter()? {
+            let (k, v) = row?;
+            let t: ApiToken = super::codec::decode(v.value())?;
+            if t.tenant == tenant {
+                let digest = k.value().to_string();
+                let last_used = used.get(digest.as_str())?.map(|v| v.value());
+                out.push(TokenRow { id: digest[..16].to_string(), token: t, last_used });
+            }
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.token.created_at));
+        Ok(out)
+    }
+
+    /// Revoke `tenant`'s token `id` (see [`Store::api_tokens`]): it stops
+    /// working at once. Audited.
+    pub fn revoke_api_token(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: &str,
+    ) -> Result<ApiToken, StoreError> {
+        let tx = self.write()?;
+        let token = {
+            let mut table = tx.open_table(API_TOKENS)?;
+            let mut found = None;
+            for row in table.iter()? {
+                let (k, v) = row?;
+                let t: ApiToken = super::codec::decode(v.value())?;
+                if t.tenant == tenant && id.len() == 16 && k.value().starts_with(id) {
+                    found = Some((k.value().to_string(), t));
+                    break;
+                }
+            }
+            let Some((digest, t)) = found else {
+                return Err(StoreError::NotFound(format!("API token {id}")));
+            };
+            table.remove(digest.as_str())?;
+            tx.open_table(API_TOKEN_USED)?.remove(digest.as_str())?;
+            let shown = serde_json::json!({ "name": t.name, "role": t.role.as_str() }).to_string();
+            audit(&tx, tenant, &record(now, actor, "api_token.revoke", format!("api_token/{id}"), Some(shown), None))?;
+            t
+        };
+        self.commit(tx)?;
+        Ok(token)
+    }
+
+    /// Note that `token` was used at `now` (callers throttle this).
+    pub fn note_api_token_used(&self, token: &str, now: UnixTime) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(API_TOKEN_USED)?.insert(super::sha256_hex(token).as_str(), now)?;
+        self.commit(tx)
     }
 
     pub fn remembered(&self, tenant: TenantId, key: &str) -> Result<Option<Remembered>, StoreError> {

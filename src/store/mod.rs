@@ -30,6 +30,7 @@ pub mod tables;
 mod tickets;
 mod webhooks;
 pub use admin::{AdminSession, Attempt};
+pub use api::TokenRow;
 pub use import::Imported;
 pub use pages::{AuditFilter, Page};
 pub use tickets::{NewSms, NewTicket};
@@ -272,6 +273,7 @@ impl Store {
             tx.open_table(WEBHOOK_LOG)?;
             tx.open_table(EXPIRY_NOTED)?;
             tx.open_table(API_TOKENS)?;
+            tx.open_table(API_TOKEN_USED)?;
             tx.open_table(IDEMPOTENCY)?;
             tx.open_table(ROUTER_API)?;
             tx.open_table(ADMIN_BY_NAME)?;

@@ -119,6 +119,9 @@ pub const WEBHOOK_LOG: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new
 pub const EXPIRY_NOTED: TableDefinition<(u32, u64), i64> = TableDefinition::new("expiry_noted");
 /// SHA-256 (hex) of an API token → ApiToken (tenant and role).
 pub const API_TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_tokens");
+/// SHA-256 (hex) of an API token → when it was last used (written at most
+/// once a minute per token).
+pub const API_TOKEN_USED: TableDefinition<&str, i64> = TableDefinition::new("api_token_used");
 /// (tenant, Idempotency-Key) → the first answer to a POST with that key:
 /// (status, request digest, body).
 pub const IDEMPOTENCY: TableDefinition<(u32, &str), &[u8]> = TableDefinition::new("idempotency");

@@ -57,9 +57,35 @@ fn caller(s: &WebState, headers: &HeaderMap, allowed: &[Role]) -> Result<ApiToke
         Ok(Some(t)) if !allowed.contains(&t.role) => {
             Err(error(StatusCode::FORBIDDEN, "forbidden", format!("the {} role cannot do this", t.role.as_str()), None))
         }
-        Ok(Some(t)) => Ok(t),
+        Ok(Some(t)) => {
+            note_used(s, token);
+            Ok(t)
+        }
         Ok(None) => Err(error(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is required", None)),
         Err(e) => Err(internal(&e)),
+    }
+}
+
+/// When each token was last noted as used (in memory), so that "last
+/// used" costs one small write a minute per token, not one per request.
+static NOTED: std::sync::Mutex<Option<std::collections::HashMap<String, i64>>> = std::sync::Mutex::new(None);
+
+fn note_used(s: &WebState, token: &str) {
+    let now = s.portal.clock.now();
+    let key = crate::store::sha256_hex(token);
+    {
+        let mut g = NOTED.lock().unwrap_or_else(|e| e.into_inner());
+        let map = g.get_or_insert_with(Default::default);
+        if map.get(&key).is_some_and(|at| now - at < 60) {
+            return;
+        }
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(key, now);
+    }
+    if let Err(e) = s.portal.store.note_api_token_used(token, now) {
+        tracing::warn!(error = %e, "noting an API token's use");
     }
 }
 

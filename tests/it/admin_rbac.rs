@@ -21,6 +21,12 @@ struct Ids {
     payment: String,
     admin: String,
     tenant: String,
+    /// An API token's id: the first 16 hex digits of its SHA-256.
+    token: String,
+}
+
+fn token_id(token: &str) -> String {
+    lango::store::sha256_hex(token.trim())[..16].to_string()
 }
 
 fn first_id(listing: &str) -> String {
@@ -43,6 +49,7 @@ fn fill(path: &str, ids: &Ids) -> String {
         "/admin/invoices/" => &ids.invoice,
         "/admin/admins/" => &ids.admin,
         "/admin/tenants/" => &ids.tenant,
+        "/admin/api-tokens/" => &ids.token,
         "/admin/static/" => "admin.css",
         other => panic!("admin_rbac.rs: say which id fills {other}{{…}} ({path})"),
     };
@@ -115,6 +122,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         payment: cli(&["pay", "list", "--tenant", "other"]).split_whitespace().next().unwrap().to_string(),
         admin: "other-admin".into(),
         tenant: "999999".into(),
+        token: token_id(&cli(&["api-token", "create", "--tenant", "other", "--name", "other-crm"])),
     };
     assert!(other.invoice.starts_with("RCT-"), "{invoices}");
 
@@ -130,6 +138,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         payment: "1".into(),
         admin: "victim".into(),
         tenant: "1".into(),
+        token: token_id(&cli(&["api-token", "create", "--tenant", "demo", "--name", "demo-crm"])),
     };
     make_admin(d, &["--tenant", "demo", "--name", "victim", "--role", "read-only"]);
     let mut webs = Vec::new();

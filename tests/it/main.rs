@@ -12,6 +12,7 @@ mod admin_people;
 mod admin_rbac;
 mod admin_services;
 mod admin_tickets;
+mod admin_tokens;
 mod api;
 mod auth;
 mod billing;

@@ -31,6 +31,7 @@ mod services;
 pub mod setup;
 mod tenants;
 mod tickets;
+mod tokens;
 pub mod totp;
 mod webhooks;
 
@@ -45,6 +46,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
     axum::Router::new()
         .route("/admin/login", get(auth::login_page).post(auth::login))
         .route("/admin/login/totp", post(auth::totp))
+        .route("/admin/api-tokens", get(tokens::list).post(tokens::create))
+        .route("/admin/api-tokens/{id}/revoke", post(tokens::revoke))
         .route("/setup", get(setup::form).post(setup::submit))
         .route("/admin/static/{file}", get(asset))
         .route("/admin/logout", post(auth::logout))
@@ -179,6 +182,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/admins", "Admins", Perm::ManageAdmins),
     ("/admin/audit", "Audit log", Perm::ViewAudit),
     ("/admin/webhooks", "Webhooks", Perm::ViewWebhooks),
+    ("/admin/api-tokens", "API tokens", Perm::ManageApiTokens),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
 ];
 

@@ -32,6 +32,8 @@ pub enum Perm {
     ManageTenants,
     ViewWebhooks,
     EditWebhooks,
+    /// Make, list and revoke REST API tokens.
+    ManageApiTokens,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -43,7 +45,9 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         Public | SignedIn => true,
         ViewCustomers | ViewVouchers | ViewPlans => true,
         EditCustomers | EditServices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Reseller),
-        EditPlans | EditNas | ManageAdmins | ViewWebhooks | EditWebhooks => matches!(role, PlatformAdmin | TenantAdmin),
+        EditPlans | EditNas | ManageAdmins | ViewWebhooks | EditWebhooks | ManageApiTokens => {
+            matches!(role, PlatformAdmin | TenantAdmin)
+        }
         ViewNas | ViewSessions => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
         MakeVouchers => matches!(role, PlatformAdmin | TenantAdmin | Cashier | Reseller),
         ViewPayments | ViewInvoices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
@@ -137,6 +141,9 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/tenants/{id}", ManageTenants),
     r("GET", "/admin/webhooks", ViewWebhooks),
     r("POST", "/admin/webhooks", EditWebhooks),
+    r("GET", "/admin/api-tokens", ManageApiTokens),
+    r("POST", "/admin/api-tokens", ManageApiTokens),
+    r("POST", "/admin/api-tokens/{id}/revoke", ManageApiTokens),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).
