@@ -100,6 +100,28 @@ pub enum NasCmd {
         id: Id,
         port: u16,
     },
+    /// Change a router's name, address or subnet, and whether it may omit
+    /// Message-Authenticator (what is not given stays).
+    Edit {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        /// yes: accept requests without Message-Authenticator (old RouterOS;
+        /// open to Blast-RADIUS), no: require it.
+        #[arg(long)]
+        allow_missing_message_authenticator: Option<bool>,
+    },
+    /// A new generated shared secret, printed once with the RouterOS command
+    /// that sets it; the old one stops working within seconds.
+    RotateSecret {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+    },
 }
 
 pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &mut impl Write) -> anyhow::Result<()> {
@@ -205,8 +227,33 @@ pub fn nas(ctx: &super::Ctx<'_>, actor: &str, cmd: NasCmd, out: &mut impl Write)
         }
         NasCmd::HookToken { tenant, id } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let token = store.new_hook_token(actor, clock.now(), t.id, id)?;
+            let token = crate::ops::routers::hook_token(store, actor, clock.now(), t.id, id)?;
             writeln!(out, "{token}")?;
+        }
+        NasCmd::Edit { tenant, id, name, address, allow_missing_message_authenticator } => {
+            use crate::ops::routers::{RouterEdit, edit, router};
+            let t = store.tenant_by_slug(&tenant)?;
+            let old = RouterEdit::of(&router(store, t.id, id)?);
+            let e = RouterEdit {
+                name: name.unwrap_or(old.name),
+                address: address.unwrap_or(old.address),
+                coa_port: old.coa_port,
+                allow_missing_message_authenticator: allow_missing_message_authenticator
+                    .unwrap_or(old.allow_missing_message_authenticator),
+            };
+            match edit(store, actor, clock.now(), t.id, id, &e) {
+                Ok(n) => writeln!(out, "NAS {} saved: {}/{}", n.name, n.address, n.prefix)?,
+                Err(problems) => {
+                    let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                    anyhow::bail!("{}", all.join("; "));
+                }
+            }
+        }
+        NasCmd::RotateSecret { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let (n, secret) = crate::ops::routers::rotate_secret(store, actor, clock.now(), t.id, id)?;
+            writeln!(out, "new shared secret for {} (shown once): {secret}", n.name)?;
+            writeln!(out, "on the router: {}", crate::ops::routers::secret_command(&secret))?;
         }
         NasCmd::Enable { tenant, id } => {
             let t = store.tenant_by_slug(&tenant)?;

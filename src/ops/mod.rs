@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod csv;
 pub mod money;
 pub mod plans;
+pub mod routers;
 pub mod secrets;
 pub mod setup;
 pub mod tenants;

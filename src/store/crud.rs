@@ -108,7 +108,7 @@ fn check_tenant(t: &Tenant) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn bump_generation(tx: &WriteTransaction) -> Result<(), StoreError> {
+pub(super) fn bump_generation(tx: &WriteTransaction) -> Result<(), StoreError> {
     next_seq(tx, "config_generation").map(|_| ())
 }
 
@@ -180,118 +180,6 @@ impl Store {
             .map(|v| v.value())
             .ok_or_else(|| StoreError::NotFound(format!("tenant {slug:?}")))?;
         get(&tx.open_table(TENANTS)?, id)?.ok_or_else(|| StoreError::NotFound(format!("tenant {slug:?}")))
-    }
-
-    // ---- NAS --------------------------------------------------------------
-
-    pub fn create_nas(&self, actor: &str, now: UnixTime, tenant: TenantId, n: NewNas) -> Result<Nas, StoreError> {
-        let tx = self.write()?;
-        let nas = self.insert_nas(&tx, actor, now, tenant, n)?;
-        self.commit(tx)?;
-        Ok(nas)
-    }
-
-    /// Add a NAS inside `tx` (its secret sealed, its audit record without it).
-    pub(crate) fn insert_nas(
-        &self,
-        tx: &WriteTransaction,
-        actor: &str,
-        now: UnixTime,
-        tenant: TenantId,
-        n: NewNas,
-    ) -> Result<Nas, StoreError> {
-        let max = if n.address.is_ipv4() { 32 } else { 128 };
-        if n.prefix > max {
-            return Err(StoreError::Invalid(format!("prefix /{} is too long for {}", n.prefix, n.address)));
-        }
-        if n.secret.len() < 8 {
-            return Err(StoreError::Invalid("NAS secret must be at least 8 characters".into()));
-        }
-        let mut table = tx.open_table(NAS)?;
-        for existing in tenant_rows::<Nas>(&table, tenant)? {
-            if existing.address == n.address && existing.prefix == n.prefix {
-                return Err(StoreError::Conflict(format!("NAS {}/{} already exists", n.address, n.prefix)));
-            }
-        }
-        let nas = Nas {
-            id: Store::next_id(tx)?,
-            tenant,
-            name: n.name,
-            address: n.address,
-            prefix: n.prefix,
-            secret: self.secrets.seal(Purpose::NasSecret, n.secret.as_bytes()),
-            require_message_authenticator: n.require_message_authenticator,
-            coa_port: 3799,
-            disabled: false,
-        };
-        table.insert((tenant, nas.id), encode(&nas).as_slice())?;
-        // The audit record never carries the secret, sealed or not.
-        let shown = Nas { secret: Sealed::default(), ..nas.clone() };
-        audit(tx, tenant, &record(now, actor, "nas.create", format!("nas/{}", nas.id), None, json(&shown)))?;
-        bump_generation(tx)?;
-        Ok(nas)
-    }
-
-    pub fn all_nas(&self) -> Result<Vec<Nas>, StoreError> {
-        let tx = self.read()?;
-        let table = tx.open_table(NAS)?;
-        let mut out = Vec::new();
-        for row in table.iter()? {
-            out.push(decode(row?.1.value())?);
-        }
-        Ok(out)
-    }
-
-    pub fn set_nas_disabled(
-        &self,
-        actor: &str,
-        now: UnixTime,
-        tenant: TenantId,
-        id: Id,
-        disabled: bool,
-    ) -> Result<Nas, StoreError> {
-        self.update_nas(actor, now, tenant, id, "nas.disabled", |n| n.disabled = disabled)
-    }
-
-    /// Port the router listens on for CoA / Disconnect-Request.
-    pub fn set_nas_coa_port(
-        &self,
-        actor: &str,
-        now: UnixTime,
-        tenant: TenantId,
-        id: Id,
-        port: u16,
-    ) -> Result<Nas, StoreError> {
-        self.update_nas(actor, now, tenant, id, "nas.coa_port", |n| n.coa_port = port)
-    }
-
-    fn update_nas(
-        &self,
-        actor: &str,
-        now: UnixTime,
-        tenant: TenantId,
-        id: Id,
-        action: &str,
-        f: impl FnOnce(&mut Nas),
-    ) -> Result<Nas, StoreError> {
-        let tx = self.write()?;
-        let nas = {
-            let mut table = tx.open_table(NAS)?;
-            let before: Nas = get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("NAS {id}")))?;
-            let mut after = before.clone();
-            f(&mut after);
-            table.insert((tenant, id), encode(&after).as_slice())?;
-            let shown = |n: &Nas| format!("disabled={} coa_port={}", n.disabled, n.coa_port);
-            audit(
-                &tx,
-                tenant,
-                &record(now, actor, action, format!("nas/{id}"), Some(shown(&before)), Some(shown(&after))),
-            )?;
-            bump_generation(&tx)?;
-            after
-        };
-        self.commit(tx)?;
-        Ok(nas)
     }
 
     // ---- plans ------------------------------------------------------------

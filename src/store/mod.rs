@@ -19,6 +19,7 @@ mod import;
 pub mod journal;
 mod legacy;
 mod money_pages;
+mod nas;
 pub mod outbox;
 mod pages;
 mod portal;

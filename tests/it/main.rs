@@ -10,6 +10,7 @@ mod admin_catalog;
 mod admin_edits;
 mod admin_people;
 mod admin_rbac;
+mod admin_routers;
 mod admin_services;
 mod admin_tickets;
 mod admin_tokens;

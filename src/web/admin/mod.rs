@@ -27,6 +27,7 @@ mod lists;
 mod money;
 mod people;
 pub mod rbac;
+mod routers;
 mod services;
 pub mod setup;
 mod tenants;
@@ -72,6 +73,9 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/plans/new", get(catalog::new_plan))
         .route("/admin/nas", get(catalog::nas).post(catalog::create_nas))
         .route("/admin/nas/new", get(catalog::new_nas))
+        .route("/admin/nas/{id}", get(routers::show).post(routers::update))
+        .route("/admin/nas/{id}/secret", post(routers::rotate_secret))
+        .route("/admin/nas/{id}/hook-token", post(routers::hook_token))
         .route("/admin/vouchers", get(money::vouchers).post(money::create_voucher))
         .route("/admin/vouchers/new", get(money::new_voucher))
         .route("/admin/vouchers/{id}", get(money::voucher_batch))
