@@ -11,7 +11,7 @@
 #   lango nas add --tenant <tenant> --name <router> --address <srcAddress>
 # which prints a generated secret once.
 # lango puts Message-Authenticator in every reply and requires it in
-# requests, hence require-message-auth=yes.
+# requests, hence require-message-auth=yes-for-request-resp.
 {
     :local langoAddress "10.200.0.2"
     :local srcAddress "10.200.0.1"
@@ -19,7 +19,7 @@
     :local interim "5m"
 
     /radius add service=ppp,hotspot,dhcp address=$langoAddress src-address=$srcAddress secret=$secret \
-        authentication-port=1812 accounting-port=1813 timeout=3s require-message-auth=yes comment="lango"
+        authentication-port=1812 accounting-port=1813 timeout=3s require-message-auth=yes-for-request-resp comment="lango:radius"
     /radius incoming set accept=yes port=3799
     /ppp aaa set use-radius=yes accounting=yes interim-update=$interim
 }

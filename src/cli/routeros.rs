@@ -13,8 +13,8 @@ use clap::{Args, Subcommand};
 
 use super::Ctx;
 use crate::model::{Nas, RouterApi};
-use crate::routeros::{self, Endpoint, Router, provision};
-use crate::store::{NewRouterApi, Purpose, Store};
+use crate::routeros::{self, Endpoint, Router};
+use crate::store::{NewRouterApi, Store};
 
 /// Which router: a NAS name or id, within a tenant when names repeat.
 #[derive(Args, Debug, Clone)]
@@ -206,30 +206,11 @@ pub fn routeros(ctx: &Ctx<'_>, actor: &str, cmd: RouterosCmd, out: &mut impl Wri
             writeln!(out, "lango     {la}")?;
         }
         RouterosCmd::Provision { which, dry_run, lango_address, portal_port, auth_port, acct_port, interim_update } => {
-            let (nas, api, ep) = endpoint(store, &which)?;
-            let Some(lango_address) = lango_address.or(api.lango_address) else {
-                bail!(
-                    "give --lango-address (lango's address as router {} reaches it), or store one with `lango routeros set --lango-address`",
-                    nas.name
-                );
-            };
-            let secret = String::from_utf8(store.secrets().open(Purpose::NasSecret, &nas.secret)?)
-                .context("the NAS secret is not text")?;
-            let settings = provision::Settings {
-                lango_address,
-                radius_secret: secret,
-                auth_port,
-                acct_port,
-                coa_port: nas.coa_port,
-                portal_port,
-                interim_update,
-                payment_hosts: provision::PAYMENT_HOSTS.iter().map(|h| h.to_string()).collect(),
-            };
-            let desired = provision::desired(&settings);
-            let report = block_on(async {
-                let router = Router::connect(&ep).await.map_err(|e| anyhow::anyhow!("{e}\nnothing was applied"))?;
-                routeros::provision(&router, &desired, dry_run).await.map_err(|e| anyhow::anyhow!("{e}"))
-            })??;
+            let nas = find_nas(store, &which)?;
+            let spec =
+                crate::ops::routers::ProvisionSpec { lango_address, portal_port, auth_port, acct_port, interim_update };
+            let timeout = Duration::from_secs(which.timeout.max(1));
+            let report = block_on(crate::ops::routers::provision(store, &nas, &spec, dry_run, timeout))??;
             write!(out, "{report}")?;
         }
         RouterosCmd::Leases { which } => {

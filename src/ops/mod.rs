@@ -30,6 +30,11 @@ pub enum OpError {
     Field { field: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something outside lango (a router, a payment provider) refused or
+    /// could not be reached; the text says what and, where it matters,
+    /// what was done before.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl OpError {
@@ -41,7 +46,7 @@ impl OpError {
     pub fn about(&self) -> Option<(&'static str, &str)> {
         match self {
             OpError::Field { field, message } => Some((field, message)),
-            OpError::Store(_) => None,
+            OpError::Store(_) | OpError::Refused(_) => None,
         }
     }
 }

@@ -88,9 +88,9 @@ pub fn rotate_secret(
 }
 
 /// The RouterOS command that puts a new secret on lango's RADIUS entry
-/// (the one `radius-client.rsc` and setup make, comment "lango").
+/// (the one `radius-client.rsc`, setup and provisioning make, comment "lango:radius").
 pub fn secret_command(secret: &str) -> String {
-    format!("/radius set [find comment=\"lango\"] secret=\"{secret}\"")
+    format!("/radius set [find comment=\"lango:radius\"] secret=\"{secret}\"")
 }
 
 /// A new token for the router's hook scripts (the old one stops working).
@@ -99,4 +99,138 @@ pub fn hook_token(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, i
         Err(e @ StoreError::NotFound(_)) => Err(OpError::field("id", e)),
         other => Ok(other?),
     }
+}
+
+/// How lango reaches a router's RouterOS API, as typed; an empty password
+/// keeps the stored one.
+#[derive(Clone, Debug, Default)]
+pub struct ApiSpec {
+    pub host: String,
+    /// Empty: 8728, or 8729 with TLS.
+    pub port: String,
+    pub tls: bool,
+    pub user: String,
+    pub password: String,
+    /// lango's address as the router reaches it (for provisioning).
+    pub lango_address: String,
+}
+
+/// Check and store `spec` for router `nas` (the password sealed).
+pub fn set_api(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    nas: &Nas,
+    spec: &ApiSpec,
+) -> Result<crate::model::RouterApi, Vec<OpError>> {
+    let mut errors = Vec::new();
+    let host = spec.host.trim();
+    if host.is_empty() || host.len() > 253 || host.chars().any(|c| c.is_whitespace() || c == '/') {
+        errors.push(OpError::field("host", "The router's address or host name as lango reaches it."));
+    }
+    let port = match spec.port.trim() {
+        "" => Some(if spec.tls { 8729 } else { 8728 }),
+        p => p.parse::<u16>().ok().filter(|p| *p > 0).or_else(|| {
+            errors.push(OpError::field("port", "A TCP port (8728 plain, 8729 with TLS)."));
+            None
+        }),
+    };
+    if spec.user.trim().is_empty() {
+        errors.push(OpError::field("user", "The RouterOS user lango logs in as."));
+    }
+    let lango_address = match spec.lango_address.trim() {
+        "" => None,
+        a => a
+            .parse::<std::net::IpAddr>()
+            .map_err(|_| errors.push(OpError::field("lango_address", "An IP address.")))
+            .ok(),
+    };
+    let password = if spec.password.is_empty() {
+        match store.router_api(nas.tenant, nas.id) {
+            Ok(Some(old)) => store.router_api_password(&old).map_err(|e| vec![e.into()])?,
+            Ok(None) => {
+                errors.push(OpError::field("password", "The RouterOS user's password."));
+                String::new()
+            }
+            Err(e) => return Err(vec![e.into()]),
+        }
+    } else {
+        spec.password.clone()
+    };
+    let (Some(port), true) = (port, errors.is_empty()) else {
+        return Err(errors);
+    };
+    let n = crate::store::NewRouterApi {
+        host: host.to_string(),
+        port,
+        tls: spec.tls,
+        username: spec.user.trim().to_string(),
+        password,
+        lango_address,
+    };
+    store.set_router_api(actor, now, nas.tenant, nas.id, n).map_err(|e| vec![e.into()])
+}
+
+/// What provisioning makes the router hold, besides what lango knows.
+#[derive(Clone, Debug)]
+pub struct ProvisionSpec {
+    /// lango's address as the router reaches it; None: the stored one.
+    pub lango_address: Option<std::net::IpAddr>,
+    pub portal_port: u16,
+    pub auth_port: u16,
+    pub acct_port: u16,
+    /// PPP accounting interim interval (RouterOS form, "5m").
+    pub interim_update: String,
+}
+
+impl Default for ProvisionSpec {
+    fn default() -> Self {
+        ProvisionSpec {
+            lango_address: None,
+            portal_port: 80,
+            auth_port: 1812,
+            acct_port: 1813,
+            interim_update: "5m".into(),
+        }
+    }
+}
+
+/// Read router `nas` over its API, diff it against what lango needs and,
+/// unless `dry_run`, apply the changes one at a time. A failure says what
+/// was applied before it.
+pub async fn provision(
+    store: &Store,
+    nas: &Nas,
+    spec: &ProvisionSpec,
+    dry_run: bool,
+    timeout: std::time::Duration,
+) -> Result<crate::routeros::Report, OpError> {
+    use crate::routeros::{self, Router, provision};
+    let no_api = || {
+        OpError::Refused(format!(
+            "router {} has no RouterOS API credentials yet: store them first (admin pages, or `lango routeros set`)",
+            nas.name
+        ))
+    };
+    let api = store.router_api(nas.tenant, nas.id)?.ok_or_else(no_api)?;
+    let ep = routeros::endpoint(store, nas, timeout)?.ok_or_else(no_api)?;
+    let Some(lango_address) = spec.lango_address.or(api.lango_address) else {
+        return Err(OpError::field("lango_address", format!("lango's address as router {} reaches it", nas.name)));
+    };
+    let sealed = store.secrets().open(crate::store::Purpose::NasSecret, &nas.secret).map_err(StoreError::from)?;
+    let secret =
+        String::from_utf8(sealed).map_err(|_| OpError::Refused("the router's stored secret is not text".into()))?;
+    let settings = provision::Settings {
+        lango_address,
+        radius_secret: secret,
+        auth_port: spec.auth_port,
+        acct_port: spec.acct_port,
+        coa_port: nas.coa_port,
+        portal_port: spec.portal_port,
+        interim_update: spec.interim_update.clone(),
+        payment_hosts: provision::PAYMENT_HOSTS.iter().map(|h| h.to_string()).collect(),
+    };
+    let desired = provision::desired(&settings);
+    let router = Router::connect(&ep).await.map_err(|e| OpError::Refused(format!("{e}\nnothing was applied")))?;
+    routeros::provision(&router, &desired, dry_run).await.map_err(|e| OpError::Refused(e.to_string()))
 }

@@ -189,7 +189,7 @@ pub fn radius_commands(lango: &str, src: Option<std::net::IpAddr>, secret: &str)
     let src = src.map(|a| format!(" src-address={a}")).unwrap_or_default();
     format!(
         "/radius add service=ppp,hotspot,dhcp address={lango}{src} secret=\"{secret}\" \\\n    \
-         authentication-port=1812 accounting-port=1813 timeout=3s require-message-auth=yes comment=\"lango\"\n\
+         authentication-port=1812 accounting-port=1813 timeout=3s require-message-auth=yes-for-request-resp comment=\"lango:radius\"\n\
          /radius incoming set accept=yes port=3799\n\
          /ppp aaa set use-radius=yes accounting=yes interim-update=5m\n"
     )

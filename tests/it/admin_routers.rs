@@ -61,7 +61,7 @@ fn a_router_is_edited_its_secret_rotated_and_its_hook_token_renewed() {
     assert_eq!(rotated.status, 200, "{}", rotated.body);
     let secret = by_id(&rotated.body, "radius-secret").to_string();
     assert_eq!(secret.len(), 24);
-    assert!(rotated.body.contains("/radius set [find comment=&#34;lango&#34;]"), "{}", rotated.body);
+    assert!(rotated.body.contains("/radius set [find comment=&#34;lango:radius&#34;]"), "{}", rotated.body);
     eventually("the new secret is answered", Duration::from_secs(15), || {
         radclient(s.auth, "auth", &secret, LOGIN).is("Access-Accept")
     });
@@ -86,8 +86,67 @@ fn a_router_is_edited_its_secret_rotated_and_its_hook_token_renewed() {
     // The command line rotates too.
     let out = lango_ok(&s.data, &["nas", "rotate-secret", "--tenant", "demo", "1"]);
     let cli_secret = out.lines().next().unwrap().rsplit(' ').next().unwrap().to_string();
-    assert!(out.contains("/radius set [find comment=\"lango\"]"), "{out}");
+    assert!(out.contains("/radius set [find comment=\"lango:radius\"]"), "{out}");
     eventually("the CLI's secret is answered", Duration::from_secs(15), || {
         radclient(s.auth, "auth", &cli_secret, LOGIN).is("Access-Accept")
     });
+}
+
+/// The router's API login saved from its page, then provisioning in
+/// Chromium against the RouterOS API simulator: the changes previewed
+/// (nothing sent), applied after the confirm dialog, and a second preview
+/// that finds nothing to do.
+#[test]
+fn a_router_is_provisioned_from_the_browser_with_a_preview_first() {
+    use crate::support::browser::Browser;
+    use crate::support::routeros::RouterOsSim;
+    const PAGE: Duration = Duration::from_secs(20);
+    let sim = RouterOsSim::start("lango-api", "api-pass-Browser1");
+    let s = Server::demo();
+    let base = format!("http://127.0.0.1:{}", s.http.port());
+    let b = Browser::start_laptop();
+    b.goto(&format!("{base}/admin/nas/1"));
+    b.find("#username", PAGE);
+    b.clear_and_type("#username", "demo");
+    b.clear_and_type("#password", "demo-admin-pass");
+    b.click("#sign-in");
+    b.find("#api-form", PAGE);
+    b.clear_and_type("#api-form input[name=host]", "127.0.0.1");
+    b.clear_and_type("#api-form input[name=port]", &sim.addr().port().to_string());
+    b.clear_and_type("#api-form input[name=user]", "lango-api");
+    b.clear_and_type("#api-form input[name=password]", "api-pass-Browser1");
+    b.clear_and_type("#api-form input[name=lango_address]", "10.5.50.2");
+    b.click("#save-api");
+    b.wait_text("RouterOS API of", PAGE);
+    assert!(!b.source().contains("api-pass-Browser1"), "the password is never shown back");
+
+    b.click("#provision");
+    b.find("#change-list", PAGE);
+    let planned = b.text("#change-list");
+    assert!(planned.contains("/radius add address=10.5.50.2 secret=***"), "{planned}");
+    assert!(!planned.contains(DEMO_SECRET));
+    assert!(sim.changes().is_empty(), "a preview sends nothing: {:?}", sim.changes());
+    b.keep_screenshot("admin-provision-preview");
+    b.click("#apply");
+    b.accept_alert();
+    b.find("#applied", PAGE);
+    assert!(!sim.changes().is_empty());
+    let radius = sim.rows("/radius");
+    let ours: Vec<_> = radius.iter().filter(|r| r.get("comment").map(String::as_str) == Some("lango:radius")).collect();
+    assert_eq!(ours.len(), 1, "{radius:?}");
+    assert_eq!(ours[0]["secret"], DEMO_SECRET);
+    assert_eq!(ours[0]["address"], "10.5.50.2");
+    b.keep_screenshot("admin-provision-applied");
+
+    // Again: nothing left to do.
+    let sent = sim.changes().len();
+    b.goto(&format!("{base}/admin/nas/1/provision?lango_address=10.5.50.2&portal_port=8080"));
+    b.find("#no-changes", PAGE);
+    assert_eq!(sim.changes().len(), sent);
+    let audit = lango_ok(&s.data, &["routeros", "show", "demo-loopback"]);
+    assert!(audit.contains("lango-api") && !audit.contains("api-pass-Browser1"), "{audit}");
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let log = web.get("/admin/audit").body;
+    assert!(log.contains("router_api") || log.contains("routeros"), "the API login change is audited");
+    assert!(!log.contains("api-pass-Browser1"));
 }

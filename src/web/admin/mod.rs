@@ -76,6 +76,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/nas/{id}", get(routers::show).post(routers::update))
         .route("/admin/nas/{id}/secret", post(routers::rotate_secret))
         .route("/admin/nas/{id}/hook-token", post(routers::hook_token))
+        .route("/admin/nas/{id}/api", post(routers::save_api))
+        .route("/admin/nas/{id}/provision", get(routers::preview).post(routers::apply))
         .route("/admin/vouchers", get(money::vouchers).post(money::create_voucher))
         .route("/admin/vouchers/new", get(money::new_voucher))
         .route("/admin/vouchers/{id}", get(money::voucher_batch))

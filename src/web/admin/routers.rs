@@ -31,19 +31,89 @@ pub struct EditForm {
     pub allow_missing_message_authenticator: String,
 }
 
+#[derive(Deserialize, Default)]
+pub struct ApiForm {
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub port: String,
+    #[serde(default)]
+    pub tls: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub lango_address: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin/router.html")]
 struct Page {
     c: Chrome,
     id: Id,
     f: EditForm,
+    api: ApiForm,
+    /// API credentials are stored (the password is never shown).
+    has_api: bool,
     errors: Errors,
 }
 
-fn page(c: &Caller, id: Id, f: EditForm, errors: Errors) -> Response {
+fn api_form(s: &WebState, c: &Caller, id: Id) -> (ApiForm, bool) {
+    match s.portal.store.router_api(c.tenant_id(), id) {
+        Ok(Some(a)) => (
+            ApiForm {
+                host: a.host,
+                port: a.port.to_string(),
+                tls: if a.tls { "on".into() } else { String::new() },
+                user: a.username,
+                password: String::new(),
+                lango_address: a.lango_address.map(|x| x.to_string()).unwrap_or_default(),
+            },
+            true,
+        ),
+        _ => (ApiForm::default(), false),
+    }
+}
+
+fn edit_form(n: &crate::model::Nas) -> EditForm {
+    let e = RouterEdit::of(n);
+    EditForm {
+        name: e.name,
+        address: e.address,
+        coa_port: e.coa_port,
+        allow_missing_message_authenticator: if e.allow_missing_message_authenticator {
+            "on".into()
+        } else {
+            String::new()
+        },
+    }
+}
+
+fn page(s: &WebState, c: &Caller, id: Id, f: Option<EditForm>, api: Option<ApiForm>, errors: Errors) -> Response {
+    let n = match routers::router(&s.portal.store, c.tenant_id(), id) {
+        Ok(n) => n,
+        Err(e) => return refused(c, e),
+    };
+    let (stored, has_api) = api_form(s, c, id);
+    let api = api.map(|a| ApiForm { password: String::new(), ..a }).unwrap_or(stored);
+    let f = f.unwrap_or_else(|| edit_form(&n));
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let title = format!("Router {}", f.name);
-    render(status, &Page { c: c.chrome(&title), id, f, errors })
+    let title = format!("Router {}", n.name);
+    render(status, &Page { c: c.chrome(title), id, f, api, has_api, errors })
+}
+
+#[allow(clippy::result_large_err)] // the Err is the answer, once per request
+fn field_errors(c: &Caller, problems: Vec<OpError>) -> Result<Errors, Response> {
+    let mut errors = Errors::default();
+    for e in problems {
+        match e.about() {
+            Some(("id", _)) => return Err(not_found(c)),
+            Some((field, m)) => errors.add(field, m),
+            None => return Err(failed(c, &e)),
+        }
+    }
+    Ok(errors)
 }
 
 /// The error of an operation on router `id`: 404 when it is not the
@@ -56,23 +126,7 @@ fn refused(c: &Caller, e: OpError) -> Response {
 }
 
 pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
-    match routers::router(&s.portal.store, c.tenant_id(), id) {
-        Ok(n) => {
-            let e = RouterEdit::of(&n);
-            let f = EditForm {
-                name: e.name,
-                address: e.address,
-                coa_port: e.coa_port,
-                allow_missing_message_authenticator: if e.allow_missing_message_authenticator {
-                    "on".into()
-                } else {
-                    String::new()
-                },
-            };
-            page(&c, id, f, Errors::default())
-        }
-        Err(e) => refused(&c, e),
-    }
+    page(&s, &c, id, None, None, Errors::default())
 }
 
 pub async fn update(
@@ -92,17 +146,40 @@ pub async fn update(
     };
     match routers::edit(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id, &edit) {
         Ok(n) => done(&format!("/admin/nas/{id}"), &format!("Router {} saved.", n.name)),
-        Err(problems) => {
-            let mut errors = Errors::default();
-            for e in problems {
-                match e.about() {
-                    Some(("id", _)) => return not_found(&c),
-                    Some((field, m)) => errors.add(field, m),
-                    None => return failed(&c, &e),
-                }
-            }
-            page(&c, id, f, errors)
-        }
+        Err(problems) => match field_errors(&c, problems) {
+            Ok(errors) => page(&s, &c, id, Some(f), None, errors),
+            Err(r) => r,
+        },
+    }
+}
+
+pub async fn save_api(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<ApiForm>,
+) -> Response {
+    let n = match routers::router(&s.portal.store, c.tenant_id(), id) {
+        Ok(n) => n,
+        Err(e) => return refused(&c, e),
+    };
+    let spec = routers::ApiSpec {
+        host: f.host.clone(),
+        port: f.port.clone(),
+        tls: f.tls == "on",
+        user: f.user.clone(),
+        password: f.password.clone(),
+        lango_address: f.lango_address.clone(),
+    };
+    match routers::set_api(&s.portal.store, &c.actor(), s.portal.clock.now(), &n, &spec) {
+        Ok(a) => done(
+            &format!("/admin/nas/{id}"),
+            &format!("RouterOS API of {} saved: {}@{}:{}.", n.name, a.username, a.host, a.port),
+        ),
+        Err(problems) => match field_errors(&c, problems) {
+            Ok(errors) => page(&s, &c, id, None, Some(f), errors),
+            Err(r) => r,
+        },
     }
 }
 
@@ -143,4 +220,110 @@ pub async fn hook_token(State(s): State<WebState>, Extension(c): Extension<Calle
         }
         Err(e) => refused(&c, e),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ProvisionForm {
+    #[serde(default)]
+    pub lango_address: String,
+    #[serde(default)]
+    pub portal_port: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/router_provision.html")]
+struct ProvisionPage {
+    c: Chrome,
+    id: Id,
+    f: ProvisionForm,
+    /// The changes, as RouterOS commands with secrets masked.
+    changes: Vec<String>,
+    /// The changes were applied (not a preview).
+    applied: bool,
+    /// What went wrong, with what was applied before it.
+    failure: Option<String>,
+    errors: Errors,
+}
+
+/// Preview (a dry run, which changes nothing) or apply.
+async fn provision_page(s: &WebState, c: &Caller, id: Id, f: ProvisionForm, apply: bool) -> Response {
+    let n = match routers::router(&s.portal.store, c.tenant_id(), id) {
+        Ok(n) => n,
+        Err(e) => return refused(c, e),
+    };
+    let mut errors = Errors::default();
+    let lango_address = match f.lango_address.trim() {
+        "" => None,
+        a => a.parse().map_err(|_| errors.add("lango_address", "An IP address, as the router reaches lango.")).ok(),
+    };
+    let portal_port = match f.portal_port.trim() {
+        "" => 80,
+        p => p.parse::<u16>().ok().filter(|p| *p > 0).unwrap_or_else(|| {
+            errors.add("portal_port", "A TCP port (lango's HTTP port, 8080 in a container).");
+            80
+        }),
+    };
+    let mut view = ProvisionPage {
+        c: c.chrome(format!("Provision {}", n.name)),
+        id,
+        f,
+        changes: vec![],
+        applied: false,
+        failure: None,
+        errors,
+    };
+    if view.errors.any() {
+        return render(StatusCode::UNPROCESSABLE_ENTITY, &view);
+    }
+    let spec = routers::ProvisionSpec { lango_address, portal_port, ..routers::ProvisionSpec::default() };
+    let timeout = std::time::Duration::from_secs(10);
+    match routers::provision(&s.portal.store, &n, &spec, !apply, timeout).await {
+        Ok(report) => {
+            if apply {
+                tracing::info!(
+                    router = n.name,
+                    changes = report.changes.len(),
+                    admin = c.admin.username,
+                    "router provisioned"
+                );
+            }
+            view.changes = report.changes.iter().map(ToString::to_string).collect();
+            view.applied = report.applied;
+            render(StatusCode::OK, &view)
+        }
+        Err(e) => match e.about() {
+            Some(("id", _)) => not_found(c),
+            Some((field, m)) => {
+                view.errors.add(field, m);
+                render(StatusCode::UNPROCESSABLE_ENTITY, &view)
+            }
+            None => {
+                view.failure = Some(e.to_string());
+                let status = if matches!(e, OpError::Refused(_)) {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                };
+                render(status, &view)
+            }
+        },
+    }
+}
+
+pub async fn preview(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    axum::extract::Query(f): axum::extract::Query<ProvisionForm>,
+) -> Response {
+    provision_page(&s, &c, id, f, false).await
+}
+
+pub async fn apply(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<ProvisionForm>,
+) -> Response {
+    provision_page(&s, &c, id, f, true).await
 }
