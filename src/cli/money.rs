@@ -15,7 +15,6 @@ use crate::ops::money::{doc_view, record_payment};
 use crate::ops::time::show_time;
 use crate::ops::vouchers::{BatchArgs, LOGIN_URL, batch_cards, make_batch, voucher_state};
 use crate::pdf;
-use crate::store::Purpose;
 
 #[derive(Subcommand, Debug)]
 pub enum MpesaCmd {
@@ -199,27 +198,18 @@ pub fn mpesa(ctx: &Ctx<'_>, actor: &str, cmd: MpesaCmd, out: &mut impl Write) ->
     match cmd {
         MpesaCmd::Setup(a) => {
             let t = store.tenant_by_slug(&a.tenant)?;
-            let env = match a.env.as_str() {
-                "sandbox" => MpesaEnv::Sandbox,
-                "production" => MpesaEnv::Production,
-                u if u.starts_with("http://") || u.starts_with("https://") => MpesaEnv::Custom(u.into()),
-                other => bail!("--env {other:?}: use sandbox, production or a base URL"),
+            let spec = crate::ops::mpesa::MpesaSpec {
+                env: a.env.clone(),
+                consumer_key: a.consumer_key.clone(),
+                consumer_secret: super::secret_var(ctx, &a.consumer_secret_env, "--consumer-secret-env")?,
+                shortcode: a.shortcode.clone(),
+                passkey: super::secret_var(ctx, &a.passkey_env, "--passkey-env")?,
+                till: a.till.clone().unwrap_or_default(),
             };
-            let consumer_secret = super::secret_var(ctx, &a.consumer_secret_env, "--consumer-secret-env")?;
-            let passkey = super::secret_var(ctx, &a.passkey_env, "--passkey-env")?;
-            let mut b = store.tenant_billing(t.id)?;
-            let token = b.mpesa.as_ref().map_or_else(|| crate::store::random_hex(16), |m| m.callback_token.clone());
-            let seal = |s: &str| store.secrets().seal(Purpose::MpesaSecret, s.as_bytes());
-            b.mpesa = Some(MpesaSettings {
-                env,
-                consumer_key: a.consumer_key,
-                consumer_secret: seal(&consumer_secret),
-                shortcode: a.shortcode,
-                passkey: seal(&passkey),
-                till: a.till,
-                callback_token: token,
-            });
-            store.set_tenant_billing(actor, ctx.clock.now(), t.id, &b)?;
+            if let Err(problems) = crate::ops::mpesa::save(store, actor, ctx.clock.now(), t.id, &spec) {
+                let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                bail!("{}", all.join("; "));
+            }
             writeln!(out, "M-Pesa set up for {}", t.slug)?;
             show_mpesa(ctx, t.id, out)
         }

@@ -9,6 +9,7 @@
 pub mod api_tokens;
 pub mod csv;
 pub mod money;
+pub mod mpesa;
 pub mod plans;
 pub mod routers;
 pub mod secrets;

@@ -140,6 +140,13 @@ impl Engine {
         }
     }
 
+    /// Fetch a fresh OAuth token with the tenant's stored credentials: the
+    /// admin pages' "Test connection".
+    pub async fn test_connection(&self, tenant: TenantId) -> Result<(), PayError> {
+        let (creds, _) = self.settings(tenant)?;
+        Ok(self.daraja.check_credentials(&creds, self.clock.now()).await?)
+    }
+
     /// Register this tenant's C2B validation and confirmation URLs with
     /// Daraja (Paybill, or the Buy Goods store). Returns the URLs.
     pub async fn register_c2b(&self, tenant: TenantId) -> Result<(String, String), PayError> {

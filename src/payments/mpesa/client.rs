@@ -262,6 +262,13 @@ impl Daraja {
         Ok(fresh.token)
     }
 
+    /// Fetch a fresh access token with `creds` (the cached one forgotten):
+    /// whether Daraja takes the consumer key and secret.
+    pub async fn check_credentials(&self, creds: &Credentials, now: i64) -> Result<(), DarajaError> {
+        *self.slot(creds).lock().await = None;
+        self.token(creds, now).await.map(|_| ())
+    }
+
     /// Forget `token` if it is still the cached one (another caller may have refreshed already).
     async fn drop_token(&self, creds: &Credentials, token: &str) {
         let slot = self.slot(creds);

@@ -37,6 +37,26 @@ impl DarajaError {
         }
     }
 
+    /// Plain words for the operator testing the connection: what failed and
+    /// what to check.
+    pub fn operator_message(&self) -> String {
+        match self {
+            DarajaError::Auth(why) => format!(
+                "Daraja refused the consumer key or secret ({why}). Copy both again from the Daraja portal's app, and check the environment: sandbox keys do not work in production."
+            ),
+            DarajaError::Unreachable(why) => format!(
+                "lango could not reach Daraja ({why}). Check that lango can reach the internet (DNS, the router's NAT for the container) and the environment's address."
+            ),
+            DarajaError::Malformed { http_status, .. } => format!(
+                "Daraja's address answered, but not as Daraja does (HTTP {http_status}). Check the environment: a custom base URL must be Daraja's or a proxy in front of it."
+            ),
+            DarajaError::Rejected { http_status, code, message } => {
+                format!("Daraja answered HTTP {http_status} with {code}: {message}.")
+            }
+            DarajaError::InvalidRequest(why) => format!("lango could not make the request: {why}."),
+        }
+    }
+
     /// Plain words for the customer on the captive portal.
     pub fn customer_message(&self) -> &'static str {
         match self {

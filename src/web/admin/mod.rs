@@ -25,6 +25,7 @@ mod catalog;
 mod customers;
 mod lists;
 mod money;
+mod mpesa;
 mod people;
 pub mod rbac;
 mod routers;
@@ -48,6 +49,9 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/login", get(auth::login_page).post(auth::login))
         .route("/admin/login/totp", post(auth::totp))
         .route("/admin/api-tokens", get(tokens::list).post(tokens::create))
+        .route("/admin/mpesa", get(mpesa::show).post(mpesa::update))
+        .route("/admin/mpesa/test", post(mpesa::test))
+        .route("/admin/mpesa/register-c2b", post(mpesa::register_c2b))
         .route("/admin/api-tokens/{id}/revoke", post(tokens::revoke))
         .route("/setup", get(setup::form).post(setup::submit))
         .route("/admin/static/{file}", get(asset))
@@ -188,7 +192,8 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/admins", "Admins", Perm::ManageAdmins),
     ("/admin/audit", "Audit log", Perm::ViewAudit),
     ("/admin/webhooks", "Webhooks", Perm::ViewWebhooks),
-    ("/admin/api-tokens", "API tokens", Perm::ManageApiTokens),
+    ("/admin/mpesa", "M-Pesa", Perm::ManageIntegrations),
+    ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
 ];
 

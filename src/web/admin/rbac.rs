@@ -32,8 +32,8 @@ pub enum Perm {
     ManageTenants,
     ViewWebhooks,
     EditWebhooks,
-    /// Make, list and revoke REST API tokens.
-    ManageApiTokens,
+    /// The tenant's integrations: REST API tokens, M-Pesa settings.
+    ManageIntegrations,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -45,7 +45,7 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         Public | SignedIn => true,
         ViewCustomers | ViewVouchers | ViewPlans => true,
         EditCustomers | EditServices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Reseller),
-        EditPlans | EditNas | ManageAdmins | ViewWebhooks | EditWebhooks | ManageApiTokens => {
+        EditPlans | EditNas | ManageAdmins | ViewWebhooks | EditWebhooks | ManageIntegrations => {
             matches!(role, PlatformAdmin | TenantAdmin)
         }
         ViewNas | ViewSessions => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
@@ -148,9 +148,13 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/tenants/{id}", ManageTenants),
     r("GET", "/admin/webhooks", ViewWebhooks),
     r("POST", "/admin/webhooks", EditWebhooks),
-    r("GET", "/admin/api-tokens", ManageApiTokens),
-    r("POST", "/admin/api-tokens", ManageApiTokens),
-    r("POST", "/admin/api-tokens/{id}/revoke", ManageApiTokens),
+    r("GET", "/admin/api-tokens", ManageIntegrations),
+    r("POST", "/admin/api-tokens", ManageIntegrations),
+    r("POST", "/admin/api-tokens/{id}/revoke", ManageIntegrations),
+    r("GET", "/admin/mpesa", ManageIntegrations),
+    r("POST", "/admin/mpesa", ManageIntegrations),
+    r("POST", "/admin/mpesa/test", ManageIntegrations),
+    r("POST", "/admin/mpesa/register-c2b", ManageIntegrations),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).
