@@ -382,13 +382,13 @@ mod tests {
         let g = SetupGate::open("right-token-abcdef", 1000 + TOKEN_SECS);
         assert_eq!(g.check("right-token-abcdef", ip, 1000), Ok(()));
         assert_eq!(g.check("wrong", ip, 1001), Err(Refusal::Wrong));
-        assert_eq!(g.check("right-token-abcdef", ip, 1000 + TOKEN_SECS), Err(Refusal::Closed));
         for _ in 1..PER_ADDRESS {
             assert_eq!(g.check("wrong", ip, 1002), Err(Refusal::Wrong));
         }
         assert_eq!(g.check("right-token-abcdef", ip, 1003), Err(Refusal::TooMany));
         assert_eq!(g.check("right-token-abcdef", other, 1003), Ok(()));
         assert_eq!(g.check("right-token-abcdef", ip, 1003 + WINDOW), Ok(()));
+        assert_eq!(g.check("right-token-abcdef", other, 1000 + TOKEN_SECS), Err(Refusal::Closed), "an hour old");
         g.close();
         assert_eq!(g.check("right-token-abcdef", other, 1004), Err(Refusal::Closed));
         assert_eq!(SetupGate::closed().check("", ip, 0), Err(Refusal::Closed));
