@@ -105,6 +105,10 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/tenants/new", get(tenants::new))
         .route("/admin/tenants/{id}", get(tenants::show).post(tenants::save))
         .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/admin/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/admin/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/admin/webhooks/{id}/resend", post(webhooks::resend))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
