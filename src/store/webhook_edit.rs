@@ -60,7 +60,13 @@ impl Store {
 
     /// Delete endpoint `id` and whatever is still queued for it; its log
     /// stays.
-    pub fn delete_webhook(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id) -> Result<WebhookEndpoint, StoreError> {
+    pub fn delete_webhook(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+    ) -> Result<WebhookEndpoint, StoreError> {
         let tx = self.write()?;
         let ep = endpoint(&tx, tenant, id)?;
         tx.open_table(WEBHOOKS)?.remove((tenant, id))?;
