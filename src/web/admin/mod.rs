@@ -82,6 +82,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/vouchers/new", get(money::new_voucher))
         .route("/admin/vouchers/{id}", get(money::voucher_batch))
         .route("/admin/vouchers/{id}/cards.pdf", get(money::voucher_cards))
+        .route("/admin/vouchers/{id}/disable", post(money::disable_voucher_batch))
         .route("/admin/payments", get(money::payments).post(money::create_payment))
         .route("/admin/payments/new", get(money::new_payment))
         .route("/admin/payments/{id}/assign", post(money::assign_payment))

@@ -123,6 +123,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/vouchers", MakeVouchers),
     r("GET", "/admin/vouchers/{id}", ViewVouchers),
     r("GET", "/admin/vouchers/{id}/cards.pdf", ViewVouchers),
+    r("POST", "/admin/vouchers/{id}/disable", MakeVouchers),
     r("GET", "/admin/payments", ViewPayments),
     r("GET", "/admin/payments/new", RecordPayments),
     r("POST", "/admin/payments", RecordPayments),
