@@ -146,7 +146,13 @@ impl Store {
     /// Disable batch `id`: every code not used yet stops working (status
     /// Disabled, as an unused code past its use-by date); codes in use run
     /// on. The number disabled. The audit record counts, never lists, codes.
-    pub fn disable_voucher_batch(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id) -> Result<usize, StoreError> {
+    pub fn disable_voucher_batch(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+    ) -> Result<usize, StoreError> {
         let tx = self.write()?;
         if get::<_, VoucherBatch>(&tx.open_table(VOUCHER_BATCHES)?, (tenant, id))?.is_none() {
             return Err(StoreError::NotFound(format!("batch {id}")));
@@ -168,7 +174,11 @@ impl Store {
         drop(services);
         let before = serde_json::json!({ "unused_active": n }).to_string();
         let after = serde_json::json!({ "unused_active": 0, "disabled": n }).to_string();
-        audit(&tx, tenant, &record(now, actor, "voucher.batch_disable", format!("batch/{id}"), Some(before), Some(after)))?;
+        audit(
+            &tx,
+            tenant,
+            &record(now, actor, "voucher.batch_disable", format!("batch/{id}"), Some(before), Some(after)),
+        )?;
         self.commit(tx)?;
         Ok(n)
     }
