@@ -144,6 +144,12 @@ pub enum VoucherCmd {
         tenant: String,
         batch: Id,
     },
+    /// Disable a batch: its unused codes stop working.
+    Disable {
+        #[arg(long)]
+        tenant: String,
+        batch: Id,
+    },
     /// Printable cards: a PDF (--pdf FILE) or an HTML page (--html FILE).
     Print {
         #[arg(long)]
@@ -407,6 +413,11 @@ pub fn voucher(ctx: &Ctx<'_>, actor: &str, cmd: VoucherCmd, out: &mut impl Write
                 let mac = s.mac.map(|m| format!(" on {m}")).unwrap_or_default();
                 writeln!(out, "{:<20} {}{mac}", s.username, voucher_state(&t, &s))?;
             }
+        }
+        VoucherCmd::Disable { tenant, batch } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = crate::ops::vouchers::disable_batch(store, actor, ctx.clock.now(), t.id, batch)?;
+            writeln!(out, "batch {batch}: {n} unused codes disabled")?;
         }
         VoucherCmd::Print { tenant, batch, pdf: pdf_path, html, login_url } => {
             let t = store.tenant_by_slug(&tenant)?;

@@ -5,6 +5,7 @@ use clap::Subcommand;
 use std::io::Write;
 
 use crate::clock::Clock;
+use crate::ops;
 use crate::store::Store;
 
 #[derive(Subcommand, Debug)]
@@ -30,6 +31,33 @@ pub enum WebhookCmd {
         #[arg(long)]
         tenant: String,
     },
+    /// Stop sending to an endpoint (its queued deliveries wait).
+    Disable {
+        #[arg(long)]
+        tenant: String,
+        id: u64,
+    },
+    /// Send to an endpoint again, from now on.
+    Enable {
+        #[arg(long)]
+        tenant: String,
+        id: u64,
+    },
+    /// Delete an endpoint and what is queued for it.
+    Delete {
+        #[arg(long)]
+        tenant: String,
+        id: u64,
+    },
+    /// Send one logged event to an endpoint again (same Lango-Delivery id).
+    Resend {
+        #[arg(long)]
+        tenant: String,
+        id: u64,
+        /// The event id, as `webhook log` shows it.
+        #[arg(long)]
+        event: String,
+    },
 }
 
 pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: WebhookCmd, out: &mut impl Write) -> anyhow::Result<()> {
@@ -49,6 +77,22 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: WebhookCmd, out: &mut
                 let state = if e.enabled { "on" } else { "off" };
                 writeln!(out, "{:<8} {:<8} {:<48} {events}", e.id, state, e.url)?;
             }
+        }
+        WebhookCmd::Disable { ref tenant, id } | WebhookCmd::Enable { ref tenant, id } => {
+            let on = matches!(cmd, WebhookCmd::Enable { .. });
+            let t = store.tenant_by_slug(tenant)?;
+            let ep = ops::webhooks::set_enabled(store, actor, clock.now(), t.id, id, on)?;
+            writeln!(out, "webhook {} {}", ep.id, if ep.enabled { "on" } else { "off" })?;
+        }
+        WebhookCmd::Delete { tenant, id } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let ep = ops::webhooks::delete(store, actor, clock.now(), t.id, id)?;
+            writeln!(out, "webhook {} deleted ({})", ep.id, ep.url)?;
+        }
+        WebhookCmd::Resend { tenant, id, event } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let d = ops::webhooks::resend(store, actor, clock.now(), t.id, id, &event)?;
+            writeln!(out, "{} {} queued for webhook {}", d.event, d.event_id, d.endpoint)?;
         }
         WebhookCmd::Log { tenant } => {
             let t = store.tenant_by_slug(&tenant)?;

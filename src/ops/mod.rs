@@ -17,6 +17,7 @@ pub mod setup;
 pub mod tenants;
 pub mod time;
 pub mod vouchers;
+pub mod webhooks;
 
 use std::fmt::Display;
 

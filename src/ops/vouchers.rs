@@ -132,3 +132,18 @@ pub fn batch_cards(
 
 /// The hotspot login a voucher card's QR code opens by default.
 pub const LOGIN_URL: &str = "http://hotspot.lan/login?username={code}&password={code}";
+
+/// Disable batch `id`'s unused codes (`lango voucher disable`, the batch
+/// page's button); how many.
+pub fn disable_batch(
+    store: &crate::store::Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: crate::model::TenantId,
+    id: crate::model::Id,
+) -> Result<usize, super::OpError> {
+    match store.disable_voucher_batch(actor, now, tenant, id) {
+        Err(e @ crate::store::StoreError::NotFound(_)) => Err(super::OpError::field("batch", e)),
+        other => Ok(other?),
+    }
+}

@@ -29,6 +29,7 @@ mod setup;
 mod sweeps;
 pub mod tables;
 mod tickets;
+mod webhook_edit;
 mod webhooks;
 pub use admin::{AdminSession, Attempt};
 pub use api::TokenRow;

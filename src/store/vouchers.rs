@@ -142,6 +142,48 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Disable batch `id`: every code not used yet stops working (status
+    /// Disabled, as an unused code past its use-by date); codes in use run
+    /// on. The number disabled. The audit record counts, never lists, codes.
+    pub fn disable_voucher_batch(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+    ) -> Result<usize, StoreError> {
+        let tx = self.write()?;
+        if get::<_, VoucherBatch>(&tx.open_table(VOUCHER_BATCHES)?, (tenant, id))?.is_none() {
+            return Err(StoreError::NotFound(format!("batch {id}")));
+        }
+        let mut sids = Vec::new();
+        for row in tx.open_table(BATCH_VOUCHERS)?.range((tenant, id, 0)..=(tenant, id, u64::MAX))? {
+            sids.push(row?.0.value().2);
+        }
+        let mut services = tx.open_table(SERVICES)?;
+        let mut n = 0;
+        for sid in sids {
+            let Some(mut svc) = get::<_, Service>(&services, (tenant, sid))? else { continue };
+            if svc.expires_at.is_none() && svc.status != ServiceStatus::Disabled {
+                svc.status = ServiceStatus::Disabled;
+                services.insert((tenant, sid), encode(&svc).as_slice())?;
+                n += 1;
+            }
+        }
+        drop(services);
+        let before = serde_json::json!({ "unused_active": n }).to_string();
+        let after = serde_json::json!({ "unused_active": 0, "disabled": n }).to_string();
+        audit(
+            &tx,
+            tenant,
+            &record(now, actor, "voucher.batch_disable", format!("batch/{id}"), Some(before), Some(after)),
+        )?;
+        self.commit(tx)?;
+        Ok(n)
+    }
+}
+
 fn voucher_customer(tx: &redb::WriteTransaction, tenant: TenantId, now: UnixTime) -> Result<Id, StoreError> {
     let mut customers = tx.open_table(CUSTOMERS)?;
     for row in customers.range((tenant, 0)..=(tenant, u64::MAX))? {

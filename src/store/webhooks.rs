@@ -26,7 +26,7 @@ pub const EVENTS: [&str; 7] = [
 /// Seconds between attempts; after the last, the delivery is given up.
 pub const BACKOFF: [i64; 8] = [10, 30, 120, 600, 1800, 3600, 7200, 14400];
 
-fn cursor_key(tenant: TenantId) -> String {
+pub(super) fn cursor_key(tenant: TenantId) -> String {
     format!("webhook_cursor:{tenant}")
 }
 
@@ -45,6 +45,36 @@ fn event_of(rec: &AuditRecord) -> Option<&'static str> {
         "service.status" if after.contains("\"status\":\"Active\"") => Some("service.activated"),
         _ => None,
     }
+}
+
+/// The event an audit record `seq` is and the body sent for it, if any.
+pub(super) fn event_body(
+    tx: &redb::WriteTransaction,
+    tenant: TenantId,
+    seq: u64,
+    rec: &AuditRecord,
+) -> Result<Option<(&'static str, String)>, StoreError> {
+    let Some(mut event) = event_of(rec) else { return Ok(None) };
+    let data = match rec.object.split_once('/') {
+        Some(("service", id)) => {
+            let svc: Option<Service> = get(&tx.open_table(SERVICES)?, (tenant, id.parse::<Id>().unwrap_or(0)))?;
+            if rec.action == "service.first_use" && svc.as_ref().is_some_and(|s| s.voucher.is_some()) {
+                event = "voucher.redeemed";
+            }
+            svc.as_ref().and_then(shown_service).and_then(|j| serde_json::from_str(&j).ok())
+        }
+        Some(("payment" | "session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+        _ => None,
+    };
+    let body = serde_json::json!({
+        "id": format!("{tenant}-{seq}"),
+        "event": event,
+        "created": rec.at,
+        "object": rec.object,
+        "data": data.unwrap_or(serde_json::Value::Null),
+    })
+    .to_string();
+    Ok(Some((event, body)))
 }
 
 impl Store {
@@ -120,32 +150,12 @@ impl Store {
         let Some(last) = records.last().map(|(seq, _)| *seq) else { return Ok(0) };
         let mut queued = 0;
         for (seq, rec) in &records {
-            let Some(mut event) = event_of(rec) else { continue };
-            let data = match rec.object.split_once('/') {
-                Some(("service", id)) => {
-                    let svc: Option<Service> = get(&tx.open_table(SERVICES)?, (tenant, id.parse::<Id>().unwrap_or(0)))?;
-                    if rec.action == "service.first_use" && svc.as_ref().is_some_and(|s| s.voucher.is_some()) {
-                        event = "voucher.redeemed";
-                    }
-                    svc.as_ref().and_then(shown_service).and_then(|j| serde_json::from_str(&j).ok())
-                }
-                Some(("payment" | "session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
-                _ => None,
-            };
-            let event_id = format!("{tenant}-{seq}");
-            let body = serde_json::json!({
-                "id": event_id,
-                "event": event,
-                "created": rec.at,
-                "object": rec.object,
-                "data": data.unwrap_or(serde_json::Value::Null),
-            })
-            .to_string();
+            let Some((event, body)) = event_body(&tx, tenant, *seq, rec)? else { continue };
             for ep in endpoints.iter().filter(|e| e.events.is_empty() || e.events.iter().any(|x| x == event)) {
                 let d = Delivery {
                     tenant,
                     endpoint: ep.id,
-                    event_id: event_id.clone(),
+                    event_id: format!("{tenant}-{seq}"),
                     event: event.to_string(),
                     body: body.clone(),
                     attempts: 0,

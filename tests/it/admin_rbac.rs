@@ -23,10 +23,16 @@ struct Ids {
     tenant: String,
     /// An API token's id: the first 16 hex digits of its SHA-256.
     token: String,
+    webhook: String,
 }
 
 fn token_id(token: &str) -> String {
     lango::store::sha256_hex(token.trim())[..16].to_string()
+}
+
+/// The id in `webhook <id> → <url>`.
+fn webhook_id(added: &str) -> String {
+    added.split_whitespace().nth(1).unwrap_or_else(|| panic!("{added}")).to_string()
 }
 
 fn first_id(listing: &str) -> String {
@@ -50,6 +56,7 @@ fn fill(path: &str, ids: &Ids) -> String {
         "/admin/admins/" => &ids.admin,
         "/admin/tenants/" => &ids.tenant,
         "/admin/api-tokens/" => &ids.token,
+        "/admin/webhooks/" => &ids.webhook,
         "/admin/static/" => "admin.css",
         other => panic!("admin_rbac.rs: say which id fills {other}{{…}} ({path})"),
     };
@@ -123,6 +130,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         admin: "other-admin".into(),
         tenant: "999999".into(),
         token: token_id(&cli(&["api-token", "create", "--tenant", "other", "--name", "other-crm"])),
+        webhook: webhook_id(&cli(&["webhook", "add", "--tenant", "other", "--url", "http://127.0.0.1:9/o"])),
     };
     assert!(other.invoice.starts_with("RCT-"), "{invoices}");
 
@@ -139,6 +147,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         admin: "victim".into(),
         tenant: "1".into(),
         token: token_id(&cli(&["api-token", "create", "--tenant", "demo", "--name", "demo-crm"])),
+        webhook: webhook_id(&cli(&["webhook", "add", "--tenant", "demo", "--url", "http://127.0.0.1:9/d"])),
     };
     make_admin(d, &["--tenant", "demo", "--name", "victim", "--role", "read-only"]);
     let mut webs = Vec::new();

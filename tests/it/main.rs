@@ -15,6 +15,8 @@ mod admin_routers;
 mod admin_services;
 mod admin_tickets;
 mod admin_tokens;
+mod admin_vouchers;
+mod admin_webhooks;
 mod api;
 mod auth;
 mod billing;

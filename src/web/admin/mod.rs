@@ -86,6 +86,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/vouchers/new", get(money::new_voucher))
         .route("/admin/vouchers/{id}", get(money::voucher_batch))
         .route("/admin/vouchers/{id}/cards.pdf", get(money::voucher_cards))
+        .route("/admin/vouchers/{id}/disable", post(money::disable_voucher_batch))
         .route("/admin/payments", get(money::payments).post(money::create_payment))
         .route("/admin/payments/new", get(money::new_payment))
         .route("/admin/payments/{id}/assign", post(money::assign_payment))
@@ -109,6 +110,10 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/tenants/new", get(tenants::new))
         .route("/admin/tenants/{id}", get(tenants::show).post(tenants::save))
         .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/admin/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/admin/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/admin/webhooks/{id}/resend", post(webhooks::resend))
+        .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 

@@ -325,6 +325,22 @@ pub async fn voucher_batch(
     render(StatusCode::OK, &view)
 }
 
+/// Disable the batch's unused codes.
+pub async fn disable_voucher_batch(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+) -> Response {
+    if let Err(r) = batch_for(&s, &c, id) {
+        return r;
+    }
+    match crate::ops::vouchers::disable_batch(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id) {
+        Ok(n) => done(&format!("/admin/vouchers/{id}"), &format!("Batch {id}: {n} unused codes disabled.")),
+        Err(crate::ops::OpError::Field { .. }) => not_found(&c),
+        Err(e) => failed(&c, &e),
+    }
+}
+
 pub async fn voucher_cards(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
     let (b, list) = match batch_for(&s, &c, id) {
         Ok(x) => x,

@@ -5,14 +5,15 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::customers::Errors;
 use super::people::SecretPage;
-use super::{Caller, Chrome, ListQuery, PAGE, failed, render};
+use super::{Caller, Chrome, ListQuery, PAGE, done, failed, not_found, render};
 use crate::model::*;
+use crate::ops::{self, OpError};
 use crate::store::StoreError;
 use crate::web::WebState;
 use crate::web::portal::pages::local_time;
@@ -26,6 +27,7 @@ pub struct EndpointRow {
 }
 
 pub struct LogRow {
+    pub endpoint_id: Id,
     pub at: String,
     pub event: String,
     pub event_id: String,
@@ -75,6 +77,7 @@ fn build(
         .into_iter()
         .map(|l| LogRow {
             at: local_time(l.at, tz),
+            endpoint_id: l.endpoint,
             endpoint: url_of(l.endpoint),
             status: l.status.map_or_else(|| "-".into(), |s| s.to_string()),
             outcome: l.outcome,
@@ -143,6 +146,59 @@ pub async fn add(
         Err(StoreError::Invalid(m)) => {
             errors.add("url", m);
             page(&s, &c, None, (url, events), errors)
+        }
+        Err(e) => failed(&c, &e),
+    }
+}
+
+pub async fn disable(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    switch(&s, &c, id, false)
+}
+
+pub async fn enable(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    switch(&s, &c, id, true)
+}
+
+fn switch(s: &WebState, c: &Caller, id: Id, on: bool) -> Response {
+    match ops::webhooks::set_enabled(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id, on) {
+        Ok(ep) if on => done("/admin/webhooks", &format!("Webhook {} is on: new events go to {}.", ep.id, ep.url)),
+        Ok(ep) => done("/admin/webhooks", &format!("Webhook {} is off: nothing is sent to {}.", ep.id, ep.url)),
+        Err(OpError::Field { .. }) => not_found(c),
+        Err(e) => failed(c, &e),
+    }
+}
+
+pub async fn delete(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    match ops::webhooks::delete(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id) {
+        Ok(ep) => done("/admin/webhooks", &format!("Webhook {} ({}) deleted.", ep.id, ep.url)),
+        Err(OpError::Field { .. }) => not_found(&c),
+        Err(e) => failed(&c, &e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct ResendForm {
+    #[serde(default)]
+    pub event: String,
+}
+
+/// Send the logged event `event` to endpoint `id` again.
+pub async fn resend(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<ResendForm>,
+) -> Response {
+    let store = &s.portal.store;
+    if !store.webhooks(c.tenant_id()).is_ok_and(|all| all.iter().any(|e| e.id == id)) {
+        return not_found(&c);
+    }
+    match ops::webhooks::resend(store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id, &f.event) {
+        Ok(d) => done("/admin/webhooks", &format!("{} {} queued again for webhook {id}.", d.event, d.event_id)),
+        Err(OpError::Field { field, message }) => {
+            let mut errors = Errors::default();
+            errors.add(field, message);
+            page(&s, &c, None, (String::new(), Vec::new()), errors)
         }
         Err(e) => failed(&c, &e),
     }
