@@ -187,13 +187,10 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
             let key = ctx
                 .var(&api_key_env)
                 .with_context(|| format!("environment variable {api_key_env} (--api-key-env) is not set"))?;
-            let base = match env.as_str() {
-                "live" => "https://api.africastalking.com",
-                "sandbox" => "https://api.sandbox.africastalking.com",
-                url => url,
-            };
-            let new = crate::store::NewSms { base_url: base, username: &username, api_key: &key, sender };
-            let s = store.set_sms_settings(actor, clock.now(), t.id, new)?;
+            let input = crate::ops::sms::SmsInput { env, username, api_key: Some(key), sender };
+            let s = crate::ops::sms::save(store, actor, clock.now(), t.id, &input).map_err(|problems| {
+                anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+            })?;
             writeln!(out, "SMS for {tenant}: Africa's Talking at {} as {}", s.base_url, s.username)?;
             Ok(())
         }

@@ -8,16 +8,19 @@
 
 pub mod api_tokens;
 pub mod csv;
+pub mod hotspot;
 pub mod money;
 pub mod mpesa;
 pub mod plans;
 pub mod routers;
 pub mod secrets;
 pub mod setup;
+pub mod sms;
 pub mod tenants;
 pub mod time;
 pub mod vouchers;
 pub mod webhooks;
+pub mod zip;
 
 use std::fmt::Display;
 

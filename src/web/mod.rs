@@ -18,6 +18,7 @@ mod api;
 mod hooks;
 mod mpesa;
 pub mod portal;
+mod router_files;
 
 #[derive(Clone)]
 pub struct WebState {
@@ -85,6 +86,7 @@ pub fn app(state: WebState) -> Router {
         .route("/pay/{token}/stk", post(mpesa::stk))
         .route("/pay/{token}/c2b/validation", post(mpesa::c2b_validation))
         .route("/pay/{token}/c2b/confirmation", post(mpesa::c2b_confirmation))
+        .route("/hotspot/files/{nas}/{file}", get(router_files::file))
         .route("/hook/health", get(hooks::health))
         .route("/hook/dhcp-lease", post(hooks::dhcp_lease))
         .route("/hook/hotspot-login", post(hooks::hotspot_login))

@@ -197,7 +197,7 @@ fn fixed_date_vouchers() {
     // Printed through the running server, a relative --pdf lands where the
     // command was typed, not in the server's working directory.
     let here = temp_dir("print-here");
-    let out = std::process::Command::new(BIN)
+    let out = crate::harness::without_lango_env(std::process::Command::new(BIN))
         .current_dir(&here)
         .arg("--data")
         .arg(&r.server.data)

@@ -8,7 +8,7 @@ fn init_creates_config_key_tenant_and_admin_once() {
     let dir = temp_dir("init");
     let cfg = dir.join("lango.toml");
     let data = dir.join("data");
-    let out = std::process::Command::new(BIN)
+    let out = crate::harness::without_lango_env(std::process::Command::new(BIN))
         .args(["--config", cfg.to_str().unwrap(), "--data", data.to_str().unwrap(), "init", "--tenant", "acme"])
         .output()
         .unwrap();
@@ -24,7 +24,7 @@ fn init_creates_config_key_tenant_and_admin_once() {
     assert!(cfg.exists(), "config file written");
     assert!(data.join("lango.redb").exists() && data.join("lango.key").exists());
     // The written config parses (it is the documented example with our data dir).
-    let list = std::process::Command::new(BIN)
+    let list = crate::harness::without_lango_env(std::process::Command::new(BIN))
         .args(["--config", cfg.to_str().unwrap(), "--data", data.to_str().unwrap(), "tenant", "list"])
         .output()
         .unwrap();
@@ -33,7 +33,7 @@ fn init_creates_config_key_tenant_and_admin_once() {
     let db = std::fs::read(data.join("lango.redb")).unwrap();
     assert!(!db.windows(password.len()).any(|w| w == password.as_bytes()));
     // A second init does not silently make another admin.
-    let again = std::process::Command::new(BIN)
+    let again = crate::harness::without_lango_env(std::process::Command::new(BIN))
         .args(["--config", cfg.to_str().unwrap(), "--data", data.to_str().unwrap(), "init", "--tenant", "acme"])
         .output()
         .unwrap();

@@ -63,7 +63,14 @@ pub fn lango(data: &Path, args: &[&str]) -> Output {
             assert!(!a.contains(v.as_str()), "a secret on the command line: {args:?}");
         }
     }
-    Command::new(BIN).arg("--data").arg(data).args(&args).envs(env).env_remove("RUST_LOG").output().expect("run lango")
+    without_lango_env(Command::new(BIN))
+        .arg("--data")
+        .arg(data)
+        .args(&args)
+        .envs(env)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run lango")
 }
 
 /// Like [`lango`] but asserts success and returns stdout.
@@ -89,6 +96,18 @@ pub struct Server {
     owns_data: bool,
 }
 
+/// `cmd` without the `LANGO_*` variables of the environment the tests run
+/// in: lango reads those as settings (and refuses unknown ones), so each
+/// test passes its own explicitly.
+pub fn without_lango_env(mut cmd: Command) -> Command {
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("LANGO_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
 impl Server {
     /// `lango serve --demo` in a fresh directory.
     pub fn demo() -> Server {
@@ -110,7 +129,7 @@ impl Server {
 
     /// Same, with another lango binary (the one unpacked from the image).
     pub fn start_bin(bin: &str, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(bin)
+        let mut child = without_lango_env(Command::new(bin))
             .arg("--data")
             .arg(data)
             .arg("serve")

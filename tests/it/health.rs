@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::harness::{BIN, Server, temp_dir};
 
 fn health(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let out = Command::new(BIN)
+    let out = crate::harness::without_lango_env(Command::new(BIN))
         .arg("health")
         .args(args)
         .env_remove("RUST_LOG")

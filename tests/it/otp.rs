@@ -15,7 +15,7 @@ use crate::support::hotspot::HotspotSim;
 use crate::support::sms::{self, SmsSim};
 
 fn sms_setup(r: &Rig, sim: &SmsSim) {
-    let out = Command::new(BIN)
+    let out = crate::harness::without_lango_env(Command::new(BIN))
         .args(["--data", r.server.data.to_str().unwrap(), "sms", "setup", "--tenant", "demo"])
         .args(["--env", &sim.base_url(), "--username", sms::USERNAME, "--api-key-env", "AT_API_KEY"])
         .env("AT_API_KEY", sms::API_KEY)

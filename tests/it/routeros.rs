@@ -15,7 +15,7 @@ const PASS: &str = "api-pass-7Qx";
 const NAS: &str = "demo-loopback";
 
 fn lango_env(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(BIN)
+    crate::harness::without_lango_env(Command::new(BIN))
         .arg("--data")
         .arg(data)
         .args(args)

@@ -34,7 +34,7 @@ fn router_round_feeds_the_portal_and_enforces_static_customers() {
     let server =
         Server::start_env(&data, &["--demo"], &[("LANGO_JOBS_ROUTER_POLL_SECS", "1"), ("LANGO_JOBS_TICK_SECS", "1")]);
     let port = sim.addr().port().to_string();
-    let set = Command::new(BIN)
+    let set = crate::harness::without_lango_env(Command::new(BIN))
         .args(["--data", data.to_str().unwrap(), "routeros", "set", "demo-loopback", "--host", "127.0.0.1"])
         .args(["--port", &port, "--user", "lango-api", "--password-env", "ROUTER_API_PASSWORD"])
         .env("ROUTER_API_PASSWORD", "api-pass-7Qx")

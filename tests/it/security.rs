@@ -153,7 +153,7 @@ fn bad_config_refuses_to_start_and_names_the_key() {
     let dir = temp_dir("badcfg");
     let cfg = dir.join("lango.toml");
     std::fs::write(&cfg, "[radius]\nauth_workers = 0\n").unwrap();
-    let out = std::process::Command::new(BIN)
+    let out = crate::harness::without_lango_env(std::process::Command::new(BIN))
         .args(["--config", cfg.to_str().unwrap(), "--data", dir.to_str().unwrap(), "serve"])
         .output()
         .unwrap();
@@ -161,7 +161,7 @@ fn bad_config_refuses_to_start_and_names_the_key() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("radius.auth_workers"), "{err}");
 
-    let out = std::process::Command::new(BIN)
+    let out = crate::harness::without_lango_env(std::process::Command::new(BIN))
         .args(["--data", dir.to_str().unwrap(), "serve"])
         .env("LANGO_RADIUS_AUTH_LISTEN", "not-an-address")
         .output()

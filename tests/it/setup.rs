@@ -1,6 +1,6 @@
 //! First-run setup as a new operator meets it: lango on an empty data
 //! directory (the binary unpacked from the container image when CI gives
-//! it as LANGO_IMAGE_BINARY) logs a one-time link; the setup page in
+//! it as IMAGE_BINARY_UNDER_TEST) logs a one-time link; the setup page in
 //! headless Chromium creates the admin, the ISP and the router; the new
 //! admin adds a plan, a customer and a PPPoE service through the forms and
 //! radclient, as the router, gets Access-Accept with the secret shown at
@@ -19,9 +19,9 @@ const MA: &str = "Message-Authenticator=0x00";
 
 /// The binary under test: the image's, or the one cargo built.
 fn binary() -> String {
-    match std::env::var("LANGO_IMAGE_BINARY") {
+    match std::env::var("IMAGE_BINARY_UNDER_TEST") {
         Ok(b) if !b.is_empty() => {
-            assert!(std::path::Path::new(&b).is_file(), "LANGO_IMAGE_BINARY={b} is not a file");
+            assert!(std::path::Path::new(&b).is_file(), "IMAGE_BINARY_UNDER_TEST={b} is not a file");
             b
         }
         _ => BIN.to_string(),
@@ -210,7 +210,7 @@ fn an_operator_token_is_honoured_and_not_logged_and_setup_is_closed_once_an_admi
     drop(s);
 
     // Too short a token: lango refuses to start and says why.
-    let out = std::process::Command::new(BIN)
+    let out = crate::harness::without_lango_env(std::process::Command::new(BIN))
         .arg("--data")
         .arg(&data)
         .args(["serve", "--radius-auth", "127.0.0.1:0", "--radius-acct", "127.0.0.1:0", "--http", "127.0.0.1:0"])

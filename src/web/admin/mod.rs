@@ -23,6 +23,7 @@ use crate::store::AdminSession;
 mod auth;
 mod catalog;
 mod customers;
+mod hotspot_files;
 mod lists;
 mod money;
 mod mpesa;
@@ -31,6 +32,7 @@ pub mod rbac;
 mod routers;
 mod services;
 pub mod setup;
+mod sms;
 mod tenants;
 mod tickets;
 mod tokens;
@@ -114,6 +116,10 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/webhooks/{id}/enable", post(webhooks::enable))
         .route("/admin/webhooks/{id}/resend", post(webhooks::resend))
         .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/admin/sms", get(sms::show).post(sms::save))
+        .route("/admin/sms/test", post(sms::test))
+        .route("/admin/hotspot-files", get(hotspot_files::show))
+        .route("/admin/hotspot-files/files.zip", get(hotspot_files::zip))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
@@ -198,6 +204,8 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/audit", "Audit log", Perm::ViewAudit),
     ("/admin/webhooks", "Webhooks", Perm::ViewWebhooks),
     ("/admin/mpesa", "M-Pesa", Perm::ManageIntegrations),
+    ("/admin/sms", "SMS", Perm::ManageIntegrations),
+    ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
     ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
 ];

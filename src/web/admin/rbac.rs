@@ -160,6 +160,11 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/mpesa", ManageIntegrations),
     r("POST", "/admin/mpesa/test", ManageIntegrations),
     r("POST", "/admin/mpesa/register-c2b", ManageIntegrations),
+    r("GET", "/admin/sms", ManageIntegrations),
+    r("POST", "/admin/sms", ManageIntegrations),
+    r("POST", "/admin/sms/test", ManageIntegrations),
+    r("GET", "/admin/hotspot-files", EditNas),
+    r("GET", "/admin/hotspot-files/files.zip", EditNas),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).
