@@ -30,6 +30,7 @@ BIN = "usr/local/bin/lango"
 CONFIG = "etc/lango/lango.toml"
 CMD = ["/" + BIN, "--config", "/" + CONFIG]
 HTTP_PORT_DEFAULT = 8080
+HTTPS_PORT_DEFAULT = 8443
 
 
 def entry(name, mtime, mode, kind=tarfile.REGTYPE, size=0):
@@ -67,15 +68,16 @@ def with_parents(files):
     return out
 
 
-def http_port(config_text):
-    """The port of [http] listen in the default config (for ExposedPorts)."""
+def http_port(config_text, key="listen", default=None):
+    """The port of [http] listen (or https_listen) in the default config
+    (for ExposedPorts)."""
     try:
         import tomllib
 
-        listen = tomllib.loads(config_text).get("http", {}).get("listen", "")
+        listen = tomllib.loads(config_text).get("http", {}).get(key, "")
         return int(listen.rsplit(":", 1)[1])
     except Exception:  # noqa: BLE001 - the default is right for our config
-        return HTTP_PORT_DEFAULT
+        return default or HTTP_PORT_DEFAULT
 
 
 def main():
@@ -106,6 +108,7 @@ def main():
     layer_sha = hashlib.sha256(layer).hexdigest()
 
     port = http_port(config_bytes.decode("utf-8"))
+    tls_port = http_port(config_bytes.decode("utf-8"), "https_listen", HTTPS_PORT_DEFAULT)
     image_config = {
         **PLATFORMS[a.arch],
         "os": "linux",
@@ -118,7 +121,7 @@ def main():
                 "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
                 "LANGO_DATA_DIR=/data",
             ],
-            "ExposedPorts": {"1812/udp": {}, "1813/udp": {}, f"{port}/tcp": {}},
+            "ExposedPorts": {"1812/udp": {}, "1813/udp": {}, f"{port}/tcp": {}, f"{tls_port}/tcp": {}},
             "Volumes": {"/data": {}},
             "WorkingDir": "/data",
             "Healthcheck": {

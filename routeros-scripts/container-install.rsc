@@ -11,7 +11,7 @@
 #
 # lango gets its own veth interface and address (langoAddress); the router
 # is gatewayAddress on that link and reaches lango's RADIUS (UDP 1812/1813)
-# and HTTP (TCP 8080) there. lango's database and key live in dataDir on
+# HTTP (TCP 8080) and HTTPS (TCP 8443) there. lango's database and key live in dataDir on
 # the router's storage (mounted at /data), so they survive image upgrades.
 # Settings are LANGO_* environment variables (see lango.example.toml).
 # memoryHigh is a soft RAM limit in bytes (256 MiB here); leave room for
@@ -21,8 +21,11 @@
 # setup link. Read it with
 #   /log print where message~"finish setup"
 # open it from a computer on the router's LAN with the host part replaced
-# by langoAddress (http://10.200.0.2:8080/setup?token=...), and answer the
-# form: it creates the admin, your ISP and this router, and shows the
+# by langoAddress (https://10.200.0.2:8443/setup?token=...), and answer the
+# form (the certificate is self-signed: the browser warns once; compare
+# its SHA-256 fingerprint with the one logged next to the link,
+#   /log print where message~"fingerprint"
+# before you accept it): it creates the admin, your ISP and this router, and shows the
 # /radius commands to paste here. The link works once, for an hour;
 # /container stop + start prints a new one. To choose the token yourself,
 # set setupToken (16+ characters) and remove that env after setup.
@@ -48,6 +51,7 @@
         comment="lango container to the internet"
 
     /container envs add list=lango key=LANGO_HTTP_LISTEN value="0.0.0.0:8080"
+    /container envs add list=lango key=LANGO_HTTP_HTTPS_LISTEN value="0.0.0.0:8443"
     /container envs add list=lango key=LANGO_LOG_LEVEL value=$logLevel
     :if ($publicUrl != "") do={
         /container envs add list=lango key=LANGO_HTTP_PUBLIC_URL value=$publicUrl
@@ -60,5 +64,5 @@
     /container add file=$image interface=veth-lango root-dir=$rootDir envlist=lango mountlists=lango-data \
         hostname=lango logging=yes start-on-boot=yes memory-high=$memoryHigh comment="lango"
     :put "lango is being extracted; /container print shows its status. Start it with: /container start [find comment=lango]"
-    :put ("Then: /log print where message~\"finish setup\" and open the link with host " . $langoAddress . ":8080")
+    :put ("Then: /log print where message~\"finish setup\" and open the link with host " . $langoAddress . ":8443")
 }

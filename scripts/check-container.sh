@@ -102,7 +102,7 @@ checks = [
     ("Entrypoint", c.get("Entrypoint"), entry),
     ("Cmd", c.get("Cmd"), ["serve"]),
     ("Healthcheck", c.get("Healthcheck", {}).get("Test"), ["CMD"] + entry + ["health"]),
-    ("ExposedPorts", sorted(c.get("ExposedPorts", {})), ["1812/udp", "1813/udp", "8080/tcp"]),
+    ("ExposedPorts", sorted(c.get("ExposedPorts", {})), ["1812/udp", "1813/udp", "8080/tcp", "8443/tcp"]),
     ("Volumes", sorted(c.get("Volumes", {})), ["/data"]),
     ("LANGO_DATA_DIR", "LANGO_DATA_DIR=/data" in c.get("Env", []), True),
 ]

@@ -21,12 +21,32 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
 
 /// Run the server until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
-    // Checked before anything is bound or started, so a bad one stops here.
+    // Checked before anything is started, so a bad one stops here.
     let setup_token = setup_token_from_env()?;
     let auth = bind_udp(cfg.radius.auth_listen)
         .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
     let acct = bind_udp(cfg.radius.acct_listen)
         .with_context(|| format!("binding radius.acct_listen {}", cfg.radius.acct_listen))?;
+    let http = match cfg.http.enabled {
+        true => Some(
+            tokio::net::TcpListener::bind(cfg.http.listen)
+                .await
+                .with_context(|| format!("binding http.listen {}", cfg.http.listen))?,
+        ),
+        false => None,
+    };
+    // The certificate too: a bad file stops lango here, naming the setting.
+    let tls = match cfg.http.enabled && cfg.http.tls {
+        true => {
+            let cert =
+                crate::web::tls::certificate(cfg.http.tls_cert.as_deref(), cfg.http.tls_key.as_deref(), &cfg.data_dir)?;
+            let listener = tokio::net::TcpListener::bind(cfg.http.https_listen)
+                .await
+                .with_context(|| format!("binding http.https_listen {}", cfg.http.https_listen))?;
+            Some((cert, listener))
+        }
+        false => None,
+    };
     let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs))?);
     if radius.directory().is_empty() {
         tracing::warn!(
@@ -42,14 +62,6 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     tasks.spawn(server::serve_acct(acct, radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
     tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
 
-    let http = match cfg.http.enabled {
-        true => Some(
-            tokio::net::TcpListener::bind(cfg.http.listen)
-                .await
-                .with_context(|| format!("binding http.listen {}", cfg.http.listen))?,
-        ),
-        false => None,
-    };
     let callback_base = match (&cfg.http.public_url, &http) {
         (url, _) if !url.is_empty() => url.clone(),
         (_, Some(l)) => {
@@ -99,8 +111,24 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
 
     if let Some(listener) = http {
         let local = listener.local_addr()?;
+        if let Some((cert, _)) = &tls {
+            let origin = if cert.generated { "self-signed, generated" } else { "from http.tls_cert" };
+            tracing::info!(
+                certificate = %cert.cert_path.display(),
+                "TLS certificate ({origin}); SHA-256 fingerprint {}",
+                cert.fingerprint
+            );
+        }
+        let https = tls.as_ref().map(|(_, l)| l.local_addr()).transpose()?;
         // Before the "listening" line, so whoever waits for that sees the link.
-        let setup = Arc::new(setup_gate(&cfg, &radius.store, &radius.clock, local, setup_token)?);
+        let setup = Arc::new(setup_gate(
+            &cfg,
+            &radius.store,
+            &radius.clock,
+            https.unwrap_or(local),
+            https.is_some(),
+            setup_token,
+        )?);
         tracing::info!("http listening on {local}");
         let portal = Arc::new(crate::web::portal::Portal {
             store: radius.store.clone(),
@@ -118,9 +146,16 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
             payments: payments.clone(),
             portal,
             setup,
-            tls_fingerprint: None,
+            tls_fingerprint: tls.as_ref().map(|(c, _)| c.fingerprint.clone()),
+            https_port: https.map(|a| a.port()),
+            hsts: cfg.http.hsts,
         };
-        let app = crate::web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let router = crate::web::app(state);
+        if let Some((cert, listener)) = tls {
+            tracing::info!("https listening on {}", listener.local_addr()?);
+            tasks.spawn(crate::web::tls::serve(listener, cert.config, router.clone(), shutdown.clone()));
+        }
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let stop = shutdown.clone();
         tasks.spawn(async move {
             let served = axum::serve(listener, app).with_graceful_shutdown(async move { stop.cancelled().await }).await;
@@ -145,18 +180,20 @@ fn setup_gate(
     store: &Store,
     clock: &Clock,
     local: std::net::SocketAddr,
+    https: bool,
     given: Option<String>,
 ) -> anyhow::Result<crate::web::admin::setup::SetupGate> {
     use crate::web::admin::setup::{SetupGate, TOKEN_SECS};
     if store.has_admin()? {
         return Ok(SetupGate::closed());
     }
+    let scheme = if https { "https" } else { "http" };
     let base = if !cfg.http.public_url.is_empty() {
         cfg.http.public_url.trim_end_matches('/').to_string()
     } else if local.ip().is_unspecified() {
-        format!("http://ROUTER-OR-CONTAINER-ADDRESS:{}", local.port())
+        format!("{scheme}://ROUTER-OR-CONTAINER-ADDRESS:{}", local.port())
     } else {
-        format!("http://{local}")
+        format!("{scheme}://{local}")
     };
     let token = match given {
         Some(t) => {

@@ -67,7 +67,7 @@ pub struct RadiusConfig {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
-    /// Serve the health and counters endpoints (and later the web UI).
+    /// Serve the web server (admin UI, portal, API, hooks, callbacks).
     pub enabled: bool,
     pub listen: SocketAddr,
     /// Base URL at which M-Pesa reaches this lango (https://billing.example.com);
@@ -78,6 +78,19 @@ pub struct HttpConfig {
     /// the portal believes; from anyone else the header is ignored, so a
     /// client cannot claim another customer's address.
     pub trusted_proxies: Vec<String>,
+    /// Also serve HTTPS (rustls) on `https_listen`. Admin, setup and
+    /// account pages then redirect there from plain HTTP; the portal,
+    /// hotspot pages, hooks and callbacks stay on both.
+    pub tls: bool,
+    pub https_listen: SocketAddr,
+    /// PEM certificate chain and private key. Unset: a self-signed
+    /// certificate is generated at first start into `<data_dir>/tls/`
+    /// and its SHA-256 fingerprint logged and shown at setup.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Strict-Transport-Security on admin and account pages served over
+    /// HTTPS (browsers ignore it for bare IP addresses).
+    pub hsts: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -131,6 +144,11 @@ impl Default for HttpConfig {
             listen: "0.0.0.0:8080".parse().expect("literal"),
             public_url: String::new(),
             trusted_proxies: Vec::new(),
+            tls: true,
+            https_listen: "0.0.0.0:8443".parse().expect("literal"),
+            tls_cert: None,
+            tls_key: None,
+            hsts: true,
         }
     }
 }
@@ -221,6 +239,14 @@ impl Config {
                 key: "http.trusted_proxies",
                 message: format!("{bad_proxy:?} is not an address or ADDR/PREFIX"),
             });
+        }
+        match (&self.http.tls_cert, &self.http.tls_key) {
+            (Some(_), None) => return bad("http.tls_key", "is needed with http.tls_cert"),
+            (None, Some(_)) => return bad("http.tls_cert", "is needed with http.tls_key"),
+            _ => {}
+        }
+        if self.http.tls && self.http.enabled && self.http.https_listen == self.http.listen {
+            return bad("http.https_listen", "must differ from http.listen");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");

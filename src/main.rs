@@ -41,6 +41,9 @@ enum Command {
         radius_acct: Option<SocketAddr>,
         #[arg(long)]
         http: Option<SocketAddr>,
+        /// HTTPS listen address, or "off" for plain HTTP only.
+        #[arg(long)]
+        https: Option<String>,
         /// Test hook: run on a manual clock starting at this Unix time, moved
         /// only by `lango clock-advance SECS`. Never for production.
         #[arg(long, hide = true)]
@@ -115,7 +118,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
     let Cli { config, data, command } = args;
     let load = || load_config(config.as_deref(), data.as_deref());
     match command {
-        Command::Serve { demo, demo_users, radius_auth, radius_acct, http, test_clock } => {
+        Command::Serve { demo, demo_users, radius_auth, radius_acct, http, https, test_clock } => {
             let clock = match test_clock {
                 Some(t) => Clock::manual(t),
                 None => clock,
@@ -132,6 +135,15 @@ fn run(args: Cli) -> anyhow::Result<()> {
             }
             if let Some(a) = http {
                 cfg.http.listen = a;
+            }
+            match https.as_deref() {
+                None => {}
+                Some("off") => cfg.http.tls = false,
+                Some(a) => {
+                    cfg.http.tls = true;
+                    cfg.http.https_listen =
+                        a.parse().map_err(|_| anyhow::anyhow!("--https {a:?}: an address (0.0.0.0:8443) or off"))?;
+                }
             }
             init_logging(&cfg);
             let store = lango::app::open_store(&cfg)?;
@@ -267,6 +279,7 @@ fn demo_defaults(cfg: &mut Config, data_given: bool) {
     loopback(&mut cfg.radius.auth_listen, defaults.radius.auth_listen);
     loopback(&mut cfg.radius.acct_listen, defaults.radius.acct_listen);
     loopback(&mut cfg.http.listen, defaults.http.listen);
+    loopback(&mut cfg.http.https_listen, defaults.http.https_listen);
 }
 
 fn announce_demo(cfg: &Config, users: u32) {
@@ -281,13 +294,17 @@ fn announce_demo(cfg: &Config, users: u32) {
   DHCP MAC   AA:BB:CC:00:00:01             5M/5M
   Static IP  demo-static / demo-static-pass (or MAC AA:BB:CC:00:00:02) -> 10.99.0.10
   Expired    demo-expired / demo-pass       captive: address list lango-expired
-  Admin      demo / demo-admin-pass         http://{http}/admin
+  Admin      demo / demo-admin-pass         {admin}
   {extra}
   Try:  echo 'User-Name=demo-pppoe,User-Password=demo-pass,Message-Authenticator=0x00' \\
           | radclient -x {auth} auth demo-secret
 {bar}",
         data = cfg.data_dir.display(),
-        http = cfg.http.listen,
+        admin = if cfg.http.tls {
+            format!("https://{}/admin (self-signed certificate: the browser warns once)", cfg.http.https_listen)
+        } else {
+            format!("http://{}/admin", cfg.http.listen)
+        },
         extra = if users > 0 {
             format!("Bulk      user00001..user{users:05} / pass00001..  (Bulk 10M plan)")
         } else {

@@ -19,6 +19,7 @@ mod hooks;
 mod mpesa;
 pub mod portal;
 mod router_files;
+pub mod tls;
 
 #[derive(Clone)]
 pub struct WebState {
@@ -29,6 +30,11 @@ pub struct WebState {
     pub setup: Arc<admin::setup::SetupGate>,
     /// SHA-256 fingerprint of lango's own TLS certificate, when it serves one.
     pub tls_fingerprint: Option<String>,
+    /// lango's own HTTPS port, when it serves TLS: admin, setup and
+    /// account pages asked over plain HTTP are sent there.
+    pub https_port: Option<u16>,
+    /// Strict-Transport-Security on those pages over HTTPS.
+    pub hsts: bool,
 }
 
 /// The token of an `Authorization: Bearer …` header ("" when there is none).
@@ -97,6 +103,7 @@ pub fn app(state: WebState) -> Router {
         .merge(admin)
         .fallback(portal::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), tls::policy))
         .with_state(state)
 }
 

@@ -91,6 +91,8 @@ pub struct Server {
     pub auth: SocketAddr,
     pub acct: SocketAddr,
     pub http: SocketAddr,
+    /// lango's own HTTPS listener, when the test asked for one (--https).
+    pub https: Option<SocketAddr>,
     log: Arc<Mutex<Vec<String>>>,
     /// Remove `data` on drop (only directories the harness made itself).
     owns_data: bool,
@@ -134,6 +136,8 @@ impl Server {
             .arg(data)
             .arg("serve")
             .args(["--radius-auth", "127.0.0.1:0", "--radius-acct", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            // Plain HTTP unless the test asks for HTTPS (tests/it/tls.rs).
+            .args(if extra.contains(&"--https") { &[][..] } else { &["--https", "off"][..] })
             .args(extra)
             .env("RUST_LOG", "info,lango=debug")
             .envs(env.iter().copied())
@@ -155,11 +159,12 @@ impl Server {
                 sink.lock().unwrap().push(line);
             }
         });
-        let (mut auth, mut acct, mut http) = (None, None, None);
+        let (mut auth, mut acct, mut http, mut https) = (None, None, None, None);
+        let want_https = extra.contains(&"--https") && !extra.contains(&"off");
         // The control socket too: a command forwarded right after start
         // must find it.
         let mut control = !cfg!(unix);
-        while auth.is_none() || acct.is_none() || http.is_none() || !control {
+        while auth.is_none() || acct.is_none() || http.is_none() || !control || (want_https && https.is_none()) {
             let Ok((what, addr)) = rx.recv_timeout(Duration::from_secs(60)) else {
                 let _ = child.kill();
                 panic!("lango did not start; log:\n{}", log.lock().unwrap().join("\n"));
@@ -173,6 +178,7 @@ impl Server {
                 "radius-auth" => auth = Some(addr),
                 "radius-acct" => acct = Some(addr),
                 "http" => http = Some(addr),
+                "https" => https = Some(addr),
                 _ => {}
             }
         }
@@ -182,6 +188,7 @@ impl Server {
             auth: auth.unwrap(),
             acct: acct.unwrap(),
             http: http.unwrap(),
+            https,
             log,
             owns_data: false,
         }
@@ -325,7 +332,22 @@ pub struct Answer {
 pub fn http(to: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
     let mut s = TcpStream::connect(to).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: lango.test\r\nConnection: close\r\n");
+    http_over(&mut s, method, path, headers, body)
+}
+
+/// One HTTP/1.1 request over `stream` (Host lango.test unless `headers`
+/// names one; form body when not empty), read to the end.
+pub fn http_over(
+    stream: &mut (impl Read + Write),
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str("Host: lango.test\r\n");
+    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -333,9 +355,12 @@ pub fn http(to: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], 
         req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
     }
     req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(req.as_bytes()).unwrap();
+    stream.write_all(req.as_bytes()).unwrap();
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
+    if let Err(e) = stream.read_to_end(&mut raw) {
+        // A TLS peer that closes without close_notify: what arrived counts.
+        assert!(!raw.is_empty(), "reading the answer: {e}");
+    }
     // A binary body (a PDF) is read lossily; its callers check the head.
     let out = String::from_utf8_lossy(&raw);
     let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));

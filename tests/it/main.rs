@@ -39,4 +39,5 @@ mod setup;
 #[path = "../support/mod.rs"]
 mod support;
 mod tidy;
+mod tls;
 mod webhooks;

@@ -37,7 +37,7 @@ fn setup_link(s: &Server) -> String {
     url[at..].to_string()
 }
 
-fn fields<'a>(csrf: &'a str, token: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn fields<'a>(csrf: &'a str, token: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("token", token),

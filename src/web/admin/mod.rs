@@ -241,7 +241,7 @@ impl Chrome {
 /// On plain http elsewhere a Secure cookie would be dropped by the
 /// browser and nobody could sign in, so the login page warns instead.
 pub fn secure_context(s: &WebState, headers: &HeaderMap) -> bool {
-    if s.portal.home.starts_with("https://") {
+    if s.portal.home.starts_with("https://") || headers.contains_key(crate::web::tls::SECURE_HEADER) {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
