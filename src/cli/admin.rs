@@ -1,7 +1,8 @@
-//! `lango admin create|list|reset`: admin accounts from the command line.
-//! Passwords are generated and printed once (never taken from argv, where
-//! `ps` would show them); a reset also ends the admin's sessions, clears
-//! its lockout and, with `--clear-totp`, its second step.
+//! `lango admin create|list|reset|recovery-codes`: admin accounts from the
+//! command line. Passwords and recovery codes are generated and printed
+//! once (never taken from argv, where `ps` would show them); a reset also
+//! ends the admin's sessions, clears its lockout and, with `--clear-totp`,
+//! its second step.
 
 use clap::Subcommand;
 use std::io::Write;
@@ -35,6 +36,14 @@ pub enum AdminCmd {
         /// Also turn off two-step sign-in (a lost phone).
         #[arg(long)]
         clear_totp: bool,
+    },
+    /// A new set of TOTP recovery codes (printed once; the old set stops working).
+    RecoveryCodes {
+        /// The admin's tenant slug; omit for a platform admin.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -95,6 +104,22 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: AdminCmd, out: &mut i
             store.update_admin(actor, now, &a, "admin.reset")?;
             store.clear_login_lock(&a.username)?;
             writeln!(out, "admin {name:?}: new password: {password}")?;
+        }
+        AdminCmd::RecoveryCodes { tenant, name } => {
+            let id = match &tenant {
+                Some(slug) => store.tenant_by_slug(slug)?.id,
+                None => 0,
+            };
+            let a = store.admin(id, name.trim())?.ok_or_else(|| match &tenant {
+                Some(slug) => anyhow::anyhow!("no admin named {name:?} in tenant {slug:?}"),
+                None => anyhow::anyhow!("no platform admin named {name:?} (name the tenant with --tenant)"),
+            })?;
+            let codes = crate::ops::recovery::renew(store, actor, now, &a)?;
+            writeln!(out, "admin {name:?}: {} new recovery codes; the old ones no longer work.", codes.len())?;
+            writeln!(out, "Each signs in once in place of an authenticator code. They are shown only now:")?;
+            for code in codes {
+                writeln!(out, "{code}")?;
+            }
         }
     }
     Ok(())

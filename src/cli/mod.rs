@@ -386,6 +386,21 @@ pub enum ServiceCmd {
         #[arg(long)]
         expires: String,
     },
+    /// Change the MAC, static address or plan outside a renewal (no money
+    /// moves; online sessions are disconnected to pick it up). Options left
+    /// out keep their value; "none" clears a MAC or address.
+    Edit {
+        #[arg(long)]
+        tenant: String,
+        username: String,
+        #[arg(long)]
+        mac: Option<String>,
+        #[arg(long)]
+        ip: Option<String>,
+        /// Plan name or id.
+        #[arg(long)]
+        plan: Option<String>,
+    },
 }
 
 pub fn customer(
@@ -527,6 +542,23 @@ pub fn service(ctx: &Ctx<'_>, actor: &str, cmd: ServiceCmd, out: &mut impl Write
             let at = expiry(&t, now, &expires)?;
             let s = store.set_service_expiry(actor, now, t.id, &username, Some(at))?;
             writeln!(out, "service {} now expires {}", s.username, show_time(&t, s.expires_at, false))?;
+        }
+        ServiceCmd::Edit { tenant, username, mac, ip, plan } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let sv = store.service_by_username(t.id, &username)?;
+            let input = crate::ops::services::EditInput { mac, ip, plan };
+            let s = crate::ops::services::edit(store, actor, now, t.id, &sv, &input).map_err(|problems| {
+                anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+            })?;
+            let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            writeln!(
+                out,
+                "service {}: MAC {}, address {}, plan {}",
+                s.username,
+                show(s.mac.map(|m| m.to_string())),
+                show(s.static_ip.map(|a| a.to_string())),
+                store.plan(t.id, s.plan).map(|p| p.name).unwrap_or_default()
+            )?;
         }
     }
     Ok(())

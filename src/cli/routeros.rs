@@ -12,8 +12,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use super::Ctx;
-use crate::model::{Nas, RouterApi};
-use crate::routeros::{self, Endpoint, Router};
+use crate::model::Nas;
+use crate::ops::routers::Lookup;
 use crate::store::{NewRouterApi, Store};
 
 /// Which router: a NAS name or id, within a tenant when names repeat.
@@ -139,19 +139,6 @@ fn find_nas(store: &Store, which: &Which) -> anyhow::Result<Nas> {
     }
 }
 
-fn endpoint(store: &Store, which: &Which) -> anyhow::Result<(Nas, RouterApi, Endpoint)> {
-    let nas = find_nas(store, which)?;
-    let missing = || {
-        format!(
-            "NAS {} has no RouterOS API credentials yet: `lango routeros set {} --host ... --user ... --password-env VAR`",
-            nas.name, nas.name
-        )
-    };
-    let api = store.router_api(nas.tenant, nas.id)?.with_context(missing)?;
-    let ep = routeros::endpoint(store, &nas, Duration::from_secs(which.timeout.max(1)))?.with_context(missing)?;
-    Ok((nas, api, ep))
-}
-
 /// Run async router work from the synchronous command code: on the
 /// server's runtime when forwarded (we are on a blocking thread there), on
 /// a small runtime of our own otherwise.
@@ -214,16 +201,20 @@ pub fn routeros(ctx: &Ctx<'_>, actor: &str, cmd: RouterosCmd, out: &mut impl Wri
             write!(out, "{report}")?;
         }
         RouterosCmd::Leases { which } => {
-            let (_, _, ep) = endpoint(store, &which)?;
-            let leases = block_on(async { Router::connect(&ep).await?.leases().await })??;
+            let (nas, timeout) = (find_nas(store, &which)?, Duration::from_secs(which.timeout.max(1)));
+            let Lookup::Leases(leases) = block_on(crate::ops::routers::lookup(store, &nas, "leases", timeout))?? else {
+                bail!("the router answered with another table");
+            };
             writeln!(out, "{:<16} {:<18} {:<24} {:<10} SERVER", "ADDRESS", "MAC", "HOST", "STATUS")?;
             for l in leases {
                 writeln!(out, "{:<16} {:<18} {:<24} {:<10} {}", l.address, l.mac, l.host_name, l.status, l.server)?;
             }
         }
         RouterosCmd::Hosts { which } => {
-            let (_, _, ep) = endpoint(store, &which)?;
-            let hosts = block_on(async { Router::connect(&ep).await?.hosts().await })??;
+            let (nas, timeout) = (find_nas(store, &which)?, Duration::from_secs(which.timeout.max(1)));
+            let Lookup::Hosts(hosts) = block_on(crate::ops::routers::lookup(store, &nas, "hosts", timeout))?? else {
+                bail!("the router answered with another table");
+            };
             writeln!(out, "{:<18} {:<16} {:<16} {:<12} AUTHORIZED", "MAC", "ADDRESS", "TO-ADDRESS", "SERVER")?;
             for h in hosts {
                 writeln!(
@@ -234,19 +225,23 @@ pub fn routeros(ctx: &Ctx<'_>, actor: &str, cmd: RouterosCmd, out: &mut impl Wri
             }
         }
         RouterosCmd::Active { which } => {
-            let (_, _, ep) = endpoint(store, &which)?;
-            let active = block_on(async { Router::connect(&ep).await?.active().await })??;
+            let (nas, timeout) = (find_nas(store, &which)?, Duration::from_secs(which.timeout.max(1)));
+            let Lookup::Active(active) = block_on(crate::ops::routers::lookup(store, &nas, "active", timeout))?? else {
+                bail!("the router answered with another table");
+            };
             writeln!(out, "{:<8} {:<24} {:<16} {:<20} UPTIME", "TYPE", "USER", "ADDRESS", "MAC/CALLER")?;
             for a in active {
                 writeln!(out, "{:<8} {:<24} {:<16} {:<20} {}", a.kind, a.user, a.address, a.caller, a.uptime)?;
             }
         }
         RouterosCmd::Kick { which, user, address } => {
-            if user.is_none() && address.is_none() {
-                bail!("give --user or --address");
-            }
-            let (nas, _, ep) = endpoint(store, &which)?;
-            let n = block_on(async { Router::connect(&ep).await?.kick(user.as_deref(), address).await })??;
+            let (nas, timeout) = (find_nas(store, &which)?, Duration::from_secs(which.timeout.max(1)));
+            let now = ctx.clock.now();
+            let kick = crate::ops::routers::kick(store, actor, now, &nas, user.as_deref(), address, timeout);
+            let n = block_on(kick)?.map_err(|e| match e.about() {
+                Some(_) => anyhow::anyhow!("give --user or --address"),
+                None => e.into(),
+            })?;
             writeln!(out, "{n} session(s) ended on {}", nas.name)?;
         }
     }

@@ -149,14 +149,7 @@ pub fn tenant(store: &Store, clock: &Clock, actor: &str, cmd: TenantCmd, out: &m
             b.language = language.unwrap_or(b.language);
             if let Some(path) = logo {
                 let bytes = std::fs::read(&path).with_context(|| format!("--logo {}", path.display()))?;
-                anyhow::ensure!(bytes.len() <= 64 * 1024, "--logo: {} is larger than 64 KiB", path.display());
-                let mime = if bytes.starts_with(b"\x89PNG") {
-                    "image/png"
-                } else if std::str::from_utf8(&bytes).is_ok_and(|s| s.contains("<svg")) {
-                    "image/svg+xml"
-                } else {
-                    anyhow::bail!("--logo: {} is neither PNG nor SVG", path.display())
-                };
+                let mime = crate::ops::tenants::logo(&bytes).with_context(|| format!("{}", path.display()))?;
                 b.logo = Some((mime.to_string(), bytes));
             }
             store.set_branding(actor, clock.now(), t.id, &b)?;

@@ -234,3 +234,65 @@ pub async fn provision(
     let router = Router::connect(&ep).await.map_err(|e| OpError::Refused(format!("{e}\nnothing was applied")))?;
     routeros::provision(&router, &desired, dry_run).await.map_err(|e| OpError::Refused(e.to_string()))
 }
+
+/// What a router's API lists, for its page and `lango routeros leases |
+/// hosts | active`.
+pub enum Lookup {
+    Leases(Vec<crate::routeros::Lease>),
+    Hosts(Vec<crate::routeros::Host>),
+    Active(Vec<crate::routeros::Active>),
+}
+
+fn api_endpoint(store: &Store, nas: &Nas, timeout: std::time::Duration) -> Result<crate::routeros::Endpoint, OpError> {
+    crate::routeros::endpoint(store, nas, timeout)?.ok_or_else(|| {
+        OpError::Refused(format!(
+            "router {} has no RouterOS API login yet: store it first (its page in the admin UI, or `lango routeros set`)",
+            nas.name
+        ))
+    })
+}
+
+/// Read `what` ("leases", "hosts" or "active") from router `nas`.
+pub async fn lookup(store: &Store, nas: &Nas, what: &str, timeout: std::time::Duration) -> Result<Lookup, OpError> {
+    use crate::routeros::Router;
+    if !matches!(what, "leases" | "hosts" | "active") {
+        return Err(OpError::field("what", "leases, hosts or active"));
+    }
+    let ep = api_endpoint(store, nas, timeout)?;
+    let refused = |e: crate::routeros::RouterError| OpError::Refused(e.to_string());
+    let router = Router::connect(&ep).await.map_err(refused)?;
+    Ok(match what {
+        "leases" => Lookup::Leases(router.leases().await.map_err(refused)?),
+        "hosts" => Lookup::Hosts(router.hosts().await.map_err(refused)?),
+        _ => Lookup::Active(router.active().await.map_err(refused)?),
+    })
+}
+
+/// End the sessions of `user` or at `address` on router `nas` through its
+/// API; audited with the count.
+pub async fn kick(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    nas: &Nas,
+    user: Option<&str>,
+    address: Option<std::net::IpAddr>,
+    timeout: std::time::Duration,
+) -> Result<usize, OpError> {
+    use crate::routeros::Router;
+    let user = user.map(str::trim).filter(|u| !u.is_empty());
+    if user.is_none() && address.is_none() {
+        return Err(OpError::field("user", "a login name or an address"));
+    }
+    let ep = api_endpoint(store, nas, timeout)?;
+    let refused = |e: crate::routeros::RouterError| OpError::Refused(e.to_string());
+    let router = Router::connect(&ep).await.map_err(refused)?;
+    let n = router.kick(user, address).await.map_err(refused)?;
+    let what = match (user, address) {
+        (Some(u), _) => format!("user={u}"),
+        (None, Some(a)) => format!("address={a}"),
+        (None, None) => String::new(),
+    };
+    store.note(actor, now, nas.tenant, "nas.kick", format!("nas/{}", nas.id), format!("{what} ended={n}"))?;
+    Ok(n)
+}

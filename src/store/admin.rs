@@ -2,8 +2,9 @@
 //! unique platform-wide, so the sign-in form asks only for a name),
 //! server-side sessions (only the SHA-256 of a session token is kept, so a
 //! copy of the file signs nobody in), sign-in lockout that survives a
-//! restart, reseller ownership of customers, and newest-first pages of any
-//! `(tenant, id)` table.
+//! restart, TOTP recovery codes (only their SHA-256; each one used once, in
+//! the transaction that starts the session), reseller ownership of
+//! customers, and newest-first pages of any `(tenant, id)` table.
 
 use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,18 @@ impl Stored for LoginLock {
     const NAME: &'static str = "LoginLock";
 }
 
+/// An admin's unused TOTP recovery codes, as SHA-256 hex digests of their
+/// normalised form (`ops::recovery`). The codes themselves are never stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    pub digests: Vec<String>,
+}
+
+impl Stored for RecoveryCodes {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "RecoveryCodes";
+}
+
 /// What became of a sign-in attempt, for the audit log and the lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Attempt {
@@ -102,7 +115,8 @@ impl Store {
     }
 
     /// Change an admin (password, TOTP, disabled); ends its sessions when
-    /// the password changes or the admin is disabled.
+    /// the password changes or the admin is disabled, and forgets its
+    /// recovery codes when TOTP is off.
     pub fn update_admin(&self, actor: &str, now: UnixTime, admin: &Admin, what: &str) -> Result<(), StoreError> {
         let tx = self.write()?;
         {
@@ -112,6 +126,9 @@ impl Store {
             table.insert((admin.tenant, admin.username.as_str()), encode(admin).as_slice())?;
             if old.password_hash != admin.password_hash || admin.disabled {
                 end_sessions(&tx, &admin.username)?;
+            }
+            if admin.totp.is_none() {
+                tx.open_table(ADMIN_RECOVERY)?.remove((admin.tenant, admin.username.as_str()))?;
             }
             let shown =
                 |a: &Admin| format!("role={} disabled={} totp={}", a.role.as_str(), a.disabled, a.totp.is_some());
@@ -175,6 +192,107 @@ impl Store {
         pending_totp: bool,
         old: Option<&str>,
     ) -> Result<(String, AdminSession), StoreError> {
+        let (token, session) = self.new_admin_session(now, admin, ip, pending_totp, old)?;
+        let tx = self.write()?;
+        put_session(&tx, now, &token, &session, old)?;
+        self.commit(tx)?;
+        Ok((token, session))
+    }
+
+    /// The TOTP step passed with a recovery code instead: the code's digest
+    /// is removed in the transaction that stores the new full session, with
+    /// an audit record of how many are left. None (and nothing changed) when
+    /// `digest` is not one of the admin's unused codes.
+    pub fn start_admin_session_with_recovery_code(
+        &self,
+        now: UnixTime,
+        admin: &Admin,
+        ip: &str,
+        old: Option<&str>,
+        digest: &str,
+    ) -> Result<Option<(String, AdminSession, usize)>, StoreError> {
+        let (token, session) = self.new_admin_session(now, admin, ip, false, old)?;
+        let tx = self.write()?;
+        let left = {
+            let mut table = tx.open_table(ADMIN_RECOVERY)?;
+            let key = (admin.tenant, admin.username.as_str());
+            let mut codes: RecoveryCodes = get(&table, key)?.unwrap_or_default();
+            let Some(at) = codes.digests.iter().position(|d| d == digest) else {
+                drop(table);
+                tx.abort()?;
+                return Ok(None);
+            };
+            codes.digests.remove(at);
+            if codes.digests.is_empty() {
+                table.remove(key)?;
+            } else {
+                table.insert(key, encode(&codes).as_slice())?;
+            }
+            let left = codes.digests.len();
+            let actor = format!("admin:{} from {ip}", admin.username);
+            let object = format!("admin/{}", admin.username);
+            let after = Some(format!("{left} left"));
+            audit(&tx, admin.tenant, &record(now, &actor, "admin.recovery_code_used", object, None, after))?;
+            left
+        };
+        put_session(&tx, now, &token, &session, old)?;
+        self.commit(tx)?;
+        Ok(Some((token, session, left)))
+    }
+
+    /// How many unused recovery codes the admin has.
+    pub fn recovery_codes_left(&self, tenant: TenantId, username: &str) -> Result<usize, StoreError> {
+        let tx = self.read()?;
+        // A file no write has touched since before recovery codes has no table yet.
+        let table = match tx.open_table(ADMIN_RECOVERY) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let codes: Option<RecoveryCodes> = get(&table, (tenant, username))?;
+        Ok(codes.map_or(0, |c| c.digests.len()))
+    }
+
+    /// Replace the admin's recovery codes with `digests` (the old set stops
+    /// working), audited with the counts only. Refused when the stored
+    /// admin has TOTP off: the codes stand in for its codes.
+    pub fn replace_recovery_codes(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        username: &str,
+        digests: Vec<String>,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let admin: Admin = get(&tx.open_table(ADMINS)?, (tenant, username))?
+                .ok_or_else(|| StoreError::NotFound(format!("admin {username:?}")))?;
+            if admin.totp.is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "admin {username:?} has two-step sign-in off; recovery codes stand in for its codes, so turn it on first"
+                )));
+            }
+            let mut table = tx.open_table(ADMIN_RECOVERY)?;
+            let old: Option<RecoveryCodes> = get(&table, (tenant, username))?;
+            let (before, after) = (old.map_or(0, |c| c.digests.len()), digests.len());
+            table.insert((tenant, username), encode(&RecoveryCodes { digests }).as_slice())?;
+            let (before, after) = (Some(format!("{before} unused")), Some(format!("{after} unused")));
+            let object = format!("admin/{username}");
+            audit(&tx, tenant, &record(now, actor, "admin.recovery_codes", object, before, after))?;
+        }
+        self.commit(tx)
+    }
+
+    /// A token and session for `admin`, not stored yet.
+    fn new_admin_session(
+        &self,
+        now: UnixTime,
+        admin: &Admin,
+        ip: &str,
+        pending_totp: bool,
+        old: Option<&str>,
+    ) -> Result<(String, AdminSession), StoreError> {
         let token = super::random_hex(32);
         let acting = if admin.tenant == 0 { self.tenants()?.first().map_or(0, |t| t.id) } else { admin.tenant };
         let acting = old.and_then(|o| self.admin_session(o, now).ok().flatten()).map_or(acting, |s| s.acting);
@@ -188,25 +306,6 @@ impl Store {
             csrf: super::random_hex(24),
             pending_totp,
         };
-        let tx = self.write()?;
-        {
-            let mut table = tx.open_table(ADMIN_SESSIONS)?;
-            if let Some(old) = old {
-                table.remove(super::sha256_hex(old).as_str())?;
-            }
-            // Expired sessions are swept here: sign-ins are rare enough.
-            let stale: Vec<String> = table
-                .iter()?
-                .filter_map(|r| r.ok())
-                .filter(|(_, v)| decode::<AdminSession>(v.value()).map_or(true, |s| s.expires_at <= now))
-                .map(|(k, _)| k.value().to_string())
-                .collect();
-            for k in stale {
-                table.remove(k.as_str())?;
-            }
-            table.insert(super::sha256_hex(&token).as_str(), encode(&session).as_slice())?;
-        }
-        self.commit(tx)?;
         Ok((token, session))
     }
 
@@ -321,6 +420,32 @@ pub(crate) fn insert_admin(
     tx.open_table(ADMINS)?.insert((admin.tenant, name), encode(admin).as_slice())?;
     let shown = format!("{} ({})", name, admin.role.as_str());
     audit(tx, admin.tenant, &record(now, actor, "admin.create", format!("admin/{name}"), None, Some(shown)))
+}
+
+/// Store `session` under its token, replacing `old` and sweeping expired ones.
+fn put_session(
+    tx: &redb::WriteTransaction,
+    now: UnixTime,
+    token: &str,
+    session: &AdminSession,
+    old: Option<&str>,
+) -> Result<(), StoreError> {
+    let mut table = tx.open_table(ADMIN_SESSIONS)?;
+    if let Some(old) = old {
+        table.remove(super::sha256_hex(old).as_str())?;
+    }
+    // Expired sessions are swept here: sign-ins are rare enough.
+    let stale: Vec<String> = table
+        .iter()?
+        .filter_map(|r| r.ok())
+        .filter(|(_, v)| decode::<AdminSession>(v.value()).map_or(true, |s| s.expires_at <= now))
+        .map(|(k, _)| k.value().to_string())
+        .collect();
+    for k in stale {
+        table.remove(k.as_str())?;
+    }
+    table.insert(super::sha256_hex(token).as_str(), encode(session).as_slice())?;
+    Ok(())
 }
 
 fn end_sessions(tx: &redb::WriteTransaction, username: &str) -> Result<(), StoreError> {

@@ -20,6 +20,14 @@ pub struct NewNas {
     pub require_message_authenticator: bool,
 }
 
+/// What `edit_service` sets (all three; the caller fills in what stays).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceEdit {
+    pub mac: Option<Mac>,
+    pub static_ip: Option<Ipv4Addr>,
+    pub plan: Id,
+}
+
 #[derive(Clone, Debug)]
 pub struct NewService {
     pub customer: Id,
@@ -464,6 +472,102 @@ impl Store {
         let sealed = self.secrets.seal(Purpose::Password, password.as_bytes());
         self.update_service(actor, now, tenant, username, "service.password", |s| s.password = sealed)?;
         Ok(())
+    }
+
+    /// An audit record for an action that changes nothing lango stores (a
+    /// session ended on a router, a provisioning run): who, what, on what.
+    pub fn note(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        action: &str,
+        object: String,
+        detail: String,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        audit(&tx, tenant, &record(now, actor, action, object, None, Some(detail)))?;
+        self.commit(tx)?;
+        Ok(())
+    }
+
+    /// A service's MAC, static address and plan, changed outside a renewal
+    /// (no money moves; the expiry stays). The MAC and address indexes
+    /// follow in the same transaction, refusing one another service holds;
+    /// online sessions are disconnected so the next login gets the new
+    /// attributes. Audited before → after; unchanged values change nothing.
+    pub fn edit_service(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+        edit: ServiceEdit,
+    ) -> Result<Service, StoreError> {
+        let tx = self.write()?;
+        let after = {
+            let mut table = tx.open_table(SERVICES)?;
+            let before: Service =
+                get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
+            let mut after = Service { mac: edit.mac, static_ip: edit.static_ip, plan: edit.plan, ..before.clone() };
+            // A DHCP login named by its MAC is renamed with it: the router
+            // sends the MAC as User-Name, and the old one must stop working.
+            let named_by_mac = before.mac.is_some() && Mac::parse(&before.username) == before.mac;
+            if let (AccessType::DhcpMac, true, Some(mac)) = (after.access, named_by_mac, after.mac) {
+                after.username = mac.to_string();
+            }
+            if after == before {
+                return Ok(before);
+            }
+            if after.access == AccessType::DhcpMac && after.mac.is_none() {
+                return Err(StoreError::Invalid("a DHCP (MAC) service needs its MAC address".into()));
+            }
+            if tx.open_table(PLANS)?.get((tenant, after.plan))?.is_none() {
+                return Err(StoreError::NotFound(format!("plan {}", after.plan)));
+            }
+            if after.mac != before.mac {
+                let mut by_mac = tx.open_table(SERVICE_BY_MAC)?;
+                if let Some(mac) = after.mac {
+                    let holder = by_mac.get((tenant, mac.0))?.map(|v| v.value());
+                    if holder.is_some_and(|h| h != id) {
+                        return Err(StoreError::Conflict(format!("MAC {mac} already belongs to another service")));
+                    }
+                    by_mac.insert((tenant, mac.0), id)?;
+                }
+                if let Some(old) = before.mac {
+                    by_mac.remove((tenant, old.0))?;
+                }
+            }
+            if after.username != before.username {
+                let mut by_user = tx.open_table(SERVICE_BY_USERNAME)?;
+                if by_user.get((tenant, after.username.as_str()))?.is_some_and(|v| v.value() != id) {
+                    return Err(StoreError::Conflict(format!("MAC {} is another service's login", after.username)));
+                }
+                by_user.remove((tenant, before.username.as_str()))?;
+                by_user.insert((tenant, after.username.as_str()), id)?;
+            }
+            if after.static_ip != before.static_ip {
+                let mut by_ip = tx.open_table(SERVICE_BY_IP)?;
+                if let Some(ip) = after.static_ip {
+                    let holder = by_ip.get((tenant, u32::from(ip)))?.map(|v| v.value());
+                    if holder.is_some_and(|h| h != id) {
+                        return Err(StoreError::Conflict(format!("address {ip} already belongs to another service")));
+                    }
+                    by_ip.insert((tenant, u32::from(ip)), id)?;
+                }
+                if let Some(old) = before.static_ip {
+                    by_ip.remove((tenant, u32::from(old)))?;
+                }
+            }
+            table.insert((tenant, id), encode(&after).as_slice())?;
+            drop(table);
+            super::billing::reconnect_sessions(&tx, tenant, id, "service.edit", now)?;
+            let (b, a) = (shown_service(&before), shown_service(&after));
+            audit(&tx, tenant, &record(now, actor, "service.edit", format!("service/{id}"), b, a))?;
+            after
+        };
+        self.commit(tx)?;
+        Ok(after)
     }
 
     fn update_service(

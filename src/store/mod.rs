@@ -40,7 +40,7 @@ pub use webhooks::EVENTS as WEBHOOK_EVENTS;
 mod vouchers;
 
 pub use billing::{Applied, IncomingPayment};
-pub use crud::{LoginReader, NewNas, NewService, ServiceLogin};
+pub use crud::{LoginReader, NewNas, NewService, ServiceEdit, ServiceLogin};
 pub use legacy::period_from_secs;
 pub use portal::{DeviceAccount, ServiceView, Sighting, Via};
 pub use routers::NewRouterApi;
@@ -247,6 +247,7 @@ impl Store {
             tx.open_table(RECENT_STOPS)?;
             tx.open_table(AUDIT)?;
             tx.open_table(ADMINS)?;
+            tx.open_table(ADMIN_RECOVERY)?;
             tx.open_table(BALANCES)?;
             tx.open_table(LEDGER)?;
             tx.open_table(PAYMENTS)?;

@@ -131,6 +131,10 @@ pub const ADMIN_BY_NAME: TableDefinition<&str, u32> = TableDefinition::new("admi
 pub const ADMIN_SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("admin_sessions");
 /// admin name → LoginLock: failed sign-ins in a row, and the lock they caused.
 pub const ADMIN_LOCKS: TableDefinition<&str, &[u8]> = TableDefinition::new("admin_locks");
+/// (tenant, admin name) → RecoveryCodes: the SHA-256 of each unused TOTP
+/// recovery code. Apart from ADMINS so the Admin value keeps its encoding;
+/// created by the first write, so a read finds it missing in older files.
+pub const ADMIN_RECOVERY: TableDefinition<(u32, &str), &[u8]> = TableDefinition::new("admin_recovery");
 /// (tenant, object, audit seq) → (): the audit trail of one object.
 pub const AUDIT_BY_OBJECT: TableDefinition<(u32, &str, u64), ()> = TableDefinition::new("audit_by_object");
 /// (tenant, actor without "from …", audit seq) → (): what one admin did.

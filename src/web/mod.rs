@@ -17,6 +17,7 @@ pub mod admin;
 mod api;
 mod hooks;
 mod mpesa;
+pub mod multipart;
 pub mod portal;
 mod router_files;
 pub mod tls;

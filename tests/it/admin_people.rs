@@ -309,3 +309,64 @@ fn webhooks_page_shows_deliveries_and_adds_endpoints() {
     assert_eq!(op.post("/admin/webhooks", &[("url", "https://evil.example.com")]).status, 403);
     assert_eq!(lango_ok(&data, &["webhook", "list", "--tenant", "demo"]).lines().count(), 3);
 }
+
+#[test]
+fn a_platform_admin_uploads_and_removes_a_tenants_logo_in_the_browser() {
+    use crate::support::browser::Browser;
+    use std::time::Duration;
+    const PAGE: Duration = Duration::from_secs(20);
+    let s = Server::demo();
+    let pw = make_admin(&s.data, &["--name", "root", "--role", "platform-admin"]);
+    // A 1×1 PNG, and a file that is not an image.
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+    let good = s.data.join("logo.png");
+    std::fs::write(&good, png).unwrap();
+    let bad = s.data.join("logo.gif");
+    std::fs::write(&bad, b"GIF89a not a logo").unwrap();
+    let root = AdminWeb::login(s.http, "root", &pw);
+    assert!(root.get("/admin/tenants/1").body.contains("id=\"logo-form\""), "tenant 1 is demo");
+
+    let b = Browser::start_laptop();
+    b.goto(&format!("http://127.0.0.1:{}/admin/login", s.http.port()));
+    b.clear_and_type("#username", "root");
+    b.clear_and_type("#password", &pw);
+    b.click("#sign-in");
+    b.find("nav", PAGE);
+    b.goto(&format!("http://127.0.0.1:{}/admin/tenants/1", s.http.port()));
+    b.find("#logo-form", PAGE);
+    b.type_into("#logo-file", bad.to_str().unwrap());
+    b.click("#logo-upload");
+    b.find("#error-logo", PAGE);
+    assert!(b.text("#error-logo").contains("neither a PNG nor an SVG"), "{}", b.text("body"));
+    b.type_into("#logo-file", good.to_str().unwrap());
+    b.click("#logo-upload");
+    b.wait_text("Logo saved.", PAGE);
+    b.find("#logo-preview", PAGE);
+    b.keep_screenshot("admin-tenant-logo");
+    // The portal serves it, sandboxed.
+    let served = http(s.http, "GET", "/portal/logo/1", &[], "");
+    assert_eq!(served.status, 200);
+    assert!(served.head.to_ascii_lowercase().contains("content-type: image/png"), "{}", served.head);
+    assert!(served.head.to_ascii_lowercase().contains("content-security-policy: default-src 'none'"));
+    let audit = root.get("/admin/audit");
+    assert!(audit.body.contains("tenant.branding"), "audited");
+    b.click("#logo-remove");
+    b.wait_text("Logo removed.", PAGE);
+    assert_eq!(http(s.http, "GET", "/portal/logo/1", &[], "").status, 404);
+    // A forged upload (no CSRF field) is refused.
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"l.png\"\r\n\r\nfake\r\n--{boundary}--\r\n"
+    );
+    let forged = http(
+        s.http,
+        "POST",
+        "/admin/tenants/1/logo",
+        &[
+            ("Cookie", &format!("lango_admin={}", root.cookie)),
+            ("Content-Type", &format!("multipart/form-data; boundary={boundary}")),
+        ],
+        &body,
+    );
+    assert_eq!(forged.status, 403, "{}", forged.body);
+}

@@ -96,3 +96,82 @@ fn renew_expiry_password_and_unmatched_payments_from_the_ui() {
     let again = web.post(&format!("/admin/payments/{payment}/assign"), &[("customer", "demo-pppoe")]);
     assert_ne!(again.status, 303, "a payment is given once");
 }
+
+#[test]
+fn mac_address_and_plan_change_outside_a_renewal_from_the_page_and_the_cli() {
+    use crate::billing::DISCONNECT;
+    use std::time::Duration;
+    let r = rig("admin-service-access");
+    let web = AdminWeb::login(r.server.http, "demo", "demo-admin-pass");
+    let id = service_id(&r, "demo-pppoe");
+    let plans = r.cli(&["plan", "list", "--tenant", "demo"]);
+    let home20 = plans.lines().find(|l| l.contains("Home 20M")).unwrap().split_whitespace().next().unwrap().to_string();
+    let before = pppoe_auth(&r, "demo-pppoe", "demo-pass");
+    assert_eq!(before.get("Mikrotik-Rate-Limit"), Some("10M/10M 20M/20M 8M/8M 10/10"), "{}", before.raw);
+    r.start_session("demo-pppoe", "edit-1", "10.10.0.5", "");
+
+    // Wrong values are field errors and what was typed comes back; the MAC
+    // of another service is refused.
+    let bad = web.post(
+        &format!("/admin/services/{id}/access"),
+        &[("mac", "AA:BB:CC:00:00:01"), ("ip", "10.99.0"), ("plan", &home20)],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"error-ip\"") && bad.body.contains("value=\"10.99.0\""), "{}", bad.body);
+    let bad = web.post(
+        &format!("/admin/services/{id}/access"),
+        &[("mac", "AA:BB:CC:00:00:01"), ("ip", "10.99.0.50"), ("plan", &home20)],
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"error-mac\"") && bad.body.contains("already belongs"), "{}", bad.body);
+    assert!(!r.cli(&["service", "show", "--tenant", "demo", "demo-pppoe", "--json"]).contains("10.99.0.50"));
+
+    // Saved: no charge, the online session is disconnected, the next login
+    // has the new address and the new plan's speed.
+    let expires_before = r.cli(&["service", "show", "--tenant", "demo", "demo-pppoe", "--json"]);
+    let ok = web.post(
+        &format!("/admin/services/{id}/access"),
+        &[("mac", "aa-bb-cc-00-00-42"), ("ip", "10.99.0.50"), ("plan", &home20)],
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(r.nas_got(DISCONNECT, "edit-1", Duration::from_secs(15)), "no Disconnect; log:\n{}", r.server.log());
+    r.stop_session("demo-pppoe", "edit-1", "");
+    let after = pppoe_auth(&r, "demo-pppoe", "demo-pass");
+    assert!(after.is("Access-Accept"), "{}", after.raw);
+    assert_eq!(after.get("Framed-IP-Address"), Some("10.99.0.50"), "{}", after.raw);
+    assert_eq!(after.get("Mikrotik-Rate-Limit"), Some("20M/20M 40M/40M 16M/16M 10/10"), "{}", after.raw);
+    let page = web.get(&format!("/admin/services/{id}"));
+    assert!(page.body.contains("value=\"AA:BB:CC:00:00:42\"") && page.body.contains("Home 20M"), "{}", page.body);
+    assert!(page.body.contains("service.edit"), "audited: {}", page.body);
+    let json_after = r.cli(&["service", "show", "--tenant", "demo", "demo-pppoe", "--json"]);
+    let expiry = |j: &str| j.split("\"expires_at\":").nth(1).unwrap().split([',', '}']).next().unwrap().to_string();
+    assert_eq!(expiry(&expires_before), expiry(&json_after), "the expiry stays");
+
+    // The CLI: the DHCP service's MAC moves; the old one is refused, the
+    // new one accepted; "none" is refused for a DHCP service.
+    let dhcp = auth_mac(&r, "AA:BB:CC:00:00:01");
+    assert!(dhcp.is("Access-Accept"), "{}", dhcp.raw);
+    let dhcp_user = r.cli(&["service", "list", "--tenant", "demo"]);
+    let dhcp_user =
+        dhcp_user.lines().find(|l| l.contains("dhcp")).unwrap().split_whitespace().nth(1).unwrap().to_string();
+    let out = r.cli(&["service", "edit", "--tenant", "demo", &dhcp_user, "--mac", "AA:BB:CC:00:00:77"]);
+    assert!(out.contains("MAC AA:BB:CC:00:00:77"), "{out}");
+    assert!(auth_mac(&r, "AA:BB:CC:00:00:01").is("Access-Reject"));
+    assert!(auth_mac(&r, "AA:BB:CC:00:00:77").is("Access-Accept"));
+    // Named by its MAC, the DHCP login is renamed with it.
+    assert_eq!(dhcp_user, "AA:BB:CC:00:00:01");
+    let listed = r.cli(&["service", "list", "--tenant", "demo"]);
+    assert!(listed.contains("AA:BB:CC:00:00:77") && !listed.contains("AA:BB:CC:00:00:01"), "{listed}");
+    let refused = lango(&r.server.data, &["service", "edit", "--tenant", "demo", "AA:BB:CC:00:00:77", "--mac", "none"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--mac: a DHCP (MAC) service needs"), "{refused:?}");
+}
+
+fn auth_mac(r: &crate::billing::Rig, mac: &str) -> Reply {
+    radclient(
+        r.server.auth,
+        "auth",
+        DEMO_SECRET,
+        &format!("User-Name={mac},Calling-Station-Id={mac},Message-Authenticator=0x00"),
+    )
+}

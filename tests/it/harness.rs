@@ -351,7 +351,7 @@ pub fn http_over(
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
-    if !body.is_empty() {
+    if !body.is_empty() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
         req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
     }
     req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));

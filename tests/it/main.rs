@@ -12,6 +12,7 @@ mod admin_integrations;
 mod admin_mpesa;
 mod admin_people;
 mod admin_rbac;
+mod admin_recovery;
 mod admin_routers;
 mod admin_services;
 mod admin_tickets;

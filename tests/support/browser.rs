@@ -215,6 +215,13 @@ impl Browser {
         self.call("POST", &self.s(&format!("/element/{id}/value")), Some(json!({ "text": text })));
     }
 
+    /// Type into an element without clearing it first (a file input takes
+    /// a file's path this way).
+    pub fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css, Duration::from_secs(10));
+        self.call("POST", &self.s(&format!("/element/{id}/value")), Some(json!({ "text": text })));
+    }
+
     /// Accept the page's confirm() dialog, waiting for it to open.
     pub fn accept_alert(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -2,7 +2,9 @@
 //! per-address rate limiting in memory, per-name lockout in the store,
 //! optional TOTP as a second step, a new session token at every step
 //! (rotation), server-side sign-out, and an audit record of every attempt.
-//! Also the admin's own page: password change and TOTP enrolment.
+//! A TOTP recovery code (`ops::recovery`) is accepted at the TOTP step in
+//! place of the 6 digits. Also the admin's own page: password change, TOTP
+//! enrolment and recovery codes.
 
 use askama::Template;
 use axum::Form;
@@ -37,6 +39,31 @@ fn address_failed(ip: IpAddr, now: i64) {
     let mut g = FAILS.lock().unwrap_or_else(|e| e.into_inner());
     let entry = g.get_or_insert_with(HashMap::new).entry(ip).or_insert((0, now));
     entry.0 += 1;
+}
+
+/// How long new recovery codes wait in memory for the page that shows them.
+const FRESH_SECS: i64 = 10 * 60;
+
+/// Recovery codes just made, by the SHA-256 of the session that made them,
+/// until that session's next view of /admin/me shows them (once). Only in
+/// memory: the store keeps their digests, and a restart loses them (the
+/// page then offers a new set).
+static FRESH_CODES: Mutex<Option<FreshCodes>> = Mutex::new(None);
+
+/// Session digest → (codes, when made).
+type FreshCodes = HashMap<String, (Vec<String>, i64)>;
+
+fn keep_fresh_codes(session_token: &str, codes: Vec<String>, now: i64) {
+    let mut g = FRESH_CODES.lock().unwrap_or_else(|e| e.into_inner());
+    let map = g.get_or_insert_with(HashMap::new);
+    map.retain(|_, (_, at)| now - *at < FRESH_SECS);
+    map.insert(crate::store::sha256_hex(session_token), (codes, now));
+}
+
+fn take_fresh_codes(session_token: &str, now: i64) -> Option<Vec<String>> {
+    let mut g = FRESH_CODES.lock().unwrap_or_else(|e| e.into_inner());
+    let (codes, at) = g.as_mut()?.remove(&crate::store::sha256_hex(session_token))?;
+    (now - at < FRESH_SECS).then_some(codes)
 }
 
 #[derive(Template)]
@@ -244,22 +271,53 @@ pub async fn totp(
         return restart("Please sign in again.");
     };
     let secret = admin.totp.as_ref().and_then(|t| p.store.secrets().open(Purpose::TotpSecret, t).ok());
-    let right = session.pending_totp && secret.is_some_and(|k| super::totp::verify(&k, &f.code, now));
     let locked = p.store.login_lock(&admin.username, now).ok().flatten().is_some();
+    // Anything but 6 digits is tried as a recovery code; it is used up in
+    // the transaction that starts the session, and only when nothing else
+    // refuses the attempt.
+    let mut recovered = None;
     let attempt = if locked {
         Attempt::Locked
     } else if admin.disabled {
         Attempt::Disabled
-    } else if right {
-        Attempt::Ok
-    } else {
+    } else if !session.pending_totp || secret.is_none() {
         Attempt::BadTotp
+    } else if crate::ops::recovery::is_totp_code(&f.code) {
+        let right = secret.is_some_and(|k| super::totp::verify(&k, &f.code, now));
+        if right { Attempt::Ok } else { Attempt::BadTotp }
+    } else {
+        let digest = crate::ops::recovery::digest(&f.code);
+        let used = digest
+            .map(|d| p.store.start_admin_session_with_recovery_code(now, &admin, &ip.to_string(), Some(token), &d));
+        match used {
+            Some(Ok(Some((full, _, left)))) => {
+                recovered = Some((full, left));
+                Attempt::Ok
+            }
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "admin recovery code");
+                return super::message(None, StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "");
+            }
+            None | Some(Ok(None)) => Attempt::BadTotp,
+        }
     };
     let _ = p.store.note_login(now, &admin.username, admin.tenant, &ip.to_string(), attempt);
     if attempt != Attempt::Ok {
         address_failed(ip, now);
         let _ = p.store.end_admin_session(token);
         return restart("Wrong code. Sign in again.");
+    }
+    if let Some((full, left)) = recovered {
+        tracing::info!(admin = admin.username, %ip, left, "admin signed in with a recovery code");
+        let text = match left {
+            0 => "You signed in with your last recovery code. Make new ones on this page now.".to_string(),
+            1 => "You signed in with a recovery code: 1 is left. Make new ones on this page soon.".to_string(),
+            n => format!("You signed in with a recovery code: {n} are left."),
+        };
+        // The count is on the account page, where new codes are made.
+        let mut r = done("/admin/me", &text);
+        r.headers_mut().append(header::SET_COOKIE, session_cookie(secure_context(&s, &headers), &full));
+        return r;
     }
     signed_in(&s, &headers, &admin, ip, &next)
 }
@@ -276,6 +334,10 @@ pub async fn logout(State(s): State<WebState>, Extension(c): Extension<Caller>, 
 struct MePage {
     c: Chrome,
     totp_on: bool,
+    /// Unused recovery codes (when TOTP is on).
+    codes_left: usize,
+    /// Recovery codes just made, shown this once.
+    fresh_codes: Option<Vec<String>>,
     /// Enrolment in progress: the secret to type and its QR code.
     enrol: Option<Enrol>,
     error: Option<String>,
@@ -288,10 +350,21 @@ struct Enrol {
 }
 
 pub async fn me(State(s): State<WebState>, Extension(c): Extension<Caller>) -> Response {
-    me_page(&s, &c, None, StatusCode::OK)
+    let fresh = take_fresh_codes(&c.token, s.portal.clock.now());
+    me_view(&s, &c, None, StatusCode::OK, fresh)
 }
 
 fn me_page(s: &WebState, c: &Caller, error: Option<String>, status: StatusCode) -> Response {
+    me_view(s, c, error, status, None)
+}
+
+fn me_view(
+    s: &WebState,
+    c: &Caller,
+    error: Option<String>,
+    status: StatusCode,
+    fresh_codes: Option<Vec<String>>,
+) -> Response {
     let enrol = (c.admin.totp.is_none()).then(|| {
         // A fresh secret per page view, carried in a signed field so the
         // confirmation needs no server state until it succeeds.
@@ -307,7 +380,18 @@ fn me_page(s: &WebState, c: &Caller, error: Option<String>, status: StatusCode) 
             token: format!("{hex}:{token}"),
         }
     });
-    let page = MePage { c: c.chrome("Your account"), totp_on: c.admin.totp.is_some(), enrol, error };
+    let codes_left = match s.portal.store.recovery_codes_left(c.admin.tenant, &c.admin.username) {
+        Ok(n) => n,
+        Err(e) => return super::failed(c, &e),
+    };
+    let page = MePage {
+        c: c.chrome("Your account"),
+        totp_on: c.admin.totp.is_some(),
+        codes_left,
+        fresh_codes: fresh_codes.filter(|_| c.admin.totp.is_some()),
+        enrol,
+        error,
+    };
     render(status, &page)
 }
 
@@ -397,8 +481,30 @@ pub async fn enrol_totp(
         );
     }
     let admin = Admin { totp: Some(store.secrets().seal(Purpose::TotpSecret, &secret)), ..c.admin.clone() };
-    match store.update_admin(&c.actor(), now, &admin, "admin.totp_on") {
-        Ok(()) => done("/admin/me", "Two-step sign-in is on. You will be asked for a code at every sign-in."),
+    if let Err(e) = store.update_admin(&c.actor(), now, &admin, "admin.totp_on") {
+        return super::failed(&c, &e);
+    }
+    match crate::ops::recovery::renew(store, &c.actor(), now, &admin) {
+        Ok(codes) => keep_fresh_codes(&c.token, codes, now),
+        // TOTP is on; the page offers the button that makes a set.
+        Err(e) => tracing::error!(error = %e, admin = admin.username, "recovery codes at TOTP enrolment"),
+    }
+    done("/admin/me", "Two-step sign-in is on. You will be asked for a code at every sign-in.")
+}
+
+/// "Make new recovery codes": a new set, shown once on /admin/me; the old
+/// set stops working.
+pub async fn recovery_codes(State(s): State<WebState>, Extension(c): Extension<Caller>) -> Response {
+    let now = s.portal.clock.now();
+    if c.admin.totp.is_none() {
+        let text = "Recovery codes stand in for your authenticator's codes: turn two-step sign-in on first.";
+        return me_page(&s, &c, Some(text.into()), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    match crate::ops::recovery::renew(&s.portal.store, &c.actor(), now, &c.admin) {
+        Ok(codes) => {
+            keep_fresh_codes(&c.token, codes, now);
+            done("/admin/me", "New recovery codes made; the old ones no longer work.")
+        }
         Err(e) => super::failed(&c, &e),
     }
 }

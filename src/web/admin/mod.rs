@@ -61,6 +61,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/me", get(auth::me))
         .route("/admin/me/password", post(auth::change_password))
         .route("/admin/me/totp", post(auth::enrol_totp))
+        .route("/admin/me/recovery-codes", post(auth::recovery_codes))
         .route("/admin/tenant", post(auth::switch_tenant))
         .route("/admin", get(lists::dashboard))
         .route("/admin/customers", get(customers::list).post(customers::create))
@@ -84,6 +85,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/nas/{id}/hook-token", post(routers::hook_token))
         .route("/admin/nas/{id}/api", post(routers::save_api))
         .route("/admin/nas/{id}/provision", get(routers::preview).post(routers::apply))
+        .route("/admin/nas/{id}/lookup", get(routers::lookup))
+        .route("/admin/nas/{id}/kick", post(routers::kick))
         .route("/admin/vouchers", get(money::vouchers).post(money::create_voucher))
         .route("/admin/vouchers/new", get(money::new_voucher))
         .route("/admin/vouchers/{id}", get(money::voucher_batch))
@@ -96,6 +99,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/services/{id}/renew", post(services::renew))
         .route("/admin/services/{id}/expiry", post(services::expiry))
         .route("/admin/services/{id}/password", post(services::password))
+        .route("/admin/services/{id}/access", post(services::access))
         .route("/admin/invoices", get(money::invoices))
         .route("/admin/invoices/{id}", get(money::invoice))
         .route("/admin/sessions", get(lists::sessions))
@@ -111,6 +115,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/tenants", get(tenants::list).post(tenants::create))
         .route("/admin/tenants/new", get(tenants::new))
         .route("/admin/tenants/{id}", get(tenants::show).post(tenants::save))
+        .route("/admin/tenants/{id}/logo", post(tenants::logo))
         .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
         .route("/admin/webhooks/{id}/disable", post(webhooks::disable))
         .route("/admin/webhooks/{id}/enable", post(webhooks::enable))
@@ -410,7 +415,8 @@ async fn gate_inner(s: &WebState, peer: SocketAddr, path: &str, req: Request, ne
         let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
             return message(Some(&caller), StatusCode::PAYLOAD_TOO_LARGE, "Too large", "That form is too large.");
         };
-        if !csrf_ok(&bytes, &caller.session.csrf) {
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !csrf_ok(content_type, &bytes, &caller.session.csrf) {
             tracing::warn!(admin = caller.admin.username, path, %ip, "admin form without a valid CSRF token; refused");
             let text = "This form was not sent from a lango page, or the page is older than your session. Reload it and try again.";
             return message(Some(&caller), StatusCode::FORBIDDEN, "Form refused", text);
@@ -430,12 +436,19 @@ async fn gate_inner(s: &WebState, peer: SocketAddr, path: &str, req: Request, ne
     r
 }
 
-/// The form's `csrf` field equals the session's token.
-fn csrf_ok(body: &Bytes, want: &str) -> bool {
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    let got = fields.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
+/// The form's `csrf` field (URL-encoded, or a part of a multipart upload)
+/// equals the session's token.
+fn csrf_ok(content_type: &str, body: &Bytes, want: &str) -> bool {
+    let got = match crate::web::multipart::boundary(content_type) {
+        Some(b) => crate::web::multipart::parse(b, body).map(|p| crate::web::multipart::field(&p, "csrf")),
+        None => {
+            let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+            fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v)
+        }
+    };
+    let got = got.unwrap_or_default();
     // Comparing digests: the time taken says nothing about the token.
-    !want.is_empty() && crate::store::sha256_hex(got) == crate::store::sha256_hex(want)
+    !want.is_empty() && crate::store::sha256_hex(&got) == crate::store::sha256_hex(want)
 }
 
 const CSS: &str = include_str!("../../../templates/admin/static/admin.css");

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::customers::Errors;
 use super::people::SecretPage;
-use super::{Caller, Chrome, done, failed, not_found, render};
+use super::{Caller, Chrome, done, failed, message, not_found, render};
 use crate::model::Id;
 use crate::ops::OpError;
 use crate::ops::routers::{self, RouterEdit};
@@ -326,4 +326,119 @@ pub async fn apply(
     Form(f): Form<ProvisionForm>,
 ) -> Response {
     provision_page(&s, &c, id, f, true).await
+}
+
+// ---- what the router holds now: leases, hotspot hosts, active sessions -------
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    #[serde(default)]
+    what: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/router_lookup.html")]
+struct LookupPage {
+    c: Chrome,
+    id: Id,
+    router: String,
+    title: String,
+    what: String,
+    head: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    failure: Option<String>,
+}
+
+/// The router's leases, hotspot hosts or active sessions, read over its API.
+pub async fn lookup(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    axum::extract::Query(q): axum::extract::Query<LookupQuery>,
+) -> Response {
+    let n = match routers::router(&s.portal.store, c.tenant_id(), id) {
+        Ok(n) => n,
+        Err(e) => return refused(&c, e),
+    };
+    let what = match q.what.as_str() {
+        "leases" | "hosts" => q.what.clone(),
+        _ => "active".to_string(),
+    };
+    let (title, head): (&str, Vec<&'static str>) = match what.as_str() {
+        "leases" => ("DHCP leases", vec!["Address", "MAC", "Host", "Status", "Server"]),
+        "hosts" => ("Hotspot hosts", vec!["MAC", "Address", "To address", "Server", "Authorized"]),
+        _ => ("Active sessions", vec!["Type", "User", "Address", "MAC / caller", "Uptime"]),
+    };
+    let mut view = LookupPage {
+        c: c.chrome(format!("{title} on {}", n.name)),
+        id,
+        router: n.name.clone(),
+        title: format!("{title} on {}", n.name),
+        what: what.clone(),
+        head,
+        rows: vec![],
+        failure: None,
+    };
+    match routers::lookup(&s.portal.store, &n, &what, std::time::Duration::from_secs(10)).await {
+        Ok(routers::Lookup::Leases(l)) => {
+            view.rows = l.into_iter().map(|l| vec![l.address, l.mac, l.host_name, l.status, l.server]).collect();
+        }
+        Ok(routers::Lookup::Hosts(h)) => {
+            view.rows = h
+                .into_iter()
+                .map(|h| vec![h.mac, h.address, h.to_address, h.server, if h.authorized { "yes" } else { "no" }.into()])
+                .collect();
+        }
+        Ok(routers::Lookup::Active(a)) => {
+            view.rows =
+                a.into_iter().map(|a| vec![a.kind.to_string(), a.user, a.address, a.caller, a.uptime]).collect();
+        }
+        Err(e) => {
+            view.failure = Some(e.to_string());
+            return render(StatusCode::CONFLICT, &view);
+        }
+    }
+    render(StatusCode::OK, &view)
+}
+
+#[derive(Deserialize)]
+pub struct KickForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    address: String,
+}
+
+/// End sessions on the router through its API (by login or address).
+pub async fn kick(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<KickForm>,
+) -> Response {
+    let n = match routers::router(&s.portal.store, c.tenant_id(), id) {
+        Ok(n) => n,
+        Err(e) => return refused(&c, e),
+    };
+    let address = match f.address.trim() {
+        "" => None,
+        a => match a.parse() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                let text = format!("{a:?} is not an IP address.");
+                return message(Some(&c), StatusCode::UNPROCESSABLE_ENTITY, "Nothing ended", &text);
+            }
+        },
+    };
+    let now = s.portal.clock.now();
+    let timeout = std::time::Duration::from_secs(10);
+    match routers::kick(&s.portal.store, &c.actor(), now, &n, Some(&f.user), address, timeout).await {
+        Ok(count) => {
+            done(&format!("/admin/nas/{id}/lookup?what=active"), &format!("{count} session(s) ended on {}.", n.name))
+        }
+        Err(e) => {
+            let text = e.about().map_or_else(|| e.to_string(), |(_, m)| format!("Give {m}."));
+            message(Some(&c), StatusCode::CONFLICT, "Nothing ended", &text)
+        }
+    }
 }

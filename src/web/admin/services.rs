@@ -1,7 +1,9 @@
 //! One service's page: what it is, its sessions and history, and what an
 //! admin does to it — renew from the customer's wallet (optionally onto
 //! another plan, the unused part of the old one credited), set the expiry
-//! by hand (tenant admins only), and give it a new password. A reseller
+//! by hand (tenant admins only), give it a new password, and change its
+//! MAC, static address or plan outside a renewal (`ops::services`, as
+//! `lango service edit`). A reseller
 //! reaches only its own customers' services; others answer 404.
 
 use askama::Template;
@@ -11,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::customers::{AuditRow, ServiceRow, audit_rows, mine};
+use super::customers::{AuditRow, Errors, ServiceRow, audit_rows, mine};
 use super::rbac::Perm;
 use super::{Caller, Chrome, ListQuery, PAGE, csv_response, done, failed, message, not_found, render};
 use crate::model::*;
@@ -46,13 +48,32 @@ struct ServicePage {
     can_expiry: bool,
     can_edit: bool,
     new_password: Option<String>,
+    /// The access form as typed (the stored values on a first view).
+    access: AccessForm,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AccessForm {
+    #[serde(default)]
+    pub mac: String,
+    #[serde(default)]
+    pub ip: String,
+    #[serde(default)]
+    pub plan: String,
 }
 
 pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
-    page(&s, &c, id, None)
+    page(&s, &c, id, None, None)
 }
 
-fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Response {
+fn page(
+    s: &WebState,
+    c: &Caller,
+    id: Id,
+    new_password: Option<String>,
+    typed: Option<(AccessForm, Errors)>,
+) -> Response {
     let (sv, customer) = match service_of(s, c, id) {
         Ok(Some(x)) => x,
         Ok(None) => return not_found(c),
@@ -86,10 +107,22 @@ fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Respo
         .and_then(|e| jiff::Timestamp::from_second(e).ok())
         .map(|ts| ts.to_zoned_datetime(crate::clock::Clock::zone(c.zone())).strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default();
+    let (access, errors) = typed.unwrap_or_else(|| {
+        let f = AccessForm {
+            mac: sv.mac.map(|m| m.to_string()).unwrap_or_default(),
+            ip: sv.static_ip.map(|a| a.to_string()).unwrap_or_default(),
+            plan: sv.plan.to_string(),
+        };
+        (f, Errors::default())
+    });
     let view = ServicePage {
         c: c.chrome(sv.username.clone()),
         plan: plans.iter().find(|p| p.id == sv.plan).map_or_else(|| "-".into(), |p| p.name.clone()),
-        plans: plans.iter().filter(|p| !p.disabled).map(|p| (p.id, p.name.clone(), c.money(p.price))).collect(),
+        plans: plans
+            .iter()
+            .filter(|p| !p.disabled || p.id == sv.plan)
+            .map(|p| (p.id, p.name.clone(), c.money(p.price)))
+            .collect(),
         expires: sv.expires_at.map_or_else(|| "from first use".into(), |e| c.time(e)),
         expires_input,
         used: crate::model::units::show_bytes(usage.bytes_in + usage.bytes_out),
@@ -100,10 +133,13 @@ fn page(s: &WebState, c: &Caller, id: Id, new_password: Option<String>) -> Respo
         can_expiry: c.can(Perm::SetExpiry),
         can_edit: c.can(Perm::EditServices),
         new_password,
+        access,
+        errors,
         sv,
         customer,
     };
-    render(StatusCode::OK, &view)
+    let status = if view.errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(status, &view)
 }
 
 #[derive(Deserialize)]
@@ -218,8 +254,44 @@ pub async fn password(
     }
     match s.portal.store.set_service_password(&c.actor(), s.portal.clock.now(), c.tenant_id(), &sv.username, &password)
     {
-        Ok(()) => page(&s, &c, id, Some(password)),
+        Ok(()) => page(&s, &c, id, Some(password), None),
         Err(e) => failed(&c, &e),
+    }
+}
+
+/// MAC, static address and plan, outside a renewal: no money moves, online
+/// sessions are disconnected to pick the change up.
+pub async fn access(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<AccessForm>,
+) -> Response {
+    let (sv, _) = match service_of(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let input = crate::ops::services::EditInput {
+        mac: Some(f.mac.clone()),
+        ip: Some(f.ip.clone()),
+        plan: Some(f.plan.clone()),
+    };
+    match crate::ops::services::edit(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &sv, &input) {
+        Ok(after) if after == sv => done(&format!("/admin/services/{id}"), "Nothing changed."),
+        Ok(_) => {
+            done(&format!("/admin/services/{id}"), "Saved; online sessions were disconnected to pick up the change.")
+        }
+        Err(problems) => {
+            let mut errors = Errors::default();
+            for e in problems {
+                match e.about() {
+                    Some((field, m)) => errors.add(field, m),
+                    None => return failed(&c, &e),
+                }
+            }
+            page(&s, &c, id, None, Some((f, errors)))
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::customers::Errors;
-use super::{Caller, Chrome, done, failed, not_found, render};
+use super::{Caller, Chrome, done, failed, message, not_found, render};
 use crate::billing::TaxRule;
 use crate::model::*;
 use crate::store::StoreError;
@@ -349,5 +349,52 @@ pub async fn save(
             settings_page(&c, cur, f, errors)
         }
         Err(e) => failed(&c, &e),
+    }
+}
+
+/// Largest upload body: the logo plus the form's framing.
+const MAX_UPLOAD: usize = crate::ops::tenants::MAX_LOGO + 16 * 1024;
+
+/// The portal logo: a PNG or SVG upload (multipart), or "remove".
+pub async fn logo(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<TenantId>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let cur = match current(&s, id) {
+        Ok(Some(cur)) => cur,
+        Ok(None) => return not_found(&c),
+        Err(e) => return failed(&c, &e),
+    };
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let parts = match (axum::body::to_bytes(body, MAX_UPLOAD).await, crate::web::multipart::boundary(content_type)) {
+        (Ok(bytes), Some(b)) => crate::web::multipart::parse(b, &bytes),
+        (Err(_), _) => {
+            let mut errors = Errors::default();
+            errors.add("logo", "larger than 64 KiB");
+            let f = form_of(&cur);
+            return settings_page(&c, cur, f, errors);
+        }
+        _ => None,
+    };
+    let Some(parts) = parts else {
+        return message(Some(&c), StatusCode::BAD_REQUEST, "Not uploaded", "The form did not arrive whole; try again.");
+    };
+    let remove = crate::web::multipart::field(&parts, "remove") == "1";
+    let file = parts.into_iter().find(|p| p.name == "logo").map(|p| p.data).unwrap_or_default();
+    let bytes = if remove { None } else { Some(file) };
+    match crate::ops::tenants::set_logo(&s.portal.store, &c.actor(), s.portal.clock.now(), id, bytes) {
+        Ok(()) => done(&format!("/admin/tenants/{id}"), if remove { "Logo removed." } else { "Logo saved." }),
+        Err(e) => match e.about() {
+            Some((field, m)) => {
+                let mut errors = Errors::default();
+                errors.add(field, m);
+                let f = form_of(&cur);
+                settings_page(&c, cur, f, errors)
+            }
+            None => failed(&c, &e),
+        },
     }
 }
