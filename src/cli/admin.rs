@@ -95,14 +95,8 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: AdminCmd, out: &mut i
             }
         }
         AdminCmd::Reset { name, clear_totp } => {
-            let mut a = store.admin_by_name(&name)?.ok_or_else(|| anyhow::anyhow!("no admin named {name:?}"))?;
-            let password = crate::ops::secrets::password();
-            a.password_hash = crate::demo::hash_password(&password)?;
-            if clear_totp {
-                a.totp = None;
-            }
-            store.update_admin(actor, now, &a, "admin.reset")?;
-            store.clear_login_lock(&a.username)?;
+            let a = store.admin_by_name(&name)?.ok_or_else(|| anyhow::anyhow!("no admin named {name:?}"))?;
+            let password = crate::ops::admins::reset(store, actor, now, &a, clear_totp)?;
             writeln!(out, "admin {name:?}: new password: {password}")?;
         }
         AdminCmd::RecoveryCodes { tenant, name } => {

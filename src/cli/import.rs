@@ -1,6 +1,7 @@
-//! `lango import daloradius|phpnuxbill|csv`: read, report every problem
-//! by line, and import only a clean file, in one transaction. `--dry-run`
-//! reports without importing.
+//! `lango import daloradius|phpnuxbill|csv`: arguments and printing over
+//! `ops::import`, which reads, reports every problem by line, and imports
+//! only a clean file, in one transaction. `--dry-run` reports without
+//! importing.
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
@@ -8,7 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::clock::Clock;
-use crate::import;
+use crate::ops;
 use crate::store::Store;
 
 #[derive(Args, Debug)]
@@ -41,42 +42,42 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: ImportCmd, out: &mut 
         ImportCmd::Csv(s) => ("csv", s),
     };
     let t = store.tenant_by_slug(&src.tenant)?;
-    let text = std::fs::read_to_string(&src.file).with_context(|| format!("reading {}", src.file.display()))?;
-    let now = clock.now();
-    let read = match kind {
-        "daloradius" => import::daloradius::read(&text, &t.timezone),
-        "phpnuxbill" => import::phpnuxbill::read(&text, &t.timezone, now),
-        _ => import::csv::read(&text, &t.timezone),
+    let bytes = std::fs::read(&src.file).with_context(|| format!("reading {}", src.file.display()))?;
+    let mut bar = Bar::new(super::PROGRESS.load(std::sync::atomic::Ordering::Relaxed));
+    let report =
+        ops::import::run_with_progress(store, clock.now(), actor, t.id, kind, &bytes, src.dry_run, &mut |n, total| {
+            bar.show(n, total)
+        });
+    bar.finish();
+    let report = match report {
+        Ok(r) => r,
+        // The file is an argument, not an option: name it instead.
+        Err(e) => match e.about() {
+            Some(("file", m)) => bail!("{}: {m}", src.file.display()),
+            _ => return Err(e.into()),
+        },
     };
-    let mut problems = read.problems;
-    problems.extend(store.check_import(t.id, &read.set)?);
-    problems.sort_by_key(|p| p.line);
-    for w in &read.warnings {
+    for w in &report.warnings {
         writeln!(out, "note: {w}")?;
     }
-    let services: usize = read.set.customers.iter().map(|c| c.services.len()).sum();
-    if !problems.is_empty() {
-        for p in &problems {
+    if !report.problems.is_empty() {
+        for p in &report.problems {
             writeln!(out, "{}: {p}", src.file.display())?;
         }
-        bail!("{} problem(s); nothing imported", problems.len());
+        bail!("{} problem(s); nothing imported", report.problems.len());
     }
-    if src.dry_run {
+    if !report.imported {
         writeln!(
             out,
-            "dry run: {} plan(s), {} customer(s), {services} service(s) would be imported",
-            read.set.plans.len(),
-            read.set.customers.len()
+            "dry run: {} plan(s), {} customer(s), {} service(s) would be imported",
+            report.plans, report.customers, report.services
         )?;
         return Ok(());
     }
-    let mut bar = Bar::new(super::PROGRESS.load(std::sync::atomic::Ordering::Relaxed));
-    let done = store.import_with_progress(actor, now, t.id, read.set, &mut |n, total| bar.show(n, total))?;
-    bar.finish();
     writeln!(
         out,
         "imported {} new plan(s), {} customer(s), {} service(s) into {}",
-        done.plans, done.customers, done.services, t.slug
+        report.plans, report.customers, report.services, report.tenant
     )?;
     Ok(())
 }

@@ -347,11 +347,9 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
         }
         WalletCmd::Post { tenant, customer, kind, amount, reason } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let neg = amount.trim().starts_with('-');
-            let magnitude = parse_money(amount.trim().trim_start_matches('-')).context("--amount")?;
-            use crate::billing::Entry;
-            let e = match kind.as_str() {
+            let balance = match kind.as_str() {
                 "payment" => {
+                    let magnitude = parse_money(amount.trim()).context("--amount")?;
                     // Money received (cash, bank): a payment with its receipt.
                     let (cash, refs) = (PaymentMethod::Cash, vec![]);
                     let applied = record_payment(store, actor, now, t.id, customer, cash, magnitude, reason, refs)?;
@@ -361,13 +359,11 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
                     writeln!(out, "balance {}", pdf::format_money(store.balance(t.id, customer)?, &t.currency))?;
                     return Ok(());
                 }
-                "credit" => Entry::credit(magnitude, &reason, actor, now)?,
-                "refund" => Entry::refund(magnitude, &reason, actor, now)?,
-                "charge" => Entry::charge(magnitude, &reason, actor, now)?,
-                "adjustment" => Entry::adjustment(if neg { -magnitude } else { magnitude }, &reason, actor, now)?,
-                other => bail!("--kind {other:?}: use payment, credit, refund, charge or adjustment"),
+                other => crate::ops::money::wallet_entry(store, actor, now, t.id, customer, other, &amount, &reason)
+                    .map_err(|problems| {
+                        anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+                    })?,
             };
-            let balance = store.post_ledger(t.id, customer, e)?;
             writeln!(out, "balance {}", pdf::format_money(balance, &t.currency))?;
         }
         WalletCmd::Renew { tenant, service, plan } => {

@@ -6,9 +6,11 @@
 //! form can show it next to its field and the command line can name its
 //! option. Neither front end imports the other; both import this.
 
+pub mod admins;
 pub mod api_tokens;
 pub mod csv;
 pub mod hotspot;
+pub mod import;
 pub mod money;
 pub mod mpesa;
 pub mod plans;

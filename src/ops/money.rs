@@ -93,3 +93,52 @@ pub fn doc_view(store: &Store, t: &Tenant, d: &Invoice) -> Result<pdf::invoice::
         footer: format!("{} · amounts in {}", t.name, t.currency),
     })
 }
+
+/// A wallet entry other than money received, as `lango wallet post` and
+/// the customer page post it: a credit, refund, charge or adjustment
+/// (signed) with its reason; the new balance. Audited by the store.
+#[allow(clippy::too_many_arguments)]
+pub fn wallet_entry(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    customer: Id,
+    kind: &str,
+    amount: &str,
+    reason: &str,
+) -> Result<i64, Vec<super::OpError>> {
+    use super::OpError;
+    use crate::billing::Entry;
+    let mut problems = Vec::new();
+    let neg = amount.trim().starts_with('-');
+    let magnitude = match crate::model::units::parse_money(amount.trim().trim_start_matches('-')) {
+        Ok(m) if m > 0 && (!neg || kind == "adjustment") => Some(m),
+        Ok(_) if neg => {
+            problems.push(OpError::field("amount", "only an adjustment may be negative"));
+            None
+        }
+        _ => {
+            problems.push(OpError::field("amount", "an amount above zero, like 500 or 500.50"));
+            None
+        }
+    };
+    if reason.trim().is_empty() {
+        problems.push(OpError::field("reason", "say why: it is shown on the customer's statement"));
+    }
+    if !matches!(kind, "credit" | "refund" | "charge" | "adjustment") {
+        problems.push(OpError::field("kind", format!("{kind:?}: use credit, refund, charge or adjustment")));
+    }
+    let Some(magnitude) = magnitude.filter(|_| problems.is_empty()) else {
+        return Err(problems);
+    };
+    let reason = reason.trim();
+    let entry = match kind {
+        "credit" => Entry::credit(magnitude, reason, actor, now),
+        "refund" => Entry::refund(magnitude, reason, actor, now),
+        "charge" => Entry::charge(magnitude, reason, actor, now),
+        _ => Entry::adjustment(if neg { -magnitude } else { magnitude }, reason, actor, now),
+    }
+    .map_err(|e| vec![OpError::field("amount", e)])?;
+    store.post_ledger(tenant, customer, entry).map_err(|e| vec![e.into()])
+}

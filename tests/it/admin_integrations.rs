@@ -123,3 +123,55 @@ fn the_sms_gateway_is_set_up_and_tested_from_the_admin_pages() {
     let audit = web.get("/admin/audit");
     assert!(audit.body.contains("tenant.sms") && !audit.body.contains(sms::API_KEY));
 }
+
+/// The pages added for running a site from the browser render there (the
+/// strict CSP lets them work) and keep a screenshot each.
+#[test]
+fn the_new_operation_pages_render_in_a_browser() {
+    use crate::support::routeros::RouterOsSim;
+    const PAGE: Duration = Duration::from_secs(20);
+    let sim = RouterOsSim::start("lango-api", "api-pass-Shots12");
+    sim.seed("/ppp/active", &[("name", "pppoe-jane"), ("address", "10.7.0.41"), ("uptime", "1h2m")]);
+    sim.seed("/ip/hotspot/active", &[("user", "VOUCHER-1"), ("address", "10.5.60.31"), ("uptime", "5m")]);
+    let s = Server::demo();
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let port = sim.addr().port().to_string();
+    let api = [
+        ("host", "127.0.0.1"),
+        ("port", port.as_str()),
+        ("user", "lango-api"),
+        ("password", "api-pass-Shots12"),
+        ("lango_address", "10.5.50.2"),
+    ];
+    assert_eq!(web.post("/admin/nas/1/api", &api).status, 303);
+    let list = lango_ok(&s.data, &["service", "list", "--tenant", "demo"]);
+    let pppoe = list.lines().find(|l| l.contains("demo-pppoe")).unwrap().split_whitespace().next().unwrap();
+
+    let base = format!("http://127.0.0.1:{}", s.http.port());
+    let b = Browser::start_laptop();
+    b.goto(&format!("{base}/admin/login"));
+    b.clear_and_type("#username", "demo");
+    b.clear_and_type("#password", "demo-admin-pass");
+    b.click("#sign-in");
+    b.find("#nav", PAGE);
+    for (path, element, shot) in [
+        (format!("/admin/services/{pppoe}"), "#access-form", "admin-service-access"),
+        ("/admin/nas/1/lookup?what=active".to_string(), "#lookup", "admin-router-sessions"),
+        ("/admin/sms".to_string(), "#sms-form", "admin-sms"),
+        (format!("/admin/hotspot-files?nas=1&url={base}"), "#hotspot-commands", "admin-hotspot-files"),
+        ("/admin/admins".to_string(), "table", "admin-admins"),
+    ] {
+        b.goto(&format!("{base}{path}"));
+        b.find(element, PAGE);
+        b.keep_screenshot(shot);
+    }
+    b.goto(&format!("{base}/admin/nas/1/lookup?what=active"));
+    b.find("#lookup", PAGE);
+    assert!(b.text("#lookup").contains("pppoe-jane"), "{}", b.text("body"));
+    // The service page's access form works from the browser.
+    b.goto(&format!("{base}/admin/services/{pppoe}"));
+    b.clear_and_type("#access-ip", "10.99.0.77");
+    b.click("#access-save");
+    b.wait_text("Saved; online sessions were disconnected", PAGE);
+    assert!(b.source().contains("10.99.0.77"));
+}

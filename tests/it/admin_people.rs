@@ -370,3 +370,26 @@ fn a_platform_admin_uploads_and_removes_a_tenants_logo_in_the_browser() {
     );
     assert_eq!(forged.status, 403, "{}", forged.body);
 }
+
+#[test]
+fn a_tenant_admin_resets_an_operators_password_shown_once() {
+    let s = Server::demo();
+    let old = make_admin(&s.data, &["--tenant", "demo", "--name", "olive", "--role", "operator"]);
+    let olive = AdminWeb::login(s.http, "olive", &old);
+    let boss = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+
+    assert_eq!(boss.post("/admin/admins/demo/reset", &[]).status, 422, "not one's own");
+    assert_eq!(olive.post("/admin/admins/demo/reset", &[]).status, 403, "an operator manages no admins");
+    let reset = boss.post("/admin/admins/olive/reset", &[("clear_totp", "on")]);
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let new = by_id(&reset.body, "new-password").to_string();
+    assert!(new.len() >= 12 && new != old, "{new}");
+    // Her session ended; the old password no longer works, the new one does.
+    assert_eq!(olive.get("/admin/me").status, 303, "signed out");
+    assert_eq!(AdminWeb::try_login(s.http, "olive", &old).status, 401, "the old password is refused");
+    let again = AdminWeb::login(s.http, "olive", &new);
+    assert_eq!(again.get("/admin/me").status, 200);
+    let audit = boss.get("/admin/audit");
+    assert!(audit.body.contains("admin.reset") && !audit.body.contains(&new), "audited without the password");
+    assert!(!s.log().contains(&new), "never logged");
+}

@@ -175,3 +175,57 @@ fn auth_mac(r: &crate::billing::Rig, mac: &str) -> Reply {
         &format!("User-Name={mac},Calling-Station-Id={mac},Message-Authenticator=0x00"),
     )
 }
+
+#[test]
+fn a_payment_prompt_and_wallet_entries_from_the_customer_and_service_pages() {
+    use std::time::Duration;
+    let r = rig("admin-stk-wallet");
+    let web = AdminWeb::login(r.server.http, "demo", "demo-admin-pass");
+    let id = service_id(&r, "demo-expired");
+    let customers = r.cli(&["customer", "list", "--tenant", "demo"]);
+    let brian = customers.lines().find(|l| l.contains("Brian")).unwrap().split_whitespace().next().unwrap().to_string();
+
+    // The prompt: Daraja gets an STK Push for the plan's price; its
+    // callback renews the service, as a portal payment would.
+    assert!(pppoe_auth(&r, "demo-expired", "demo-pass").raw.contains("lango-expired"));
+    let sent = web.post(&format!("/admin/services/{id}/stk"), &[("phone", "0712345678"), ("plan", "")]);
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let stk = r.daraja.stk_requests();
+    assert_eq!(stk.len(), 1, "{stk:?}");
+    assert_eq!(stk[0].body["Amount"], 1500, "{:?}", stk[0].body);
+    assert_eq!(stk[0].body["PhoneNumber"], "254712345678", "{:?}", stk[0].body);
+    crate::billing::eventually("the renewal", Duration::from_secs(20), || {
+        pppoe_auth(&r, "demo-expired", "demo-pass").get("Mikrotik-Rate-Limit") == Some("10M/10M 20M/20M 8M/8M 10/10")
+    });
+    let bad = web.post(&format!("/admin/services/{id}/stk"), &[("phone", "12")]);
+    assert_eq!(bad.status, 409, "{}", bad.body);
+
+    // Wallet entries: field errors keep what was typed; a credit posts,
+    // audited; a cashier may record payments but not adjust wallets.
+    let wrong =
+        web.post(&format!("/admin/customers/{brian}/wallet"), &[("kind", "credit"), ("amount", "-50"), ("reason", "")]);
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(wrong.body.contains("id=\"error-amount\"") && wrong.body.contains("id=\"error-reason\""));
+    assert!(wrong.body.contains("value=\"-50\""), "{}", wrong.body);
+    let before = r.cli(&["wallet", "show", "--tenant", "demo", "--customer", &brian]);
+    let ok = web.post(
+        &format!("/admin/customers/{brian}/wallet"),
+        &[("kind", "credit"), ("amount", "250"), ("reason", "outage on 3 Dec")],
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let after = r.cli(&["wallet", "show", "--tenant", "demo", "--customer", &brian]);
+    assert!(after.contains("outage on 3 Dec") && !before.contains("outage on 3 Dec"), "{after}");
+    let adj = web.post(
+        &format!("/admin/customers/{brian}/wallet"),
+        &[("kind", "adjustment"), ("amount", "-100"), ("reason", "typo fixed")],
+    );
+    assert_eq!(adj.status, 303, "a negative adjustment is allowed: {}", adj.body);
+    let page = web.get(&format!("/admin/customers/{brian}"));
+    assert!(page.body.contains("wallet.post"), "audited: {}", page.body);
+    let pw = make_admin(&r.server.data, &["--tenant", "demo", "--name", "till", "--role", "cashier"]);
+    let cashier = AdminWeb::login(r.server.http, "till", &pw);
+    let refused = cashier.post(&format!("/admin/customers/{brian}/wallet"), &[("kind", "credit"), ("amount", "1")]);
+    assert_eq!(refused.status, 403);
+    let own = cashier.get(&format!("/admin/customers/{brian}"));
+    assert!(own.body.contains("id=\"record-payment\"") && !own.body.contains("id=\"wallet-form\""), "{}", own.body);
+}

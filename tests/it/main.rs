@@ -8,6 +8,7 @@ mod admin;
 mod admin_browser;
 mod admin_catalog;
 mod admin_edits;
+mod admin_import;
 mod admin_integrations;
 mod admin_mpesa;
 mod admin_people;

@@ -264,6 +264,12 @@ pub async fn totp(
         return restart("This page has expired. Please sign in again.");
     }
     let token = super::session_token(&headers);
+    // The second step counts against the address like the first: guessing
+    // codes (or recovery codes) from one place stops there too.
+    if address_blocked(ip, now) {
+        let _ = p.store.end_admin_session(token);
+        return restart("Too many failed sign-ins from this address. Wait 15 minutes.");
+    }
     let Ok(Some(session)) = p.store.admin_session(token, now) else {
         return restart("That took too long. Please sign in again.");
     };

@@ -307,6 +307,56 @@ struct ShowPage {
     chart: Vec<(u32, u32, String)>,
     can_edit: bool,
     can_services: bool,
+    can_pay: bool,
+    can_wallet: bool,
+    /// The wallet-entry form as typed, and its errors.
+    wallet: WalletForm,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct WalletForm {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A credit, refund, charge or adjustment posted to the customer's wallet
+/// (`ops::money::wallet_entry`, as `lango wallet post`).
+pub async fn wallet(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<WalletForm>,
+) -> Response {
+    let x = match mine(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let now = s.portal.clock.now();
+    let store = &s.portal.store;
+    match crate::ops::money::wallet_entry(store, &c.actor(), now, c.tenant_id(), x.id, &f.kind, &f.amount, &f.reason) {
+        Ok(balance) => {
+            done(&format!("/admin/customers/{id}"), &format!("Posted; the wallet holds {}.", c.money(balance)))
+        }
+        Err(problems) => {
+            let mut errors = Errors::default();
+            for e in problems {
+                match e.about() {
+                    Some((field, m)) => errors.add(field, m),
+                    None => return failed(&c, &e),
+                }
+            }
+            match show_page(&s, &c, x, Some((f, errors))) {
+                Ok(r) => r,
+                Err(e) => failed(&c, &e),
+            }
+        }
+    }
 }
 
 pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
@@ -315,13 +365,18 @@ pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Pa
         Ok(None) => return not_found(&c),
         Err(r) => return r,
     };
-    match show_page(&s, &c, x) {
+    match show_page(&s, &c, x, None) {
         Ok(r) => r,
         Err(e) => failed(&c, &e),
     }
 }
 
-fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreError> {
+fn show_page(
+    s: &WebState,
+    c: &Caller,
+    x: Customer,
+    typed: Option<(WalletForm, Errors)>,
+) -> Result<Response, StoreError> {
     let store = &s.portal.store;
     let t = c.tenant_id();
     let plans = store.plans(t)?;
@@ -394,8 +449,16 @@ fn show_page(s: &WebState, c: &Caller, x: Customer) -> Result<Response, StoreErr
         chart,
         can_edit: c.can(super::rbac::Perm::EditCustomers),
         can_services: c.can(super::rbac::Perm::EditServices),
+        can_pay: c.can(super::rbac::Perm::RecordPayments),
+        can_wallet: c.can(super::rbac::Perm::AdjustWallets),
+        wallet: WalletForm { kind: "credit".into(), ..WalletForm::default() },
+        errors: Errors::default(),
     };
-    Ok(render(StatusCode::OK, &page))
+    let (page, status) = match typed {
+        Some((wallet, errors)) => (ShowPage { wallet, errors, ..page }, StatusCode::UNPROCESSABLE_ENTITY),
+        None => (page, StatusCode::OK),
+    };
+    Ok(render(status, &page))
 }
 
 #[derive(Deserialize, Default, Clone)]

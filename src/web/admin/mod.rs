@@ -24,6 +24,7 @@ mod auth;
 mod catalog;
 mod customers;
 mod hotspot_files;
+mod import;
 mod lists;
 mod money;
 mod mpesa;
@@ -44,6 +45,12 @@ use rbac::Perm;
 /// Largest admin form accepted.
 const MAX_FORM: usize = 256 * 1024;
 const FLASH: &str = "lango_flash";
+
+/// The most the gate reads of a POST to `path`: an import upload may be
+/// a whole dump, any other form is small.
+fn body_limit(path: &str) -> usize {
+    if path == "/admin/import" { crate::ops::import::MAX_UPLOAD } else { MAX_FORM }
+}
 
 pub fn routes(state: WebState) -> axum::Router<WebState> {
     use axum::routing::{get, post};
@@ -69,6 +76,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/customers/{id}", get(customers::show).post(customers::update))
         .route("/admin/customers/{id}/edit", get(customers::edit))
         .route("/admin/customers/{id}/delete", post(customers::delete))
+        .route("/admin/customers/{id}/wallet", post(customers::wallet))
         .route("/admin/customers/{id}/services/new", get(customers::new_service))
         .route("/admin/customers/{id}/services", post(customers::create_service))
         .route("/admin/services", get(services::list))
@@ -100,6 +108,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/services/{id}/expiry", post(services::expiry))
         .route("/admin/services/{id}/password", post(services::password))
         .route("/admin/services/{id}/access", post(services::access))
+        .route("/admin/services/{id}/stk", post(services::stk))
         .route("/admin/invoices", get(money::invoices))
         .route("/admin/invoices/{id}", get(money::invoice))
         .route("/admin/sessions", get(lists::sessions))
@@ -112,6 +121,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/admins/new", get(people::new))
         .route("/admin/admins/{name}/disable", post(people::disable))
         .route("/admin/admins/{name}/enable", post(people::enable))
+        .route("/admin/admins/{name}/reset", post(people::reset))
         .route("/admin/tenants", get(tenants::list).post(tenants::create))
         .route("/admin/tenants/new", get(tenants::new))
         .route("/admin/tenants/{id}", get(tenants::show).post(tenants::save))
@@ -125,6 +135,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/sms/test", post(sms::test))
         .route("/admin/hotspot-files", get(hotspot_files::show))
         .route("/admin/hotspot-files/files.zip", get(hotspot_files::zip))
+        .route("/admin/import", get(import::form).post(import::run))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
@@ -211,6 +222,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/mpesa", "M-Pesa", Perm::ManageIntegrations),
     ("/admin/sms", "SMS", Perm::ManageIntegrations),
     ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
+    ("/admin/import", "Import", Perm::EditPlans),
     ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
 ];
@@ -412,7 +424,7 @@ async fn gate_inner(s: &WebState, peer: SocketAddr, path: &str, req: Request, ne
     }
     let (mut parts, body) = req.into_parts();
     let mut req = if method == "POST" {
-        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+        let Ok(bytes) = axum::body::to_bytes(body, body_limit(path)).await else {
             return message(Some(&caller), StatusCode::PAYLOAD_TOO_LARGE, "Too large", "That form is too large.");
         };
         let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");

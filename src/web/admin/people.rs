@@ -198,6 +198,49 @@ pub async fn enable(State(s): State<WebState>, Extension(c): Extension<Caller>, 
     set_disabled(&s, &c, &name, false)
 }
 
+#[derive(Deserialize, Default)]
+pub struct ResetForm {
+    #[serde(default)]
+    clear_totp: String,
+}
+
+/// A new generated password for another admin (shown once), its sessions
+/// and lockout ended; with "clear_totp", its authenticator too.
+pub async fn reset(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(name): Path<String>,
+    Form(f): Form<ResetForm>,
+) -> Response {
+    let store = &s.portal.store;
+    let a = match store.admin_by_name(&name) {
+        Ok(Some(a)) if visible(&c, &a) => a,
+        Ok(_) => return not_found(&c),
+        Err(e) => return failed(&c, &e),
+    };
+    if a.username == c.admin.username {
+        let text = "Change your own password on your account page.";
+        return message(Some(&c), StatusCode::UNPROCESSABLE_ENTITY, "Not yourself", text);
+    }
+    let clear_totp = f.clear_totp == "on";
+    match crate::ops::admins::reset(store, &c.actor(), s.portal.clock.now(), &a, clear_totp) {
+        Ok(password) => {
+            let totp = if clear_totp { " Two-step sign-in is off until they enrol again." } else { "" };
+            let page = SecretPage {
+                c: c.chrome("Password reset"),
+                heading: format!("New password for {}", a.username),
+                text: format!("Give them this password. It is shown only now; their sessions have ended.{totp}"),
+                secret: password,
+                secret_id: "new-password",
+                back: "/admin/admins",
+                back_label: "Back to the admins",
+            };
+            render(StatusCode::OK, &page)
+        }
+        Err(e) => failed(&c, &e),
+    }
+}
+
 fn set_disabled(s: &WebState, c: &Caller, name: &str, disabled: bool) -> Response {
     let store = &s.portal.store;
     let a = match store.admin_by_name(name) {

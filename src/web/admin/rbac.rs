@@ -24,6 +24,8 @@ pub enum Perm {
     RecordPayments,
     /// Set a service's expiry by hand (service given away or corrected).
     SetExpiry,
+    /// Credit, refund, charge or adjust a customer's wallet by hand.
+    AdjustWallets,
     ViewInvoices,
     ViewSessions,
     Disconnect,
@@ -52,7 +54,7 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         MakeVouchers => matches!(role, PlatformAdmin | TenantAdmin | Cashier | Reseller),
         ViewPayments | ViewInvoices => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly),
         RecordPayments => matches!(role, PlatformAdmin | TenantAdmin | Cashier),
-        SetExpiry => matches!(role, PlatformAdmin | TenantAdmin),
+        SetExpiry | AdjustWallets => matches!(role, PlatformAdmin | TenantAdmin),
         Disconnect => matches!(role, PlatformAdmin | TenantAdmin | Operator),
         ViewAudit => matches!(role, PlatformAdmin | TenantAdmin | ReadOnly),
         ManageTenants => role == PlatformAdmin,
@@ -94,6 +96,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/customers/{id}/edit", EditCustomers),
     r("POST", "/admin/customers/{id}", EditCustomers),
     r("POST", "/admin/customers/{id}/delete", EditCustomers),
+    r("POST", "/admin/customers/{id}/wallet", AdjustWallets),
     r("GET", "/admin/customers/{id}/services/new", EditServices),
     r("POST", "/admin/customers/{id}/services", EditServices),
     r("GET", "/admin/services", ViewCustomers),
@@ -103,6 +106,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/services/{id}/expiry", SetExpiry),
     r("POST", "/admin/services/{id}/password", EditServices),
     r("POST", "/admin/services/{id}/access", EditServices),
+    r("POST", "/admin/services/{id}/stk", RecordPayments),
     r("GET", "/admin/plans", ViewPlans),
     r("GET", "/admin/plans/new", EditPlans),
     r("POST", "/admin/plans", EditPlans),
@@ -146,6 +150,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/admins", ManageAdmins),
     r("POST", "/admin/admins/{name}/disable", ManageAdmins),
     r("POST", "/admin/admins/{name}/enable", ManageAdmins),
+    r("POST", "/admin/admins/{name}/reset", ManageAdmins),
     r("GET", "/admin/tenants", ManageTenants),
     r("GET", "/admin/tenants/new", ManageTenants),
     r("POST", "/admin/tenants", ManageTenants),
@@ -170,6 +175,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/sms/test", ManageIntegrations),
     r("GET", "/admin/hotspot-files", EditNas),
     r("GET", "/admin/hotspot-files/files.zip", EditNas),
+    r("GET", "/admin/import", EditPlans),
+    r("POST", "/admin/import", EditPlans),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).

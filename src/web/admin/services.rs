@@ -295,6 +295,56 @@ pub async fn access(
     }
 }
 
+#[derive(Deserialize)]
+pub struct StkForm {
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    plan: String,
+}
+
+/// An M-Pesa prompt (STK Push) to the customer's phone to renew the
+/// service (on its plan or another): the money arrives through the usual
+/// callback and renews it; nothing is recorded here.
+pub async fn stk(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<StkForm>,
+) -> Response {
+    let (sv, customer) = match service_of(&s, &c, id) {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&c),
+        Err(r) => return r,
+    };
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let plan_id = f.plan.trim().parse::<Id>().unwrap_or(sv.plan);
+    let Ok(plan) = store.plan(t, plan_id) else {
+        return message(Some(&c), StatusCode::UNPROCESSABLE_ENTITY, "No prompt sent", "Choose a plan from the list.");
+    };
+    let phone = match f.phone.trim() {
+        "" => customer.phone.clone().unwrap_or_default(),
+        p => p.to_string(),
+    };
+    let purchase = Purchase::Renew { service: sv.id, plan: plan.id };
+    match s.payments.stk_push(t, customer.id, purchase, plan.price, &phone, &sv.username).await {
+        Ok(req) => done(
+            &format!("/admin/services/{id}"),
+            &format!(
+                "M-Pesa prompt for {} sent to {}; the service renews when it is paid (checkout {}).",
+                c.money(plan.price),
+                req.phone,
+                req.checkout_id
+            ),
+        ),
+        Err(e) => {
+            let text = format!("{} ({e})", e.customer_message());
+            message(Some(&c), StatusCode::CONFLICT, "No prompt sent", &text)
+        }
+    }
+}
+
 // ---- the services list, and suspend / reactivate ------------------------------
 
 #[derive(Template)]
