@@ -96,6 +96,14 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         shutdown.clone(),
     ));
     tasks.spawn(crate::jobs::scheduler::run(radius.clone(), payments.clone(), cfg.jobs.clone(), shutdown.clone()));
+    tasks.spawn(crate::jobs::backup::run(
+        radius.store.clone(),
+        radius.clock.clone(),
+        cfg.backup.clone(),
+        cfg.backup_dir(),
+        Duration::from_secs(cfg.jobs.tick_secs),
+        shutdown.clone(),
+    ));
 
     #[cfg(unix)]
     {
@@ -148,6 +156,11 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
             setup,
             tls_fingerprint: tls.as_ref().map(|(c, _)| c.fingerprint.clone()),
             https_port: https.map(|a| a.port()),
+            backups: Arc::new(crate::web::Backups {
+                dir: cfg.backup_dir(),
+                keep: (cfg.backup.keep_daily, cfg.backup.keep_monthly),
+                every_hours: cfg.backup.every_hours,
+            }),
             hsts: cfg.http.hsts,
         };
         let router = crate::web::app(state);

@@ -17,6 +17,26 @@ pub struct Config {
     pub store: StoreConfig,
     pub log: LogConfig,
     pub jobs: JobsConfig,
+    pub backup: BackupConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Where backups are written; unset: `<data_dir>/backups`.
+    pub dir: Option<PathBuf>,
+    /// Hours between scheduled backups; 0 turns them off.
+    pub every_hours: u64,
+    /// Retention: the newest backup of each of the last `keep_daily` days
+    /// and of the last `keep_monthly` months stay, the rest are deleted.
+    pub keep_daily: usize,
+    pub keep_monthly: usize,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig { dir: None, every_hours: 24, keep_daily: 7, keep_monthly: 6 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -121,6 +141,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             log: LogConfig::default(),
             jobs: JobsConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -181,7 +202,7 @@ pub enum ConfigError {
 /// config key, never logged): the first-run setup token.
 pub const SECRET_VARS: &[&str] = &["LANGO_SETUP_TOKEN"];
 
-const SECTIONS: [&str; 5] = ["radius", "http", "store", "log", "jobs"];
+const SECTIONS: [&str; 6] = ["radius", "http", "store", "log", "jobs", "backup"];
 
 impl Config {
     /// Load from an optional file plus the process environment.
@@ -248,6 +269,12 @@ impl Config {
         if self.http.tls && self.http.enabled && self.http.https_listen == self.http.listen {
             return bad("http.https_listen", "must differ from http.listen");
         }
+        if self.backup.every_hours > 24 * 31 {
+            return bad("backup.every_hours", "must be 0 (off) to 744");
+        }
+        if self.backup.keep_daily == 0 && self.backup.keep_monthly == 0 {
+            return bad("backup.keep_daily", "keep_daily and keep_monthly cannot both be 0");
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");
         }
@@ -259,6 +286,10 @@ impl Config {
 
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("lango.redb")
+    }
+
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup.dir.clone().unwrap_or_else(|| self.data_dir.join("backups"))
     }
 
     pub fn key_path(&self) -> PathBuf {

@@ -131,6 +131,18 @@ pub fn forward(
     Ok(serde_json::from_slice(&buf)?)
 }
 
+/// Whether a lango serves `data_dir` now (its control socket answers).
+#[cfg(unix)]
+pub fn is_running(data_dir: &std::path::Path) -> bool {
+    std::os::unix::net::UnixStream::connect(socket_path(data_dir)).is_ok()
+}
+
+/// Whether a lango serves `data_dir` now (the database is held open).
+#[cfg(not(unix))]
+pub fn is_running(data_dir: &std::path::Path) -> bool {
+    matches!(redb::Database::create(data_dir.join("lango.redb")), Err(redb::DatabaseError::DatabaseAlreadyOpen))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

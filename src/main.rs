@@ -59,6 +59,15 @@ enum Command {
         #[arg(long, default_value = "Africa/Nairobi")]
         timezone: String,
     },
+    /// Bring the database back from a backup (`lango backup`): checked
+    /// whole and opened aside before anything is replaced; the database it
+    /// replaces is kept as lango.redb.before-restore. lango must be
+    /// stopped, and the data directory must hold the lango.key the backup
+    /// was made with.
+    Restore {
+        /// The backup file (lango-YYYYMMDD-HHMMSS.lbk).
+        file: PathBuf,
+    },
     /// Check a running lango: GET /healthz (from http.listen, or --url);
     /// exit 0 on 200, else 1. The container image's health check.
     Health {
@@ -173,6 +182,21 @@ fn run(args: Cli) -> anyhow::Result<()> {
             println!("database {} (key {})", cfg.db_path().display(), cfg.key_path().display());
             cli::init(&store, &clock, &cli::local_actor(), &tenant, &admin, &timezone, &mut out)
         }
+        Command::Restore { file } => {
+            let cfg = load()?;
+            anyhow::ensure!(
+                !lango::control::is_running(&cfg.data_dir),
+                "lango is running on this data directory: stop it first (RouterOS: /container stop)"
+            );
+            let r = lango::store::backup::restore(&cfg.db_path(), &cfg.key_path(), &file, cfg.store.cache_mb)?;
+            let made = lango::ops::time::utc(r.header.created_at);
+            println!("restored {} (made {made} by lango {})", file.display(), r.header.lango);
+            println!("{} tenant(s), {} customer(s), {} service(s)", r.tenants, r.customers, r.services);
+            if let Some(p) = r.previous {
+                println!("the database it replaced is kept as {}", p.display());
+            }
+            Ok(())
+        }
         Command::Health { url, timeout } => {
             let url = match url {
                 Some(u) => u,
@@ -192,8 +216,11 @@ fn run(args: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Manage(cmd) => {
+        Command::Manage(mut cmd) => {
             let cfg = load()?;
+            if let Manage::Backup { dir: dir @ None } = &mut cmd {
+                *dir = Some(std::path::absolute(cfg.backup_dir())?);
+            }
             match lango::app::open_store(&cfg) {
                 Ok(store) => {
                     cli::PROGRESS.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -218,6 +245,12 @@ fn is_locked(e: &anyhow::Error) -> bool {
 #[cfg(unix)]
 fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
     let mut args = absolute_output_paths(std::env::args().skip(1).collect());
+    // The configured backup directory, which the server does not know.
+    if let Manage::Backup { dir: Some(d) } = cmd
+        && !args.iter().any(|a| a == "--dir")
+    {
+        args.extend(["--dir".to_string(), d.display().to_string()]);
+    }
     // The server reads an import's file: give it the absolute path.
     if let Some(file) = cmd.input_file().and_then(|f| f.to_str().map(str::to_string)) {
         for a in args.iter_mut().filter(|a| **a == file) {

@@ -101,6 +101,14 @@ pub enum Manage {
     /// Admin accounts of the web UI: create, list, reset.
     #[command(subcommand)]
     Admin(admin::AdminCmd),
+    /// Write an encrypted backup of the whole database now (while lango
+    /// keeps serving); `lango restore FILE` brings it back. The key file is
+    /// not inside: keep a copy of lango.key somewhere else.
+    Backup {
+        /// Directory to write into (default: backup.dir, or <data_dir>/backups).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Bring customers over from daloRADIUS, PHPNuxBill or a CSV file.
     #[command(subcommand)]
     Import(import::ImportCmd),
@@ -178,6 +186,18 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Hotspot(c) => hotspot::run(store, c, out),
         Manage::Ticket(c) => ticket(store, clock, actor, c, out),
         Manage::Import(c) => import::run(store, clock, actor, c, out),
+        Manage::Backup { dir } => {
+            let dir = match dir {
+                Some(d) => d,
+                None => store.default_backup_dir().context("an in-memory database has no backup directory")?,
+            };
+            let r = crate::ops::backup::run(store, &dir, clock.now(), None)?;
+            let h = &r.made.header;
+            writeln!(out, "backup {} ({} bytes)", r.made.path.display(), r.made.bytes)?;
+            writeln!(out, "schema {}, journal at {}:{}, key id {}", h.schema, h.journal.0, h.journal.1, h.key_id)?;
+            writeln!(out, "the key file is not inside: restoring needs the same lango.key")?;
+            Ok(())
+        }
         Manage::Export(e) => export::run(store, e, out),
         Manage::Webhook(c) => webhook::run(store, clock, actor, c, out),
         Manage::Admin(c) => admin::run(store, clock, actor, c, out),

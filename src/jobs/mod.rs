@@ -1,6 +1,7 @@
 //! Background jobs, each in its own file, each stopped by the shared
 //! cancellation token.
 
+pub mod backup;
 pub mod enforce;
 pub mod housekeeping;
 pub mod routers;

@@ -8,6 +8,7 @@
 
 pub mod admins;
 pub mod api_tokens;
+pub mod backup;
 pub mod csv;
 pub mod hotspot;
 pub mod import;

@@ -40,3 +40,8 @@ pub fn show_time(t: &Tenant, at: Option<UnixTime>, first_use: bool) -> String {
             .unwrap_or_else(|| at.to_string()),
     }
 }
+
+/// `at` in UTC ("2026-12-07 03:00 UTC"), for what belongs to no tenant.
+pub fn utc(at: UnixTime) -> String {
+    jiff::Timestamp::from_second(at).map_or_else(|_| at.to_string(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+}

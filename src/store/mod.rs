@@ -9,6 +9,7 @@
 pub mod accounting;
 pub mod admin;
 mod api;
+pub mod backup;
 mod billing;
 pub mod codec;
 #[cfg(test)]
@@ -124,6 +125,8 @@ pub struct Store {
     /// Where the accounting journal lives (next to the database file);
     /// `None` for in-memory stores.
     journal_dir: Option<std::path::PathBuf>,
+    /// The database file (`None` in memory), for backups.
+    db_path: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Store {
@@ -154,7 +157,13 @@ impl Store {
         // control socket). redb's multi-process mode costs file locking on
         // every transaction, ~10 µs per authentication.
         let db = Database::builder().set_cache_size(cache_mb * 1024 * 1024).create(path)?;
-        let store = Store { db, secrets, epoch: Default::default(), journal_dir: path.parent().map(Path::to_path_buf) };
+        let store = Store {
+            db,
+            secrets,
+            epoch: Default::default(),
+            journal_dir: path.parent().map(Path::to_path_buf),
+            db_path: Some(path.to_path_buf()),
+        };
         store.migrate()?;
         if let Some(dir) = &store.journal_dir {
             store.recover_journal(dir)?;
@@ -165,8 +174,13 @@ impl Store {
     /// An in-memory store for tests.
     pub fn in_memory() -> Result<Store, StoreError> {
         let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        let store =
-            Store { db, secrets: SecretBox::from_key(&[42u8; 32]), epoch: Default::default(), journal_dir: None };
+        let store = Store {
+            db,
+            secrets: SecretBox::from_key(&[42u8; 32]),
+            epoch: Default::default(),
+            journal_dir: None,
+            db_path: None,
+        };
         store.migrate()?;
         Ok(store)
     }

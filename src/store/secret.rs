@@ -56,6 +56,9 @@ impl Purpose {
 pub struct SecretBox {
     key: LessSafeKey,
     rng: SystemRandom,
+    /// HKDF key for what is derived from the key file (backup keys, the
+    /// key's id), never the sealing key itself.
+    prk: ring::hkdf::Prk,
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -67,7 +70,29 @@ impl std::fmt::Debug for SecretBox {
 impl SecretBox {
     pub fn from_key(bytes: &[u8; 32]) -> Self {
         let key = UnboundKey::new(&CHACHA20_POLY1305, bytes).expect("32-byte key fits ChaCha20-Poly1305");
-        SecretBox { key: LessSafeKey::new(key), rng: SystemRandom::new() }
+        let prk = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"lango/derived/v1").extract(bytes);
+        SecretBox { key: LessSafeKey::new(key), rng: SystemRandom::new(), prk }
+    }
+
+    /// 32 bytes derived from the key file for `info` (HKDF-SHA256): a
+    /// backup's own encryption key (info carries its random salt), or the
+    /// key's public id.
+    pub fn derive(&self, info: &[u8]) -> [u8; 32] {
+        struct Len;
+        impl ring::hkdf::KeyType for Len {
+            fn len(&self) -> usize {
+                32
+            }
+        }
+        let mut out = [0u8; 32];
+        let infos = [info];
+        self.prk.expand(&infos, Len).and_then(|okm| okm.fill(&mut out)).expect("32 bytes is a valid HKDF length");
+        out
+    }
+
+    /// A short public name of the key file (which key a backup needs).
+    pub fn key_id(&self) -> String {
+        to_hex(&self.derive(b"lango/key-id/v1")[..8])
     }
 
     /// Read the key file, creating it (mode 0600) with a fresh random key

@@ -36,6 +36,17 @@ pub struct WebState {
     pub https_port: Option<u16>,
     /// Strict-Transport-Security on those pages over HTTPS.
     pub hsts: bool,
+    /// Where backups go and how many stay (the admin Backups page).
+    pub backups: Arc<Backups>,
+}
+
+/// The backup settings the admin pages need.
+#[derive(Clone, Debug)]
+pub struct Backups {
+    pub dir: std::path::PathBuf,
+    /// Kept: (daily, monthly).
+    pub keep: (usize, usize),
+    pub every_hours: u64,
 }
 
 /// The token of an `Authorization: Bearer …` header ("" when there is none).

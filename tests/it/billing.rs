@@ -23,7 +23,7 @@ pub(crate) struct Rig {
 }
 
 #[allow(clippy::disallowed_methods)] // the simulator checks Nairobi time against the real clock
-fn real_now() -> i64 {
+pub(crate) fn real_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 

@@ -22,6 +22,7 @@ mod admin_vouchers;
 mod admin_webhooks;
 mod api;
 mod auth;
+mod backup;
 mod billing;
 mod billing_jobs;
 mod cli;

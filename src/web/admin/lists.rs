@@ -29,6 +29,26 @@ struct DashboardPage {
     routers: Vec<(String, String, bool, String)>,
     tenants: Vec<(TenantId, String, bool)>,
     wallet: Option<String>,
+    /// For platform admins: backups failing or overdue.
+    backup_alert: Option<String>,
+}
+
+/// What a platform admin should hear about backups, if anything.
+fn backup_alert(s: &WebState, c: &Caller, now: UnixTime) -> Option<String> {
+    if c.admin.role != Role::PlatformAdmin || s.backups.every_hours == 0 {
+        return None;
+    }
+    let st = s.portal.store.backup_status().ok()?;
+    let utc = crate::ops::time::utc;
+    if st.failures > 0 {
+        let e = st.last_error.unwrap_or_default();
+        return Some(format!("Backups are failing ({} in a row): {e}", st.failures));
+    }
+    let overdue = 2 * s.backups.every_hours as i64 * 3600;
+    match st.last_ok_at {
+        Some(at) if now - at > overdue => Some(format!("No backup since {}.", utc(at))),
+        _ => None,
+    }
 }
 
 /// When a router was last heard from, as the pages say it.
@@ -51,6 +71,7 @@ impl DashboardPage {
             routers: vec![],
             tenants,
             wallet,
+            backup_alert: None,
         }
     }
 }
@@ -115,6 +136,7 @@ pub async fn dashboard(State(s): State<WebState>, Extension(c): Extension<Caller
         routers,
         tenants,
         wallet: None,
+        backup_alert: backup_alert(&s, &c, now),
     };
     render(StatusCode::OK, &page)
 }

@@ -21,6 +21,7 @@ use crate::model::*;
 use crate::store::AdminSession;
 
 mod auth;
+mod backups;
 mod catalog;
 mod customers;
 mod hotspot_files;
@@ -126,6 +127,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/tenants/new", get(tenants::new))
         .route("/admin/tenants/{id}", get(tenants::show).post(tenants::save))
         .route("/admin/tenants/{id}/logo", post(tenants::logo))
+        .route("/admin/backups", get(backups::show).post(backups::now))
+        .route("/admin/backups/{name}", get(backups::download))
         .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
         .route("/admin/webhooks/{id}/disable", post(webhooks::disable))
         .route("/admin/webhooks/{id}/enable", post(webhooks::enable))
@@ -225,6 +228,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/import", "Import", Perm::EditPlans),
     ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
+    ("/admin/backups", "Backups", Perm::ManageTenants),
 ];
 
 /// What every admin page shows around its content.

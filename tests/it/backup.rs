@@ -1,0 +1,218 @@
+//! Backups against the real binary: `lango backup` while lango serves
+//! (forwarded to it, RADIUS answering meanwhile), then `lango restore` on a
+//! fresh data directory holding only the key gives the same customers,
+//! services, ledger balances, payments and session history (the exports
+//! compared line by line), accounting acknowledged just before the backup
+//! included; a tampered, truncated, newer-schema or wrong-key backup is
+//! refused with its reason and changes nothing; restore refuses a running
+//! lango; the scheduled job (test clock) writes one, the Backups page lists
+//! it for download and the dashboard tells a platform admin when it fails.
+
+use std::time::Duration;
+
+use crate::harness::*;
+
+const EXPORTS: [&str; 5] = ["customers", "services", "plans", "payments", "sessions"];
+
+fn exports(data: &std::path::Path) -> Vec<String> {
+    let mut all: Vec<String> =
+        EXPORTS.iter().map(|what| lango_ok(data, &["export", what, "--tenant", "demo"])).collect();
+    for id in customer_ids(data) {
+        all.push(lango_ok(data, &["wallet", "show", "--tenant", "demo", "--customer", &id]));
+    }
+    all
+}
+
+fn customer_ids(data: &std::path::Path) -> Vec<String> {
+    let list = lango_ok(data, &["customer", "list", "--tenant", "demo"]);
+    list.lines().skip(1).filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect()
+}
+
+fn acct(s: &Server, attrs: &str) {
+    let r = radclient(s.acct, "acct", DEMO_SECRET, attrs);
+    assert!(r.is("Accounting-Response"), "{}", r.raw);
+}
+
+fn sha(path: &std::path::Path) -> String {
+    let d = ring::digest::digest(&ring::digest::SHA256, &std::fs::read(path).unwrap());
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_backup_taken_while_serving_restores_on_a_fresh_machine_and_bad_ones_are_refused() {
+    let s = Server::demo();
+    // History worth keeping: money, a closed session, and an accounting
+    // Start acknowledged just before the backup.
+    let ids = customer_ids(&s.data);
+    lango_ok(
+        &s.data,
+        &[
+            "wallet",
+            "post",
+            "--tenant",
+            "demo",
+            "--customer",
+            &ids[0],
+            "--kind",
+            "payment",
+            "--amount",
+            "700.50",
+            "--reason",
+            "cash",
+        ],
+    );
+    lango_ok(
+        &s.data,
+        &[
+            "wallet",
+            "post",
+            "--tenant",
+            "demo",
+            "--customer",
+            &ids[1],
+            "--kind",
+            "credit",
+            "--amount",
+            "20",
+            "--reason",
+            "x",
+        ],
+    );
+    acct(&s, "User-Name=demo-pppoe,Acct-Status-Type=Start,Acct-Session-Id=bk-1,Framed-IP-Address=10.10.0.9");
+    acct(
+        &s,
+        "User-Name=demo-pppoe,Acct-Status-Type=Stop,Acct-Session-Id=bk-1,Acct-Session-Time=600,Acct-Input-Octets=123456,Acct-Output-Octets=654321",
+    );
+    acct(&s, "User-Name=demo-static,Acct-Status-Type=Start,Acct-Session-Id=bk-2,Framed-IP-Address=10.99.0.10");
+
+    let dir = s.data.join("off-site");
+    let out = lango_ok(&s.data, &["backup", "--dir", dir.to_str().unwrap()]);
+    assert!(out.contains("the key file is not inside"), "{out}");
+    let file = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).next().expect("a backup file");
+    let raw = std::fs::read(&file).unwrap();
+    assert!(!raw.windows(9).any(|w| w == b"demo-pass"), "nothing readable without the key");
+    // RADIUS answered throughout; a login right after still works.
+    let ok = radclient(
+        s.auth,
+        "auth",
+        DEMO_SECRET,
+        "User-Name=DEMO-VOUCHER,User-Password=DEMO-VOUCHER,Message-Authenticator=0x00",
+    );
+    assert!(ok.is("Access-Accept"), "{}", ok.raw);
+    // Restoring over a running lango is refused.
+    let running = lango(&s.data, &["restore", file.to_str().unwrap()]);
+    assert!(!running.status.success());
+    assert!(String::from_utf8_lossy(&running.stderr).contains("lango is running"), "{running:?}");
+
+    let wanted = {
+        // Sessions fold shortly after their acknowledgement.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let e = exports(&s.data);
+            if e[4].contains("bk-1") && e[4].contains("bk-2") || std::time::Instant::now() > deadline {
+                break e;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    assert!(wanted[4].contains("bk-1") && wanted[4].contains("bk-2"), "{}", wanted[4]);
+    let key = std::fs::read(s.data.join("lango.key")).unwrap();
+
+    // A fresh machine: an empty data directory with only the key.
+    let fresh = temp_dir("restore-fresh");
+    std::fs::write(fresh.join("lango.key"), &key).unwrap();
+    let restored = lango_ok(&fresh, &["restore", file.to_str().unwrap()]);
+    assert!(restored.contains("1 tenant(s)"), "{restored}");
+    let got = exports(&fresh);
+    for (i, (w, g)) in wanted.iter().zip(&got).enumerate() {
+        assert_eq!(w, g, "export {i} differs after restore");
+    }
+    let again = Server::start(&fresh, &[]);
+    let ok = radclient(
+        again.auth,
+        "auth",
+        DEMO_SECRET,
+        "User-Name=demo-pppoe,User-Password=demo-pass,Message-Authenticator=0x00",
+    );
+    assert!(ok.is("Access-Accept"), "the restored router secret and password work: {}", ok.raw);
+    drop(again);
+
+    // Bad backups: refused with the reason; the database is not touched.
+    let before = sha(&fresh.join("lango.redb"));
+    let bad = fresh.join("bad.lbk");
+    let mut flipped = raw.clone();
+    let at = flipped.len() / 2;
+    flipped[at] ^= 0x40;
+    std::fs::write(&bad, &flipped).unwrap();
+    let e = lango(&fresh, &["restore", bad.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("damaged or was changed"), "{e:?}");
+    std::fs::write(&bad, &raw[..raw.len() * 2 / 3]).unwrap();
+    let e = lango(&fresh, &["restore", bad.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("damaged or was changed"), "{e:?}");
+    // A newer lango's backup (the header says schema 99).
+    let hlen = u32::from_be_bytes(raw[8..12].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&raw[12..12 + hlen]).unwrap();
+    header["schema"] = 99.into();
+    let newer = serde_json::to_string(&header).unwrap();
+    let mut forged = raw[..8].to_vec();
+    forged.extend_from_slice(&(newer.len() as u32).to_be_bytes());
+    forged.extend_from_slice(newer.as_bytes());
+    forged.extend_from_slice(&raw[12 + hlen..]);
+    std::fs::write(&bad, &forged).unwrap();
+    let e = lango(&fresh, &["restore", bad.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("newer lango (database schema 99"), "{e:?}");
+    // Another machine's key.
+    let other = temp_dir("restore-other-key");
+    std::fs::write(other.join("lango.key"), [9u8; 32]).unwrap();
+    let e = lango(&other, &["restore", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("needs the key file with id"), "{e:?}");
+    assert!(!other.join("lango.redb").exists(), "nothing made");
+    assert_eq!(sha(&fresh.join("lango.redb")), before, "refused restores change nothing");
+    std::fs::remove_dir_all(&fresh).unwrap();
+    std::fs::remove_dir_all(&other).unwrap();
+}
+
+#[test]
+fn the_scheduled_backup_is_listed_for_download_and_failures_reach_the_dashboard() {
+    let data = temp_dir("backup-scheduled");
+    let now = crate::billing::real_now().to_string();
+    let env = [("LANGO_JOBS_TICK_SECS", "1"), ("LANGO_BACKUP_EVERY_HOURS", "1")];
+    let s = Server::start_env(&data, &["--demo", "--test-clock", &now], &env);
+    let pw = make_admin(&s.data, &["--name", "root", "--role", "platform-admin"]);
+    let root = AdminWeb::login(s.http, "root", &pw);
+    assert!(root.get("/admin/backups").body.contains("None yet."));
+    let boss = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    assert_eq!(boss.get("/admin/backups").status, 403, "a tenant admin does not see every tenant's data");
+
+    lango_ok(&data, &["clock-advance", "3601"]);
+    let dir = data.join("backups");
+    crate::billing::eventually("the scheduled backup", Duration::from_secs(20), || {
+        let done = |e: &std::fs::DirEntry| e.file_name().to_string_lossy().ends_with(".lbk");
+        std::fs::read_dir(&dir).map(|d| d.flatten().filter(done).count() == 1).unwrap_or(false)
+    });
+    let page = root.get("/admin/backups");
+    let name = page.body.split("href=\"/admin/backups/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    assert!(name.starts_with("lango-") && name.ends_with(".lbk"), "{name}");
+    assert!(!page.body.contains("id=\"backup-failed\""));
+    let got = root.get(&format!("/admin/backups/{name}"));
+    assert_eq!(got.status, 200);
+    assert!(got.head.to_ascii_lowercase().contains("attachment"), "{}", got.head);
+    assert!(got.body.starts_with("LANGOBK1"));
+    assert_eq!(root.get("/admin/backups/..%2Flango.key").status, 404);
+    assert_eq!(root.get("/admin/backups/lango.key").status, 404);
+
+    // A failing directory: the dashboard says so.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, "a file where the directory was").unwrap();
+    lango_ok(&data, &["clock-advance", "3601"]);
+    crate::billing::eventually("the failure on the dashboard", Duration::from_secs(20), || {
+        root.get("/admin").body.contains("id=\"backup-alert\"")
+    });
+    assert!(root.get("/admin/backups").body.contains("id=\"backup-failed\""));
+    assert!(!boss.get("/admin").body.contains("backup-alert"), "a platform matter");
+    // Back up now, into a working directory again.
+    std::fs::remove_file(&dir).unwrap();
+    let now = root.post("/admin/backups", &[]);
+    assert_eq!(now.status, 303, "{}", now.body);
+    assert!(!root.get("/admin").body.contains("id=\"backup-alert\""), "a success clears it");
+}
