@@ -16,6 +16,7 @@ pub mod import;
 pub mod jobs;
 pub mod model;
 pub mod notify;
+pub mod offsite;
 pub mod ops;
 pub mod payments;
 pub mod pdf;

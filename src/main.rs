@@ -218,7 +218,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
         }
         Command::Manage(mut cmd) => {
             let cfg = load()?;
-            if let Manage::Backup { dir: dir @ None } = &mut cmd {
+            if let Manage::Backup { dir: dir @ None, target: None } = &mut cmd {
                 *dir = Some(std::path::absolute(cfg.backup_dir())?);
             }
             match lango::app::open_store(&cfg) {
@@ -246,7 +246,7 @@ fn is_locked(e: &anyhow::Error) -> bool {
 fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
     let mut args = absolute_output_paths(std::env::args().skip(1).collect());
     // The configured backup directory, which the server does not know.
-    if let Manage::Backup { dir: Some(d) } = cmd
+    if let Manage::Backup { dir: Some(d), target: None } = cmd
         && !args.iter().any(|a| a == "--dir")
     {
         args.extend(["--dir".to_string(), d.display().to_string()]);

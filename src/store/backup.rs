@@ -310,6 +310,9 @@ pub struct Status {
     pub last_error_at: Option<UnixTime>,
     /// Failures since the last success.
     pub failures: u32,
+    /// Each off-site target's last outcome: (target, when, error or "").
+    #[serde(default)]
+    pub offsite: Vec<(String, UnixTime, String)>,
 }
 
 const STATUS_KEY: &str = "backup_status";
@@ -325,6 +328,21 @@ impl Store {
         let table = tx.open_table(super::tables::META_BLOB)?;
         let v = table.get(STATUS_KEY)?;
         Ok(v.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default())
+    }
+
+    /// Record how copying to an off-site target went (`""`: it worked).
+    pub fn note_offsite(&self, now: UnixTime, target: &str, error: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(super::tables::META_BLOB)?;
+            let mut st: Status =
+                table.get(STATUS_KEY)?.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default();
+            st.offsite.retain(|(t, _, _)| t != target);
+            st.offsite.push((target.to_string(), now, error.to_string()));
+            let bytes = serde_json::to_vec(&st).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            table.insert(STATUS_KEY, bytes.as_slice())?;
+        }
+        self.commit(tx)
     }
 
     /// Record how a backup run ended (`Ok(made)` or the error's words).
@@ -353,6 +371,71 @@ impl Store {
         };
         self.commit(tx)?;
         Ok(status)
+    }
+}
+
+/// Where backups are copied besides the local directory (platform-wide).
+/// Secrets sealed; `None` = that kind is off.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Offsite {
+    pub s3: Option<S3Target>,
+    pub ftp: Option<FtpTarget>,
+}
+
+/// An S3-compatible bucket (AWS, Backblaze B2, Wasabi, MinIO, ...).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct S3Target {
+    /// `https://s3.eu-west-1.amazonaws.com`, `https://s3.us-west-004.backblazeb2.com`, ...
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    /// Key prefix, e.g. `lango/site-1/` ("" for none).
+    pub prefix: String,
+    pub access_key: String,
+    pub secret_key: crate::model::Sealed,
+    /// `https://bucket.endpoint/key` instead of `https://endpoint/bucket/key`.
+    pub virtual_host: bool,
+}
+
+/// An FTP server (plain FTP; the backups are encrypted already).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FtpTarget {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: crate::model::Sealed,
+    /// Directory on the server ("" for the login directory).
+    pub dir: String,
+}
+
+const OFFSITE_KEY: &str = "backup_offsite";
+
+impl Store {
+    pub fn offsite(&self) -> Result<Offsite, StoreError> {
+        let tx = self.read()?;
+        let table = tx.open_table(super::tables::META_BLOB)?;
+        let v = table.get(OFFSITE_KEY)?;
+        Ok(v.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default())
+    }
+
+    /// Store the off-site targets, audited (platform record, no secrets).
+    pub fn set_offsite(&self, actor: &str, now: UnixTime, o: &Offsite) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut table = tx.open_table(super::tables::META_BLOB)?;
+            let before: Offsite =
+                table.get(OFFSITE_KEY)?.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default();
+            let bytes = serde_json::to_vec(o).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            table.insert(OFFSITE_KEY, bytes.as_slice())?;
+            let shown = |o: &Offsite| {
+                let s3 = o.s3.as_ref().map(|t| format!("s3={}/{}/{}", t.endpoint, t.bucket, t.prefix));
+                let ftp = o.ftp.as_ref().map(|t| format!("ftp={}@{}:{}/{}", t.user, t.host, t.port, t.dir));
+                Some([s3, ftp].into_iter().flatten().collect::<Vec<_>>().join(" "))
+            };
+            let rec = super::record(now, actor, "backup.offsite", "platform/backup".into(), shown(&before), shown(o));
+            super::audit(&tx, 0, &rec)?;
+        }
+        self.commit(tx)
     }
 }
 

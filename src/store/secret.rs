@@ -36,6 +36,8 @@ pub enum Purpose {
     WebhookSecret,
     /// An admin's TOTP secret.
     TotpSecret,
+    /// An off-site backup target's secret key or password.
+    BackupTarget,
 }
 
 impl Purpose {
@@ -49,6 +51,7 @@ impl Purpose {
             Purpose::SmsApiKey => b"lango/sms-api-key/v1",
             Purpose::WebhookSecret => b"lango/webhook-secret/v1",
             Purpose::TotpSecret => b"lango/totp-secret/v1",
+            Purpose::BackupTarget => b"lango/backup-target/v1",
         }
     }
 }

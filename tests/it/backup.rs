@@ -216,3 +216,103 @@ fn the_scheduled_backup_is_listed_for_download_and_failures_reach_the_dashboard(
     assert_eq!(now.status, 303, "{}", now.body);
     assert!(!root.get("/admin").body.contains("id=\"backup-alert\""), "a success clears it");
 }
+
+#[test]
+fn backups_are_copied_to_a_bucket_and_an_ftp_server_with_the_same_retention() {
+    use crate::support::offsite::{FTP_PASS, FTP_USER, FtpServer, S3Server};
+    let s3 = S3Server::start();
+    s3.make_bucket("lango-backups");
+    let data = temp_dir("backup-offsite");
+    let ftp = FtpServer::start(&data.join("ftp-root"));
+    let now = crate::billing::real_now().to_string();
+    let env = [("LANGO_BACKUP_EVERY_HOURS", "0"), ("LANGO_BACKUP_KEEP_DAILY", "2"), ("LANGO_BACKUP_KEEP_MONTHLY", "0")];
+    let s = Server::start_env(&data, &["--demo", "--test-clock", &now], &env);
+    let pw = make_admin(&s.data, &["--name", "root", "--role", "platform-admin"]);
+    let mut root = AdminWeb::login(s.http, "root", &pw);
+
+    // The bucket from the page: wrong fields come back marked.
+    let bad = root.post("/admin/backups/s3", &[("endpoint", "s3.example"), ("bucket", "No_Caps"), ("region", "")]);
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    for field in ["endpoint", "bucket", "region", "access_key", "secret_key"] {
+        assert!(bad.body.contains(&format!("id=\"error-{field}\"")), "{field}: {}", bad.body);
+    }
+    let endpoint = s3.endpoint();
+    let good = [
+        ("endpoint", endpoint.as_str()),
+        ("region", "us-east-1"),
+        ("bucket", "lango-backups"),
+        ("prefix", "site-1"),
+        ("access_key", "AKIDLANGOTEST"),
+        ("secret_key", "s3-secret-Offsite7"),
+    ];
+    assert_eq!(root.post("/admin/backups/s3", &good).status, 303);
+    // The FTP server from the command line (the password through the
+    // environment).
+    let port = ftp.port.to_string();
+    let args = ["backup", "ftp", "--host", "127.0.0.1", "--port", &port, "--user", FTP_USER];
+    let args: Vec<&str> = args.into_iter().chain(["--password", FTP_PASS, "--dir", "lango/site-1"]).collect();
+    lango_ok(&s.data, &args);
+    let page = root.get("/admin/backups");
+    assert!(!page.body.contains("s3-secret-Offsite7") && !page.body.contains(FTP_PASS), "secrets never shown");
+    let audit = lango_ok(&s.data, &["export", "sessions", "--tenant", "demo"]);
+    assert!(!audit.contains(FTP_PASS));
+
+    // Three days, a backup each: two stay everywhere.
+    for day in 0..3 {
+        if day > 0 {
+            lango_ok(&s.data, &["clock-advance", "86400"]);
+            // A day is longer than an admin session.
+            root = AdminWeb::login(s.http, "root", &pw);
+        }
+        let made = root.post("/admin/backups", &[]);
+        assert_eq!(made.status, 303, "{}", made.body);
+        let flash = set_cookie(&made, "lango_flash").unwrap_or_default();
+        assert!(flash.contains("copied+to+2+off-site"), "{flash}");
+    }
+    let local: Vec<String> = std::fs::read_dir(data.join("backups"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lbk"))
+        .collect();
+    assert_eq!(local.len(), 2, "{local:?}");
+    let mut keys = s3.keys("lango-backups");
+    keys.sort();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let mut on_ftp: Vec<String> = std::fs::read_dir(ftp.root.join("lango/site-1"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    on_ftp.sort();
+    assert_eq!(on_ftp.len(), 2, "{on_ftp:?}");
+    for name in &local {
+        let bytes = std::fs::read(data.join("backups").join(name)).unwrap();
+        let md5 = {
+            use md5::Digest;
+            let d = md5::Md5::digest(&bytes);
+            d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        assert_eq!(s3.etag("lango-backups", &format!("site-1/{name}")), md5, "the bucket holds {name} whole");
+        assert_eq!(std::fs::read(ftp.root.join("lango/site-1").join(name)).unwrap(), bytes, "FTP holds {name} whole");
+    }
+
+    // A bucket that does not exist: the local backup is made, the page
+    // and the dashboard say the copy failed, in plain words.
+    let mut missing = good;
+    missing[2] = ("bucket", "no-such-bucket");
+    missing[5] = ("secret_key", "");
+    assert_eq!(root.post("/admin/backups/s3", &missing).status, 303, "a blank secret keeps the stored one");
+    let made = root.post("/admin/backups", &[]);
+    let flash = set_cookie(&made, "lango_flash").unwrap_or_default();
+    assert!(flash.contains("NOT+copied") && flash.contains("does+not+exist"), "{flash}");
+    let page = root.get("/admin/backups");
+    assert!(page.body.contains("no-such-bucket"), "{}", page.body);
+    // Off: nothing more goes there.
+    assert_eq!(root.post("/admin/backups/off", &[("kind", "s3")]).status, 303);
+    lango_ok(&s.data, &["backup", "off", "--kind", "ftp"]);
+    let made = root.post("/admin/backups", &[]);
+    assert!(set_cookie(&made, "lango_flash").unwrap_or_default().contains("copied+to+0+off-site"));
+    drop(s);
+    std::fs::remove_dir_all(&data).unwrap();
+}

@@ -5,7 +5,8 @@
 //! `dstnat` the router's captive dst-nat (requests arrive from the
 //! customer's address); `browser` drives headless Chromium;
 //! `daraja` is Safaricom's Daraja API, `routeros` is a router's RouterOS API,
-//! `sms` is Africa's Talking's SMS API, `receiver` a webhook endpoint.
+//! `sms` is Africa's Talking's SMS API, `receiver` a webhook endpoint;
+//! `offsite` starts real S3-compatible (moto) and FTP (pyftpdlib) servers.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
@@ -14,6 +15,7 @@ pub mod daraja;
 pub mod dstnat;
 pub mod hotspot;
 pub mod nas;
+pub mod offsite;
 pub mod receiver;
 pub mod routeros;
 pub mod sms;

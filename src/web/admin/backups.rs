@@ -4,11 +4,15 @@
 //! backup`). Restoring is `lango restore FILE` with lango stopped.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Extension, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{Caller, Chrome, done, message, not_found, render};
+use serde::Deserialize;
+
+use super::customers::Errors;
+use super::{Caller, Chrome, done, failed, message, not_found, render};
 use crate::web::WebState;
 
 #[derive(Template)]
@@ -22,9 +26,84 @@ struct Page {
     failures: u32,
     key_id: String,
     files: Vec<(String, String)>,
+    /// Off-site targets' last outcomes: (target, when, error or "").
+    offsite: Vec<(String, String, String)>,
+    s3: S3Form,
+    ftp: FtpForm,
+    s3_on: bool,
+    ftp_on: bool,
+    errors: Errors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct S3Form {
+    #[serde(default)]
+    endpoint: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    bucket: String,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    access_key: String,
+    #[serde(default)]
+    secret_key: String,
+    #[serde(default)]
+    virtual_host: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FtpForm {
+    #[serde(default)]
+    host: String,
+    #[serde(default)]
+    port: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    dir: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct OffForm {
+    #[serde(default)]
+    kind: String,
 }
 
 pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>) -> Response {
+    page(&s, &c, None, None, Errors::default())
+}
+
+fn page(s: &WebState, c: &Caller, s3: Option<S3Form>, ftp: Option<FtpForm>, errors: Errors) -> Response {
+    let o = match s.portal.store.offsite() {
+        Ok(o) => o,
+        Err(e) => return failed(c, &e),
+    };
+    let s3_form = s3.unwrap_or_else(|| match &o.s3 {
+        Some(t) => S3Form {
+            endpoint: t.endpoint.clone(),
+            region: t.region.clone(),
+            bucket: t.bucket.clone(),
+            prefix: t.prefix.clone(),
+            access_key: t.access_key.clone(),
+            virtual_host: if t.virtual_host { "on".into() } else { String::new() },
+            ..S3Form::default()
+        },
+        None => S3Form { region: "us-east-1".into(), ..S3Form::default() },
+    });
+    let ftp_form = ftp.unwrap_or_else(|| match &o.ftp {
+        Some(t) => FtpForm {
+            host: t.host.clone(),
+            port: t.port.to_string(),
+            user: t.user.clone(),
+            dir: t.dir.clone(),
+            ..FtpForm::default()
+        },
+        None => FtpForm { port: "21".into(), ..FtpForm::default() },
+    });
     let b = &s.backups;
     let status = s.portal.store.backup_status().unwrap_or_default();
     let utc = crate::ops::time::utc;
@@ -52,8 +131,77 @@ pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>) ->
             .into_iter()
             .map(|(n, len)| (n, crate::model::units::show_bytes(len)))
             .collect(),
+        offsite: status.offsite.iter().map(|(t, at, e)| (t.clone(), utc(*at), e.clone())).collect(),
+        s3: s3_form,
+        ftp: ftp_form,
+        s3_on: o.s3.is_some(),
+        ftp_on: o.ftp.is_some(),
+        errors,
     };
-    render(StatusCode::OK, &page)
+    let code = if page.errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render(code, &page)
+}
+
+#[allow(clippy::result_large_err)] // the Err is the page to answer with, once per request
+fn field_errors(c: &Caller, problems: Vec<crate::ops::OpError>) -> Result<Errors, Response> {
+    let mut errors = Errors::default();
+    for e in problems {
+        match e.about() {
+            Some((field, m)) => errors.add(field, m),
+            None => return Err(failed(c, &e)),
+        }
+    }
+    Ok(errors)
+}
+
+/// The S3-compatible target (the secret kept when left blank).
+pub async fn set_s3(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(mut f): Form<S3Form>) -> Response {
+    let input = crate::ops::backup::S3Input {
+        endpoint: f.endpoint.clone(),
+        region: f.region.clone(),
+        bucket: f.bucket.clone(),
+        prefix: f.prefix.clone(),
+        access_key: f.access_key.clone(),
+        secret_key: Some(std::mem::take(&mut f.secret_key)),
+        virtual_host: f.virtual_host == "on",
+    };
+    match crate::ops::backup::set_s3(&s.portal.store, &c.actor(), s.portal.clock.now(), &input) {
+        Ok(()) => done("/admin/backups", "Backups will be copied to the bucket."),
+        Err(p) => match field_errors(&c, p) {
+            Ok(errors) => page(&s, &c, Some(f), None, errors),
+            Err(r) => r,
+        },
+    }
+}
+
+/// The FTP target (the password kept when left blank).
+pub async fn set_ftp(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Form(mut f): Form<FtpForm>,
+) -> Response {
+    let input = crate::ops::backup::FtpInput {
+        host: f.host.clone(),
+        port: f.port.clone(),
+        user: f.user.clone(),
+        password: Some(std::mem::take(&mut f.password)),
+        dir: f.dir.clone(),
+    };
+    match crate::ops::backup::set_ftp(&s.portal.store, &c.actor(), s.portal.clock.now(), &input) {
+        Ok(()) => done("/admin/backups", "Backups will be copied to the FTP server."),
+        Err(p) => match field_errors(&c, p) {
+            Ok(errors) => page(&s, &c, None, Some(f), errors),
+            Err(r) => r,
+        },
+    }
+}
+
+/// Stop copying to a target.
+pub async fn off(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(f): Form<OffForm>) -> Response {
+    match crate::ops::backup::clear(&s.portal.store, &c.actor(), s.portal.clock.now(), &f.kind) {
+        Ok(()) => done("/admin/backups", &format!("No more copies to {}.", f.kind)),
+        Err(e) => message(Some(&c), StatusCode::UNPROCESSABLE_ENTITY, "Nothing changed", &e.to_string()),
+    }
 }
 
 /// Back up now (in the background thread pool; the page waits for it).
@@ -65,7 +213,15 @@ pub async fn now(State(s): State<WebState>, Extension(c): Extension<Caller>) -> 
         Ok(Ok(r)) => {
             let name = r.made.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             tracing::info!(admin = c.admin.username, file = name, "backup made from the admin page");
-            done("/admin/backups", &format!("Backup {name} written ({} bytes).", r.made.bytes))
+            let failed: Vec<String> =
+                r.offsite.iter().filter_map(|(t, r)| r.as_ref().err().map(|e| format!("{t}: {e}"))).collect();
+            let copied = r.offsite.len() - failed.len();
+            let text = if failed.is_empty() {
+                format!("Backup {name} written ({} bytes), copied to {copied} off-site target(s).", r.made.bytes)
+            } else {
+                format!("Backup {name} written ({} bytes) but NOT copied: {}", r.made.bytes, failed.join("; "))
+            };
+            done("/admin/backups", &text)
         }
         Ok(Err(e)) => message(Some(&c), StatusCode::INTERNAL_SERVER_ERROR, "Backup failed", &e.to_string()),
         Err(e) => message(Some(&c), StatusCode::INTERNAL_SERVER_ERROR, "Backup failed", &e.to_string()),
