@@ -142,18 +142,6 @@ fn page(s: &WebState, c: &Caller, s3: Option<S3Form>, ftp: Option<FtpForm>, erro
     render(code, &page)
 }
 
-#[allow(clippy::result_large_err)] // the Err is the page to answer with, once per request
-fn field_errors(c: &Caller, problems: Vec<crate::ops::OpError>) -> Result<Errors, Response> {
-    let mut errors = Errors::default();
-    for e in problems {
-        match e.about() {
-            Some((field, m)) => errors.add(field, m),
-            None => return Err(failed(c, &e)),
-        }
-    }
-    Ok(errors)
-}
-
 /// The S3-compatible target (the secret kept when left blank).
 pub async fn set_s3(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(mut f): Form<S3Form>) -> Response {
     let input = crate::ops::backup::S3Input {
@@ -167,7 +155,7 @@ pub async fn set_s3(State(s): State<WebState>, Extension(c): Extension<Caller>, 
     };
     match crate::ops::backup::set_s3(&s.portal.store, &c.actor(), s.portal.clock.now(), &input) {
         Ok(()) => done("/admin/backups", "Backups will be copied to the bucket."),
-        Err(p) => match field_errors(&c, p) {
+        Err(p) => match Errors::of(&c, p) {
             Ok(errors) => page(&s, &c, Some(f), None, errors),
             Err(r) => r,
         },
@@ -189,7 +177,7 @@ pub async fn set_ftp(
     };
     match crate::ops::backup::set_ftp(&s.portal.store, &c.actor(), s.portal.clock.now(), &input) {
         Ok(()) => done("/admin/backups", "Backups will be copied to the FTP server."),
-        Err(p) => match field_errors(&c, p) {
+        Err(p) => match Errors::of(&c, p) {
             Ok(errors) => page(&s, &c, None, Some(f), errors),
             Err(r) => r,
         },

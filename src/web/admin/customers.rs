@@ -112,6 +112,20 @@ impl Errors {
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push((field, message.into()));
     }
+
+    /// An operation's refusals next to their fields; one that concerns no
+    /// field is the page to answer with instead.
+    #[allow(clippy::result_large_err)] // the Err is the page to answer with, once per request
+    pub fn of(c: &Caller, problems: Vec<crate::ops::OpError>) -> Result<Errors, Response> {
+        let mut errors = Errors::default();
+        for e in problems {
+            match e.about() {
+                Some((field, m)) => errors.add(field, m),
+                None => return Err(failed(c, &e)),
+            }
+        }
+        Ok(errors)
+    }
 }
 
 fn form_page(c: &Caller, action: String, f: CustomerForm, errors: Errors) -> Response {
@@ -344,13 +358,10 @@ pub async fn wallet(
             done(&format!("/admin/customers/{id}"), &format!("Posted; the wallet holds {}.", c.money(balance)))
         }
         Err(problems) => {
-            let mut errors = Errors::default();
-            for e in problems {
-                match e.about() {
-                    Some((field, m)) => errors.add(field, m),
-                    None => return failed(&c, &e),
-                }
-            }
+            let errors = match Errors::of(&c, problems) {
+                Ok(e) => e,
+                Err(r) => return r,
+            };
             match show_page(&s, &c, x, Some((f, errors))) {
                 Ok(r) => r,
                 Err(e) => failed(&c, &e),

@@ -98,13 +98,10 @@ pub async fn update(State(s): State<WebState>, Extension(c): Extension<Caller>, 
     match save(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &spec) {
         Ok(()) => done("/admin/mpesa", "M-Pesa settings saved. Test the connection next."),
         Err(problems) => {
-            let mut errors = Errors::default();
-            for e in problems {
-                match e.about() {
-                    Some((field, m)) => errors.add(field, m),
-                    None => return failed(&c, &e),
-                }
-            }
+            let errors = match Errors::of(&c, problems) {
+                Ok(e) => e,
+                Err(r) => return r,
+            };
             page(&s, &c, Some(f), None, errors)
         }
     }

@@ -283,13 +283,10 @@ pub async fn access(
             done(&format!("/admin/services/{id}"), "Saved; online sessions were disconnected to pick up the change.")
         }
         Err(problems) => {
-            let mut errors = Errors::default();
-            for e in problems {
-                match e.about() {
-                    Some((field, m)) => errors.add(field, m),
-                    None => return failed(&c, &e),
-                }
-            }
+            let errors = match Errors::of(&c, problems) {
+                Ok(e) => e,
+                Err(r) => return r,
+            };
             page(&s, &c, id, None, Some((f, errors)))
         }
     }

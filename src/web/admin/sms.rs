@@ -74,13 +74,10 @@ pub async fn save(State(s): State<WebState>, Extension(c): Extension<Caller>, Fo
     match sms::save(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &input) {
         Ok(_) => done("/admin/sms", "SMS settings saved."),
         Err(problems) => {
-            let mut errors = Errors::default();
-            for e in problems {
-                match e.about() {
-                    Some((field, m)) => errors.add(field, m),
-                    None => return failed(&c, &e),
-                }
-            }
+            let errors = match Errors::of(&c, problems) {
+                Ok(e) => e,
+                Err(r) => return r,
+            };
             f.api_key.clear();
             page(&s, &c, f, errors, None)
         }
