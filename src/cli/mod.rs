@@ -5,6 +5,7 @@
 //! multi-process mode; the server picks up NAS changes within seconds).
 
 mod admin;
+pub mod backup;
 mod export;
 mod hotspot;
 mod import;
@@ -110,7 +111,7 @@ pub enum Manage {
         dir: Option<std::path::PathBuf>,
         /// Set or stop an off-site target instead of backing up now.
         #[command(subcommand)]
-        target: Option<BackupTarget>,
+        target: Option<backup::BackupTarget>,
     },
     /// Bring customers over from daloRADIUS, PHPNuxBill or a CSV file.
     #[command(subcommand)]
@@ -189,56 +190,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Hotspot(c) => hotspot::run(store, c, out),
         Manage::Ticket(c) => ticket(store, clock, actor, c, out),
         Manage::Import(c) => import::run(store, clock, actor, c, out),
-        Manage::Backup { target: Some(t), .. } => {
-            let now = clock.now();
-            let joined = |p: Vec<crate::ops::OpError>| {
-                anyhow::anyhow!("{}", p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
-            };
-            match t {
-                BackupTarget::S3 { endpoint, region, bucket, prefix, access_key, secret_key_env, virtual_host } => {
-                    let input = crate::ops::backup::S3Input {
-                        endpoint,
-                        region,
-                        bucket,
-                        prefix,
-                        access_key,
-                        secret_key: ctx.var(&secret_key_env),
-                        virtual_host,
-                    };
-                    crate::ops::backup::set_s3(store, actor, now, &input).map_err(joined)?;
-                    writeln!(out, "backups will be copied to the bucket")?;
-                }
-                BackupTarget::Ftp { host, port, user, password_env, dir } => {
-                    let input =
-                        crate::ops::backup::FtpInput { host, port, user, password: ctx.var(&password_env), dir };
-                    crate::ops::backup::set_ftp(store, actor, now, &input).map_err(joined)?;
-                    writeln!(out, "backups will be copied to the FTP server")?;
-                }
-                BackupTarget::Off { kind } => {
-                    crate::ops::backup::clear(store, actor, now, &kind)?;
-                    writeln!(out, "{kind}: off")?;
-                }
-            }
-            Ok(())
-        }
-        Manage::Backup { dir, target: None } => {
-            let dir = match dir {
-                Some(d) => d,
-                None => store.default_backup_dir().context("an in-memory database has no backup directory")?,
-            };
-            let r = crate::ops::backup::run(store, &dir, clock.now(), None)?;
-            let h = &r.made.header;
-            writeln!(out, "backup {} ({} bytes)", r.made.path.display(), r.made.bytes)?;
-            writeln!(out, "schema {}, journal at {}:{}, key id {}", h.schema, h.journal.0, h.journal.1, h.key_id)?;
-            writeln!(out, "the key file is not inside: restoring needs the same lango.key")?;
-            for (target, r) in &r.offsite {
-                match r {
-                    Ok(removed) => writeln!(out, "copied to {target} ({removed} old backup(s) removed there)")?,
-                    Err(e) => writeln!(out, "NOT copied to {target}: {e}")?,
-                }
-            }
-            Ok(())
-        }
+        Manage::Backup { dir, target } => backup::run(ctx, actor, dir, target, out),
         Manage::Export(e) => export::run(store, e, out),
         Manage::Webhook(c) => webhook::run(store, clock, actor, c, out),
         Manage::Admin(c) => admin::run(store, clock, actor, c, out),
@@ -284,54 +236,6 @@ pub enum SmsCmd {
     },
 }
 
-/// Where every backup is copied besides the local directory.
-#[derive(Subcommand, Debug)]
-pub enum BackupTarget {
-    /// An S3-compatible bucket (AWS S3, Backblaze B2, Wasabi, MinIO, ...).
-    S3 {
-        /// The service's address, e.g. https://s3.eu-west-1.amazonaws.com.
-        #[arg(long)]
-        endpoint: String,
-        #[arg(long, default_value = "us-east-1")]
-        region: String,
-        #[arg(long)]
-        bucket: String,
-        /// Key prefix, e.g. lango/site-1/.
-        #[arg(long, default_value = "")]
-        prefix: String,
-        #[arg(long)]
-        access_key: String,
-        /// Read the secret access key from this environment variable
-        /// (blank or unset keeps the stored one).
-        #[arg(long)]
-        secret_key_env: String,
-        /// Address the bucket as https://BUCKET.endpoint (virtual-hosted style).
-        #[arg(long)]
-        virtual_host: bool,
-    },
-    /// An FTP server (the backups are encrypted already).
-    Ftp {
-        #[arg(long)]
-        host: String,
-        #[arg(long, default_value = "21")]
-        port: String,
-        #[arg(long)]
-        user: String,
-        /// Read the password from this environment variable (blank or
-        /// unset keeps the stored one).
-        #[arg(long)]
-        password_env: String,
-        /// Directory on the server (made if missing).
-        #[arg(long, default_value = "")]
-        dir: String,
-    },
-    /// Stop copying to a target: s3 or ftp.
-    Off {
-        #[arg(long)]
-        kind: String,
-    },
-}
-
 impl Manage {
     /// A file the command reads (imports), which a server must find.
     pub fn input_file(&self) -> Option<&std::path::Path> {
@@ -349,10 +253,7 @@ impl Manage {
         match self {
             Manage::Routeros(r) => r.password_env().into_iter().collect(),
             Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => vec![api_key_env.as_str()],
-            Manage::Backup { target: Some(BackupTarget::S3 { secret_key_env, .. }), .. } => {
-                vec![secret_key_env.as_str()]
-            }
-            Manage::Backup { target: Some(BackupTarget::Ftp { password_env, .. }), .. } => vec![password_env.as_str()],
+            Manage::Backup { target: Some(t), .. } => t.secret_env().into_iter().collect(),
             Manage::Mpesa(money::MpesaCmd::Setup(a)) => vec![a.consumer_secret_env.as_str(), a.passkey_env.as_str()],
             Manage::Nas(NasCmd::Add { secret_env: Some(v), .. }) => vec![v.as_str()],
             Manage::Service(ServiceCmd::Add(a)) => a.password_env.iter().map(String::as_str).collect(),
