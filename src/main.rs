@@ -226,7 +226,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
                     cli::PROGRESS.store(true, std::sync::atomic::Ordering::Relaxed);
                     cli::run(&store, &clock, &cli::local_actor(), cmd, &mut out)
                 }
-                Err(e) if is_locked(&e) => forward(&cfg, &cmd),
+                Err(e) if is_locked(&e) => forward(&cfg, &cmd, &mut out),
                 Err(e) => Err(e),
             }
         }
@@ -243,7 +243,7 @@ fn is_locked(e: &anyhow::Error) -> bool {
 
 /// Hand this command line to the running server through its control socket.
 #[cfg(unix)]
-fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
+fn forward(cfg: &Config, cmd: &Manage, out: &mut impl std::io::Write) -> anyhow::Result<()> {
     let mut args = absolute_output_paths(std::env::args().skip(1).collect());
     // The configured backup directory, which the server does not know.
     if let Manage::Backup { dir: Some(d), target: None } = cmd
@@ -265,13 +265,8 @@ fn forward(cfg: &Config, cmd: &Manage) -> anyhow::Result<()> {
             env.insert(name.to_string(), value);
         }
     }
-    let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor(), env)?;
-    if resp.ok {
-        print!("{}", resp.output);
-        Ok(())
-    } else {
-        anyhow::bail!("{}", resp.output.trim_end().trim_start_matches("error: "))
-    }
+    let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor(), env, out)?;
+    if resp.ok { Ok(()) } else { anyhow::bail!("{}", resp.output.trim_end().trim_start_matches("error: ")) }
 }
 
 /// Files a forwarded command writes (`--pdf`, `--html`) are written by the
@@ -293,7 +288,7 @@ fn absolute_output_paths(mut args: Vec<String>) -> Vec<String> {
 }
 
 #[cfg(not(unix))]
-fn forward(cfg: &Config, _cmd: &Manage) -> anyhow::Result<()> {
+fn forward(cfg: &Config, _cmd: &Manage, _out: &mut impl std::io::Write) -> anyhow::Result<()> {
     anyhow::bail!("the database in {} is in use by a running lango", cfg.data_dir.display())
 }
 

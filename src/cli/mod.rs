@@ -596,15 +596,14 @@ fn status(
 /// `lango sessions`: who is online (or, with `history`, closed sessions).
 pub fn sessions(store: &Store, tenant: &str, history: bool, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let t = store.tenant_by_slug(tenant)?;
-    let list = if history { store.session_history(t.id)? } else { store.tenant_active_sessions(t.id)? };
-    if json {
-        for s in list {
-            writeln!(out, "{}", serde_json::to_string(&s)?)?;
-        }
-        return Ok(());
+    if !json {
+        writeln!(out, "{:<24} {:<16} {:<18} {:>10} {:>10} {:>10}", "USERNAME", "IP", "MAC", "TIME", "IN", "OUT")?;
     }
-    writeln!(out, "{:<24} {:<16} {:<18} {:>10} {:>10} {:>10}", "USERNAME", "IP", "MAC", "TIME", "IN", "OUT")?;
-    for s in list {
+    let line = |s: Session| -> anyhow::Result<()> {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&s)?)?;
+            return Ok(());
+        }
         let ip = s.framed_ip.map(|i| i.to_string()).unwrap_or_else(|| "-".into());
         writeln!(
             out,
@@ -616,8 +615,14 @@ pub fn sessions(store: &Store, tenant: &str, history: bool, json: bool, out: &mu
             show_bytes(s.counters.bytes_in),
             show_bytes(s.counters.bytes_out)
         )?;
+        Ok(())
+    };
+    // History is streamed from the table: it can hold millions of rows.
+    if history {
+        store.each_session_history(t.id, line)
+    } else {
+        store.tenant_active_sessions(t.id)?.into_iter().try_for_each(line)
     }
-    Ok(())
 }
 
 /// `lango init`: config file, data directory, key, a first tenant and a

@@ -168,6 +168,22 @@ impl Store {
     }
 
     /// Closed sessions of a tenant, oldest first.
+    /// Each closed session of `tenant`, oldest first, one at a time (a
+    /// million of them do not have to fit in memory).
+    pub fn each_session_history<E: From<StoreError>>(
+        &self,
+        tenant: TenantId,
+        mut f: impl FnMut(Session) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let tx = self.read()?;
+        let table = tx.open_table(SESSION_HISTORY).map_err(StoreError::from)?;
+        for row in table.range((tenant, 0)..=(tenant, u64::MAX)).map_err(StoreError::from)? {
+            let (_, v) = row.map_err(StoreError::from)?;
+            f(super::codec::decode(v.value())?)?;
+        }
+        Ok(())
+    }
+
     pub fn session_history(&self, tenant: TenantId) -> Result<Vec<Session>, StoreError> {
         let tx = self.read()?;
         super::tenant_rows(&tx.open_table(SESSION_HISTORY)?, tenant)
