@@ -1,8 +1,7 @@
-//! Management commands behind `lango init|tenant|nas|plan|customer|service|
-//! sessions|routeros`: enough to run a small site before the web UI exists. Each
-//! command opens the store, makes one audited change (or reads), and prints
-//! plain text. They work while `lango serve` runs (the store is opened in
-//! multi-process mode; the server picks up NAS changes within seconds).
+//! Management commands (`lango tenant|nas|plan|customer|service|...`):
+//! argument parsing and plain-text printing over `src/ops`. Each makes one
+//! audited change or reads; while `lango serve` holds the database, the
+//! command line is forwarded to it over the control socket.
 
 mod admin;
 pub mod backup;

@@ -15,11 +15,22 @@ pub const DEMO_SECRET: &str = "demo-secret";
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
+/// Random per test process: part of every temporary directory's name.
+static RUN_STAMP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 4];
+    ring::rand::SystemRandom::new().fill(&mut b).unwrap();
+    b.iter().map(|x| format!("{x:02x}")).collect()
+});
+
 /// A fresh, empty directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
+    // The start time too: process ids wrap (32,768 here), and a server
+    // left from an earlier run must never share a directory with this one.
     let dir = std::env::temp_dir().join(format!(
-        "lango-it-{}-{}-{name}",
+        "lango-it-{}-{}-{}-{name}",
         std::process::id(),
+        *RUN_STAMP,
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     let _ = std::fs::remove_dir_all(&dir);
