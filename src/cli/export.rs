@@ -47,8 +47,26 @@ fn when(t: &Tenant, at: Option<UnixTime>) -> String {
 pub fn run(store: &Store, e: Export, out: &mut impl Write) -> anyhow::Result<()> {
     let t = store.tenant_by_slug(&e.tenant)?;
     let s = |v: &dyn ToString| v.to_string();
-    let mut text = String::new();
-    let mut push = |f: Vec<String>| text.push_str(&row(&f));
+    // Rows go out as they are made (a million sessions need not fit in
+    // memory); the first write error stops the writing and is returned.
+    let mut file = match &e.out {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let sink: &mut dyn Write = match file.as_mut() {
+        Some(f) => f,
+        None => out as &mut dyn Write,
+    };
+    let mut failed: Option<std::io::Error> = None;
+    let mut push = |f: Vec<String>| {
+        if failed.is_none()
+            && let Err(e) = sink.write_all(row(&f).as_bytes())
+        {
+            failed = Some(e);
+        }
+    };
     match e.what {
         List::Customers => {
             push(["id", "name", "phone", "email", "category", "created"].map(String::from).to_vec());
@@ -158,9 +176,7 @@ pub fn run(store: &Store, e: Export, out: &mut impl Write) -> anyhow::Result<()>
                 "cause",
             ];
             push(head.map(String::from).to_vec());
-            let mut all = store.session_history(t.id)?;
-            all.extend(store.tenant_active_sessions(t.id)?);
-            for x in all {
+            let mut session = |x: Session| {
                 push(vec![
                     x.username,
                     x.acct_session_id,
@@ -173,15 +189,18 @@ pub fn run(store: &Store, e: Export, out: &mut impl Write) -> anyhow::Result<()>
                     s(&x.counters.bytes_out),
                     x.terminate_cause.map(|c| c.to_string()).unwrap_or_default(),
                 ]);
-            }
+                Ok::<(), crate::store::StoreError>(())
+            };
+            store.each_session_history(t.id, &mut session)?;
+            store.tenant_active_sessions(t.id)?.into_iter().try_for_each(&mut session)?;
         }
     }
-    match e.out {
-        Some(path) => {
-            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-            writeln!(out, "wrote {}", path.display())?;
-        }
-        None => out.write_all(text.as_bytes())?,
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    if let (Some(mut f), Some(path)) = (file, e.out) {
+        f.flush().with_context(|| format!("writing {}", path.display()))?;
+        writeln!(out, "wrote {}", path.display())?;
     }
     Ok(())
 }
