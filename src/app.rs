@@ -19,6 +19,43 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
     Ok(Arc::new(store))
 }
 
+/// `LANGO_RESTORE_FROM=/data/lango-….lbk`: a way to restore without a
+/// shell (a RouterOS container). On a data directory with no database yet
+/// the backup is restored before anything starts and renamed
+/// `….restored`, so a restart with the variable still set does not do it
+/// again. Over an existing database it refuses, naming the variable.
+pub fn restore_from_env(cfg: &Config) -> anyhow::Result<()> {
+    let Some(file) = std::env::var_os("LANGO_RESTORE_FROM").filter(|v| !v.is_empty()) else { return Ok(()) };
+    let file = std::path::PathBuf::from(file);
+    match (cfg.db_path().exists(), file.exists()) {
+        (true, false) => {
+            tracing::info!(file = %file.display(), "LANGO_RESTORE_FROM: already restored; remove the variable");
+            Ok(())
+        }
+        (true, true) => anyhow::bail!(
+            "LANGO_RESTORE_FROM names {} but {} already holds a database: restore over it with `lango restore`, or remove the variable",
+            file.display(),
+            cfg.db_path().display()
+        ),
+        (false, false) => anyhow::bail!("LANGO_RESTORE_FROM: {} does not exist", file.display()),
+        (false, true) => {
+            let r = crate::store::backup::restore(&cfg.db_path(), &cfg.key_path(), &file, cfg.store.cache_mb)
+                .with_context(|| format!("LANGO_RESTORE_FROM {}", file.display()))?;
+            let done = file.with_extension("lbk.restored");
+            std::fs::rename(&file, &done).with_context(|| format!("renaming {}", file.display()))?;
+            tracing::warn!(
+                file = %done.display(),
+                tenants = r.tenants,
+                customers = r.customers,
+                services = r.services,
+                "restored from a backup made at {}; remove LANGO_RESTORE_FROM",
+                crate::ops::time::utc(r.header.created_at)
+            );
+            Ok(())
+        }
+    }
+}
+
 /// Run the server until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
     // Checked before anything is started, so a bad one stops here.

@@ -198,9 +198,10 @@ pub enum ConfigError {
     Invalid { key: &'static str, message: String },
 }
 
-/// `LANGO_*` variables that carry a secret read where it is used (never a
-/// config key, never logged): the first-run setup token.
-pub const SECRET_VARS: &[&str] = &["LANGO_SETUP_TOKEN"];
+/// `LANGO_*` variables read where they are used, not config keys: the
+/// first-run setup token (a secret, never logged) and the backup to
+/// restore on a fresh data directory.
+pub const SECRET_VARS: &[&str] = &["LANGO_SETUP_TOKEN", "LANGO_RESTORE_FROM"];
 
 const SECTIONS: [&str; 6] = ["radius", "http", "store", "log", "jobs", "backup"];
 

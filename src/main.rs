@@ -155,6 +155,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
                 }
             }
             init_logging(&cfg);
+            lango::app::restore_from_env(&cfg)?;
             let store = lango::app::open_store(&cfg)?;
             if demo {
                 lango::demo::seed(&store, clock.now(), demo_users)?;

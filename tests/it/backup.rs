@@ -316,3 +316,51 @@ fn backups_are_copied_to_a_bucket_and_an_ftp_server_with_the_same_retention() {
     drop(s);
     std::fs::remove_dir_all(&data).unwrap();
 }
+
+#[test]
+fn a_container_with_no_shell_restores_from_lango_restore_from_at_start() {
+    let s = Server::demo();
+    lango_ok(&s.data, &["customer", "add", "--tenant", "demo", "--name", "Restored Rose"]);
+    let dir = s.data.join("out");
+    lango_ok(&s.data, &["backup", "--dir", dir.to_str().unwrap()]);
+    let file = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).next().unwrap();
+    let key = std::fs::read(s.data.join("lango.key")).unwrap();
+    let backup = std::fs::read(&file).unwrap();
+    drop(s);
+
+    // The operator uploads the key and the backup into an empty /data.
+    let fresh = temp_dir("restore-from-env");
+    std::fs::write(fresh.join("lango.key"), &key).unwrap();
+    let uploaded = fresh.join(file.file_name().unwrap());
+    std::fs::write(&uploaded, &backup).unwrap();
+    let var = uploaded.to_str().unwrap().to_string();
+    let restored = Server::start_env(&fresh, &[], &[("LANGO_RESTORE_FROM", &var)]);
+    assert!(restored.log().contains("restored from a backup"), "{}", restored.log());
+    let ok = radclient(
+        restored.auth,
+        "auth",
+        DEMO_SECRET,
+        "User-Name=demo-pppoe,User-Password=demo-pass,Message-Authenticator=0x00",
+    );
+    assert!(ok.is("Access-Accept"), "{}", ok.raw);
+    assert!(lango_ok(&fresh, &["customer", "list", "--tenant", "demo"]).contains("Restored Rose"));
+    assert!(!uploaded.exists() && uploaded.with_extension("lbk.restored").exists(), "renamed once restored");
+    drop(restored);
+    // Restarted with the variable still set: it starts, restoring nothing.
+    let again = Server::start_env(&fresh, &[], &[("LANGO_RESTORE_FROM", &var)]);
+    assert!(again.log().contains("already restored"), "{}", again.log());
+    drop(again);
+    // Over a database with the file present again: refused, naming the variable.
+    std::fs::write(&uploaded, &backup).unwrap();
+    let out = crate::harness::without_lango_env(std::process::Command::new(BIN))
+        .arg("--data")
+        .arg(&fresh)
+        .args(["serve", "--radius-auth", "127.0.0.1:0", "--radius-acct", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+        .args(["--https", "off"])
+        .env("LANGO_RESTORE_FROM", &var)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a database"), "{out:?}");
+    std::fs::remove_dir_all(&fresh).unwrap();
+}
