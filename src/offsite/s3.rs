@@ -17,9 +17,7 @@ pub struct Bucket {
     pub virtual_host: bool,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use crate::store::to_hex as hex;
 
 fn sha256_hex(b: &[u8]) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, b).as_ref())

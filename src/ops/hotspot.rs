@@ -7,8 +7,7 @@
 use askama::Template;
 
 use super::OpError;
-use crate::model::{Id, Nas, TenantId};
-use crate::store::Store;
+use crate::model::Nas;
 
 macro_rules! page {
     ($name:ident, $path:literal) => {
@@ -39,15 +38,6 @@ pub fn lango_url(url: &str) -> Result<String, OpError> {
         Some(host) if !host.is_empty() && !host.contains(['"', '\'', '<', '>', ' ', '?', '#']) => Ok(url.to_string()),
         _ => Err(OpError::field("url", "lango's address starts with http:// or https:// (http://10.5.50.2:8080)")),
     }
-}
-
-/// The tenant's router `id` (a field error "nas" when it is not theirs).
-pub fn router(store: &Store, tenant: TenantId, id: Id) -> Result<Nas, OpError> {
-    store
-        .all_nas()?
-        .into_iter()
-        .find(|n| n.tenant == tenant && n.id == id)
-        .ok_or_else(|| OpError::field("nas", "no such router"))
 }
 
 /// One page for router `n`, pointing at lango at `url` (checked).

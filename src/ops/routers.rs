@@ -206,14 +206,8 @@ pub async fn provision(
     timeout: std::time::Duration,
 ) -> Result<crate::routeros::Report, OpError> {
     use crate::routeros::{self, Router, provision};
-    let no_api = || {
-        OpError::Refused(format!(
-            "router {} has no RouterOS API credentials yet: store them first (admin pages, or `lango routeros set`)",
-            nas.name
-        ))
-    };
-    let api = store.router_api(nas.tenant, nas.id)?.ok_or_else(no_api)?;
-    let ep = routeros::endpoint(store, nas, timeout)?.ok_or_else(no_api)?;
+    let api = store.router_api(nas.tenant, nas.id)?.ok_or_else(|| no_api(nas))?;
+    let ep = api_endpoint(store, nas, timeout)?;
     let Some(lango_address) = spec.lango_address.or(api.lango_address) else {
         return Err(OpError::field("lango_address", format!("lango's address as router {} reaches it", nas.name)));
     };
@@ -243,13 +237,15 @@ pub enum Lookup {
     Active(Vec<crate::routeros::Active>),
 }
 
+fn no_api(nas: &Nas) -> OpError {
+    OpError::Refused(format!(
+        "router {} has no RouterOS API login yet: store it first (its page in the admin UI, or `lango routeros set`)",
+        nas.name
+    ))
+}
+
 fn api_endpoint(store: &Store, nas: &Nas, timeout: std::time::Duration) -> Result<crate::routeros::Endpoint, OpError> {
-    crate::routeros::endpoint(store, nas, timeout)?.ok_or_else(|| {
-        OpError::Refused(format!(
-            "router {} has no RouterOS API login yet: store it first (its page in the admin UI, or `lango routeros set`)",
-            nas.name
-        ))
-    })
+    crate::routeros::endpoint(store, nas, timeout)?.ok_or_else(|| no_api(nas))
 }
 
 /// Read `what` ("leases", "hosts" or "active") from router `nas`.

@@ -243,12 +243,8 @@ impl Store {
     /// How many unused recovery codes the admin has.
     pub fn recovery_codes_left(&self, tenant: TenantId, username: &str) -> Result<usize, StoreError> {
         let tx = self.read()?;
-        // A file no write has touched since before recovery codes has no table yet.
-        let table = match tx.open_table(ADMIN_RECOVERY) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
-            Err(e) => return Err(e.into()),
-        };
+        // `Store::open` makes the table, also in files from before it.
+        let table = tx.open_table(ADMIN_RECOVERY)?;
         let codes: Option<RecoveryCodes> = get(&table, (tenant, username))?;
         Ok(codes.map_or(0, |c| c.digests.len()))
     }

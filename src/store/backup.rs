@@ -16,7 +16,6 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use redb::ReadableTable;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
@@ -311,11 +310,21 @@ pub struct Status {
     /// Failures since the last success.
     pub failures: u32,
     /// Each off-site target's last outcome: (target, when, error or "").
-    #[serde(default)]
     pub offsite: Vec<(String, UnixTime, String)>,
 }
 
 const STATUS_KEY: &str = "backup_status";
+
+/// A value kept under `key` in `META_BLOB` (the default before the first write).
+fn get_blob<T: super::codec::Stored + Default>(
+    table: &impl redb::ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<T, StoreError> {
+    match table.get(key)? {
+        Some(v) => super::codec::decode(v.value()),
+        None => Ok(T::default()),
+    }
+}
 
 impl Store {
     /// `<directory of the database>/backups`, the default backup directory.
@@ -325,9 +334,7 @@ impl Store {
 
     pub fn backup_status(&self) -> Result<Status, StoreError> {
         let tx = self.read()?;
-        let table = tx.open_table(super::tables::META_BLOB)?;
-        let v = table.get(STATUS_KEY)?;
-        Ok(v.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default())
+        get_blob(&tx.open_table(super::tables::META_BLOB)?, STATUS_KEY)
     }
 
     /// Record how copying to an off-site target went (`""`: it worked).
@@ -335,12 +342,10 @@ impl Store {
         let tx = self.write()?;
         {
             let mut table = tx.open_table(super::tables::META_BLOB)?;
-            let mut st: Status =
-                table.get(STATUS_KEY)?.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default();
+            let mut st: Status = get_blob(&table, STATUS_KEY)?;
             st.offsite.retain(|(t, _, _)| t != target);
             st.offsite.push((target.to_string(), now, error.to_string()));
-            let bytes = serde_json::to_vec(&st).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            table.insert(STATUS_KEY, bytes.as_slice())?;
+            table.insert(STATUS_KEY, super::codec::encode(&st).as_slice())?;
         }
         self.commit(tx)
     }
@@ -350,8 +355,7 @@ impl Store {
         let tx = self.write()?;
         let status = {
             let mut table = tx.open_table(super::tables::META_BLOB)?;
-            let mut st: Status =
-                table.get(STATUS_KEY)?.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default();
+            let mut st: Status = get_blob(&table, STATUS_KEY)?;
             match outcome {
                 Ok(m) => {
                     st.last_ok_at = Some(now);
@@ -365,8 +369,7 @@ impl Store {
                     st.failures += 1;
                 }
             }
-            let bytes = serde_json::to_vec(&st).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            table.insert(STATUS_KEY, bytes.as_slice())?;
+            table.insert(STATUS_KEY, super::codec::encode(&st).as_slice())?;
             st
         };
         self.commit(tx)?;
@@ -413,9 +416,7 @@ const OFFSITE_KEY: &str = "backup_offsite";
 impl Store {
     pub fn offsite(&self) -> Result<Offsite, StoreError> {
         let tx = self.read()?;
-        let table = tx.open_table(super::tables::META_BLOB)?;
-        let v = table.get(OFFSITE_KEY)?;
-        Ok(v.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default())
+        get_blob(&tx.open_table(super::tables::META_BLOB)?, OFFSITE_KEY)
     }
 
     /// Store the off-site targets, audited (platform record, no secrets).
@@ -423,10 +424,8 @@ impl Store {
         let tx = self.write()?;
         {
             let mut table = tx.open_table(super::tables::META_BLOB)?;
-            let before: Offsite =
-                table.get(OFFSITE_KEY)?.and_then(|v| serde_json::from_slice(v.value()).ok()).unwrap_or_default();
-            let bytes = serde_json::to_vec(o).map_err(|e| StoreError::Invalid(e.to_string()))?;
-            table.insert(OFFSITE_KEY, bytes.as_slice())?;
+            let before: Offsite = get_blob(&table, OFFSITE_KEY)?;
+            table.insert(OFFSITE_KEY, super::codec::encode(o).as_slice())?;
             let shown = |o: &Offsite| {
                 let s3 = o.s3.as_ref().map(|t| format!("s3={}/{}/{}", t.endpoint, t.bucket, t.prefix));
                 let ftp = o.ftp.as_ref().map(|t| format!("ftp={}@{}:{}/{}", t.user, t.host, t.port, t.dir));

@@ -71,6 +71,8 @@ stored!(
     TenantBilling = 1,
     super::outbox::Task = 1,
     super::RawCallback = 1,
+    super::backup::Status = 1,
+    super::backup::Offsite = 1,
 );
 
 impl Stored for Customer {

@@ -200,11 +200,14 @@ pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, app
 /// HTTPS (308, so a POST stays a POST), and give them HSTS over HTTPS.
 pub async fn policy(State(s): State<WebState>, mut req: Request, next: Next) -> Response {
     let over_tls = req.extensions().get::<OverTls>().is_some();
-    let proxied_tls = !over_tls && {
-        let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let from_proxy = peer.is_some_and(|ip| s.portal.trusted.iter().any(|c| c.contains(ip)));
-        from_proxy && req.headers().get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v == "https")
-    };
+    // The header first: most requests carry none, and then the trusted
+    // proxies need not be searched.
+    let proxied_tls = !over_tls
+        && req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https")
+        && req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|c| s.portal.trusted.iter().any(|t| t.contains(c.0.ip())));
     let secure = over_tls || proxied_tls;
     let private = private_path(req.uri().path());
     if secure {

@@ -40,12 +40,12 @@ struct Page {
 fn choose(s: &WebState, c: &Caller, f: &Choice) -> Result<(crate::model::Nas, String), Errors> {
     let mut errors = Errors::default();
     let nas = match f.nas.parse::<Id>() {
-        Ok(id) => hotspot::router(&s.portal.store, c.tenant_id(), id).map_err(|e| e.to_string()),
-        Err(_) => Err("choose a router".into()),
+        Ok(id) => crate::ops::routers::router(&s.portal.store, c.tenant_id(), id).map_err(|_| "no such router"),
+        Err(_) => Err("choose a router"),
     };
     let url = hotspot::lango_url(&f.url);
-    if let Err(m) = &nas {
-        errors.add("nas", m.trim_start_matches("--nas: "));
+    if let Err(m) = nas {
+        errors.add("nas", m);
     }
     if let Err(e) = &url {
         errors.add("url", e.about().map_or_else(|| e.to_string(), |(_, m)| m.to_string()));

@@ -117,7 +117,6 @@ pub async fn run(
     // A form that is not multipart (or not whole) holds no file: the
     // fields below say so.
     let parts = multipart::boundary(content_type).and_then(|b| multipart::parse(b, &bytes)).unwrap_or_default();
-    drop(bytes);
     let f = ImportForm {
         kind: multipart::field(&parts, "kind").trim().to_string(),
         check_only: !multipart::field(&parts, "check_only").is_empty(),
@@ -136,10 +135,12 @@ pub async fn run(
     let (Some(file), false) = (file, errors.any()) else {
         return page(&c, f, errors, None);
     };
+    // The file's part of the body, shared rather than copied.
+    let data = bytes.slice_ref(file.data);
     let name = file.filename.unwrap_or_default();
     let (store, now, actor, tenant) = (s.portal.store.clone(), s.portal.clock.now(), c.actor(), c.tenant_id());
     let (kind, dry_run) = (f.kind.clone(), f.check_only);
-    let ran = tokio::task::spawn_blocking(move || op::run(&store, now, &actor, tenant, &kind, &file.data, dry_run));
+    let ran = tokio::task::spawn_blocking(move || op::run(&store, now, &actor, tenant, &kind, &data, dry_run));
     match ran.await {
         Ok(Ok(report)) => {
             let outcome = Outcome::of(name, report);

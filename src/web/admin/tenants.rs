@@ -369,21 +369,18 @@ pub async fn logo(
         Err(e) => return failed(&c, &e),
     };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let parts = match (axum::body::to_bytes(body, MAX_UPLOAD).await, crate::web::multipart::boundary(content_type)) {
-        (Ok(bytes), Some(b)) => crate::web::multipart::parse(b, &bytes),
-        (Err(_), _) => {
-            let mut errors = Errors::default();
-            errors.add("logo", "larger than 64 KiB");
-            let f = form_of(&cur);
-            return settings_page(&c, cur, f, errors);
-        }
-        _ => None,
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_UPLOAD).await else {
+        let mut errors = Errors::default();
+        errors.add("logo", "larger than 64 KiB");
+        let f = form_of(&cur);
+        return settings_page(&c, cur, f, errors);
     };
+    let parts = crate::web::multipart::boundary(content_type).and_then(|b| crate::web::multipart::parse(b, &bytes));
     let Some(parts) = parts else {
         return message(Some(&c), StatusCode::BAD_REQUEST, "Not uploaded", "The form did not arrive whole; try again.");
     };
     let remove = crate::web::multipart::field(&parts, "remove") == "1";
-    let file = parts.into_iter().find(|p| p.name == "logo").map(|p| p.data).unwrap_or_default();
+    let file = parts.into_iter().find(|p| p.name == "logo").map(|p| p.data.to_vec()).unwrap_or_default();
     let bytes = if remove { None } else { Some(file) };
     match crate::ops::tenants::set_logo(&s.portal.store, &c.actor(), s.portal.clock.now(), id, bytes) {
         Ok(()) => done(&format!("/admin/tenants/{id}"), if remove { "Logo removed." } else { "Logo saved." }),
