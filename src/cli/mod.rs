@@ -1,13 +1,13 @@
-//! Management commands (`lango tenant|nas|plan|customer|service|...`):
-//! argument parsing and plain-text printing over `src/ops`. Each makes one
-//! audited change or reads; while `lango serve` holds the database, the
-//! command line is forwarded to it over the control socket.
+//! Management commands (`lango tenant|nas|plan|customer|service|...`): argument parsing and plain-text printing
+//! over `src/ops`. Each makes one audited change or reads; while `lango serve` holds the database, the command
+//! line is forwarded to it over the control socket.
 
 mod admin;
 pub mod backup;
 mod export;
 mod hotspot;
 mod import;
+pub mod notify;
 mod site;
 mod webhook;
 
@@ -101,9 +101,8 @@ pub enum Manage {
     /// Admin accounts of the web UI: create, list, reset.
     #[command(subcommand)]
     Admin(admin::AdminCmd),
-    /// Write an encrypted backup of the whole database now (while lango
-    /// keeps serving); `lango restore FILE` brings it back. The key file is
-    /// not inside: keep a copy of lango.key somewhere else.
+    /// Write an encrypted backup of the whole database now (while lango keeps serving); `lango restore FILE`
+    /// brings it back. The key file is not inside: keep a copy of lango.key somewhere else.
     Backup {
         /// Directory to write into (default: backup.dir, or <data_dir>/backups).
         #[arg(long)]
@@ -118,6 +117,9 @@ pub enum Manage {
     /// The SMS gateway (Africa's Talking) that sends sign-in codes.
     #[command(subcommand)]
     Sms(SmsCmd),
+    /// SMS and e-mail notifications: settings, templates, preferences, log, broadcast.
+    #[command(subcommand)]
+    Notify(notify::NotifyCmd),
     /// Customers' support tickets: list, answer, close.
     #[command(subcommand)]
     Ticket(TicketCmd),
@@ -132,14 +134,12 @@ pub enum Manage {
     ClockAdvance { secs: i64 },
 }
 
-/// What a command may use: the store and clock, and the payment engine
-/// when it runs inside `lango serve`.
+/// What a command may use: the store and clock, and the payment engine when it runs inside `lango serve`.
 pub struct Ctx<'a> {
     pub store: &'a Store,
     pub clock: &'a Clock,
     pub payments: Option<&'a crate::payments::engine::Engine>,
-    /// Environment values a forwarding client sent along (`--password-env`);
-    /// None: read this process's environment.
+    /// Environment values a forwarding client sent along (`--password-env`); None: read this process's environment.
     pub vars: Option<&'a std::collections::HashMap<String, String>>,
 }
 
@@ -179,6 +179,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Voucher(c) => money::voucher(ctx, actor, c, out),
         Manage::Invoice(c) => money::invoice(ctx, actor, c, out),
         Manage::Routeros(c) => routeros::routeros(ctx, actor, c, out),
+        Manage::Notify(c) => notify::run(ctx, actor, c, out),
         Manage::ClockAdvance { secs } => match clock {
             Clock::Manual(_) => {
                 clock.advance(secs);
@@ -217,8 +218,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
 
 #[derive(Subcommand, Debug)]
 pub enum SmsCmd {
-    /// Africa's Talking credentials; the API key is read from an
-    /// environment variable, never from the command line.
+    /// Africa's Talking credentials; the API key is read from an environment variable, never from the command line.
     Setup {
         #[arg(long)]
         tenant: String,
@@ -246,12 +246,12 @@ impl Manage {
         }
     }
 
-    /// The environment variables a command reads secrets from, which a
-    /// forwarded command must carry along.
+    /// The environment variables a command reads secrets from, which a forwarded command must carry along.
     pub fn secret_envs(&self) -> Vec<&str> {
         match self {
             Manage::Routeros(r) => r.password_env().into_iter().collect(),
             Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => vec![api_key_env.as_str()],
+            Manage::Notify(c) => c.secret_envs(),
             Manage::Backup { target: Some(t), .. } => t.secret_env().into_iter().collect(),
             Manage::Mpesa(money::MpesaCmd::Setup(a)) => vec![a.consumer_secret_env.as_str(), a.passkey_env.as_str()],
             Manage::Nas(NasCmd::Add { secret_env: Some(v), .. }) => vec![v.as_str()],

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod enforce;
 pub mod housekeeping;
+pub mod notify;
 pub mod routers;
 pub mod scheduler;
 pub mod webhooks;

@@ -6,10 +6,12 @@
 //! the store's key.
 
 mod money;
+mod notify;
 mod rate;
 pub mod units;
 
 pub use money::*;
+pub use notify::*;
 pub use rate::{Burst, RateLimit};
 
 pub use crate::billing::{Anchor, Mode, Period, PeriodUnit};

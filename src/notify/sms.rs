@@ -1,24 +1,18 @@
 //! Africa's Talking SMS (POST {base}/version1/messaging, form fields
 //! username, to, message and optional from; `apiKey` header; JSON
-//! `SMSMessageData.Recipients[].status`). Errors are plain words; the
-//! API key never appears in them.
+//! `SMSMessageData.Recipients[].status`), and the delivery reports it
+//! POSTs back (`parse_delivery_report`). Errors are plain words; the API
+//! key never appears in them.
 
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::time::Duration;
 
+use super::Delivery;
 use crate::model::SmsSettings;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SmsError {
-    #[error("the SMS gateway could not be reached: {0}")]
-    Unreachable(String),
-    #[error("the SMS gateway refused the request (HTTP {status}): {body}")]
-    Refused { status: u16, body: String },
-    #[error("the SMS gateway did not send to {to}: {status}")]
-    NotSent { to: String, status: String },
-    #[error("the SMS gateway answered something unexpected: {0}")]
-    Unexpected(String),
-}
+/// The errors every gateway shares (`notify::SendError`).
+pub type SmsError = super::SendError;
 
 pub struct Sms {
     http: reqwest::Client,
@@ -89,5 +83,58 @@ impl Sms {
             return Err(SmsError::NotSent { to: r.number, status: r.status });
         }
         Ok(r.message_id)
+    }
+}
+
+/// An Africa's Talking delivery report, the form it POSTs to the callback
+/// URL (`id`, `status`, `phoneNumber`, `networkCode`, `failureReason`,
+/// `retryCount`): the message id (as [`Sms::send`] returned it) and what
+/// happened. Success is delivered; Sent, Submitted and Buffered are on the
+/// way; Rejected and Failed are final, with the `failureReason` when the
+/// network gave one ("Failed: UserInBlackList"). A status AT does not
+/// document is taken as still pending rather than guessed to have failed.
+pub fn parse_delivery_report(form: &[u8]) -> Result<(String, Delivery), SmsError> {
+    let f: HashMap<String, String> = serde_urlencoded::from_bytes(form)
+        .map_err(|e| SmsError::Unexpected(format!("a delivery report that is not a form: {e}")))?;
+    let field = |k: &str| f.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let id = field("id").ok_or_else(|| SmsError::Unexpected("a delivery report without an id".into()))?;
+    let status = field("status").ok_or_else(|| SmsError::Unexpected("a delivery report without a status".into()))?;
+    let delivery = match status {
+        "Success" => Delivery::Delivered,
+        "Rejected" | "Failed" => Delivery::Failed(match field("failureReason") {
+            Some(reason) => format!("{status}: {reason}"),
+            None => status.to_string(),
+        }),
+        _ => Delivery::Pending,
+    };
+    Ok((id.to_string(), delivery))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_reports() {
+        let table: [(&str, Delivery); 7] = [
+            ("id=ATXid_1&status=Success&phoneNumber=%2B254712345678&networkCode=63902", Delivery::Delivered),
+            ("id=ATXid_1&status=Sent&phoneNumber=%2B254712345678", Delivery::Pending),
+            ("id=ATXid_1&status=Submitted", Delivery::Pending),
+            ("id=ATXid_1&status=Buffered&networkCode=63903", Delivery::Pending),
+            (
+                "id=ATXid_1&status=Rejected&failureReason=UserInBlackList",
+                Delivery::Failed("Rejected: UserInBlackList".into()),
+            ),
+            ("id=ATXid_1&status=Failed&failureReason=&retryCount=0", Delivery::Failed("Failed".into())),
+            (
+                "status=Failed&id=ATXid_1&failureReason=DeliveryFailure",
+                Delivery::Failed("Failed: DeliveryFailure".into()),
+            ),
+        ];
+        for (form, want) in table {
+            assert_eq!(parse_delivery_report(form.as_bytes()), Ok(("ATXid_1".to_string(), want)), "{form}");
+        }
+        assert!(matches!(parse_delivery_report(b"status=Success"), Err(SmsError::Unexpected(_))));
+        assert!(matches!(parse_delivery_report(b"id=ATXid_1"), Err(SmsError::Unexpected(_))));
     }
 }

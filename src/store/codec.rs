@@ -73,6 +73,10 @@ stored!(
     super::RawCallback = 1,
     super::backup::Status = 1,
     super::backup::Offsite = 1,
+    NotifySettings = 1,
+    Prefs = 1,
+    Message = 1,
+    crate::notify::template::Template = 1,
 );
 
 impl Stored for Customer {

@@ -32,6 +32,8 @@ pub mod tables;
 mod tickets;
 mod webhook_edit;
 mod webhooks;
+pub mod notify;
+mod notify_events;
 pub use admin::{AdminSession, Attempt};
 pub use api::TokenRow;
 pub use import::Imported;
@@ -43,6 +45,7 @@ mod vouchers;
 pub use billing::{Applied, IncomingPayment};
 pub use crud::{LoginReader, NewNas, NewService, ServiceEdit, ServiceLogin};
 pub use legacy::period_from_secs;
+pub use notify_events::Audience;
 pub use portal::{DeviceAccount, ServiceView, Sighting, Via};
 pub use routers::NewRouterApi;
 pub use secret::{Purpose, SecretBox, SecretError, from_hex, random_hex, sha256_hex, to_hex};
@@ -301,6 +304,14 @@ impl Store {
             tx.open_table(CUSTOMER_RESELLER)?;
             tx.open_table(RESELLER_CUSTOMERS)?;
             tx.open_table(SERVICE_BY_CUSTOMER)?;
+            tx.open_table(NOTIFY_SETTINGS)?;
+            tx.open_table(NOTIFY_TEMPLATES)?;
+            tx.open_table(NOTIFY_PREFS)?;
+            tx.open_table(NOTIFY_MESSAGES)?;
+            tx.open_table(NOTIFY_DUE)?;
+            tx.open_table(NOTIFY_BY_CUSTOMER)?;
+            tx.open_table(NOTIFY_KEYS)?;
+            tx.open_table(NOTIFY_DAILY)?;
         }
         self.commit(tx)?;
         Ok(())

@@ -38,6 +38,8 @@ pub enum Purpose {
     TotpSecret,
     /// An off-site backup target's secret key or password.
     BackupTarget,
+    /// SMS gateway keys and the SMTP password of notifications.
+    NotifySecret,
 }
 
 impl Purpose {
@@ -52,6 +54,7 @@ impl Purpose {
             Purpose::WebhookSecret => b"lango/webhook-secret/v1",
             Purpose::TotpSecret => b"lango/totp-secret/v1",
             Purpose::BackupTarget => b"lango/backup-target/v1",
+            Purpose::NotifySecret => b"lango/notify-secret/v1",
         }
     }
 }

@@ -145,3 +145,21 @@ pub const CUSTOMER_RESELLER: TableDefinition<(u32, u64), u64> = TableDefinition:
 pub const RESELLER_CUSTOMERS: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("reseller_customers");
 /// (tenant, customer, service) → (): a customer's services.
 pub const SERVICE_BY_CUSTOMER: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("service_by_customer");
+
+/// tenant → NotifySettings.
+pub const NOTIFY_SETTINGS: TableDefinition<u32, &[u8]> = TableDefinition::new("notify_settings");
+/// (tenant, event, language) → Template: the tenant's own wording.
+pub const NOTIFY_TEMPLATES: TableDefinition<(u32, &str, &str), &[u8]> = TableDefinition::new("notify_templates");
+/// (tenant, customer) → Prefs.
+pub const NOTIFY_PREFS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("notify_prefs");
+/// (tenant, message id) → Message: the delivery log.
+pub const NOTIFY_MESSAGES: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("notify_messages");
+/// (not before, tenant, message id) → (): queued messages by due time.
+pub const NOTIFY_DUE: TableDefinition<(i64, u32, u64), ()> = TableDefinition::new("notify_due");
+/// (tenant, customer, message id) → (): a customer's messages.
+pub const NOTIFY_BY_CUSTOMER: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("notify_by_customer");
+/// (tenant, key) → message id: what was already queued once
+/// (`remind:<service>:<expiry>:<lead>`, `cap:<day>`).
+pub const NOTIFY_KEYS: TableDefinition<(u32, &str), u64> = TableDefinition::new("notify_keys");
+/// (tenant, local day number) → messages sent that day, for the cap.
+pub const NOTIFY_DAILY: TableDefinition<(u32, i64), u32> = TableDefinition::new("notify_daily");

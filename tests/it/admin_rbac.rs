@@ -57,6 +57,9 @@ fn fill(path: &str, ids: &Ids) -> String {
         "/admin/tenants/" => &ids.tenant,
         "/admin/api-tokens/" => &ids.token,
         "/admin/webhooks/" => &ids.webhook,
+        // No message exists: allowed roles get 404, others 403; notify.rs
+        // retries a real one.
+        "/admin/notifications/" => "999999",
         "/admin/static/" => "admin.css",
         // No backup exists yet: platform admins get 404, others 403;
         // backup.rs downloads a real one.

@@ -5,17 +5,21 @@
 //! `dstnat` the router's captive dst-nat (requests arrive from the
 //! customer's address); `browser` drives headless Chromium;
 //! `daraja` is Safaricom's Daraja API, `routeros` is a router's RouterOS API,
-//! `sms` is Africa's Talking's SMS API, `receiver` a webhook endpoint;
-//! `offsite` starts real S3-compatible (moto) and FTP (pyftpdlib) servers.
+//! `sms` is Africa's Talking's SMS API, `gateways` the Celcom / TextSMS /
+//! Advanta, Onfon and a generic HTTP SMS gateway, `receiver` a webhook endpoint;
+//! `offsite` starts real S3-compatible (moto) and FTP (pyftpdlib) servers;
+//! `smtp` a real SMTP server (aiosmtpd) with STARTTLS, TLS and AUTH.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
 pub mod browser;
 pub mod daraja;
 pub mod dstnat;
+pub mod gateways;
 pub mod hotspot;
 pub mod nas;
 pub mod offsite;
 pub mod receiver;
 pub mod routeros;
 pub mod sms;
+pub mod smtp;

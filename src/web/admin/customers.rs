@@ -326,6 +326,9 @@ struct ShowPage {
     /// The wallet-entry form as typed, and its errors.
     wallet: WalletForm,
     errors: Errors,
+    prefs: crate::model::Prefs,
+    /// Recent messages, when the caller may see them.
+    messages: Option<Vec<super::notify::MsgRow>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -448,6 +451,11 @@ fn show_page(
     let mut objects = vec![format!("customer/{}", x.id)];
     objects.extend(services.iter().map(|s| format!("service/{}", s.id)));
     let audit = store.audit_page(t, AuditFilter::Objects(&objects), None, 30)?;
+    let prefs = store.prefs(t, x.id)?;
+    let messages = match c.can(super::rbac::Perm::ViewMessages) {
+        true => Some(super::notify::rows(c, store.messages(t, Some(x.id), None, 20)?)),
+        false => None,
+    };
     let page = ShowPage {
         c: c.chrome(x.name.clone()),
         balance: c.money(store.balance(t, x.id)?),
@@ -464,6 +472,8 @@ fn show_page(
         can_wallet: c.can(super::rbac::Perm::AdjustWallets),
         wallet: WalletForm { kind: "credit".into(), ..WalletForm::default() },
         errors: Errors::default(),
+        prefs,
+        messages,
     };
     let (page, status) = match typed {
         Some((wallet, errors)) => (ShowPage { wallet, errors, ..page }, StatusCode::UNPROCESSABLE_ENTITY),

@@ -29,6 +29,7 @@ mod import;
 mod lists;
 mod money;
 mod mpesa;
+mod notify;
 mod people;
 pub mod rbac;
 mod routers;
@@ -139,6 +140,14 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
         .route("/admin/sms", get(sms::show).post(sms::save))
         .route("/admin/sms/test", post(sms::test))
+        .route("/admin/notifications", get(notify::log))
+        .route("/admin/notifications/{id}/retry", post(notify::retry))
+        .route("/admin/notifications/settings", get(notify::settings).post(notify::save_settings))
+        .route("/admin/notifications/test", post(notify::test))
+        .route("/admin/notifications/templates", get(notify::templates))
+        .route("/admin/notifications/template", get(notify::template).post(notify::save_template))
+        .route("/admin/notifications/broadcast", get(notify::broadcast_form).post(notify::broadcast))
+        .route("/admin/customers/{id}/prefs", post(notify::prefs))
         .route("/admin/hotspot-files", get(hotspot_files::show))
         .route("/admin/hotspot-files/files.zip", get(hotspot_files::zip))
         .route("/admin/import", get(import::form).post(import::run))
@@ -227,6 +236,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/webhooks", "Webhooks", Perm::ViewWebhooks),
     ("/admin/mpesa", "M-Pesa", Perm::ManageIntegrations),
     ("/admin/sms", "SMS", Perm::ManageIntegrations),
+    ("/admin/notifications", "Notifications", Perm::ViewMessages),
     ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
     ("/admin/import", "Import", Perm::EditPlans),
     ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),

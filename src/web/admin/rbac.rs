@@ -34,8 +34,13 @@ pub enum Perm {
     ManageTenants,
     ViewWebhooks,
     EditWebhooks,
-    /// The tenant's integrations: REST API tokens, M-Pesa settings.
+    /// The tenant's integrations: REST API tokens, M-Pesa settings,
+    /// notification gateways and templates.
     ManageIntegrations,
+    /// The notification log (who was sent what).
+    ViewMessages,
+    /// One message to many customers.
+    Broadcast,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -58,6 +63,8 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         Disconnect => matches!(role, PlatformAdmin | TenantAdmin | Operator),
         ViewAudit => matches!(role, PlatformAdmin | TenantAdmin | ReadOnly),
         ManageTenants => role == PlatformAdmin,
+        ViewMessages => matches!(role, PlatformAdmin | TenantAdmin | Operator | ReadOnly),
+        Broadcast => matches!(role, PlatformAdmin | TenantAdmin | Operator),
     }
 }
 
@@ -179,6 +186,17 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/sms", ManageIntegrations),
     r("POST", "/admin/sms", ManageIntegrations),
     r("POST", "/admin/sms/test", ManageIntegrations),
+    r("GET", "/admin/notifications", ViewMessages),
+    r("POST", "/admin/notifications/{id}/retry", ManageIntegrations),
+    r("GET", "/admin/notifications/settings", ManageIntegrations),
+    r("POST", "/admin/notifications/settings", ManageIntegrations),
+    r("POST", "/admin/notifications/test", ManageIntegrations),
+    r("GET", "/admin/notifications/templates", ManageIntegrations),
+    r("GET", "/admin/notifications/template", ManageIntegrations),
+    r("POST", "/admin/notifications/template", ManageIntegrations),
+    r("GET", "/admin/notifications/broadcast", Broadcast),
+    r("POST", "/admin/notifications/broadcast", Broadcast),
+    r("POST", "/admin/customers/{id}/prefs", EditCustomers),
     r("GET", "/admin/hotspot-files", EditNas),
     r("GET", "/admin/hotspot-files/files.zip", EditNas),
     r("GET", "/admin/import", EditPlans),

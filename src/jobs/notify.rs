@@ -1,0 +1,153 @@
+//! The sender: every `EVERY` it turns new audit records into messages,
+//! queues the reminders that came due (every `REMIND_EVERY`), and sends
+//! what is due, at most `IN_FLIGHT` at a time. Each message is claimed
+//! (re-checked: renewed since? quiet hours? daily cap?) before it goes
+//! and its attempt recorded after; a failure is retried with backoff
+//! (`store::notify::BACKOFF`) and the gateway's words kept in the log.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::model::TenantId;
+use crate::notify::sms::Sms;
+use crate::ops::notify::{Senders, attachment};
+use crate::store::Store;
+use crate::store::notify::Finished;
+
+const EVERY: Duration = Duration::from_secs(2);
+const REMIND_EVERY: i64 = 60;
+const IN_FLIGHT: usize = 16;
+const BATCH: usize = 256;
+
+pub async fn run(store: Arc<Store>, clock: Clock, stop: CancellationToken) {
+    let http = match reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .user_agent(concat!("lango-notify/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return tracing::error!(error = %e, "notifications: no HTTP client"),
+    };
+    let at = match Sms::new() {
+        Ok(s) => Arc::new(s),
+        Err(e) => return tracing::error!(error = %e, "notifications: no SMS client"),
+    };
+    let mut tick = tokio::time::interval(EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reminded_at = i64::MIN;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let now = clock.now();
+        let remind = now - reminded_at >= REMIND_EVERY || now < reminded_at;
+        if remind {
+            reminded_at = now;
+        }
+        if let Err(e) = round(&store, &clock, &http, &at, remind, &stop).await {
+            tracing::warn!(error = %e, "notification round failed");
+        }
+    }
+}
+
+/// One round: queue, then send until nothing is due (or stopped).
+pub async fn round(
+    store: &Arc<Store>,
+    clock: &Clock,
+    http: &reqwest::Client,
+    at: &Arc<Sms>,
+    remind: bool,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    let (st, now) = (store.clone(), clock.now());
+    let queued = tokio::task::spawn_blocking(move || -> Result<usize, crate::store::StoreError> {
+        let mut n = 0;
+        for tenant in st.notify_tenants()? {
+            n += st.queue_notifications(tenant, now)?;
+        }
+        if remind {
+            n += st.queue_reminders(now)?;
+        }
+        Ok(n)
+    })
+    .await??;
+    if queued > 0 {
+        tracing::info!(queued, "notifications queued");
+    }
+    let mut senders: HashMap<TenantId, Arc<Senders>> = HashMap::new();
+    loop {
+        let (st, now) = (store.clone(), clock.now());
+        let claimed = tokio::task::spawn_blocking(move || -> Result<(usize, Vec<_>), crate::store::StoreError> {
+            let due = st.due_messages(now, BATCH)?;
+            let n = due.len();
+            Ok((n, st.claim_messages(&due, now)?))
+        })
+        .await??;
+        let (due, claimed) = claimed;
+        if due == 0 {
+            return Ok(());
+        }
+        let mut set: JoinSet<Finished> = JoinSet::new();
+        let mut results = Vec::new();
+        for m in claimed {
+            if stop.is_cancelled() {
+                break;
+            }
+            let senders = match senders.get(&m.tenant) {
+                Some(s) => s.clone(),
+                None => {
+                    let (st, tenant) = (store.clone(), m.tenant);
+                    let built = tokio::task::spawn_blocking(move || -> anyhow::Result<Senders> {
+                        let s = st.notify_settings(tenant)?.unwrap_or_default();
+                        Ok(Senders::of(&st, tenant, &s)?)
+                    })
+                    .await?;
+                    match built {
+                        Ok(s) => senders.entry(m.tenant).or_insert(Arc::new(s)).clone(),
+                        Err(e) => {
+                            results.push((m.tenant, m.id, "", Err(e.to_string())));
+                            continue;
+                        }
+                    }
+                }
+            };
+            let files = if m.attach.is_some() {
+                let (st, m2) = (store.clone(), m.clone());
+                tokio::task::spawn_blocking(move || attachment(&st, &m2)).await?.unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let (http, at) = (http.clone(), at.clone());
+            while set.len() >= IN_FLIGHT {
+                if let Some(r) = set.join_next().await {
+                    results.push(r?);
+                }
+            }
+            set.spawn(async move {
+                let (gw, r) = senders.send(&http, &at, m.channel, &m.to, &m.subject, &m.text, &files).await;
+                (m.tenant, m.id, gw, r.map_err(|e| e.to_string()))
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            results.push(r?);
+        }
+        let (st, now) = (store.clone(), clock.now());
+        tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
+            for id in st.finish_messages(results, now)? {
+                tracing::warn!(message = id, "message failed for good");
+            }
+            Ok(())
+        })
+        .await??;
+        if stop.is_cancelled() {
+            return Ok(());
+        }
+    }
+}
