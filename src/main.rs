@@ -88,6 +88,8 @@ enum Command {
 enum BenchCmd {
     /// Closed-loop RADIUS load: PAP, CHAP, MS-CHAPv2 or accounting.
     Radius(lango::bench::RadiusBench),
+    /// Expiry reminders for N services, scheduled and sent to a loopback gateway.
+    Notify(lango::bench::notify::NotifyBench),
 }
 
 fn main() -> ExitCode {
@@ -205,6 +207,11 @@ fn run(args: Cli) -> anyhow::Result<()> {
             };
             let body = lango::health::check(&url, std::time::Duration::from_secs(timeout))?;
             println!("ok {url} {body}");
+            Ok(())
+        }
+        Command::Bench(BenchCmd::Notify(opts)) => {
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            println!("{}", rt.block_on(lango::bench::notify::run(&opts))?);
             Ok(())
         }
         Command::Bench(BenchCmd::Radius(opts)) => {

@@ -11,6 +11,8 @@
 //! requests still in flight at the end of the window are abandoned and not
 //! counted. `rps` is counted requests over the window length.
 
+pub mod notify;
+
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;

@@ -40,16 +40,16 @@ pub async fn run(store: Arc<Store>, clock: Clock, stop: CancellationToken) {
     };
     let mut tick = tokio::time::interval(EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut reminded_at = i64::MIN;
+    let mut reminded_at: Option<i64> = None;
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
         let now = clock.now();
-        let remind = now - reminded_at >= REMIND_EVERY || now < reminded_at;
+        let remind = reminded_at.is_none_or(|at| now - at >= REMIND_EVERY || now < at);
         if remind {
-            reminded_at = now;
+            reminded_at = Some(now);
         }
         if let Err(e) = round(&store, &clock, &http, &at, remind, &stop).await {
             tracing::warn!(error = %e, "notification round failed");

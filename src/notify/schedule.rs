@@ -50,9 +50,11 @@ pub fn show(at: UnixTime, zone: &TimeZone) -> String {
 /// How far ahead `secs` is, in words of `lang`.
 pub fn lead_words(secs: i64, lang: &str) -> String {
     let sw = lang == "sw";
-    let (n, unit_en, unit_sw) = if secs >= 86_400 && secs % 86_400 < 3600 {
-        (secs / 86_400, "day", "siku")
-    } else if secs >= 3600 {
+    // A reminder goes a little after its lead time: round to the nearest
+    // day from 23.5 hours on, to the nearest hour from 50 minutes.
+    let (n, unit_en, unit_sw) = if secs >= 84_600 {
+        ((secs + 43_200) / 86_400, "day", "siku")
+    } else if secs >= 3000 {
         ((secs + 1800) / 3600, "hour", "saa")
     } else {
         ((secs + 59) / 60, "minute", "dakika")
@@ -110,6 +112,7 @@ mod tests {
         assert_eq!(lead_words(2 * 86_400, "en"), "in 2 days");
         assert_eq!(lead_words(86_400, "en"), "in 1 day");
         assert_eq!(lead_words(2 * 86_400 + 60, "sw"), "baada ya siku 2");
+        assert_eq!(lead_words(2 * 86_400 - 60, "en"), "in 2 days");
         assert_eq!(lead_words(5 * 3600, "en"), "in 5 hours");
         assert_eq!(lead_words(3600, "sw"), "baada ya saa 1");
         assert_eq!(lead_words(600, "en"), "in 10 minutes");

@@ -39,7 +39,9 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Options that take a secret, and the `-env` option lango reads it from.
-const SECRET_OPTIONS: [(&str, &str); 4] = [
+const SECRET_OPTIONS: [(&str, &str); 6] = [
+    ("--sms-key", "--sms-key-env"),
+    ("--smtp-password", "--smtp-password-env"),
     ("--password", "--password-env"),
     ("--secret", "--secret-env"),
     ("--consumer-secret", "--consumer-secret-env"),

@@ -33,6 +33,8 @@ mod health;
 mod hooks;
 mod import;
 mod mail;
+mod notify;
+mod notify_cli;
 mod otp;
 mod portal;
 mod routeros;

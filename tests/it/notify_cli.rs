@@ -91,7 +91,8 @@ fn setup_reads_secrets_from_the_environment_and_names_bad_options() {
     let err = fails(&s, &args, &[]);
     assert!(err.contains("--sms-key-env: environment variable CELCOM_KEY_TEST is not set"), "{err}");
     // No key at all for a gateway that needs one.
-    let err = fails(&s, &["setup", "--tenant", "demo", "--sms", "celcom", "--sms-account", "1", "--sms-sender", "X"], &[]);
+    let err =
+        fails(&s, &["setup", "--tenant", "demo", "--sms", "celcom", "--sms-account", "1", "--sms-sender", "X"], &[]);
     assert!(err.contains("--sms-key-env: Needed for this gateway"), "{err}");
     assert!(ok(&s, &["show", "--tenant", "demo"], &[]).contains("not set up"));
 
@@ -182,11 +183,8 @@ fn setup_reads_secrets_from_the_environment_and_names_bad_options() {
 
     // Field errors, one per line, each naming its option; nothing stored.
     let err = fails(&s, &["setup", "--tenant", "demo", "--quiet", "25:00-08:00", "--daily-cap", "lots"], &[]);
-    let lines: Vec<&str> = err.lines().collect();
-    assert!(
-        lines.contains(&"--quiet: \"25:00-08:00\": write the quiet hours as 21:00-08:00"),
-        "{err}"
-    );
+    let lines: Vec<&str> = err.lines().map(|l| l.trim_start_matches("error: ")).collect();
+    assert!(lines.contains(&"--quiet: \"25:00-08:00\": write the quiet hours as 21:00-08:00"), "{err}");
     assert!(lines.iter().any(|l| l.contains("--daily-cap: \"lots\" is not a whole number")), "{err}");
     let err = fails(&s, &["setup", "--tenant", "demo", "--plan-leads", "Gold: 1d"], &[]);
     assert!(err.contains("--plan-leads: no plan is called \"Gold\""), "{err}");
@@ -200,9 +198,7 @@ fn templates_are_checked_kept_previewed_and_reset() {
     let s = server();
     let alice = customer_id(&s, "Alice Wanjiru");
     let which = ["--tenant", "demo", "--event", "expiry_reminder", "--lang", "en"];
-    let with = |rest: &[&str]| -> Vec<String> {
-        which.iter().chain(rest).map(|a| a.to_string()).collect()
-    };
+    let with = |rest: &[&str]| -> Vec<String> { which.iter().chain(rest).map(|a| a.to_string()).collect() };
     let run = |cmd: &str, rest: &[&str]| {
         let args: Vec<String> = ["template", cmd].iter().map(|a| a.to_string()).chain(with(rest)).collect();
         notify(&s, &args.iter().map(String::as_str).collect::<Vec<_>>(), &[])
@@ -213,7 +209,11 @@ fn templates_are_checked_kept_previewed_and_reset() {
     // An unknown variable is refused, by name; nothing stored.
     let bad = run("set", &["--body", "Hi {name}, pay by {expiry_date}"]);
     assert!(!bad.status.success());
-    assert!(errors(&bad).contains("--body: Unknown variable {expiry_date}; this message may use {name}"), "{}", errors(&bad));
+    assert!(
+        errors(&bad).contains("--body: Unknown variable {expiry_date}; this message may use {name}"),
+        "{}",
+        errors(&bad)
+    );
     let shown = text(&run("show", &[]));
     assert!(shown.starts_with("expiry_reminder (en): default\n"), "{shown}");
 
@@ -229,7 +229,10 @@ fn templates_are_checked_kept_previewed_and_reset() {
         let line = list.lines().find(|l| l.split_whitespace().take(2).eq([event, lang])).expect("listed");
         line.split_whitespace().nth(2).unwrap().to_string()
     };
-    assert_eq!((state("expiry_reminder", "en"), state("expiry_reminder", "sw")), ("custom".into(), "default".into()));
+    assert_eq!(
+        (state("expiry_reminder", "en"), state("expiry_reminder", "sw")),
+        ("custom".to_string(), "default".to_string())
+    );
     assert_eq!(state("cap_reached", "sw"), "default");
     assert_eq!(list.lines().count(), 1 + 10 * 2, "every event in both languages: {list}");
 
@@ -238,14 +241,14 @@ fn templates_are_checked_kept_previewed_and_reset() {
     assert!(preview.starts_with(&format!("expiry_reminder (en) for customer {alice} (Alice Wanjiru)\n")), "{preview}");
     assert!(preview.contains("\nsubject: Renew Home 10M\n"), "{preview}");
     let sent = preview.lines().find_map(|l| l.strip_prefix("text:    ")).expect("text line");
-    assert!(sent.starts_with("Hi Alice Wanjiru, Home 10M ends ") && !sent.contains('{'), "{sent}");
+    assert!(sent.starts_with("Hi Alice, Home 10M ends in 2 days. ") && !sent.contains('{'), "{sent}");
     let sms = preview.lines().find_map(|l| l.strip_prefix("sms:     ")).expect("sms line");
     assert_eq!(sms, format!("1 part (GSM-7, {} characters)", sent.chars().count()));
     // A wording given on the command line, with a non-GSM character.
-    let body = format!("{{name}} ✓ {}", "a".repeat(60));
+    let body = format!("{{name}} ✓ {}", "a".repeat(70));
     let preview = text(&run("preview", &["--customer", &alice, "--body", &body]));
-    assert!(preview.contains(&format!("\ntext:    Alice Wanjiru ✓ {}\n", "a".repeat(60))), "{preview}");
-    assert!(preview.contains("\nsms:     2 parts (Unicode, 76 characters)\n"), "{preview}");
+    assert!(preview.contains(&format!("\ntext:    Alice ✓ {}\n", "a".repeat(70))), "{preview}");
+    assert!(preview.contains("\nsms:     2 parts (Unicode, 78 characters)\n"), "{preview}");
     let bad = run("preview", &["--customer", &alice, "--body", "{receipt}"]);
     assert!(errors(&bad).contains("--body: Unknown variable {receipt}"), "{}", errors(&bad));
     let bad = run("preview", &["--customer", "999999"]);
@@ -302,8 +305,8 @@ fn prefs_test_message_log_and_broadcast_reach() {
     assert!(err.contains("--status \"lost\""), "{err}");
     let err = fails(&s, &["test", "--tenant", "demo", "--channel", "sms", "--to", "12"], &[]);
     assert!(err.contains("--to: \"12\" is not a Kenyan mobile number"), "{err}");
-    let err = fails(&s, &["test", "--tenant", "demo", "--channel", "email", "--to", "a@b.test"], &[]);
-    assert!(err.is_empty() || err.contains("SMTP"), "{err}");
+    let out = ok(&s, &["test", "--tenant", "demo", "--channel", "email", "--to", "a@b.test"], &[]);
+    assert!(out.contains("(email to a@b.test)\nnote: no SMTP server is set up, so it will fail"), "{out}");
 
     // Home 10M: Alice (SMS refused now) and Brian; one part each at KES 1.00.
     let text = "Maintenance tonight 22:00-23:00, {name}.";
