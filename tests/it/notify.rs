@@ -73,8 +73,8 @@ fn reminders_once_at_the_lead_time_in_the_morning_and_never_after_renewal() {
 
     // Lead point 23:00 tonight (quiet): goes at 08:00 tomorrow.
     let _ = service(&s, "Amina Njeri", "0722000001", "amina", &format!("{}s", 3 * 86_400 + 13 * 3600));
-    // Lead point 23:30 tonight: queued for the morning, then renewed at night.
-    let _ = service(&s, "Dalia Achieng", "0722000004", "dalia", &format!("{}s", 3 * 86_400 + 13 * 3600 + 1800));
+    // Lead point 23:05 tonight: queued for the morning, then renewed at night.
+    let _ = service(&s, "Dalia Achieng", "0722000004", "dalia", &format!("{}s", 3 * 86_400 + 13 * 3600 + 300));
     // Lead point 00:00 tomorrow: renewed before it comes.
     let _ = service(&s, "Baraka Otieno", "0722000002", "baraka", &format!("{}s", 3 * 86_400 + 14 * 3600));
     // Lead point passed already (expires in two days): caught up now.
@@ -140,11 +140,9 @@ fn an_invoice_is_mailed_with_its_pdf() {
     let mail = SmtpServer::plain();
     let s = serve("notify-invoice", T0);
     let port = mail.port.to_string();
-    cli(
-        &s,
-        &["notify", "setup", "--tenant", "demo", "--smtp-host", "127.0.0.1", "--smtp-port", &port, "--smtp-security", "plain"],
-    );
-    cli(&s, &["notify", "setup", "--tenant", "demo", "--smtp-from", "Demo ISP <billing@demo.example>", "--events", "invoice_issued"]);
+    let mut args = vec!["notify", "setup", "--tenant", "demo", "--smtp-host", "127.0.0.1", "--smtp-port", &port];
+    args.extend(["--smtp-security", "plain", "--smtp-from", "Demo ISP <billing@demo.example>"]);
+    cli(&s, &[&args[..], &["--events", "invoice_issued"]].concat());
     cli(&s, &["plan", "add", "--tenant", "demo", "--name", "Biz 20M", "--validity", "30d", "--price", "5000", "--rate", "20M/20M", "--postpaid-due-days", "7"]);
     let c = customer(&s, "Biz Ltd", "0722000020");
     let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
