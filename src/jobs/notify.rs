@@ -15,7 +15,8 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::model::TenantId;
 use crate::notify::sms::Sms;
-use crate::ops::notify::{Senders, attachment};
+use crate::notify::Delivery;
+use crate::ops::notify::{Senders, SmsRoute, attachment};
 use crate::store::Store;
 use crate::store::notify::Finished;
 
@@ -82,6 +83,69 @@ pub async fn round(
         tracing::info!(queued, "notifications queued");
     }
     let mut senders: HashMap<TenantId, Arc<Senders>> = HashMap::new();
+    send_due(store, clock, http, at, stop, &mut senders).await?;
+    check_deliveries(store, clock, http, &mut senders).await
+}
+
+/// The tenant's clients, built once per round.
+async fn senders_of(store: &Arc<Store>, cache: &mut HashMap<TenantId, Arc<Senders>>, tenant: TenantId) -> anyhow::Result<Arc<Senders>> {
+    if let Some(s) = cache.get(&tenant) {
+        return Ok(s.clone());
+    }
+    let st = store.clone();
+    let built = tokio::task::spawn_blocking(move || -> anyhow::Result<Senders> {
+        let s = st.notify_settings(tenant)?.unwrap_or_default();
+        Ok(Senders::of(&st, tenant, &s)?)
+    })
+    .await??;
+    Ok(cache.entry(tenant).or_insert(Arc::new(built)).clone())
+}
+
+/// Ask the gateways that keep delivery reports (Celcom's getdlr) what
+/// became of messages sent a minute or more ago.
+async fn check_deliveries(
+    store: &Arc<Store>,
+    clock: &Clock,
+    http: &reqwest::Client,
+    cache: &mut HashMap<TenantId, Arc<Senders>>,
+) -> anyhow::Result<()> {
+    let (st, now) = (store.clone(), clock.now());
+    let due = tokio::task::spawn_blocking(move || st.due_delivery_checks(now, 64)).await??;
+    for (key, m) in due {
+        let senders = senders_of(store, cache, m.tenant).await?;
+        let answer = match (senders.sms.as_ref(), m.gateway_id.as_deref()) {
+            (Some(SmsRoute::Celcom(g)), Some(gid)) => Some(g.dlr(http, gid).await),
+            _ => None,
+        };
+        let sent_at = m.attempts.iter().rev().find(|a| a.ok).map_or(m.created_at, |a| a.at);
+        let (st, now) = (store.clone(), clock.now());
+        tokio::task::spawn_blocking(move || -> Result<(), crate::store::StoreError> {
+            let gid = m.gateway_id.clone().unwrap_or_default();
+            match answer {
+                Some(Ok(Delivery::Delivered)) => {
+                    st.message_delivery(m.tenant, &m.gateway, &gid, Ok(()), now, Some(key))?;
+                }
+                Some(Ok(Delivery::Failed(why))) => {
+                    st.message_delivery(m.tenant, &m.gateway, &gid, Err(why), now, Some(key))?;
+                }
+                Some(Ok(Delivery::Pending)) | Some(Err(_)) | None => st.delivery_check_later(key, sent_at, now)?,
+            }
+            Ok(())
+        })
+        .await??;
+    }
+    Ok(())
+}
+
+/// Claim, send and record until nothing is due (or stopped).
+async fn send_due(
+    store: &Arc<Store>,
+    clock: &Clock,
+    http: &reqwest::Client,
+    at: &Arc<Sms>,
+    stop: &CancellationToken,
+    senders: &mut HashMap<TenantId, Arc<Senders>>,
+) -> anyhow::Result<()> {
     loop {
         let (st, now) = (store.clone(), clock.now());
         let claimed = tokio::task::spawn_blocking(move || -> Result<(usize, Vec<_>), crate::store::StoreError> {
@@ -100,22 +164,11 @@ pub async fn round(
             if stop.is_cancelled() {
                 break;
             }
-            let senders = match senders.get(&m.tenant) {
-                Some(s) => s.clone(),
-                None => {
-                    let (st, tenant) = (store.clone(), m.tenant);
-                    let built = tokio::task::spawn_blocking(move || -> anyhow::Result<Senders> {
-                        let s = st.notify_settings(tenant)?.unwrap_or_default();
-                        Ok(Senders::of(&st, tenant, &s)?)
-                    })
-                    .await?;
-                    match built {
-                        Ok(s) => senders.entry(m.tenant).or_insert(Arc::new(s)).clone(),
-                        Err(e) => {
-                            results.push((m.tenant, m.id, "", Err(e.to_string())));
-                            continue;
-                        }
-                    }
+            let senders = match senders_of(store, senders, m.tenant).await {
+                Ok(s) => s,
+                Err(e) => {
+                    results.push((m.tenant, m.id, "", Err(e.to_string())));
+                    continue;
                 }
             };
             let files = if m.attach.is_some() {

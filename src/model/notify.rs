@@ -94,6 +94,9 @@ pub struct NotifySettings {
     /// What one SMS part costs the operator, minor units (the broadcast
     /// preview's cost).
     pub sms_part_price: i64,
+    /// The unguessable path segment of the delivery-report callback
+    /// (`/sms/dlr/{token}`), for gateways that post reports.
+    pub dlr_token: String,
 }
 
 impl Default for NotifySettings {
@@ -112,6 +115,7 @@ impl Default for NotifySettings {
             operator_email: None,
             portal_url: String::new(),
             sms_part_price: 80,
+            dlr_token: String::new(),
         }
     }
 }

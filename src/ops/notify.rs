@@ -371,6 +371,7 @@ pub fn save_settings(
         operator_email,
         portal_url: i.portal_url.trim().into(),
         sms_part_price,
+        dlr_token: old.as_ref().map(|o| o.dlr_token.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| crate::store::secret::random_hex(16)),
     };
     store.set_notify_settings(actor, now, tenant, &s).map_err(|e| vec![e.into()])?;
     Ok(s)

@@ -312,6 +312,7 @@ impl Store {
             tx.open_table(NOTIFY_BY_CUSTOMER)?;
             tx.open_table(NOTIFY_KEYS)?;
             tx.open_table(NOTIFY_DAILY)?;
+            tx.open_table(NOTIFY_DLR)?;
         }
         self.commit(tx)?;
         Ok(())

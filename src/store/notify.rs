@@ -23,6 +23,13 @@ use crate::notify::template::{self, Event, Template};
 /// Seconds before each retry; after the last, the message has failed.
 pub const BACKOFF: [i64; 5] = [20, 60, 300, 1800, 7200];
 
+/// Gateways asked for delivery reports (the others post them, or have none).
+pub const POLLED: [&str; 1] = ["celcom"];
+/// First ask a minute after sending, then every `DLR_EVERY`, for a day.
+pub const DLR_FIRST: i64 = 60;
+pub const DLR_EVERY: i64 = 300;
+pub const DLR_FOR: i64 = 86_400;
+
 pub(super) fn cursor_key(tenant: TenantId) -> String {
     format!("notify_cursor:{tenant}")
 }
@@ -453,7 +460,8 @@ impl Store {
         Ok(failed)
     }
 
-    /// A delivery report from the gateway for its message `gateway_id`.
+    /// A delivery report from the gateway for its message `gateway_id`
+    /// (`poll`: the delivery check it answers, now done).
     pub fn message_delivery(
         &self,
         tenant: TenantId,
@@ -461,6 +469,7 @@ impl Store {
         gateway_id: &str,
         delivered: Result<(), String>,
         now: UnixTime,
+        poll: Option<Due>,
     ) -> Result<bool, StoreError> {
         let tx = self.write()?;
         let key = format!("gw:{gateway}:{gateway_id}");
@@ -468,6 +477,9 @@ impl Store {
             return Ok(false);
         };
         let Some(mut m) = get::<_, Message>(&tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else { return Ok(false) };
+        if m.status == MsgStatus::Delivered {
+            return Ok(true);
+        }
         let (status, detail) = match delivered {
             Ok(()) => (MsgStatus::Delivered, "delivered".to_string()),
             Err(e) => (MsgStatus::Failed, format!("not delivered: {e}")),
@@ -475,6 +487,9 @@ impl Store {
         m.status = status;
         m.attempts.push(Attempt { at: now, ok: status == MsgStatus::Delivered, detail });
         put(&tx, &m)?;
+        if let Some(k) = poll {
+            tx.open_table(NOTIFY_DLR)?.remove(k)?;
+        }
         self.commit(tx)?;
         Ok(true)
     }
@@ -501,6 +516,53 @@ impl Store {
 }
 
 impl Store {
+    /// Sent messages whose delivery is due to be asked: (key, message).
+    pub fn due_delivery_checks(&self, now: UnixTime, limit: usize) -> Result<Vec<(Due, Message)>, StoreError> {
+        let tx = self.read()?;
+        let messages = tx.open_table(NOTIFY_MESSAGES)?;
+        let mut out = Vec::new();
+        for row in tx.open_table(NOTIFY_DLR)?.range((i64::MIN, 0, 0)..=(now, u32::MAX, u64::MAX))?.take(limit) {
+            let key = row?.0.value();
+            if let Some(m) = get::<_, Message>(&messages, (key.1, key.2))? {
+                out.push((key, m));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The gateway answered "still pending" (or could not be asked): ask
+    /// again later, until a day after sending; then stop asking.
+    pub fn delivery_check_later(&self, key: Due, sent_at: UnixTime, now: UnixTime) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut t = tx.open_table(NOTIFY_DLR)?;
+            t.remove(key)?;
+            if now + DLR_EVERY < sent_at + DLR_FOR {
+                t.insert((now + DLR_EVERY, key.1, key.2), ())?;
+            }
+        }
+        self.commit(tx)
+    }
+
+    /// The tenant whose delivery-report callback token this is.
+    pub fn tenant_by_dlr_token(&self, token: &str) -> Result<Option<TenantId>, StoreError> {
+        if token.len() < 16 {
+            return Ok(None);
+        }
+        // Digests compared, so the comparison's time says nothing of the token.
+        let digest = |t: &str| ring::digest::digest(&ring::digest::SHA256, t.as_bytes());
+        let wanted = digest(token);
+        let tx = self.read()?;
+        for row in tx.open_table(NOTIFY_SETTINGS)?.iter()? {
+            let (k, v) = row?;
+            let s: NotifySettings = decode(v.value())?;
+            if digest(&s.dlr_token).as_ref() == wanted.as_ref() {
+                return Ok(Some(k.value()));
+            }
+        }
+        Ok(None)
+    }
+
     /// One invoice or receipt, by id.
     pub fn invoice_doc(&self, tenant: TenantId, id: Id) -> Result<Option<Invoice>, StoreError> {
         get(&self.read()?.open_table(INVOICES)?, (tenant, id))
@@ -532,6 +594,9 @@ fn finish_in(
             if let Some(g) = gid.as_deref().filter(|g| !g.is_empty()) {
                 let key = format!("gw:{gateway}:{g}");
                 tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), id)?;
+                if POLLED.contains(&gateway) {
+                    tx.open_table(NOTIFY_DLR)?.insert((now + DLR_FIRST, tenant, id), ())?;
+                }
             }
             m.gateway_id = gid;
         }

@@ -163,3 +163,6 @@ pub const NOTIFY_BY_CUSTOMER: TableDefinition<(u32, u64, u64), ()> = TableDefini
 pub const NOTIFY_KEYS: TableDefinition<(u32, &str), u64> = TableDefinition::new("notify_keys");
 /// (tenant, local day number) → messages sent that day, for the cap.
 pub const NOTIFY_DAILY: TableDefinition<(u32, i64), u32> = TableDefinition::new("notify_daily");
+/// (check at, tenant, message id) → (): sent messages whose delivery is
+/// asked of the gateway (Celcom's getdlr) until it answers or a day passes.
+pub const NOTIFY_DLR: TableDefinition<(i64, u32, u64), ()> = TableDefinition::new("notify_dlr");

@@ -15,6 +15,7 @@ use crate::radius::Radius;
 pub mod account;
 pub mod admin;
 mod api;
+mod dlr;
 mod hooks;
 mod mpesa;
 pub mod multipart;
@@ -105,6 +106,7 @@ pub fn app(state: WebState) -> Router {
         .route("/pay/{token}/c2b/validation", post(mpesa::c2b_validation))
         .route("/pay/{token}/c2b/confirmation", post(mpesa::c2b_confirmation))
         .route("/hotspot/files/{nas}/{file}", get(router_files::file))
+        .route("/sms/dlr/{token}", post(dlr::report))
         .route("/hook/health", get(hooks::health))
         .route("/hook/dhcp-lease", post(hooks::dhcp_lease))
         .route("/hook/hotspot-login", post(hooks::hotspot_login))

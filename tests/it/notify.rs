@@ -193,6 +193,50 @@ fn a_gateway_that_fails_twice_then_succeeds_shows_three_attempts() {
     assert_eq!(row.matches("<li class=\"failed\">").count(), 2, "{row}");
     assert_eq!(row.matches("<li class=\"ok\">").count(), 1, "{row}");
     assert!(row.contains("System error"), "the gateway's words: {row}");
+
+    // Celcom keeps delivery reports: asked a minute after sending.
+    for id in 8290842..8290846 {
+        sim.set_dlr(&id.to_string(), "DeliveredToTerminal");
+    }
+    advance(&s, 61);
+    eventually("delivered in the log", WAIT, || log(&s, &["--status", "delivered"]).contains(&id.to_string()));
+}
+
+/// Africa's Talking posts delivery reports to the tenant's callback URL.
+#[test]
+fn africas_talking_delivery_reports_mark_messages_delivered() {
+    use crate::support::sms::{self, SmsSim};
+    let at = SmsSim::start();
+    let s = serve("notify-at-dlr", T0);
+    let mut args = vec!["sms", "setup", "--tenant", "demo", "--env"];
+    let url = at.base_url();
+    args.extend([url.as_str(), "--username", sms::USERNAME, "--api-key-env", "AT_API_KEY"]);
+    let out = without_lango_env(std::process::Command::new(BIN))
+        .arg("--data")
+        .arg(&s.data)
+        .args(&args)
+        .env("AT_API_KEY", sms::API_KEY)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    cli(&s, &["notify", "setup", "--tenant", "demo", "--sms", "africastalking"]);
+    let out = cli(&s, &["notify", "test", "--tenant", "demo", "--channel", "sms", "--to", "0722000041"]);
+    let id = out.split_whitespace().find_map(|w| w.parse::<u64>().ok()).unwrap_or_else(|| panic!("{out}"));
+    eventually("sent", WAIT, || log(&s, &["--status", "sent"]).contains(&id.to_string()));
+    assert_eq!(at.sent().len(), 1);
+
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let page = web.get("/admin/notifications/settings").body;
+    let callback = page.split("id=\"dlr-url\">").nth(1).and_then(|r| r.split('<').next()).expect("the callback URL");
+    let token: String = callback.rsplit(['/', ';']).next().unwrap().chars().take_while(char::is_ascii_hexdigit).collect();
+    assert_eq!(token.len(), 32, "{callback}");
+    let path = format!("/sms/dlr/{token}");
+    let wrong = http(s.http, "POST", "/sms/dlr/0123456789abcdef0123456789abcdef", &[("Content-Type", "application/x-www-form-urlencoded")], "id=ATPid_sim_1&status=Success");
+    assert_eq!(wrong.status, 404);
+    let body = "id=ATPid_sim_1&status=Success&phoneNumber=%2B254722000041&networkCode=63902";
+    let a = http(s.http, "POST", &path, &[("Content-Type", "application/x-www-form-urlencoded")], body);
+    assert_eq!(a.status, 200, "{}", a.body);
+    eventually("delivered", WAIT, || log(&s, &["--status", "delivered"]).contains(&id.to_string()));
 }
 
 #[test]

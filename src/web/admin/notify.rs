@@ -118,6 +118,8 @@ struct SettingsPage {
     stored_key: bool,
     stored_password: bool,
     test: TestForm,
+    /// Where a gateway posts delivery reports (once the settings are saved).
+    dlr_url: Option<String>,
 }
 
 fn settings_page(s: &WebState, c: &Caller, f: SettingsInput, errors: Errors, test: TestForm) -> Response {
@@ -129,8 +131,13 @@ fn settings_page(s: &WebState, c: &Caller, f: SettingsInput, errors: Errors, tes
         .filter(|e| !e.operator() && **e != Event::Broadcast)
         .map(|e| (e.as_str(), e.title(), f.events.iter().any(|x| x == e.as_str())))
         .collect();
+    let dlr_url = stored
+        .as_ref()
+        .filter(|s| !s.dlr_token.is_empty())
+        .map(|st| format!("{}/sms/dlr/{}", s.portal.home.trim_end_matches('/'), st.dlr_token));
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render(status, &SettingsPage { c: c.chrome("Notification settings"), f, errors, events, stored_key, stored_password, test })
+    let page = SettingsPage { c: c.chrome("Notification settings"), f, errors, events, stored_key, stored_password, test, dlr_url };
+    render(status, &page)
 }
 
 #[allow(clippy::result_large_err)] // the Err is the page to answer with
