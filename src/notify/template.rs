@@ -15,6 +15,12 @@ pub enum Event {
     PaymentReceived,
     Renewed,
     Suspended,
+    /// 80 % of the plan's data used.
+    Quota80,
+    /// All of it: the session was ended.
+    QuotaUsed,
+    /// The Fair Usage threshold: the speed dropped.
+    FupDrop,
     InvoiceIssued,
     TicketAnswered,
     Broadcast,
@@ -24,12 +30,15 @@ pub enum Event {
     CapReached,
 }
 
-pub const EVENTS: [Event; 10] = [
+pub const EVENTS: [Event; 13] = [
     Event::ExpiryReminder,
     Event::Expired,
     Event::PaymentReceived,
     Event::Renewed,
     Event::Suspended,
+    Event::Quota80,
+    Event::QuotaUsed,
+    Event::FupDrop,
     Event::InvoiceIssued,
     Event::TicketAnswered,
     Event::Broadcast,
@@ -50,6 +59,9 @@ impl Event {
             Event::PaymentReceived => "payment_received",
             Event::Renewed => "renewed",
             Event::Suspended => "suspended",
+            Event::Quota80 => "quota_80",
+            Event::QuotaUsed => "quota_used",
+            Event::FupDrop => "fup_drop",
             Event::InvoiceIssued => "invoice_issued",
             Event::TicketAnswered => "ticket_answered",
             Event::Broadcast => "broadcast",
@@ -69,6 +81,9 @@ impl Event {
             Event::PaymentReceived => "Payment received",
             Event::Renewed => "Renewed from the wallet",
             Event::Suspended => "Suspended",
+            Event::Quota80 => "80 % of the data used",
+            Event::QuotaUsed => "All the data used",
+            Event::FupDrop => "Fair usage: speed reduced",
             Event::InvoiceIssued => "Invoice issued (e-mail with the PDF)",
             Event::TicketAnswered => "Support ticket answered",
             Event::Broadcast => "Broadcast",
@@ -96,6 +111,8 @@ impl Event {
             Event::Renewed => &["amount", "receipt"],
             Event::InvoiceIssued => &["invoice", "amount", "due"],
             Event::TicketAnswered => &["ticket", "message"],
+            Event::Quota80 | Event::QuotaUsed => &["used", "quota"],
+            Event::FupDrop => &["used", "rate"],
             Event::Broadcast => &["message"],
             Event::UnmatchedPayment => return vec!["amount", "receipt", "phone", "reference", "operator"],
             Event::CapReached => return vec!["cap", "operator"],
@@ -155,6 +172,30 @@ pub fn default(event: Event, lang: &str) -> Template {
         (Event::Suspended, true) => (
             "Intaneti yako imesimamishwa",
             "Habari {name}, intaneti yako ya {plan} imesimamishwa. Lipia kupitia M-Pesa Paybill {paybill}, akaunti {account}, kuirejesha. {operator}",
+        ),
+        (Event::Quota80, false) => (
+            "80% of your data used",
+            "Hello {name}, you have used {used} of the {quota} on your {plan} plan. Top up via M-Pesa Paybill {paybill}, account {account}. {operator}",
+        ),
+        (Event::Quota80, true) => (
+            "Umetumia 80% ya data yako",
+            "Habari {name}, umetumia {used} kati ya {quota} za kifurushi chako cha {plan}. Ongeza kupitia M-Pesa Paybill {paybill}, akaunti {account}. {operator}",
+        ),
+        (Event::QuotaUsed, false) => (
+            "Your data is used up",
+            "Hello {name}, you have used all {quota} of your {plan} plan. Buy more via M-Pesa Paybill {paybill}, account {account}, or {portal_url}. {operator}",
+        ),
+        (Event::QuotaUsed, true) => (
+            "Data yako imeisha",
+            "Habari {name}, umetumia data yote ({quota}) ya kifurushi chako cha {plan}. Nunua zaidi kupitia M-Pesa Paybill {paybill}, akaunti {account}, au {portal_url}. {operator}",
+        ),
+        (Event::FupDrop, false) => (
+            "Fair usage: your speed is now {rate}",
+            "Hello {name}, you have used {used} this period, so your {plan} speed is now {rate} until your plan renews on {expiry}. {operator}",
+        ),
+        (Event::FupDrop, true) => (
+            "Matumizi ya haki: kasi yako sasa ni {rate}",
+            "Habari {name}, umetumia {used} kipindi hiki, kwa hivyo kasi ya {plan} sasa ni {rate} hadi kifurushi kitakaposasishwa {expiry}. {operator}",
         ),
         (Event::InvoiceIssued, false) => (
             "Invoice {invoice} from {operator}",

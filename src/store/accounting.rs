@@ -594,17 +594,28 @@ fn enforce_usage(t: &mut Tables<'_>, s: &Session, (was, now): (u64, u64)) -> Res
     }
     let Some(plan) = t.limits_of(s.tenant, id)? else { return Ok(()) };
     let at = s.updated_at;
+    // Each crossing is recorded once (the notifier tells the customer).
+    let crossed = |limit: u64| was < limit && now >= limit;
+    let note = |t: &mut Tables<'_>, action: &str| {
+        let rec = record(at, "radius", action, format!("service/{id}"), None, Some(now.to_string()));
+        t.audit(s.tenant, &rec)
+    };
     if let Some(q) = plan.quota_bytes
-        && was < q
-        && now >= q
+        && crossed(q)
     {
+        note(t, "service.quota_used")?;
         let kind = TaskKind::Disconnect { session: SessionTarget::of(s), reason: "quota used up".into() };
         return t.enqueue(s.tenant, kind, at);
     }
-    if let Some(f) = plan.fup
-        && was < f.threshold_bytes
-        && now >= f.threshold_bytes
+    if let Some(q) = plan.quota_bytes
+        && crossed(q / 5 * 4)
     {
+        note(t, "service.quota_80")?;
+    }
+    if let Some(f) = plan.fup
+        && crossed(f.threshold_bytes)
+    {
+        note(t, "service.fup")?;
         let kind = TaskKind::ChangeRate {
             session: SessionTarget::of(s),
             rate: f.rate.to_string(),

@@ -201,6 +201,25 @@ fn on_record(
             }
             queue(tx, s, d, now)?.len()
         }
+        "service.quota_80" | "service.quota_used" | "service.fup" => {
+            let event = match rec.action.as_str() {
+                "service.quota_80" => Event::Quota80,
+                "service.quota_used" => Event::QuotaUsed,
+                _ => Event::FupDrop,
+            };
+            if !on(event) {
+                return Ok(0);
+            }
+            let Some(svc) = service(tx, tenant, id)? else { return Ok(0) };
+            let Some(c) = customer(tx, tenant, svc.customer)? else { return Ok(0) };
+            let Some(plan) = get::<_, Plan>(&tx.open_table(PLANS)?, (tenant, svc.plan))? else { return Ok(0) };
+            let mut vars = customer_vars(tx, s, &c, Some(&svc))?;
+            let used: u64 = rec.after.as_deref().and_then(|u| u.parse().ok()).unwrap_or_default();
+            vars.insert("used", units::show_bytes(used));
+            vars.insert("quota", plan.quota_bytes.map(units::show_bytes).unwrap_or_default());
+            vars.insert("rate", plan.fup.map(|f| f.rate.to_string()).unwrap_or_default());
+            queue(tx, s, draft(tenant, Some(&c), event, vars, now), now)?.len()
+        }
         "invoice.issue" if kind == "invoice" && on(Event::InvoiceIssued) => {
             let Some(doc) = get::<_, Invoice>(&tx.open_table(INVOICES)?, (tenant, id))? else { return Ok(0) };
             let Some(c) = customer(tx, tenant, doc.customer)? else { return Ok(0) };

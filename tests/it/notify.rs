@@ -13,7 +13,7 @@ use crate::harness::*;
 use crate::support::gateways::{CELCOM_API_KEY, CELCOM_PARTNER_ID, CELCOM_SHORTCODE, CelcomSim};
 use crate::support::smtp::SmtpServer;
 
-/// 2026-12-01 10:00 in Nairobi (07:00 UTC): a Tuesday morning.
+/// 2025-12-01 10:00 in Nairobi (07:00 UTC): a Monday morning.
 const T0: i64 = 1_764_572_400;
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -337,4 +337,35 @@ fn template_editor_previews_counts_parts_and_refuses_unknown_variables() {
 fn customer_id(s: &Server, name: &str) -> String {
     let list = cli(s, &["customer", "list", "--tenant", "demo"]);
     list.lines().find(|l| l.contains(name)).and_then(|l| l.split_whitespace().next()).unwrap().to_string()
+}
+
+/// Usage crossing 80 % of the quota, the Fair Usage threshold, and the
+/// whole quota each tell the customer once, from accounting.
+#[test]
+fn data_use_messages_at_80_percent_fair_usage_and_quota() {
+    let sim = CelcomSim::start();
+    let s = serve("notify-quota", T0);
+    setup_celcom(&s, &sim, &["--events", "quota_80,quota_used,fup_drop"]);
+    cli(&s, &["plan", "add", "--tenant", "demo", "--name", "Data 1G", "--validity", "30d", "--price", "500", "--rate", "10M/10M", "--quota", "1000", "--fup", "900 1M/1M"]);
+    let c = customer(&s, "Neema Chege", "0722000051");
+    let args = ["service", "add", "--tenant", "demo", "--customer", &c, "--plan", "Data 1G", "--username", "neema"];
+    cli(&s, &[&args[..], &["--password", "neema-pass"]].concat());
+    let acct = |kind: &str, octets: u32| {
+        let a = format!("User-Name=neema,Acct-Status-Type={kind},Acct-Session-Id=q-1,Framed-IP-Address=10.0.9.1,Acct-Input-Octets={octets},Acct-Output-Octets=0,Acct-Session-Time=60");
+        assert!(radclient(s.acct, "acct", DEMO_SECRET, &a).is("Accounting-Response"));
+    };
+    acct("Start", 0);
+    acct("Interim-Update", 850);
+    eventually("the 80 % message", WAIT, || texts_to(&sim, "254722000051").len() == 1);
+    acct("Interim-Update", 860);
+    acct("Interim-Update", 950);
+    eventually("the speed-drop message", WAIT, || texts_to(&sim, "254722000051").len() == 2);
+    acct("Interim-Update", 1200);
+    eventually("the quota message", WAIT, || texts_to(&sim, "254722000051").len() == 3);
+    std::thread::sleep(Duration::from_secs(2));
+    let got = texts_to(&sim, "254722000051");
+    assert_eq!(got.len(), 3, "once each: {got:?}");
+    assert!(got[0].contains("used 850B of the 1.0k"), "{got:?}");
+    assert!(got[1].contains("1M/1M"), "{got:?}");
+    assert!(got[2].contains("used all"), "{got:?}");
 }
