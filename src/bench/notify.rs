@@ -30,6 +30,8 @@ pub struct NotifyReport {
     pub sent: usize,
     pub send_secs: f64,
     pub gateway_requests: usize,
+    pub rss_after_seed_kb: Option<u64>,
+    /// Since the seeding: scheduling and sending.
     pub rss_peak_kb: Option<u64>,
     pub db_bytes: u64,
 }
@@ -37,19 +39,37 @@ pub struct NotifyReport {
 impl std::fmt::Display for NotifyReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "services            {}", self.services)?;
-        writeln!(f, "reminders queued    {} in {:.2} s ({:.0}/s)", self.queued, self.schedule_secs, self.queued as f64 / self.schedule_secs)?;
-        writeln!(f, "reminders sent      {} in {:.2} s ({:.0}/s)", self.sent, self.send_secs, self.sent as f64 / self.send_secs)?;
+        writeln!(
+            f,
+            "reminders queued    {} in {:.2} s ({:.0}/s)",
+            self.queued,
+            self.schedule_secs,
+            self.queued as f64 / self.schedule_secs
+        )?;
+        writeln!(
+            f,
+            "reminders sent      {} in {:.2} s ({:.0}/s)",
+            self.sent,
+            self.send_secs,
+            self.sent as f64 / self.send_secs
+        )?;
         writeln!(f, "gateway requests    {}", self.gateway_requests)?;
+        if let Some(kb) = self.rss_after_seed_kb {
+            writeln!(f, "RSS after seeding   {:.1} MB", kb as f64 / 1024.0)?;
+        }
         if let Some(kb) = self.rss_peak_kb {
-            writeln!(f, "peak RSS            {:.1} MB", kb as f64 / 1024.0)?;
+            writeln!(f, "peak RSS, reminders {:.1} MB", kb as f64 / 1024.0)?;
         }
         write!(f, "database            {:.1} MB", self.db_bytes as f64 / 1_048_576.0)
     }
 }
 
-fn peak_rss_kb() -> Option<u64> {
+fn rss_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// A Celcom-shaped gateway that accepts everything; counts requests.
@@ -60,7 +80,8 @@ async fn gateway(count: Arc<AtomicUsize>) -> anyhow::Result<std::net::SocketAddr
         "/api/services/sendsms/",
         axum::routing::post(move |body: String| {
             let n = count.fetch_add(1, Ordering::Relaxed) + 1;
-            let mobile = serde_json::from_str::<serde_json::Value>(&body).ok().map(|v| v["mobile"].clone()).unwrap_or_default();
+            let mobile =
+                serde_json::from_str::<serde_json::Value>(&body).ok().map(|v| v["mobile"].clone()).unwrap_or_default();
             async move {
                 axum::Json(serde_json::json!({"responses": [{
                     "response-code": 200, "response-description": "Success",
@@ -102,6 +123,10 @@ pub async fn run(opts: &NotifyBench) -> anyhow::Result<NotifyReport> {
         });
     }
     store.import("bench", now, tenant.id, set)?;
+    let rss_after_seed_kb = rss_kb("VmRSS:");
+    // Start the peak afresh (Linux: 5 resets VmHWM), so it covers the
+    // reminders, not the seeding.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 
     let count = Arc::new(AtomicUsize::new(0));
     let addr = gateway(count.clone()).await?;
@@ -144,7 +169,8 @@ pub async fn run(opts: &NotifyBench) -> anyhow::Result<NotifyReport> {
         sent,
         send_secs,
         gateway_requests: count.load(Ordering::Relaxed),
-        rss_peak_kb: peak_rss_kb(),
+        rss_after_seed_kb,
+        rss_peak_kb: rss_kb("VmHWM:"),
         db_bytes,
     })
 }

@@ -4,6 +4,7 @@
 
 mod admin;
 pub mod backup;
+pub mod customer;
 mod export;
 mod hotspot;
 mod import;
@@ -61,7 +62,7 @@ pub enum Manage {
     #[command(subcommand)]
     Plan(PlanCmd),
     #[command(subcommand)]
-    Customer(CustomerCmd),
+    Customer(customer::CustomerCmd),
     /// Logins: PPPoE, hotspot, DHCP MAC, static.
     #[command(subcommand)]
     Service(ServiceCmd),
@@ -210,7 +211,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Tenant(c) => tenant(store, clock, actor, c, out),
         Manage::Nas(c) => nas(ctx, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
-        Manage::Customer(c) => customer(store, clock, actor, c, out),
+        Manage::Customer(c) => customer::run(store, clock, actor, c, out),
         Manage::Service(c) => service(ctx, actor, c, out),
         Manage::Sessions { tenant, history, json } => sessions(store, &tenant, history, json, out),
     }
@@ -300,25 +301,6 @@ fn ticket(store: &Store, clock: &Clock, actor: &str, cmd: TicketCmd, out: &mut i
         }
     }
     Ok(())
-}
-
-#[derive(Subcommand, Debug)]
-pub enum CustomerCmd {
-    Add {
-        #[arg(long)]
-        tenant: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        phone: Option<String>,
-        /// Category deciding which plans the portal offers ("home", "business").
-        #[arg(long)]
-        category: Option<String>,
-    },
-    List {
-        #[arg(long)]
-        tenant: String,
-    },
 }
 
 #[derive(Args, Debug)]
@@ -414,30 +396,6 @@ pub enum ServiceCmd {
         #[arg(long)]
         plan: Option<String>,
     },
-}
-
-pub fn customer(
-    store: &Store,
-    clock: &Clock,
-    actor: &str,
-    cmd: CustomerCmd,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    match cmd {
-        CustomerCmd::Add { tenant, name, phone, category } => {
-            let t = store.tenant_by_slug(&tenant)?;
-            let c = store.create_customer(actor, clock.now(), t.id, &name, phone, category)?;
-            writeln!(out, "customer {:?} created (id {})", c.name, c.id)?;
-        }
-        CustomerCmd::List { tenant } => {
-            let t = store.tenant_by_slug(&tenant)?;
-            writeln!(out, "{:<8} {:<32} PHONE", "ID", "NAME")?;
-            for c in store.customers(t.id)? {
-                writeln!(out, "{:<8} {:<32} {}", c.id, c.name, c.phone.unwrap_or_default())?;
-            }
-        }
-    }
-    Ok(())
 }
 
 pub fn service(ctx: &Ctx<'_>, actor: &str, cmd: ServiceCmd, out: &mut impl Write) -> anyhow::Result<()> {

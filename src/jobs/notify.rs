@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::model::TenantId;
-use crate::notify::sms::Sms;
 use crate::notify::Delivery;
+use crate::notify::sms::Sms;
 use crate::ops::notify::{Senders, SmsRoute, attachment};
 use crate::store::Store;
 use crate::store::notify::Finished;
@@ -75,6 +75,7 @@ pub async fn round(
         }
         if remind {
             n += st.queue_reminders(now)?;
+            n += st.queue_daily_revenue(now)?;
         }
         Ok(n)
     })
@@ -88,7 +89,11 @@ pub async fn round(
 }
 
 /// The tenant's clients, built once per round.
-async fn senders_of(store: &Arc<Store>, cache: &mut HashMap<TenantId, Arc<Senders>>, tenant: TenantId) -> anyhow::Result<Arc<Senders>> {
+async fn senders_of(
+    store: &Arc<Store>,
+    cache: &mut HashMap<TenantId, Arc<Senders>>,
+    tenant: TenantId,
+) -> anyhow::Result<Arc<Senders>> {
     if let Some(s) = cache.get(&tenant) {
         return Ok(s.clone());
     }

@@ -31,8 +31,19 @@ pub enum SmsGateway {
     /// The Africa's Talking account on the SMS page (`SmsSettings`).
     AfricasTalking,
     /// Celcom Africa / TextSMS / Advanta (one API).
-    Celcom { base_url: String, partner_id: String, api_key: Sealed, shortcode: String },
-    Onfon { base_url: String, client_id: String, api_key: Sealed, sender: String, access_key: Option<Sealed> },
+    Celcom {
+        base_url: String,
+        partner_id: String,
+        api_key: Sealed,
+        shortcode: String,
+    },
+    Onfon {
+        base_url: String,
+        client_id: String,
+        api_key: Sealed,
+        sender: String,
+        access_key: Option<Sealed>,
+    },
     /// Any provider with an HTTP API, described by templates.
     Http {
         url: String,

@@ -19,7 +19,8 @@ pub mod template;
 pub enum SendError {
     #[error("the gateway could not be reached: {0}")]
     Unreachable(String),
-    #[error("the gateway refused the request (HTTP {status}): {body}")]
+    /// `status`: the HTTP status, or the SMTP reply code for e-mail.
+    #[error("the gateway refused the request ({status}): {body}")]
     Refused { status: u16, body: String },
     #[error("the gateway did not send to {to}: {status}")]
     NotSent { to: String, status: String },

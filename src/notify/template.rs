@@ -28,9 +28,11 @@ pub enum Event {
     UnmatchedPayment,
     /// Operator: the daily message cap was reached.
     CapReached,
+    /// Operator: the day's payments, at 20:00 in the tenant's zone.
+    DailyRevenue,
 }
 
-pub const EVENTS: [Event; 13] = [
+pub const EVENTS: [Event; 14] = [
     Event::ExpiryReminder,
     Event::Expired,
     Event::PaymentReceived,
@@ -44,6 +46,7 @@ pub const EVENTS: [Event; 13] = [
     Event::Broadcast,
     Event::UnmatchedPayment,
     Event::CapReached,
+    Event::DailyRevenue,
 ];
 
 pub const LANGUAGES: [&str; 2] = ["en", "sw"];
@@ -67,6 +70,7 @@ impl Event {
             Event::Broadcast => "broadcast",
             Event::UnmatchedPayment => "unmatched_payment",
             Event::CapReached => "cap_reached",
+            Event::DailyRevenue => "daily_revenue",
         }
     }
 
@@ -89,12 +93,19 @@ impl Event {
             Event::Broadcast => "Broadcast",
             Event::UnmatchedPayment => "Operator: unmatched payment",
             Event::CapReached => "Operator: daily message cap reached",
+            Event::DailyRevenue => "Operator: the day's payments (20:00)",
         }
     }
 
     /// Sent to the operator rather than a customer.
     pub fn operator(self) -> bool {
-        matches!(self, Event::UnmatchedPayment | Event::CapReached)
+        matches!(self, Event::UnmatchedPayment | Event::CapReached | Event::DailyRevenue)
+    }
+
+    /// Sent only when ticked in the settings (customer events, and the
+    /// operator's daily summary); the other operator alerts always go.
+    pub fn optional(self) -> bool {
+        !self.operator() || self == Event::DailyRevenue
     }
 
     /// Scheduled rather than answering something the customer did: held
@@ -116,6 +127,7 @@ impl Event {
             Event::Broadcast => &["message"],
             Event::UnmatchedPayment => return vec!["amount", "receipt", "phone", "reference", "operator"],
             Event::CapReached => return vec!["cap", "operator"],
+            Event::DailyRevenue => return vec!["date", "amount", "count", "operator"],
             Event::Expired | Event::Suspended => &[],
         };
         CUSTOMER_VARS.iter().chain(own).copied().collect()
@@ -205,13 +217,20 @@ pub fn default(event: Event, lang: &str) -> Template {
             "Ankara {invoice} kutoka {operator}",
             "Habari {name}, ankara {invoice} ya {amount} imeambatishwa, inalipwa kufikia {due}. Lipia kupitia M-Pesa Paybill {paybill}, akaunti {account}.",
         ),
-        (Event::TicketAnswered, false) => ("Re: ticket {ticket}", "Hello {name}, {operator} answered ticket {ticket}: {message}"),
-        (Event::TicketAnswered, true) => ("Jibu: tiketi {ticket}", "Habari {name}, {operator} wamejibu tiketi {ticket}: {message}"),
+        (Event::TicketAnswered, false) => {
+            ("Re: ticket {ticket}", "Hello {name}, {operator} answered ticket {ticket}: {message}")
+        }
+        (Event::TicketAnswered, true) => {
+            ("Jibu: tiketi {ticket}", "Habari {name}, {operator} wamejibu tiketi {ticket}: {message}")
+        }
         (Event::Broadcast, _) => ("{operator}", "{message}"),
         (Event::UnmatchedPayment, _) => (
             "Unmatched payment {receipt}",
             "lango: {amount} from {phone} (receipt {receipt}, account {reference}) matches no customer. Assign it under Payments.",
         ),
+        (Event::DailyRevenue, _) => {
+            ("{operator}: {amount} on {date}", "lango: {operator} received {amount} in {count} payments on {date}.")
+        }
         (Event::CapReached, _) => (
             "Daily message cap reached",
             "lango: the daily cap of {cap} messages for {operator} was reached; further messages are held until you release them.",

@@ -70,7 +70,10 @@ fn parse_leads(s: &str) -> Result<Vec<u32>, String> {
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let secs = parse_duration(part).map_err(|e| e.to_string())?;
-        let secs = u32::try_from(secs).ok().filter(|s| *s > 0 && *s <= 60 * 86_400).ok_or_else(|| format!("{part:?}: between 1m and 60d"))?;
+        let secs = u32::try_from(secs)
+            .ok()
+            .filter(|s| *s > 0 && *s <= 60 * 86_400)
+            .ok_or_else(|| format!("{part:?}: between 1m and 60d"))?;
         out.push(secs);
     }
     out.sort_unstable_by(|a, b| b.cmp(a));
@@ -285,7 +288,8 @@ pub fn save_settings(
             extra_root_pem: None,
         };
         if let Err(e) = check.check() {
-            let field = if e.to_lowercase().contains("from") || e.contains("address") { "smtp_from" } else { "smtp_host" };
+            let field =
+                if e.to_lowercase().contains("from") || e.contains("address") { "smtp_from" } else { "smtp_host" };
             p.push(OpError::field(field, e));
         }
         Some(SmtpSettings { host: check.host, port, security, username, password, from: check.from })
@@ -293,8 +297,8 @@ pub fn save_settings(
     let mut events = Vec::new();
     for e in &i.events {
         match Event::parse(e.trim()) {
-            Some(ev) if !ev.operator() && ev != Event::Broadcast => events.push(ev.as_str().to_string()),
-            _ => p.push(OpError::field("events", format!("{e:?} is not a customer event"))),
+            Some(ev) if ev.optional() && ev != Event::Broadcast => events.push(ev.as_str().to_string()),
+            _ => p.push(OpError::field("events", format!("{e:?} is not an event that can be chosen"))),
         }
     }
     let (quiet_start, quiet_end) = match i.quiet.trim() {
@@ -371,7 +375,11 @@ pub fn save_settings(
         operator_email,
         portal_url: i.portal_url.trim().into(),
         sms_part_price,
-        dlr_token: old.as_ref().map(|o| o.dlr_token.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| crate::store::secret::random_hex(16)),
+        dlr_token: old
+            .as_ref()
+            .map(|o| o.dlr_token.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| crate::store::secret::random_hex(16)),
     };
     store.set_notify_settings(actor, now, tenant, &s).map_err(|e| vec![e.into()])?;
     Ok(s)
@@ -428,7 +436,14 @@ pub struct Preview {
     pub parts: parts::Parts,
 }
 
-pub fn preview(store: &Store, tenant: TenantId, customer: Id, event: Event, lang: &str, t: &Template) -> Result<Preview, OpError> {
+pub fn preview(
+    store: &Store,
+    tenant: TenantId,
+    customer: Id,
+    event: Event,
+    lang: &str,
+    t: &Template,
+) -> Result<Preview, OpError> {
     let vars = store.preview_vars(tenant, customer, event, lang)?;
     let text = template::render(&t.body, &vars);
     Ok(Preview { subject: template::render(&t.subject, &vars), parts: parts::count(&text), text })
@@ -543,15 +558,17 @@ impl Senders {
                 sender: sender.clone(),
                 access_key: access_key.as_ref().map(open).transpose()?.unwrap_or_default(),
             })),
-            SmsGateway::Http { url, method, headers, body, success, token, sender } => Some(SmsRoute::Http(HttpGateway {
-                url: url.clone(),
-                method: method.clone(),
-                headers: headers.clone(),
-                body: body.clone(),
-                success: success.clone(),
-                token: open(token)?,
-                sender: sender.clone(),
-            })),
+            SmsGateway::Http { url, method, headers, body, success, token, sender } => {
+                Some(SmsRoute::Http(HttpGateway {
+                    url: url.clone(),
+                    method: method.clone(),
+                    headers: headers.clone(),
+                    body: body.clone(),
+                    success: success.clone(),
+                    token: open(token)?,
+                    sender: sender.clone(),
+                }))
+            }
         };
         let smtp = match &s.smtp {
             Some(m) => Some(Smtp {

@@ -72,7 +72,12 @@ pub(crate) fn template_in(
 
 /// Write the messages of `d` (one per channel the tenant has and the
 /// recipient accepts) into the queue; their ids.
-pub(crate) fn queue(tx: &WriteTransaction, s: &NotifySettings, d: Draft<'_>, now: UnixTime) -> Result<Vec<Id>, StoreError> {
+pub(crate) fn queue(
+    tx: &WriteTransaction,
+    s: &NotifySettings,
+    d: Draft<'_>,
+    now: UnixTime,
+) -> Result<Vec<Id>, StoreError> {
     let mut targets: Vec<(Channel, String)> = Vec::new();
     let lang;
     if d.event.operator() {
@@ -212,7 +217,14 @@ impl Store {
             drop(audit_table);
             tx.open_table(META)?.insert(key.as_str(), at)?;
         }
-        let rec = record(now, actor, "notify.settings", format!("tenant/{tenant}"), before.as_ref().and_then(shown), shown(s));
+        let rec = record(
+            now,
+            actor,
+            "notify.settings",
+            format!("tenant/{tenant}"),
+            before.as_ref().and_then(shown),
+            shown(s),
+        );
         audit(&tx, tenant, &rec)?;
         self.commit(tx)
     }
@@ -252,7 +264,14 @@ impl Store {
 
     /// Record a customer's choices, with who changed them (the consent
     /// record the Data Protection Act asks for).
-    pub fn set_prefs(&self, actor: &str, now: UnixTime, tenant: TenantId, customer: Id, p: &Prefs) -> Result<(), StoreError> {
+    pub fn set_prefs(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        customer: Id,
+        p: &Prefs,
+    ) -> Result<(), StoreError> {
         let tx = self.write()?;
         if tx.open_table(CUSTOMERS)?.get((tenant, customer))?.is_none() {
             return Err(StoreError::NotFound(format!("customer {customer}")));
@@ -260,7 +279,14 @@ impl Store {
         let before: Option<Prefs> = get(&tx.open_table(NOTIFY_PREFS)?, (tenant, customer))?;
         let p = Prefs { changed_at: now, changed_by: actor.to_string(), ..p.clone() };
         tx.open_table(NOTIFY_PREFS)?.insert((tenant, customer), encode(&p).as_slice())?;
-        let rec = record(now, actor, "customer.prefs", format!("customer/{customer}"), before.as_ref().and_then(json), json(&p));
+        let rec = record(
+            now,
+            actor,
+            "customer.prefs",
+            format!("customer/{customer}"),
+            before.as_ref().and_then(json),
+            json(&p),
+        );
         audit(&tx, tenant, &rec)?;
         self.commit(tx)
     }
@@ -397,7 +423,14 @@ impl Store {
     }
 
     /// One "cap reached" alert per tenant and local day.
-    fn cap_alert(&self, tx: &WriteTransaction, s: &NotifySettings, tenant: TenantId, day: i64, now: UnixTime) -> Result<(), StoreError> {
+    fn cap_alert(
+        &self,
+        tx: &WriteTransaction,
+        s: &NotifySettings,
+        tenant: TenantId,
+        day: i64,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
         let key = format!("cap:{day}");
         if tx.open_table(NOTIFY_KEYS)?.get((tenant, key.as_str()))?.is_some() {
             return Ok(());
@@ -419,11 +452,25 @@ impl Store {
         };
         let ids = queue(tx, s, d, now)?;
         tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
-        let rec = record(now, "notifications", "notify.cap_reached", format!("tenant/{tenant}"), None, Some(format!("{} messages", s.daily_cap)));
+        let rec = record(
+            now,
+            "notifications",
+            "notify.cap_reached",
+            format!("tenant/{tenant}"),
+            None,
+            Some(format!("{} messages", s.daily_cap)),
+        );
         audit(tx, tenant, &rec)
     }
 
-    fn settle(&self, tx: &WriteTransaction, mut m: Message, status: MsgStatus, now: UnixTime, why: &str) -> Result<Claim, StoreError> {
+    fn settle(
+        &self,
+        tx: &WriteTransaction,
+        mut m: Message,
+        status: MsgStatus,
+        now: UnixTime,
+        why: &str,
+    ) -> Result<Claim, StoreError> {
         m.status = status;
         m.attempts.push(Attempt { at: now, ok: false, detail: why.to_string() });
         put(tx, &m)?;
@@ -501,7 +548,10 @@ impl Store {
             return Err(StoreError::NotFound(format!("message {id}")));
         };
         if !matches!(m.status, MsgStatus::Failed | MsgStatus::Held) {
-            return Err(StoreError::Invalid(format!("message {id} is {}: only failed or held messages are sent again", m.status.as_str())));
+            return Err(StoreError::Invalid(format!(
+                "message {id} is {}: only failed or held messages are sent again",
+                m.status.as_str()
+            )));
         }
         m.status = MsgStatus::Queued;
         m.counted = false;

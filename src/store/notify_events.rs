@@ -88,7 +88,13 @@ fn customer(tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Option<Cu
     get(&tx.open_table(CUSTOMERS)?, (tenant, id))
 }
 
-fn draft<'a>(tenant: TenantId, c: Option<&'a Customer>, event: Event, vars: BTreeMap<&'static str, String>, now: UnixTime) -> Draft<'a> {
+fn draft<'a>(
+    tenant: TenantId,
+    c: Option<&'a Customer>,
+    event: Event,
+    vars: BTreeMap<&'static str, String>,
+    now: UnixTime,
+) -> Draft<'a> {
     Draft {
         tenant,
         customer: c,
@@ -105,7 +111,11 @@ fn draft<'a>(tenant: TenantId, c: Option<&'a Customer>, event: Event, vars: BTre
 }
 
 /// The newest of the tenant's last documents that `wanted` picks.
-fn recent_doc(tx: &WriteTransaction, tenant: TenantId, wanted: impl Fn(&Invoice) -> bool) -> Result<Option<Invoice>, StoreError> {
+fn recent_doc(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    wanted: impl Fn(&Invoice) -> bool,
+) -> Result<Option<Invoice>, StoreError> {
     for row in tx.open_table(INVOICES)?.range((tenant, 0)..=(tenant, u64::MAX))?.rev().take(64) {
         let doc: Invoice = decode(row?.1.value())?;
         if wanted(&doc) {
@@ -128,13 +138,16 @@ fn on_record(
     next: Option<&AuditRecord>,
     now: UnixTime,
 ) -> Result<usize, StoreError> {
-    let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
+    let t: Tenant =
+        get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
     let (kind, id) = rec.object.split_once('/').unwrap_or(("", ""));
     let id: Id = id.parse().unwrap_or(0);
     let on = |e: Event| s.sends(e.as_str());
     let made = match rec.action.as_str() {
         "payment.received" => {
-            let Some(p) = rec.after.as_deref().and_then(|j| serde_json::from_str::<Payment>(j).ok()) else { return Ok(0) };
+            let Some(p) = rec.after.as_deref().and_then(|j| serde_json::from_str::<Payment>(j).ok()) else {
+                return Ok(0);
+            };
             match p.customer {
                 None => {
                     let vars = BTreeMap::from([
@@ -312,7 +325,8 @@ impl Store {
                     };
                     let key = format!("remind:{}:{expiry}:{lead}", svc.id);
                     if keys.get((tenant, key.as_str()))?.is_none() {
-                        let passed: Vec<u32> = leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).collect();
+                        let passed: Vec<u32> =
+                            leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).collect();
                         due.push((svc, expiry, passed));
                     }
                 }
@@ -341,7 +355,12 @@ impl Store {
 
     /// The customers a broadcast would reach, with their channels'
     /// reachable counts: (customers, SMS parts total, e-mails).
-    pub fn broadcast_audience(&self, tenant: TenantId, a: &Audience, now: UnixTime) -> Result<Vec<Customer>, StoreError> {
+    pub fn broadcast_audience(
+        &self,
+        tenant: TenantId,
+        a: &Audience,
+        now: UnixTime,
+    ) -> Result<Vec<Customer>, StoreError> {
         let tx = self.read()?;
         let online: Option<std::collections::HashSet<Id>> = match a.nas {
             Some(nas) => {
@@ -416,8 +435,13 @@ impl Store {
             self.commit(tx)?;
         }
         let tx = self.write()?;
-        let shown = serde_json::json!({"channel": channel.as_str(), "marketing": marketing, "text": text, "queued": queued});
-        audit(&tx, tenant, &record(now, actor, "notify.broadcast", format!("tenant/{tenant}"), None, Some(shown.to_string())))?;
+        let shown =
+            serde_json::json!({"channel": channel.as_str(), "marketing": marketing, "text": text, "queued": queued});
+        audit(
+            &tx,
+            tenant,
+            &record(now, actor, "notify.broadcast", format!("tenant/{tenant}"), None, Some(shown.to_string())),
+        )?;
         self.commit(tx)?;
         Ok(queued)
     }
@@ -474,7 +498,9 @@ impl Store {
         text: &str,
     ) -> Result<Id, StoreError> {
         let to = match channel {
-            Channel::Sms => msisdn(to).ok_or_else(|| StoreError::Invalid(format!("{to:?} is not a Kenyan mobile number")))?,
+            Channel::Sms => {
+                msisdn(to).ok_or_else(|| StoreError::Invalid(format!("{to:?} is not a Kenyan mobile number")))?
+            }
             Channel::Email if to.contains('@') => to.trim().to_string(),
             Channel::Email => return Err(StoreError::Invalid(format!("{to:?} is not an e-mail address"))),
         };
@@ -506,5 +532,53 @@ impl Store {
         audit(&tx, tenant, &record(now, actor, "notify.test", format!("message/{}", m.id), None, Some(m.to.clone())))?;
         self.commit(tx)?;
         Ok(m.id)
+    }
+}
+
+impl Store {
+    /// At 20:00 in each tenant's zone, once a day, the day's payments to
+    /// the operator (when the summary is ticked); how many were queued.
+    pub fn queue_daily_revenue(&self, now: UnixTime) -> Result<usize, StoreError> {
+        let mut queued = 0;
+        for tenant in self.notify_tenants()? {
+            let Some(s) = self.notify_settings(tenant)? else { continue };
+            if !s.sends(Event::DailyRevenue.as_str()) {
+                continue;
+            }
+            let t = self.tenant(tenant)?;
+            let zone = crate::clock::Clock::zone(&t.timezone);
+            let (_, minute) = crate::clock::Clock::local_weekday_minute_in(now, &zone);
+            if minute < 20 * 60 {
+                continue;
+            }
+            let day = schedule::day(now, &zone);
+            let key = format!("revenue:{day}");
+            let tx = self.write()?;
+            if tx.open_table(NOTIFY_KEYS)?.get((tenant, key.as_str()))?.is_some() {
+                continue;
+            }
+            let midnight = now - i64::from(minute) * 60 - now.rem_euclid(60);
+            let (mut amount, mut count) = (0i64, 0usize);
+            for row in tx.open_table(PAYMENTS)?.range((tenant, 0)..=(tenant, u64::MAX))?.rev() {
+                let p: Payment = decode(row?.1.value())?;
+                if p.received_at < midnight - 86_400 {
+                    break;
+                }
+                if p.received_at >= midnight {
+                    (amount, count) = (amount + p.amount, count + 1);
+                }
+            }
+            let vars = BTreeMap::from([
+                ("date", schedule::show(now, &zone).rsplit_once(' ').map(|(d, _)| d.to_string()).unwrap_or_default()),
+                ("amount", money(&t, amount)),
+                ("count", count.to_string()),
+                ("operator", t.name.clone()),
+            ]);
+            let ids = queue(&tx, &s, draft(tenant, None, Event::DailyRevenue, vars, now), now)?;
+            tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
+            queued += ids.len();
+            self.commit(tx)?;
+        }
+        Ok(queued)
     }
 }

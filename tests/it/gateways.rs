@@ -83,7 +83,7 @@ async fn celcom_refusals_are_in_its_words_without_the_key() {
 
     let bad_sender = Celcom { shortcode: "OTHER".into(), ..celcom(&sim) };
     let err = bad_sender.send(&http(), TO, "Hello").await.unwrap_err();
-    assert_eq!(err.to_string(), "the gateway refused the request (HTTP 200): Invalid sender id (code 1001)");
+    assert_eq!(err.to_string(), "the gateway refused the request (200): Invalid sender id (code 1001)");
 
     let err = celcom(&sim).send(&http(), "0712345678", "Hello").await.unwrap_err();
     assert_eq!(err, SendError::NotSent { to: "0712345678".into(), status: "Invalid mobile number (code 1003)".into() });

@@ -123,7 +123,9 @@ fn a_payment_is_confirmed_by_sms_with_the_receipt_and_new_expiry() {
     let sms = texts_to(&sim, "254712000005");
     assert_eq!(sms.len(), 1, "{sms:?}");
     let payments = r.payments();
-    let receipt = payments[0].split_whitespace().find(|w| w.len() == 10 && w.chars().all(|c| c.is_ascii_alphanumeric()) && w.chars().any(|c| c.is_ascii_digit()));
+    let receipt = payments[0].split_whitespace().find(|w| {
+        w.len() == 10 && w.chars().all(|c| c.is_ascii_alphanumeric()) && w.chars().any(|c| c.is_ascii_digit())
+    });
     let receipt = receipt.unwrap_or_else(|| panic!("an M-Pesa receipt in {payments:?}"));
     assert!(sms[0].contains(receipt), "receipt {receipt} in {sms:?}");
     assert!(sms[0].contains("KES 1500.00"), "{sms:?}");
@@ -143,19 +145,57 @@ fn an_invoice_is_mailed_with_its_pdf() {
     let mut args = vec!["notify", "setup", "--tenant", "demo", "--smtp-host", "127.0.0.1", "--smtp-port", &port];
     args.extend(["--smtp-security", "plain", "--smtp-from", "Demo ISP <billing@demo.example>"]);
     cli(&s, &[&args[..], &["--events", "invoice_issued"]].concat());
-    cli(&s, &["plan", "add", "--tenant", "demo", "--name", "Biz 20M", "--validity", "30d", "--price", "5000", "--rate", "20M/20M", "--postpaid-due-days", "7"]);
+    cli(
+        &s,
+        &[
+            "plan",
+            "add",
+            "--tenant",
+            "demo",
+            "--name",
+            "Biz 20M",
+            "--validity",
+            "30d",
+            "--price",
+            "5000",
+            "--rate",
+            "20M/20M",
+            "--postpaid-due-days",
+            "7",
+        ],
+    );
     let c = customer(&s, "Biz Ltd", "0722000020");
     let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
-    let a = web.post(&format!("/admin/customers/{c}"), &[("name", "Biz Ltd"), ("phone", "0722000020"), ("email", "accounts@biz.example")]);
+    let a = web.post(
+        &format!("/admin/customers/{c}"),
+        &[("name", "Biz Ltd"), ("phone", "0722000020"), ("email", "accounts@biz.example")],
+    );
     assert_eq!(a.status, 303, "{}", a.body);
-    cli(&s, &["service", "add", "--tenant", "demo", "--customer", &c, "--plan", "Biz 20M", "--username", "biz", "--expires", "60s"]);
+    cli(
+        &s,
+        &[
+            "service",
+            "add",
+            "--tenant",
+            "demo",
+            "--customer",
+            &c,
+            "--plan",
+            "Biz 20M",
+            "--username",
+            "biz",
+            "--expires",
+            "60s",
+        ],
+    );
 
     advance(&s, 61);
     eventually("the invoice e-mail", WAIT * 2, || !mail.received().is_empty());
     let m = mail.one();
     assert_eq!(m.rcpt_tos, vec!["accounts@biz.example".to_string()]);
     let docs = cli(&s, &["invoice", "list", "--tenant", "demo"]);
-    let number = docs.lines().find(|l| l.contains("Invoice")).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
+    let number =
+        docs.lines().find(|l| l.contains("Invoice")).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
     let subject = m.header("Subject").unwrap_or_default().to_string();
     assert!(subject.contains(&number) && subject.contains("Demo ISP"), "{subject}");
     assert!(m.header("From").unwrap_or_default().contains("billing@demo.example"));
@@ -228,10 +268,17 @@ fn africas_talking_delivery_reports_mark_messages_delivered() {
     let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
     let page = web.get("/admin/notifications/settings").body;
     let callback = page.split("id=\"dlr-url\">").nth(1).and_then(|r| r.split('<').next()).expect("the callback URL");
-    let token: String = callback.rsplit(['/', ';']).next().unwrap().chars().take_while(char::is_ascii_hexdigit).collect();
+    let token: String =
+        callback.rsplit(['/', ';']).next().unwrap().chars().take_while(char::is_ascii_hexdigit).collect();
     assert_eq!(token.len(), 32, "{callback}");
     let path = format!("/sms/dlr/{token}");
-    let wrong = http(s.http, "POST", "/sms/dlr/0123456789abcdef0123456789abcdef", &[("Content-Type", "application/x-www-form-urlencoded")], "id=ATPid_sim_1&status=Success");
+    let wrong = http(
+        s.http,
+        "POST",
+        "/sms/dlr/0123456789abcdef0123456789abcdef",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        "id=ATPid_sim_1&status=Success",
+    );
     assert_eq!(wrong.status, 404);
     let body = "id=ATPid_sim_1&status=Success&phoneNumber=%2B254722000041&networkCode=63902";
     let a = http(s.http, "POST", &path, &[("Content-Type", "application/x-www-form-urlencoded")], body);
@@ -249,7 +296,8 @@ fn the_daily_cap_holds_messages_and_alerts_the_operator() {
     }
     eventually("the operator's alert", WAIT, || !texts_to(&sim, "254722000099").is_empty());
     std::thread::sleep(Duration::from_secs(2));
-    let customers: Vec<String> = sim.received().into_iter().filter(|r| r.accepted && r.to != "254722000099").map(|r| r.to).collect();
+    let customers: Vec<String> =
+        sim.received().into_iter().filter(|r| r.accepted && r.to != "254722000099").map(|r| r.to).collect();
     assert_eq!(customers.len(), 2, "{customers:?}");
     let alert = texts_to(&sim, "254722000099");
     assert_eq!(alert.len(), 1, "{alert:?}");
@@ -259,9 +307,12 @@ fn the_daily_cap_holds_messages_and_alerts_the_operator() {
 
     // The next day the operator releases it.
     advance(&s, 86_400);
-    let id = held.lines().find(|l| l.contains("2547220000")).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
+    let id =
+        held.lines().find(|l| l.contains("2547220000")).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
     cli(&s, &["notify", "retry", "--tenant", "demo", &id]);
-    eventually("the held message sent", WAIT, || sim.received().iter().filter(|r| r.accepted && r.to.starts_with("2547220000")).count() == 3);
+    eventually("the held message sent", WAIT, || {
+        sim.received().iter().filter(|r| r.accepted && r.to.starts_with("2547220000")).count() == 3
+    });
 }
 
 #[test]
@@ -272,18 +323,61 @@ fn preferences_and_consent_decide_who_gets_a_broadcast() {
     let x = service(&s, "Xavier Mwangi", "0722000031", "xavier", "30d");
     let y = service(&s, "Yvonne Wambui", "0722000032", "yvonne", "30d");
     let z = service(&s, "Zawadi Mutua", "0722000033", "zawadi", "30d");
-    let _ = x;
+    let out = cli(&s, &["customer", "edit", "--tenant", "demo", &x, "--email", "xavier@example.com"]);
+    assert!(out.contains("e-mail xavier@example.com"), "{out}");
+    let bad = lango(&s.data, &["customer", "edit", "--tenant", "demo", &x, "--email", "not-an-address"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--email"), "{bad:?}");
+    assert!(cli(&s, &["customer", "list", "--tenant", "demo"]).contains("xavier@example.com"));
     let out = cli(&s, &["notify", "prefs", "--tenant", "demo", "--customer", &y, "--sms", "off"]);
     assert!(out.contains("admin") || out.contains("cli") || out.contains("by"), "who changed it: {out}");
     cli(&s, &["notify", "prefs", "--tenant", "demo", "--customer", &z, "--marketing-sms", "on"]);
 
-    let dry = cli(&s, &["notify", "broadcast", "--tenant", "demo", "--text", "Offer: 20M for the price of 10M!", "--marketing", "--plan", "Home 10M", "--dry-run"]);
+    let dry = cli(
+        &s,
+        &[
+            "notify",
+            "broadcast",
+            "--tenant",
+            "demo",
+            "--text",
+            "Offer: 20M for the price of 10M!",
+            "--marketing",
+            "--plan",
+            "Home 10M",
+            "--dry-run",
+        ],
+    );
     assert!(dry.contains('1'), "one customer agreed to offers: {dry}");
-    cli(&s, &["notify", "broadcast", "--tenant", "demo", "--text", "Offer for {name}: 20M for the price of 10M!", "--marketing", "--plan", "Home 10M"]);
+    cli(
+        &s,
+        &[
+            "notify",
+            "broadcast",
+            "--tenant",
+            "demo",
+            "--text",
+            "Offer for {name}: 20M for the price of 10M!",
+            "--marketing",
+            "--plan",
+            "Home 10M",
+        ],
+    );
     eventually("the offer to Zawadi", WAIT, || !texts_to(&sim, "254722000033").is_empty());
     assert!(texts_to(&sim, "254722000033")[0].contains("Offer for Zawadi"));
 
-    cli(&s, &["notify", "broadcast", "--tenant", "demo", "--text", "Maintenance tonight 01:00-02:00.", "--plan", "Home 10M"]);
+    cli(
+        &s,
+        &[
+            "notify",
+            "broadcast",
+            "--tenant",
+            "demo",
+            "--text",
+            "Maintenance tonight 01:00-02:00.",
+            "--plan",
+            "Home 10M",
+        ],
+    );
     eventually("the notice to Xavier", WAIT, || !texts_to(&sim, "254722000031").is_empty());
     eventually("the notice to Zawadi", WAIT, || texts_to(&sim, "254722000033").len() == 2);
     std::thread::sleep(Duration::from_secs(2));
@@ -330,7 +424,8 @@ fn template_editor_previews_counts_parts_and_refuses_unknown_variables() {
     b.clear_and_type("#tpl-body", "Habari {name}, {plan} inaisha {expiry}.");
     b.click("#tpl-save");
     b.wait_text("Template saved.", page);
-    let shown = cli(&s, &["notify", "template", "show", "--tenant", "demo", "--event", "expiry_reminder", "--lang", "sw"]);
+    let shown =
+        cli(&s, &["notify", "template", "show", "--tenant", "demo", "--event", "expiry_reminder", "--lang", "sw"]);
     assert!(shown.contains("Habari {name}, {plan} inaisha {expiry}."), "{shown}");
 }
 
@@ -346,12 +441,34 @@ fn data_use_messages_at_80_percent_fair_usage_and_quota() {
     let sim = CelcomSim::start();
     let s = serve("notify-quota", T0);
     setup_celcom(&s, &sim, &["--events", "quota_80,quota_used,fup_drop"]);
-    cli(&s, &["plan", "add", "--tenant", "demo", "--name", "Data 1G", "--validity", "30d", "--price", "500", "--rate", "10M/10M", "--quota", "1000", "--fup", "900 1M/1M"]);
+    cli(
+        &s,
+        &[
+            "plan",
+            "add",
+            "--tenant",
+            "demo",
+            "--name",
+            "Data 1G",
+            "--validity",
+            "30d",
+            "--price",
+            "500",
+            "--rate",
+            "10M/10M",
+            "--quota",
+            "1000",
+            "--fup",
+            "900 1M/1M",
+        ],
+    );
     let c = customer(&s, "Neema Chege", "0722000051");
     let args = ["service", "add", "--tenant", "demo", "--customer", &c, "--plan", "Data 1G", "--username", "neema"];
     cli(&s, &[&args[..], &["--password", "neema-pass"]].concat());
     let acct = |kind: &str, octets: u32| {
-        let a = format!("User-Name=neema,Acct-Status-Type={kind},Acct-Session-Id=q-1,Framed-IP-Address=10.0.9.1,Acct-Input-Octets={octets},Acct-Output-Octets=0,Acct-Session-Time=60");
+        let a = format!(
+            "User-Name=neema,Acct-Status-Type={kind},Acct-Session-Id=q-1,Framed-IP-Address=10.0.9.1,Acct-Input-Octets={octets},Acct-Output-Octets=0,Acct-Session-Time=60"
+        );
         assert!(radclient(s.acct, "acct", DEMO_SECRET, &a).is("Accounting-Response"));
     };
     acct("Start", 0);
@@ -368,4 +485,41 @@ fn data_use_messages_at_80_percent_fair_usage_and_quota() {
     assert!(got[0].contains("used 850B of the 1.0k"), "{got:?}");
     assert!(got[1].contains("1M/1M"), "{got:?}");
     assert!(got[2].contains("used all"), "{got:?}");
+}
+
+/// At 20:00 in the tenant's zone the operator gets the day's payments, once.
+#[test]
+fn the_operator_gets_the_days_payments_at_eight_in_the_evening() {
+    let sim = CelcomSim::start();
+    let s = serve("notify-revenue", T0);
+    setup_celcom(&s, &sim, &["--events", "daily_revenue", "--operator-phone", "0722000098"]);
+    let c = customer(&s, "Cash Payer", "0722000061");
+    for amount in ["1500", "500"] {
+        cli(
+            &s,
+            &[
+                "wallet",
+                "post",
+                "--tenant",
+                "demo",
+                "--customer",
+                &c,
+                "--kind",
+                "payment",
+                "--amount",
+                amount,
+                "--reason",
+                "cash",
+            ],
+        );
+    }
+    advance(&s, 9 * 3600 + 50 * 60);
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(texts_to(&sim, "254722000098").is_empty(), "not before 20:00");
+    advance(&s, 15 * 60);
+    eventually("the summary", WAIT, || !texts_to(&sim, "254722000098").is_empty());
+    advance(&s, 3600);
+    std::thread::sleep(Duration::from_secs(3));
+    let got = texts_to(&sim, "254722000098");
+    assert_eq!(got, vec!["lango: Demo ISP received KES 2000.00 in 2 payments on 1 Dec 2025.".to_string()]);
 }

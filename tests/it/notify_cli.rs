@@ -234,7 +234,11 @@ fn templates_are_checked_kept_previewed_and_reset() {
         ("custom".to_string(), "default".to_string())
     );
     assert_eq!(state("cap_reached", "sw"), "default");
-    assert_eq!(list.lines().count(), 1 + lango::notify::template::EVENTS.len() * 2, "every event in both languages: {list}");
+    assert_eq!(
+        list.lines().count(),
+        1 + lango::notify::template::EVENTS.len() * 2,
+        "every event in both languages: {list}"
+    );
 
     // The stored wording filled in for Alice, with its size as an SMS.
     let preview = text(&run("preview", &["--customer", &alice]));

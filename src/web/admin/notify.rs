@@ -74,10 +74,11 @@ pub async fn log(State(s): State<WebState>, Extension(c): Extension<Caller>, Que
     let store = &s.portal.store;
     let status = MsgStatus::parse(q.status.trim());
     let customer = q.customer.trim().parse::<Id>().ok();
-    let (messages, configured) = match (store.messages(c.tenant_id(), customer, status, 200), store.notify_settings(c.tenant_id())) {
-        (Ok(m), Ok(st)) => (m, st.is_some()),
-        (Err(e), _) | (_, Err(e)) => return failed(&c, &e),
-    };
+    let (messages, configured) =
+        match (store.messages(c.tenant_id(), customer, status, 200), store.notify_settings(c.tenant_id())) {
+            (Ok(m), Ok(st)) => (m, st.is_some()),
+            (Err(e), _) | (_, Err(e)) => return failed(&c, &e),
+        };
     let page = LogPage {
         c: c.chrome("Notifications"),
         rows: rows(&c, messages),
@@ -128,7 +129,7 @@ fn settings_page(s: &WebState, c: &Caller, f: SettingsInput, errors: Errors, tes
     let stored_password = stored.as_ref().and_then(|s| s.smtp.as_ref()).is_some_and(|m| m.password.is_some());
     let events = EVENTS
         .iter()
-        .filter(|e| !e.operator() && **e != Event::Broadcast)
+        .filter(|e| e.optional() && **e != Event::Broadcast)
         .map(|e| (e.as_str(), e.title(), f.events.iter().any(|x| x == e.as_str())))
         .collect();
     let dlr_url = stored
@@ -136,7 +137,16 @@ fn settings_page(s: &WebState, c: &Caller, f: SettingsInput, errors: Errors, tes
         .filter(|s| !s.dlr_token.is_empty())
         .map(|st| format!("{}/sms/dlr/{}", s.portal.home.trim_end_matches('/'), st.dlr_token));
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = SettingsPage { c: c.chrome("Notification settings"), f, errors, events, stored_key, stored_password, test, dlr_url };
+    let page = SettingsPage {
+        c: c.chrome("Notification settings"),
+        f,
+        errors,
+        events,
+        stored_key,
+        stored_password,
+        test,
+        dlr_url,
+    };
     render(status, &page)
 }
 
@@ -148,7 +158,8 @@ fn stored_input(s: &WebState, c: &Caller) -> Result<SettingsInput, Response> {
     let mut i = ops::input_of(store, c.tenant_id(), &st.unwrap_or_default()).map_err(|e| failed(c, &e))?;
     if fresh {
         // A first visit offers every customer event ticked.
-        i.events = EVENTS.iter().filter(|e| !e.operator() && **e != Event::Broadcast).map(|e| e.as_str().to_string()).collect();
+        i.events =
+            EVENTS.iter().filter(|e| e.optional() && **e != Event::Broadcast).map(|e| e.as_str().to_string()).collect();
     }
     Ok(i)
 }
@@ -215,7 +226,10 @@ pub async fn test(State(s): State<WebState>, Extension(c): Extension<Caller>, Fo
     let channel = if t.channel == "email" { Channel::Email } else { Channel::Sms };
     let text = "A test message from lango: notifications work.";
     match s.portal.store.queue_test(&c.actor(), s.portal.clock.now(), c.tenant_id(), channel, &t.to, text) {
-        Ok(id) => done("/admin/notifications", &format!("Test message {id} queued; its outcome shows below in a few seconds.")),
+        Ok(id) => done(
+            "/admin/notifications",
+            &format!("Test message {id} queued; its outcome shows below in a few seconds."),
+        ),
         Err(crate::store::StoreError::Invalid(m)) => {
             let mut errors = Errors::default();
             errors.add("to", m);
@@ -285,7 +299,14 @@ struct TemplatePage {
     errors: Errors,
 }
 
-fn template_page(s: &WebState, c: &Caller, event: Event, mut f: TemplateForm, errors: Errors, status: StatusCode) -> Response {
+fn template_page(
+    s: &WebState,
+    c: &Caller,
+    event: Event,
+    mut f: TemplateForm,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
     let store = &s.portal.store;
     let custom = store.notify_template(c.tenant_id(), event, &f.lang).ok().flatten().is_some();
     let customers: Vec<(Id, String)> = match store.customers(c.tenant_id()) {
@@ -299,11 +320,22 @@ fn template_page(s: &WebState, c: &Caller, event: Event, mut f: TemplateForm, er
     }
     let t = tpl::Template { subject: f.subject.clone(), body: f.body.clone() };
     let preview = match f.customer.parse::<Id>() {
-        Ok(id) if !errors.any() || f.action == "preview" => ops::preview(store, c.tenant_id(), id, event, &f.lang, &t).ok(),
+        Ok(id) if !errors.any() || f.action == "preview" => {
+            ops::preview(store, c.tenant_id(), id, event, &f.lang, &t).ok()
+        }
         _ => None,
     };
     let variables = event.variables().iter().map(|v| format!("{{{v}}}")).collect::<Vec<_>>().join(" ");
-    let page = TemplatePage { c: c.chrome("Message template"), title: event.title(), custom, variables, customers, preview, errors, f };
+    let page = TemplatePage {
+        c: c.chrome("Message template"),
+        title: event.title(),
+        custom,
+        variables,
+        customers,
+        preview,
+        errors,
+        f,
+    };
     render(status, &page)
 }
 
@@ -315,7 +347,11 @@ fn parse_key(c: &Caller, event: &str, lang: &str) -> Result<Event, Response> {
     }
 }
 
-pub async fn template(State(s): State<WebState>, Extension(c): Extension<Caller>, Query(mut f): Query<TemplateForm>) -> Response {
+pub async fn template(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Query(mut f): Query<TemplateForm>,
+) -> Response {
     let event = match parse_key(&c, &f.event, &f.lang) {
         Ok(e) => e,
         Err(r) => return r,
@@ -327,7 +363,11 @@ pub async fn template(State(s): State<WebState>, Extension(c): Extension<Caller>
     template_page(&s, &c, event, f, Errors::default(), StatusCode::OK)
 }
 
-pub async fn save_template(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(f): Form<TemplateForm>) -> Response {
+pub async fn save_template(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<TemplateForm>,
+) -> Response {
     let event = match parse_key(&c, &f.event, &f.lang) {
         Ok(e) => e,
         Err(r) => return r,
@@ -386,8 +426,13 @@ struct BroadcastPage {
 
 fn broadcast_page(s: &WebState, c: &Caller, f: BroadcastForm, reach: Option<ops::Reach>, errors: Errors) -> Response {
     let store = &s.portal.store;
-    let (plans, routers) = match (store.plans(c.tenant_id()), store.all_nas().map(|v| v.into_iter().filter(|n| n.tenant == c.tenant_id()).collect::<Vec<_>>())) {
-        (Ok(p), Ok(n)) => (p.into_iter().map(|p| (p.id, p.name)).collect(), n.into_iter().map(|n| (n.id, n.name)).collect()),
+    let (plans, routers) = match (
+        store.plans(c.tenant_id()),
+        store.all_nas().map(|v| v.into_iter().filter(|n| n.tenant == c.tenant_id()).collect::<Vec<_>>()),
+    ) {
+        (Ok(p), Ok(n)) => {
+            (p.into_iter().map(|p| (p.id, p.name)).collect(), n.into_iter().map(|n| (n.id, n.name)).collect())
+        }
         (Err(e), _) | (_, Err(e)) => return failed(c, &e),
     };
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -399,7 +444,11 @@ pub async fn broadcast_form(State(s): State<WebState>, Extension(c): Extension<C
     broadcast_page(&s, &c, BroadcastForm { channel: "sms".into(), ..Default::default() }, None, Errors::default())
 }
 
-pub async fn broadcast(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(f): Form<BroadcastForm>) -> Response {
+pub async fn broadcast(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<BroadcastForm>,
+) -> Response {
     let store = &s.portal.store;
     let now = s.portal.clock.now();
     let audience = Audience {
@@ -448,7 +497,12 @@ pub struct PrefsForm {
     pub marketing_email: String,
 }
 
-pub async fn prefs(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>, Form(f): Form<PrefsForm>) -> Response {
+pub async fn prefs(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<PrefsForm>,
+) -> Response {
     match super::customers::mine(&s, &c, id) {
         Ok(Some(_)) => {}
         Ok(None) => return not_found(&c),
