@@ -14,6 +14,8 @@ pub enum Event {
     Expired,
     PaymentReceived,
     Renewed,
+    /// An auto-renewing service the wallet will not cover at expiry.
+    LowBalance,
     Suspended,
     /// 80 % of the plan's data used.
     Quota80,
@@ -32,11 +34,12 @@ pub enum Event {
     DailyRevenue,
 }
 
-pub const EVENTS: [Event; 14] = [
+pub const EVENTS: [Event; 15] = [
     Event::ExpiryReminder,
     Event::Expired,
     Event::PaymentReceived,
     Event::Renewed,
+    Event::LowBalance,
     Event::Suspended,
     Event::Quota80,
     Event::QuotaUsed,
@@ -61,6 +64,7 @@ impl Event {
             Event::Expired => "expired",
             Event::PaymentReceived => "payment_received",
             Event::Renewed => "renewed",
+            Event::LowBalance => "low_balance",
             Event::Suspended => "suspended",
             Event::Quota80 => "quota_80",
             Event::QuotaUsed => "quota_used",
@@ -84,6 +88,7 @@ impl Event {
             Event::Expired => "Expired",
             Event::PaymentReceived => "Payment received",
             Event::Renewed => "Renewed from the wallet",
+            Event::LowBalance => "Wallet too low for the auto-renewal (at the reminder lead times)",
             Event::Suspended => "Suspended",
             Event::Quota80 => "80 % of the data used",
             Event::QuotaUsed => "All the data used",
@@ -111,13 +116,14 @@ impl Event {
     /// Scheduled rather than answering something the customer did: held
     /// back during the tenant's quiet hours.
     pub fn quiet(self) -> bool {
-        matches!(self, Event::ExpiryReminder | Event::Expired | Event::Suspended | Event::Broadcast)
+        matches!(self, Event::ExpiryReminder | Event::LowBalance | Event::Expired | Event::Suspended | Event::Broadcast)
     }
 
     /// The variables this event's templates may use.
     pub fn variables(self) -> Vec<&'static str> {
         let own: &[&str] = match self {
             Event::ExpiryReminder => &["lead"],
+            Event::LowBalance => &["lead", "amount"],
             Event::PaymentReceived => &["amount", "receipt"],
             Event::Renewed => &["amount", "receipt"],
             Event::InvoiceIssued => &["invoice", "amount", "due"],
@@ -152,6 +158,14 @@ pub fn default(event: Event, lang: &str) -> Template {
         (Event::ExpiryReminder, true) => (
             "Kifurushi chako cha {plan} kinaisha {lead}",
             "Habari {name}, intaneti yako ya {plan} inaisha {lead} ({expiry}). Lipia kupitia M-Pesa Paybill {paybill}, akaunti {account}, au {portal_url}. {operator}",
+        ),
+        (Event::LowBalance, false) => (
+            "Top up for your {plan} renewal",
+            "Hello {name}, your {plan} internet renews {lead} ({expiry}) for {amount}, but your wallet has {balance}. Top up via M-Pesa Paybill {paybill}, account {account}. {operator}",
+        ),
+        (Event::LowBalance, true) => (
+            "Ongeza salio kwa {plan}",
+            "Habari {name}, intaneti yako ya {plan} itasasishwa {lead} ({expiry}) kwa {amount}, lakini pochi yako ina {balance}. Ongeza kupitia M-Pesa Paybill {paybill}, akaunti {account}. {operator}",
         ),
         (Event::Expired, false) => (
             "Your {plan} plan has expired",

@@ -295,12 +295,15 @@ impl Store {
     /// Queue the expiry reminders that are due: for every active prepaid
     /// service, the shortest of its plan's lead times that has been
     /// reached, once per (service, expiry, lead). Lead times passed while
-    /// lango was down are caught up (only the nearest one is sent).
+    /// lango was down are caught up (only the nearest one is sent). An
+    /// auto-renewing service the wallet covers gets none; one it does not
+    /// cover gets the low-balance notice instead, when that is chosen.
     pub fn queue_reminders(&self, now: UnixTime) -> Result<usize, StoreError> {
         let mut queued = 0;
         for tenant in self.notify_tenants()? {
             let Some(s) = self.notify_settings(tenant)? else { continue };
-            if !s.sends(Event::ExpiryReminder.as_str()) {
+            let (remind, low) = (s.sends(Event::ExpiryReminder.as_str()), s.sends(Event::LowBalance.as_str()));
+            if !remind && !low {
                 continue;
             }
             // Read first; write only what is new.
@@ -312,13 +315,24 @@ impl Store {
                     .map(|p| (p.id, p))
                     .collect();
                 let keys = tx.open_table(NOTIFY_KEYS)?;
+                let balances = tx.open_table(BALANCES)?;
                 let mut due = Vec::new();
                 for row in tx.open_table(SERVICES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
                     let svc: Service = decode(row?.1.value())?;
                     let Some(expiry) = svc.expires_at.filter(|e| *e > now) else { continue };
-                    if svc.status != ServiceStatus::Active || !plans.contains_key(&svc.plan) {
+                    let Some(plan) = plans.get(&svc.plan).filter(|_| svc.status == ServiceStatus::Active) else {
                         continue;
-                    }
+                    };
+                    // Auto-renew covered by the wallet: nothing to say. Not
+                    // covered: the low-balance notice, or the reminder.
+                    let event = match svc.auto_renew {
+                        true if balances.get((tenant, svc.customer))?.map_or(0, |v| v.value()) >= plan.price => {
+                            continue;
+                        }
+                        true if low => Event::LowBalance,
+                        _ if remind => Event::ExpiryReminder,
+                        _ => continue,
+                    };
                     let leads = s.leads_for(svc.plan);
                     let Some(lead) = leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).min() else {
                         continue;
@@ -327,17 +341,22 @@ impl Store {
                     if keys.get((tenant, key.as_str()))?.is_none() {
                         let passed: Vec<u32> =
                             leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).collect();
-                        due.push((svc, expiry, passed));
+                        due.push((svc, expiry, passed, event, plan.price));
                     }
                 }
                 due
             };
             for chunk in due.chunks(500) {
                 let tx = self.write()?;
-                for (svc, expiry, passed) in chunk {
+                for (svc, expiry, passed, event, price) in chunk {
                     let Some(c) = customer(&tx, tenant, svc.customer)? else { continue };
-                    let vars = customer_vars(&tx, &s, &c, Some(svc))?;
-                    let mut d = draft(tenant, Some(&c), Event::ExpiryReminder, vars, now);
+                    let mut vars = customer_vars(&tx, &s, &c, Some(svc))?;
+                    if *event == Event::LowBalance {
+                        let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?
+                            .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
+                        vars.insert("amount", money(&t, *price));
+                    }
+                    let mut d = draft(tenant, Some(&c), *event, vars, now);
                     (d.service, d.expiry, d.lead) = (Some(svc.id), Some(*expiry), Some(expiry - now));
                     let ids = queue(&tx, &s, d, now)?;
                     queued += ids.len();

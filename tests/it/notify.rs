@@ -427,6 +427,10 @@ fn template_editor_previews_counts_parts_and_refuses_unknown_variables() {
     let shown =
         cli(&s, &["notify", "template", "show", "--tenant", "demo", "--event", "expiry_reminder", "--lang", "sw"]);
     assert!(shown.contains("Habari {name}, {plan} inaisha {expiry}."), "{shown}");
+
+    b.goto(&format!("{base}/admin/notifications/settings"));
+    b.find("#notify-form", page);
+    b.keep_screenshot("notify-settings");
 }
 
 fn customer_id(s: &Server, name: &str) -> String {
@@ -522,4 +526,28 @@ fn the_operator_gets_the_days_payments_at_eight_in_the_evening() {
     std::thread::sleep(Duration::from_secs(3));
     let got = texts_to(&sim, "254722000098");
     assert_eq!(got, vec!["lango: Demo ISP received KES 2000.00 in 2 payments on 1 Dec 2025.".to_string()]);
+}
+
+/// An auto-renewing service the wallet covers gets no reminder; one it does
+/// not cover gets the low-balance notice with the price and the balance.
+#[test]
+fn auto_renewal_the_wallet_covers_is_not_reminded_and_a_short_wallet_is_told() {
+    let sim = CelcomSim::start();
+    let s = serve("notify-low", T0);
+    setup_celcom(&s, &sim, &["--events", "expiry_reminder,low_balance", "--leads", "3d", "--quiet", "none"]);
+    for (name, phone, user, wallet) in
+        [("Faraji Kamau", "0722000071", "faraji", "1500"), ("Imani Atieno", "0722000072", "imani", "200")]
+    {
+        let c = customer(&s, name, phone);
+        let post = ["wallet", "post", "--tenant", "demo", "--customer", &c, "--kind", "payment", "--amount", wallet];
+        cli(&s, &[&post[..], &["--reason", "cash"]].concat());
+        let args = ["service", "add", "--tenant", "demo", "--customer", &c, "--plan", "Home 10M", "--username", user];
+        cli(&s, &[&args[..], &["--password", "pass-word", "--expires", "2d", "--auto-renew"]].concat());
+    }
+    advance(&s, 60);
+    eventually("Imani's notice", WAIT, || !texts_to(&sim, "254722000072").is_empty());
+    let imani = texts_to(&sim, "254722000072");
+    assert!(imani[0].contains("for KES 1500.00") && imani[0].contains("wallet has KES 200.00"), "{imani:?}");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(texts_to(&sim, "254722000071").is_empty(), "the wallet covers Faraji's renewal");
 }
