@@ -9,6 +9,7 @@ mod export;
 mod hotspot;
 mod import;
 pub mod notify;
+pub mod notify_setup;
 mod site;
 mod webhook;
 

@@ -22,6 +22,8 @@ use crate::store::notify::Finished;
 
 const EVERY: Duration = Duration::from_secs(2);
 const REMIND_EVERY: i64 = 60;
+/// How often the SMS gateway's credit is read (clock time).
+const CREDIT_EVERY: i64 = 3600;
 const IN_FLIGHT: usize = 16;
 const BATCH: usize = 256;
 
@@ -42,6 +44,7 @@ pub async fn run(store: Arc<Store>, clock: Clock, stop: CancellationToken) {
     let mut tick = tokio::time::interval(EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reminded_at: Option<i64> = None;
+    let mut credit_at: Option<i64> = None;
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
@@ -54,6 +57,12 @@ pub async fn run(store: Arc<Store>, clock: Clock, stop: CancellationToken) {
         }
         if let Err(e) = round(&store, &clock, &http, &at, remind, &stop).await {
             tracing::warn!(error = %e, "notification round failed");
+        }
+        if credit_at.is_none_or(|c| now - c >= CREDIT_EVERY || now < c) {
+            credit_at = Some(now);
+            if let Err(e) = check_credit(&store, &clock, &http, &at).await {
+                tracing::warn!(error = %e, "SMS credit check failed");
+            }
         }
     }
 }
@@ -86,6 +95,41 @@ pub async fn round(
     let mut senders: HashMap<TenantId, Arc<Senders>> = HashMap::new();
     send_due(store, clock, http, at, stop, &mut senders).await?;
     check_deliveries(store, clock, http, &mut senders).await
+}
+
+/// Read each SMS gateway's credit where a threshold is set (and the
+/// gateway tells); below it, the operator is told once a day.
+pub async fn check_credit(
+    store: &Arc<Store>,
+    clock: &Clock,
+    http: &reqwest::Client,
+    at: &Arc<Sms>,
+) -> anyhow::Result<()> {
+    let st = store.clone();
+    let tenants = tokio::task::spawn_blocking(move || -> Result<Vec<_>, crate::store::StoreError> {
+        let mut out = Vec::new();
+        for t in st.notify_tenants()? {
+            if let Some(s) = st.notify_settings(t)?.filter(|s| s.low_credit > 0) {
+                out.push((t, s));
+            }
+        }
+        Ok(out)
+    })
+    .await??;
+    for (tenant, s) in tenants {
+        let (st, s2) = (store.clone(), s.clone());
+        let senders = tokio::task::spawn_blocking(move || Senders::of(&st, tenant, &s2)).await??;
+        let Some(read) = senders.credit(http, at).await else { continue };
+        let gateway = senders.sms.as_ref().map_or("", |r| r.name());
+        match read {
+            Ok(credit) => {
+                let (st, now, gw) = (store.clone(), clock.now(), gateway.to_string());
+                tokio::task::spawn_blocking(move || st.note_credit(tenant, &gw, credit, now)).await??;
+            }
+            Err(e) => tracing::warn!(tenant, error = %e, "SMS credit could not be read"),
+        }
+    }
+    Ok(())
 }
 
 /// The tenant's clients, built once per round.

@@ -108,6 +108,9 @@ pub struct NotifySettings {
     /// The unguessable path segment of the delivery-report callback
     /// (`/sms/dlr/{token}`), for gateways that post reports.
     pub dlr_token: String,
+    /// Tell the operator (once a day) when the gateway's credit falls
+    /// below this, in the gateway's own units; 0: never.
+    pub low_credit: u32,
 }
 
 impl Default for NotifySettings {
@@ -127,6 +130,7 @@ impl Default for NotifySettings {
             portal_url: String::new(),
             sms_part_price: 80,
             dlr_token: String::new(),
+            low_credit: 0,
         }
     }
 }

@@ -49,6 +49,31 @@ impl Sms {
         Ok(Sms { http })
     }
 
+    /// The account's balance as Africa's Talking words it ("KES 1784.8000"):
+    /// `GET {base}/version1/user?username=…`, `UserData.balance`.
+    pub async fn balance(&self, s: &SmsSettings, api_key: &str) -> Result<String, SmsError> {
+        let query = serde_urlencoded::to_string([("username", s.username.as_str())])
+            .map_err(|e| SmsError::Unexpected(e.to_string()))?;
+        let resp = self
+            .http
+            .get(format!("{}/version1/user?{query}", s.base_url.trim_end_matches('/')))
+            .header("apiKey", api_key)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| SmsError::Unreachable(e.without_url().to_string()))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.map_err(|e| SmsError::Unreachable(e.to_string()))?;
+        if !(200..300).contains(&status) {
+            return Err(SmsError::Refused { status, body: text.chars().take(200).collect() });
+        }
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| SmsError::Unexpected(e.to_string()))?;
+        v["UserData"]["balance"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| SmsError::Unexpected("an answer without UserData.balance".into()))
+    }
+
     /// Send `text` to `msisdn` (2547XXXXXXXX); the gateway's message id.
     pub async fn send(&self, s: &SmsSettings, api_key: &str, msisdn: &str, text: &str) -> Result<String, SmsError> {
         let to = format!("+{msisdn}");

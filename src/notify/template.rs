@@ -32,9 +32,11 @@ pub enum Event {
     CapReached,
     /// Operator: the day's payments, at 20:00 in the tenant's zone.
     DailyRevenue,
+    /// Operator: the SMS gateway's credit is running out.
+    LowCredit,
 }
 
-pub const EVENTS: [Event; 15] = [
+pub const EVENTS: [Event; 16] = [
     Event::ExpiryReminder,
     Event::Expired,
     Event::PaymentReceived,
@@ -50,6 +52,7 @@ pub const EVENTS: [Event; 15] = [
     Event::UnmatchedPayment,
     Event::CapReached,
     Event::DailyRevenue,
+    Event::LowCredit,
 ];
 
 pub const LANGUAGES: [&str; 2] = ["en", "sw"];
@@ -75,6 +78,7 @@ impl Event {
             Event::UnmatchedPayment => "unmatched_payment",
             Event::CapReached => "cap_reached",
             Event::DailyRevenue => "daily_revenue",
+            Event::LowCredit => "low_credit",
         }
     }
 
@@ -99,12 +103,13 @@ impl Event {
             Event::UnmatchedPayment => "Operator: unmatched payment",
             Event::CapReached => "Operator: daily message cap reached",
             Event::DailyRevenue => "Operator: the day's payments (20:00)",
+            Event::LowCredit => "Operator: SMS credit running low",
         }
     }
 
     /// Sent to the operator rather than a customer.
     pub fn operator(self) -> bool {
-        matches!(self, Event::UnmatchedPayment | Event::CapReached | Event::DailyRevenue)
+        matches!(self, Event::UnmatchedPayment | Event::CapReached | Event::DailyRevenue | Event::LowCredit)
     }
 
     /// Sent only when ticked in the settings (customer events, and the
@@ -134,6 +139,7 @@ impl Event {
             Event::UnmatchedPayment => return vec!["amount", "receipt", "phone", "reference", "operator"],
             Event::CapReached => return vec!["cap", "operator"],
             Event::DailyRevenue => return vec!["date", "amount", "count", "operator"],
+            Event::LowCredit => return vec!["credit", "gateway", "operator"],
             Event::Expired | Event::Suspended => &[],
         };
         CUSTOMER_VARS.iter().chain(own).copied().collect()
@@ -245,6 +251,10 @@ pub fn default(event: Event, lang: &str) -> Template {
         (Event::DailyRevenue, _) => {
             ("{operator}: {amount} on {date}", "lango: {operator} received {amount} in {count} payments on {date}.")
         }
+        (Event::LowCredit, _) => (
+            "SMS credit low: {credit}",
+            "lango: {operator}'s SMS credit at {gateway} is down to {credit}. Top it up so customers keep getting their messages.",
+        ),
         (Event::CapReached, _) => (
             "Daily message cap reached",
             "lango: the daily cap of {cap} messages for {operator} was reached; further messages are held until you release them.",

@@ -54,6 +54,8 @@ pub struct SettingsInput {
     pub operator_email: String,
     pub portal_url: String,
     pub sms_part_price: String,
+    /// Alert below this gateway credit; blank or 0: never.
+    pub low_credit: String,
 }
 
 fn hhmm(s: &str) -> Option<u16> {
@@ -109,6 +111,7 @@ pub fn input_of(store: &Store, tenant: TenantId, s: &NotifySettings) -> Result<S
         operator_email: s.operator_email.clone().unwrap_or_default(),
         portal_url: s.portal_url.clone(),
         sms_part_price: show_money(s.sms_part_price),
+        low_credit: s.low_credit.to_string(),
         http_method: "POST".into(),
         smtp_port: "587".into(),
         smtp_security: "starttls".into(),
@@ -358,6 +361,13 @@ pub fn save_settings(
             0
         }),
     };
+    let low_credit = match i.low_credit.trim() {
+        "" => 0,
+        v => v.parse::<u32>().unwrap_or_else(|_| {
+            p.push(OpError::field("low_credit", format!("{v:?} is not a whole number")));
+            0
+        }),
+    };
     if !p.is_empty() {
         return Err(p);
     }
@@ -375,6 +385,7 @@ pub fn save_settings(
         operator_email,
         portal_url: i.portal_url.trim().into(),
         sms_part_price,
+        low_credit,
         dlr_token: old
             .as_ref()
             .map(|o| o.dlr_token.clone())
@@ -583,6 +594,20 @@ impl Senders {
             None => None,
         };
         Ok(Senders { sms, smtp })
+    }
+
+    /// The SMS gateway's credit as a number, where it tells (Celcom family,
+    /// Africa's Talking); None for gateways without a balance call.
+    pub async fn credit(&self, http: &reqwest::Client, at: &crate::notify::sms::Sms) -> Option<Result<f64, SendError>> {
+        let text = match self.sms.as_ref()? {
+            SmsRoute::Celcom(g) => g.balance(http).await,
+            SmsRoute::AfricasTalking(s, key) => at.balance(s, key).await,
+            SmsRoute::Onfon(_) | SmsRoute::Http(_) => return None,
+        };
+        Some(text.and_then(|t| {
+            let digits: String = t.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == '-').collect();
+            digits.parse().map_err(|_| SendError::Unexpected(format!("a balance that is not a number: {t:?}")))
+        }))
     }
 
     /// Send one message; the gateway's name and its message id.

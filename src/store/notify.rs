@@ -157,7 +157,7 @@ fn put(tx: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
 
 /// The settings as the audit log shows them: without secrets.
 fn shown(s: &NotifySettings) -> Option<String> {
-    let mut s = s.clone();
+    let mut s = NotifySettings { dlr_token: String::new(), ..s.clone() };
     match &mut s.sms {
         SmsGateway::Celcom { api_key, .. } => *api_key = Sealed::default(),
         SmsGateway::Onfon { api_key, access_key, .. } => {

@@ -601,3 +601,30 @@ impl Store {
         Ok(queued)
     }
 }
+
+impl Store {
+    /// The gateway's credit was read: below the tenant's threshold, tell
+    /// the operator (once a local day). Whether an alert was queued.
+    pub fn note_credit(&self, tenant: TenantId, gateway: &str, credit: f64, now: UnixTime) -> Result<bool, StoreError> {
+        let Some(s) = self.notify_settings(tenant)? else { return Ok(false) };
+        if s.low_credit == 0 || credit >= f64::from(s.low_credit) {
+            return Ok(false);
+        }
+        let t = self.tenant(tenant)?;
+        let day = schedule::day(now, &crate::clock::Clock::zone(&t.timezone));
+        let key = format!("credit:{day}");
+        let tx = self.write()?;
+        if tx.open_table(NOTIFY_KEYS)?.get((tenant, key.as_str()))?.is_some() {
+            return Ok(false);
+        }
+        let vars = BTreeMap::from([
+            ("credit", format!("{credit:.2}")),
+            ("gateway", gateway.to_string()),
+            ("operator", t.name.clone()),
+        ]);
+        let ids = queue(&tx, &s, draft(tenant, None, Event::LowCredit, vars, now), now)?;
+        tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
+        self.commit(tx)?;
+        Ok(!ids.is_empty())
+    }
+}

@@ -284,6 +284,15 @@ fn africas_talking_delivery_reports_mark_messages_delivered() {
     let a = http(s.http, "POST", &path, &[("Content-Type", "application/x-www-form-urlencoded")], body);
     assert_eq!(a.status, 200, "{}", a.body);
     eventually("delivered", WAIT, || log(&s, &["--status", "delivered"]).contains(&id.to_string()));
+
+    // Its balance call feeds the low-credit alert.
+    at.set_balance("KES 12.5000");
+    cli(&s, &["notify", "setup", "--tenant", "demo", "--low-credit", "100", "--operator-phone", "0722000095"]);
+    advance(&s, 3600);
+    let to_operator =
+        || at.sent().into_iter().filter(|m| m.to == "+254722000095").map(|m| m.message).collect::<Vec<_>>();
+    eventually("the low-credit alert", WAIT, || !to_operator().is_empty());
+    assert!(to_operator()[0].contains("at africastalking is down to 12.50"), "{:?}", to_operator());
 }
 
 #[test]
@@ -550,4 +559,46 @@ fn auto_renewal_the_wallet_covers_is_not_reminded_and_a_short_wallet_is_told() {
     assert!(imani[0].contains("for KES 1500.00") && imani[0].contains("wallet has KES 200.00"), "{imani:?}");
     std::thread::sleep(Duration::from_secs(3));
     assert!(texts_to(&sim, "254722000071").is_empty(), "the wallet covers Faraji's renewal");
+}
+
+/// Another tenant's admin sees none of these messages and cannot send one
+/// again; a read-only admin sees the log but not the settings.
+#[test]
+fn messages_stay_inside_their_tenant() {
+    let sim = CelcomSim::start();
+    let s = serve("notify-tenants", T0);
+    setup_celcom(&s, &sim, &["--daily-cap", "0", "--operator-phone", "0722000097"]);
+    let out = cli(&s, &["notify", "test", "--tenant", "demo", "--channel", "sms", "--to", "0722000081"]);
+    let id = out.split_whitespace().find_map(|w| w.parse::<u64>().ok()).unwrap_or_else(|| panic!("{out}"));
+    eventually("held by the cap", WAIT, || log(&s, &["--status", "held"]).contains(&id.to_string()));
+
+    cli(&s, &["tenant", "add", "other"]);
+    let pw = make_admin(&s.data, &["--tenant", "other", "--name", "other-admin", "--role", "tenant-admin"]);
+    let other = AdminWeb::login(s.http, "other-admin", &pw);
+    let page = other.get("/admin/notifications").body;
+    assert!(!page.contains("254722000081") && !page.contains(&format!("msg-{id}")), "{page}");
+    assert_eq!(other.post(&format!("/admin/notifications/{id}/retry"), &[]).status, 404);
+    assert!(log(&s, &["--status", "held"]).contains(&id.to_string()), "still held");
+
+    let pw = make_admin(&s.data, &["--tenant", "demo", "--name", "reader", "--role", "read-only"]);
+    let reader = AdminWeb::login(s.http, "reader", &pw);
+    assert!(reader.get("/admin/notifications").body.contains("254722000081"));
+    assert_eq!(reader.get("/admin/notifications/settings").status, 403);
+    assert_eq!(reader.post(&format!("/admin/notifications/{id}/retry"), &[]).status, 403);
+}
+
+/// The gateway's credit below the threshold tells the operator once a day.
+#[test]
+fn low_sms_credit_at_the_gateway_tells_the_operator_once() {
+    let sim = CelcomSim::start();
+    sim.set_credit("42.50");
+    let s = serve("notify-credit", T0);
+    setup_celcom(&s, &sim, &["--low-credit", "100", "--operator-phone", "0722000096"]);
+    advance(&s, 3600);
+    eventually("the low-credit alert", WAIT, || !texts_to(&sim, "254722000096").is_empty());
+    assert!(texts_to(&sim, "254722000096")[0].contains("down to 42.50"), "{:?}", texts_to(&sim, "254722000096"));
+    advance(&s, 3600);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(texts_to(&sim, "254722000096").len(), 1, "once a day");
+    assert!(cli(&s, &["notify", "show", "--tenant", "demo"]).contains("alert below 100"));
 }

@@ -2,7 +2,8 @@
 //! /version1/messaging with form fields username, to, message (and from),
 //! the key in an `apiKey` header; 201 with `SMSMessageData.Recipients`
 //! (status "Success", statusCode 101) when sent, 401 "The supplied
-//! authentication is invalid" for a wrong key. Keeps what it sent.
+//! authentication is invalid" for a wrong key; GET /version1/user answers
+//! the balance (`UserData.balance`). Keeps what it sent.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,6 +22,7 @@ pub struct Sent {
 pub struct SmsSim {
     pub addr: SocketAddr,
     sent: Arc<Mutex<Vec<Sent>>>,
+    balance: Arc<Mutex<String>>,
 }
 
 pub const USERNAME: &str = "sandbox";
@@ -29,7 +31,11 @@ pub const API_KEY: &str = "atsk_test_0123456789";
 impl SmsSim {
     pub fn start() -> SmsSim {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let sim = SmsSim { addr: listener.local_addr().unwrap(), sent: Arc::default() };
+        let sim = SmsSim {
+            addr: listener.local_addr().unwrap(),
+            sent: Arc::default(),
+            balance: Arc::new(Mutex::new("KES 1784.8000".into())),
+        };
         let s = sim.clone();
         thread::spawn(move || {
             for conn in listener.incoming() {
@@ -51,7 +57,17 @@ impl SmsSim {
                 let mut body = vec![0u8; len];
                 let _ = r.read_exact(&mut body);
                 let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-                let (status, answer) = if !line.starts_with("POST /version1/messaging ") {
+                let (status, answer) = if line.starts_with("GET /version1/user?") {
+                    // The account's balance (UserData.balance).
+                    if headers.get("apikey").map(String::as_str) != Some(API_KEY)
+                        || !line.contains(&format!("username={USERNAME}"))
+                    {
+                        (401, "The supplied authentication is invalid".to_string())
+                    } else {
+                        let balance = s.balance.lock().unwrap().clone();
+                        (200, serde_json::json!({"UserData": {"balance": balance}}).to_string())
+                    }
+                } else if !line.starts_with("POST /version1/messaging ") {
                     (404, "Not found".to_string())
                 } else if headers.get("apikey").map(String::as_str) != Some(API_KEY)
                     || form.get("username").map(String::as_str) != Some(USERNAME)
@@ -79,6 +95,11 @@ impl SmsSim {
             }
         });
         sim
+    }
+
+    /// What the balance call answers, e.g. "KES 12.5000".
+    pub fn set_balance(&self, b: &str) {
+        *self.balance.lock().unwrap() = b.into();
     }
 
     pub fn base_url(&self) -> String {

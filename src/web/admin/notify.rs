@@ -208,6 +208,7 @@ pub async fn save_settings(
         operator_email: f("operator_email"),
         portal_url: f("portal_url"),
         sms_part_price: f("sms_part_price"),
+        low_credit: f("low_credit"),
     };
     match ops::save_settings(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &input) {
         Ok(_) => done("/admin/notifications/settings", "Notification settings saved."),
