@@ -335,6 +335,18 @@ impl Store {
         Ok(out)
     }
 
+    /// How many of the tenant's messages are in each status (read one at a
+    /// time, nothing kept).
+    pub fn message_counts(&self, tenant: TenantId) -> Result<BTreeMap<&'static str, usize>, StoreError> {
+        let tx = self.read()?;
+        let mut out = BTreeMap::new();
+        for row in tx.open_table(NOTIFY_MESSAGES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
+            let m: Message = decode(row?.1.value())?;
+            *out.entry(m.status.as_str()).or_insert(0) += 1;
+        }
+        Ok(out)
+    }
+
     /// Messages due at `now`, oldest first: (due time, tenant, id).
     pub fn due_messages(&self, now: UnixTime, limit: usize) -> Result<Vec<Due>, StoreError> {
         let tx = self.read()?;

@@ -306,67 +306,81 @@ impl Store {
             if !remind && !low {
                 continue;
             }
-            // Read first; write only what is new.
-            let due = {
-                let tx = self.read()?;
-                let plans: BTreeMap<Id, Plan> = super::tenant_rows::<Plan>(&tx.open_table(PLANS)?, tenant)?
-                    .into_iter()
-                    .filter(|p| matches!(p.mode, Mode::Prepaid))
-                    .map(|p| (p.id, p))
-                    .collect();
-                let keys = tx.open_table(NOTIFY_KEYS)?;
-                let balances = tx.open_table(BALANCES)?;
-                let mut due = Vec::new();
-                for row in tx.open_table(SERVICES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
-                    let svc: Service = decode(row?.1.value())?;
-                    let Some(expiry) = svc.expires_at.filter(|e| *e > now) else { continue };
-                    let Some(plan) = plans.get(&svc.plan).filter(|_| svc.status == ServiceStatus::Active) else {
-                        continue;
-                    };
-                    // Auto-renew covered by the wallet: nothing to say. Not
-                    // covered: the low-balance notice, or the reminder.
-                    let event = match svc.auto_renew {
-                        true if balances.get((tenant, svc.customer))?.map_or(0, |v| v.value()) >= plan.price => {
-                            continue;
+            // A window of services at a time: read, then write only what is
+            // new, so memory stays bounded whatever comes due at once.
+            let mut from = 0u64;
+            loop {
+                let (due, next) = {
+                    let tx = self.read()?;
+                    let plans: BTreeMap<Id, Plan> = super::tenant_rows::<Plan>(&tx.open_table(PLANS)?, tenant)?
+                        .into_iter()
+                        .filter(|p| matches!(p.mode, Mode::Prepaid))
+                        .map(|p| (p.id, p))
+                        .collect();
+                    let keys = tx.open_table(NOTIFY_KEYS)?;
+                    let balances = tx.open_table(BALANCES)?;
+                    let mut due = Vec::new();
+                    let mut next = None;
+                    for row in tx.open_table(SERVICES)?.range((tenant, from)..=(tenant, u64::MAX))? {
+                        let (k, v) = row?;
+                        if due.len() >= 500 {
+                            next = Some(k.value().1);
+                            break;
                         }
-                        true if low => Event::LowBalance,
-                        _ if remind => Event::ExpiryReminder,
-                        _ => continue,
-                    };
-                    let leads = s.leads_for(svc.plan);
-                    let Some(lead) = leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).min() else {
-                        continue;
-                    };
-                    let key = format!("remind:{}:{expiry}:{lead}", svc.id);
-                    if keys.get((tenant, key.as_str()))?.is_none() {
-                        let passed: Vec<u32> =
-                            leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).collect();
-                        due.push((svc, expiry, passed, event, plan.price));
-                    }
-                }
-                due
-            };
-            for chunk in due.chunks(500) {
-                let tx = self.write()?;
-                for (svc, expiry, passed, event, price) in chunk {
-                    let Some(c) = customer(&tx, tenant, svc.customer)? else { continue };
-                    let mut vars = customer_vars(&tx, &s, &c, Some(svc))?;
-                    if *event == Event::LowBalance {
-                        let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?
-                            .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
-                        vars.insert("amount", money(&t, *price));
-                    }
-                    let mut d = draft(tenant, Some(&c), *event, vars, now);
-                    (d.service, d.expiry, d.lead) = (Some(svc.id), Some(*expiry), Some(expiry - now));
-                    let ids = queue(&tx, &s, d, now)?;
-                    queued += ids.len();
-                    let mut keys = tx.open_table(NOTIFY_KEYS)?;
-                    for lead in passed {
+                        let svc: Service = decode(v.value())?;
+                        let Some(expiry) = svc.expires_at.filter(|e| *e > now) else { continue };
+                        let Some(plan) = plans.get(&svc.plan).filter(|_| svc.status == ServiceStatus::Active) else {
+                            continue;
+                        };
+                        // Auto-renew covered by the wallet: nothing to say. Not
+                        // covered: the low-balance notice, or the reminder.
+                        let event = match svc.auto_renew {
+                            true if balances.get((tenant, svc.customer))?.map_or(0, |v| v.value()) >= plan.price => {
+                                continue;
+                            }
+                            true if low => Event::LowBalance,
+                            _ if remind => Event::ExpiryReminder,
+                            _ => continue,
+                        };
+                        let leads = s.leads_for(svc.plan);
+                        let Some(lead) = leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).min() else {
+                            continue;
+                        };
                         let key = format!("remind:{}:{expiry}:{lead}", svc.id);
-                        keys.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
+                        if keys.get((tenant, key.as_str()))?.is_none() {
+                            let passed: Vec<u32> =
+                                leads.iter().copied().filter(|l| expiry - i64::from(*l) <= now).collect();
+                            due.push((svc, expiry, passed, event, plan.price));
+                        }
                     }
+                    (due, next)
+                };
+                if !due.is_empty() {
+                    let tx = self.write()?;
+                    for (svc, expiry, passed, event, price) in &due {
+                        let Some(c) = customer(&tx, tenant, svc.customer)? else { continue };
+                        let mut vars = customer_vars(&tx, &s, &c, Some(svc))?;
+                        if *event == Event::LowBalance {
+                            let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?
+                                .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
+                            vars.insert("amount", money(&t, *price));
+                        }
+                        let mut d = draft(tenant, Some(&c), *event, vars, now);
+                        (d.service, d.expiry, d.lead) = (Some(svc.id), Some(*expiry), Some(expiry - now));
+                        let ids = queue(&tx, &s, d, now)?;
+                        queued += ids.len();
+                        let mut keys = tx.open_table(NOTIFY_KEYS)?;
+                        for lead in passed {
+                            let key = format!("remind:{}:{expiry}:{lead}", svc.id);
+                            keys.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
+                        }
+                    }
+                    self.commit(tx)?;
                 }
-                self.commit(tx)?;
+                match next {
+                    Some(n) => from = n,
+                    None => break,
+                }
             }
         }
         Ok(queued)
