@@ -18,6 +18,25 @@ pub struct Config {
     pub log: LogConfig,
     pub jobs: JobsConfig,
     pub backup: BackupConfig,
+    pub snmp: SnmpConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SnmpConfig {
+    /// Seconds between polls of each router with SNMP settings; 0 = off.
+    pub interval_secs: u64,
+    /// How long one request may take before it is retried, milliseconds.
+    pub timeout_ms: u64,
+    pub retries: u32,
+    /// Routers polled at once.
+    pub concurrency: usize,
+}
+
+impl Default for SnmpConfig {
+    fn default() -> Self {
+        SnmpConfig { interval_secs: 60, timeout_ms: 2000, retries: 1, concurrency: 8 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -142,6 +161,7 @@ impl Default for Config {
             log: LogConfig::default(),
             jobs: JobsConfig::default(),
             backup: BackupConfig::default(),
+            snmp: SnmpConfig::default(),
         }
     }
 }
@@ -275,6 +295,15 @@ impl Config {
         }
         if self.backup.keep_daily == 0 && self.backup.keep_monthly == 0 {
             return bad("backup.keep_daily", "keep_daily and keep_monthly cannot both be 0");
+        }
+        if self.snmp.interval_secs != 0 && !(10..=3600).contains(&self.snmp.interval_secs) {
+            return bad("snmp.interval_secs", "must be 0 (off) or 10..=3600");
+        }
+        if !(100..=30_000).contains(&self.snmp.timeout_ms) {
+            return bad("snmp.timeout_ms", "must be 100..=30000");
+        }
+        if !(1..=64).contains(&self.snmp.concurrency) {
+            return bad("snmp.concurrency", "must be 1..=64");
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");

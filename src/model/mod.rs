@@ -6,11 +6,13 @@
 //! the store's key.
 
 mod money;
+mod noc;
 mod notify;
 mod rate;
 pub mod units;
 
 pub use money::*;
+pub use noc::*;
 pub use notify::*;
 pub use rate::{Burst, RateLimit};
 

@@ -77,6 +77,9 @@ stored!(
     Prefs = 1,
     Message = 1,
     crate::notify::template::Template = 1,
+    RouterSnmp = 1,
+    RouterHealth = 1,
+    super::noc::Chunk = 1,
 );
 
 impl Stored for Customer {

@@ -21,6 +21,7 @@ pub mod journal;
 mod legacy;
 mod money_pages;
 mod nas;
+pub mod noc;
 pub mod notify;
 mod notify_events;
 pub mod outbox;
@@ -313,6 +314,9 @@ impl Store {
             tx.open_table(NOTIFY_KEYS)?;
             tx.open_table(NOTIFY_DAILY)?;
             tx.open_table(NOTIFY_DLR)?;
+            tx.open_table(ROUTER_SNMP)?;
+            tx.open_table(ROUTER_HEALTH)?;
+            tx.open_table(SERIES)?;
         }
         self.commit(tx)?;
         Ok(())

@@ -40,6 +40,8 @@ pub enum Purpose {
     BackupTarget,
     /// SMS gateway keys and the SMTP password of notifications.
     NotifySecret,
+    /// A router's SNMP community or SNMPv3 keys.
+    SnmpSecret,
 }
 
 impl Purpose {
@@ -55,6 +57,7 @@ impl Purpose {
             Purpose::TotpSecret => b"lango/totp-secret/v1",
             Purpose::BackupTarget => b"lango/backup-target/v1",
             Purpose::NotifySecret => b"lango/notify-secret/v1",
+            Purpose::SnmpSecret => b"lango/snmp-secret/v1",
         }
     }
 }

@@ -166,3 +166,10 @@ pub const NOTIFY_DAILY: TableDefinition<(u32, i64), u32> = TableDefinition::new(
 /// (check at, tenant, message id) → (): sent messages whose delivery is
 /// asked of the gateway (Celcom's getdlr) until it answers or a day passes.
 pub const NOTIFY_DLR: TableDefinition<(i64, u32, u64), ()> = TableDefinition::new("notify_dlr");
+/// (tenant, nas) → RouterSnmp.
+pub const ROUTER_SNMP: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("router_snmp");
+/// (tenant, nas) → RouterHealth: the last polls' view of a router.
+pub const ROUTER_HEALTH: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("router_health");
+/// (tenant, nas, metric, resolution, chunk slot) → Chunk: fixed-size ring
+/// buffers of averages (see store/noc.rs), bounded whatever the run time.
+pub const SERIES: TableDefinition<(u32, u64, u32, u8, u32), &[u8]> = TableDefinition::new("series");

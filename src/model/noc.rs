@@ -1,0 +1,68 @@
+//! NOC data: a router's SNMP settings (secrets sealed) and what the last
+//! polls said about it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Id, Sealed, TenantId, UnixTime};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnmpVersion {
+    V2c,
+    V3,
+}
+
+/// How lango reaches a router over SNMP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouterSnmp {
+    pub tenant: TenantId,
+    pub nas: Id,
+    /// Address or name; the router's RADIUS address when it was set up.
+    pub host: String,
+    pub port: u16,
+    pub version: SnmpVersion,
+    /// v2c.
+    pub community: Option<Sealed>,
+    /// v3 (authPriv, AES-128).
+    pub user: String,
+    /// `md5`, `sha` or `sha256`.
+    pub auth: String,
+    pub auth_pass: Option<Sealed>,
+    pub priv_pass: Option<Sealed>,
+}
+
+/// One interface as the last two polls show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IfaceNow {
+    pub index: u32,
+    pub name: String,
+    pub up: bool,
+    pub speed_mbps: u64,
+    /// None until two polls without a reboot between them.
+    pub in_bps: Option<u64>,
+    pub out_bps: Option<u64>,
+}
+
+/// What lango knows of a router from SNMP.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouterHealth {
+    pub polled_at: UnixTime,
+    pub ok_at: Option<UnixTime>,
+    /// The last poll's failure, in words.
+    pub error: Option<String>,
+    /// Failed polls in a row.
+    pub failures: u32,
+    /// Reported down (after two failed polls) and not yet back.
+    pub down_since: Option<UnixTime>,
+    pub sys_name: String,
+    pub uptime_secs: Option<u64>,
+    pub cpu: Option<u8>,
+    pub mem_used: Option<u64>,
+    pub mem_total: Option<u64>,
+    pub temperature_c: Option<f64>,
+    pub cpu_temperature_c: Option<f64>,
+    pub voltage_v: Option<f64>,
+    pub health_source: String,
+    pub ifaces: Vec<IfaceNow>,
+    pub wireless_clients: Option<u32>,
+    pub dhcp_leases: Option<u32>,
+}
