@@ -23,5 +23,6 @@ pub mod pdf;
 pub mod policy;
 pub mod radius;
 pub mod routeros;
+pub mod snmp;
 pub mod store;
 pub mod web;

@@ -147,9 +147,9 @@ impl Terms {
 pub fn period_from_secs(secs: u64) -> Period {
     const H: u64 = 3600;
     const D: u64 = 24 * H;
-    let (unit, count) = if secs >= D && secs % (7 * D) == 0 {
+    let (unit, count) = if secs >= D && secs.is_multiple_of(7 * D) {
         (PeriodUnit::Week, secs / (7 * D))
-    } else if secs >= D && secs % D == 0 {
+    } else if secs >= D && secs.is_multiple_of(D) {
         (PeriodUnit::Day, secs / D)
     } else {
         (PeriodUnit::Hour, secs.div_ceil(H).max(1))

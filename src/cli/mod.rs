@@ -11,6 +11,7 @@ mod import;
 pub mod notify;
 pub mod notify_setup;
 mod site;
+pub mod snmp;
 mod webhook;
 
 mod money;
@@ -128,6 +129,9 @@ pub enum Manage {
     /// Router-side hotspot pages that hand devices to lango's hotspot page.
     #[command(subcommand)]
     Hotspot(hotspot::HotspotCmd),
+    /// Routers over SNMP: settings for the NOC's poller, and every router's state.
+    #[command(subcommand)]
+    Snmp(snmp::SnmpCmd),
     /// Routers' RouterOS API: credentials, provisioning, lookups, kick.
     #[command(subcommand)]
     Routeros(routeros::RouterosCmd),
@@ -181,6 +185,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Voucher(c) => money::voucher(ctx, actor, c, out),
         Manage::Invoice(c) => money::invoice(ctx, actor, c, out),
         Manage::Routeros(c) => routeros::routeros(ctx, actor, c, out),
+        Manage::Snmp(c) => snmp::run(ctx, actor, c, out),
         Manage::Notify(c) => notify::run(ctx, actor, c, out),
         Manage::ClockAdvance { secs } => match clock {
             Clock::Manual(_) => {
@@ -252,6 +257,7 @@ impl Manage {
     pub fn secret_envs(&self) -> Vec<&str> {
         match self {
             Manage::Routeros(r) => r.password_env().into_iter().collect(),
+            Manage::Snmp(c) => c.secret_envs(),
             Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => vec![api_key_env.as_str()],
             Manage::Notify(c) => c.secret_envs(),
             Manage::Backup { target: Some(t), .. } => t.secret_env().into_iter().collect(),

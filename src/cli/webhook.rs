@@ -18,7 +18,8 @@ pub enum WebhookCmd {
         url: String,
         /// Events to send (default: all): payment.received,
         /// service.activated, service.expired, service.suspended,
-        /// voucher.redeemed, session.started, session.stopped.
+        /// voucher.redeemed, session.started, session.stopped, router.down,
+        /// router.up.
         #[arg(long, value_delimiter = ',')]
         events: Vec<String>,
     },

@@ -24,7 +24,7 @@ pub async fn run(r: Arc<Radius>, shutdown: CancellationToken) {
         if let Ok(Err(e)) = refreshed {
             tracing::error!(error = %e, "NAS directory reload failed");
         }
-        if rounds % 5 == 0 {
+        if rounds.is_multiple_of(5) {
             let dropped = r.counters.dropped_total();
             if dropped > last_dropped {
                 let reasons: Vec<String> = r
@@ -38,7 +38,7 @@ pub async fn run(r: Arc<Radius>, shutdown: CancellationToken) {
                 last_dropped = dropped;
             }
         }
-        if rounds % 1800 == 0 {
+        if rounds.is_multiple_of(1800) {
             let r2 = r.clone();
             let cutoff = r.clock.now() - 86_400;
             let _ = tokio::task::spawn_blocking(move || r2.store.prune_stop_marks(cutoff)).await;

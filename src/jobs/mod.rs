@@ -7,4 +7,5 @@ pub mod housekeeping;
 pub mod notify;
 pub mod routers;
 pub mod scheduler;
+pub mod snmp;
 pub mod webhooks;

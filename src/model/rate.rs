@@ -100,11 +100,11 @@ struct Bits(u64);
 impl fmt::Display for Bits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v = self.0;
-        if v != 0 && v % 1_000_000_000 == 0 {
+        if v != 0 && v.is_multiple_of(1_000_000_000) {
             write!(f, "{}G", v / 1_000_000_000)
-        } else if v != 0 && v % 1_000_000 == 0 {
+        } else if v != 0 && v.is_multiple_of(1_000_000) {
             write!(f, "{}M", v / 1_000_000)
-        } else if v != 0 && v % 1_000 == 0 {
+        } else if v != 0 && v.is_multiple_of(1_000) {
             write!(f, "{}k", v / 1_000)
         } else {
             write!(f, "{v}")

@@ -34,9 +34,12 @@ pub enum Event {
     DailyRevenue,
     /// Operator: the SMS gateway's credit is running out.
     LowCredit,
+    /// Operator: a router stopped answering SNMP (two polls), or came back.
+    RouterDown,
+    RouterUp,
 }
 
-pub const EVENTS: [Event; 16] = [
+pub const EVENTS: [Event; 18] = [
     Event::ExpiryReminder,
     Event::Expired,
     Event::PaymentReceived,
@@ -53,6 +56,8 @@ pub const EVENTS: [Event; 16] = [
     Event::CapReached,
     Event::DailyRevenue,
     Event::LowCredit,
+    Event::RouterDown,
+    Event::RouterUp,
 ];
 
 pub const LANGUAGES: [&str; 2] = ["en", "sw"];
@@ -79,6 +84,8 @@ impl Event {
             Event::CapReached => "cap_reached",
             Event::DailyRevenue => "daily_revenue",
             Event::LowCredit => "low_credit",
+            Event::RouterDown => "router_down",
+            Event::RouterUp => "router_up",
         }
     }
 
@@ -104,12 +111,22 @@ impl Event {
             Event::CapReached => "Operator: daily message cap reached",
             Event::DailyRevenue => "Operator: the day's payments (20:00)",
             Event::LowCredit => "Operator: SMS credit running low",
+            Event::RouterDown => "Operator: router down",
+            Event::RouterUp => "Operator: router back",
         }
     }
 
     /// Sent to the operator rather than a customer.
     pub fn operator(self) -> bool {
-        matches!(self, Event::UnmatchedPayment | Event::CapReached | Event::DailyRevenue | Event::LowCredit)
+        matches!(
+            self,
+            Event::UnmatchedPayment
+                | Event::CapReached
+                | Event::DailyRevenue
+                | Event::LowCredit
+                | Event::RouterDown
+                | Event::RouterUp
+        )
     }
 
     /// Sent only when ticked in the settings (customer events, and the
@@ -140,6 +157,7 @@ impl Event {
             Event::CapReached => return vec!["cap", "operator"],
             Event::DailyRevenue => return vec!["date", "amount", "count", "operator"],
             Event::LowCredit => return vec!["credit", "gateway", "operator"],
+            Event::RouterDown | Event::RouterUp => return vec!["router", "message", "operator"],
             Event::Expired | Event::Suspended => &[],
         };
         CUSTOMER_VARS.iter().chain(own).copied().collect()
@@ -255,6 +273,8 @@ pub fn default(event: Event, lang: &str) -> Template {
             "SMS credit low: {credit}",
             "lango: {operator}'s SMS credit at {gateway} is down to {credit}. Top it up so customers keep getting their messages.",
         ),
+        (Event::RouterDown, _) => ("Router {router} down", "lango: {message}."),
+        (Event::RouterUp, _) => ("Router {router} back", "lango: {message}."),
         (Event::CapReached, _) => (
             "Daily message cap reached",
             "lango: the daily cap of {cap} messages for {operator} was reached; further messages are held until you release them.",

@@ -14,6 +14,7 @@ pub mod hotspot;
 pub mod import;
 pub mod money;
 pub mod mpesa;
+pub mod noc;
 pub mod notify;
 pub mod plans;
 pub mod recovery;

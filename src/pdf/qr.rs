@@ -80,7 +80,7 @@ mod tests {
     fn modules_have_finder_patterns() {
         let qr = qr_modules("https://wifi.example.net/login?code=HS-7KQ2M9XP").unwrap();
         assert_eq!(qr.modules.len(), (qr.size * qr.size) as usize);
-        assert!(qr.size >= 21 && (qr.size - 17) % 4 == 0, "size {}", qr.size);
+        assert!(qr.size >= 21 && (qr.size - 17).is_multiple_of(4), "size {}", qr.size);
         // Finder pattern corners: 7×7 dark ring with a light ring inside, in three corners.
         for (ox, oy) in [(0, 0), (qr.size - 7, 0), (0, qr.size - 7)] {
             assert!(qr.dark(ox, oy) && qr.dark(ox + 6, oy + 6) && !qr.dark(ox + 1, oy + 1) && qr.dark(ox + 3, oy + 3));

@@ -74,7 +74,7 @@ pub fn hide_password(password: &[u8], secret: &[u8], authenticator: &[u8; 16]) -
 /// Inverse of [`hide_password`]; errors if the length is 0, not a multiple
 /// of 16, or over 128. Trailing NULs are stripped.
 pub fn unhide_password(hidden: &[u8], secret: &[u8], authenticator: &[u8; 16]) -> Result<Vec<u8>, CryptoError> {
-    if hidden.is_empty() || hidden.len() % 16 != 0 || hidden.len() > PASSWORD_MAX {
+    if hidden.is_empty() || !hidden.len().is_multiple_of(16) || hidden.len() > PASSWORD_MAX {
         return Err(CryptoError::PasswordLength { len: hidden.len() });
     }
     let mut out = hidden.to_vec();
@@ -132,7 +132,7 @@ pub fn encrypt_mppe_key(key: &[u8], secret: &[u8], request_authenticator: &[u8; 
 /// Inverse of [`encrypt_mppe_key`] (for tests and clients).
 pub fn decrypt_mppe_key(value: &[u8], secret: &[u8], request_authenticator: &[u8; 16]) -> Result<Vec<u8>, CryptoError> {
     let len = value.len();
-    if len < 18 || (len - 2) % 16 != 0 {
+    if len < 18 || !(len - 2).is_multiple_of(16) {
         return Err(CryptoError::MppeLength { len });
     }
     let (salt, cipher) = value.split_at(2);

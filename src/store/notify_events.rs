@@ -233,6 +233,16 @@ fn on_record(
             vars.insert("rate", plan.fup.map(|f| f.rate.to_string()).unwrap_or_default());
             queue(tx, s, draft(tenant, Some(&c), event, vars, now), now)?.len()
         }
+        "nas.down" | "nas.up" => {
+            let event = if rec.action == "nas.down" { Event::RouterDown } else { Event::RouterUp };
+            let Some(router) = get::<_, Nas>(&tx.open_table(NAS)?, (tenant, id))? else { return Ok(0) };
+            let vars = BTreeMap::from([
+                ("router", router.name),
+                ("message", rec.after.clone().unwrap_or_default()),
+                ("operator", t.name.clone()),
+            ]);
+            queue(tx, s, draft(tenant, None, event, vars, now), now)?.len()
+        }
         "invoice.issue" if kind == "invoice" && on(Event::InvoiceIssued) => {
             let Some(doc) = get::<_, Invoice>(&tx.open_table(INVOICES)?, (tenant, id))? else { return Ok(0) };
             let Some(c) = customer(tx, tenant, doc.customer)? else { return Ok(0) };

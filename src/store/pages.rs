@@ -275,10 +275,10 @@ impl Store {
                 get(&table, (c.tenant, c.id))?.ok_or_else(|| StoreError::NotFound(format!("customer {}", c.id)))?;
             let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
             if old.phone != c.phone {
-                if let Some(p) = &c.phone {
-                    if by_phone.get((c.tenant, p.as_str()))?.is_some_and(|v| v.value() != c.id) {
-                        return Err(StoreError::Conflict(format!("phone {p} belongs to another customer")));
-                    }
+                if let Some(p) = &c.phone
+                    && by_phone.get((c.tenant, p.as_str()))?.is_some_and(|v| v.value() != c.id)
+                {
+                    return Err(StoreError::Conflict(format!("phone {p} belongs to another customer")));
                 }
                 if let Some(p) = &old.phone {
                     by_phone.remove((c.tenant, p.as_str()))?;

@@ -13,7 +13,7 @@ use super::{Purpose, Store, StoreError, audit, get, record, shown_service, tenan
 use crate::model::*;
 
 /// The events lango sends.
-pub const EVENTS: [&str; 7] = [
+pub const EVENTS: [&str; 9] = [
     "payment.received",
     "service.activated",
     "service.expired",
@@ -21,6 +21,8 @@ pub const EVENTS: [&str; 7] = [
     "voucher.redeemed",
     "session.started",
     "session.stopped",
+    "router.down",
+    "router.up",
 ];
 
 /// Seconds between attempts; after the last, the delivery is given up.
@@ -41,6 +43,8 @@ fn event_of(rec: &AuditRecord) -> Option<&'static str> {
         "service.expired" => Some("service.expired"),
         "session.start" => Some("session.started"),
         "session.stop" => Some("session.stopped"),
+        "nas.down" => Some("router.down"),
+        "nas.up" => Some("router.up"),
         "service.status" if after.contains("\"status\":\"Suspended\"") => Some("service.suspended"),
         "service.status" if after.contains("\"status\":\"Active\"") => Some("service.activated"),
         _ => None,
@@ -64,6 +68,7 @@ pub(super) fn event_body(
             svc.as_ref().and_then(shown_service).and_then(|j| serde_json::from_str(&j).ok())
         }
         Some(("payment" | "session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+        Some(("nas", id)) => Some(serde_json::json!({"nas": id.parse::<Id>().unwrap_or(0), "message": rec.after})),
         _ => None,
     };
     let body = serde_json::json!({

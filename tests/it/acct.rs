@@ -185,12 +185,11 @@ fn burst(
         match sock.recv_from(&mut buf) {
             Ok((len, _)) => {
                 let Ok(p) = Packet::decode(&buf[..len]) else { continue };
-                if let Some((session, auth)) = pending.remove(&p.identifier) {
-                    if p.code == Code::AccountingResponse
-                        && codec::verify_response_authenticator(&p, &auth, DEMO_SECRET.as_bytes())
-                    {
-                        acked.insert(session);
-                    }
+                if let Some((session, auth)) = pending.remove(&p.identifier)
+                    && p.code == Code::AccountingResponse
+                    && codec::verify_response_authenticator(&p, &auth, DEMO_SECRET.as_bytes())
+                {
+                    acked.insert(session);
                 }
             }
             Err(_) => return, // server gone (killed) or idle

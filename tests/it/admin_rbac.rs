@@ -46,7 +46,7 @@ fn fill(path: &str, ids: &Ids) -> String {
         "/admin/customers/" => &ids.customer,
         "/admin/services/" => &ids.service,
         "/admin/plans/" => &ids.plan,
-        "/admin/nas/" => &ids.nas,
+        "/admin/nas/" | "/admin/noc/" => &ids.nas,
         "/admin/vouchers/" => &ids.batch,
         "/admin/payments/" => &ids.payment,
         // No tickets exist here (they are opened from the account pages):

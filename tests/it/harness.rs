@@ -39,7 +39,10 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Options that take a secret, and the `-env` option lango reads it from.
-const SECRET_OPTIONS: [(&str, &str); 6] = [
+const SECRET_OPTIONS: [(&str, &str); 9] = [
+    ("--community", "--community-env"),
+    ("--auth-pass", "--auth-pass-env"),
+    ("--priv-pass", "--priv-pass-env"),
     ("--sms-key", "--sms-key-env"),
     ("--smtp-password", "--smtp-password-env"),
     ("--password", "--password-env"),
@@ -303,10 +306,11 @@ fn parse_radclient(raw: &str) -> Reply {
         if line.starts_with("Sent ") || line.starts_with("(") {
             in_reply = false;
         }
-        if in_reply && line.starts_with(|c: char| c.is_whitespace()) {
-            if let Some((n, v)) = line.trim().split_once(" = ") {
-                attrs.push((n.trim().to_string(), v.trim().trim_matches('"').to_string()));
-            }
+        if in_reply
+            && line.starts_with(|c: char| c.is_whitespace())
+            && let Some((n, v)) = line.trim().split_once(" = ")
+        {
+            attrs.push((n.trim().to_string(), v.trim().trim_matches('"').to_string()));
         }
     }
     Reply { code, attrs, raw: raw.to_string() }

@@ -33,6 +33,7 @@ mod health;
 mod hooks;
 mod import;
 mod mail;
+mod noc;
 mod notify;
 mod notify_cli;
 mod otp;
@@ -43,6 +44,7 @@ mod routeros_poll;
 mod routeros_sim;
 mod security;
 mod setup;
+mod snmp;
 #[path = "../support/mod.rs"]
 mod support;
 mod tidy;

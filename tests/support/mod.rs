@@ -8,7 +8,8 @@
 //! `sms` is Africa's Talking's SMS API, `gateways` the Celcom / TextSMS /
 //! Advanta, Onfon and a generic HTTP SMS gateway, `receiver` a webhook endpoint;
 //! `offsite` starts real S3-compatible (moto) and FTP (pyftpdlib) servers;
-//! `smtp` a real SMTP server (aiosmtpd) with STARTTLS, TLS and AUTH.
+//! `smtp` a real SMTP server (aiosmtpd) with STARTTLS, TLS and AUTH;
+//! `snmpd` a real SNMP agent (net-snmp) with a MikroTik-like subtree.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
@@ -23,3 +24,4 @@ pub mod receiver;
 pub mod routeros;
 pub mod sms;
 pub mod smtp;
+pub mod snmpd;

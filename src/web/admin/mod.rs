@@ -29,6 +29,7 @@ mod import;
 mod lists;
 mod money;
 mod mpesa;
+mod noc;
 mod notify;
 mod people;
 pub mod rbac;
@@ -140,6 +141,10 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/webhooks/{id}/delete", post(webhooks::delete))
         .route("/admin/sms", get(sms::show).post(sms::save))
         .route("/admin/sms/test", post(sms::test))
+        .route("/admin/noc", get(noc::list))
+        .route("/admin/noc/{id}", get(noc::router))
+        .route("/admin/nas/{id}/snmp", post(noc::save))
+        .route("/admin/nas/{id}/snmp/off", post(noc::off))
         .route("/admin/notifications", get(notify::log))
         .route("/admin/notifications/{id}/retry", post(notify::retry))
         .route("/admin/notifications/settings", get(notify::settings).post(notify::save_settings))
@@ -231,6 +236,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/payments", "Payments", Perm::ViewPayments),
     ("/admin/invoices", "Invoices", Perm::ViewInvoices),
     ("/admin/nas", "Routers", Perm::ViewNas),
+    ("/admin/noc", "NOC", Perm::ViewNas),
     ("/admin/admins", "Admins", Perm::ManageAdmins),
     ("/admin/audit", "Audit log", Perm::ViewAudit),
     ("/admin/webhooks", "Webhooks", Perm::ViewWebhooks),

@@ -1,0 +1,313 @@
+//! The NOC pages: every router with its SNMP status (up, down since when,
+//! not polled), uptime, CPU, memory, temperature and lango's count of
+//! customers online on it; a router's page with its interfaces' current
+//! rates and charts (inline SVG, no scripts or CDN) over a chosen range;
+//! and the router's SNMP settings form (through `ops::noc`, as `lango snmp
+//! set` does).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::customers::Errors;
+use super::rbac::Perm;
+use super::{Caller, Chrome, done, failed, not_found, render};
+use crate::model::*;
+use crate::ops::noc::{self as ops, SnmpInput};
+use crate::store::noc as series;
+use crate::web::WebState;
+
+pub struct RouterRow {
+    pub id: Id,
+    pub name: String,
+    pub state: &'static str,
+    pub since: String,
+    pub uptime: String,
+    pub cpu: String,
+    pub memory: String,
+    pub temperature: String,
+    pub online: usize,
+    pub error: String,
+}
+
+fn pct(h: &RouterHealth) -> String {
+    match (h.mem_used, h.mem_total.filter(|t| *t > 0)) {
+        (Some(u), Some(t)) => format!("{}%", u * 100 / t),
+        _ => "-".into(),
+    }
+}
+
+pub fn uptime(secs: Option<u64>) -> String {
+    match secs {
+        None => "-".into(),
+        Some(s) if s >= 86_400 => format!("{}d {}h", s / 86_400, (s % 86_400) / 3600),
+        Some(s) => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn state_of(c: &Caller, snmp: bool, h: Option<&RouterHealth>) -> (&'static str, String) {
+    match (snmp, h) {
+        (false, _) => ("not polled", String::new()),
+        (true, None) => ("waiting", String::new()),
+        (true, Some(h)) if h.down_since.is_some() => ("down", c.when(h.down_since)),
+        (true, Some(h)) if h.error.is_some() => ("not answering", c.when(h.ok_at)),
+        (true, Some(h)) => ("up", c.when(h.ok_at)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/noc.html")]
+struct NocPage {
+    c: Chrome,
+    rows: Vec<RouterRow>,
+}
+
+pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>) -> Response {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let (routers, health, snmp, online) =
+        match (store.all_nas(), store.router_health(t), store.tenant_router_snmp(t), store.sessions_per_nas(t)) {
+            (Ok(a), Ok(b), Ok(d), Ok(e)) => (a, b, d, e),
+            (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => return failed(&c, &e),
+        };
+    let rows = routers
+        .into_iter()
+        .filter(|n| n.tenant == t)
+        .map(|n| {
+            let h = health.iter().find(|(id, _)| *id == n.id).map(|(_, h)| h);
+            let (state, since) = state_of(&c, snmp.iter().any(|x| x.nas == n.id), h);
+            RouterRow {
+                id: n.id,
+                name: n.name,
+                state,
+                since,
+                uptime: uptime(h.and_then(|h| h.uptime_secs)),
+                cpu: h.and_then(|h| h.cpu).map_or_else(|| "-".into(), |v| format!("{v}%")),
+                memory: h.map_or_else(|| "-".into(), pct),
+                temperature: h
+                    .and_then(|h| h.temperature_c.or(h.cpu_temperature_c))
+                    .map_or_else(|| "-".into(), |v| format!("{v:.1} °C")),
+                online: online.get(&n.id).copied().unwrap_or(0),
+                error: h.and_then(|h| h.error.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    render(StatusCode::OK, &NocPage { c: c.chrome("NOC"), rows })
+}
+
+#[derive(Deserialize, Default)]
+pub struct RangeQuery {
+    #[serde(default)]
+    pub range: String,
+}
+
+/// A chart: a title, the SVG, and the largest value shown.
+pub struct Chart {
+    pub title: String,
+    pub svg: String,
+    pub peak: String,
+}
+
+const RANGES: [(&str, i64); 5] =
+    [("1h", 3600), ("24h", 86_400), ("48h", 172_800), ("30d", 2_592_000), ("1y", 31_536_000)];
+
+/// Lines of `(points, colour)` scaled into a 600 × 120 box between
+/// `from` and `to`; numbers only, so the markup is safe as it is.
+pub fn svg(lines: &[(&[series::Point], &str)], from: i64, to: i64) -> (String, f64) {
+    let peak = lines.iter().flat_map(|(p, _)| p.iter().map(|(_, v)| *v)).fold(0.0_f64, f64::max);
+    let span = (to - from).max(1) as f64;
+    let mut out = String::from(
+        "<svg viewBox=\"0 0 600 120\" width=\"600\" height=\"120\" class=\"chart\" role=\"img\"><rect width=\"600\" height=\"120\" fill=\"#fafafa\" stroke=\"#ddd\"/>",
+    );
+    for (points, colour) in lines {
+        let coords: Vec<String> = points
+            .iter()
+            .map(|(at, v)| {
+                let x = (*at - from) as f64 / span * 600.0;
+                let y = if peak > 0.0 { 118.0 - v / peak * 114.0 } else { 118.0 };
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        out.push_str(&format!(
+            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>",
+            coords.join(" ")
+        ));
+    }
+    out.push_str("</svg>");
+    (out, peak)
+}
+
+fn bits(v: f64) -> String {
+    match v {
+        v if v >= 1e9 => format!("{:.1} Gbit/s", v / 1e9),
+        v if v >= 1e6 => format!("{:.1} Mbit/s", v / 1e6),
+        v if v >= 1e3 => format!("{:.1} kbit/s", v / 1e3),
+        v => format!("{v:.0} bit/s"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/noc_router.html")]
+struct RouterPage {
+    c: Chrome,
+    nas: Nas,
+    row: RouterRow,
+    health: Option<RouterHealth>,
+    ifaces: Vec<(IfaceNow, String, String)>,
+    charts: Vec<Chart>,
+    ranges: Vec<(&'static str, bool)>,
+    f: SnmpInput,
+    configured: bool,
+    can_edit: bool,
+    errors: Errors,
+}
+
+fn router_page(s: &WebState, c: &Caller, id: Id, range: &str, f: Option<(SnmpInput, Errors)>) -> Response {
+    let store = &s.portal.store;
+    let t = c.tenant_id();
+    let nas = match store.all_nas().map(|v| v.into_iter().find(|n| n.tenant == t && n.id == id)) {
+        Ok(Some(n)) => n,
+        Ok(None) => return not_found(c),
+        Err(e) => return failed(c, &e),
+    };
+    let (health, snmp, online) = match (store.router_health(t), store.router_snmp(t, id), store.sessions_per_nas(t)) {
+        (Ok(h), Ok(sn), Ok(o)) => (h.into_iter().find(|(n, _)| *n == id).map(|(_, h)| h), sn, o),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return failed(c, &e),
+    };
+    let now = s.portal.clock.now();
+    let secs = RANGES.iter().find(|(r, _)| *r == range).map_or(86_400, |(_, s)| *s);
+    let from = now - secs;
+    let get = |m| store.series(t, id, m, from, now, now).unwrap_or_default();
+    let mut charts = Vec::new();
+    let (svg_cpu, peak) = svg(&[(&get(series::CPU), "#c0392b"), (&get(series::MEM), "#2980b9")], from, now);
+    charts.push(Chart { title: "CPU (red) and memory (blue), %".into(), svg: svg_cpu, peak: format!("{peak:.0}%") });
+    let (svg_s, peak) = svg(&[(&get(series::SESSIONS), "#27ae60")], from, now);
+    charts.push(Chart { title: "Customers online".into(), svg: svg_s, peak: format!("{peak:.0}") });
+    let ifaces: Vec<IfaceNow> = health.as_ref().map(|h| h.ifaces.clone()).unwrap_or_default();
+    for f in &ifaces {
+        let (i, o) = (get(series::iface_in(f.index)), get(series::iface_out(f.index)));
+        if i.is_empty() && o.is_empty() {
+            continue;
+        }
+        let (svg_if, peak) = svg(&[(&i, "#2980b9"), (&o, "#e67e22")], from, now);
+        charts.push(Chart { title: format!("{}: in (blue), out (orange)", f.name), svg: svg_if, peak: bits(peak) });
+    }
+    let (state, since) = state_of(c, snmp.is_some(), health.as_ref());
+    let h = health.as_ref();
+    let row = RouterRow {
+        id,
+        name: nas.name.clone(),
+        state,
+        since,
+        uptime: uptime(h.and_then(|h| h.uptime_secs)),
+        cpu: h.and_then(|h| h.cpu).map_or_else(|| "-".into(), |v| format!("{v}%")),
+        memory: h.map_or_else(|| "-".into(), pct),
+        temperature: h
+            .and_then(|h| h.temperature_c.or(h.cpu_temperature_c))
+            .map_or_else(|| "-".into(), |v| format!("{v:.1} °C")),
+        online: online.get(&id).copied().unwrap_or(0),
+        error: h.and_then(|h| h.error.clone()).unwrap_or_default(),
+    };
+    let ifaces = ifaces
+        .into_iter()
+        .map(|f| {
+            let (i, o) = (
+                f.in_bps.map_or_else(|| "-".into(), |v| bits(v as f64)),
+                f.out_bps.map_or_else(|| "-".into(), |v| bits(v as f64)),
+            );
+            (f, i, o)
+        })
+        .collect();
+    let (f, errors) = f.unwrap_or_else(|| {
+        let f = snmp.as_ref().map(ops::input_of).unwrap_or(SnmpInput {
+            version: "v2c".into(),
+            auth: "sha".into(),
+            ..SnmpInput::default()
+        });
+        (f, Errors::default())
+    });
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = RouterPage {
+        c: c.chrome(format!("NOC: {}", nas.name)),
+        nas,
+        row,
+        health,
+        ifaces,
+        charts,
+        ranges: RANGES.iter().map(|(r, _)| (*r, *r == range || (range.is_empty() && *r == "24h"))).collect(),
+        f,
+        configured: snmp.is_some(),
+        can_edit: c.can(Perm::EditNas),
+        errors,
+    };
+    render(status, &page)
+}
+
+pub async fn router(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Query(q): Query<RangeQuery>,
+) -> Response {
+    router_page(&s, &c, id, &q.range, None)
+}
+
+#[derive(Deserialize, Default)]
+pub struct SnmpForm {
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub port: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub community: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub auth: String,
+    #[serde(default)]
+    pub auth_pass: String,
+    #[serde(default)]
+    pub priv_pass: String,
+}
+
+pub async fn save(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<SnmpForm>,
+) -> Response {
+    let input = SnmpInput {
+        host: f.host,
+        port: f.port,
+        version: f.version,
+        community: Some(f.community),
+        user: f.user,
+        auth: f.auth,
+        auth_pass: Some(f.auth_pass),
+        priv_pass: Some(f.priv_pass),
+    };
+    match ops::save(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id, &input) {
+        Ok(_) => done(&format!("/admin/noc/{id}"), "SNMP settings saved; the router is polled from the next round."),
+        Err(problems) => match Errors::of(&c, problems) {
+            Ok(errors) if errors.get("id").is_empty() => {
+                let back = SnmpInput { community: None, auth_pass: None, priv_pass: None, ..input };
+                router_page(&s, &c, id, "", Some((back, errors)))
+            }
+            Ok(_) => not_found(&c),
+            Err(r) => r,
+        },
+    }
+}
+
+pub async fn off(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    match ops::off(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id) {
+        Ok(()) => done(&format!("/admin/noc/{id}"), "SNMP polling stopped for this router."),
+        Err(crate::ops::OpError::Field { .. }) => not_found(&c),
+        Err(e) => failed(&c, &e),
+    }
+}

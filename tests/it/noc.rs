@@ -1,0 +1,144 @@
+//! The NOC against the real binary and a real snmpd: a router polled over
+//! SNMP v2c and v3 shows its name, interfaces and health on the NOC page;
+//! a wrong v3 key is a clear error there; stopping the agent reports the
+//! router down within two polls (one router.down webhook, one operator
+//! SMS naming the customers online) and starting it again reports it back
+//! (one router.up); settings are in the RBAC matrix and never echo a secret.
+
+use std::time::Duration;
+
+use crate::billing::eventually;
+use crate::harness::*;
+use crate::support::gateways::{CELCOM_API_KEY, CELCOM_PARTNER_ID, CELCOM_SHORTCODE, CelcomSim};
+use crate::support::receiver::Receiver;
+use crate::support::snmpd::{self, SnmpPeer};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn serve(name: &str) -> Server {
+    let data = temp_dir(name);
+    Server::start_env(
+        &data,
+        &["--demo"],
+        &[("LANGO_SNMP_INTERVAL_SECS", "1"), ("LANGO_SNMP_TIMEOUT_MS", "300"), ("LANGO_SNMP_RETRIES", "0")],
+    )
+}
+
+fn nas_id(s: &Server) -> String {
+    let list = lango_ok(&s.data, &["nas", "list", "--tenant", "demo"]);
+    list.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap().to_string()
+}
+
+fn show(s: &Server) -> String {
+    lango_ok(&s.data, &["snmp", "show", "--tenant", "demo"])
+}
+
+#[test]
+fn a_router_polled_over_v2c_and_v3_and_reported_down_and_back() {
+    let mut peer = SnmpPeer::start();
+    let sim = CelcomSim::start();
+    let hook = Receiver::start(&[]);
+    let s = serve("noc");
+    let id = nas_id(&s);
+    let port = peer.addr().port().to_string();
+    let url = sim.base_url();
+    let mut setup = vec!["notify", "setup", "--tenant", "demo", "--sms", "celcom", "--sms-url", &url];
+    setup.extend(["--sms-account", CELCOM_PARTNER_ID, "--sms-key", CELCOM_API_KEY, "--sms-sender", CELCOM_SHORTCODE]);
+    lango_ok(&s.data, &[&setup[..], &["--operator-phone", "0722000090"]].concat());
+    let hook_url = format!("http://{}/hook", hook.addr);
+    lango_ok(&s.data, &["webhook", "add", "--tenant", "demo", "--url", &hook_url, "--events", "router.down,router.up"]);
+
+    // v2c
+    let out = lango_ok(
+        &s.data,
+        &[
+            "snmp",
+            "set",
+            "--tenant",
+            "demo",
+            &id,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--community",
+            snmpd::COMMUNITY,
+        ],
+    );
+    assert!(out.contains("v2c, community stored") && !out.contains(snmpd::COMMUNITY), "{out}");
+    eventually("the first poll", WAIT, || show(&s).contains(" up "));
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let page = web.get(&format!("/admin/noc/{id}")).body;
+    assert!(page.contains(snmpd::SYS_NAME), "{page}");
+    assert!(page.contains("<td>lo</td>"), "the loopback interface: {page}");
+    assert!(page.contains("<svg"), "charts: {page}");
+    assert!(!page.contains(snmpd::COMMUNITY));
+    eventually("a rate after two polls", WAIT, || web.get(&format!("/admin/noc/{id}")).body.contains("bit/s</td>"));
+    let list = web.get("/admin/noc").body;
+    assert!(list.contains(&format!("id=\"noc-{id}\" data-state=\"up\"")), "{list}");
+
+    // v3 with a wrong privacy key: a clear error on the NOC page.
+    let bad = ["--version", "v3", "--user", snmpd::USER_SHA, "--auth", "sha", "--auth-pass", snmpd::AUTH_PASS];
+    let args = ["snmp", "set", "--tenant", "demo", &id, "--host", "127.0.0.1", "--port", &port];
+    lango_ok(&s.data, &[&args[..], &bad[..], &["--priv-pass", "wrong-priv-pass"]].concat());
+    eventually("the error shown", WAIT, || web.get(&format!("/admin/noc/{id}")).body.contains("id=\"router-error\""));
+    let page = web.get(&format!("/admin/noc/{id}")).body;
+    assert!(page.contains("wrong community") || page.contains("keys"), "the words say what to check: {page}");
+    let v3 = ["--version", "v3", "--user", snmpd::USER_SHA256, "--auth", "sha256", "--auth-pass", snmpd::AUTH_PASS];
+    lango_ok(&s.data, &[&args[..], &v3[..], &["--priv-pass", snmpd::PRIV_PASS]].concat());
+    eventually("v3 polls", WAIT, || {
+        let p = web.get(&format!("/admin/noc/{id}")).body;
+        p.contains("data-state=\"up\"") && !p.contains("id=\"router-error\"")
+    });
+    assert!(hook.received().is_empty(), "not down: one failed poll is not an outage");
+
+    // The agent stops: down within two polls, once; then back, once.
+    peer.stop();
+    eventually("reported down", WAIT, || show(&s).contains(" down "));
+    eventually("the router.down webhook", WAIT, || hook.received().iter().any(|r| r.body.contains("router.down")));
+    eventually("the operator's SMS", WAIT, || {
+        sim.received().iter().any(|r| r.to == "254722000090" && r.message.contains("down"))
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    peer.start_again();
+    eventually("back up", WAIT, || show(&s).contains(" up "));
+    eventually("the router.up webhook", WAIT, || hook.received().iter().any(|r| r.body.contains("router.up")));
+    std::thread::sleep(Duration::from_secs(3));
+    let events: Vec<String> =
+        hook.received().iter().map(|r| r.headers.get("lango-event").cloned().unwrap_or_default()).collect();
+    assert_eq!(events, vec!["router.down".to_string(), "router.up".to_string()], "one each");
+    let sms: Vec<String> = sim.received().into_iter().filter(|r| r.to == "254722000090").map(|r| r.message).collect();
+    assert_eq!(sms.len(), 2, "{sms:?}");
+    assert!(sms[0].contains("Router demo-loopback down: 0 customers online"), "{sms:?}");
+
+    // Off: no longer polled.
+    lango_ok(&s.data, &["snmp", "off", "--tenant", "demo", &id]);
+    assert!(show(&s).contains("not polled"));
+}
+
+#[test]
+fn snmp_settings_are_checked_field_by_field() {
+    let s = serve("noc-form");
+    let id = nas_id(&s);
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let a = web.post(
+        &format!("/admin/nas/{id}/snmp"),
+        &[("version", "v3"), ("user", ""), ("auth", "sha"), ("auth_pass", "short"), ("priv_pass", "")],
+    );
+    assert_eq!(a.status, 422, "{}", a.body);
+    for field in ["user", "auth_pass", "priv_pass"] {
+        assert!(a.body.contains(&format!("id=\"error-{field}\"")), "{field}: {}", a.body);
+    }
+    let a = web.post(&format!("/admin/nas/{id}/snmp"), &[("version", "v2c"), ("port", "99999"), ("community", "x")]);
+    assert!(a.body.contains("id=\"error-port\""), "{}", a.body);
+    let a = web.post(&format!("/admin/nas/{id}/snmp"), &[("version", "v2c"), ("community", "sekrit-community")]);
+    assert_eq!(a.status, 303, "{}", a.body);
+    let page = web.get(&format!("/admin/noc/{id}")).body;
+    assert!(!page.contains("sekrit-community") && page.contains("stored; leave blank to keep it"), "{page}");
+    let audit = web.get("/admin/audit").body;
+    assert!(audit.contains("nas.snmp") && !audit.contains("sekrit-community"), "{audit}");
+    assert!(
+        !std::fs::read(s.data.join("lango.redb")).unwrap().windows(16).any(|w| w == b"sekrit-community"),
+        "sealed at rest"
+    );
+}
