@@ -90,6 +90,8 @@ enum BenchCmd {
     Radius(lango::bench::RadiusBench),
     /// Expiry reminders for N services, scheduled and sent to a loopback gateway.
     Notify(lango::bench::notify::NotifyBench),
+    /// The NOC's time series after a simulated run (size on disk).
+    Series(lango::bench::series::SeriesBench),
 }
 
 fn main() -> ExitCode {
@@ -207,6 +209,10 @@ fn run(args: Cli) -> anyhow::Result<()> {
             };
             let body = lango::health::check(&url, std::time::Duration::from_secs(timeout))?;
             println!("ok {url} {body}");
+            Ok(())
+        }
+        Command::Bench(BenchCmd::Series(opts)) => {
+            println!("{}", lango::bench::series::run(&opts)?);
             Ok(())
         }
         Command::Bench(BenchCmd::Notify(opts)) => {

@@ -12,6 +12,7 @@
 //! counted. `rps` is counted requests over the window length.
 
 pub mod notify;
+pub mod series;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};

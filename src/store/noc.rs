@@ -247,6 +247,16 @@ impl Store {
         Ok(out)
     }
 
+    /// Add values to a router's series in one transaction (what a poll
+    /// does; also the series benchmark).
+    pub fn add_series(&self, tenant: TenantId, nas: Id, at: UnixTime, values: &[(u32, f64)]) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        for (metric, value) in values {
+            add(&tx, tenant, nas, *metric, at, *value)?;
+        }
+        self.commit(tx)
+    }
+
     /// The SNMP settings of a tenant's routers.
     pub fn tenant_router_snmp(&self, tenant: TenantId) -> Result<Vec<RouterSnmp>, StoreError> {
         tenant_rows(&self.read()?.open_table(ROUTER_SNMP)?, tenant)
