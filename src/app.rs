@@ -201,6 +201,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
                 every_hours: cfg.backup.every_hours,
             }),
             hsts: cfg.http.hsts,
+            metrics: Arc::new(crate::web::MetricsGate::new(&cfg.http.metrics_allow, &cfg.http.metrics_token)),
         };
         let router = crate::web::app(state);
         if let Some((cert, listener)) = tls {

@@ -130,6 +130,11 @@ pub struct HttpConfig {
     /// Strict-Transport-Security on admin and account pages served over
     /// HTTPS (browsers ignore it for bare IP addresses).
     pub hsts: bool,
+    /// Who may read `/metrics` (Prometheus): these addresses or
+    /// ADDR/PREFIX, and anyone sending `Authorization: Bearer
+    /// <metrics_token>` when a token is set (e.g. LANGO_HTTP_METRICS_TOKEN).
+    pub metrics_allow: Vec<String>,
+    pub metrics_token: String,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -190,6 +195,8 @@ impl Default for HttpConfig {
             tls_cert: None,
             tls_key: None,
             hsts: true,
+            metrics_allow: vec!["127.0.0.0/8".into(), "::1".into()],
+            metrics_token: String::new(),
         }
     }
 }
@@ -281,6 +288,15 @@ impl Config {
                 key: "http.trusted_proxies",
                 message: format!("{bad_proxy:?} is not an address or ADDR/PREFIX"),
             });
+        }
+        if let Some(bad_net) = self.http.metrics_allow.iter().find(|p| crate::web::Cidr::parse(p).is_none()) {
+            return Err(ConfigError::Invalid {
+                key: "http.metrics_allow",
+                message: format!("{bad_net:?} is not an address or ADDR/PREFIX"),
+            });
+        }
+        if !self.http.metrics_token.is_empty() && self.http.metrics_token.len() < 16 {
+            return bad("http.metrics_token", "must be empty (no token) or at least 16 characters");
         }
         match (&self.http.tls_cert, &self.http.tls_key) {
             (Some(_), None) => return bad("http.tls_key", "is needed with http.tls_cert"),
@@ -387,6 +403,10 @@ mod tests {
             ("[store]\ncache_mb = 0\n", "store.cache_mb"),
             ("[log]\nformat = \"xml\"\n", "log.format"),
             ("[nonsense]\n", "nonsense"),
+            ("[http]\nmetrics_token = \"short\"\n", "http.metrics_token"),
+            ("[http]\nmetrics_allow = [\"10.0.0.0/99\"]\n", "http.metrics_allow"),
+            ("[snmp]\ninterval_secs = 99999\n", "snmp.interval_secs"),
+            ("[snmp]\nconcurrency = 0\n", "snmp.concurrency"),
         ];
         for (i, (text, key)) in cases.iter().enumerate() {
             let p = dir.join(format!("c{i}.toml"));

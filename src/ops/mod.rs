@@ -12,6 +12,7 @@ pub mod backup;
 pub mod csv;
 pub mod hotspot;
 pub mod import;
+pub mod metrics;
 pub mod money;
 pub mod mpesa;
 pub mod noc;

@@ -44,6 +44,9 @@ pub struct Chunk {
     pub n: Vec<u16>,
 }
 
+/// One poll's values: (router, time, (metric, value)s).
+pub type PollValues = (Id, UnixTime, Vec<(u32, f64)>);
+
 /// A point of a series: bucket start and average.
 pub type Point = (i64, f64);
 
@@ -247,12 +250,14 @@ impl Store {
         Ok(out)
     }
 
-    /// Add values to a router's series in one transaction (what a poll
-    /// does; also the series benchmark).
-    pub fn add_series(&self, tenant: TenantId, nas: Id, at: UnixTime, values: &[(u32, f64)]) -> Result<(), StoreError> {
+    /// Add many routers' values in one transaction: (router, time,
+    /// values). What polls write, batched (the series benchmark).
+    pub fn add_series(&self, tenant: TenantId, polls: &[PollValues]) -> Result<(), StoreError> {
         let tx = self.write()?;
-        for (metric, value) in values {
-            add(&tx, tenant, nas, *metric, at, *value)?;
+        for (nas, at, values) in polls {
+            for (metric, value) in values {
+                add(&tx, tenant, *nas, *metric, *at, *value)?;
+            }
         }
         self.commit(tx)
     }

@@ -39,6 +39,36 @@ pub struct WebState {
     pub hsts: bool,
     /// Where backups go and how many stay (the admin Backups page).
     pub backups: Arc<Backups>,
+    /// Who may read `/metrics`.
+    pub metrics: Arc<MetricsGate>,
+}
+
+/// `/metrics` is for these networks, or for whoever has the token.
+#[derive(Debug, Default)]
+pub struct MetricsGate {
+    pub allow: Vec<Cidr>,
+    /// SHA-256 of the bearer token, when one is set.
+    pub token: Option<Vec<u8>>,
+}
+
+impl MetricsGate {
+    pub fn new(allow: &[String], token: &str) -> MetricsGate {
+        MetricsGate {
+            allow: allow.iter().filter_map(|a| Cidr::parse(a)).collect(),
+            token: (!token.is_empty())
+                .then(|| ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref().to_vec()),
+        }
+    }
+
+    pub fn admits(&self, peer: std::net::IpAddr, headers: &axum::http::HeaderMap) -> bool {
+        if self.allow.iter().any(|c| c.contains(peer)) {
+            return true;
+        }
+        let given = bearer(headers);
+        self.token.as_ref().is_some_and(|t| {
+            !given.is_empty() && ring::digest::digest(&ring::digest::SHA256, given.as_bytes()).as_ref() == t.as_slice()
+        })
+    }
 }
 
 /// The backup settings the admin pages need.
@@ -130,11 +160,28 @@ async fn healthz(State(s): State<WebState>) -> impl IntoResponse {
     axum::Json(body)
 }
 
-async fn metrics(State(s): State<WebState>) -> impl IntoResponse {
+async fn metrics(
+    State(s): State<WebState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if !s.metrics.admits(peer.ip(), &headers) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "metrics are for the addresses in http.metrics_allow, or a bearer token\n",
+        )
+            .into_response();
+    }
     let mut body = s.radius.counters.render();
     body.push_str(&format!(
         "# HELP lango_online_sessions Sessions online now\n# TYPE lango_online_sessions gauge\nlango_online_sessions {}\n",
         s.radius.online.total()
     ));
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    let store = s.portal.store.clone();
+    match tokio::task::spawn_blocking(move || crate::ops::metrics::render(&store)).await {
+        Ok(Ok(more)) => body.push_str(&more),
+        Ok(Err(e)) => tracing::warn!(error = %e, "metrics: store gauges"),
+        Err(e) => tracing::warn!(error = %e, "metrics: store gauges"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -76,6 +76,23 @@ fn a_router_polled_over_v2c_and_v3_and_reported_down_and_back() {
     eventually("a rate after two polls", WAIT, || web.get(&format!("/admin/noc/{id}")).body.contains("bit/s</td>"));
     let list = web.get("/admin/noc").body;
     assert!(list.contains(&format!("id=\"noc-{id}\" data-state=\"up\"")), "{list}");
+    {
+        let b = crate::support::browser::Browser::start_laptop();
+        let base = format!("http://127.0.0.1:{}", s.http.port());
+        b.goto(&format!("{base}/admin"));
+        b.find("#username", WAIT);
+        b.clear_and_type("#username", "demo");
+        b.clear_and_type("#password", "demo-admin-pass");
+        b.click("#sign-in");
+        b.wait_text("Dashboard", WAIT);
+        b.goto(&format!("{base}/admin/noc"));
+        b.find("#noc", WAIT);
+        b.keep_screenshot("noc");
+        b.goto(&format!("{base}/admin/noc/{id}?range=1h"));
+        b.find("#router-state", WAIT);
+        assert!(b.source().contains("<polyline"), "a chart was drawn");
+        b.keep_screenshot("noc-router");
+    }
 
     // v3 with a wrong privacy key: a clear error on the NOC page.
     let bad = ["--version", "v3", "--user", snmpd::USER_SHA, "--auth", "sha", "--auth-pass", snmpd::AUTH_PASS];
@@ -111,6 +128,13 @@ fn a_router_polled_over_v2c_and_v3_and_reported_down_and_back() {
     assert_eq!(sms.len(), 2, "{sms:?}");
     assert!(sms[0].contains("Router demo-loopback down: 0 customers online"), "{sms:?}");
 
+    // Prometheus sees the router and the business gauges.
+    let m = s.http_get("/metrics");
+    assert!(m.contains("lango_router_up{tenant=\"demo\",router=\"demo-loopback\"} 1"), "{m}");
+    assert!(m.contains("lango_router_interface_bits_per_second{tenant=\"demo\",router=\"demo-loopback\",interface=\"lo\",direction=\"in\"}"), "{m}");
+    assert!(m.contains("lango_services{tenant=\"demo\",state=\"expired\"} 1"), "{m}");
+    assert!(m.contains("lango_notifications{tenant=\"demo\",status=\"sent\"}"), "{m}");
+
     // Off: no longer polled.
     lango_ok(&s.data, &["snmp", "off", "--tenant", "demo", &id]);
     assert!(show(&s).contains("not polled"));
@@ -141,4 +165,19 @@ fn snmp_settings_are_checked_field_by_field() {
         !std::fs::read(s.data.join("lango.redb")).unwrap().windows(16).any(|w| w == b"sekrit-community"),
         "sealed at rest"
     );
+}
+
+#[test]
+fn metrics_need_an_allowed_address_or_the_token() {
+    let data = temp_dir("noc-metrics");
+    let token = "metrics-token-0123456789";
+    let env = [("LANGO_HTTP_METRICS_ALLOW", "[\"192.0.2.0/24\"]"), ("LANGO_HTTP_METRICS_TOKEN", token)];
+    let s = Server::start_env(&data, &["--demo"], &env);
+    let refused = http(s.http, "GET", "/metrics", &[], "");
+    assert_eq!(refused.status, 403, "loopback is not in the list: {}", refused.body);
+    let wrong = http(s.http, "GET", "/metrics", &[("Authorization", "Bearer metrics-token-wrong-one")], "");
+    assert_eq!(wrong.status, 403);
+    let ok = http(s.http, "GET", "/metrics", &[("Authorization", &format!("Bearer {token}"))], "");
+    assert_eq!(ok.status, 200);
+    assert!(ok.body.contains("lango_customers{tenant=\"demo\"}"), "{}", ok.body);
 }
