@@ -83,13 +83,8 @@ pub fn render(store: &Store) -> Result<String, StoreError> {
                 }
             }
         }
-        let all = store.customers(t.id)?;
-        customers.add(tl.clone(), all.len() as f64);
-        let mut balance = 0i64;
-        for c in &all {
-            balance += store.balance(t.id, c.id)?;
-        }
-        wallets.add(tl.clone(), balance as f64);
+        customers.add(tl.clone(), store.customers(t.id)?.len() as f64);
+        wallets.add(tl.clone(), store.wallet_total(t.id)? as f64);
         let (mut active, mut expired, mut suspended, mut disabled) = (0, 0, 0, 0);
         for s in store.services(t.id)? {
             match s.status {

@@ -262,6 +262,16 @@ impl Store {
         self.commit(tx)
     }
 
+    /// The sum of a tenant's wallet balances (one read of the balances).
+    pub fn wallet_total(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        let tx = self.read()?;
+        let mut sum = 0i64;
+        for row in tx.open_table(BALANCES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
+            sum += row?.1.value();
+        }
+        Ok(sum)
+    }
+
     /// The SNMP settings of a tenant's routers.
     pub fn tenant_router_snmp(&self, tenant: TenantId) -> Result<Vec<RouterSnmp>, StoreError> {
         tenant_rows(&self.read()?.open_table(ROUTER_SNMP)?, tenant)
