@@ -31,11 +31,22 @@ pub struct SnmpConfig {
     pub retries: u32,
     /// Routers polled at once.
     pub concurrency: usize,
+    /// Alert when a router's CPU load stays at or over this (percent; 0: never).
+    pub cpu_alert_percent: u8,
+    /// Alert when a router's hottest sensor stays at or over this (°C; 0: never).
+    pub temperature_alert_c: u16,
 }
 
 impl Default for SnmpConfig {
     fn default() -> Self {
-        SnmpConfig { interval_secs: 60, timeout_ms: 2000, retries: 1, concurrency: 8 }
+        SnmpConfig {
+            interval_secs: 60,
+            timeout_ms: 2000,
+            retries: 1,
+            concurrency: 8,
+            cpu_alert_percent: 90,
+            temperature_alert_c: 70,
+        }
     }
 }
 

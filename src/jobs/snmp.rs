@@ -69,7 +69,11 @@ pub async fn round(store: &Arc<Store>, clock: &Clock, cfg: &SnmpConfig, prev: &m
             Err(e) => Err(e),
         };
         let st = store.clone();
-        tokio::task::spawn_blocking(move || st.record_poll(tenant, nas, now, outcome)).await??;
+        let limits = crate::snmp::alerts::Limits {
+            cpu_percent: cfg.cpu_alert_percent,
+            temperature_c: f64::from(cfg.temperature_alert_c),
+        };
+        tokio::task::spawn_blocking(move || st.record_poll(tenant, nas, now, outcome, limits)).await??;
     }
     Ok(())
 }

@@ -65,4 +65,8 @@ pub struct RouterHealth {
     pub ifaces: Vec<IfaceNow>,
     pub wireless_clients: Option<u32>,
     pub dhcp_leases: Option<u32>,
+    /// Threshold and interface alerts, open or building up.
+    pub alerts: crate::snmp::alerts::AlertState,
+    /// The open alerts, in words.
+    pub open_alerts: Vec<String>,
 }

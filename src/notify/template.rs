@@ -37,9 +37,11 @@ pub enum Event {
     /// Operator: a router stopped answering SNMP (two polls), or came back.
     RouterDown,
     RouterUp,
+    /// Operator: a router's threshold or interface alert opened or resolved.
+    RouterAlert,
 }
 
-pub const EVENTS: [Event; 18] = [
+pub const EVENTS: [Event; 19] = [
     Event::ExpiryReminder,
     Event::Expired,
     Event::PaymentReceived,
@@ -58,6 +60,7 @@ pub const EVENTS: [Event; 18] = [
     Event::LowCredit,
     Event::RouterDown,
     Event::RouterUp,
+    Event::RouterAlert,
 ];
 
 pub const LANGUAGES: [&str; 2] = ["en", "sw"];
@@ -86,6 +89,7 @@ impl Event {
             Event::LowCredit => "low_credit",
             Event::RouterDown => "router_down",
             Event::RouterUp => "router_up",
+            Event::RouterAlert => "router_alert",
         }
     }
 
@@ -113,6 +117,7 @@ impl Event {
             Event::LowCredit => "Operator: SMS credit running low",
             Event::RouterDown => "Operator: router down",
             Event::RouterUp => "Operator: router back",
+            Event::RouterAlert => "Operator: router alert (CPU, temperature, interface)",
         }
     }
 
@@ -126,6 +131,7 @@ impl Event {
                 | Event::LowCredit
                 | Event::RouterDown
                 | Event::RouterUp
+                | Event::RouterAlert
         )
     }
 
@@ -157,7 +163,7 @@ impl Event {
             Event::CapReached => return vec!["cap", "operator"],
             Event::DailyRevenue => return vec!["date", "amount", "count", "operator"],
             Event::LowCredit => return vec!["credit", "gateway", "operator"],
-            Event::RouterDown | Event::RouterUp => return vec!["router", "message", "operator"],
+            Event::RouterDown | Event::RouterUp | Event::RouterAlert => return vec!["router", "message", "operator"],
             Event::Expired | Event::Suspended => &[],
         };
         CUSTOMER_VARS.iter().chain(own).copied().collect()
@@ -275,6 +281,7 @@ pub fn default(event: Event, lang: &str) -> Template {
         ),
         (Event::RouterDown, _) => ("Router {router} down", "lango: {message}."),
         (Event::RouterUp, _) => ("Router {router} back", "lango: {message}."),
+        (Event::RouterAlert, _) => ("Router {router}: alert", "lango: {message}."),
         (Event::CapReached, _) => (
             "Daily message cap reached",
             "lango: the daily cap of {cap} messages for {operator} was reached; further messages are held until you release them.",

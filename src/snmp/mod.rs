@@ -17,6 +17,7 @@
 //! router does not have are `None` or empty in the [`Sample`], never an
 //! error.
 
+pub mod alerts;
 mod client;
 mod health;
 mod poll;

@@ -170,6 +170,7 @@ impl Store {
         nas: Id,
         now: UnixTime,
         result: Result<Polled, String>,
+        limits: crate::snmp::alerts::Limits,
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
         let Some(router) = get::<_, Nas>(&tx.open_table(NAS)?, (tenant, nas))? else { return Ok(()) };
@@ -188,12 +189,38 @@ impl Store {
                     let words = format!("{} answers again after {} s", router.name, now - since);
                     audit(&tx, tenant, &record(now, "snmp", "nas.up", format!("nas/{nas}"), None, Some(words)))?;
                 }
+                let mut alerts = before.alerts.clone();
+                let hottest = match (p.health.temperature_c, p.health.cpu_temperature_c) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                let ifaces: Vec<(u32, String, bool)> =
+                    p.health.ifaces.iter().map(|f| (f.index, f.name.clone(), f.up)).collect();
+                let was: Vec<(u32, bool)> = before.ifaces.iter().map(|f| (f.index, f.up)).collect();
+                let mut open = before.open_alerts.clone();
+                for t in crate::snmp::alerts::evaluate(&mut alerts, limits, p.health.cpu, hottest, &ifaces, &was) {
+                    let (action, words) = match t {
+                        crate::snmp::alerts::Transition::Opened(w) => {
+                            open.push(w.clone());
+                            ("nas.alert", w)
+                        }
+                        crate::snmp::alerts::Transition::Resolved(w) => {
+                            let what = w.split(" back to").next().unwrap_or_default().replace(" up again", "");
+                            open.retain(|o| !o.starts_with(&what));
+                            ("nas.alert_resolved", w)
+                        }
+                    };
+                    let text = format!("Router {}: {words} ({online} customers online)", router.name);
+                    audit(&tx, tenant, &record(now, "snmp", action, format!("nas/{nas}"), None, Some(text)))?;
+                }
                 RouterHealth {
                     polled_at: now,
                     ok_at: Some(now),
                     error: None,
                     failures: 0,
                     down_since: None,
+                    alerts,
+                    open_alerts: open,
                     ..p.health
                 }
             }

@@ -233,8 +233,12 @@ fn on_record(
             vars.insert("rate", plan.fup.map(|f| f.rate.to_string()).unwrap_or_default());
             queue(tx, s, draft(tenant, Some(&c), event, vars, now), now)?.len()
         }
-        "nas.down" | "nas.up" => {
-            let event = if rec.action == "nas.down" { Event::RouterDown } else { Event::RouterUp };
+        "nas.down" | "nas.up" | "nas.alert" | "nas.alert_resolved" => {
+            let event = match rec.action.as_str() {
+                "nas.down" => Event::RouterDown,
+                "nas.up" => Event::RouterUp,
+                _ => Event::RouterAlert,
+            };
             let Some(router) = get::<_, Nas>(&tx.open_table(NAS)?, (tenant, id))? else { return Ok(0) };
             let vars = BTreeMap::from([
                 ("router", router.name),

@@ -13,7 +13,7 @@ use super::{Purpose, Store, StoreError, audit, get, record, shown_service, tenan
 use crate::model::*;
 
 /// The events lango sends.
-pub const EVENTS: [&str; 9] = [
+pub const EVENTS: [&str; 11] = [
     "payment.received",
     "service.activated",
     "service.expired",
@@ -23,6 +23,8 @@ pub const EVENTS: [&str; 9] = [
     "session.stopped",
     "router.down",
     "router.up",
+    "router.alert",
+    "router.alert_resolved",
 ];
 
 /// Seconds between attempts; after the last, the delivery is given up.
@@ -45,6 +47,8 @@ fn event_of(rec: &AuditRecord) -> Option<&'static str> {
         "session.stop" => Some("session.stopped"),
         "nas.down" => Some("router.down"),
         "nas.up" => Some("router.up"),
+        "nas.alert" => Some("router.alert"),
+        "nas.alert_resolved" => Some("router.alert_resolved"),
         "service.status" if after.contains("\"status\":\"Suspended\"") => Some("service.suspended"),
         "service.status" if after.contains("\"status\":\"Active\"") => Some("service.activated"),
         _ => None,

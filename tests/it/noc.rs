@@ -181,3 +181,60 @@ fn metrics_need_an_allowed_address_or_the_token() {
     assert_eq!(ok.status, 200);
     assert!(ok.body.contains("lango_customers{tenant=\"demo\"}"), "{}", ok.body);
 }
+
+/// A temperature over the limit for three polls opens one alert (NOC page,
+/// router.alert webhook); under 90 % of it for three polls resolves it.
+#[test]
+fn a_hot_router_raises_one_alert_and_resolves_it() {
+    let peer = SnmpPeer::start();
+    let hook = Receiver::start(&[]);
+    let data = temp_dir("noc-alert");
+    let env =
+        [("LANGO_SNMP_INTERVAL_SECS", "1"), ("LANGO_SNMP_TIMEOUT_MS", "500"), ("LANGO_SNMP_TEMPERATURE_ALERT_C", "50")];
+    let s = Server::start_env(&data, &["--demo"], &env);
+    let id = nas_id(&s);
+    let hook_url = format!("http://{}/hook", hook.addr);
+    lango_ok(
+        &s.data,
+        &["webhook", "add", "--tenant", "demo", "--url", &hook_url, "--events", "router.alert,router.alert_resolved"],
+    );
+    let port = peer.addr().port().to_string();
+    lango_ok(
+        &s.data,
+        &[
+            "snmp",
+            "set",
+            "--tenant",
+            "demo",
+            &id,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--community",
+            snmpd::COMMUNITY,
+        ],
+    );
+    eventually("polled", WAIT, || show(&s).contains(" up "));
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(hook.received().is_empty(), "47 °C is under 50");
+
+    peer.set_cpu_temperature(55);
+    eventually("the alert", WAIT, || hook.received().iter().any(|r| r.body.contains("router.alert")));
+    let page = web.get(&format!("/admin/noc/{id}")).body;
+    assert!(page.contains("id=\"alerts\"") && page.contains("temperature 55 °C, over 50 °C"), "{page}");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(hook.received().len(), 1, "one alert while it stays hot");
+
+    peer.set_cpu_temperature(48);
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(hook.received().len(), 1, "48 is under 50 but not under the clear line 45: no flapping");
+    peer.set_cpu_temperature(40);
+    eventually("resolved", WAIT, || hook.received().iter().any(|r| r.body.contains("router.alert_resolved")));
+    assert!(!web.get(&format!("/admin/noc/{id}")).body.contains("id=\"alerts\""));
+    std::thread::sleep(Duration::from_secs(3));
+    let events: Vec<String> =
+        hook.received().iter().map(|r| r.headers.get("lango-event").cloned().unwrap_or_default()).collect();
+    assert_eq!(events, vec!["router.alert".to_string(), "router.alert_resolved".to_string()]);
+}

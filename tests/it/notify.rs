@@ -417,7 +417,8 @@ fn template_editor_previews_counts_parts_and_refuses_unknown_variables() {
     b.select("#tpl-customer", &customer_id(&s, "Alice Wanjiru"));
     b.clear_and_type("#tpl-body", "Habari {name}, {plan} inaisha {lead}. Lipa {paybill} akaunti {account} 🙏");
     b.click("#tpl-preview");
-    b.find("#preview-text", page);
+    // The page shows the stored wording's preview before the click lands.
+    b.wait_text("Home 10M inaisha baada ya siku 2", page);
     let text = b.text("#preview-text");
     assert!(text.starts_with("Habari Alice, Home 10M inaisha baada ya siku 2."), "{text}");
     assert!(text.contains("akaunti demo-pppoe"), "{text}");

@@ -174,6 +174,11 @@ impl SnmpPeer {
         std::fs::write(self.dir.join("state/counter32"), value.to_string()).unwrap();
     }
 
+    /// The gauge table's cpu-temperature, °C (47 unless set).
+    pub fn set_cpu_temperature(&self, celsius: u32) {
+        std::fs::write(self.dir.join("state/cpu_temp"), celsius.to_string()).unwrap();
+    }
+
     /// Act as an older RouterOS: no mtxrGaugeTable, wireless or DHCP objects,
     /// only the legacy health scalars.
     pub fn set_minimal(&self, on: bool) {

@@ -62,7 +62,7 @@ def table():
         # mtxrGaugeTable .100.1.{2 name, 3 value, 4 unit}.<index>; units:
         # celsius(1), rpm(2), dV(3), status(6) where 0 is ok.
         gauges = [
-            (1, "cpu-temperature", 47, 1),
+            (1, "cpu-temperature", int(knob("cpu_temp") or 47), 1),
             (2, "board-temperature1", 38, 1),
             (3, "voltage", 241, 3),
             (4, "fan1-speed", 4200, 2),
