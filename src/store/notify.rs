@@ -449,19 +449,7 @@ impl Store {
         }
         let name = get::<_, Tenant>(&tx.open_table(TENANTS)?, tenant)?.map(|t| t.name).unwrap_or_default();
         let vars = BTreeMap::from([("cap", s.daily_cap.to_string()), ("operator", name)]);
-        let d = Draft {
-            tenant,
-            customer: None,
-            event: Event::CapReached,
-            vars,
-            lead: None,
-            marketing: false,
-            attach: None,
-            service: None,
-            expiry: None,
-            not_before: now,
-            only: None,
-        };
+        let d = super::notify_events::draft(tenant, None, Event::CapReached, vars, now);
         let ids = queue(tx, s, d, now)?;
         tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
         let rec = record(

@@ -88,7 +88,7 @@ fn customer(tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Option<Cu
     get(&tx.open_table(CUSTOMERS)?, (tenant, id))
 }
 
-fn draft<'a>(
+pub(super) fn draft<'a>(
     tenant: TenantId,
     c: Option<&'a Customer>,
     event: Event,
