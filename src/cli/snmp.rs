@@ -45,6 +45,21 @@ pub enum SnmpCmd {
         tenant: String,
         nas: String,
     },
+    /// Planned work: nothing about the router is announced for this long
+    /// (`2h`, `1d`), or `off` to end it.
+    Maintenance {
+        #[arg(long)]
+        tenant: String,
+        nas: String,
+        #[arg(long = "for")]
+        span: String,
+    },
+    /// Take the router's current outage or alerts in hand.
+    Ack {
+        #[arg(long)]
+        tenant: String,
+        nas: String,
+    },
     /// Every router: state, uptime, CPU, memory, temperature, customers online.
     Show {
         #[arg(long)]
@@ -121,6 +136,25 @@ pub fn run(ctx: &Ctx<'_>, actor: &str, cmd: SnmpCmd, out: &mut impl Write) -> an
             ops::off(store, actor, now, t.id, n.id)?;
             writeln!(out, "router {} no longer polled", n.name)?;
         }
+        SnmpCmd::Maintenance { tenant, nas, span } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = router(ctx, &t, &nas)?;
+            match ops::maintenance(store, actor, now, t.id, n.id, &span).map_err(|e| anyhow::anyhow!("{e}"))? {
+                Some(u) => writeln!(
+                    out,
+                    "router {} in maintenance until {}",
+                    n.name,
+                    crate::ops::time::show_time(&t, Some(u), false)
+                )?,
+                None => writeln!(out, "router {}: maintenance ended", n.name)?,
+            }
+        }
+        SnmpCmd::Ack { tenant, nas } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let n = router(ctx, &t, &nas)?;
+            store.ack_router(actor, now, t.id, n.id)?;
+            writeln!(out, "router {}: acknowledged", n.name)?;
+        }
         SnmpCmd::Show { tenant } => {
             let t = store.tenant_by_slug(&tenant)?;
             let health = store.router_health(t.id)?;
@@ -136,6 +170,7 @@ pub fn run(ctx: &Ctx<'_>, actor: &str, cmd: SnmpCmd, out: &mut impl Write) -> an
                 let state = match (polled.iter().any(|p| p.nas == n.id), h) {
                     (false, _) => "not polled",
                     (true, None) => "waiting",
+                    (true, Some(h)) if h.down_since.is_some() && h.maintenance_until.is_some() => "down (maint.)",
                     (true, Some(h)) if h.down_since.is_some() => "down",
                     (true, Some(h)) if h.error.is_some() => "not answering",
                     (true, Some(_)) => "up",

@@ -69,4 +69,13 @@ pub struct RouterHealth {
     pub alerts: crate::snmp::alerts::AlertState,
     /// The open alerts, in words.
     pub open_alerts: Vec<String>,
+    /// Until then nothing about this router is announced (state is still
+    /// kept): planned work.
+    pub maintenance_until: Option<UnixTime>,
+    /// Whether the current outage was announced (an outage that began in
+    /// maintenance ends without a "back" message either).
+    pub down_announced: bool,
+    /// Who acknowledged the current outage or alerts, and when; cleared
+    /// once nothing is wrong.
+    pub acked: Option<String>,
 }

@@ -151,6 +151,33 @@ pub fn off(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, nas: Id)
     Ok(store.set_router_snmp(actor, now, tenant, nas, None)?)
 }
 
+/// Planned work for `span` (`2h`, `1d`) from now, or `off` to end it.
+pub fn maintenance(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    nas: Id,
+    span: &str,
+) -> Result<Option<UnixTime>, OpError> {
+    super::routers::router(store, tenant, nas)?;
+    let until = match span.trim() {
+        "off" | "0" | "" => None,
+        s => {
+            let secs = crate::model::units::parse_duration(s).map_err(|e| OpError::field("for", e))?;
+            if secs > 30 * 86_400 {
+                return Err(OpError::field("for", "at most 30 days"));
+            }
+            Some(now + secs as i64)
+        }
+    };
+    store.set_maintenance(actor, now, tenant, nas, until).map_err(|e| match e {
+        crate::store::StoreError::Invalid(m) => OpError::field("for", m),
+        e => e.into(),
+    })?;
+    Ok(until)
+}
+
 /// The poll target, secrets opened; the host resolved.
 pub async fn target(store: &Store, s: &RouterSnmp, timeout: Duration, retries: u32) -> Result<Target, String> {
     let open = |x: &Option<Sealed>| -> Result<String, String> {

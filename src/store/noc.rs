@@ -179,13 +179,14 @@ impl Store {
             let active = tx.open_table(SESSIONS_ACTIVE)?;
             active.range((tenant, nas, "")..(tenant, nas + 1, ""))?.count()
         };
+        let quiet = before.maintenance_until.is_some_and(|u| now < u);
         let health = match result {
             Ok(p) => {
                 for (metric, value) in &p.values {
                     add(&tx, tenant, nas, *metric, now, *value)?;
                 }
                 add(&tx, tenant, nas, SESSIONS, now, online as f64)?;
-                if let Some(since) = before.down_since {
+                if let Some(since) = before.down_since.filter(|_| before.down_announced) {
                     let words = format!("{} answers again after {} s", router.name, now - since);
                     audit(&tx, tenant, &record(now, "snmp", "nas.up", format!("nas/{nas}"), None, Some(words)))?;
                 }
@@ -210,9 +211,12 @@ impl Store {
                             ("nas.alert_resolved", w)
                         }
                     };
-                    let text = format!("Router {}: {words} ({online} customers online)", router.name);
-                    audit(&tx, tenant, &record(now, "snmp", action, format!("nas/{nas}"), None, Some(text)))?;
+                    if !quiet {
+                        let text = format!("Router {}: {words} ({online} customers online)", router.name);
+                        audit(&tx, tenant, &record(now, "snmp", action, format!("nas/{nas}"), None, Some(text)))?;
+                    }
                 }
+                let acked = before.acked.clone().filter(|_| !open.is_empty());
                 RouterHealth {
                     polled_at: now,
                     ok_at: Some(now),
@@ -221,6 +225,9 @@ impl Store {
                     down_since: None,
                     alerts,
                     open_alerts: open,
+                    maintenance_until: before.maintenance_until.filter(|u| now < *u),
+                    down_announced: false,
+                    acked,
                     ..p.health
                 }
             }
@@ -229,9 +236,13 @@ impl Store {
                 let mut h = RouterHealth { polled_at: now, error: Some(e), failures, ..before.clone() };
                 if failures >= 2 && before.down_since.is_none() {
                     h.down_since = Some(now);
-                    let words = format!("Router {} down: {online} customers online on it", router.name);
-                    audit(&tx, tenant, &record(now, "snmp", "nas.down", format!("nas/{nas}"), None, Some(words)))?;
+                    h.down_announced = !quiet;
+                    if !quiet {
+                        let words = format!("Router {} down: {online} customers online on it", router.name);
+                        audit(&tx, tenant, &record(now, "snmp", "nas.down", format!("nas/{nas}"), None, Some(words)))?;
+                    }
                 }
+                h.maintenance_until = before.maintenance_until.filter(|u| now < *u);
                 h
             }
         };
@@ -286,6 +297,44 @@ impl Store {
                 add(&tx, tenant, *nas, *metric, *at, *value)?;
             }
         }
+        self.commit(tx)
+    }
+
+    /// Planned work on a router until `until` (None ends it): nothing
+    /// about it is announced meanwhile.
+    pub fn set_maintenance(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        nas: Id,
+        until: Option<UnixTime>,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        if tx.open_table(ROUTER_SNMP)?.get((tenant, nas))?.is_none() {
+            return Err(StoreError::Invalid(format!("router {nas} is not polled over SNMP")));
+        }
+        let mut h: RouterHealth = get(&tx.open_table(ROUTER_HEALTH)?, (tenant, nas))?.unwrap_or_default();
+        h.maintenance_until = until;
+        tx.open_table(ROUTER_HEALTH)?.insert((tenant, nas), encode(&h).as_slice())?;
+        let after = until.map(|u| format!("until {u}")).unwrap_or_else(|| "ended".into());
+        audit(&tx, tenant, &record(now, actor, "nas.maintenance", format!("nas/{nas}"), None, Some(after)))?;
+        self.commit(tx)
+    }
+
+    /// An admin takes the current outage or alerts in hand.
+    pub fn ack_router(&self, actor: &str, now: UnixTime, tenant: TenantId, nas: Id) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        let Some(mut h) = get::<_, RouterHealth>(&tx.open_table(ROUTER_HEALTH)?, (tenant, nas))? else {
+            return Err(StoreError::Invalid(format!("router {nas} has nothing to acknowledge")));
+        };
+        if h.down_since.is_none() && h.open_alerts.is_empty() {
+            return Err(StoreError::Invalid(format!("router {nas} has nothing to acknowledge")));
+        }
+        let who = super::admin::actor_name(actor).to_string();
+        h.acked = Some(who.clone());
+        tx.open_table(ROUTER_HEALTH)?.insert((tenant, nas), encode(&h).as_slice())?;
+        audit(&tx, tenant, &record(now, actor, "nas.ack", format!("nas/{nas}"), None, Some(who)))?;
         self.commit(tx)
     }
 

@@ -145,6 +145,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/noc/{id}", get(noc::router))
         .route("/admin/nas/{id}/snmp", post(noc::save))
         .route("/admin/nas/{id}/snmp/off", post(noc::off))
+        .route("/admin/noc/{id}/maintenance", post(noc::maintenance))
+        .route("/admin/noc/{id}/ack", post(noc::ack))
         .route("/admin/notifications", get(notify::log))
         .route("/admin/notifications/{id}/retry", post(notify::retry))
         .route("/admin/notifications/settings", get(notify::settings).post(notify::save_settings))

@@ -52,6 +52,9 @@ fn state_of(c: &Caller, snmp: bool, h: Option<&RouterHealth>) -> (&'static str, 
     match (snmp, h) {
         (false, _) => ("not polled", String::new()),
         (true, None) => ("waiting", String::new()),
+        (true, Some(h)) if h.down_since.is_some() && h.maintenance_until.is_some() => {
+            ("down (maintenance)", c.when(h.down_since))
+        }
         (true, Some(h)) if h.down_since.is_some() => ("down", c.when(h.down_since)),
         (true, Some(h)) if h.error.is_some() => ("not answering", c.when(h.ok_at)),
         (true, Some(h)) => ("up", c.when(h.ok_at)),
@@ -162,6 +165,7 @@ struct RouterPage {
     f: SnmpInput,
     configured: bool,
     can_edit: bool,
+    can_ack: bool,
     errors: Errors,
 }
 
@@ -241,6 +245,7 @@ fn router_page(s: &WebState, c: &Caller, id: Id, range: &str, f: Option<(SnmpInp
         f,
         configured: snmp.is_some(),
         can_edit: c.can(Perm::EditNas),
+        can_ack: c.can(Perm::AckAlerts),
         errors,
     };
     render(status, &page)
@@ -301,6 +306,43 @@ pub async fn save(
             Ok(_) => not_found(&c),
             Err(r) => r,
         },
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct MaintenanceForm {
+    #[serde(default, rename = "for")]
+    pub span: String,
+}
+
+pub async fn maintenance(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<MaintenanceForm>,
+) -> Response {
+    match ops::maintenance(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id, &f.span) {
+        Ok(Some(until)) => {
+            done(&format!("/admin/noc/{id}"), &format!("Maintenance until {}: nothing is announced.", c.time(until)))
+        }
+        Ok(None) => done(&format!("/admin/noc/{id}"), "Maintenance ended."),
+        Err(crate::ops::OpError::Field { field: "id", .. }) => not_found(&c),
+        Err(crate::ops::OpError::Field { message, .. }) => done(&format!("/admin/noc/{id}"), &message),
+        Err(e) => failed(&c, &e),
+    }
+}
+
+pub async fn ack(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
+    let store = &s.portal.store;
+    match store.all_nas().map(|v| v.into_iter().any(|n| n.tenant == c.tenant_id() && n.id == id)) {
+        Ok(true) => {}
+        Ok(false) => return not_found(&c),
+        Err(e) => return failed(&c, &e),
+    }
+    match store.ack_router(&c.actor(), s.portal.clock.now(), c.tenant_id(), id) {
+        Ok(()) => done(&format!("/admin/noc/{id}"), "Acknowledged."),
+        Err(crate::store::StoreError::Invalid(m)) => done(&format!("/admin/noc/{id}"), &m),
+        Err(e) => failed(&c, &e),
     }
 }
 

@@ -41,6 +41,8 @@ pub enum Perm {
     ViewMessages,
     /// One message to many customers.
     Broadcast,
+    /// Take a router's outage or alerts in hand.
+    AckAlerts,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -64,7 +66,7 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         ViewAudit => matches!(role, PlatformAdmin | TenantAdmin | ReadOnly),
         ManageTenants => role == PlatformAdmin,
         ViewMessages => matches!(role, PlatformAdmin | TenantAdmin | Operator | ReadOnly),
-        Broadcast => matches!(role, PlatformAdmin | TenantAdmin | Operator),
+        Broadcast | AckAlerts => matches!(role, PlatformAdmin | TenantAdmin | Operator),
     }
 }
 
@@ -190,6 +192,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/noc/{id}", ViewNas),
     r("POST", "/admin/nas/{id}/snmp", EditNas),
     r("POST", "/admin/nas/{id}/snmp/off", EditNas),
+    r("POST", "/admin/noc/{id}/maintenance", EditNas),
+    r("POST", "/admin/noc/{id}/ack", AckAlerts),
     r("GET", "/admin/notifications", ViewMessages),
     r("POST", "/admin/notifications/{id}/retry", ManageIntegrations),
     r("GET", "/admin/notifications/settings", ManageIntegrations),
