@@ -162,33 +162,23 @@ pub fn run(ctx: &Ctx<'_>, actor: &str, cmd: SnmpCmd, out: &mut impl Write) -> an
             let online = store.sessions_per_nas(t.id)?;
             writeln!(
                 out,
-                "{:<6} {:<20} {:<14} {:<10} {:<5} {:<6} {:<8} {:<7} ERROR",
+                "{:<6} {:<20} {:<18} {:<10} {:<5} {:<6} {:<8} {:<7} ERROR",
                 "ID", "ROUTER", "STATE", "UPTIME", "CPU", "MEM", "TEMP", "ONLINE"
             )?;
             for n in store.all_nas()?.into_iter().filter(|n| n.tenant == t.id) {
                 let h = health.iter().find(|(id, _)| *id == n.id).map(|(_, h)| h);
-                let state = match (polled.iter().any(|p| p.nas == n.id), h) {
-                    (false, _) => "not polled",
-                    (true, None) => "waiting",
-                    (true, Some(h)) if h.down_since.is_some() && h.maintenance_until.is_some() => "down (maint.)",
-                    (true, Some(h)) if h.down_since.is_some() => "down",
-                    (true, Some(h)) if h.error.is_some() => "not answering",
-                    (true, Some(_)) => "up",
-                };
+                let state = RouterHealth::state(polled.iter().any(|p| p.nas == n.id), h);
                 let up = h
                     .and_then(|h| h.uptime_secs)
                     .map_or("-".into(), |s| format!("{}d{}h", s / 86_400, s % 86_400 / 3600));
                 let cpu = h.and_then(|h| h.cpu).map_or("-".into(), |c| format!("{c}%"));
-                let mem = h
-                    .and_then(|h| Some((h.mem_used?, h.mem_total.filter(|t| *t > 0)?)))
-                    .map_or("-".into(), |(u, t)| format!("{}%", u * 100 / t));
-                let temp =
-                    h.and_then(|h| h.temperature_c.or(h.cpu_temperature_c)).map_or("-".into(), |v| format!("{v:.1}C"));
+                let mem = h.and_then(RouterHealth::mem_percent).map_or("-".into(), |m| format!("{m}%"));
+                let temp = h.and_then(RouterHealth::hottest).map_or("-".into(), |v| format!("{v:.1}C"));
                 let err = h.and_then(|h| h.error.clone()).unwrap_or_default();
                 let on = online.get(&n.id).copied().unwrap_or(0);
                 writeln!(
                     out,
-                    "{:<6} {:<20} {:<14} {:<10} {:<5} {:<6} {:<8} {:<7} {err}",
+                    "{:<6} {:<20} {:<18} {:<10} {:<5} {:<6} {:<8} {:<7} {err}",
                     n.id, n.name, state, up, cpu, mem, temp, on
                 )?;
             }

@@ -65,10 +65,9 @@ pub struct RouterHealth {
     pub ifaces: Vec<IfaceNow>,
     pub wireless_clients: Option<u32>,
     pub dhcp_leases: Option<u32>,
-    /// Threshold and interface alerts, open or building up.
+    /// Threshold and interface alerts, open or building up
+    /// (`alerts.open()`: the open ones in words).
     pub alerts: crate::snmp::alerts::AlertState,
-    /// The open alerts, in words.
-    pub open_alerts: Vec<String>,
     /// Until then nothing about this router is announced (state is still
     /// kept): planned work.
     pub maintenance_until: Option<UnixTime>,
@@ -78,4 +77,37 @@ pub struct RouterHealth {
     /// Who acknowledged the current outage or alerts, and when; cleared
     /// once nothing is wrong.
     pub acked: Option<String>,
+}
+
+impl RouterHealth {
+    /// The hottest sensor the router reports.
+    pub fn hottest(&self) -> Option<f64> {
+        match (self.temperature_c, self.cpu_temperature_c) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Memory in use, percent.
+    pub fn mem_percent(&self) -> Option<u64> {
+        Some(self.mem_used? * 100 / self.mem_total.filter(|t| *t > 0)?)
+    }
+
+    /// Something an admin may acknowledge: an outage or an open alert.
+    pub fn troubled(&self) -> bool {
+        self.down_since.is_some() || !self.alerts.open().is_empty()
+    }
+
+    /// The state in a word or two: `configured` says whether the router
+    /// has SNMP settings (`None` health: not polled yet).
+    pub fn state(configured: bool, h: Option<&RouterHealth>) -> &'static str {
+        match (configured, h) {
+            (false, _) => "not polled",
+            (true, None) => "waiting",
+            (true, Some(h)) if h.down_since.is_some() && h.maintenance_until.is_some() => "down (maintenance)",
+            (true, Some(h)) if h.down_since.is_some() => "down",
+            (true, Some(h)) if h.error.is_some() => "not answering",
+            (true, Some(_)) => "up",
+        }
+    }
 }

@@ -67,10 +67,10 @@ pub fn render(store: &Store) -> Result<String, StoreError> {
             if let Some(c) = h.cpu {
                 cpu.add(rl.clone(), f64::from(c));
             }
-            if let (Some(u), Some(total)) = (h.mem_used, h.mem_total.filter(|t| *t > 0)) {
-                mem.add(rl.clone(), u as f64 * 100.0 / total as f64);
+            if let Some(m) = h.mem_percent() {
+                mem.add(rl.clone(), m as f64);
             }
-            if let Some(c) = h.temperature_c.or(h.cpu_temperature_c) {
+            if let Some(c) = h.hottest() {
                 temp.add(rl.clone(), c);
             }
             for f in &h.ifaces {
@@ -83,7 +83,7 @@ pub fn render(store: &Store) -> Result<String, StoreError> {
                 }
             }
         }
-        customers.add(tl.clone(), store.customers(t.id)?.len() as f64);
+        customers.add(tl.clone(), store.customer_count(t.id)? as f64);
         wallets.add(tl.clone(), store.wallet_total(t.id)? as f64);
         let (mut active, mut expired, mut suspended, mut disabled) = (0, 0, 0, 0);
         for s in store.services(t.id)? {

@@ -224,9 +224,6 @@ pub fn polled(cur: &Sample, prev: Option<(&Sample, f64)>) -> Polled {
     if let (Some(u), Some(t)) = (cur.mem_used, cur.mem_total.filter(|t| *t > 0)) {
         values.push((series::MEM, u as f64 * 100.0 / t as f64));
     }
-    if let Some(t) = cur.health.temperature_c.or(cur.health.cpu_temperature_c) {
-        values.push((series::TEMP, t));
-    }
     for x in &r {
         values.push((series::iface_in(x.index), x.in_bps as f64));
         values.push((series::iface_out(x.index), x.out_bps as f64));
@@ -246,5 +243,8 @@ pub fn polled(cur: &Sample, prev: Option<(&Sample, f64)>) -> Polled {
         dhcp_leases: cur.dhcp_leases,
         ..RouterHealth::default()
     };
+    if let Some(t) = health.hottest() {
+        values.push((series::TEMP, t));
+    }
     Polled { health, values }
 }

@@ -23,6 +23,8 @@ pub struct Watch {
     /// Polls in a row over (while closed) or under the clear line (while open).
     pub streak: u8,
     pub open: bool,
+    /// While open: the alert as it was raised.
+    pub words: String,
 }
 
 /// What is watched on one router.
@@ -30,8 +32,16 @@ pub struct Watch {
 pub struct AlertState {
     pub cpu: Watch,
     pub temperature: Watch,
-    /// Interfaces (by index) reported down after being up.
-    pub ifaces_down: Vec<u32>,
+    /// Interfaces (index, the alert's words) reported down after being up.
+    pub ifaces_down: Vec<(u32, String)>,
+}
+
+impl AlertState {
+    /// The open alerts, in words.
+    pub fn open(&self) -> Vec<String> {
+        let watches = [&self.cpu, &self.temperature].into_iter().filter(|w| w.open).map(|w| w.words.clone());
+        watches.chain(self.ifaces_down.iter().map(|(_, w)| w.clone())).collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,12 +60,14 @@ fn step(w: &mut Watch, value: Option<f64>, limit: f64, what: &str, unit: &str) -
         w.streak = if v >= limit { w.streak.saturating_add(1) } else { 0 };
         if w.streak >= RAISE_AFTER {
             (w.open, w.streak) = (true, 0);
-            return Some(Transition::Opened(format!("{what} {v:.0}{unit}, over {limit:.0}{unit}")));
+            w.words = format!("{what} {v:.0}{unit}, over {limit:.0}{unit}");
+            return Some(Transition::Opened(w.words.clone()));
         }
     } else {
         w.streak = if v < limit * 0.9 { w.streak.saturating_add(1) } else { 0 };
         if w.streak >= CLEAR_AFTER {
             (w.open, w.streak) = (false, 0);
+            w.words.clear();
             return Some(Transition::Resolved(format!("{what} back to {v:.0}{unit}")));
         }
     }
@@ -78,12 +90,13 @@ pub fn evaluate(
     out.extend(step(&mut s.temperature, temperature, limits.temperature_c, "temperature", " °C"));
     for (index, name, up) in ifaces {
         let was_up = before.iter().any(|(i, u)| i == index && *u);
-        let listed = s.ifaces_down.contains(index);
+        let listed = s.ifaces_down.iter().any(|(i, _)| i == index);
         if !up && was_up && !listed {
-            s.ifaces_down.push(*index);
-            out.push(Transition::Opened(format!("interface {name} down")));
+            let words = format!("interface {name} down");
+            s.ifaces_down.push((*index, words.clone()));
+            out.push(Transition::Opened(words));
         } else if *up && listed {
-            s.ifaces_down.retain(|i| i != index);
+            s.ifaces_down.retain(|(i, _)| i != index);
             out.push(Transition::Resolved(format!("interface {name} up again")));
         }
     }

@@ -78,7 +78,6 @@ stored!(
     Message = 1,
     crate::notify::template::Template = 1,
     RouterSnmp = 1,
-    RouterHealth = 1,
     super::noc::Chunk = 1,
 );
 
@@ -119,6 +118,19 @@ impl Stored for Service {
     const NAME: &'static str = "Service";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::service(version, bytes)
+    }
+}
+
+/// The last polls' view of a router: a cache the next poll refills, so an
+/// older shape (version 1, before alerts kept their words) reads as empty.
+impl Stored for RouterHealth {
+    const VERSION: u8 = 2;
+    const NAME: &'static str = "RouterHealth";
+    fn upgrade(version: u8, _bytes: &[u8]) -> Result<Self, StoreError> {
+        match version {
+            1 => Ok(RouterHealth::default()),
+            version => Err(StoreError::UnknownVersion { kind: Self::NAME, version }),
+        }
     }
 }
 

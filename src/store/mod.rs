@@ -426,6 +426,16 @@ pub(crate) fn tenant_rows<T: Stored>(
 
 /// Audit trail of a tenant, oldest first.
 impl Store {
+    /// Whether the tenant's audit log has records after the cursor kept
+    /// in META under `cursor` (the audit-log followers: webhooks and
+    /// notifications). A read, so an idle follower never takes the write
+    /// lock.
+    pub(crate) fn audit_after(&self, tenant: TenantId, cursor: &str) -> Result<bool, StoreError> {
+        let tx = self.read()?;
+        let from = tx.open_table(META)?.get(cursor)?.map_or(0, |v| v.value());
+        Ok(tx.open_table(AUDIT)?.range((tenant, from + 1)..=(tenant, u64::MAX))?.next().is_some())
+    }
+
     pub fn audit_log(&self, tenant: TenantId) -> Result<Vec<AuditRecord>, StoreError> {
         let tx = self.read()?;
         tenant_rows(&tx.open_table(AUDIT)?, tenant)

@@ -17,6 +17,7 @@ use super::codec::{decode, encode};
 use super::tables::*;
 use super::{Purpose, Store, StoreError, audit, get, record, tenant_rows};
 use crate::model::*;
+use crate::snmp::alerts;
 
 /// (seconds per bucket, buckets per chunk, chunks in the ring).
 pub const RESOLUTIONS: [(i64, u32, u32); 3] = [(60, 60, 48), (3600, 24, 90), (86_400, 30, 61)];
@@ -170,7 +171,7 @@ impl Store {
         nas: Id,
         now: UnixTime,
         result: Result<Polled, String>,
-        limits: crate::snmp::alerts::Limits,
+        limits: alerts::Limits,
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
         let Some(router) = get::<_, Nas>(&tx.open_table(NAS)?, (tenant, nas))? else { return Ok(()) };
@@ -191,32 +192,19 @@ impl Store {
                     audit(&tx, tenant, &record(now, "snmp", "nas.up", format!("nas/{nas}"), None, Some(words)))?;
                 }
                 let mut alerts = before.alerts.clone();
-                let hottest = match (p.health.temperature_c, p.health.cpu_temperature_c) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    (a, b) => a.or(b),
-                };
                 let ifaces: Vec<(u32, String, bool)> =
                     p.health.ifaces.iter().map(|f| (f.index, f.name.clone(), f.up)).collect();
                 let was: Vec<(u32, bool)> = before.ifaces.iter().map(|f| (f.index, f.up)).collect();
-                let mut open = before.open_alerts.clone();
-                for t in crate::snmp::alerts::evaluate(&mut alerts, limits, p.health.cpu, hottest, &ifaces, &was) {
+                let changes = alerts::evaluate(&mut alerts, limits, p.health.cpu, p.health.hottest(), &ifaces, &was);
+                for t in changes.into_iter().filter(|_| !quiet) {
                     let (action, words) = match t {
-                        crate::snmp::alerts::Transition::Opened(w) => {
-                            open.push(w.clone());
-                            ("nas.alert", w)
-                        }
-                        crate::snmp::alerts::Transition::Resolved(w) => {
-                            let what = w.split(" back to").next().unwrap_or_default().replace(" up again", "");
-                            open.retain(|o| !o.starts_with(&what));
-                            ("nas.alert_resolved", w)
-                        }
+                        alerts::Transition::Opened(w) => ("nas.alert", w),
+                        alerts::Transition::Resolved(w) => ("nas.alert_resolved", w),
                     };
-                    if !quiet {
-                        let text = format!("Router {}: {words} ({online} customers online)", router.name);
-                        audit(&tx, tenant, &record(now, "snmp", action, format!("nas/{nas}"), None, Some(text)))?;
-                    }
+                    let text = format!("Router {}: {words} ({online} customers online)", router.name);
+                    audit(&tx, tenant, &record(now, "snmp", action, format!("nas/{nas}"), None, Some(text)))?;
                 }
-                let acked = before.acked.clone().filter(|_| !open.is_empty());
+                let acked = before.acked.clone().filter(|_| !alerts.open().is_empty());
                 RouterHealth {
                     polled_at: now,
                     ok_at: Some(now),
@@ -224,7 +212,6 @@ impl Store {
                     failures: 0,
                     down_since: None,
                     alerts,
-                    open_alerts: open,
                     maintenance_until: before.maintenance_until.filter(|u| now < *u),
                     down_announced: false,
                     acked,
@@ -328,7 +315,7 @@ impl Store {
         let Some(mut h) = get::<_, RouterHealth>(&tx.open_table(ROUTER_HEALTH)?, (tenant, nas))? else {
             return Err(StoreError::Invalid(format!("router {nas} has nothing to acknowledge")));
         };
-        if h.down_since.is_none() && h.open_alerts.is_empty() {
+        if !h.troubled() {
             return Err(StoreError::Invalid(format!("router {nas} has nothing to acknowledge")));
         }
         let who = super::admin::actor_name(actor).to_string();
@@ -336,6 +323,12 @@ impl Store {
         tx.open_table(ROUTER_HEALTH)?.insert((tenant, nas), encode(&h).as_slice())?;
         audit(&tx, tenant, &record(now, actor, "nas.ack", format!("nas/{nas}"), None, Some(who)))?;
         self.commit(tx)
+    }
+
+    /// How many customers a tenant has (keys only, nothing decoded).
+    pub fn customer_count(&self, tenant: TenantId) -> Result<usize, StoreError> {
+        let tx = self.read()?;
+        Ok(tx.open_table(CUSTOMERS)?.range((tenant, 0)..=(tenant, u64::MAX))?.count())
     }
 
     /// The sum of a tenant's wallet balances (one read of the balances).

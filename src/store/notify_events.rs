@@ -287,8 +287,11 @@ impl Store {
     /// how many were queued.
     pub fn queue_notifications(&self, tenant: TenantId, now: UnixTime) -> Result<usize, StoreError> {
         let Some(s) = self.notify_settings(tenant)? else { return Ok(0) };
-        let tx = self.write()?;
         let key = cursor_key(tenant);
+        if !self.audit_after(tenant, &key)? {
+            return Ok(0);
+        }
+        let tx = self.write()?;
         let from = tx.open_table(META)?.get(key.as_str())?.map_or(0, |v| v.value());
         let mut records = Vec::new();
         for row in tx.open_table(AUDIT)?.range((tenant, from + 1)..=(tenant, u64::MAX))?.take(2000) {

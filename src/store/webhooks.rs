@@ -145,11 +145,11 @@ impl Store {
     /// endpoint that wants them, and move the cursor, in one transaction.
     pub fn queue_webhook_events(&self, tenant: TenantId, now: UnixTime) -> Result<usize, StoreError> {
         let endpoints: Vec<WebhookEndpoint> = self.webhooks(tenant)?.into_iter().filter(|e| e.enabled).collect();
-        if endpoints.is_empty() {
+        let key = cursor_key(tenant);
+        if endpoints.is_empty() || !self.audit_after(tenant, &key)? {
             return Ok(0);
         }
         let tx = self.write()?;
-        let key = cursor_key(tenant);
         let from = tx.open_table(META)?.get(key.as_str())?.map_or(0, |v| v.value());
         let mut records = Vec::new();
         for row in tx.open_table(AUDIT)?.range((tenant, from + 1)..=(tenant, u64::MAX))? {

@@ -279,7 +279,7 @@ fn an_outage_in_maintenance_is_not_announced() {
     let bad = lango(&s.data, &["snmp", "maintenance", "--tenant", "demo", &id, "--for", "90d"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--for"), "{bad:?}");
     peer.stop();
-    eventually("down, in maintenance", WAIT, || show(&s).contains("down (maint.)"));
+    eventually("down, in maintenance", WAIT, || show(&s).contains("down (maintenance)"));
     peer.start_again();
     eventually("back up", WAIT, || show(&s).contains(" up "));
     lango_ok(&s.data, &["snmp", "maintenance", "--tenant", "demo", &id, "--for", "off"]);

@@ -33,13 +33,6 @@ pub struct RouterRow {
     pub error: String,
 }
 
-fn pct(h: &RouterHealth) -> String {
-    match (h.mem_used, h.mem_total.filter(|t| *t > 0)) {
-        (Some(u), Some(t)) => format!("{}%", u * 100 / t),
-        _ => "-".into(),
-    }
-}
-
 pub fn uptime(secs: Option<u64>) -> String {
     match secs {
         None => "-".into(),
@@ -48,16 +41,26 @@ pub fn uptime(secs: Option<u64>) -> String {
     }
 }
 
-fn state_of(c: &Caller, snmp: bool, h: Option<&RouterHealth>) -> (&'static str, String) {
-    match (snmp, h) {
-        (false, _) => ("not polled", String::new()),
-        (true, None) => ("waiting", String::new()),
-        (true, Some(h)) if h.down_since.is_some() && h.maintenance_until.is_some() => {
-            ("down (maintenance)", c.when(h.down_since))
-        }
-        (true, Some(h)) if h.down_since.is_some() => ("down", c.when(h.down_since)),
-        (true, Some(h)) if h.error.is_some() => ("not answering", c.when(h.ok_at)),
-        (true, Some(h)) => ("up", c.when(h.ok_at)),
+/// A router's line: its state from the health and settings, and the
+/// figures as the NOC shows them.
+fn row(c: &Caller, nas: &Nas, configured: bool, h: Option<&RouterHealth>, online: usize) -> RouterRow {
+    let state = RouterHealth::state(configured, h);
+    let since = match h {
+        Some(h) if h.down_since.is_some() => c.when(h.down_since),
+        Some(h) if configured => c.when(h.ok_at),
+        _ => String::new(),
+    };
+    RouterRow {
+        id: nas.id,
+        name: nas.name.clone(),
+        state,
+        since,
+        uptime: uptime(h.and_then(|h| h.uptime_secs)),
+        cpu: h.and_then(|h| h.cpu).map_or_else(|| "-".into(), |v| format!("{v}%")),
+        memory: h.and_then(RouterHealth::mem_percent).map_or_else(|| "-".into(), |v| format!("{v}%")),
+        temperature: h.and_then(RouterHealth::hottest).map_or_else(|| "-".into(), |v| format!("{v:.1} °C")),
+        online,
+        error: h.and_then(|h| h.error.clone()).unwrap_or_default(),
     }
 }
 
@@ -81,21 +84,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>) ->
         .filter(|n| n.tenant == t)
         .map(|n| {
             let h = health.iter().find(|(id, _)| *id == n.id).map(|(_, h)| h);
-            let (state, since) = state_of(&c, snmp.iter().any(|x| x.nas == n.id), h);
-            RouterRow {
-                id: n.id,
-                name: n.name,
-                state,
-                since,
-                uptime: uptime(h.and_then(|h| h.uptime_secs)),
-                cpu: h.and_then(|h| h.cpu).map_or_else(|| "-".into(), |v| format!("{v}%")),
-                memory: h.map_or_else(|| "-".into(), pct),
-                temperature: h
-                    .and_then(|h| h.temperature_c.or(h.cpu_temperature_c))
-                    .map_or_else(|| "-".into(), |v| format!("{v:.1} °C")),
-                online: online.get(&n.id).copied().unwrap_or(0),
-                error: h.and_then(|h| h.error.clone()).unwrap_or_default(),
-            }
+            row(&c, &n, snmp.iter().any(|x| x.nas == n.id), h, online.get(&n.id).copied().unwrap_or(0))
         })
         .collect();
     render(StatusCode::OK, &NocPage { c: c.chrome("NOC"), rows })
@@ -172,9 +161,9 @@ struct RouterPage {
 fn router_page(s: &WebState, c: &Caller, id: Id, range: &str, f: Option<(SnmpInput, Errors)>) -> Response {
     let store = &s.portal.store;
     let t = c.tenant_id();
-    let nas = match store.all_nas().map(|v| v.into_iter().find(|n| n.tenant == t && n.id == id)) {
-        Ok(Some(n)) => n,
-        Ok(None) => return not_found(c),
+    let nas = match crate::ops::routers::router(store, t, id) {
+        Ok(n) => n,
+        Err(crate::ops::OpError::Field { .. }) => return not_found(c),
         Err(e) => return failed(c, &e),
     };
     let (health, snmp, online) = match (store.router_health(t), store.router_snmp(t, id), store.sessions_per_nas(t)) {
@@ -199,22 +188,7 @@ fn router_page(s: &WebState, c: &Caller, id: Id, range: &str, f: Option<(SnmpInp
         let (svg_if, peak) = svg(&[(&i, "#2980b9"), (&o, "#e67e22")], from, now);
         charts.push(Chart { title: format!("{}: in (blue), out (orange)", f.name), svg: svg_if, peak: bits(peak) });
     }
-    let (state, since) = state_of(c, snmp.is_some(), health.as_ref());
-    let h = health.as_ref();
-    let row = RouterRow {
-        id,
-        name: nas.name.clone(),
-        state,
-        since,
-        uptime: uptime(h.and_then(|h| h.uptime_secs)),
-        cpu: h.and_then(|h| h.cpu).map_or_else(|| "-".into(), |v| format!("{v}%")),
-        memory: h.map_or_else(|| "-".into(), pct),
-        temperature: h
-            .and_then(|h| h.temperature_c.or(h.cpu_temperature_c))
-            .map_or_else(|| "-".into(), |v| format!("{v:.1} °C")),
-        online: online.get(&id).copied().unwrap_or(0),
-        error: h.and_then(|h| h.error.clone()).unwrap_or_default(),
-    };
+    let row = row(c, &nas, snmp.is_some(), health.as_ref(), online.get(&id).copied().unwrap_or(0));
     let ifaces = ifaces
         .into_iter()
         .map(|f| {
@@ -334,9 +308,9 @@ pub async fn maintenance(
 
 pub async fn ack(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
     let store = &s.portal.store;
-    match store.all_nas().map(|v| v.into_iter().any(|n| n.tenant == c.tenant_id() && n.id == id)) {
-        Ok(true) => {}
-        Ok(false) => return not_found(&c),
+    match crate::ops::routers::router(store, c.tenant_id(), id) {
+        Ok(_) => {}
+        Err(crate::ops::OpError::Field { .. }) => return not_found(&c),
         Err(e) => return failed(&c, &e),
     }
     match store.ack_router(&c.actor(), s.portal.clock.now(), c.tenant_id(), id) {
