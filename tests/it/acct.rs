@@ -201,10 +201,20 @@ fn burst(
 fn kill_9_during_burst_loses_no_acknowledged_record() {
     let mut s = Server::demo();
     let to = s.acct;
-    // Kill the server from another thread while the burst is running.
-    let pid = s.pid();
+    // Kill the server from another thread while the burst is running:
+    // once it has acknowledged some records (a fixed delay found none on
+    // a loaded machine), then a little later, mid-burst.
+    let (pid, web) = (s.pid(), s.http);
     let killer = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(700));
+        let acks = || {
+            let body = http(web, "GET", "/metrics", &[], "").body;
+            body.lines().find_map(|l| l.strip_prefix("lango_radius_acct_responses ")?.trim().parse::<u64>().ok())
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while acks().unwrap_or(0) < 500 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(200));
         let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
     });
     // 1,000 in flight: four sockets with 250 outstanding Identifiers each.
