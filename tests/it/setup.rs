@@ -119,7 +119,13 @@ fn a_new_operator_sets_up_in_the_browser_and_the_first_customer_gets_online() {
 
     // The router, with the secret shown at setup.
     let login = format!("User-Name=otieno,User-Password=otieno-pppoe-1,Framed-Protocol=PPP,{MA}");
-    let reply = radclient(s.auth, "auth", &secret, &login);
+    // The new router reaches the RADIUS directory at its next reload.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let mut reply = radclient(s.auth, "auth", &secret, &login);
+    while !reply.is("Access-Accept") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(300));
+        reply = radclient(s.auth, "auth", &secret, &login);
+    }
     assert!(reply.is("Access-Accept"), "{}", reply.raw);
     assert!(reply.raw.contains("10M/10M"), "the plan's speed: {}", reply.raw);
     let wrong = radclient(s.auth, "auth", "not-the-secret", &login);

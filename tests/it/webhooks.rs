@@ -29,6 +29,11 @@ fn events_are_signed_delivered_and_retried() {
     let now = real_now().to_string();
     let s = Server::start_env(&data, &["--demo", "--test-clock", &now], &[("LANGO_JOBS_TICK_SECS", "1")]);
     let url = format!("http://{}/lango", hook.addr);
+    // The first scheduler round notes the demo's expired service; an
+    // endpoint added after it starts past that event.
+    crate::billing::eventually("the first scheduler round", Duration::from_secs(15), || {
+        s.log().contains("scheduler round")
+    });
     let added = lango_ok(&data, &["webhook", "add", "--tenant", "demo", "--url", &url]);
     let secret = added.lines().find_map(|l| l.strip_prefix("secret ")).unwrap().trim().to_string();
     let bad = lango(&data, &["webhook", "add", "--tenant", "demo", "--url", &url, "--events", "payment.made"]);
