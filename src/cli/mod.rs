@@ -454,6 +454,7 @@ pub fn service(ctx: &Ctx<'_>, actor: &str, cmd: ServiceCmd, out: &mut impl Write
                     activate_on_first_use: a.first_use,
                     auto_renew: a.auto_renew,
                     voucher: None,
+                    imported: false,
                 },
             )?;
             writeln!(out, "service {:?} created (id {})", s.username, s.id)?;

@@ -89,6 +89,7 @@ impl Store {
                 t.seqs.insert("journal_offset", pos.offset);
             }
             t.flush()?;
+            t.agg.flush(&tx)?;
         }
         self.commit(tx)?;
         Ok(out)
@@ -231,6 +232,10 @@ struct Tables<'txn> {
     audit: Table<'txn, (u32, u64), &'static [u8]>,
     meta: Table<'txn, &'static str, u64>,
     webhooks: Table<'txn, (u32, u64), &'static [u8]>,
+    customer_reseller: Table<'txn, (u32, u64), u64>,
+    reseller_customers: Table<'txn, (u32, u64, u64), ()>,
+    /// The reports' traffic and session counts of this batch.
+    agg: super::reports::FoldAgg,
     /// Per tenant: does any webhook want session events?
     session_hooks: std::collections::HashMap<TenantId, bool>,
     /// Usage rows and counters changed in this batch, written once at the
@@ -277,6 +282,9 @@ impl<'txn> Tables<'txn> {
             audit: tx.open_table(AUDIT)?,
             meta: tx.open_table(META)?,
             webhooks: tx.open_table(WEBHOOKS)?,
+            customer_reseller: tx.open_table(CUSTOMER_RESELLER)?,
+            reseller_customers: tx.open_table(RESELLER_CUSTOMERS)?,
+            agg: Default::default(),
             session_hooks: Default::default(),
             usage_dirty: Default::default(),
             seqs: Default::default(),
@@ -394,13 +402,14 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             index_session(t, &s, true)?;
             enforce_simultaneous_use(t, &s)?;
             t.session_event(&s, "session.start")?;
+            count_start(t, r);
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Interim, Some(mut s)) => {
             if s.counters == r.counters {
                 return Ok(AcctOutcome::Duplicate);
             }
-            let crossed = add_usage(t, r.tenant, s.service, &s.counters, &r.counters)?;
+            let crossed = add_usage(t, r, s.service, &s.counters, &r.counters)?;
             let was_ip = s.framed_ip;
             update_session(&mut s, r);
             if s.framed_ip != was_ip {
@@ -419,16 +428,17 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             // Missed the Start (lango was down, or the packet was lost):
             // open the session from the interim.
             let service = resolve_service(t, r)?;
-            let crossed = add_usage(t, r.tenant, service, &Counters::default(), &r.counters)?;
+            let crossed = add_usage(t, r, service, &Counters::default(), &r.counters)?;
             let mut s = new_session(r, service, r.counters);
             s.started_at = r.event_time - i64::from(r.counters.session_time);
             t.active.insert(key, encode(&s).as_slice())?;
             index_session(t, &s, true)?;
             enforce_usage(t, &s, crossed)?;
+            count_start(t, r);
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Stop, Some(mut s)) => {
-            add_usage(t, r.tenant, s.service, &s.counters, &r.counters)?;
+            add_usage(t, r, s.service, &s.counters, &r.counters)?;
             update_session(&mut s, r);
             s.stopped_at = Some(r.event_time);
             s.terminate_cause = r.terminate_cause;
@@ -449,7 +459,7 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             }
             // A Stop without a Start: record it whole.
             let service = resolve_service(t, r)?;
-            add_usage(t, r.tenant, service, &Counters::default(), &r.counters)?;
+            add_usage(t, r, service, &Counters::default(), &r.counters)?;
             let mut s = new_session(r, service, r.counters);
             s.started_at = r.event_time - i64::from(r.counters.session_time);
             s.stopped_at = Some(r.event_time);
@@ -541,21 +551,41 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
     t.audit(r.tenant, &rec)
 }
 
+/// Count a session start for the reports.
+fn count_start(t: &mut Tables<'_>, r: &AcctRecord) {
+    let read = super::reports::FoldTables {
+        tenants: &t.tenants,
+        services: &t.services,
+        customer_reseller: &t.customer_reseller,
+        reseller_customers: &t.reseller_customers,
+    };
+    t.agg.started(&read, r.tenant, r.nas, r.event_time);
+}
+
 /// Count the growth of a session's counters against its service's usage.
 /// Counters that went backwards (NAS restarted the count) add nothing.
 /// Returns the service's total bytes before and after.
 fn add_usage(
     t: &mut Tables<'_>,
-    tenant: TenantId,
+    r: &AcctRecord,
     service: Option<Id>,
     before: &Counters,
     after: &Counters,
 ) -> Result<(u64, u64), StoreError> {
+    let bytes_in = after.bytes_in.saturating_sub(before.bytes_in);
+    let bytes_out = after.bytes_out.saturating_sub(before.bytes_out);
+    let read = super::reports::FoldTables {
+        tenants: &t.tenants,
+        services: &t.services,
+        customer_reseller: &t.customer_reseller,
+        reseller_customers: &t.reseller_customers,
+    };
+    t.agg.traffic(&read, r.tenant, r.nas, service, r.event_time, bytes_in, bytes_out)?;
     let Some(id) = service else { return Ok((0, 0)) };
-    let u = t.usage((tenant, id))?;
+    let u = t.usage((r.tenant, id))?;
     let was = u.total_bytes();
-    u.bytes_in += after.bytes_in.saturating_sub(before.bytes_in);
-    u.bytes_out += after.bytes_out.saturating_sub(before.bytes_out);
+    u.bytes_in += bytes_in;
+    u.bytes_out += bytes_out;
     u.seconds += u64::from(after.session_time.saturating_sub(before.session_time));
     Ok((was, u.total_bytes()))
 }

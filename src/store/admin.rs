@@ -345,6 +345,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         tx.open_table(CUSTOMER_RESELLER)?.insert((tenant, customer), reseller)?;
         tx.open_table(RESELLER_CUSTOMERS)?.insert((tenant, reseller, customer), ())?;
+        // The tenant counted the new customer when it was made; the
+        // reseller's scope counts it now.
+        let at =
+            get::<_, crate::model::Customer>(&tx.open_table(CUSTOMERS)?, (tenant, customer))?.map(|c| c.created_at);
+        if let Some(at) = at {
+            let day = super::reports::local_day(&super::billing::tenant_zone(tx, tenant)?, at);
+            super::reports::bump(tx, tenant, &[reseller], day, &[(super::reports::Metric::CustomersNew, 0, 1)])?;
+        }
         Ok(())
     }
 

@@ -80,6 +80,15 @@ pub(crate) fn post(
         .checked_add(entry.amount)
         .ok_or_else(|| StoreError::Invalid(format!("wallet of customer {customer} would overflow")))?;
     balances.insert((tenant, customer), after)?;
+    drop(balances);
+    let kind = super::reports::kind_code(entry.kind);
+    super::reports::note(
+        tx,
+        tenant,
+        Some(customer),
+        entry.at,
+        &[(super::reports::Metric::Ledger, kind, entry.amount)],
+    )?;
     Ok(after)
 }
 
@@ -178,6 +187,9 @@ pub(crate) fn issue_document(
         paid_at: (kind == DocKind::Receipt).then_some(now),
     };
     tx.open_table(INVOICES)?.insert((tenant, doc.id), encode(&doc).as_slice())?;
+    if taxed {
+        super::reports::note_sale_doc(tx, &doc)?;
+    }
     Ok(doc)
 }
 
@@ -263,6 +275,10 @@ pub(crate) fn renew_from_wallet(
         let reason = format!("{} for {}", plan.name, before.username);
         post(tx, tenant, before.customer, &entry(kind, -charge, reason, actor, None, now))?;
     }
+    super::reports::note_sale(tx, tenant, before.customer, plan.id, charge, now)?;
+    if let Some(was) = before.expires_at {
+        super::reports::note_renewal_after_expiry(tx, &before, was, now)?;
+    }
     after.plan = plan.id;
     after.expires_at = Some(expires_at);
     after.period_start = Some(period_start);
@@ -337,6 +353,7 @@ impl Store {
                 raw: p.raw,
             };
             tx.open_table(PAYMENTS)?.insert((p.tenant, id), encode(&payment).as_slice())?;
+            super::reports::note_payment(&tx, &payment)?;
             let rec = record(
                 p.at,
                 &p.actor,
@@ -412,6 +429,14 @@ impl Store {
             p.status = PaymentStatus::Credited;
             payments.insert((tenant, payment), encode(&p).as_slice())?;
             drop(payments);
+            let ch = super::reports::channel_code(p.method);
+            super::reports::note(
+                &tx,
+                tenant,
+                Some(customer),
+                now,
+                &[(super::reports::Metric::Assigned, ch, p.amount)],
+            )?;
             let reason = format!("{} payment {} (assigned)", p.method.as_str(), p.reference);
             let e = entry(EntryKind::Payment, p.amount, reason, actor, Some(p.reference.clone()), now);
             let balance = post(&tx, tenant, customer, &e)?;
@@ -516,6 +541,7 @@ impl Store {
         let tx = self.write()?;
         tx.open_table(STK_REQUESTS)?.insert((r.tenant, r.checkout_id.as_str()), encode(r).as_slice())?;
         tx.open_table(STK_PENDING)?.insert((r.tenant, r.checkout_id.as_str()), r.created_at)?;
+        super::reports::note_stk(&tx, r)?;
         self.commit(tx)
     }
 

@@ -44,6 +44,9 @@ pub struct NewService {
     pub activate_on_first_use: bool,
     pub auto_renew: bool,
     pub voucher: Option<VoucherTerms>,
+    /// Imported services existed before: the reports do not count them
+    /// as new.
+    pub imported: bool,
 }
 
 impl NewService {
@@ -64,6 +67,7 @@ impl NewService {
             activate_on_first_use: false,
             auto_renew: false,
             voucher: None,
+            imported: false,
         }
     }
 }
@@ -287,6 +291,7 @@ impl Store {
             category: category.map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()),
         };
         tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
+        super::reports::note(tx, tenant, None, now, &[(super::reports::Metric::CustomersNew, 0, 1)])?;
         if let Some(p) = &c.phone {
             tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, p.as_str()), c.id)?;
         }
@@ -372,6 +377,7 @@ impl Store {
             return Err(StoreError::Conflict(format!("username {:?} is taken", n.username)));
         }
         let id = Store::next_id(tx)?;
+        let n_imported = n.imported;
         by_user.insert((tenant, n.username.as_str()), id)?;
         if let Some(mac) = n.mac {
             let mut by_mac = tx.open_table(SERVICE_BY_MAC)?;
@@ -410,6 +416,15 @@ impl Store {
         };
         tx.open_table(SERVICES)?.insert((tenant, id), encode(&s).as_slice())?;
         tx.open_table(SERVICE_BY_CUSTOMER)?.insert((tenant, s.customer, id), ())?;
+        if s.voucher.is_none() && !n_imported {
+            super::reports::note(
+                tx,
+                tenant,
+                Some(s.customer),
+                now,
+                &[(super::reports::Metric::ServicesNew, s.plan, 1)],
+            )?;
+        }
         Ok(s)
     }
 

@@ -111,6 +111,7 @@ impl Store {
                 n.mac = s.mac;
                 n.static_ip = s.static_ip;
                 n.expires_at = s.expires_at;
+                n.imported = true;
                 let mut svc = self.insert_service(&tx, tenant, now, n)?;
                 if s.disabled {
                     svc.status = ServiceStatus::Disabled;

@@ -27,6 +27,7 @@ mod notify_events;
 pub mod outbox;
 mod pages;
 mod portal;
+pub mod reports;
 mod routers;
 pub mod secret;
 mod setup;
@@ -68,7 +69,9 @@ use tables::*;
 /// 3: sessions by client address, leases (the portal).
 /// 4: admins by name, audit log by object and actor, reseller ownership,
 /// services by customer.
-pub const SCHEMA_VERSION: u64 = 4;
+/// 5: the reports' aggregates and the time indexes of payments, STK
+/// pushes and sales documents (built from the existing rows on upgrade).
+pub const SCHEMA_VERSION: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -224,14 +227,17 @@ impl Store {
             match found {
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::SchemaTooNew { found: v }),
                 Some(v) if v == SCHEMA_VERSION => {}
-                Some(v @ 1..=3) => {
+                Some(v @ 1..=4) => {
                     if v == 1 {
                         migrate_1_to_2(&tx)?;
                     }
                     if v <= 2 {
                         migrate_2_to_3(&tx)?;
                     }
-                    admin::migrate_3_to_4(&tx)?;
+                    if v <= 3 {
+                        admin::migrate_3_to_4(&tx)?;
+                    }
+                    reports::backfill(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -317,6 +323,12 @@ impl Store {
             tx.open_table(ROUTER_SNMP)?;
             tx.open_table(ROUTER_HEALTH)?;
             tx.open_table(SERIES)?;
+            tx.open_table(REPORT_AGG)?;
+            tx.open_table(USAGE_MONTHLY)?;
+            tx.open_table(SALES_DOCS)?;
+            tx.open_table(PAYMENTS_BY_TIME)?;
+            tx.open_table(STK_BY_TIME)?;
+            tx.open_table(COHORT_SEEN)?;
         }
         self.commit(tx)?;
         Ok(())

@@ -157,6 +157,10 @@ impl Store {
         let tx = self.write()?;
         for &(s, expiry) in &fresh {
             tx.open_table(EXPIRY_NOTED)?.insert((s.tenant, s.id), expiry)?;
+            if s.voucher.is_none() {
+                let expired = [(super::reports::Metric::Expired, s.plan, 1)];
+                super::reports::note(&tx, s.tenant, Some(s.customer), expiry, &expired)?;
+            }
             let rec =
                 record(now, "scheduler", "service.expired", format!("service/{}", s.id), None, super::shown_service(s));
             audit(&tx, s.tenant, &rec)?;
@@ -269,6 +273,7 @@ impl Store {
                 reference: Some(doc.number.clone()),
                 at: now,
             };
+            super::reports::note_sale(&tx, tenant, s.customer, s.plan, doc.gross, now)?;
             if post(&tx, tenant, s.customer, &e)? >= 0 {
                 // The wallet covered it: paid on issue.
                 let paid = Invoice { paid_at: Some(now), ..doc.clone() };

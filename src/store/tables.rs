@@ -173,3 +173,20 @@ pub const ROUTER_HEALTH: TableDefinition<(u32, u64), &[u8]> = TableDefinition::n
 /// (tenant, nas, metric, resolution, chunk slot) → Chunk: fixed-size ring
 /// buffers of averages (see store/noc.rs), bounded whatever the run time.
 pub const SERIES: TableDefinition<(u32, u64, u32, u8, u32), &[u8]> = TableDefinition::new("series");
+
+/// (tenant, scope, metric, tenant-local day, dimension) → value: the
+/// reports' maintained aggregates (see store/reports.rs). Scope 0 is the
+/// whole tenant, otherwise a reseller's id; the dimension is a channel,
+/// plan, router, ledger kind or cohort month, as the metric says.
+pub const REPORT_AGG: TableDefinition<(u32, u64, u16, i32, u64), i64> = TableDefinition::new("report_agg");
+/// (tenant, month's first day, service) → (bytes in, bytes out) that month.
+pub const USAGE_MONTHLY: TableDefinition<(u32, i32, u64), (u64, u64)> = TableDefinition::new("usage_monthly");
+/// (tenant, issued_at, document id) → (): sales documents by issue time.
+pub const SALES_DOCS: TableDefinition<(u32, i64, u64), ()> = TableDefinition::new("sales_docs");
+/// (tenant, received_at, payment id) → (): payments by time.
+pub const PAYMENTS_BY_TIME: TableDefinition<(u32, i64, u64), ()> = TableDefinition::new("payments_by_time");
+/// (tenant, created_at, CheckoutRequestID) → (): STK pushes by time.
+pub const STK_BY_TIME: TableDefinition<(u32, i64, &str), ()> = TableDefinition::new("stk_by_time");
+/// (tenant, customer) → the last month (its first day) the customer was
+/// counted active in its cohort.
+pub const COHORT_SEEN: TableDefinition<(u32, u64), i32> = TableDefinition::new("cohort_seen");

@@ -72,6 +72,12 @@ impl Store {
                     at: now,
                 };
                 post(&tx, tenant, r, &e)?;
+                let day = super::reports::local_day(&super::billing::tenant_zone(&tx, tenant)?, now);
+                let sale = [
+                    (super::reports::Metric::Sales, plan.id, cost),
+                    (super::reports::Metric::SalesCount, plan.id, codes.len() as i64),
+                ];
+                super::reports::bump(&tx, tenant, &[0, r], day, &sale)?;
                 r
             }
             None => voucher_customer(&tx, tenant, now)?,
@@ -107,6 +113,8 @@ impl Store {
             tx.open_table(BATCH_VOUCHERS)?.insert((tenant, batch.id, s.id), ())?;
         }
         tx.open_table(VOUCHER_BATCHES)?.insert((tenant, batch.id), encode(&batch).as_slice())?;
+        let made = [(super::reports::Metric::VouchersMade, plan.id, i64::from(batch.count))];
+        super::reports::note(&tx, tenant, b.reseller, now, &made)?;
         let rec = record(
             now,
             actor,

@@ -1,0 +1,799 @@
+//! The reports, built from the maintained aggregates (`store::reports`)
+//! for a period in the tenant's calendar, scoped to a reseller where the
+//! viewer is one. The admin pages, their CSV and PDF downloads and
+//! `lango report` all show what these functions return.
+//!
+//! Definitions (docs/reports.md says the same for operators):
+//! - collected: money received, by the day it arrived, matched or not;
+//! - sales: plans charged to wallets (renewals, postpaid invoices,
+//!   reseller voucher batches), tax included, credits of downgrades
+//!   subtracted;
+//! - ARPU: sales in the period over the average number of paid-up services
+//!   on the days snapshotted;
+//! - churned: a service not renewed within `CHURN_DAYS` of its expiry
+//!   (counted in the month it expired, once those days have passed);
+//!   reactivated: renewed after that.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::OpError;
+use super::report_view::*;
+use crate::model::{Id, PaymentStatus, StkState, Tenant};
+use crate::store::Store;
+use crate::store::reports::{
+    AggRow, CHANNELS, CHURN_DAYS, Metric, channel_code, day_label, day_start, kind_code, month_label, month_start,
+    next_month,
+};
+
+/// Rows a page lists; the CSV lists every row.
+pub const PAGE_ROWS: usize = 500;
+
+/// Who is looking: the whole tenant (scope 0) or one reseller.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope(pub u64);
+
+impl Scope {
+    pub fn of(reseller: Option<Id>) -> Scope {
+        Scope(reseller.unwrap_or(0))
+    }
+}
+
+/// Build one report. `all_rows` lifts the page's row limit (CSV).
+pub fn build(
+    store: &Store,
+    t: &Tenant,
+    scope: Scope,
+    kind: Kind,
+    period: Period,
+    today: i32,
+    all_rows: bool,
+) -> Result<Report, OpError> {
+    let mut r = Report {
+        kind,
+        title: format!("{} — {}", kind.title(), t.name),
+        period,
+        currency: t.currency.clone(),
+        summary: vec![],
+        chart: None,
+        tables: vec![],
+        checks: vec![],
+        notes: vec![],
+    };
+    let limit = if all_rows { usize::MAX } else { PAGE_ROWS };
+    let ctx = Ctx { store, t, scope, period, today, limit };
+    match kind {
+        Kind::Revenue => ctx.revenue(&mut r)?,
+        Kind::Reconciliation => ctx.reconciliation(&mut r)?,
+        Kind::Tax => ctx.tax(&mut r)?,
+        Kind::Network => ctx.network(&mut r)?,
+        Kind::Customers => ctx.customers(&mut r)?,
+    }
+    Ok(r)
+}
+
+struct Ctx<'a> {
+    store: &'a Store,
+    t: &'a Tenant,
+    scope: Scope,
+    period: Period,
+    today: i32,
+    limit: usize,
+}
+
+/// The buckets of a period: days, or months when it is long.
+struct Buckets {
+    starts: Vec<i32>,
+}
+
+impl Buckets {
+    fn of(p: Period) -> Buckets {
+        let mut starts = Vec::new();
+        if p.by_month() {
+            let mut m = month_start(p.from);
+            while m <= p.to {
+                starts.push(m);
+                m = next_month(m);
+            }
+        } else {
+            starts.extend(p.from..=p.to);
+        }
+        Buckets { starts }
+    }
+
+    fn index(&self, day: i32) -> usize {
+        self.starts.partition_point(|&s| s <= day).saturating_sub(1)
+    }
+
+    fn labels(&self, by_month: bool) -> Vec<String> {
+        self.starts.iter().map(|&d| if by_month { month_label(d) } else { day_label(d) }).collect()
+    }
+}
+
+fn sum(rows: &[AggRow]) -> i64 {
+    rows.iter().map(|r| r.value).sum()
+}
+
+fn sum_dim(rows: &[AggRow], dim: u64) -> i64 {
+    rows.iter().filter(|r| r.dim == dim).map(|r| r.value).sum()
+}
+
+fn by_dim(rows: &[AggRow]) -> BTreeMap<u64, i64> {
+    let mut out = BTreeMap::new();
+    for r in rows {
+        *out.entry(r.dim).or_default() += r.value;
+    }
+    out
+}
+
+fn pct(part: i64, whole: i64) -> Cell {
+    if whole == 0 { Cell::Empty } else { Cell::Percent(part as f64 * 100.0 / whole as f64) }
+}
+
+/// A phone number shown with its middle hidden: 2547****5678.
+pub fn mask_phone(p: &str) -> String {
+    let n = p.chars().count();
+    if n < 8 {
+        return "****".into();
+    }
+    let head: String = p.chars().take(4).collect();
+    let tail: String = p.chars().skip(n - 4).collect();
+    format!("{head}****{tail}")
+}
+
+impl Ctx<'_> {
+    fn agg(&self, metric: Metric) -> Result<Vec<AggRow>, OpError> {
+        Ok(self.store.agg(self.t.id, self.scope.0, metric, self.period.from, self.period.to)?)
+    }
+
+    fn agg_between(&self, metric: Metric, from: i32, to: i32) -> Result<Vec<AggRow>, OpError> {
+        Ok(self.store.agg(self.t.id, self.scope.0, metric, from, to)?)
+    }
+
+    fn plan_names(&self) -> Result<HashMap<Id, String>, OpError> {
+        Ok(self.store.plans(self.t.id)?.into_iter().map(|p| (p.id, p.name)).collect())
+    }
+
+    fn router_names(&self) -> Result<HashMap<Id, String>, OpError> {
+        Ok(self.store.all_nas()?.into_iter().filter(|n| n.tenant == self.t.id).map(|n| (n.id, n.name)).collect())
+    }
+
+    /// The period's UTC bounds: [its first midnight, the midnight after it).
+    fn instants(&self) -> (i64, i64) {
+        let zone = crate::clock::Clock::zone(&self.t.timezone);
+        (day_start(&zone, self.period.from), day_start(&zone, self.period.to + 1))
+    }
+
+    fn revenue(&self, r: &mut Report) -> Result<(), OpError> {
+        let b = Buckets::of(self.period);
+        let paid = self.agg(Metric::Paid)?;
+        let counts = self.agg(Metric::PaidCount)?;
+        let sales = self.agg(Metric::Sales)?;
+        let sales_n = self.agg(Metric::SalesCount)?;
+        let active = self.agg(Metric::ActiveServices)?;
+        let mut per = vec![[0i64; 4]; b.starts.len()];
+        let mut sales_per = vec![0i64; b.starts.len()];
+        let mut count_per = vec![0i64; b.starts.len()];
+        for row in &paid {
+            per[b.index(row.day)][row.dim.min(3) as usize] += row.value;
+        }
+        for row in &sales {
+            sales_per[b.index(row.day)] += row.value;
+        }
+        for row in &counts {
+            count_per[b.index(row.day)] += row.value;
+        }
+        let labels = b.labels(self.period.by_month());
+        r.chart = Some(Chart {
+            title: "Money collected by channel".into(),
+            unit: Unit::Money,
+            labels: labels.clone(),
+            series: CHANNELS
+                .iter()
+                .enumerate()
+                .map(|(i, m)| Series { name: m.as_str().into(), values: per.iter().map(|p| p[i] as f64).collect() })
+                .collect(),
+        });
+        let collected = sum(&paid);
+        let sold = sum(&sales);
+        // ARPU over the average of the daily snapshots of paid-up services.
+        let mut per_day: BTreeMap<i32, i64> = BTreeMap::new();
+        for row in &active {
+            *per_day.entry(row.day).or_default() += row.value;
+        }
+        let avg_active =
+            if per_day.is_empty() { 0.0 } else { per_day.values().sum::<i64>() as f64 / per_day.len() as f64 };
+        let arpu = if avg_active > 0.0 { Cell::Money((sold as f64 / avg_active).round() as i64) } else { Cell::Empty };
+        // What the wallets hold at the period's end: every ledger movement
+        // up to then.
+        let liabilities = sum(&self.agg_between(Metric::Ledger, i32::MIN, self.period.to)?);
+        r.summary = vec![
+            ("Collected".into(), Cell::Money(collected)),
+            ("Payments".into(), Cell::Count(sum(&counts))),
+            ("Plan sales".into(), Cell::Money(sold)),
+            ("Average paid-up services".into(), Cell::Count(avg_active.round() as i64)),
+            ("ARPU (sales per paid-up service)".into(), arpu),
+            ("Wallet balances owed at the end".into(), Cell::Money(liabilities)),
+        ];
+        let mut t = Table {
+            title: "Collected per ".to_string() + if self.period.by_month() { "month" } else { "day" },
+            headers: ["Date", "M-Pesa STK", "M-Pesa C2B", "Cash", "Manual", "Collected", "Payments", "Plan sales"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        for (i, label) in labels.iter().enumerate() {
+            let p = per[i];
+            let mut row = vec![Cell::text(label)];
+            row.extend(p.iter().map(|&v| Cell::Money(v)));
+            row.extend([Cell::Money(p.iter().sum()), Cell::Count(count_per[i]), Cell::Money(sales_per[i])]);
+            t.rows.push(row);
+        }
+        let mut total = vec![Cell::text("Total")];
+        total.extend(CHANNELS.iter().map(|&m| Cell::Money(sum_dim(&paid, channel_code(m)))));
+        total.extend([Cell::Money(collected), Cell::Count(sum(&counts)), Cell::Money(sold)]);
+        t.total = Some(total);
+        r.tables.push(t);
+        let names = self.plan_names()?;
+        let mut plans = Table {
+            title: "Plan sales by plan".into(),
+            headers: ["Plan", "Sold", "Amount", "Share"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        let counts_by_plan = by_dim(&sales_n);
+        let mut by_plan: Vec<(u64, i64)> = by_dim(&sales).into_iter().collect();
+        by_plan.sort_by_key(|&(_, v)| std::cmp::Reverse(v));
+        for (plan, amount) in by_plan {
+            let name = names.get(&plan).cloned().unwrap_or_else(|| format!("plan {plan} (deleted)"));
+            let n = counts_by_plan.get(&plan).copied().unwrap_or(0);
+            plans.rows.push(vec![Cell::Text(name), Cell::Count(n), Cell::Money(amount), pct(amount, sold)]);
+        }
+        plans.total = Some(vec![Cell::text("Total"), Cell::Count(sum(&sales_n)), Cell::Money(sold), Cell::Empty]);
+        r.tables.push(plans);
+        Ok(())
+    }
+
+    fn reconciliation(&self, r: &mut Report) -> Result<(), OpError> {
+        let (from, to) = self.instants();
+        let paid = self.agg(Metric::Paid)?;
+        let unmatched = self.agg(Metric::Unmatched)?;
+        let assigned = self.agg(Metric::Assigned)?;
+        let ledger = self.agg(Metric::Ledger)?;
+        let received = sum(&paid);
+        let credited_at_receipt = received - sum(&unmatched);
+        let wallet_payments = sum_dim(&ledger, kind_code(crate::billing::EntryKind::Payment));
+        let expected = credited_at_receipt + sum(&assigned);
+        r.summary = vec![
+            ("Received".into(), Cell::Money(received)),
+            ("Credited to wallets on arrival".into(), Cell::Money(credited_at_receipt)),
+            ("Unmatched on arrival".into(), Cell::Money(sum(&unmatched))),
+            ("Assigned by an admin in the period".into(), Cell::Money(sum(&assigned))),
+            ("Payments in the wallet ledger".into(), Cell::Money(wallet_payments)),
+        ];
+        r.checks.push(Check {
+            name: "Payments against the wallet ledger".into(),
+            ok: wallet_payments == expected,
+            detail: format!(
+                "ledger payment entries {} = credited on arrival {} + assigned {}",
+                wallet_payments,
+                credited_at_receipt,
+                sum(&assigned)
+            ),
+        });
+        // Resellers see their own customers' rows only.
+        let mine = match self.scope.0 {
+            0 => None,
+            rs => Some(self.store.reseller_services(self.t.id, rs)?),
+        };
+        let owned = |customer: Option<Id>| -> Result<bool, OpError> {
+            Ok(match (self.scope.0, customer) {
+                (0, _) => true,
+                (rs, Some(c)) => self.store.reseller_of(self.t.id, c)? == Some(rs),
+                (_, None) => false,
+            })
+        };
+        let payments = self.store.payments_between(self.t.id, from, to, usize::MAX)?;
+        let mut listed = 0i64;
+        let mut pay = Table {
+            title: "Payments received".into(),
+            headers: ["Received (UTC)", "Channel", "Reference", "Amount", "Customer", "State"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        let mut by_id = HashMap::new();
+        for p in &payments {
+            if !owned(p.customer)? {
+                continue;
+            }
+            listed += p.amount;
+            by_id.insert(p.id, p.amount);
+            if pay.rows.len() >= self.limit {
+                pay.more += 1;
+                continue;
+            }
+            let state = match p.status {
+                PaymentStatus::Credited => "credited",
+                PaymentStatus::Unmatched => "unmatched",
+            };
+            pay.rows.push(vec![
+                Cell::Text(super::time::utc(p.received_at)),
+                Cell::text(p.method.as_str()),
+                Cell::Text(p.reference.clone()),
+                Cell::Money(p.amount),
+                Cell::Text(p.customer.map_or_else(String::new, |c| format!("customer {c}"))),
+                Cell::text(state),
+            ]);
+        }
+        pay.total =
+            Some(vec![Cell::text("Total"), Cell::Empty, Cell::Empty, Cell::Money(listed), Cell::Empty, Cell::Empty]);
+        r.checks.push(Check {
+            name: "Payments listed against the day totals".into(),
+            ok: listed == received,
+            detail: format!("{} payments listed, {listed} in all; day totals {received}", payments.len()),
+        });
+        let stk = self.store.stk_between(self.t.id, from, to, usize::MAX)?;
+        let mut states: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        let mut mismatched = 0;
+        let mut push = Table {
+            title: "M-Pesa STK pushes".into(),
+            headers: ["Sent (UTC)", "CheckoutRequestID", "Phone", "Amount", "State", "Payment"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        for s in &stk {
+            if mine.is_some() && !owned(Some(s.customer))? {
+                continue;
+            }
+            let (state, payment) = match &s.state {
+                StkState::Pending => ("pending", String::new()),
+                StkState::Paid { payment } => {
+                    if by_id.get(payment).is_some_and(|&a| a != s.amount) {
+                        mismatched += 1;
+                    }
+                    ("paid", format!("payment {payment}"))
+                }
+                StkState::Failed { message, .. } => ("failed", message.clone()),
+                StkState::Disputed { reason } => ("disputed", reason.clone()),
+            };
+            let e = states.entry(state).or_default();
+            e.0 += 1;
+            e.1 += s.amount;
+            if push.rows.len() >= self.limit {
+                push.more += 1;
+                continue;
+            }
+            push.rows.push(vec![
+                Cell::Text(super::time::utc(s.created_at)),
+                Cell::Text(s.checkout_id.clone()),
+                Cell::Text(mask_phone(&s.phone)),
+                Cell::Money(s.amount),
+                Cell::text(state),
+                Cell::Text(payment),
+            ]);
+        }
+        let sent: (i64, i64) = states.values().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        r.checks.push(Check {
+            name: "STK pushes paid at the amount asked".into(),
+            ok: mismatched == 0,
+            detail: format!("{mismatched} paid pushes whose payment differs from the amount asked"),
+        });
+        let mut summary = Table {
+            title: "STK pushes by outcome".into(),
+            headers: ["Outcome", "Pushes", "Amount"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        for (state, (n, amount)) in &states {
+            summary.rows.push(vec![Cell::text(*state), Cell::Count(*n), Cell::Money(*amount)]);
+        }
+        summary.total = Some(vec![Cell::text("Sent"), Cell::Count(sent.0), Cell::Money(sent.1)]);
+        let mut channels = Table {
+            title: "Received by channel".into(),
+            headers: ["Channel", "Received", "Unmatched on arrival", "Assigned later"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        for m in CHANNELS {
+            let ch = channel_code(m);
+            channels.rows.push(vec![
+                Cell::text(m.as_str()),
+                Cell::Money(sum_dim(&paid, ch)),
+                Cell::Money(sum_dim(&unmatched, ch)),
+                Cell::Money(sum_dim(&assigned, ch)),
+            ]);
+        }
+        r.chart = Some(Chart {
+            title: "Received by channel".into(),
+            unit: Unit::Money,
+            labels: CHANNELS.iter().map(|m| m.as_str().to_string()).collect(),
+            series: vec![Series {
+                name: "received".into(),
+                values: CHANNELS.iter().map(|&m| sum_dim(&paid, channel_code(m)) as f64).collect(),
+            }],
+        });
+        r.tables.extend([channels, summary, pay, push]);
+        r.notes.push(
+            "Payments are dated by arrival, STK pushes by sending; a push sent just before midnight may be paid the next day."
+                .into(),
+        );
+        Ok(())
+    }
+
+    fn tax(&self, r: &mut Report) -> Result<(), OpError> {
+        let (from, to) = self.instants();
+        let (net, tax, gross) = (self.agg(Metric::DocNet)?, self.agg(Metric::DocTax)?, self.agg(Metric::DocGross)?);
+        let billing = self.store.tenant_billing(self.t.id)?;
+        let tax_name = billing.tax.as_ref().map_or("Tax".to_string(), |t| t.name.clone());
+        r.summary = vec![
+            ("Sales documents".into(), Cell::Count(sum(&self.agg(Metric::DocCount)?))),
+            ("Net".into(), Cell::Money(sum(&net))),
+            (tax_name.clone(), Cell::Money(sum(&tax))),
+            ("Gross".into(), Cell::Money(sum(&gross))),
+        ];
+        if let Some(pin) = billing.tax_pin.as_deref().filter(|p| !p.is_empty()) {
+            r.summary.insert(0, ("Tax PIN".into(), Cell::text(pin)));
+        }
+        let months: Vec<i32> = {
+            let mut m = month_start(self.period.from);
+            let mut v = vec![];
+            while m <= self.period.to {
+                v.push(m);
+                m = next_month(m);
+            }
+            v
+        };
+        let mut per_month = Table {
+            title: format!("{tax_name} per month"),
+            headers: ["Month", "Net", tax_name.as_str(), "Gross"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        let idx = |day: i32| months.partition_point(|&s| s <= day).saturating_sub(1);
+        let mut cols = vec![[0i64; 3]; months.len()];
+        for (i, rows) in [&net, &tax, &gross].into_iter().enumerate() {
+            for row in rows {
+                cols[idx(row.day)][i] += row.value;
+            }
+        }
+        for (m, c) in months.iter().zip(&cols) {
+            per_month.rows.push(vec![
+                Cell::Text(month_label(*m)),
+                Cell::Money(c[0]),
+                Cell::Money(c[1]),
+                Cell::Money(c[2]),
+            ]);
+        }
+        r.chart = Some(Chart {
+            title: format!("{tax_name} per month"),
+            unit: Unit::Money,
+            labels: months.iter().map(|&m| month_label(m)).collect(),
+            series: vec![
+                Series { name: "net".into(), values: cols.iter().map(|c| c[0] as f64).collect() },
+                Series { name: tax_name.to_lowercase(), values: cols.iter().map(|c| c[1] as f64).collect() },
+            ],
+        });
+        let docs = self.store.sales_docs_between(self.t.id, from, to, usize::MAX)?;
+        let mut list = Table {
+            title: "Sales documents".into(),
+            headers: ["Number", "Issued (UTC)", "Customer", "Net", tax_name.as_str(), "Gross", "Paid"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        let mut sums = [0i64; 3];
+        for d in &docs {
+            if self.scope.0 != 0 && self.store.reseller_of(self.t.id, d.customer)? != Some(self.scope.0) {
+                continue;
+            }
+            sums[0] += d.net;
+            sums[1] += d.tax;
+            sums[2] += d.gross;
+            if list.rows.len() >= self.limit {
+                list.more += 1;
+                continue;
+            }
+            list.rows.push(vec![
+                Cell::Text(d.number.clone()),
+                Cell::Text(super::time::utc(d.issued_at)),
+                Cell::Text(format!("customer {}", d.customer)),
+                Cell::Money(d.net),
+                Cell::Money(d.tax),
+                Cell::Money(d.gross),
+                Cell::text(if d.paid_at.is_some() { "paid" } else { "open" }),
+            ]);
+        }
+        list.total = Some(vec![
+            Cell::text("Total"),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Money(sums[0]),
+            Cell::Money(sums[1]),
+            Cell::Money(sums[2]),
+            Cell::Empty,
+        ]);
+        r.checks.push(Check {
+            name: "Documents against the day totals".into(),
+            ok: sums == [sum(&net), sum(&tax), sum(&gross)],
+            detail: format!("listed net {} tax {} gross {}", sums[0], sums[1], sums[2]),
+        });
+        r.tables.extend([per_month, list]);
+        r.notes.push(
+            "KRA eTIMS: lango does not yet send these sales to a control unit; the numbers here are what an OSCU integration would transmit."
+                .into(),
+        );
+        Ok(())
+    }
+
+    fn network(&self, r: &mut Report) -> Result<(), OpError> {
+        let b = Buckets::of(self.period);
+        let (bin, bout) = (self.agg(Metric::BytesIn)?, self.agg(Metric::BytesOut)?);
+        let starts = self.agg(Metric::SessionsStarted)?;
+        let peaks = self.agg(Metric::SessionsPeak)?;
+        let n = b.starts.len();
+        let (mut up, mut down, mut started, mut peak) = (vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]);
+        for row in &bin {
+            up[b.index(row.day)] += row.value;
+        }
+        for row in &bout {
+            down[b.index(row.day)] += row.value;
+        }
+        for row in &starts {
+            started[b.index(row.day)] += row.value;
+        }
+        for row in &peaks {
+            let i = b.index(row.day);
+            peak[i] = peak[i].max(row.value);
+        }
+        let labels = b.labels(self.period.by_month());
+        r.chart = Some(Chart {
+            title: "Traffic".into(),
+            unit: Unit::Bytes,
+            labels: labels.clone(),
+            series: vec![
+                Series { name: "download".into(), values: down.iter().map(|&v| v as f64).collect() },
+                Series { name: "upload".into(), values: up.iter().map(|&v| v as f64).collect() },
+            ],
+        });
+        let total = |v: &[i64]| v.iter().sum::<i64>();
+        r.summary = vec![
+            ("Download".into(), Cell::Bytes(total(&down) as u64)),
+            ("Upload".into(), Cell::Bytes(total(&up) as u64)),
+            ("Sessions started".into(), Cell::Count(total(&started))),
+            ("Most sessions online at once".into(), Cell::Count(peak.iter().copied().max().unwrap_or(0))),
+        ];
+        let mut per = Table {
+            title: "Traffic and sessions per ".to_string() + if self.period.by_month() { "month" } else { "day" },
+            headers: ["Date", "Download", "Upload", "Sessions started", "Peak online"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        for i in 0..n {
+            per.rows.push(vec![
+                Cell::Text(labels[i].clone()),
+                Cell::Bytes(down[i] as u64),
+                Cell::Bytes(up[i] as u64),
+                Cell::Count(started[i]),
+                Cell::Count(peak[i]),
+            ]);
+        }
+        let routers = self.router_names()?;
+        let health: HashMap<Id, crate::model::RouterHealth> =
+            self.store.router_health(self.t.id)?.into_iter().collect();
+        let (rin, rout, rstart) = (by_dim(&bin), by_dim(&bout), by_dim(&starts));
+        let mut by_router = Table {
+            title: "By router".into(),
+            headers: ["Router", "Download", "Upload", "Sessions started", "State now", "CPU now"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        let mut ids: Vec<u64> = routers.keys().copied().chain(rin.keys().copied()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let h = health.get(&id);
+            by_router.rows.push(vec![
+                Cell::Text(routers.get(&id).cloned().unwrap_or_else(|| format!("router {id} (deleted)"))),
+                Cell::Bytes(rout.get(&id).copied().unwrap_or(0) as u64),
+                Cell::Bytes(rin.get(&id).copied().unwrap_or(0) as u64),
+                Cell::Count(rstart.get(&id).copied().unwrap_or(0)),
+                Cell::text(crate::model::RouterHealth::state(h.is_some(), h)),
+                h.and_then(|h| h.cpu).map_or(Cell::Empty, |c| Cell::Percent(f64::from(c))),
+            ]);
+        }
+        let plans = self.plan_names()?;
+        let (pin, pout) = (by_dim(&self.agg(Metric::PlanBytesIn)?), by_dim(&self.agg(Metric::PlanBytesOut)?));
+        let mut by_plan = Table {
+            title: "By plan".into(),
+            headers: ["Plan", "Download", "Upload"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        let mut plan_ids: Vec<u64> = pin.keys().chain(pout.keys()).copied().collect();
+        plan_ids.sort_unstable();
+        plan_ids.dedup();
+        for id in plan_ids {
+            by_plan.rows.push(vec![
+                Cell::Text(plans.get(&id).cloned().unwrap_or_else(|| format!("plan {id} (deleted)"))),
+                Cell::Bytes(pout.get(&id).copied().unwrap_or(0) as u64),
+                Cell::Bytes(pin.get(&id).copied().unwrap_or(0) as u64),
+            ]);
+        }
+        r.tables.extend([per, by_router, by_plan, self.top_users()?]);
+        r.notes.push("Top users count whole months: the months the period touches.".into());
+        Ok(())
+    }
+
+    fn top_users(&self) -> Result<Table, OpError> {
+        let mut usage = self.store.usage_by_service(self.t.id, month_start(self.period.from), self.period.to)?;
+        if self.scope.0 != 0 {
+            let mine = self.store.reseller_services(self.t.id, self.scope.0)?;
+            usage.retain(|id, _| mine.contains(id));
+        }
+        let mut ranked: Vec<(Id, (u64, u64))> = usage.into_iter().collect();
+        ranked.sort_by_key(|&(id, (i, o))| (std::cmp::Reverse(i.saturating_add(o)), id));
+        let keep = if self.limit == usize::MAX { ranked.len() } else { 20 };
+        let mut t = Table {
+            title: "Top users".into(),
+            headers: ["Login", "Customer", "Download", "Upload", "Total"].map(String::from).to_vec(),
+            more: ranked.len().saturating_sub(keep),
+            ..Default::default()
+        };
+        for (id, (i, o)) in ranked.into_iter().take(keep) {
+            let (login, customer) = match self.store.service(self.t.id, id)? {
+                Some(s) => (s.username, format!("customer {}", s.customer)),
+                None => (format!("service {id} (deleted)"), String::new()),
+            };
+            t.rows.push(vec![
+                Cell::Text(login),
+                Cell::Text(customer),
+                Cell::Bytes(o),
+                Cell::Bytes(i),
+                Cell::Bytes(i.saturating_add(o)),
+            ]);
+        }
+        Ok(t)
+    }
+
+    fn customers(&self, r: &mut Report) -> Result<(), OpError> {
+        let from = month_start(self.period.from);
+        let mut months = vec![];
+        let mut m = from;
+        while m <= self.period.to {
+            months.push(m);
+            m = next_month(m);
+        }
+        let idx = |day: i32| months.partition_point(|&s| s <= day).saturating_sub(1);
+        let count = |metric: Metric| -> Result<Vec<i64>, OpError> {
+            let mut v = vec![0i64; months.len()];
+            for row in self.agg_between(metric, from, self.period.to)? {
+                v[idx(row.day)] += row.value;
+            }
+            Ok(v)
+        };
+        let new = count(Metric::CustomersNew)?;
+        let new_services = count(Metric::ServicesNew)?;
+        let expired = count(Metric::Expired)?;
+        let rescued = count(Metric::Rescued)?;
+        let reactivated = count(Metric::Reactivated)?;
+        let mut table = Table {
+            title: "Customers per month".into(),
+            headers: ["Month", "New customers", "New services", "Expired", "Renewed in time", "Churned", "Reactivated"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        let mut churned = vec![0i64; months.len()];
+        for (i, &m) in months.iter().enumerate() {
+            // Final once CHURN_DAYS have passed since the month's end.
+            let settled = i64::from(self.today) >= i64::from(next_month(m)) + CHURN_DAYS;
+            churned[i] = expired[i] - rescued[i];
+            table.rows.push(vec![
+                Cell::Text(month_label(m)),
+                Cell::Count(new[i]),
+                Cell::Count(new_services[i]),
+                Cell::Count(expired[i]),
+                Cell::Count(rescued[i]),
+                if settled { Cell::Count(churned[i]) } else { Cell::Text(format!("{} so far", churned[i])) },
+                Cell::Count(reactivated[i]),
+            ]);
+        }
+        let total = |v: &[i64]| Cell::Count(v.iter().sum());
+        table.total = Some(vec![
+            Cell::text("Total"),
+            total(&new),
+            total(&new_services),
+            total(&expired),
+            total(&rescued),
+            total(&churned),
+            total(&reactivated),
+        ]);
+        r.summary = vec![
+            ("New customers".into(), Cell::Count(new.iter().sum())),
+            ("Churned".into(), Cell::Count(churned.iter().sum())),
+            ("Reactivated".into(), Cell::Count(reactivated.iter().sum())),
+        ];
+        r.chart = Some(Chart {
+            title: "New, churned and reactivated".into(),
+            unit: Unit::Count,
+            labels: months.iter().map(|&m| month_label(m)).collect(),
+            series: vec![
+                Series { name: "new".into(), values: new.iter().map(|&v| v as f64).collect() },
+                Series { name: "churned".into(), values: churned.iter().map(|&v| v as f64).collect() },
+                Series { name: "reactivated".into(), values: reactivated.iter().map(|&v| v as f64).collect() },
+            ],
+        });
+        // Plan distribution: the last snapshot in the period.
+        let active = self.agg(Metric::ActiveServices)?;
+        let last = active.iter().map(|r| r.day).max();
+        let plans = self.plan_names()?;
+        let mut dist = Table {
+            title: format!(
+                "Paid-up services by plan{}",
+                last.map_or(String::new(), |d| format!(" on {}", day_label(d)))
+            ),
+            headers: ["Plan", "Services", "Share"].map(String::from).to_vec(),
+            ..Default::default()
+        };
+        let on_last: Vec<&AggRow> = active.iter().filter(|r| Some(r.day) == last).collect();
+        let all: i64 = on_last.iter().map(|r| r.value).sum();
+        for row in on_last {
+            let name = plans.get(&row.dim).cloned().unwrap_or_else(|| format!("plan {} (deleted)", row.dim));
+            dist.rows.push(vec![Cell::Text(name), Cell::Count(row.value), pct(row.value, all)]);
+        }
+        dist.total = Some(vec![Cell::text("Total"), Cell::Count(all), Cell::Empty]);
+        // Cohorts: customers who paid in each month since they joined.
+        let cohort_rows = self.agg_between(Metric::CohortActive, from, i32::MAX)?;
+        let mut cohorts = Table {
+            title: "Cohort retention: share of each month's new customers paying N months later".into(),
+            headers: std::iter::once("Joined".to_string())
+                .chain(std::iter::once("Customers".to_string()))
+                .chain((0..12).map(|k| format!("M{k}")))
+                .collect(),
+            ..Default::default()
+        };
+        let mut active_by: HashMap<(i32, i32), i64> = HashMap::new();
+        for row in &cohort_rows {
+            *active_by.entry((row.dim as i32, row.day)).or_default() += row.value;
+        }
+        for (i, &cm) in months.iter().enumerate() {
+            let size = new[i];
+            let mut row = vec![Cell::Text(month_label(cm)), Cell::Count(size)];
+            let mut m = cm;
+            for _ in 0..12 {
+                if m > self.today {
+                    row.push(Cell::Empty);
+                } else {
+                    row.push(pct(active_by.get(&(cm, m)).copied().unwrap_or(0), size));
+                }
+                m = next_month(m);
+            }
+            cohorts.rows.push(row);
+        }
+        r.tables.extend([table, dist, cohorts]);
+        r.notes.push(format!(
+            "Churned: a service not renewed within {CHURN_DAYS} days of its expiry, counted in the month it expired; \"so far\" until those days have passed."
+        ));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_masked() {
+        assert_eq!(mask_phone("254712345678"), "2547****5678");
+        assert_eq!(mask_phone("123"), "****");
+    }
+
+    #[test]
+    fn buckets_follow_the_period() {
+        let d = |s| crate::store::reports::parse_day(s).unwrap();
+        let b = Buckets::of(Period { from: d("2026-01-15"), to: d("2026-06-02") });
+        assert_eq!(b.labels(true), ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]);
+        assert_eq!(b.index(d("2026-01-15")), 0);
+        assert_eq!(b.index(d("2026-02-28")), 1);
+        assert_eq!(b.index(d("2026-03-01")), 2);
+        let days = Buckets::of(Period { from: d("2026-02-27"), to: d("2026-03-02") });
+        assert_eq!(days.labels(false), ["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]);
+        assert_eq!(days.index(d("2026-03-01")), 2);
+    }
+}
