@@ -17,6 +17,7 @@ mod webhook;
 mod money;
 pub use site::{NasCmd, TenantCmd, nas, tenant};
 mod plan;
+mod report;
 pub mod routeros;
 pub use plan::{PlanCmd, plan};
 
@@ -135,6 +136,8 @@ pub enum Manage {
     /// Routers' RouterOS API: credentials, provisioning, lookups, kick.
     #[command(subcommand)]
     Routeros(routeros::RouterosCmd),
+    /// Reports: revenue, reconciliation, tax, network, customers (text, CSV or PDF).
+    Report(report::ReportArgs),
     /// Test hook: move a server's manual clock (`serve --test-clock`).
     #[command(hide = true)]
     ClockAdvance { secs: i64 },
@@ -186,6 +189,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Invoice(c) => money::invoice(ctx, actor, c, out),
         Manage::Routeros(c) => routeros::routeros(ctx, actor, c, out),
         Manage::Snmp(c) => snmp::run(ctx, actor, c, out),
+        Manage::Report(a) => report::run(ctx, a, out),
         Manage::Notify(c) => notify::run(ctx, actor, c, out),
         Manage::ClockAdvance { secs } => match clock {
             Clock::Manual(_) => {

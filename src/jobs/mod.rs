@@ -5,6 +5,7 @@ pub mod backup;
 pub mod enforce;
 pub mod housekeeping;
 pub mod notify;
+pub mod reports;
 pub mod routers;
 pub mod scheduler;
 pub mod snmp;

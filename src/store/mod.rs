@@ -28,6 +28,8 @@ pub mod outbox;
 mod pages;
 mod portal;
 pub mod reports;
+#[cfg(test)]
+mod reports_tests;
 mod routers;
 pub mod secret;
 mod setup;
