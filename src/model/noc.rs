@@ -65,6 +65,9 @@ pub struct RouterHealth {
     pub ifaces: Vec<IfaceNow>,
     pub wireless_clients: Option<u32>,
     pub dhcp_leases: Option<u32>,
+    /// PPP sessions the router itself has (its dynamic `<pppoe-…>`
+    /// interfaces), to compare with lango's session table.
+    pub ppp_sessions: Option<u32>,
     /// Threshold and interface alerts, open or building up
     /// (`alerts.open()`: the open ones in words).
     pub alerts: crate::snmp::alerts::AlertState,

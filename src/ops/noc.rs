@@ -200,14 +200,25 @@ pub async fn target(store: &Store, s: &RouterSnmp, timeout: Duration, retries: u
     Ok(Target { addr, creds, timeout, retries })
 }
 
+/// RouterOS names each PPP session's dynamic interface in angle brackets
+/// (`<pppoe-alice>`, `<l2tp-…>`, `<sstp-…>`, `<ovpn-…>`, `<pptp-…>`).
+pub fn is_ppp_session(name: &str) -> bool {
+    name.starts_with('<') && name.ends_with('>')
+}
+
 /// What the store keeps of a poll, given the previous sample of the same
-/// router (`prev`, taken `secs` before) for the rates.
+/// router (`prev`, taken `secs` before) for the rates. PPP sessions'
+/// dynamic interfaces are counted, not kept or charted: a concentrator
+/// has thousands, and they come and go.
 pub fn polled(cur: &Sample, prev: Option<(&Sample, f64)>) -> Polled {
     let r = prev.and_then(|(p, secs)| rates::rates(p, cur, secs)).unwrap_or_default();
+    let ppp: Vec<u32> = cur.ifaces.iter().filter(|f| is_ppp_session(&f.name)).map(|f| f.index).collect();
+    let r: Vec<_> = r.into_iter().filter(|x| !ppp.contains(&x.index)).collect();
     let rate = |i: u32| r.iter().find(|x| x.index == i);
     let ifaces: Vec<IfaceNow> = cur
         .ifaces
         .iter()
+        .filter(|f| !is_ppp_session(&f.name))
         .map(|f| IfaceNow {
             index: f.index,
             name: f.name.clone(),
@@ -241,10 +252,59 @@ pub fn polled(cur: &Sample, prev: Option<(&Sample, f64)>) -> Polled {
         ifaces,
         wireless_clients: cur.wireless_clients,
         dhcp_leases: cur.dhcp_leases,
+        ppp_sessions: Some(cur.ifaces.iter().filter(|f| is_ppp_session(&f.name) && f.up).count() as u32),
         ..RouterHealth::default()
     };
     if let Some(t) = health.hottest() {
         values.push((series::TEMP, t));
     }
     Polled { health, values }
+}
+
+#[cfg(test)]
+mod ppp_tests {
+    use super::*;
+    use crate::snmp::{Health, HealthSource, Iface};
+
+    fn iface(index: u32, name: &str, up: bool, octets: u64) -> Iface {
+        Iface { index, name: name.into(), up, speed_mbps: 1000, in_octets: octets, out_octets: octets, hc: true }
+    }
+
+    fn sample(ticks: u32, octets: u64) -> Sample {
+        Sample {
+            uptime_ticks: ticks,
+            sys_name: "tower".into(),
+            ifaces: vec![
+                iface(1, "ether1", true, octets),
+                iface(20, "<pppoe-alice>", true, octets),
+                iface(21, "<l2tp-office>", true, octets),
+                iface(22, "<pppoe-gone>", false, 0),
+            ],
+            cpu_load: Some(5),
+            mem_used: None,
+            mem_total: None,
+            health: Health {
+                temperature_c: None,
+                cpu_temperature_c: None,
+                voltage_v: None,
+                fans_rpm: vec![],
+                psu_ok: vec![],
+                source: HealthSource::None,
+            },
+            wireless_clients: None,
+            dhcp_leases: None,
+        }
+    }
+
+    #[test]
+    fn ppp_session_interfaces_are_counted_not_charted() {
+        let (a, b) = (sample(100, 0), sample(6100, 7_500_000));
+        let p = polled(&b, Some((&a, 60.0)));
+        assert_eq!(p.health.ppp_sessions, Some(2), "the two that are up");
+        let names: Vec<&str> = p.health.ifaces.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["ether1"]);
+        let iface_metrics: Vec<u32> = p.values.iter().map(|v| v.0).filter(|&m| m >= 1000).collect();
+        assert_eq!(iface_metrics, [series::iface_in(1), series::iface_out(1)]);
+        assert!(is_ppp_session("<sstp-x>") && !is_ppp_session("bridge<1>") && !is_ppp_session("ether1"));
+    }
 }

@@ -122,13 +122,14 @@ impl Stored for Service {
 }
 
 /// The last polls' view of a router: a cache the next poll refills, so an
-/// older shape (version 1, before alerts kept their words) reads as empty.
+/// older shape (version 1, before alerts kept their words; 2, before the
+/// session alerts) reads as empty.
 impl Stored for RouterHealth {
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     const NAME: &'static str = "RouterHealth";
     fn upgrade(version: u8, _bytes: &[u8]) -> Result<Self, StoreError> {
         match version {
-            1 => Ok(RouterHealth::default()),
+            1 | 2 => Ok(RouterHealth::default()),
             version => Err(StoreError::UnknownVersion { kind: Self::NAME, version }),
         }
     }

@@ -176,9 +176,22 @@ impl Store {
         let tx = self.write()?;
         let Some(router) = get::<_, Nas>(&tx.open_table(NAS)?, (tenant, nas))? else { return Ok(()) };
         let before: RouterHealth = get(&tx.open_table(ROUTER_HEALTH)?, (tenant, nas))?.unwrap_or_default();
-        let online = {
+        // Sessions online on the router in lango's table, and the PPP
+        // ones among them (to compare with the router's own count).
+        let (online, lango_ppp) = {
             let active = tx.open_table(SESSIONS_ACTIVE)?;
-            active.range((tenant, nas, "")..(tenant, nas + 1, ""))?.count()
+            let services = tx.open_table(SERVICES)?;
+            let (mut all, mut ppp) = (0usize, 0u32);
+            for row in active.range((tenant, nas, "")..(tenant, nas + 1, ""))? {
+                all += 1;
+                let s: Session = super::codec::decode(row?.1.value())?;
+                if let Some(id) = s.service
+                    && get::<_, Service>(&services, (tenant, id))?.is_some_and(|s| s.access == AccessType::Pppoe)
+                {
+                    ppp += 1;
+                }
+            }
+            (all, ppp)
         };
         let quiet = before.maintenance_until.is_some_and(|u| now < u);
         let health = match result {
@@ -195,7 +208,9 @@ impl Store {
                 let ifaces: Vec<(u32, String, bool)> =
                     p.health.ifaces.iter().map(|f| (f.index, f.name.clone(), f.up)).collect();
                 let was: Vec<(u32, bool)> = before.ifaces.iter().map(|f| (f.index, f.up)).collect();
-                let changes = alerts::evaluate(&mut alerts, limits, p.health.cpu, p.health.hottest(), &ifaces, &was);
+                let mut changes =
+                    alerts::evaluate(&mut alerts, limits, p.health.cpu, p.health.hottest(), &ifaces, &was);
+                changes.extend(alerts::sessions(&mut alerts, now, online as u32, lango_ppp, p.health.ppp_sessions));
                 for t in changes.into_iter().filter(|_| !quiet) {
                     let (action, words) = match t {
                         alerts::Transition::Opened(w) => ("nas.alert", w),
