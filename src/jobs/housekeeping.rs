@@ -1,6 +1,6 @@
 //! Periodic upkeep of the RADIUS server: reload the NAS directory when the
-//! store changes, log a summary of dropped packets, and forget old stop
-//! marks.
+//! store changes, log a summary of dropped packets, move each router's
+//! RADIUS counts into the reports every minute, and forget old stop marks.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,10 +38,35 @@ pub async fn run(r: Arc<Radius>, shutdown: CancellationToken) {
                 last_dropped = dropped;
             }
         }
+        if rounds.is_multiple_of(30) {
+            flush_router_stats(&r).await;
+        }
         if rounds.is_multiple_of(1800) {
             let r2 = r.clone();
             let cutoff = r.clock.now() - 86_400;
             let _ = tokio::task::spawn_blocking(move || r2.store.prune_stop_marks(cutoff)).await;
         }
+    }
+    flush_router_stats(&r).await;
+}
+
+/// Move each router's RADIUS counts since the last flush into the
+/// reports' aggregates (on a store error they are lost: a minute's counts
+/// of a report figure, never a request).
+async fn flush_router_stats(r: &Arc<Radius>) {
+    let now = r.clock.now();
+    let rows: Vec<_> = r
+        .directory()
+        .entries()
+        .iter()
+        .filter_map(|e| {
+            let counts = e.stats.take();
+            let day = crate::store::reports::local_day(&e.zone, now);
+            (counts.iter().any(|&n| n > 0)).then_some((e.tenant.id, e.nas.id, day, counts))
+        })
+        .collect();
+    let store = r.store.clone();
+    if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.add_radius_stats(&rows)).await {
+        tracing::warn!(error = %e, "router RADIUS counts not recorded");
     }
 }

@@ -577,11 +577,26 @@ impl Ctx<'_> {
         let health: HashMap<Id, crate::model::RouterHealth> =
             self.store.router_health(self.t.id)?.into_iter().collect();
         let (rin, rout, rstart) = (by_dim(&bin), by_dim(&bout), by_dim(&starts));
+        let radius = [Metric::RadiusAccepts, Metric::RadiusRejects, Metric::RadiusAcct, Metric::RadiusDropped]
+            .map(|m| self.agg(m).map(|rows| by_dim(&rows)));
+        let [accepts, rejects, acct, dropped] = radius;
+        let (accepts, rejects, acct, dropped) = (accepts?, rejects?, acct?, dropped?);
         let mut by_router = Table {
-            title: "By router".into(),
-            headers: ["Router", "Download", "Upload", "Sessions started", "State now", "CPU now"]
-                .map(String::from)
-                .to_vec(),
+            title: "By router (traffic, RADIUS, state)".into(),
+            headers: [
+                "Router",
+                "Download",
+                "Upload",
+                "Sessions started",
+                "Accepts",
+                "Rejects",
+                "Accounting",
+                "Dropped",
+                "State now",
+                "CPU now",
+            ]
+            .map(String::from)
+            .to_vec(),
             ..Default::default()
         };
         let mut ids: Vec<u64> = routers.keys().copied().chain(rin.keys().copied()).collect();
@@ -594,6 +609,10 @@ impl Ctx<'_> {
                 Cell::Bytes(rout.get(&id).copied().unwrap_or(0) as u64),
                 Cell::Bytes(rin.get(&id).copied().unwrap_or(0) as u64),
                 Cell::Count(rstart.get(&id).copied().unwrap_or(0)),
+                Cell::Count(accepts.get(&id).copied().unwrap_or(0)),
+                Cell::Count(rejects.get(&id).copied().unwrap_or(0)),
+                Cell::Count(acct.get(&id).copied().unwrap_or(0)),
+                Cell::Count(dropped.get(&id).copied().unwrap_or(0)),
                 Cell::text(crate::model::RouterHealth::state(h.is_some(), h)),
                 h.and_then(|h| h.cpu).map_or(Cell::Empty, |c| Cell::Percent(f64::from(c))),
             ]);

@@ -19,6 +19,37 @@ pub struct NasEntry {
     /// When a request from this router last passed admission (Unix
     /// seconds, 0 = not since start): the dashboard's up/down.
     pub heard: std::sync::atomic::AtomicI64,
+    /// What this router's requests came to since the last flush into the
+    /// reports (`take` by housekeeping every minute).
+    pub stats: NasStats,
+}
+
+/// Per-router RADIUS counts: relaxed atomics, one add per request.
+#[derive(Debug, Default)]
+pub struct NasStats {
+    pub accepts: std::sync::atomic::AtomicU64,
+    pub rejects: std::sync::atomic::AtomicU64,
+    pub acct: std::sync::atomic::AtomicU64,
+    /// Dropped after the router was known: wrong Request Authenticator,
+    /// wrong or missing Message-Authenticator.
+    pub dropped: std::sync::atomic::AtomicU64,
+}
+
+impl NasStats {
+    pub fn inc(c: &std::sync::atomic::AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (accepts, rejects, accounting, dropped) since the last take.
+    pub fn take(&self) -> [u64; 4] {
+        [&self.accepts, &self.rejects, &self.acct, &self.dropped].map(|c| c.swap(0, Ordering::Relaxed))
+    }
+
+    fn add(&self, v: [u64; 4]) {
+        for (c, v) in [&self.accepts, &self.rejects, &self.acct, &self.dropped].into_iter().zip(v) {
+            c.fetch_add(v, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -35,6 +66,7 @@ impl Directory {
         for e in &fresh.entries {
             if let Some(old) = previous.entries.iter().find(|o| o.nas.id == e.nas.id) {
                 e.heard.store(old.heard.load(Ordering::Relaxed), Ordering::Relaxed);
+                e.stats.add(old.stats.take());
             }
         }
         Ok(fresh)
@@ -57,7 +89,8 @@ impl Directory {
             let Some(tenant) = tenants.iter().find(|t| t.id == nas.tenant) else { continue };
             let secret = store.secrets().open(Purpose::NasSecret, &nas.secret)?;
             let zone = crate::clock::Clock::zone(&tenant.timezone);
-            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret, zone, heard: Default::default() }));
+            let heard = Default::default();
+            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret, zone, heard, stats: Default::default() }));
         }
         entries.sort_by_key(|e| std::cmp::Reverse(e.nas.prefix));
         Ok(Directory { entries, generation })
@@ -65,6 +98,10 @@ impl Directory {
 
     pub fn find(&self, ip: IpAddr) -> Option<&Arc<NasEntry>> {
         self.entries.iter().find(|e| e.nas.matches(ip))
+    }
+
+    pub fn entries(&self) -> &[Arc<NasEntry>] {
+        &self.entries
     }
 
     pub fn len(&self) -> usize {

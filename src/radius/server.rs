@@ -15,7 +15,7 @@ use super::acct::{self, Job};
 use super::cache::RequestKey;
 use super::codec::{self, Code, MaStatus, Packet};
 use super::counters::Counters;
-use super::directory::NasEntry;
+use super::directory::{NasEntry, NasStats};
 use super::{Radius, auth, status, udp};
 use crate::store::LoginReader;
 
@@ -110,6 +110,7 @@ fn admit<'a>(r: &Radius, buf: &'a [u8], src: SocketAddr, allowed: &[Code]) -> Op
     if signed && !codec::verify_request_authenticator(&pkt, &nas.secret) {
         tracing::debug!(%src, nas = %nas.nas.name, "wrong Request Authenticator (shared secret mismatch?)");
         Counters::inc(&r.counters.dropped_bad_authenticator);
+        NasStats::inc(&nas.stats.dropped);
         return None;
     }
     match codec::check_message_authenticator(&pkt, &nas.secret, None) {
@@ -117,6 +118,7 @@ fn admit<'a>(r: &Radius, buf: &'a [u8], src: SocketAddr, allowed: &[Code]) -> Op
         MaStatus::Invalid => {
             tracing::debug!(%src, nas = %nas.nas.name, "wrong Message-Authenticator");
             Counters::inc(&r.counters.dropped_bad_message_authenticator);
+            NasStats::inc(&nas.stats.dropped);
             return None;
         }
         MaStatus::Absent => {
@@ -127,6 +129,7 @@ fn admit<'a>(r: &Radius, buf: &'a [u8], src: SocketAddr, allowed: &[Code]) -> Op
             if required {
                 tracing::debug!(%src, nas = %nas.nas.name, "Message-Authenticator required but absent");
                 Counters::inc(&r.counters.dropped_missing_message_authenticator);
+                NasStats::inc(&nas.stats.dropped);
                 return None;
             }
         }
@@ -150,7 +153,15 @@ pub fn handle_auth_datagram(r: &Radius, reader: &mut LoginReader, buf: &[u8], sr
     }
     let reply = match pkt.code {
         Code::StatusServer => status::reply(r, &pkt, &nas.secret, false)?,
-        _ => auth::handle(r, reader, &nas, &pkt)?,
+        _ => {
+            let reply = auth::handle(r, reader, &nas, &pkt)?;
+            match reply.first().copied() {
+                Some(2) => NasStats::inc(&nas.stats.accepts),
+                Some(3) => NasStats::inc(&nas.stats.rejects),
+                _ => {}
+            }
+            reply
+        }
     };
     r.cache.put(key, reply.clone(), now);
     Some(reply)
@@ -224,6 +235,7 @@ pub fn handle_acct_datagram(r: &Radius, buf: &[u8], src: SocketAddr, jobs: &mpsc
     if pkt.code == Code::StatusServer {
         return status::reply(r, &pkt, &nas.secret, true);
     }
+    NasStats::inc(&nas.stats.acct);
     acct::intake(r, &nas, &pkt, key, jobs);
     None
 }

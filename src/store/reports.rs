@@ -78,6 +78,13 @@ pub enum Metric {
     PlanBytesOut = 33,
     /// Sessions started, by router.
     SessionsStarted = 34,
+    /// RADIUS, by router: Access-Accepts, Access-Rejects, accounting
+    /// requests, and requests dropped after the router was known (wrong
+    /// authenticators, missing Message-Authenticator).
+    RadiusAccepts = 40,
+    RadiusRejects = 41,
+    RadiusAcct = 42,
+    RadiusDropped = 43,
 }
 
 pub type AggKey = (u32, u64, u16, i32, u64);
@@ -590,6 +597,27 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Add routers' RADIUS counts: (tenant, router, tenant-local day,
+    /// [accepts, rejects, accounting, dropped]).
+    pub fn add_radius_stats(&self, rows: &[(TenantId, Id, i32, [u64; 4])]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let tx = self.write()?;
+        {
+            let metrics = [Metric::RadiusAccepts, Metric::RadiusRejects, Metric::RadiusAcct, Metric::RadiusDropped];
+            let mut table = tx.open_table(REPORT_AGG)?;
+            for &(tenant, nas, day, counts) in rows {
+                for (m, n) in metrics.iter().zip(counts).filter(|(_, n)| *n > 0) {
+                    let key = (tenant, 0, *m as u16, day, nas);
+                    let was = table.get(key)?.map_or(0, |v| v.value());
+                    table.insert(key, was.saturating_add(n.min(i64::MAX as u64) as i64))?;
+                }
+            }
+        }
+        self.commit(tx)
     }
 
     /// Record what is a state rather than an event, for today: services
