@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx<'_>, a: ReportArgs, out: &mut impl Write) -> anyhow::Result
     let r = ops::build(ctx.store, &t, Scope::of(a.reseller), kind, period, today, all_rows)?;
     match a.format.as_str() {
         "csv" => out.write_all(r.csv().as_bytes())?,
-        "pdf" => bail!("PDF_PENDING"),
+        "pdf" => out.write_all(&crate::pdf::report::report(&r))?,
         _ => out.write_all(r.text().as_bytes())?,
     }
     Ok(())

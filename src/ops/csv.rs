@@ -6,6 +6,14 @@ fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
+/// CR first) gets a leading `'`, so `=HYPERLINK(…)` in a name stays text.
+/// For text cells of files people open in spreadsheets; numbers (a
+/// negative amount) are written as they are.
+pub fn spreadsheet_safe(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
+}
+
 /// One CSV line, CRLF-terminated.
 pub fn row(fields: &[String]) -> String {
     let mut line = fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(",");

@@ -19,6 +19,7 @@ pub mod noc;
 pub mod notify;
 pub mod plans;
 pub mod recovery;
+pub mod report_usage;
 pub mod report_view;
 pub mod reports;
 pub mod routers;

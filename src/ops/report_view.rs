@@ -37,9 +37,11 @@ impl Cell {
         }
     }
 
-    /// For a spreadsheet: "1234.50", bytes as a plain integer.
+    /// For a spreadsheet: "1234.50", bytes as a plain integer; text that
+    /// a spreadsheet would run as a formula is quoted.
     pub fn raw(&self, currency: &str) -> String {
         match self {
+            Cell::Text(s) => super::csv::spreadsheet_safe(s.clone()),
             Cell::Money(m) => plain_money(*m, minor_digits(currency)),
             Cell::Bytes(b) => b.to_string(),
             Cell::Percent(p) => format!("{p:.1}"),
@@ -203,9 +205,10 @@ impl Report {
     /// Every table as CSV, each under its title, separated by a blank line.
     pub fn csv(&self) -> String {
         let mut out = String::new();
-        out.push_str(&super::csv::row(&[self.title.clone(), self.period.label()]));
+        let safe = |s: &str| super::csv::spreadsheet_safe(s.to_string());
+        out.push_str(&super::csv::row(&[safe(&self.title), self.period.label()]));
         for (name, v) in &self.summary {
-            out.push_str(&super::csv::row(&[name.clone(), v.raw(&self.currency)]));
+            out.push_str(&super::csv::row(&[safe(name), v.raw(&self.currency)]));
         }
         for c in &self.checks {
             let state = if c.ok { "balanced" } else { "DOES NOT BALANCE" };
@@ -213,8 +216,8 @@ impl Report {
         }
         for t in &self.tables {
             out.push_str("\r\n");
-            out.push_str(&super::csv::row(std::slice::from_ref(&t.title)));
-            out.push_str(&super::csv::row(&t.headers));
+            out.push_str(&super::csv::row(&[safe(&t.title)]));
+            out.push_str(&super::csv::row(&t.headers.iter().map(|h| safe(h)).collect::<Vec<_>>()));
             for r in t.rows.iter().chain(t.total.iter()) {
                 let cells: Vec<String> = r.iter().map(|c| c.raw(&self.currency)).collect();
                 out.push_str(&super::csv::row(&cells));
@@ -284,6 +287,8 @@ mod tests {
         assert_eq!(Cell::Money(1500).raw("UGX"), "1500");
         assert_eq!(Cell::Bytes(1536).raw(""), "1536");
         assert_eq!(Cell::Percent(12.345).shown(""), "12.3 %");
+        assert_eq!(Cell::text("=HYPERLINK(\"x\")").raw(""), "'=HYPERLINK(\"x\")");
+        assert_eq!(Cell::Money(-150).raw("KES"), "-1.50", "numbers stay numbers");
     }
 
     #[test]

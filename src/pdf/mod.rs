@@ -1,6 +1,7 @@
 //! Minimal dependency-free PDF 1.4 writer (A4 pages, Helvetica/Helvetica-Bold, text, rectangles,
 //! lines, dashes, RGB colours, deterministic output) plus the printable documents built on it:
-//! voucher cards, invoices/receipts, their HTML print views, QR codes and money formatting.
+//! voucher cards, invoices/receipts, reports, their HTML print views, QR codes and money
+//! formatting.
 
 pub mod cards;
 mod font;
@@ -8,6 +9,7 @@ pub mod html;
 pub mod invoice;
 mod money;
 mod qr;
+pub mod report;
 #[cfg(test)]
 mod tests;
 

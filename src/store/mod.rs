@@ -27,6 +27,7 @@ mod notify_events;
 pub mod outbox;
 mod pages;
 mod portal;
+pub mod report_rows;
 pub mod reports;
 #[cfg(test)]
 mod reports_tests;
@@ -239,7 +240,7 @@ impl Store {
                     if v <= 3 {
                         admin::migrate_3_to_4(&tx)?;
                     }
-                    reports::backfill(&tx)?;
+                    report_rows::backfill(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {

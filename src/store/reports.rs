@@ -15,9 +15,8 @@ use std::collections::HashMap;
 use jiff::tz::TimeZone;
 use redb::{ReadableTable, WriteTransaction};
 
-use super::codec::decode;
 use super::tables::*;
-use super::{Store, StoreError, get};
+use super::{StoreError, get};
 use crate::billing::EntryKind;
 use crate::model::{Customer, Id, Invoice, Payment, PaymentMethod, Service, StkRequest, Tenant, TenantId, UnixTime};
 
@@ -88,6 +87,8 @@ pub enum Metric {
 }
 
 pub type AggKey = (u32, u64, u16, i32, u64);
+
+pub use super::report_rows::AggRow;
 
 pub fn channel_code(m: PaymentMethod) -> u64 {
     match m {
@@ -180,7 +181,7 @@ pub fn parse_day(s: &str) -> Option<i32> {
     Some(days_from_civil(i32::from(d.year()), d.month() as u32, d.day() as u32))
 }
 
-fn zone_of(tx: &WriteTransaction, tenant: TenantId) -> Result<TimeZone, StoreError> {
+pub(crate) fn zone_of(tx: &WriteTransaction, tenant: TenantId) -> Result<TimeZone, StoreError> {
     let t: Option<Tenant> = get(&tx.open_table(TENANTS)?, tenant)?;
     Ok(t.map_or(TimeZone::UTC, |t| crate::clock::Clock::zone(&t.timezone)))
 }
@@ -468,267 +469,6 @@ pub(crate) struct FoldTables<'a, 'txn> {
     pub services: &'a redb::Table<'txn, (u32, u64), &'static [u8]>,
     pub customer_reseller: &'a redb::Table<'txn, (u32, u64), u64>,
     pub reseller_customers: &'a redb::Table<'txn, (u32, u64, u64), ()>,
-}
-
-/// One aggregate row as a report reads it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AggRow {
-    pub day: i32,
-    pub dim: u64,
-    pub value: i64,
-}
-
-impl Store {
-    /// The rows of one metric over days `from..=to`.
-    pub fn agg(
-        &self,
-        tenant: TenantId,
-        scope: u64,
-        metric: Metric,
-        from: i32,
-        to: i32,
-    ) -> Result<Vec<AggRow>, StoreError> {
-        let tx = self.read()?;
-        let table = tx.open_table(REPORT_AGG)?;
-        let m = metric as u16;
-        let mut out = Vec::new();
-        for row in table.range((tenant, scope, m, from, 0)..=(tenant, scope, m, to, u64::MAX))? {
-            let (k, v) = row?;
-            let (_, _, _, day, dim) = k.value();
-            out.push(AggRow { day, dim, value: v.value() });
-        }
-        Ok(out)
-    }
-
-    /// Per service: bytes in and out over the months `from..=to` (first
-    /// days of months).
-    pub fn usage_by_service(
-        &self,
-        tenant: TenantId,
-        from: i32,
-        to: i32,
-    ) -> Result<HashMap<Id, (u64, u64)>, StoreError> {
-        let tx = self.read()?;
-        let mut out: HashMap<Id, (u64, u64)> = HashMap::new();
-        for row in tx.open_table(USAGE_MONTHLY)?.range((tenant, from, 0)..=(tenant, to, u64::MAX))? {
-            let (k, v) = row?;
-            let (i, o) = v.value();
-            let e = out.entry(k.value().2).or_default();
-            e.0 = e.0.saturating_add(i);
-            e.1 = e.1.saturating_add(o);
-        }
-        Ok(out)
-    }
-
-    /// The services of a reseller's customers.
-    pub fn reseller_services(
-        &self,
-        tenant: TenantId,
-        reseller: Id,
-    ) -> Result<std::collections::HashSet<Id>, StoreError> {
-        let tx = self.read()?;
-        let by_customer = tx.open_table(SERVICE_BY_CUSTOMER)?;
-        let mut out = std::collections::HashSet::new();
-        for row in tx.open_table(RESELLER_CUSTOMERS)?.range((tenant, reseller, 0)..=(tenant, reseller, u64::MAX))? {
-            let c = row?.0.value().2;
-            for s in by_customer.range((tenant, c, 0)..=(tenant, c, u64::MAX))? {
-                out.insert(s?.0.value().2);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Sales documents issued in `[from, to)`, oldest first, at most `limit`.
-    pub fn sales_docs_between(
-        &self,
-        tenant: TenantId,
-        from: UnixTime,
-        to: UnixTime,
-        limit: usize,
-    ) -> Result<Vec<Invoice>, StoreError> {
-        let tx = self.read()?;
-        let docs = tx.open_table(INVOICES)?;
-        let mut out = Vec::new();
-        for row in tx.open_table(SALES_DOCS)?.range((tenant, from, 0)..(tenant, to, 0))?.take(limit) {
-            let (_, _, id) = row?.0.value();
-            if let Some(d) = get(&docs, (tenant, id))? {
-                out.push(d);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Payments received in `[from, to)`, oldest first, at most `limit`.
-    pub fn payments_between(
-        &self,
-        tenant: TenantId,
-        from: UnixTime,
-        to: UnixTime,
-        limit: usize,
-    ) -> Result<Vec<Payment>, StoreError> {
-        let tx = self.read()?;
-        let payments = tx.open_table(PAYMENTS)?;
-        let mut out = Vec::new();
-        for row in tx.open_table(PAYMENTS_BY_TIME)?.range((tenant, from, 0)..(tenant, to, 0))?.take(limit) {
-            let (_, _, id) = row?.0.value();
-            if let Some(p) = get(&payments, (tenant, id))? {
-                out.push(p);
-            }
-        }
-        Ok(out)
-    }
-
-    /// STK pushes sent in `[from, to)`, oldest first, at most `limit`.
-    pub fn stk_between(
-        &self,
-        tenant: TenantId,
-        from: UnixTime,
-        to: UnixTime,
-        limit: usize,
-    ) -> Result<Vec<StkRequest>, StoreError> {
-        let tx = self.read()?;
-        let stk = tx.open_table(STK_REQUESTS)?;
-        let mut out = Vec::new();
-        for row in tx.open_table(STK_BY_TIME)?.range((tenant, from, "")..(tenant, to, ""))?.take(limit) {
-            let k = row?.0;
-            let (_, _, checkout) = k.value();
-            if let Some(r) = get(&stk, (tenant, checkout))? {
-                out.push(r);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Add routers' RADIUS counts: (tenant, router, tenant-local day,
-    /// [accepts, rejects, accounting, dropped]).
-    pub fn add_radius_stats(&self, rows: &[(TenantId, Id, i32, [u64; 4])]) -> Result<(), StoreError> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let tx = self.write()?;
-        {
-            let metrics = [Metric::RadiusAccepts, Metric::RadiusRejects, Metric::RadiusAcct, Metric::RadiusDropped];
-            let mut table = tx.open_table(REPORT_AGG)?;
-            for &(tenant, nas, day, counts) in rows {
-                for (m, n) in metrics.iter().zip(counts).filter(|(_, n)| *n > 0) {
-                    let key = (tenant, 0, *m as u16, day, nas);
-                    let was = table.get(key)?.map_or(0, |v| v.value());
-                    table.insert(key, was.saturating_add(n.min(i64::MAX as u64) as i64))?;
-                }
-            }
-        }
-        self.commit(tx)
-    }
-
-    /// Record what is a state rather than an event, for today: services
-    /// active and paid up per plan, and the highest count of online
-    /// sessions seen today, in the tenant's scope and each reseller's.
-    pub fn snapshot_reports(&self, tenant: TenantId, now: UnixTime) -> Result<(), StoreError> {
-        let tx = self.write()?;
-        {
-            let zone = zone_of(&tx, tenant)?;
-            let day = local_day(&zone, now);
-            let owners = tx.open_table(CUSTOMER_RESELLER)?;
-            let mut by_plan: HashMap<(u64, Id), i64> = HashMap::new();
-            let mut scopes: std::collections::BTreeSet<u64> = [0].into();
-            let mut reseller_of: HashMap<Id, u64> = HashMap::new();
-            for row in tx.open_table(SERVICES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
-                let s: Service = decode(row?.1.value())?;
-                let paid_up = s.expires_at.is_some_and(|e| e > now) && s.voucher.is_none();
-                if s.status != crate::model::ServiceStatus::Active || !paid_up {
-                    continue;
-                }
-                let r = owners.get((tenant, s.customer))?.map_or(0, |v| v.value());
-                reseller_of.insert(s.id, r);
-                *by_plan.entry((0, s.plan)).or_default() += 1;
-                if r != 0 {
-                    scopes.insert(r);
-                    *by_plan.entry((r, s.plan)).or_default() += 1;
-                }
-            }
-            let mut online: HashMap<u64, i64> = HashMap::new();
-            for row in tx.open_table(SESSIONS_ACTIVE)?.range((tenant, 0, "")..=(tenant, u64::MAX, "\u{10FFFF}"))? {
-                let s: crate::model::Session = decode(row?.1.value())?;
-                *online.entry(0).or_default() += 1;
-                if let Some(&r) = s.service.and_then(|id| reseller_of.get(&id)).filter(|&&r| r != 0) {
-                    *online.entry(r).or_default() += 1;
-                }
-            }
-            drop(owners);
-            let mut table = tx.open_table(REPORT_AGG)?;
-            let active = Metric::ActiveServices as u16;
-            for &scope in &scopes {
-                let stale: Vec<u64> = table
-                    .range((tenant, scope, active, day, 0)..=(tenant, scope, active, day, u64::MAX))?
-                    .map(|r| r.map(|(k, _)| k.value().4))
-                    .collect::<Result<_, _>>()?;
-                for dim in stale {
-                    table.remove((tenant, scope, active, day, dim))?;
-                }
-                let peak = (tenant, scope, Metric::SessionsPeak as u16, day, 0);
-                let n = online.get(&scope).copied().unwrap_or(0);
-                let was = table.get(peak)?.map_or(0, |v| v.value());
-                if n > was {
-                    table.insert(peak, n)?;
-                }
-            }
-            for ((scope, plan), n) in by_plan {
-                table.insert((tenant, scope, active, day, plan), n)?;
-            }
-        }
-        self.commit(tx)
-    }
-}
-
-/// Schema 4 → 5: the aggregates and time indexes from the rows an older
-/// version kept. Sales by plan come from the documents' services' current
-/// plans (the ledger of older versions does not name plans).
-pub(crate) fn backfill(tx: &WriteTransaction) -> Result<(), StoreError> {
-    let tenants: Vec<TenantId> =
-        tx.open_table(TENANTS)?.iter()?.map(|r| r.map(|(k, _)| k.value())).collect::<Result<_, _>>()?;
-    for tenant in tenants {
-        let payments: Vec<Payment> = super::tenant_rows(&tx.open_table(PAYMENTS)?, tenant)?;
-        for p in &payments {
-            note_payment(tx, p)?;
-        }
-        let mut entries = Vec::new();
-        for row in tx.open_table(LEDGER)?.range((tenant, 0, 0)..=(tenant, u64::MAX, u64::MAX))? {
-            let (k, v) = row?;
-            let e: crate::model::LedgerEntry = decode(v.value())?;
-            entries.push((k.value().1, e));
-        }
-        for (customer, e) in &entries {
-            note(tx, tenant, Some(*customer), e.at, &[(Metric::Ledger, kind_code(e.kind), e.amount)])?;
-        }
-        let docs: Vec<Invoice> = super::tenant_rows(&tx.open_table(INVOICES)?, tenant)?;
-        let services: Vec<Service> = super::tenant_rows(&tx.open_table(SERVICES)?, tenant)?;
-        let plan_of: HashMap<Id, Id> = services.iter().map(|s| (s.id, s.plan)).collect();
-        for d in docs.iter().filter(|d| d.kind == crate::model::DocKind::Invoice || d.service.is_some()) {
-            note_sale_doc(tx, d)?;
-            if let Some(plan) = d.service.and_then(|s| plan_of.get(&s)) {
-                note_sale(tx, tenant, d.customer, *plan, d.gross, d.issued_at)?;
-            }
-        }
-        let stk: Vec<StkRequest> = {
-            let table = tx.open_table(STK_REQUESTS)?;
-            let mut v = Vec::new();
-            for row in table.range((tenant, "")..(tenant + 1, ""))? {
-                v.push(decode(row?.1.value())?);
-            }
-            v
-        };
-        for r in &stk {
-            note_stk(tx, r)?;
-        }
-        let customers: Vec<Customer> = super::tenant_rows(&tx.open_table(CUSTOMERS)?, tenant)?;
-        for c in &customers {
-            note(tx, tenant, Some(c.id), c.created_at, &[(Metric::CustomersNew, 0, 1)])?;
-        }
-        for s in services.iter().filter(|s| s.voucher.is_none()) {
-            note(tx, tenant, Some(s.customer), s.created_at, &[(Metric::ServicesNew, s.plan, 1)])?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

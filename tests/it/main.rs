@@ -38,6 +38,8 @@ mod notify;
 mod notify_cli;
 mod otp;
 mod portal;
+mod reports;
+mod reports_browser;
 mod routeros;
 mod routeros_client;
 mod routeros_poll;

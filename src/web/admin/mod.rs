@@ -33,6 +33,7 @@ mod noc;
 mod notify;
 mod people;
 pub mod rbac;
+mod reports;
 mod routers;
 mod services;
 pub mod setup;
@@ -158,6 +159,10 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/hotspot-files", get(hotspot_files::show))
         .route("/admin/hotspot-files/files.zip", get(hotspot_files::zip))
         .route("/admin/import", get(import::form).post(import::run))
+        .route("/admin/reports", get(reports::index))
+        .route("/admin/reports/{kind}", get(reports::show))
+        .route("/admin/reports/{kind}/csv", get(reports::csv))
+        .route("/admin/reports/{kind}/pdf", get(reports::pdf))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
@@ -237,6 +242,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/vouchers", "Vouchers", Perm::ViewVouchers),
     ("/admin/payments", "Payments", Perm::ViewPayments),
     ("/admin/invoices", "Invoices", Perm::ViewInvoices),
+    ("/admin/reports", "Reports", Perm::ViewReports),
     ("/admin/nas", "Routers", Perm::ViewNas),
     ("/admin/noc", "NOC", Perm::ViewNas),
     ("/admin/admins", "Admins", Perm::ManageAdmins),
@@ -532,10 +538,6 @@ impl ListQuery {
     }
 }
 
-fn spreadsheet_safe(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
-}
-
 /// Rows per list page.
 pub const PAGE: usize = 50;
 
@@ -547,7 +549,7 @@ pub const PAGE: usize = 50;
 pub fn csv_response(name: &str, header_row: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Response {
     let mut body = crate::ops::csv::row(&header_row.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     for r in rows {
-        let safe: Vec<String> = r.into_iter().map(spreadsheet_safe).collect();
+        let safe: Vec<String> = r.into_iter().map(crate::ops::csv::spreadsheet_safe).collect();
         body.push_str(&crate::ops::csv::row(&safe));
     }
     let disposition = format!("attachment; filename=\"{name}.csv\"");
@@ -559,10 +561,10 @@ pub fn csv_response(name: &str, header_row: &[&str], rows: impl IntoIterator<Ite
 mod tests {
     #[test]
     fn formulas_in_csv_cells_stay_text() {
-        assert_eq!(super::spreadsheet_safe("=HYPERLINK(\"http://x\")".into()), "'=HYPERLINK(\"http://x\")");
-        assert_eq!(super::spreadsheet_safe("+254712000001".into()), "'+254712000001");
-        assert_eq!(super::spreadsheet_safe("@SUM(A1)".into()), "'@SUM(A1)");
-        assert_eq!(super::spreadsheet_safe("Wanjiru".into()), "Wanjiru");
-        assert_eq!(super::spreadsheet_safe("KES 1,500.00".into()), "KES 1,500.00");
+        assert_eq!(crate::ops::csv::spreadsheet_safe("=HYPERLINK(\"http://x\")".into()), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(crate::ops::csv::spreadsheet_safe("+254712000001".into()), "'+254712000001");
+        assert_eq!(crate::ops::csv::spreadsheet_safe("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(crate::ops::csv::spreadsheet_safe("Wanjiru".into()), "Wanjiru");
+        assert_eq!(crate::ops::csv::spreadsheet_safe("KES 1,500.00".into()), "KES 1,500.00");
     }
 }

@@ -112,7 +112,7 @@ pub fn svg(lines: &[(&[series::Point], &str)], from: i64, to: i64) -> (String, f
     let peak = lines.iter().flat_map(|(p, _)| p.iter().map(|(_, v)| *v)).fold(0.0_f64, f64::max);
     let span = (to - from).max(1) as f64;
     let mut out = String::from(
-        "<svg viewBox=\"0 0 600 120\" width=\"600\" height=\"120\" class=\"chart\" role=\"img\"><rect width=\"600\" height=\"120\" fill=\"#fafafa\" stroke=\"#ddd\"/>",
+        "<svg viewBox=\"0 0 600 120\" width=\"600\" height=\"120\" class=\"series\" role=\"img\"><rect width=\"600\" height=\"120\" fill=\"#fafafa\" stroke=\"#ddd\"/>",
     );
     for (points, colour) in lines {
         let coords: Vec<String> = points

@@ -43,6 +43,9 @@ pub enum Perm {
     Broadcast,
     /// Take a router's outage or alerts in hand.
     AckAlerts,
+    /// The reports (revenue, reconciliation, tax, network, customers) and
+    /// their downloads; a reseller's show its own customers only.
+    ViewReports,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -67,6 +70,7 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         ManageTenants => role == PlatformAdmin,
         ViewMessages => matches!(role, PlatformAdmin | TenantAdmin | Operator | ReadOnly),
         Broadcast | AckAlerts => matches!(role, PlatformAdmin | TenantAdmin | Operator),
+        ViewReports => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly | Reseller),
     }
 }
 
@@ -209,6 +213,10 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/hotspot-files/files.zip", EditNas),
     r("GET", "/admin/import", EditPlans),
     r("POST", "/admin/import", EditPlans),
+    r("GET", "/admin/reports", ViewReports),
+    r("GET", "/admin/reports/{kind}", ViewReports),
+    r("GET", "/admin/reports/{kind}/csv", ViewReports),
+    r("GET", "/admin/reports/{kind}/pdf", ViewReports),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).
