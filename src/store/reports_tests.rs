@@ -314,7 +314,7 @@ fn the_backfill_rebuilds_what_the_write_paths_kept() {
     tx.delete_table(PAYMENTS_BY_TIME).unwrap();
     tx.delete_table(SALES_DOCS).unwrap();
     tx.delete_table(STK_BY_TIME).unwrap();
-    backfill(&tx).unwrap();
+    super::report_rows::backfill(&tx).unwrap();
     s.commit(tx).unwrap();
     assert_eq!(snapshot(&s), before);
     assert_eq!(s.payments_between(t.id, i64::MIN, i64::MAX, usize::MAX).unwrap().len(), listed);
