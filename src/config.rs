@@ -35,6 +35,9 @@ pub struct SnmpConfig {
     pub cpu_alert_percent: u8,
     /// Alert when a router's hottest sensor stays at or over this (°C; 0: never).
     pub temperature_alert_c: u16,
+    /// Alert when an SFP's receive power stays under this (dBm, -60 to 0;
+    /// 0: never).
+    pub sfp_rx_alert_dbm: f64,
 }
 
 impl Default for SnmpConfig {
@@ -46,6 +49,7 @@ impl Default for SnmpConfig {
             concurrency: 8,
             cpu_alert_percent: 90,
             temperature_alert_c: 70,
+            sfp_rx_alert_dbm: -25.0,
         }
     }
 }
@@ -332,6 +336,9 @@ impl Config {
         if !(1..=64).contains(&self.snmp.concurrency) {
             return bad("snmp.concurrency", "must be 1..=64");
         }
+        if !(-60.0..=0.0).contains(&self.snmp.sfp_rx_alert_dbm) {
+            return bad("snmp.sfp_rx_alert_dbm", "must be 0 (off) or a receive power floor from -60 to 0 dBm");
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");
         }
@@ -402,6 +409,9 @@ mod tests {
         assert_eq!(cfg.radius.auth_listen, "127.0.0.1:0".parse().unwrap());
         assert_eq!(cfg.store.cache_mb, 4);
         assert_eq!(cfg.data_dir, PathBuf::from("/tmp/x"));
+        // A whole number where a float belongs, as an environment value.
+        let cfg = Config::load_from(None, &[("LANGO_SNMP_SFP_RX_ALERT_DBM".into(), "-20".into())]).unwrap();
+        assert_eq!(cfg.snmp.sfp_rx_alert_dbm, -20.0);
     }
 
     #[test]
@@ -418,6 +428,8 @@ mod tests {
             ("[http]\nmetrics_allow = [\"10.0.0.0/99\"]\n", "http.metrics_allow"),
             ("[snmp]\ninterval_secs = 99999\n", "snmp.interval_secs"),
             ("[snmp]\nconcurrency = 0\n", "snmp.concurrency"),
+            ("[snmp]\nsfp_rx_alert_dbm = 3.5\n", "snmp.sfp_rx_alert_dbm"),
+            ("[snmp]\nsfp_rx_alert_dbm = -99\n", "snmp.sfp_rx_alert_dbm"),
         ];
         for (i, (text, key)) in cases.iter().enumerate() {
             let p = dir.join(format!("c{i}.toml"));

@@ -72,6 +72,7 @@ pub async fn round(store: &Arc<Store>, clock: &Clock, cfg: &SnmpConfig, prev: &m
         let limits = crate::snmp::alerts::Limits {
             cpu_percent: cfg.cpu_alert_percent,
             temperature_c: f64::from(cfg.temperature_alert_c),
+            sfp_rx_dbm: cfg.sfp_rx_alert_dbm,
         };
         tokio::task::spawn_blocking(move || st.record_poll(tenant, nas, now, outcome, limits)).await??;
     }

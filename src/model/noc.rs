@@ -68,6 +68,12 @@ pub struct RouterHealth {
     /// PPP sessions the router itself has (its dynamic `<pppoe-…>`
     /// interfaces), to compare with lango's session table.
     pub ppp_sessions: Option<u32>,
+    /// SFP cages as the last poll read them (MIKROTIK-MIB mtxrOpticalTable).
+    #[serde(default)]
+    pub optics: Vec<crate::snmp::Optic>,
+    /// PoE-out ports as the last poll read them (mtxrPOETable).
+    #[serde(default)]
+    pub poe: Vec<crate::snmp::PoePort>,
     /// Threshold and interface alerts, open or building up
     /// (`alerts.open()`: the open ones in words).
     pub alerts: crate::snmp::alerts::AlertState,

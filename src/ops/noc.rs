@@ -2,7 +2,8 @@
 //! community, or an SNMPv3 user with SHA / SHA-256 / MD5 authentication
 //! and AES-128 privacy; secrets sealed, a blank secret keeps the stored
 //! one), the poll target built from them, and a poll's sample turned into
-//! what the store keeps (health, rates, series values).
+//! what the store keeps (health, rates, series values: CPU, memory,
+//! temperature, interface rates, SFP receive power, PoE power).
 
 use std::time::Duration;
 
@@ -239,6 +240,16 @@ pub fn polled(cur: &Sample, prev: Option<(&Sample, f64)>) -> Polled {
         values.push((series::iface_in(x.index), x.in_bps as f64));
         values.push((series::iface_out(x.index), x.out_bps as f64));
     }
+    for o in cur.optics.iter().filter(|o| o.present()) {
+        if let Some(dbm) = o.rx_dbm {
+            values.push((series::optic_rx(o.index), dbm));
+        }
+    }
+    for p in &cur.poe {
+        if let Some(w) = p.power_w {
+            values.push((series::poe_power(p.index), w));
+        }
+    }
     let health = RouterHealth {
         sys_name: cur.sys_name.clone(),
         uptime_secs: Some(u64::from(cur.uptime_ticks) / 100),
@@ -253,6 +264,8 @@ pub fn polled(cur: &Sample, prev: Option<(&Sample, f64)>) -> Polled {
         wireless_clients: cur.wireless_clients,
         dhcp_leases: cur.dhcp_leases,
         ppp_sessions: Some(cur.ifaces.iter().filter(|f| is_ppp_session(&f.name) && f.up).count() as u32),
+        optics: cur.optics.clone(),
+        poe: cur.poe.clone(),
         ..RouterHealth::default()
     };
     if let Some(t) = health.hottest() {
@@ -293,6 +306,8 @@ mod ppp_tests {
             },
             wireless_clients: None,
             dhcp_leases: None,
+            optics: vec![],
+            poe: vec![],
         }
     }
 
@@ -306,5 +321,28 @@ mod ppp_tests {
         let iface_metrics: Vec<u32> = p.values.iter().map(|v| v.0).filter(|&m| m >= 1000).collect();
         assert_eq!(iface_metrics, [series::iface_in(1), series::iface_out(1)]);
         assert!(is_ppp_session("<sstp-x>") && !is_ppp_session("bridge<1>") && !is_ppp_session("ether1"));
+    }
+
+    #[test]
+    fn optics_and_poe_are_kept_and_charted() {
+        use crate::snmp::{Optic, PoePort};
+        let mut s = sample(100, 0);
+        let lit = Optic {
+            index: 1,
+            name: "sfp1".into(),
+            wavelength_nm: Some(1310.0),
+            rx_dbm: Some(-5.1),
+            ..Optic::default()
+        };
+        let empty = Optic { index: 2, name: "sfp2".into(), rx_loss: true, rx_dbm: Some(0.0), ..Optic::default() };
+        s.optics = vec![lit, empty];
+        s.poe = vec![
+            PoePort { index: 4, name: "ether4".into(), status: 3, power_w: Some(3.6), ..PoePort::default() },
+            PoePort { index: 5, name: "ether5".into(), status: 2, ..PoePort::default() },
+        ];
+        let p = polled(&s, None);
+        assert_eq!((p.health.optics.len(), p.health.poe.len()), (2, 2), "all listed on the page");
+        let charted: Vec<(u32, f64)> = p.values.iter().copied().filter(|(m, _)| *m >= series::optic_rx(0)).collect();
+        assert_eq!(charted, [(series::optic_rx(1), -5.1), (series::poe_power(4), 3.6)], "an empty cage is not charted");
     }
 }

@@ -14,20 +14,34 @@
 //! `MISMATCH_MIN` (or a tenth) for `RAISE_AFTER` polls opens a ghost /
 //! missing sessions alert (Stops lost, or accounting not reaching lango);
 //! it resolves after `CLEAR_AFTER` polls within half that margin.
+//!
+//! SFPs and PoE ports (`ports`), each keyed by its table index: receive
+//! power under `sfp_rx_dbm` for `RAISE_AFTER` polls opens an alert that
+//! resolves after `CLEAR_AFTER` polls above the limit plus `SFP_CLEAR_DB`;
+//! a module reporting RX loss opens one at once (and holds the power watch
+//! still: no light is one alert, not two), resolved when light is back; a
+//! PoE port in overload opens one at once, resolved when it is not. A
+//! port that leaves its table resolves its open alerts.
 
 use serde::{Deserialize, Serialize};
+
+use super::{Optic, PoePort};
 
 pub const RAISE_AFTER: u8 = 3;
 pub const CLEAR_AFTER: u8 = 3;
 pub const DROP_MIN: u32 = 10;
 pub const DROP_SETTLE_SECS: i64 = 3600;
 pub const MISMATCH_MIN: u32 = 5;
+/// An SFP's receive power alert resolves this far above its limit, dB.
+pub const SFP_CLEAR_DB: f64 = 2.0;
 
 /// The limits a tenant's routers are held to (0: not watched).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Limits {
     pub cpu_percent: u8,
     pub temperature_c: f64,
+    /// SFP receive power floor, dBm (negative; 0: not watched).
+    pub sfp_rx_dbm: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -52,6 +66,29 @@ pub struct AlertState {
     pub drop: Option<(u32, i64, String)>,
     /// lango's PPP sessions against the router's own count.
     pub ppp_mismatch: Watch,
+    /// SFPs with an alert open or building up, by mtxrOpticalIndex.
+    #[serde(default)]
+    pub sfps: Vec<PortWatch>,
+    /// PoE ports in overload, by ifIndex.
+    #[serde(default)]
+    pub poe: Vec<PortWatch>,
+}
+
+/// One SFP or PoE port's watches; kept only while one is open or building.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PortWatch {
+    pub index: u32,
+    pub name: String,
+    /// Receive power under the limit (SFPs).
+    pub low: Watch,
+    /// RX loss (SFPs) or overload (PoE): opens and resolves at once.
+    pub fault: Watch,
+}
+
+impl PortWatch {
+    fn idle(&self) -> bool {
+        !self.low.open && !self.fault.open && self.low.streak == 0
+    }
 }
 
 impl AlertState {
@@ -60,7 +97,12 @@ impl AlertState {
         let watches = [&self.cpu, &self.temperature, &self.ppp_mismatch].into_iter().filter(|w| w.open);
         let watches = watches.map(|w| w.words.clone());
         let drop = self.drop.iter().map(|(_, _, w)| w.clone());
-        watches.chain(self.ifaces_down.iter().map(|(_, w)| w.clone())).chain(drop).collect()
+        let ports = self.sfps.iter().chain(&self.poe).flat_map(|p| [&p.fault, &p.low]).filter(|w| w.open);
+        watches
+            .chain(self.ifaces_down.iter().map(|(_, w)| w.clone()))
+            .chain(drop)
+            .chain(ports.map(|w| w.words.clone()))
+            .collect()
     }
 }
 
@@ -123,16 +165,106 @@ pub fn evaluate(
     out
 }
 
+/// A fault that opens and resolves at once: `on` now, with the words.
+fn fault(
+    w: &mut Watch,
+    on: bool,
+    opened: impl FnOnce() -> String,
+    resolved: impl FnOnce() -> String,
+) -> Option<Transition> {
+    match (on, w.open) {
+        (true, false) => {
+            (w.open, w.words) = (true, opened());
+            Some(Transition::Opened(w.words.clone()))
+        }
+        (false, true) => {
+            (w.open, w.streak) = (false, 0);
+            w.words.clear();
+            Some(Transition::Resolved(resolved()))
+        }
+        _ => None,
+    }
+}
+
+/// An SFP's receive power `v` against `limit` (dBm): under it for
+/// `RAISE_AFTER` polls opens, over it plus `SFP_CLEAR_DB` for
+/// `CLEAR_AFTER` polls resolves.
+fn low_power(w: &mut Watch, v: f64, limit: f64, name: &str) -> Option<Transition> {
+    if !w.open {
+        w.streak = if v < limit { w.streak.saturating_add(1) } else { 0 };
+        if w.streak >= RAISE_AFTER {
+            (w.open, w.streak) = (true, 0);
+            w.words = format!("SFP {name} receive power {v:.1} dBm, under {limit} dBm");
+            return Some(Transition::Opened(w.words.clone()));
+        }
+    } else {
+        w.streak = if v > limit + SFP_CLEAR_DB { w.streak.saturating_add(1) } else { 0 };
+        if w.streak >= CLEAR_AFTER {
+            (w.open, w.streak) = (false, 0);
+            w.words.clear();
+            return Some(Transition::Resolved(format!("SFP {name} receive power back to {v:.1} dBm")));
+        }
+    }
+    None
+}
+
+/// The watch of port `index` in `list`, added if new (with `name`).
+fn watch<'a>(list: &'a mut Vec<PortWatch>, index: u32, name: &str) -> &'a mut PortWatch {
+    let at = match list.iter().position(|p| p.index == index) {
+        Some(at) => at,
+        None => {
+            list.push(PortWatch { index, name: name.into(), ..PortWatch::default() });
+            list.len() - 1
+        }
+    };
+    list[at].name = name.into();
+    &mut list[at]
+}
+
+/// Open alerts of ports no longer in their table end; idle watches go.
+fn prune(list: &mut Vec<PortWatch>, listed: &[u32], what: &str, out: &mut Vec<Transition>) {
+    for p in list.iter().filter(|p| !listed.contains(&p.index)) {
+        for _ in [&p.fault, &p.low].into_iter().filter(|w| w.open) {
+            out.push(Transition::Resolved(format!("{what} {} no longer reported", p.name)));
+        }
+    }
+    list.retain(|p| listed.contains(&p.index) && !p.idle());
+}
+
+/// The SFP and PoE transitions of one poll: every optic and PoE port the
+/// router lists now; `sfp_rx_dbm` is the receive power floor (0: not
+/// watched). Empty cages never alert.
+pub fn ports(s: &mut AlertState, sfp_rx_dbm: f64, optics: &[Optic], poe: &[PoePort]) -> Vec<Transition> {
+    let mut out = Vec::new();
+    for o in optics {
+        let w = watch(&mut s.sfps, o.index, &o.name);
+        let dark = o.present() && o.rx_loss;
+        let back = || match o.rx_dbm {
+            Some(v) => format!("SFP {}: light again ({v:.1} dBm)", o.name),
+            None => format!("SFP {}: light again", o.name),
+        };
+        out.extend(fault(&mut w.fault, dark, || format!("SFP {}: no light (RX loss)", o.name), back));
+        if let Some(v) = o.rx_dbm.filter(|_| sfp_rx_dbm < 0.0 && o.present() && !dark) {
+            out.extend(low_power(&mut w.low, v, sfp_rx_dbm, &o.name));
+        }
+    }
+    for p in poe {
+        let w = watch(&mut s.poe, p.index, &p.name);
+        let opened = || format!("PoE on {} overloaded", p.name);
+        let resolved = || format!("PoE on {} no longer overloaded ({})", p.name, p.status_word());
+        out.extend(fault(&mut w.fault, p.overloaded(), opened, resolved));
+    }
+    let listed: Vec<u32> = optics.iter().map(|o| o.index).collect();
+    prune(&mut s.sfps, &listed, "SFP", &mut out);
+    let listed: Vec<u32> = poe.iter().map(|p| p.index).collect();
+    prune(&mut s.poe, &listed, "PoE port", &mut out);
+    out
+}
+
 /// The session transitions of one poll at `at`: `online` is lango's count
 /// of sessions on the router, `lango_ppp` the PPP ones among them and
 /// `router_ppp` the router's own PPP count (None: not known).
-pub fn sessions(
-    s: &mut AlertState,
-    at: i64,
-    online: u32,
-    lango_ppp: u32,
-    router_ppp: Option<u32>,
-) -> Vec<Transition> {
+pub fn sessions(s: &mut AlertState, at: i64, online: u32, lango_ppp: u32, router_ppp: Option<u32>) -> Vec<Transition> {
     let mut out = Vec::new();
     match s.drop.take() {
         Some((from, since, words)) => {
@@ -149,7 +281,8 @@ pub fn sessions(
                 && before >= DROP_MIN
                 && online * 2 <= before
             {
-                let words = format!("online sessions fell from {before} to {online} (rebooted, or an upstream outage?)");
+                let words =
+                    format!("online sessions fell from {before} to {online} (rebooted, or an upstream outage?)");
                 s.drop = Some((before, at, words.clone()));
                 out.push(Transition::Opened(words));
             }
@@ -165,7 +298,9 @@ pub fn sessions(
             if w.streak >= RAISE_AFTER {
                 (w.open, w.streak) = (true, 0);
                 w.words = if lango_ppp > router {
-                    format!("lango counts {lango_ppp} PPP sessions, the router has {router}: {diff} ghost sessions (Stops lost?)")
+                    format!(
+                        "lango counts {lango_ppp} PPP sessions, the router has {router}: {diff} ghost sessions (Stops lost?)"
+                    )
                 } else {
                     format!(
                         "the router has {router} PPP sessions, lango counts {lango_ppp}: {diff} missing (accounting not reaching lango?)"
@@ -195,7 +330,10 @@ mod tests {
         assert!(sessions(&mut s, 0, 143, 0, None).is_empty(), "nothing to compare with yet");
         assert!(sessions(&mut s, 60, 100, 0, None).is_empty(), "a third fewer is not sharp");
         let t = sessions(&mut s, 120, 12, 0, None);
-        assert_eq!(t, vec![Transition::Opened("online sessions fell from 100 to 12 (rebooted, or an upstream outage?)".into())]);
+        assert_eq!(
+            t,
+            vec![Transition::Opened("online sessions fell from 100 to 12 (rebooted, or an upstream outage?)".into())]
+        );
         assert_eq!(s.open().len(), 1);
         assert!(sessions(&mut s, 180, 40, 0, None).is_empty(), "deduplicated while open");
         assert_eq!(sessions(&mut s, 240, 85, 0, None), vec![Transition::Resolved("online sessions back to 85".into())]);
@@ -208,7 +346,10 @@ mod tests {
         sessions(&mut s, 0, 50, 0, None);
         assert_eq!(sessions(&mut s, 60, 0, 0, None).len(), 1);
         assert!(sessions(&mut s, 3000, 2, 0, None).is_empty());
-        assert_eq!(sessions(&mut s, 3660, 2, 0, None), vec![Transition::Resolved("online sessions settled at 2 (were 50)".into())]);
+        assert_eq!(
+            sessions(&mut s, 3660, 2, 0, None),
+            vec![Transition::Resolved("online sessions settled at 2 (were 50)".into())]
+        );
     }
 
     #[test]
@@ -218,9 +359,12 @@ mod tests {
             assert!(sessions(&mut s, at * 60, 120, 120, Some(100)).is_empty());
         }
         let t = sessions(&mut s, 180, 120, 120, Some(100));
-        assert_eq!(t, vec![Transition::Opened(
-            "lango counts 120 PPP sessions, the router has 100: 20 ghost sessions (Stops lost?)".into()
-        )]);
+        assert_eq!(
+            t,
+            vec![Transition::Opened(
+                "lango counts 120 PPP sessions, the router has 100: 20 ghost sessions (Stops lost?)".into()
+            )]
+        );
         // 7 apart: within the margin (10) but not within half of it: stays open.
         for at in 4..10 {
             assert!(sessions(&mut s, at * 60, 107, 107, Some(100)).is_empty());
@@ -228,9 +372,10 @@ mod tests {
         for at in 10..12 {
             assert!(sessions(&mut s, at * 60, 102, 102, Some(100)).is_empty());
         }
-        assert_eq!(sessions(&mut s, 720, 102, 102, Some(100)), vec![Transition::Resolved(
-            "lango and the router agree again (100 PPP sessions)".into()
-        )]);
+        assert_eq!(
+            sessions(&mut s, 720, 102, 102, Some(100)),
+            vec![Transition::Resolved("lango and the router agree again (100 PPP sessions)".into())]
+        );
         // Missing: the router has more.
         let mut s = AlertState::default();
         let t: Vec<_> = (0..3).flat_map(|i| sessions(&mut s, i * 60, 3, 3, Some(40))).collect();
@@ -240,7 +385,85 @@ mod tests {
         assert!((0..5).flat_map(|i| sessions(&mut s, i * 60, 30, 0, Some(0))).next().is_none());
     }
 
-    const LIMITS: Limits = Limits { cpu_percent: 90, temperature_c: 70.0 };
+    const LIMITS: Limits = Limits { cpu_percent: 90, temperature_c: 70.0, sfp_rx_dbm: -25.0 };
+
+    fn sfp(index: u32, rx_dbm: f64, rx_loss: bool) -> Optic {
+        Optic {
+            index,
+            name: format!("sfp{index}"),
+            rx_loss,
+            wavelength_nm: Some(1310.0),
+            rx_dbm: Some(rx_dbm),
+            ..Optic::default()
+        }
+    }
+
+    fn rx(s: &mut AlertState, dbms: &[f64]) -> Vec<Transition> {
+        dbms.iter().flat_map(|d| ports(s, LIMITS.sfp_rx_dbm, &[sfp(1, *d, false), sfp(2, -5.0, false)], &[])).collect()
+    }
+
+    #[test]
+    fn low_sfp_power_opens_after_three_polls_and_clears_two_db_above_the_limit() {
+        let mut s = AlertState::default();
+        assert!(rx(&mut s, &[-27.3, -27.3, -5.0, -27.3, -27.3]).is_empty(), "a good poll resets the streak");
+        assert_eq!(
+            rx(&mut s, &[-27.3]),
+            vec![Transition::Opened("SFP sfp1 receive power -27.3 dBm, under -25 dBm".into())]
+        );
+        assert_eq!(s.open(), ["SFP sfp1 receive power -27.3 dBm, under -25 dBm"]);
+        assert!(rx(&mut s, &[-30.0, -24.0, -23.5, -23.0]).is_empty(), "over -25 but not over -23: no flapping");
+        assert!(rx(&mut s, &[-22.0, -21.0]).is_empty());
+        assert_eq!(rx(&mut s, &[-5.1]), vec![Transition::Resolved("SFP sfp1 receive power back to -5.1 dBm".into())]);
+        assert!(rx(&mut s, &[-5.1, -5.1, -5.1]).is_empty(), "resolved once");
+        assert!(s.sfps.is_empty(), "nothing kept for healthy optics");
+        // 0 is not watched.
+        let mut s = AlertState::default();
+        assert!((0..5).flat_map(|_| ports(&mut s, 0.0, &[sfp(1, -35.0, false)], &[])).next().is_none());
+    }
+
+    #[test]
+    fn rx_loss_opens_at_once_and_resolves_when_light_is_back() {
+        let mut s = AlertState::default();
+        let dark = [sfp(1, -40.0, true)];
+        assert_eq!(ports(&mut s, -25.0, &dark, &[]), vec![Transition::Opened("SFP sfp1: no light (RX loss)".into())]);
+        for _ in 0..4 {
+            assert!(ports(&mut s, -25.0, &dark, &[]).is_empty(), "one alert, and no low-power one on top");
+        }
+        assert_eq!(
+            ports(&mut s, -25.0, &[sfp(1, -6.0, false)], &[]),
+            vec![Transition::Resolved("SFP sfp1: light again (-6.0 dBm)".into())]
+        );
+        // An empty cage reports RX loss too: not an alert.
+        let empty = Optic { index: 3, name: "sfp3".into(), rx_loss: true, ..Optic::default() };
+        assert!(ports(&mut s, -25.0, &[empty], &[]).is_empty());
+        // A module pulled while dark: its alert ends.
+        ports(&mut s, -25.0, &dark, &[]);
+        assert_eq!(ports(&mut s, -25.0, &[], &[]), vec![Transition::Resolved("SFP sfp1 no longer reported".into())]);
+        assert!(s.open().is_empty() && s.sfps.is_empty());
+    }
+
+    #[test]
+    fn poe_overload_opens_at_once_per_port_and_resolves() {
+        let port =
+            |index: u32, status: i32| PoePort { index, name: format!("ether{index}"), status, ..PoePort::default() };
+        let mut s = AlertState::default();
+        assert!(ports(&mut s, -25.0, &[], &[port(4, 3), port(5, 2)]).is_empty());
+        assert_eq!(
+            ports(&mut s, -25.0, &[], &[port(4, 4), port(5, 2)]),
+            vec![Transition::Opened("PoE on ether4 overloaded".into())]
+        );
+        assert!(ports(&mut s, -25.0, &[], &[port(4, 4), port(5, 2)]).is_empty(), "deduplicated by index");
+        assert_eq!(
+            ports(&mut s, -25.0, &[], &[port(4, 4), port(5, 4)]),
+            vec![Transition::Opened("PoE on ether5 overloaded".into())]
+        );
+        assert_eq!(s.open().len(), 2);
+        assert_eq!(
+            ports(&mut s, -25.0, &[], &[port(4, 3), port(5, 4)]),
+            vec![Transition::Resolved("PoE on ether4 no longer overloaded (powered-on)".into())]
+        );
+        assert_eq!(s.open(), ["PoE on ether5 overloaded"]);
+    }
 
     fn run(s: &mut AlertState, cpus: &[u8]) -> Vec<Transition> {
         cpus.iter().flat_map(|c| evaluate(s, LIMITS, Some(*c), None, &[], &[])).collect()

@@ -1,10 +1,11 @@
 //! SNMP reads of a router: the only module that knows the `async-snmp`
 //! crate. `client.rs` turns a [`Target`] into an async-snmp client and its
 //! errors into [`SnmpError`]; `poll.rs` reads one [`Sample`] (system,
-//! IF-MIB interfaces, HOST-RESOURCES CPU and memory, MikroTik health,
-//! wireless clients and DHCP leases); `health.rs` is the PURE reading of
-//! MikroTik's health objects; `rates.rs` the PURE arithmetic between two
-//! samples (counter wraps, reboots).
+//! IF-MIB interfaces, HOST-RESOURCES CPU and memory, MikroTik health, SFP
+//! optics, PoE-out ports, wireless clients and DHCP leases); `health.rs`
+//! and `optics.rs` are the PURE readings of MikroTik's health, optical and
+//! PoE objects; `rates.rs` the PURE arithmetic between two samples
+//! (counter wraps, reboots).
 //!
 //! Versions: SNMPv2c, and SNMPv3 USM at authPriv with MD5, SHA-1 or SHA-256
 //! authentication and AES-128 privacy. DES is not offered: the library
@@ -20,9 +21,11 @@
 pub mod alerts;
 mod client;
 mod health;
+mod optics;
 mod poll;
 pub mod rates;
 
+pub use optics::{Optic, PoePort};
 pub use poll::{get_counter, poll};
 pub use rates::{IfaceRate, delta, rates, rebooted};
 
@@ -153,6 +156,12 @@ pub struct Sample {
     pub wireless_clients: Option<u32>,
     /// mtxrDHCPLeaseCount.
     pub dhcp_leases: Option<u32>,
+    /// mtxrOpticalTable: one per SFP cage; see `optics.rs`.
+    #[serde(default)]
+    pub optics: Vec<Optic>,
+    /// mtxrPOETable: one per PoE-out port.
+    #[serde(default)]
+    pub poe: Vec<PoePort>,
 }
 
 /// Why a poll failed, in words for an operator.

@@ -9,8 +9,10 @@
 //! where missing), ifHighSpeed (ifSpeed where missing), ifHCInOctets /
 //! ifHCOutOctets (ifInOctets / ifOutOctets where missing);
 //! HOST-RESOURCES-MIB hrProcessorLoad and the hrStorageRam row of
-//! hrStorageTable; MIKROTIK-MIB mtxrWlApClientCount (`.1.1.1.3.1.6`) and
-//! mtxrDHCPLeaseCount (`.1.1.6.1.0`).
+//! hrStorageTable; MIKROTIK-MIB mtxrWlApClientCount (`.1.1.1.3.1.6`),
+//! mtxrDHCPLeaseCount (`.1.1.6.1.0`), and mtxrOpticalTable and mtxrPOETable
+//! (see `optics.rs`), each walked whole in one bulk walk, so an absent
+//! table costs one request.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +20,7 @@ use async_snmp::{Oid, Value};
 
 use super::client::{self, Conn, int, text};
 use super::health::{self, GAUGE_ENTRY, Gauge, LEGACY_SCALARS, Legacy, MTXR_HEALTH};
+use super::optics::{self, Cell, OPTICAL_ENTRY, POE_ENTRY, Raw};
 use super::{Health, Iface, Sample, SnmpError, Target};
 
 const SYS_UPTIME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 3, 0];
@@ -51,7 +54,21 @@ pub async fn poll(t: &Target) -> Result<Sample, SnmpError> {
     let clients = c.column(&oid(MTXR_WL_AP_CLIENT_COUNT, &[])).await?;
     let wireless_clients =
         (!clients.is_empty()).then(|| clients.iter().filter_map(|(_, v)| v.as_u32()).fold(0u32, u32::saturating_add));
-    Ok(Sample { uptime_ticks, sys_name, ifaces, cpu_load, mem_used, mem_total, health, wireless_clients, dhcp_leases })
+    let optics = optics::optics(&cells(&c, OPTICAL_ENTRY).await?);
+    let poe = optics::poe(&cells(&c, POE_ENTRY).await?);
+    Ok(Sample {
+        uptime_ticks,
+        sys_name,
+        ifaces,
+        cpu_load,
+        mem_used,
+        mem_total,
+        health,
+        wireless_clients,
+        dhcp_leases,
+        optics,
+        poe,
+    })
 }
 
 /// One counter (Counter32, Counter64, Gauge32, TimeTicks or a non-negative
@@ -68,6 +85,24 @@ pub async fn get_counter(t: &Target, oid: &str) -> Result<u64, SnmpError> {
 /// One column as index → value.
 async fn column(c: &Conn, entry: &[u32], col: u32) -> Result<BTreeMap<u32, Value>, SnmpError> {
     Ok(c.column(&oid(entry, &[col])).await?.into_iter().collect())
+}
+
+/// Every cell of a table indexed by one integer, in one bulk walk of its
+/// entry: (column, index, text or number). Empty when the agent has no
+/// such table.
+async fn cells(c: &Conn, entry: &[u32]) -> Result<Vec<Cell>, SnmpError> {
+    let walked = c.walk(&Oid::from_slice(entry)).await?;
+    Ok(walked
+        .into_iter()
+        .filter_map(|(suffix, v)| {
+            let [col, index] = suffix[..] else { return None };
+            let raw = match v.as_bytes() {
+                Some(_) => Raw::Text(text(&v)?),
+                None => Raw::Int(int(&v)?),
+            };
+            Some((col, index, raw))
+        })
+        .collect())
 }
 
 async fn ifaces(c: &Conn) -> Result<Vec<Iface>, SnmpError> {

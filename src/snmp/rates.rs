@@ -111,6 +111,8 @@ mod tests {
             },
             wireless_clients: None,
             dhcp_leases: None,
+            optics: vec![],
+            poe: vec![],
         }
     }
 

@@ -22,7 +22,10 @@ use crate::snmp::alerts;
 /// (seconds per bucket, buckets per chunk, chunks in the ring).
 pub const RESOLUTIONS: [(i64, u32, u32); 3] = [(60, 60, 48), (3600, 24, 90), (86_400, 30, 61)];
 
-/// Metric ids: router-wide ones, then two per interface index.
+/// Metric ids: router-wide ones, then two per interface index, then one
+/// per SFP (receive power) and one per PoE port (power) in ranges of their
+/// own far above (an interface's would need an ifIndex past 1.5 billion to
+/// reach them; RouterOS's grow with every dynamic interface).
 pub const CPU: u32 = 1;
 pub const MEM: u32 = 2;
 pub const TEMP: u32 = 3;
@@ -34,6 +37,16 @@ pub fn iface_in(index: u32) -> u32 {
 
 pub fn iface_out(index: u32) -> u32 {
     1001 + index.saturating_mul(2)
+}
+
+/// An SFP's receive power, dBm, by mtxrOpticalIndex.
+pub fn optic_rx(index: u32) -> u32 {
+    3_000_000_000 + index.min(499_999_999)
+}
+
+/// A PoE-out port's power, W, by ifIndex.
+pub fn poe_power(index: u32) -> u32 {
+    3_500_000_000 + index.min(499_999_999)
 }
 
 /// One chunk of one ring: averages and how many samples made them.
@@ -211,6 +224,7 @@ impl Store {
                 let mut changes =
                     alerts::evaluate(&mut alerts, limits, p.health.cpu, p.health.hottest(), &ifaces, &was);
                 changes.extend(alerts::sessions(&mut alerts, now, online as u32, lango_ppp, p.health.ppp_sessions));
+                changes.extend(alerts::ports(&mut alerts, limits.sfp_rx_dbm, &p.health.optics, &p.health.poe));
                 for t in changes.into_iter().filter(|_| !quiet) {
                     let (action, words) = match t {
                         alerts::Transition::Opened(w) => ("nas.alert", w),

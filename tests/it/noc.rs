@@ -3,7 +3,9 @@
 //! a wrong v3 key is a clear error there; stopping the agent reports the
 //! router down within two polls (one router.down webhook, one operator
 //! SMS naming the customers online) and starting it again reports it back
-//! (one router.up); settings are in the RBAC matrix and never echo a secret.
+//! (one router.up); settings are in the RBAC matrix and never echo a secret;
+//! SFP optics and PoE-out ports show on the router's page, and low receive
+//! power (after three polls) and a PoE overload (at once) alert and resolve.
 
 use std::time::Duration;
 
@@ -244,6 +246,60 @@ fn a_hot_router_raises_one_alert_and_resolves_it() {
     let events: Vec<String> =
         hook.received().iter().map(|r| r.headers.get("lango-event").cloned().unwrap_or_default()).collect();
     assert_eq!(events, vec!["router.alert".to_string(), "router.alert_resolved".to_string()]);
+}
+
+/// The router page lists the SFPs and PoE ports; sfp1's receive power
+/// under `snmp.sfp_rx_alert_dbm` (-25) for three polls opens one alert,
+/// resolved once back over -23; ether4 in overload opens one at once.
+#[test]
+fn sfp_optics_and_poe_ports_show_and_alert() {
+    let peer = SnmpPeer::start();
+    let hook = Receiver::start(&[]);
+    let s = serve("noc-optics");
+    let id = nas_id(&s);
+    let hook_url = format!("http://{}/hook", hook.addr);
+    let events = "router.alert,router.alert_resolved";
+    lango_ok(&s.data, &["webhook", "add", "--tenant", "demo", "--url", &hook_url, "--events", events]);
+    let port = peer.addr().port().to_string();
+    let set = ["snmp", "set", "--tenant", "demo", &id, "--host", "127.0.0.1", "--port", &port];
+    lango_ok(&s.data, &[&set[..], &["--community", snmpd::COMMUNITY]].concat());
+    eventually("polled", WAIT, || show(&s).contains(" up "));
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let page = || web.get(&format!("/admin/noc/{id}")).body;
+    let p = page();
+    let sfp1 = "<tr id=\"optic-1\"><td>sfp1</td><td class=\"rx\">-5.10 dBm</td><td class=\"tx\">-4.20 dBm</td><td>41 °C</td><td class=\"state\">ok</td></tr>";
+    assert!(p.contains("id=\"optics\"") && p.contains(sfp1), "{p}");
+    assert!(p.contains("<td>sfp-sfpplus1</td><td class=\"rx\">-12.30 dBm</td>"), "{p}");
+    let ether4 = "<tr id=\"poe-4\"><td>ether4</td><td class=\"status\">powered-on</td><td>24.0 V</td><td>150 mA</td><td>3.6 W</td></tr>";
+    assert!(p.contains("id=\"poe\"") && p.contains(ether4), "{p}");
+    let received = |what: &str| hook.received().iter().filter(|r| r.body.contains(what)).count();
+
+    // No light to speak of: three polls under -25 dBm, then one alert.
+    peer.set_sfp_rx(-30_000);
+    let opened = "SFP sfp1 receive power -30.0 dBm, under -25 dBm";
+    eventually("the SFP alert on the page", Duration::from_secs(10), || page().contains(opened));
+    let p = page();
+    assert!(p.contains("id=\"alerts\"") && p.contains("<td class=\"rx\">-30.00 dBm</td>"), "{p}");
+    eventually("the SFP alert webhook", WAIT, || received(opened) == 1);
+    peer.set_sfp_rx(-5_100);
+    let resolved = "SFP sfp1 receive power back to -5.1 dBm";
+    eventually("the SFP alert resolved", WAIT, || received(resolved) == 1);
+    assert!(!page().contains("id=\"alerts\""), "nothing open");
+
+    // An overloaded PoE port alerts at the next poll.
+    peer.set_poe_status(4);
+    let overloaded = "PoE on ether4 overloaded";
+    eventually("the PoE alert on the page", Duration::from_secs(5), || page().contains(overloaded));
+    assert!(page().contains("<span class=\"status-disabled\">overload</span>"));
+    eventually("the PoE alert webhook", WAIT, || received(overloaded) == 1);
+    peer.set_poe_status(3);
+    let back = "PoE on ether4 no longer overloaded (powered-on)";
+    eventually("the PoE alert resolved", WAIT, || received(back) == 1);
+
+    std::thread::sleep(Duration::from_secs(2));
+    let events: Vec<String> =
+        hook.received().iter().map(|r| r.headers.get("lango-event").cloned().unwrap_or_default()).collect();
+    assert_eq!(events, ["router.alert", "router.alert_resolved", "router.alert", "router.alert_resolved"], "once each");
 }
 
 /// Planned work: an outage inside a maintenance window is shown but not

@@ -3,11 +3,13 @@
 //! script (`support/snmpd.rs`). SNMPv2c and SNMPv3 (SHA-1, SHA-256, MD5
 //! with AES-128) read the same sample; wrong credentials fail in plain words
 //! within the timeout; a restarted agent is polled again and seen as
-//! rebooted; a wrapping Counter32 gives the right delta.
+//! rebooted; a wrapping Counter32 gives the right delta; SFP optics and
+//! PoE-out ports are read with their scales, and are simply absent from an
+//! agent without those tables.
 
 use std::time::{Duration, Instant};
 
-use lango::snmp::{self, AuthProto, Credentials, HealthSource, Sample, SnmpError, Target};
+use lango::snmp::{self, AuthProto, Credentials, HealthSource, Optic, PoePort, Sample, SnmpError, Target};
 
 use crate::support::snmpd::{
     AUTH_PASS, COMMUNITY, ENGINE_BOOTS_OID, PRIV_PASS, SYS_NAME, SnmpPeer, USER_MD5, USER_SHA, USER_SHA256, WRAP_OID,
@@ -50,6 +52,46 @@ fn assert_full_sample(s: &Sample) {
     assert_eq!(h.psu_ok, vec![true, false]);
     assert_eq!(s.wireless_clients, Some(7));
     assert_eq!(s.dhcp_leases, Some(17));
+    assert_eq!(
+        s.optics,
+        vec![
+            Optic {
+                index: 1,
+                name: "sfp1".into(),
+                rx_loss: false,
+                tx_fault: false,
+                wavelength_nm: Some(1310.0),
+                temperature_c: Some(41.0),
+                supply_v: Some(3.3),
+                tx_bias_ma: Some(12),
+                tx_dbm: Some(-4.2),
+                rx_dbm: Some(-5.1),
+            },
+            Optic {
+                index: 2,
+                name: "sfp-sfpplus1".into(),
+                rx_loss: false,
+                tx_fault: false,
+                wavelength_nm: Some(1550.0),
+                temperature_c: Some(38.0),
+                supply_v: Some(3.28),
+                tx_bias_ma: Some(20),
+                tx_dbm: Some(1.2),
+                rx_dbm: Some(-12.3),
+            },
+        ]
+    );
+    let port = |index: u32, name: &str, status: i32, dv: f64, ma: i64, dw: f64| PoePort {
+        index,
+        name: name.into(),
+        status,
+        voltage_v: Some(dv / 10.0),
+        current_ma: Some(ma),
+        power_w: Some(dw / 10.0),
+    };
+    assert_eq!(s.poe, vec![port(4, "ether4", 3, 240.0, 150, 36.0), port(5, "ether5", 2, 0.0, 0, 0.0)]);
+    let words: Vec<String> = s.poe.iter().map(PoePort::status_word).collect();
+    assert_eq!(words, ["powered-on", "waiting-for-load"]);
 }
 
 #[test]
@@ -85,6 +127,7 @@ fn an_older_routeros_falls_back_to_the_legacy_health_scalars() {
     assert_eq!(h.fans_rpm, vec![4200]);
     assert_eq!(h.psu_ok, vec![true, false]);
     assert_eq!((s.wireless_clients, s.dhcp_leases), (None, None));
+    assert!(s.optics.is_empty() && s.poe.is_empty(), "absent tables are empty, not an error");
     assert_eq!(s.sys_name, SYS_NAME);
 }
 

@@ -5,8 +5,10 @@
 //! sysName [`SYS_NAME`], and a MikroTik-like enterprise subtree (14988)
 //! from `snmpd_mikrotik.py` beside this file: mtxrGaugeTable, the legacy
 //! mtxrHl* health scalars, two wireless AP client counts (3 and 4), a DHCP
-//! lease count (17) and a test-only Counter32 at [`WRAP_OID`] that the test
-//! sets. Credentials: v2c community [`COMMUNITY`]; SNMPv3 users
+//! lease count (17), two SFP optics (sfp1 at -5.10 dBm unless set, and
+//! sfp-sfpplus1 at -12.30 dBm), two PoE-out ports (ether4 powered on unless
+//! set, 24.0 V, 150 mA, 3.6 W; ether5 waiting for load) and a test-only
+//! Counter32 at [`WRAP_OID`] that the test sets. Credentials: v2c community [`COMMUNITY`]; SNMPv3 users
 //! [`USER_SHA`] (SHA-1/AES-128), [`USER_SHA256`] (SHA-256/AES-128) and
 //! [`USER_MD5`] (MD5/AES-128), all with [`AUTH_PASS`] / [`PRIV_PASS`], under
 //! a fixed engine ID.
@@ -179,8 +181,18 @@ impl SnmpPeer {
         std::fs::write(self.dir.join("state/cpu_temp"), celsius.to_string()).unwrap();
     }
 
-    /// Act as an older RouterOS: no mtxrGaugeTable, wireless or DHCP objects,
-    /// only the legacy health scalars.
+    /// sfp1's receive power, thousandths of a dBm (-5100 unless set).
+    pub fn set_sfp_rx(&self, milli_dbm: i32) {
+        std::fs::write(self.dir.join("state/sfp_rx"), milli_dbm.to_string()).unwrap();
+    }
+
+    /// ether4's mtxrPOEStatus (3, poweredOn, unless set; 4 is overload).
+    pub fn set_poe_status(&self, status: u32) {
+        std::fs::write(self.dir.join("state/poe_status"), status.to_string()).unwrap();
+    }
+
+    /// Act as an older RouterOS: no mtxrGaugeTable, wireless, DHCP, SFP or
+    /// PoE objects, only the legacy health scalars.
     pub fn set_minimal(&self, on: bool) {
         let knob = self.dir.join("state/minimal");
         if on {

@@ -12,7 +12,12 @@ The directory $LANGO_SNMP_STATE holds the test's knobs, read on every request:
              up 10 000 000 per second from 50 000 000 below 2^32, wrapping
              about 5 s after the script starts)
   minimal    if present: an older RouterOS without the gauge table, wireless
-             or DHCP objects (only the legacy mtxrHl* health scalars)
+             or DHCP objects, SFP optics or PoE-out (only the legacy mtxrHl*
+             health scalars)
+  cpu_temp   the gauge table's cpu-temperature, C (else 47)
+  sfp_rx     receive power of optic 1 (sfp1), thousandths of a dBm (else -5100)
+  poe_status mtxrPOEStatus of PoE port 1 (ether4): 3 poweredOn unless set,
+             4 overload
 """
 import os
 import sys
@@ -78,6 +83,29 @@ def table():
         rows.append((MTXR + ".1.3.1.6.7", "counter", "3"))
         rows.append((MTXR + ".1.3.1.6.8", "counter", "4"))
         rows.append((MTXR + ".6.1.0", "gauge", "17"))
+        # mtxrOpticalTable .19.1.1.<column>.<index>: 2 name, 3 rx loss,
+        # 4 tx fault (BoolValue), 5 wavelength (hundredths of nm), 6
+        # temperature C, 7 supply mV, 8 tx bias mA, 9 tx and 10 rx power
+        # (thousandths of a dBm).
+        optics = [
+            (1, "sfp1", 0, 0, 131000, 41, 3300, 12, -4200, int(knob("sfp_rx") or -5100)),
+            (2, "sfp-sfpplus1", 0, 0, 155000, 38, 3280, 20, 1200, -12300),
+        ]
+        for idx, name, *values in optics:
+            rows.append((f"{MTXR}.19.1.1.2.{idx}", "string", name))
+            for col, val in zip(range(3, 11), values):
+                typ = "integer" if col in (3, 4, 9, 10) else "gauge"
+                rows.append((f"{MTXR}.19.1.1.{col}.{idx}", typ, str(val)))
+        # mtxrPOETable .15.1.1.<column>.<ifIndex>: 2 name, 3 status, 4 dV,
+        # 5 mA, 6 dW.
+        poe = [
+            (4, "ether4", int(knob("poe_status") or 3), 240, 150, 36),
+            (5, "ether5", 2, 0, 0, 0),
+        ]
+        for idx, name, *values in poe:
+            rows.append((f"{MTXR}.15.1.1.2.{idx}", "string", name))
+            for col, val in zip(range(3, 7), values):
+                rows.append((f"{MTXR}.15.1.1.{col}.{idx}", "integer", str(val)))
     return sorted(rows, key=lambda r: key(r[0]))
 
 

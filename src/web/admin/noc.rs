@@ -1,9 +1,9 @@
 //! The NOC pages: every router with its SNMP status (up, down since when,
 //! not polled), uptime, CPU, memory, temperature and lango's count of
 //! customers online on it; a router's page with its interfaces' current
-//! rates and charts (inline SVG, no scripts or CDN) over a chosen range;
-//! and the router's SNMP settings form (through `ops::noc`, as `lango snmp
-//! set` does).
+//! rates, its SFP optics and PoE-out ports when it has them, and charts
+//! (inline SVG, no scripts or CDN) over a chosen range; and the router's
+//! SNMP settings form (through `ops::noc`, as `lango snmp set` does).
 
 use askama::Template;
 use axum::Form;
@@ -103,6 +103,9 @@ pub struct Chart {
     pub peak: String,
 }
 
+/// The bottom of the SFP receive power charts, dBm.
+const SFP_FLOOR_DBM: f64 = -40.0;
+
 const RANGES: [(&str, i64); 5] =
     [("1h", 3600), ("24h", 86_400), ("48h", 172_800), ("30d", 2_592_000), ("1y", 31_536_000)];
 
@@ -141,6 +144,63 @@ fn bits(v: f64) -> String {
     }
 }
 
+/// An SFP as the router page shows it.
+pub struct OpticRow {
+    pub index: u32,
+    pub name: String,
+    pub rx: String,
+    pub tx: String,
+    pub temperature: String,
+    /// "ok", "no light", "tx fault", "empty".
+    pub state: &'static str,
+}
+
+/// A PoE-out port as the router page shows it.
+pub struct PoeRow {
+    pub index: u32,
+    pub name: String,
+    pub status: String,
+    pub overloaded: bool,
+    pub volts: String,
+    pub milliamps: String,
+    pub watts: String,
+}
+
+fn shown(v: Option<f64>, unit: &str, decimals: usize) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.decimals$} {unit}"))
+}
+
+fn optic_rows(h: Option<&RouterHealth>) -> Vec<OpticRow> {
+    let optics = h.map(|h| h.optics.as_slice()).unwrap_or_default();
+    optics
+        .iter()
+        .map(|o| OpticRow {
+            index: o.index,
+            name: o.name.clone(),
+            rx: shown(o.rx_dbm, "dBm", 2),
+            tx: shown(o.tx_dbm, "dBm", 2),
+            temperature: shown(o.temperature_c, "°C", 0),
+            state: o.state(),
+        })
+        .collect()
+}
+
+fn poe_rows(h: Option<&RouterHealth>) -> Vec<PoeRow> {
+    let ports = h.map(|h| h.poe.as_slice()).unwrap_or_default();
+    ports
+        .iter()
+        .map(|p| PoeRow {
+            index: p.index,
+            name: p.name.clone(),
+            status: p.status_word(),
+            overloaded: p.overloaded(),
+            volts: shown(p.voltage_v, "V", 1),
+            milliamps: p.current_ma.map_or_else(|| "-".into(), |ma| format!("{ma} mA")),
+            watts: shown(p.power_w, "W", 1),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "admin/noc_router.html")]
 struct RouterPage {
@@ -149,6 +209,8 @@ struct RouterPage {
     row: RouterRow,
     health: Option<RouterHealth>,
     ifaces: Vec<(IfaceNow, String, String)>,
+    optics: Vec<OpticRow>,
+    poe: Vec<PoeRow>,
     charts: Vec<Chart>,
     ranges: Vec<(&'static str, bool)>,
     f: SnmpInput,
@@ -188,7 +250,29 @@ fn router_page(s: &WebState, c: &Caller, id: Id, range: &str, f: Option<(SnmpInp
         let (svg_if, peak) = svg(&[(&i, "#2980b9"), (&o, "#e67e22")], from, now);
         charts.push(Chart { title: format!("{}: in (blue), out (orange)", f.name), svg: svg_if, peak: bits(peak) });
     }
+    // Receive power is negative: drawn as dB above a -40 dBm floor (the
+    // usual bottom of an SFP's reading), labelled with the real best value.
+    for o in health.as_ref().map(|h| h.optics.as_slice()).unwrap_or_default() {
+        let points = get(series::optic_rx(o.index));
+        if points.is_empty() {
+            continue;
+        }
+        let best = points.iter().map(|(_, v)| *v).fold(f64::MIN, f64::max);
+        let lifted: Vec<series::Point> = points.iter().map(|(at, v)| (*at, (v - SFP_FLOOR_DBM).max(0.0))).collect();
+        let (svg_o, _) = svg(&[(&lifted, "#8e44ad")], from, now);
+        let title = format!("{}: receive power, dBm (from {SFP_FLOOR_DBM})", o.name);
+        charts.push(Chart { title, svg: svg_o, peak: format!("{best:.1} dBm") });
+    }
+    for p in health.as_ref().map(|h| h.poe.as_slice()).unwrap_or_default() {
+        let points = get(series::poe_power(p.index));
+        if points.is_empty() {
+            continue;
+        }
+        let (svg_p, peak) = svg(&[(&points, "#d35400")], from, now);
+        charts.push(Chart { title: format!("{}: PoE power, W", p.name), svg: svg_p, peak: format!("{peak:.1} W") });
+    }
     let row = row(c, &nas, snmp.is_some(), health.as_ref(), online.get(&id).copied().unwrap_or(0));
+    let (optics, poe) = (optic_rows(health.as_ref()), poe_rows(health.as_ref()));
     let ifaces = ifaces
         .into_iter()
         .map(|f| {
@@ -214,6 +298,8 @@ fn router_page(s: &WebState, c: &Caller, id: Id, range: &str, f: Option<(SnmpInp
         row,
         health,
         ifaces,
+        optics,
+        poe,
         charts,
         ranges: RANGES.iter().map(|(r, _)| (*r, *r == range || (range.is_empty() && *r == "24h"))).collect(),
         f,
