@@ -1,7 +1,9 @@
 //! The scheduler: every `jobs.tick_secs` it runs one round over the store
 //! (auto-renew, expiry disconnects, stale sessions, unused vouchers,
 //! postpaid invoices and overdue suspension) and the M-Pesa reconciler.
-//! Time comes from the injected clock, so tests can jump days.
+//! Time comes from the injected clock, so tests can jump days. A round
+//! reads the services that are due (`store/due.rs`); once a day the work
+//! list is rebuilt from every service, in case a write ever missed it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use crate::store::accounting::AcctOutcome;
 pub async fn run(radius: Arc<Radius>, payments: Arc<Engine>, cfg: JobsConfig, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(cfg.tick_secs));
     let mut already = HashSet::new();
+    let mut rebuilt = std::time::Instant::now();
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -53,6 +56,15 @@ pub async fn run(radius: Arc<Radius>, payments: Arc<Engine>, cfg: JobsConfig, sh
                 tracing::error!(error = %e, "scheduler round failed");
             }
             Err(e) => tracing::error!(error = %e, "scheduler round panicked"),
+        }
+        if rebuilt.elapsed() >= Duration::from_secs(86_400) {
+            rebuilt = std::time::Instant::now();
+            let r2 = radius.clone();
+            match tokio::task::spawn_blocking(move || r2.store.rebuild_due(r2.clock.now())).await {
+                Ok(Ok(n)) => tracing::info!(services = n, "scheduler work list rebuilt"),
+                Ok(Err(e)) => tracing::error!(error = %e, "scheduler work list rebuild failed"),
+                Err(e) => tracing::error!(error = %e, "scheduler work list rebuild panicked"),
+            }
         }
         match payments.reconcile(cfg.reconcile_after_secs as i64).await {
             Ok(0) => {}

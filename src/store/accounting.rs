@@ -235,6 +235,8 @@ struct Tables<'txn> {
     meta: Table<'txn, &'static str, u64>,
     webhooks: Table<'txn, (u32, u64), &'static [u8]>,
     customer_reseller: Table<'txn, (u32, u64), u64>,
+    due: Table<'txn, (i64, u32, u64), ()>,
+    due_at: Table<'txn, (u32, u64), i64>,
     reseller_customers: Table<'txn, (u32, u64, u64), ()>,
     /// The reports' traffic and session counts of this batch.
     agg: super::reports::FoldAgg,
@@ -285,6 +287,8 @@ impl<'txn> Tables<'txn> {
             meta: tx.open_table(META)?,
             webhooks: tx.open_table(WEBHOOKS)?,
             customer_reseller: tx.open_table(CUSTOMER_RESELLER)?,
+            due: tx.open_table(SERVICE_DUE)?,
+            due_at: tx.open_table(SERVICE_DUE_AT)?,
             reseller_customers: tx.open_table(RESELLER_CUSTOMERS)?,
             agg: Default::default(),
             session_hooks: Default::default(),
@@ -542,6 +546,7 @@ fn activate_on_first_use(t: &mut Tables<'_>, r: &AcctRecord, id: Id) -> Result<(
         }
     }
     t.services.insert((r.tenant, id), encode(&s).as_slice())?;
+    super::due::file_in(&mut t.due, &mut t.due_at, r.tenant, id, super::due::first_due(&s))?;
     let rec = record(
         r.event_time,
         "radius",

@@ -81,6 +81,9 @@ pub(crate) fn post(
         .ok_or_else(|| StoreError::Invalid(format!("wallet of customer {customer} would overflow")))?;
     balances.insert((tenant, customer), after)?;
     drop(balances);
+    if entry.amount > 0 {
+        super::due::wallet_credited(tx, tenant, customer, entry.at)?;
+    }
     let kind = super::reports::kind_code(entry.kind);
     super::reports::note(
         tx,
@@ -187,6 +190,9 @@ pub(crate) fn issue_document(
         paid_at: (kind == DocKind::Receipt).then_some(now),
     };
     tx.open_table(INVOICES)?.insert((tenant, doc.id), encode(&doc).as_slice())?;
+    if let (DocKind::Invoice, None, Some(due)) = (doc.kind, doc.paid_at, doc.due_at) {
+        tx.open_table(OPEN_INVOICES)?.insert((due, tenant, doc.id), doc.customer)?;
+    }
     if taxed {
         super::reports::note_sale_doc(tx, &doc)?;
     }
@@ -290,6 +296,7 @@ pub(crate) fn renew_from_wallet(
     after.billing_hold = false;
     services.insert((tenant, service_id), encode(&after).as_slice())?;
     drop(services);
+    super::due::index(tx, &after)?;
     // A new period starts with a fresh quota.
     tx.open_table(USAGE)?.remove((tenant, service_id))?;
     reconnect_sessions(tx, tenant, service_id, "renewed", now)?;

@@ -416,6 +416,7 @@ impl Store {
         };
         tx.open_table(SERVICES)?.insert((tenant, id), encode(&s).as_slice())?;
         tx.open_table(SERVICE_BY_CUSTOMER)?.insert((tenant, s.customer, id), ())?;
+        super::due::index(tx, &s)?;
         if s.voucher.is_none() && !n_imported {
             super::reports::note(
                 tx,
@@ -608,6 +609,7 @@ impl Store {
             f(&mut after);
             table.insert((tenant, id), encode(&after).as_slice())?;
             drop(table);
+            super::due::index(&tx, &after)?;
             // A service that stops being usable loses its sessions now (they
             // log in again into the captive state, or are refused).
             if after.status != before.status && after.status != ServiceStatus::Active {

@@ -15,6 +15,9 @@ pub mod codec;
 #[cfg(test)]
 mod compat_tests;
 mod crud;
+mod due;
+#[cfg(test)]
+mod due_tests;
 mod edits;
 mod import;
 pub mod journal;
@@ -74,7 +77,8 @@ use tables::*;
 /// services by customer.
 /// 5: the reports' aggregates and the time indexes of payments, STK
 /// pushes and sales documents (built from the existing rows on upgrade).
-pub const SCHEMA_VERSION: u64 = 5;
+/// 6: the scheduler's work list (`due.rs`, built from the services).
+pub const SCHEMA_VERSION: u64 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -230,7 +234,7 @@ impl Store {
             match found {
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::SchemaTooNew { found: v }),
                 Some(v) if v == SCHEMA_VERSION => {}
-                Some(v @ 1..=4) => {
+                Some(v @ 1..=5) => {
                     if v == 1 {
                         migrate_1_to_2(&tx)?;
                     }
@@ -240,7 +244,13 @@ impl Store {
                     if v <= 3 {
                         admin::migrate_3_to_4(&tx)?;
                     }
-                    report_rows::backfill(&tx)?;
+                    if v <= 4 {
+                        report_rows::backfill(&tx)?;
+                    }
+                    // Every service under its expiry: the first round files
+                    // the ones already past it under their next time.
+                    due::rebuild(&tx, i64::MIN)?;
+                    due::open_invoices(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -332,6 +342,9 @@ impl Store {
             tx.open_table(PAYMENTS_BY_TIME)?;
             tx.open_table(STK_BY_TIME)?;
             tx.open_table(COHORT_SEEN)?;
+            tx.open_table(SERVICE_DUE)?;
+            tx.open_table(SERVICE_DUE_AT)?;
+            tx.open_table(OPEN_INVOICES)?;
         }
         self.commit(tx)?;
         Ok(())

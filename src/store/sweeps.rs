@@ -28,15 +28,6 @@ pub struct Round {
     pub expired: usize,
 }
 
-fn services_all(store: &Store) -> Result<Vec<Service>, StoreError> {
-    let tx = store.read()?;
-    let mut out = Vec::new();
-    for row in tx.open_table(SERVICES)?.iter()? {
-        out.push(decode(row?.1.value())?);
-    }
-    Ok(out)
-}
-
 fn plans_all(store: &Store) -> Result<std::collections::HashMap<(TenantId, Id), Plan>, StoreError> {
     let tx = store.read()?;
     let mut out = std::collections::HashMap::new();
@@ -59,7 +50,14 @@ impl Store {
     ) -> Result<Round, StoreError> {
         let mut round = Round::default();
         let plans = plans_all(self)?;
-        let services = services_all(self)?;
+        // Only the services whose time has come (`due.rs`).
+        let due = self.due_services(now)?;
+        let mut services = Vec::with_capacity(due.len());
+        for &(tenant, id) in &due {
+            if let Some(s) = self.service(tenant, id)? {
+                services.push(s);
+            }
+        }
 
         let mut lapsed: Vec<(&Service, UnixTime)> = Vec::new();
         for s in &services {
@@ -90,49 +88,79 @@ impl Store {
             }
         }
         round.expired = self.note_expired(&lapsed, now)?;
+        self.file_next(&due, &plans, now)?;
         round.suspended = self.suspend_overdue(now)?;
-        let services = services_all(self)?;
-        let by_id: std::collections::HashMap<(TenantId, Id), &Service> =
-            services.iter().map(|s| ((s.tenant, s.id), s)).collect();
 
         // Sessions that began while their service was paid for and are
         // past its cutoff now. Sessions that began after the cutoff were
-        // let in captive (or refused), and are left alone.
+        // let in captive (or refused), and are left alone. Services are
+        // read once each, for the sessions online only.
         let active = self.active_sessions()?;
+        let mut by_id: std::collections::HashMap<(TenantId, Id), Option<Service>> = std::collections::HashMap::new();
         let mut live = std::collections::HashSet::new();
+        let mut stale = Vec::new();
         for sess in &active {
             let key = (sess.tenant, sess.nas, sess.acct_session_id.clone());
             live.insert(key.clone());
-            let Some(svc) = sess.service.and_then(|id| by_id.get(&(sess.tenant, id))) else { continue };
+            let Some(id) = sess.service else { continue };
+            if let std::collections::hash_map::Entry::Vacant(e) = by_id.entry((sess.tenant, id)) {
+                e.insert(self.service(sess.tenant, id)?);
+            }
+            let Some(Some(svc)) = by_id.get(&(sess.tenant, id)) else { continue };
             let Some(plan) = plans.get(&(svc.tenant, svc.plan)) else { continue };
-            let Some(expiry) = svc.expires_at else { continue };
-            let cutoff = billing::cutoff(expiry, plan.grace_secs);
-            if cutoff <= now && sess.started_at < cutoff && !already.contains(&key) {
-                let kind = TaskKind::Disconnect { session: SessionTarget::of(sess), reason: "expired".into() };
-                self.enqueue_task(sess.tenant, kind, now)?;
-                already.insert(key);
-                round.disconnects += 1;
+            if let Some(expiry) = svc.expires_at {
+                let cutoff = billing::cutoff(expiry, plan.grace_secs);
+                if cutoff <= now && sess.started_at < cutoff && !already.contains(&key) {
+                    let kind = TaskKind::Disconnect { session: SessionTarget::of(sess), reason: "expired".into() };
+                    self.enqueue_task(sess.tenant, kind, now)?;
+                    already.insert(key);
+                    round.disconnects += 1;
+                }
+            }
+            let deadline = sess.updated_at + 2 * i64::from(plan.interim_interval) + stale_margin;
+            if plan.interim_interval != 0 && deadline < now {
+                stale.push(sess);
             }
         }
         already.retain(|k| live.contains(k));
-
-        for sess in active {
-            let Some(plan) =
-                sess.service.and_then(|id| by_id.get(&(sess.tenant, id))).and_then(|s| plans.get(&(s.tenant, s.plan)))
-            else {
-                continue;
-            };
-            if plan.interim_interval == 0 {
-                continue;
-            }
-            let deadline = sess.updated_at + 2 * i64::from(plan.interim_interval) + stale_margin;
-            if deadline < now
-                && let Some(closed) = self.close_stale(&sess, now)?
-            {
+        for sess in stale {
+            if let Some(closed) = self.close_stale(sess, now)? {
                 round.stale_closed.push(closed);
             }
         }
         Ok(round)
+    }
+
+    /// File the services a round looked at under their next times, reading
+    /// each inside the write transaction so that a payment or renewal
+    /// committed meanwhile is not undone.
+    fn file_next(
+        &self,
+        due: &[(TenantId, Id)],
+        plans: &std::collections::HashMap<(TenantId, Id), Plan>,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        if due.is_empty() {
+            return Ok(());
+        }
+        let tx = self.write()?;
+        {
+            let services = tx.open_table(SERVICES)?;
+            let noted = tx.open_table(EXPIRY_NOTED)?;
+            let (mut list, mut at) = (tx.open_table(SERVICE_DUE)?, tx.open_table(SERVICE_DUE_AT)?);
+            for &(tenant, id) in due {
+                let next = match get::<_, Service>(&services, (tenant, id))? {
+                    Some(s) => {
+                        let grace = plans.get(&(tenant, s.plan)).map_or(0, |p| p.grace_secs);
+                        let seen = noted.get((tenant, id))?.is_some_and(|v| Some(v.value()) == s.expires_at);
+                        super::due::next_due(&s, grace, seen, now)
+                    }
+                    None => None,
+                };
+                super::due::file_in(&mut list, &mut at, tenant, id, next)?;
+            }
+        }
+        self.commit(tx)
     }
 
     /// Record once per expiry that these services expired (an audit
@@ -277,12 +305,17 @@ impl Store {
             if post(&tx, tenant, s.customer, &e)? >= 0 {
                 // The wallet covered it: paid on issue.
                 let paid = Invoice { paid_at: Some(now), ..doc.clone() };
+                if let Some(due) = doc.due_at {
+                    tx.open_table(OPEN_INVOICES)?.remove((due, tenant, doc.id))?;
+                }
                 tx.open_table(INVOICES)?.insert((tenant, doc.id), encode(&paid).as_slice())?;
             }
             s.period_start = Some(next.starts_at);
             s.run_start = Some(next.run_start);
             s.expires_at = Some(next.expires_at);
             services.insert((tenant, id), encode(&s).as_slice())?;
+            drop(services);
+            super::due::index(&tx, &s)?;
             let rec = record(
                 now,
                 "scheduler",
@@ -305,12 +338,12 @@ impl Store {
         {
             let tx = self.read()?;
             let balances = tx.open_table(BALANCES)?;
-            for row in tx.open_table(INVOICES)?.iter()? {
-                let doc: Invoice = decode(row?.1.value())?;
-                let late =
-                    doc.kind == DocKind::Invoice && doc.paid_at.is_none() && doc.due_at.is_some_and(|due| now > due);
-                if late && balances.get((doc.tenant, doc.customer))?.is_some_and(|b| b.value() < 0) {
-                    overdue.insert((doc.tenant, doc.customer));
+            for row in tx.open_table(OPEN_INVOICES)?.range(..(now, 0, 0))? {
+                let (k, customer) = row?;
+                let (_, tenant, _) = k.value();
+                let customer = customer.value();
+                if balances.get((tenant, customer))?.is_some_and(|b| b.value() < 0) {
+                    overdue.insert((tenant, customer));
                 }
             }
         }
@@ -379,6 +412,9 @@ pub(crate) fn settle_invoices(
     }
     for mut d in open {
         d.paid_at = Some(now);
+        if let Some(due) = d.due_at {
+            tx.open_table(OPEN_INVOICES)?.remove((due, tenant, d.id))?;
+        }
         d.payment = payment;
         docs.insert((tenant, d.id), encode(&d).as_slice())?;
     }

@@ -190,3 +190,14 @@ pub const STK_BY_TIME: TableDefinition<(u32, i64, &str), ()> = TableDefinition::
 /// (tenant, customer) → the last month (its first day) the customer was
 /// counted active in its cohort.
 pub const COHORT_SEEN: TableDefinition<(u32, u64), i32> = TableDefinition::new("cohort_seen");
+
+/// (time, tenant, service) → (): when the scheduler next has work for a
+/// service (its expiry, its grace cutoff, an unused voucher's deadline, or
+/// now: money arrived for an expired auto-renewing service). A round reads
+/// the keys up to now, so its cost follows what is due, not the table.
+pub const SERVICE_DUE: TableDefinition<(i64, u32, u64), ()> = TableDefinition::new("service_due");
+/// (tenant, service) → its time in SERVICE_DUE.
+pub const SERVICE_DUE_AT: TableDefinition<(u32, u64), i64> = TableDefinition::new("service_due_at");
+/// (due date, tenant, invoice id) → customer: invoices not paid yet, for
+/// the overdue pass (which reads those past due, not every document).
+pub const OPEN_INVOICES: TableDefinition<(i64, u32, u64), u64> = TableDefinition::new("open_invoices");
