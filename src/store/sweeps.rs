@@ -171,9 +171,12 @@ impl Store {
         let fresh: Vec<(&Service, UnixTime)> = {
             let tx = self.read()?;
             let noted = tx.open_table(EXPIRY_NOTED)?;
+            let services = tx.open_table(SERVICES)?;
             let mut out = Vec::new();
             for &(s, expiry) in lapsed {
-                if noted.get((s.tenant, s.id))?.is_none_or(|v| v.value() != expiry) {
+                // Renewed in this round (auto-renew): it did not lapse.
+                let now_expires = get::<_, Service>(&services, (s.tenant, s.id))?.and_then(|s| s.expires_at);
+                if now_expires == Some(expiry) && noted.get((s.tenant, s.id))?.is_none_or(|v| v.value() != expiry) {
                     out.push((s, expiry));
                 }
             }
