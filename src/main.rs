@@ -92,6 +92,12 @@ enum BenchCmd {
     Notify(lango::bench::notify::NotifyBench),
     /// The NOC's time series after a simulated run (size on disk).
     Series(lango::bench::series::SeriesBench),
+    /// The report builders on a year of seeded payments and accounting.
+    Reports(lango::bench::reports::ReportsBench),
+    /// One scheduler round over many services with a share due.
+    Scheduler(lango::bench::scheduler::SchedulerBench),
+    /// The SNMP poller's CPU per router poll against a real agent.
+    Snmp(lango::bench::snmp::SnmpBench),
 }
 
 fn main() -> ExitCode {
@@ -213,6 +219,18 @@ fn run(args: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCmd::Series(opts)) => {
             println!("{}", lango::bench::series::run(&opts)?);
+            Ok(())
+        }
+        Command::Bench(BenchCmd::Snmp(opts)) => {
+            println!("{}", lango::bench::snmp::run(&opts)?);
+            Ok(())
+        }
+        Command::Bench(BenchCmd::Scheduler(opts)) => {
+            println!("{}", lango::bench::scheduler::run(&opts)?);
+            Ok(())
+        }
+        Command::Bench(BenchCmd::Reports(opts)) => {
+            println!("{}", lango::bench::reports::run(&opts)?);
             Ok(())
         }
         Command::Bench(BenchCmd::Notify(opts)) => {

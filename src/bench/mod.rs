@@ -12,7 +12,10 @@
 //! counted. `rps` is counted requests over the window length.
 
 pub mod notify;
+pub mod reports;
+pub mod scheduler;
 pub mod series;
+pub mod snmp;
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -356,7 +359,7 @@ async fn bind_for(target: SocketAddr) -> anyhow::Result<UdpSocket> {
 }
 
 /// utime + stime (fields 14 and 15) of a `/proc/<pid>/stat` file, in ticks.
-fn proc_cpu_ticks(path: &str) -> anyhow::Result<u64> {
+pub(crate) fn proc_cpu_ticks(path: &str) -> anyhow::Result<u64> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {path}"))?;
     parse_cpu_ticks(&text).with_context(|| format!("parse {path}"))
 }

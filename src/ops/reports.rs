@@ -156,6 +156,28 @@ impl Ctx<'_> {
         Ok(self.store.all_nas()?.into_iter().filter(|n| n.tenant == self.t.id).map(|n| (n.id, n.name)).collect())
     }
 
+    /// Whether a customer's rows are in the viewer's scope (the tenant sees
+    /// all, a reseller its own customers'), asking the store once per
+    /// customer: a period's payments and documents name the same customers
+    /// again and again.
+    fn owner_check(&self) -> impl FnMut(Option<Id>) -> Result<bool, OpError> + '_ {
+        let mut seen: HashMap<Id, bool> = HashMap::new();
+        move |customer| {
+            Ok(match (self.scope.0, customer) {
+                (0, _) => true,
+                (_, None) => false,
+                (rs, Some(c)) => match seen.get(&c) {
+                    Some(&mine) => mine,
+                    None => {
+                        let mine = self.store.reseller_of(self.t.id, c)? == Some(rs);
+                        seen.insert(c, mine);
+                        mine
+                    }
+                },
+            })
+        }
+    }
+
     /// The period's UTC bounds: [its first midnight, the midnight after it).
     fn instants(&self) -> (i64, i64) {
         let zone = crate::clock::Clock::zone(&self.t.timezone);
@@ -279,17 +301,7 @@ impl Ctx<'_> {
             ),
         });
         // Resellers see their own customers' rows only.
-        let mine = match self.scope.0 {
-            0 => None,
-            rs => Some(self.store.reseller_services(self.t.id, rs)?),
-        };
-        let owned = |customer: Option<Id>| -> Result<bool, OpError> {
-            Ok(match (self.scope.0, customer) {
-                (0, _) => true,
-                (rs, Some(c)) => self.store.reseller_of(self.t.id, c)? == Some(rs),
-                (_, None) => false,
-            })
-        };
+        let mut owned = self.owner_check();
         let payments = self.store.payments_between(self.t.id, from, to, usize::MAX)?;
         let mut listed = 0i64;
         let mut pay = Table {
@@ -341,7 +353,7 @@ impl Ctx<'_> {
             ..Default::default()
         };
         for s in &stk {
-            if mine.is_some() && !owned(Some(s.customer))? {
+            if !owned(Some(s.customer))? {
                 continue;
             }
             let (state, payment) = match &s.state {
@@ -470,6 +482,7 @@ impl Ctx<'_> {
             ],
         });
         let docs = self.store.sales_docs_between(self.t.id, from, to, usize::MAX)?;
+        let mut owned = self.owner_check();
         let mut list = Table {
             title: "Sales documents".into(),
             headers: ["Number", "Issued (UTC)", "Customer", "Net", tax_name.as_str(), "Gross", "Paid"]
@@ -479,7 +492,7 @@ impl Ctx<'_> {
         };
         let mut sums = [0i64; 3];
         for d in &docs {
-            if self.scope.0 != 0 && self.store.reseller_of(self.t.id, d.customer)? != Some(self.scope.0) {
+            if !owned(Some(d.customer))? {
                 continue;
             }
             sums[0] += d.net;
