@@ -90,7 +90,14 @@ impl Directory {
             let secret = store.secrets().open(Purpose::NasSecret, &nas.secret)?;
             let zone = crate::clock::Clock::zone(&tenant.timezone);
             let heard = Default::default();
-            entries.push(Arc::new(NasEntry { nas, tenant: tenant.clone(), secret, zone, heard, stats: Default::default() }));
+            entries.push(Arc::new(NasEntry {
+                nas,
+                tenant: tenant.clone(),
+                secret,
+                zone,
+                heard,
+                stats: Default::default(),
+            }));
         }
         entries.sort_by_key(|e| std::cmp::Reverse(e.nas.prefix));
         Ok(Directory { entries, generation })

@@ -593,6 +593,7 @@ impl Store {
                 && r.state == StkState::Pending
             {
                 r.state = state;
+                super::reports::note_stk_outcome(&tx, &r)?;
             }
             if r.state != StkState::Pending {
                 tx.open_table(STK_PENDING)?.remove((tenant, checkout_id))?;

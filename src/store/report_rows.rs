@@ -13,6 +13,11 @@ use super::tables::*;
 use super::{Store, StoreError, get};
 use crate::model::{Customer, Id, Invoice, Payment, Service, StkRequest, TenantId, UnixTime};
 
+/// Every row, for `*_between`'s `keep`.
+pub fn everyone(_: Option<Id>) -> bool {
+    true
+}
+
 /// One aggregate row as a report reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AggRow {
@@ -63,6 +68,20 @@ impl Store {
         Ok(out)
     }
 
+    /// A reseller's customers.
+    pub fn reseller_customers(
+        &self,
+        tenant: TenantId,
+        reseller: Id,
+    ) -> Result<std::collections::HashSet<Id>, StoreError> {
+        let tx = self.read()?;
+        let mut out = std::collections::HashSet::new();
+        for row in tx.open_table(RESELLER_CUSTOMERS)?.range((tenant, reseller, 0)..=(tenant, reseller, u64::MAX))? {
+            out.insert(row?.0.value().2);
+        }
+        Ok(out)
+    }
+
     /// The services of a reseller's customers.
     pub fn reseller_services(
         &self,
@@ -88,13 +107,19 @@ impl Store {
         from: UnixTime,
         to: UnixTime,
         limit: usize,
+        keep: &dyn Fn(Option<Id>) -> bool,
     ) -> Result<Vec<Invoice>, StoreError> {
         let tx = self.read()?;
         let docs = tx.open_table(INVOICES)?;
         let mut out = Vec::new();
-        for row in tx.open_table(SALES_DOCS)?.range((tenant, from, 0)..(tenant, to, 0))?.take(limit) {
+        for row in tx.open_table(SALES_DOCS)?.range((tenant, from, 0)..(tenant, to, 0))? {
+            if out.len() >= limit {
+                break;
+            }
             let (_, _, id) = row?.0.value();
-            if let Some(d) = get(&docs, (tenant, id))? {
+            if let Some(d) = get::<_, Invoice>(&docs, (tenant, id))?
+                && keep(Some(d.customer))
+            {
                 out.push(d);
             }
         }
@@ -108,13 +133,19 @@ impl Store {
         from: UnixTime,
         to: UnixTime,
         limit: usize,
+        keep: &dyn Fn(Option<Id>) -> bool,
     ) -> Result<Vec<Payment>, StoreError> {
         let tx = self.read()?;
         let payments = tx.open_table(PAYMENTS)?;
         let mut out = Vec::new();
-        for row in tx.open_table(PAYMENTS_BY_TIME)?.range((tenant, from, 0)..(tenant, to, 0))?.take(limit) {
+        for row in tx.open_table(PAYMENTS_BY_TIME)?.range((tenant, from, 0)..(tenant, to, 0))? {
+            if out.len() >= limit {
+                break;
+            }
             let (_, _, id) = row?.0.value();
-            if let Some(p) = get(&payments, (tenant, id))? {
+            if let Some(p) = get::<_, Payment>(&payments, (tenant, id))?
+                && keep(p.customer)
+            {
                 out.push(p);
             }
         }
@@ -128,14 +159,20 @@ impl Store {
         from: UnixTime,
         to: UnixTime,
         limit: usize,
+        keep: &dyn Fn(Option<Id>) -> bool,
     ) -> Result<Vec<StkRequest>, StoreError> {
         let tx = self.read()?;
         let stk = tx.open_table(STK_REQUESTS)?;
         let mut out = Vec::new();
-        for row in tx.open_table(STK_BY_TIME)?.range((tenant, from, "")..(tenant, to, ""))?.take(limit) {
+        for row in tx.open_table(STK_BY_TIME)?.range((tenant, from, "")..(tenant, to, ""))? {
+            if out.len() >= limit {
+                break;
+            }
             let k = row?.0;
             let (_, _, checkout) = k.value();
-            if let Some(r) = get(&stk, (tenant, checkout))? {
+            if let Some(r) = get::<_, StkRequest>(&stk, (tenant, checkout))?
+                && keep(Some(r.customer))
+            {
                 out.push(r);
             }
         }
@@ -262,6 +299,7 @@ pub(crate) fn backfill(tx: &WriteTransaction) -> Result<(), StoreError> {
         };
         for r in &stk {
             note_stk(tx, r)?;
+            super::reports::note_stk_outcome(tx, r)?;
         }
         let customers: Vec<Customer> = super::tenant_rows(&tx.open_table(CUSTOMERS)?, tenant)?;
         for c in &customers {

@@ -49,6 +49,10 @@ pub enum Metric {
     /// STK pushes sent: count and amount asked.
     StkSent = 12,
     StkSentAmount = 13,
+    /// STK pushes that came to an end, by outcome (`stk_outcome`), on the
+    /// day they were sent: count and amount asked.
+    StkOutcome = 14,
+    StkOutcomeAmount = 15,
     CustomersNew = 20,
     /// Services created (not vouchers), by plan.
     ServicesNew = 21,
@@ -250,6 +254,28 @@ pub(crate) fn note_payment(tx: &WriteTransaction, p: &Payment) -> Result<(), Sto
 pub(crate) fn note_stk(tx: &WriteTransaction, r: &StkRequest) -> Result<(), StoreError> {
     tx.open_table(STK_BY_TIME)?.insert((r.tenant, r.created_at, r.checkout_id.as_str()), ())?;
     note(tx, r.tenant, Some(r.customer), r.created_at, &[(Metric::StkSent, 0, 1), (Metric::StkSentAmount, 0, r.amount)])
+}
+
+/// 1 paid, 2 failed, 3 disputed; None while pending.
+pub fn stk_outcome(s: &crate::model::StkState) -> Option<u64> {
+    match s {
+        crate::model::StkState::Pending => None,
+        crate::model::StkState::Paid { .. } => Some(1),
+        crate::model::StkState::Failed { .. } => Some(2),
+        crate::model::StkState::Disputed { .. } => Some(3),
+    }
+}
+
+/// An STK push came to an end.
+pub(crate) fn note_stk_outcome(tx: &WriteTransaction, r: &StkRequest) -> Result<(), StoreError> {
+    let Some(o) = stk_outcome(&r.state) else { return Ok(()) };
+    note(
+        tx,
+        r.tenant,
+        Some(r.customer),
+        r.created_at,
+        &[(Metric::StkOutcome, o, 1), (Metric::StkOutcomeAmount, o, r.amount)],
+    )
 }
 
 /// A sales document (invoice or renewal receipt) was issued.

@@ -128,9 +128,39 @@ fn reconciliation_balances_to_the_ledger() {
     };
     s.post_ledger(t.id, alice.customer, credit).unwrap();
 
+    // Two STK pushes: one paid (by the s1 payment), one that failed.
+    let paid_id = s.payments(t.id).unwrap().iter().find(|p| p.reference == "s1").unwrap().id;
+    for (id, state) in [
+        ("ws_CO_1", StkState::Paid { payment: paid_id }),
+        ("ws_CO_2", StkState::Failed { code: 1032, message: "Request cancelled by user".into() }),
+    ] {
+        let push = StkRequest {
+            tenant: t.id,
+            checkout_id: id.into(),
+            merchant_id: "m".into(),
+            customer: alice.customer,
+            purchase: Purchase::TopUp,
+            phone: "254712000001".into(),
+            amount: 150_000,
+            created_at: at - 30,
+            state: StkState::Pending,
+            queries: 0,
+            last_query_at: None,
+        };
+        s.record_stk_request(&push).unwrap();
+        s.update_stk(t.id, id, Some(state), None).unwrap();
+    }
     let p = Period { from: day("2026-02-01"), to: day("2026-02-28") };
     let r = build(&s, &t, Scope(0), Kind::Reconciliation, p, day("2026-02-10"), true).unwrap();
     assert!(r.checks.iter().all(|c| c.ok), "{:#?}", r.checks);
+    assert_eq!(r.checks.len(), 4, "the ledger check and three row-by-row checks: {:#?}", r.checks);
+    let outcomes = &r.tables.iter().find(|t| t.title == "STK pushes by outcome").unwrap().rows;
+    let counts: Vec<String> = outcomes.iter().map(|row| format!("{}={}", row[0].shown(""), row[1].shown(""))).collect();
+    assert_eq!(counts, ["pending=0", "paid=1", "failed=1", "disputed=0"]);
+    // The page: the ledger check, rows from the day totals, no row checks.
+    let page = build(&s, &t, Scope(0), Kind::Reconciliation, p, day("2026-02-10"), false).unwrap();
+    assert_eq!(page.checks.len(), 1, "{:#?}", page.checks);
+    assert!(page.checks[0].ok);
     // The ledger read directly, entry by entry.
     let mut direct = 0;
     for c in s.customers(t.id).unwrap() {
@@ -308,7 +338,7 @@ fn the_backfill_rebuilds_what_the_write_paths_kept() {
     let before = snapshot(&s);
     assert!(before.len() > 8, "{before:?}");
     let p = Period { from: day("2026-02-01"), to: day("2026-02-28") };
-    let listed = s.payments_between(t.id, i64::MIN, i64::MAX, usize::MAX).unwrap().len();
+    let listed = s.payments_between(t.id, i64::MIN, i64::MAX, usize::MAX, &super::report_rows::everyone).unwrap().len();
     let tx = s.write().unwrap();
     tx.delete_table(REPORT_AGG).unwrap();
     tx.delete_table(PAYMENTS_BY_TIME).unwrap();
@@ -317,7 +347,10 @@ fn the_backfill_rebuilds_what_the_write_paths_kept() {
     super::report_rows::backfill(&tx).unwrap();
     s.commit(tx).unwrap();
     assert_eq!(snapshot(&s), before);
-    assert_eq!(s.payments_between(t.id, i64::MIN, i64::MAX, usize::MAX).unwrap().len(), listed);
+    assert_eq!(
+        s.payments_between(t.id, i64::MIN, i64::MAX, usize::MAX, &super::report_rows::everyone).unwrap().len(),
+        listed
+    );
     let r = build(&s, &t, Scope(0), Kind::Tax, p, day("2026-02-10"), true).unwrap();
     assert!(r.checks.iter().all(|c| c.ok), "{:#?}", r.checks);
 }

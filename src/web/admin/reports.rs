@@ -354,8 +354,9 @@ pub async fn show(
     render(StatusCode::OK, &page)
 }
 
-/// A download's report with every row, or the answer that says why not.
-async fn download(s: &WebState, c: &Caller, kind: &str, q: &PeriodQuery) -> Result<Report, Response> {
+/// A download's report (`all_rows`: every row, for the CSV; the PDF has
+/// the page's rows), or the answer that says why not.
+async fn download(s: &WebState, c: &Caller, kind: &str, q: &PeriodQuery, all_rows: bool) -> Result<Report, Response> {
     let Some(kind) = Kind::parse(kind) else { return Err(not_found(c)) };
     let period = match Period::parse(&q.from, &q.to, today(s, c)) {
         Ok(p) => p,
@@ -364,7 +365,7 @@ async fn download(s: &WebState, c: &Caller, kind: &str, q: &PeriodQuery) -> Resu
         }
         Err(e) => return Err(failed(c, &e)),
     };
-    build(s, c, kind, period, true).await.map_err(|e| failed(c, &e))
+    build(s, c, kind, period, all_rows).await.map_err(|e| failed(c, &e))
 }
 
 fn attachment(r: &Report, ext: &str, content_type: &str, body: Vec<u8>) -> Response {
@@ -382,7 +383,7 @@ pub async fn csv(
     Path(kind): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
-    match download(&s, &c, &kind, &q).await {
+    match download(&s, &c, &kind, &q, true).await {
         Ok(r) => attachment(&r, "csv", "text/csv; charset=utf-8", r.csv().into_bytes()),
         Err(answer) => answer,
     }
@@ -394,7 +395,7 @@ pub async fn pdf(
     Path(kind): Path<String>,
     Query(q): Query<PeriodQuery>,
 ) -> Response {
-    match download(&s, &c, &kind, &q).await {
+    match download(&s, &c, &kind, &q, false).await {
         Ok(r) => {
             let body = tokio::task::spawn_blocking(move || {
                 let bytes = crate::pdf::report::report(&r);
