@@ -123,3 +123,27 @@ fn the_rebuild_gives_what_the_writes_kept() {
     let voucher = s.service_by_username(t.id, "DEMO-VOUCHER").unwrap();
     assert!(listed(&s).contains(&(voucher.expires_at.unwrap(), t.id, voucher.id)));
 }
+
+#[test]
+fn the_dashboard_reads_what_expires_soon_from_the_work_list() {
+    let (s, t, now) = setup();
+    let count = |soon: i64| s.dashboard(t.id, now, now, now, soon).unwrap().expiring_count;
+    assert_eq!(count(now + 7 * DAY), 0);
+    // Alice, the shop and the office expire 30 days after the seed; Brian
+    // has expired and the voucher has no expiry yet.
+    assert_eq!(count(now + 31 * DAY), 3);
+    s.set_service_expiry("test", now, t.id, "demo-pppoe", Some(now + 2 * DAY)).unwrap();
+    let d = s.dashboard(t.id, now, now, now, now + 7 * DAY).unwrap();
+    assert_eq!(d.expiring_count, 1);
+    assert_eq!(d.expiring[0].username, "demo-pppoe");
+    // Another tenant's services are not counted.
+    let other = Tenant { id: 0, slug: "other".into(), name: "Other".into(), ..t.clone() };
+    let other = s.create_tenant("test", now, other).unwrap();
+    let plan = s.plans(t.id).unwrap()[0].clone();
+    let plan = s.create_plan("test", now, other.id, Plan { id: 0, tenant: other.id, ..plan }).unwrap();
+    let c = s.create_customer("test", now, other.id, "Elsewhere", None, None).unwrap();
+    let mut n = NewService::new(c.id, plan.id, AccessType::Pppoe, "elsewhere", "pw");
+    n.expires_at = Some(now + DAY);
+    s.create_service("test", now, other.id, n).unwrap();
+    assert_eq!(count(now + 7 * DAY), 1);
+}

@@ -347,8 +347,16 @@ impl Store {
                 d.payments_today += 1;
             }
         }
-        for row in tx.open_table(SERVICES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
-            let s: Service = decode(row?.1.value())?;
+        // A service that expires later is filed in the scheduler's work
+        // list under its expiry (store/due.rs): read that range, not every
+        // service.
+        let services = tx.open_table(SERVICES)?;
+        for row in tx.open_table(SERVICE_DUE)?.range((now.saturating_add(1), 0, 0)..=(soon, u32::MAX, u64::MAX))? {
+            let (_, t, id) = row?.0.value();
+            if t != tenant {
+                continue;
+            }
+            let Some(s) = get::<_, Service>(&services, (tenant, id))? else { continue };
             if s.status == ServiceStatus::Active
                 && s.voucher.is_none()
                 && s.expires_at.is_some_and(|e| e > now && e <= soon)
