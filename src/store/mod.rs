@@ -77,7 +77,8 @@ use tables::*;
 /// services by customer.
 /// 5: the reports' aggregates and the time indexes of payments, STK
 /// pushes and sales documents (built from the existing rows on upgrade).
-/// 6: the scheduler's work list (`due.rs`, built from the services).
+/// 6: the scheduler's work list (`due.rs`, built from the services), unpaid
+/// invoices by due date, leases by router.
 pub const SCHEMA_VERSION: u64 = 6;
 
 #[derive(Debug, thiserror::Error)]
@@ -251,6 +252,7 @@ impl Store {
                     // the ones already past it under their next time.
                     due::rebuild(&tx, i64::MIN)?;
                     due::open_invoices(&tx)?;
+                    portal::index_leases(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -345,6 +347,7 @@ impl Store {
             tx.open_table(SERVICE_DUE)?;
             tx.open_table(SERVICE_DUE_AT)?;
             tx.open_table(OPEN_INVOICES)?;
+            tx.open_table(LEASES_BY_NAS)?;
         }
         self.commit(tx)?;
         Ok(())

@@ -183,18 +183,18 @@ impl Store {
         let tx = self.write()?;
         {
             let mut leases = tx.open_table(LEASES)?;
+            let mut by_nas = tx.open_table(LEASES_BY_NAS)?;
             let mut stale = Vec::new();
-            for row in leases.iter()? {
-                let (ip, t, n) = row?.0.value();
-                if t == tenant && n == nas {
-                    stale.push(ip);
-                }
+            for row in by_nas.range((tenant, nas, 0)..=(tenant, nas, u32::MAX))? {
+                stale.push(row?.0.value().2);
             }
             for ip in stale {
                 leases.remove((ip, tenant, nas))?;
+                by_nas.remove((tenant, nas, ip))?;
             }
             for (ip, lease) in now_held {
                 leases.insert((u32::from(*ip), tenant, nas), encode(lease).as_slice())?;
+                by_nas.insert((tenant, nas, u32::from(*ip)), ())?;
             }
         }
         self.commit(tx)?;
@@ -262,10 +262,12 @@ impl Store {
             let service = match &lease {
                 Some(l) => {
                     leases.insert(key, encode(l).as_slice())?;
+                    tx.open_table(LEASES_BY_NAS)?.insert((tenant, nas, key.0), ())?;
                     tx.open_table(SERVICE_BY_MAC)?.get((tenant, l.mac.0))?.map(|v| v.value())
                 }
                 None => {
                     leases.remove(key)?;
+                    tx.open_table(LEASES_BY_NAS)?.remove((tenant, nas, key.0))?;
                     None
                 }
             };
@@ -371,4 +373,43 @@ pub(crate) fn put_branding(
     let rec =
         record(now, actor, "tenant.branding", format!("tenant/{tenant}"), before.as_ref().and_then(shown), shown(b));
     audit(tx, tenant, &rec)
+}
+
+/// Schema 6's upgrade: each router's leases.
+pub(crate) fn index_leases(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut by_nas = tx.open_table(LEASES_BY_NAS)?;
+    for row in tx.open_table(LEASES)?.iter()? {
+        let (ip, tenant, nas) = row?.0.value();
+        by_nas.insert((tenant, nas, ip), ())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lease(mac: u64) -> Lease {
+        Lease { mac: Mac(mac), host_name: None, server: None, at: 1 }
+    }
+
+    #[test]
+    fn a_routers_snapshot_replaces_its_own_leases_only() {
+        let s = Store::in_memory().unwrap();
+        let t = crate::demo::seed(&s, 1_780_000_000, 0).unwrap();
+        let ip = |d: u8| Ipv4Addr::new(10, 0, 0, d);
+        s.sync_leases(t.id, 1, &[(ip(1), lease(1)), (ip(2), lease(2))]).unwrap();
+        s.record_lease("hook", 1, t.id, 2, ip(3), Some(lease(3))).unwrap();
+        s.sync_leases(t.id, 1, &[(ip(2), lease(22))]).unwrap();
+        assert_eq!(s.lease_mac(t.id, 1, ip(1)).unwrap(), None);
+        assert_eq!(s.lease_mac(t.id, 1, ip(2)).unwrap(), Some(Mac(22)));
+        assert_eq!(s.lease_mac(t.id, 2, ip(3)).unwrap(), Some(Mac(3)), "another router's lease stays");
+        s.record_lease("hook", 2, t.id, 2, ip(3), None).unwrap();
+        s.sync_leases(t.id, 2, &[]).unwrap();
+        let tx = s.read().unwrap();
+        let by_nas: Vec<_> =
+            tx.open_table(LEASES_BY_NAS).unwrap().iter().unwrap().map(|r| r.unwrap().0.value()).collect();
+        assert_eq!(by_nas, [(t.id, 1, u32::from(ip(2)))]);
+        assert_eq!(tx.open_table(LEASES).unwrap().iter().unwrap().count(), 1);
+    }
 }

@@ -201,3 +201,6 @@ pub const SERVICE_DUE_AT: TableDefinition<(u32, u64), i64> = TableDefinition::ne
 /// (due date, tenant, invoice id) → customer: invoices not paid yet, for
 /// the overdue pass (which reads those past due, not every document).
 pub const OPEN_INVOICES: TableDefinition<(i64, u32, u64), u64> = TableDefinition::new("open_invoices");
+/// (tenant, nas id, client address) → (): the LEASES rows of one router,
+/// so replacing a router's leases reads its own rows only.
+pub const LEASES_BY_NAS: TableDefinition<(u32, u64, u32), ()> = TableDefinition::new("leases_by_nas");
