@@ -28,7 +28,7 @@ pub fn seed(store: &Store, now: UnixTime, extra_users: u32) -> Result<Tenant, St
     Ok(tenant)
 }
 
-fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> Plan {
+pub(crate) fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> Plan {
     let validity = crate::store::period_from_secs(validity_secs);
     Plan {
         id: 0,

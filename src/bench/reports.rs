@@ -319,32 +319,10 @@ fn plan_index(i: u32) -> usize {
 }
 
 fn new_plan(mbps: u32, price: i64) -> anyhow::Result<Plan> {
-    let rate = format!("{mbps}M/{mbps}M");
-    let offer = Offer { access: vec![AccessType::Pppoe], ..Offer::default() };
-    Ok(Plan {
-        id: 0,
-        tenant: 0,
-        disabled: false,
-        name: format!("{} {mbps}M", if price >= 600_000 { "Business" } else { "Home" }),
-        validity: crate::store::period_from_secs(30 * DAY as u64),
-        anchor: crate::billing::Anchor::Rolling,
-        grace_secs: 0,
-        mode: crate::billing::Mode::Prepaid,
-        price,
-        kick_oldest: false,
-        fup: None,
-        quota_bytes: None,
-        rate: Some(RateLimit::parse(&rate).map_err(|e| anyhow::anyhow!("rate {rate}: {e}"))?),
-        session_timeout: None,
-        idle_timeout: None,
-        interim_interval: 300,
-        simultaneous_use: 1,
-        access_window: None,
-        address_pool: None,
-        ipv6_pool: None,
-        address_list: None,
-        offer,
-    })
+    let name = format!("{} {mbps}M", if price >= 600_000 { "Business" } else { "Home" });
+    let mut p = crate::demo::plan(&name, 30 * DAY as u64, price, &format!("{mbps}M/{mbps}M"));
+    p.offer = Offer { access: vec![AccessType::Pppoe], ..Offer::default() };
+    Ok(p)
 }
 
 /// What the seeding knows about each customer.

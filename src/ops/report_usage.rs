@@ -162,13 +162,9 @@ impl Ctx<'_> {
 
     pub(super) fn customers(&self, r: &mut Report) -> Result<(), OpError> {
         let from = month_start(self.period.from);
-        let mut months = vec![];
-        let mut m = from;
-        while m <= self.period.to {
-            months.push(m);
-            m = next_month(m);
-        }
-        let idx = |day: i32| months.partition_point(|&s| s <= day).saturating_sub(1);
+        let b = Buckets::months(self.period);
+        let months = &b.starts;
+        let idx = |day: i32| b.index(day);
         let count = |metric: Metric| -> Result<Vec<i64>, OpError> {
             let mut v = vec![0i64; months.len()];
             for row in self.agg_between(metric, from, self.period.to)? {

@@ -90,15 +90,16 @@ pub(super) struct Buckets {
 
 impl Buckets {
     pub(super) fn of(p: Period) -> Buckets {
+        if p.by_month() { Buckets::months(p) } else { Buckets { starts: (p.from..=p.to).collect() } }
+    }
+
+    /// The months the period touches, whatever its length.
+    pub(super) fn months(p: Period) -> Buckets {
         let mut starts = Vec::new();
-        if p.by_month() {
-            let mut m = month_start(p.from);
-            while m <= p.to {
-                starts.push(m);
-                m = next_month(m);
-            }
-        } else {
-            starts.extend(p.from..=p.to);
+        let mut m = month_start(p.from);
+        while m <= p.to {
+            starts.push(m);
+            m = next_month(m);
         }
         Buckets { starts }
     }
@@ -456,25 +457,17 @@ impl Ctx<'_> {
         if let Some(pin) = billing.tax_pin.as_deref().filter(|p| !p.is_empty()) {
             r.summary.insert(0, ("Tax PIN".into(), Cell::text(pin)));
         }
-        let months: Vec<i32> = {
-            let mut m = month_start(self.period.from);
-            let mut v = vec![];
-            while m <= self.period.to {
-                v.push(m);
-                m = next_month(m);
-            }
-            v
-        };
+        let b = Buckets::months(self.period);
+        let months = &b.starts;
         let mut per_month = Table {
             title: format!("{tax_name} per month"),
             headers: ["Month", "Net", tax_name.as_str(), "Gross"].map(String::from).to_vec(),
             ..Default::default()
         };
-        let idx = |day: i32| months.partition_point(|&s| s <= day).saturating_sub(1);
         let mut cols = vec![[0i64; 3]; months.len()];
         for (i, rows) in [&net, &tax, &gross].into_iter().enumerate() {
             for row in rows {
-                cols[idx(row.day)][i] += row.value;
+                cols[b.index(row.day)][i] += row.value;
             }
         }
         for (m, c) in months.iter().zip(&cols) {

@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::codec::decode;
+use super::codec::{Stored, decode};
 use super::reports::{Metric, kind_code, local_day, note, note_payment, note_sale, note_sale_doc, note_stk, zone_of};
 use super::tables::*;
 use super::{Store, StoreError, get};
@@ -109,21 +109,7 @@ impl Store {
         limit: usize,
         keep: &dyn Fn(Option<Id>) -> bool,
     ) -> Result<Vec<Invoice>, StoreError> {
-        let tx = self.read()?;
-        let docs = tx.open_table(INVOICES)?;
-        let mut out = Vec::new();
-        for row in tx.open_table(SALES_DOCS)?.range((tenant, from, 0)..(tenant, to, 0))? {
-            if out.len() >= limit {
-                break;
-            }
-            let (_, _, id) = row?.0.value();
-            if let Some(d) = get::<_, Invoice>(&docs, (tenant, id))?
-                && keep(Some(d.customer))
-            {
-                out.push(d);
-            }
-        }
-        Ok(out)
+        self.by_time(SALES_DOCS, INVOICES, tenant, (from, to), limit, |d: &Invoice| keep(Some(d.customer)))
     }
 
     /// Payments received in `[from, to)`, oldest first, at most `limit`.
@@ -135,18 +121,32 @@ impl Store {
         limit: usize,
         keep: &dyn Fn(Option<Id>) -> bool,
     ) -> Result<Vec<Payment>, StoreError> {
+        self.by_time(PAYMENTS_BY_TIME, PAYMENTS, tenant, (from, to), limit, |p: &Payment| keep(p.customer))
+    }
+
+    /// The rows a `(tenant, time, id)` index lists in `[from, to)`, read
+    /// from their `(tenant, id)` table: the first `limit` that `keep` takes.
+    fn by_time<T: Stored>(
+        &self,
+        index: TableDefinition<(u32, i64, u64), ()>,
+        rows: TableDefinition<(u32, u64), &[u8]>,
+        tenant: TenantId,
+        (from, to): (UnixTime, UnixTime),
+        limit: usize,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Vec<T>, StoreError> {
         let tx = self.read()?;
-        let payments = tx.open_table(PAYMENTS)?;
+        let rows = tx.open_table(rows)?;
         let mut out = Vec::new();
-        for row in tx.open_table(PAYMENTS_BY_TIME)?.range((tenant, from, 0)..(tenant, to, 0))? {
+        for row in tx.open_table(index)?.range((tenant, from, 0)..(tenant, to, 0))? {
             if out.len() >= limit {
                 break;
             }
             let (_, _, id) = row?.0.value();
-            if let Some(p) = get::<_, Payment>(&payments, (tenant, id))?
-                && keep(p.customer)
+            if let Some(r) = get::<_, T>(&rows, (tenant, id))?
+                && keep(&r)
             {
-                out.push(p);
+                out.push(r);
             }
         }
         Ok(out)
@@ -191,9 +191,8 @@ impl Store {
             let mut table = tx.open_table(REPORT_AGG)?;
             for &(tenant, nas, day, counts) in rows {
                 for (m, n) in metrics.iter().zip(counts).filter(|(_, n)| *n > 0) {
-                    let key = (tenant, 0, *m as u16, day, nas);
-                    let was = table.get(key)?.map_or(0, |v| v.value());
-                    table.insert(key, was.saturating_add(n.min(i64::MAX as u64) as i64))?;
+                    let by = n.min(i64::MAX as u64) as i64;
+                    super::reports::add_to(&mut table, (tenant, 0, *m as u16, day, nas), by)?;
                 }
             }
         }

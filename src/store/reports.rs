@@ -201,6 +201,13 @@ fn scopes_of(tx: &WriteTransaction, tenant: TenantId, customer: Option<Id>) -> R
     Ok(out)
 }
 
+/// Add `by` to one aggregate (the one read-add-write of REPORT_AGG).
+pub(crate) fn add_to(table: &mut redb::Table<'_, AggKey, i64>, key: AggKey, by: i64) -> Result<(), StoreError> {
+    let was = table.get(key)?.map_or(0, |v| v.value());
+    table.insert(key, was.saturating_add(by))?;
+    Ok(())
+}
+
 /// Add `items` (metric, dimension, amount) to `day` in every scope.
 pub(crate) fn bump(
     tx: &WriteTransaction,
@@ -215,9 +222,7 @@ pub(crate) fn bump(
             if by == 0 {
                 continue;
             }
-            let key = (tenant, scope, metric as u16, day, dim);
-            let was = table.get(key)?.map_or(0, |v| v.value());
-            table.insert(key, was.saturating_add(by))?;
+            add_to(&mut table, (tenant, scope, metric as u16, day, dim), by)?;
         }
     }
     Ok(())
@@ -474,8 +479,7 @@ impl FoldAgg {
         if !self.sums.is_empty() {
             let mut table = tx.open_table(REPORT_AGG)?;
             for (key, by) in self.sums.drain() {
-                let was = table.get(key)?.map_or(0, |v| v.value());
-                table.insert(key, was.saturating_add(by))?;
+                add_to(&mut table, key, by)?;
             }
         }
         if !self.months.is_empty() {

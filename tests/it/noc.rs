@@ -31,6 +31,16 @@ fn nas_id(s: &Server) -> String {
     list.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap().to_string()
 }
 
+/// `lango snmp set` for router `id` over v2c to `peer`, then the first
+/// poll; what the command printed.
+fn poll_v2c(s: &Server, id: &str, peer: &SnmpPeer) -> String {
+    let port = peer.addr().port().to_string();
+    let set = ["snmp", "set", "--tenant", "demo", id, "--host", "127.0.0.1", "--port", &port];
+    let out = lango_ok(&s.data, &[&set[..], &["--community", snmpd::COMMUNITY]].concat());
+    eventually("the first poll", WAIT, || show(s).contains(" up "));
+    out
+}
+
 fn show(s: &Server) -> String {
     lango_ok(&s.data, &["snmp", "show", "--tenant", "demo"])
 }
@@ -51,24 +61,8 @@ fn a_router_polled_over_v2c_and_v3_and_reported_down_and_back() {
     lango_ok(&s.data, &["webhook", "add", "--tenant", "demo", "--url", &hook_url, "--events", "router.down,router.up"]);
 
     // v2c
-    let out = lango_ok(
-        &s.data,
-        &[
-            "snmp",
-            "set",
-            "--tenant",
-            "demo",
-            &id,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--community",
-            snmpd::COMMUNITY,
-        ],
-    );
+    let out = poll_v2c(&s, &id, &peer);
     assert!(out.contains("v2c, community stored") && !out.contains(snmpd::COMMUNITY), "{out}");
-    eventually("the first poll", WAIT, || show(&s).contains(" up "));
     let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
     let page = web.get(&format!("/admin/noc/{id}")).body;
     assert!(page.contains(snmpd::SYS_NAME), "{page}");
@@ -200,24 +194,7 @@ fn a_hot_router_raises_one_alert_and_resolves_it() {
         &s.data,
         &["webhook", "add", "--tenant", "demo", "--url", &hook_url, "--events", "router.alert,router.alert_resolved"],
     );
-    let port = peer.addr().port().to_string();
-    lango_ok(
-        &s.data,
-        &[
-            "snmp",
-            "set",
-            "--tenant",
-            "demo",
-            &id,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--community",
-            snmpd::COMMUNITY,
-        ],
-    );
-    eventually("polled", WAIT, || show(&s).contains(" up "));
+    poll_v2c(&s, &id, &peer);
     let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
     std::thread::sleep(Duration::from_secs(4));
     assert!(hook.received().is_empty(), "47 °C is under 50");
@@ -260,10 +237,7 @@ fn sfp_optics_and_poe_ports_show_and_alert() {
     let hook_url = format!("http://{}/hook", hook.addr);
     let events = "router.alert,router.alert_resolved";
     lango_ok(&s.data, &["webhook", "add", "--tenant", "demo", "--url", &hook_url, "--events", events]);
-    let port = peer.addr().port().to_string();
-    let set = ["snmp", "set", "--tenant", "demo", &id, "--host", "127.0.0.1", "--port", &port];
-    lango_ok(&s.data, &[&set[..], &["--community", snmpd::COMMUNITY]].concat());
-    eventually("polled", WAIT, || show(&s).contains(" up "));
+    poll_v2c(&s, &id, &peer);
     let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
     let page = || web.get(&format!("/admin/noc/{id}")).body;
     let p = page();
@@ -312,24 +286,7 @@ fn an_outage_in_maintenance_is_not_announced() {
     let id = nas_id(&s);
     let hook_url = format!("http://{}/hook", hook.addr);
     lango_ok(&s.data, &["webhook", "add", "--tenant", "demo", "--url", &hook_url, "--events", "router.down,router.up"]);
-    let port = peer.addr().port().to_string();
-    lango_ok(
-        &s.data,
-        &[
-            "snmp",
-            "set",
-            "--tenant",
-            "demo",
-            &id,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--community",
-            snmpd::COMMUNITY,
-        ],
-    );
-    eventually("polled", WAIT, || show(&s).contains(" up "));
+    poll_v2c(&s, &id, &peer);
     let out = lango_ok(&s.data, &["snmp", "maintenance", "--tenant", "demo", &id, "--for", "1h"]);
     assert!(out.contains("in maintenance until"), "{out}");
     let bad = lango(&s.data, &["snmp", "maintenance", "--tenant", "demo", &id, "--for", "90d"]);
