@@ -14,7 +14,9 @@
 # HTTP (TCP 8080) and HTTPS (TCP 8443) there. lango's database and key live in dataDir on
 # the router's storage (mounted at /data), so they survive image upgrades.
 # Settings are LANGO_* environment variables (see lango.example.toml).
-# memoryHigh is a soft RAM limit in bytes (256 MiB here); leave room for
+# memoryMb is the RAM lango plans for (LANGO_MEMORY_MAX_MB: its caches
+# and queues are sized from it); the container's soft limit (memory-high)
+# is set half as much again above it. 32 fits a hAP ac2; leave room for
 # RouterOS itself.
 #
 # First run needs no shell: with an empty dataDir lango logs a one-time
@@ -39,7 +41,7 @@
     # Where M-Pesa reaches lango, e.g. "https://billing.example.com".
     :local publicUrl ""
     :local logLevel "info"
-    :local memoryHigh "268435456"
+    :local memoryMb 64
     # lango reaches M-Pesa (Daraja) and SMS gateways through this interface list.
     :local wanList "WAN"
     # Optional: your own first-run setup token instead of a logged one.
@@ -53,6 +55,7 @@
     /container envs add list=lango key=LANGO_HTTP_LISTEN value="0.0.0.0:8080"
     /container envs add list=lango key=LANGO_HTTP_HTTPS_LISTEN value="0.0.0.0:8443"
     /container envs add list=lango key=LANGO_LOG_LEVEL value=$logLevel
+    /container envs add list=lango key=LANGO_MEMORY_MAX_MB value=[:tostr $memoryMb]
     :if ($publicUrl != "") do={
         /container envs add list=lango key=LANGO_HTTP_PUBLIC_URL value=$publicUrl
     }
@@ -62,7 +65,7 @@
     /container mounts add list=lango-data src=$dataDir dst="/data"
 
     /container add file=$image interface=veth-lango root-dir=$rootDir envlist=lango mountlists=lango-data \
-        hostname=lango logging=yes start-on-boot=yes memory-high=$memoryHigh comment="lango"
+        hostname=lango logging=yes start-on-boot=yes memory-high=($memoryMb * 1572864) comment="lango"
     :put "lango is being extracted; /container print shows its status. Start it with: /container start [find comment=lango]"
     :put ("Then: /log print where message~\"finish setup\" and open the link with host " . $langoAddress . ":8443")
 }

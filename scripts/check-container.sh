@@ -2,14 +2,19 @@
 # Checks a container image end to end, without a Docker engine:
 #
 #   scripts/check-container.sh [amd64|arm64|armv7] [--binary PATH] [--keep-binary PATH]
+#                              [--debian-toolchain]
 #
 # CI checks amd64. arm64/armv7 run the unpacked binary under
-# qemu-<arch>-static (Debian's qemu-user-static) and are for by-hand checks.
+# qemu-<arch>-static (Debian's qemu-user-static) and are for by-hand checks;
+# emulation is slow, so their waits are longer (serve: 180 s, radclient: 3
+# tries of 20 s). --debian-toolchain is passed on to container/build.sh
+# (Debian's Rust, see scripts/arm-toolchain.sh).
 #
 # 1. builds the static release binary (x86_64-unknown-linux-musl for
 #    amd64; the others through container/build.sh), unless --binary gives one;
 # 2. packages it with container/build.sh <arch>, twice, and compares the two
-#    tars byte for byte (reproducible build);
+#    tars byte for byte (reproducible build); the image is
+#    target/container/lango-<arch>.tar (under $CARGO_TARGET_DIR if set);
 # 3. checks the archive: skopeo inspect (Architecture, Os), the config's
 #    Entrypoint/Cmd/Healthcheck/ExposedPorts/Volumes, and that the layer's
 #    sha256 is the diff_id and the config's sha256 its file name;
@@ -30,13 +35,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 started=$(date +%s)
 
-arch=amd64 binary="" keep=""
+arch=amd64 binary="" keep="" build_opts=()
 while (($#)); do
     case "$1" in
         amd64 | arm64 | armv7) arch="$1" ;;
         --binary) binary="$2"; shift ;;
         --binary=*) binary="${1#*=}" ;;
         --keep-binary) keep="$2"; shift ;;
+        --debian-toolchain) build_opts+=(--debian-toolchain) ;;
         *) echo "check-container.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -58,8 +64,11 @@ case "$arch" in
     arm64) triple=aarch64-unknown-linux-musl platform=arm64 variant=v8 runner=(qemu-aarch64-static) ;;
     armv7) triple=armv7-unknown-linux-musleabihf platform=arm variant=v7 runner=(qemu-arm-static) ;;
 esac
+# Waits, in tenths of a second for serve and seconds for radclient.
+serve_wait=300 rad_timeout=5 rad_retries=2
 if ((${#runner[@]})); then
     command -v "${runner[0]}" >/dev/null || fail "${runner[0]} not found (apt-get install qemu-user-static)"
+    serve_wait=1800 rad_timeout=20 rad_retries=3
 fi
 if [ -z "$binary" ]; then
     if [ "$arch" = amd64 ]; then
@@ -67,7 +76,7 @@ if [ -z "$binary" ]; then
         cargo build --release --locked --target "$triple"
     else
         echo "== container/build.sh $arch (builds the binary)"
-        container/build.sh "$arch"
+        container/build.sh "$arch" ${build_opts[@]+"${build_opts[@]}"}
     fi
     binary="${CARGO_TARGET_DIR:-$root/target}/$triple/release/lango"
 fi
@@ -75,8 +84,8 @@ fi
 pass "binary $binary ($(du -h "$binary" | cut -f1))"
 
 echo "== container/build.sh $arch"
-tar="target/container/lango-$arch.tar"
-container/build.sh "$arch" --binary "$binary"
+tar="${CARGO_TARGET_DIR:-target}/container/lango-$arch.tar"
+container/build.sh "$arch" --binary "$binary" --out "$tar"
 container/build.sh "$arch" --binary "$binary" --out "$tmp/again.tar" >/dev/null
 cmp -s "$tar" "$tmp/again.tar" || fail "two builds of the same binary differ"
 pass "image $tar ($(du -h "$tar" | cut -f1)); a second build is byte-identical"
@@ -151,14 +160,14 @@ env -u RUST_LOG "${lango[@]}" --data "$tmp/data" serve --demo \
     --radius-auth 127.0.0.1:0 --radius-acct 127.0.0.1:0 --http 127.0.0.1:0 2>"$log" >/dev/null &
 server_pid=$!
 http=""
-for _ in $(seq 1 300); do
+for _ in $(seq 1 "$serve_wait"); do
     http="$(sed -n 's/.* http listening on \([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -n1)"
     auth="$(sed -n 's/.* radius-auth listening on \([0-9.]*:[0-9]*\).*/\1/p' "$log" | head -n1)"
     [ -n "$http" ] && [ -n "$auth" ] && break
     kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; fail "lango serve --demo exited"; }
     sleep 0.1
 done
-[ -n "$http" ] || { cat "$log" >&2; fail "lango serve --demo did not listen within 30 s"; }
+[ -n "$http" ] || { cat "$log" >&2; fail "lango serve --demo did not listen within $((serve_wait / 10)) s"; }
 pass "serve --demo with the image's config${runner[0]:+ (under ${runner[0]})}: http on $http, RADIUS auth on $auth"
 
 out="$("${lango[@]}" health --url "http://$http/healthz")" || fail "lango health --url: $out"
@@ -168,7 +177,7 @@ pass "lango health with LANGO_HTTP_LISTEN=0.0.0.0:${http##*:}"
 
 if command -v radclient >/dev/null; then
     reply="$(echo 'User-Name=demo-pppoe,User-Password=demo-pass,Message-Authenticator=0x00' |
-        radclient -x -r 2 -t 5 "$auth" auth demo-secret 2>&1)" || true
+        radclient -x -r "$rad_retries" -t "$rad_timeout" "$auth" auth demo-secret 2>&1)" || true
     grep -q "Access-Accept" <<<"$reply" || { echo "$reply" >&2; fail "radclient: no Access-Accept for the demo user"; }
     pass "radclient PAP Access-Request for demo-pppoe: Access-Accept"
 fi

@@ -14,7 +14,7 @@ use crate::radius::{Radius, server};
 use crate::store::Store;
 
 pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<Store>> {
-    let store = Store::open(&cfg.db_path(), &cfg.key_path(), cfg.store.cache_mb)
+    let store = Store::open(&cfg.db_path(), &cfg.key_path(), cfg.budget().cache_mb)
         .with_context(|| format!("opening database {}", cfg.db_path().display()))?;
     Ok(Arc::new(store))
 }
@@ -39,7 +39,7 @@ pub fn restore_from_env(cfg: &Config) -> anyhow::Result<()> {
         ),
         (false, false) => anyhow::bail!("LANGO_RESTORE_FROM: {} does not exist", file.display()),
         (false, true) => {
-            let r = crate::store::backup::restore(&cfg.db_path(), &cfg.key_path(), &file, cfg.store.cache_mb)
+            let r = crate::store::backup::restore(&cfg.db_path(), &cfg.key_path(), &file, cfg.budget().cache_mb)
                 .with_context(|| format!("LANGO_RESTORE_FROM {}", file.display()))?;
             let done = file.with_extension("lbk.restored");
             std::fs::rename(&file, &done).with_context(|| format!("renaming {}", file.display()))?;
@@ -84,7 +84,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         }
         false => None,
     };
-    let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs))?);
+    let radius = Arc::new(Radius::new(store, clock, Duration::from_secs(cfg.radius.reply_cache_secs), &cfg.budget())?);
     if radius.directory().is_empty() {
         tracing::warn!(
             "no NAS configured: every request will be dropped (add one in the admin pages, Routers, or with `lango nas add`)"
@@ -96,7 +96,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     tracing::info!("radius-auth listening on {}", auth.local_addr()?);
     tracing::info!("radius-acct listening on {}", acct.local_addr()?);
     tasks.spawn(server::serve_auth(auth, radius.clone(), cfg.radius.auth_workers, shutdown.clone()));
-    tasks.spawn(server::serve_acct(acct, radius.clone(), cfg.radius.group_commit_max, shutdown.clone()));
+    tasks.spawn(server::serve_acct(acct, radius.clone(), cfg.radius.group_commit_max, cfg.budget(), shutdown.clone()));
     tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
 
     let callback_base = match (&cfg.http.public_url, &http) {
@@ -187,7 +187,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
             trusted: cfg.http.trusted_proxies.iter().filter_map(|p| crate::web::Cidr::parse(p)).collect(),
             home: cfg.http.public_url.trim_end_matches('/').to_string(),
             sms: crate::notify::sms::Sms::new().context("starting the SMS client")?,
-            otps: Default::default(),
+            otps: crate::web::portal::otp::OtpBook::new(cfg.budget().otp_entries),
         });
         let state = crate::web::WebState {
             radius: radius.clone(),

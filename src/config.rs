@@ -19,6 +19,51 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub backup: BackupConfig,
     pub snmp: SnmpConfig,
+    pub memory: MemoryConfig,
+}
+
+/// The memory lango plans for. Every in-memory table and queue is sized
+/// from it (see [`Budget`]), so a burst meets a full queue (and the router
+/// retransmits) instead of growing the process.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemoryConfig {
+    /// MiB; the RouterOS install script sets it with the container's limit.
+    pub max_mb: usize,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        MemoryConfig { max_mb: 64 }
+    }
+}
+
+/// Caps derived from `memory.max_mb`: what each table and queue may hold.
+/// At 32 MiB: an 8 MiB page cache, 2,048 accounting requests waiting for
+/// the journal, 8,192 journaled records waiting for the fold, 8,192 cached
+/// replies, 32,768 guessing-guard entries and 8,192 pending sign-in codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub cache_mb: usize,
+    pub acct_queue: usize,
+    pub fold_max: usize,
+    pub reply_slots: usize,
+    pub guard_entries: usize,
+    pub otp_entries: usize,
+}
+
+impl Budget {
+    pub fn new(max_mb: usize, cache_mb: Option<usize>) -> Budget {
+        let scaled = |per_mb: usize, lo: usize, hi: usize| max_mb.saturating_mul(per_mb).clamp(lo, hi);
+        Budget {
+            cache_mb: cache_mb.unwrap_or((max_mb / 4).max(2)),
+            acct_queue: scaled(64, 1024, 65_536),
+            fold_max: scaled(256, 4096, 65_536),
+            reply_slots: scaled(256, 4096, 262_144),
+            guard_entries: scaled(1024, 16_384, 1 << 20),
+            otp_entries: scaled(256, 4096, 262_144),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -155,8 +200,8 @@ pub struct HttpConfig {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// redb page cache in MiB.
-    pub cache_mb: usize,
+    /// redb page cache in MiB; unset: a quarter of `memory.max_mb`.
+    pub cache_mb: Option<usize>,
     /// Key that encrypts secrets at rest; default `<data_dir>/lango.key`.
     /// Keep it outside backups of the database file.
     pub key_file: Option<PathBuf>,
@@ -182,6 +227,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             backup: BackupConfig::default(),
             snmp: SnmpConfig::default(),
+            memory: MemoryConfig::default(),
         }
     }
 }
@@ -218,7 +264,7 @@ impl Default for HttpConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { cache_mb: 16, key_file: None }
+        StoreConfig { cache_mb: None, key_file: None }
     }
 }
 
@@ -245,7 +291,7 @@ pub enum ConfigError {
 /// restore on a fresh data directory.
 pub const SECRET_VARS: &[&str] = &["LANGO_SETUP_TOKEN", "LANGO_RESTORE_FROM"];
 
-const SECTIONS: [&str; 7] = ["radius", "http", "store", "log", "jobs", "backup", "snmp"];
+const SECTIONS: [&str; 8] = ["radius", "http", "store", "log", "jobs", "backup", "snmp", "memory"];
 
 impl Config {
     /// Load from an optional file plus the process environment.
@@ -285,8 +331,15 @@ impl Config {
         if self.radius.group_commit_max == 0 {
             return bad("radius.group_commit_max", "must be at least 1");
         }
-        if self.store.cache_mb == 0 {
-            return bad("store.cache_mb", "must be at least 1");
+        if !(16..=1 << 20).contains(&self.memory.max_mb) {
+            return bad("memory.max_mb", "must be at least 16 (MiB)");
+        }
+        match self.store.cache_mb {
+            Some(0) => return bad("store.cache_mb", "must be at least 1"),
+            Some(mb) if mb > self.memory.max_mb / 2 => {
+                return bad("store.cache_mb", "must be at most half of memory.max_mb (or unset)");
+            }
+            _ => {}
         }
         if self.jobs.tick_secs == 0 || self.jobs.tick_secs > 3600 {
             return bad("jobs.tick_secs", "must be 1..=3600");
@@ -342,10 +395,14 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return bad("log.format", "must be \"text\" or \"json\"");
         }
-        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+        if self.log.level.parse::<tracing_subscriber::filter::Targets>().is_err() {
             return bad("log.level", "is not a valid filter (try \"info\" or \"lango=debug\")");
         }
         Ok(())
+    }
+
+    pub fn budget(&self) -> Budget {
+        Budget::new(self.memory.max_mb, self.store.cache_mb)
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -407,7 +464,8 @@ mod tests {
         ];
         let cfg = Config::load_from(None, &env).unwrap();
         assert_eq!(cfg.radius.auth_listen, "127.0.0.1:0".parse().unwrap());
-        assert_eq!(cfg.store.cache_mb, 4);
+        assert_eq!(cfg.store.cache_mb, Some(4));
+        assert_eq!(cfg.budget().cache_mb, 4);
         assert_eq!(cfg.data_dir, PathBuf::from("/tmp/x"));
         // A whole number where a float belongs, as an environment value.
         let cfg = Config::load_from(None, &[("LANGO_SNMP_SFP_RX_ALERT_DBM".into(), "-20".into())]).unwrap();
@@ -430,6 +488,9 @@ mod tests {
             ("[snmp]\nconcurrency = 0\n", "snmp.concurrency"),
             ("[snmp]\nsfp_rx_alert_dbm = 3.5\n", "snmp.sfp_rx_alert_dbm"),
             ("[snmp]\nsfp_rx_alert_dbm = -99\n", "snmp.sfp_rx_alert_dbm"),
+            ("[memory]\nmax_mb = 8\n", "memory.max_mb"),
+            ("[memory]\nmax_mb = 32\n[store]\ncache_mb = 20\n", "store.cache_mb"),
+            ("[log]\nlevel = \"lango=loud\"\n", "log.level"),
         ];
         for (i, (text, key)) in cases.iter().enumerate() {
             let p = dir.join(format!("c{i}.toml"));
@@ -441,5 +502,16 @@ mod tests {
         assert!(e.contains("nope"), "{e}");
         let e = Config::load_from(None, &[("LANGO_BOGUS".into(), "1".into())]).unwrap_err().to_string();
         assert!(e.contains("LANGO_BOGUS"), "{e}");
+    }
+
+    #[test]
+    fn the_budget_follows_memory_max_mb() {
+        let at = |mb| Config::load_from(None, &[("LANGO_MEMORY_MAX_MB".into(), format!("{mb}"))]).unwrap().budget();
+        let small = at(32);
+        assert_eq!((small.cache_mb, small.acct_queue, small.fold_max, small.reply_slots), (8, 2048, 8192, 8192));
+        let default = Config::default().budget();
+        assert_eq!(default.cache_mb, 16, "the page cache the default has always had");
+        assert!(default.reply_slots > small.reply_slots && default.guard_entries > small.guard_entries);
+        assert_eq!(at(16).acct_queue, 1024, "floors keep a tiny budget working");
     }
 }

@@ -185,8 +185,19 @@ fn seed_users(store: &Store, tenant: &Tenant, now: UnixTime, n: u32) -> Result<(
     Ok(())
 }
 
+/// argon2id needs 19 MiB per hash (OWASP's parameters). Hashes run one at a
+/// time, so a burst of sign-ins costs waiting, not memory: the memory
+/// budget has room for one.
+static ARGON2: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Held while hashing or verifying a password.
+pub fn argon2_turn() -> std::sync::MutexGuard<'static, ()> {
+    ARGON2.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// argon2id PHC string with a random salt.
 pub fn hash_password(password: &str) -> Result<String, StoreError> {
+    let _turn = argon2_turn();
     argon2::Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())

@@ -120,14 +120,22 @@ fn load_config(config: Option<&std::path::Path>, data: Option<&std::path::Path>)
 }
 
 fn init_logging(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log.level));
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // `log.level` was checked when the config loaded; RUST_LOG, when set
+    // and valid, wins.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .or_else(|| cfg.log.level.parse().ok())
+        .unwrap_or_else(|| tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(ansi);
+    let registry = tracing_subscriber::registry().with(filter);
     if cfg.log.format == "json" {
-        builder.json().init();
+        registry.with(layer.json()).init();
     } else {
-        builder.init();
+        registry.with(layer).init();
     }
 }
 
@@ -199,7 +207,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
                 !lango::control::is_running(&cfg.data_dir),
                 "lango is running on this data directory: stop it first (RouterOS: /container stop)"
             );
-            let r = lango::store::backup::restore(&cfg.db_path(), &cfg.key_path(), &file, cfg.store.cache_mb)?;
+            let r = lango::store::backup::restore(&cfg.db_path(), &cfg.key_path(), &file, cfg.budget().cache_mb)?;
             let made = lango::ops::time::utc(r.header.created_at);
             println!("restored {} (made {made} by lango {})", file.display(), r.header.lango);
             println!("{} tenant(s), {} customer(s), {} service(s)", r.tenants, r.customers, r.services);

@@ -51,9 +51,13 @@ pub struct RadiusBench {
     /// Shared secret of the client (NAS) entry on the server
     #[arg(long)]
     pub secret: String,
-    /// Request kind: pap | chap | mschapv2 | acct
+    /// Request kind: pap | chap | mschapv2 | acct | interim
     #[arg(long, value_enum, default_value = "pap")]
     pub mode: Mode,
+    /// Sessions kept open by --mode interim (each started once, then sent
+    /// Interim-Updates in turn)
+    #[arg(long, default_value_t = 10000)]
+    pub sessions: u32,
     /// Requests in flight (closed loop)
     #[arg(long, default_value_t = 50)]
     pub concurrency: usize,
@@ -88,6 +92,9 @@ pub enum Mode {
     Mschapv2,
     /// Accounting-Request Start / Interim-Update / Stop per session.
     Acct,
+    /// `--sessions` sessions started once (during warm-up, as a rule), then
+    /// Interim-Updates round-robin: what a router sends most.
+    Interim,
 }
 
 impl Mode {
@@ -97,7 +104,12 @@ impl Mode {
             Mode::Chap => "chap",
             Mode::Mschapv2 => "mschapv2",
             Mode::Acct => "acct",
+            Mode::Interim => "interim",
         }
+    }
+
+    fn accounting(self) -> bool {
+        matches!(self, Mode::Acct | Mode::Interim)
     }
 }
 
@@ -189,7 +201,7 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ok_label = if self.mode == Mode::Acct { "acct responses" } else { "accepts" };
+        let ok_label = if self.mode.accounting() { "acct responses" } else { "accepts" };
         writeln!(
             f,
             "RADIUS {} -> {}: {} in flight, {} s measured after {} s warm-up, {} users",
@@ -246,6 +258,9 @@ pub async fn run(opts: &RadiusBench) -> anyhow::Result<Report> {
     if opts.timeout_ms == 0 {
         bail!("--timeout-ms must be at least 1");
     }
+    if opts.mode == Mode::Interim && (opts.sessions as usize) < opts.concurrency {
+        bail!("--sessions must be at least --concurrency");
+    }
     if let Some(pid) = opts.server_pid {
         // Fail fast on a wrong PID rather than after the run.
         proc_cpu_ticks(&format!("/proc/{pid}/stat"))
@@ -259,6 +274,7 @@ pub async fn run(opts: &RadiusBench) -> anyhow::Result<Report> {
         secret: opts.secret.as_bytes().into(),
         mode: opts.mode,
         users: opts.users,
+        sessions: opts.sessions,
         concurrency: u32::try_from(opts.concurrency).context("--concurrency too large")?,
         timeout: Duration::from_millis(opts.timeout_ms),
         measure_from,
@@ -398,6 +414,7 @@ struct Shared {
     secret: Box<[u8]>,
     mode: Mode,
     users: u32,
+    sessions: u32,
     concurrency: u32,
     timeout: Duration,
     measure_from: Instant,
@@ -502,6 +519,11 @@ struct Worker {
     /// Accounting sessions started by this worker.
     session_seq: u32,
     phase: Phase,
+    /// --mode interim: the position among this worker's sessions (numbers
+    /// index, index + concurrency, ...) and the passes over them done (the
+    /// first pass sends the Starts).
+    cursor: u32,
+    pass: u32,
     stats: Stats,
     latencies: Vec<u32>,
 }
@@ -518,6 +540,8 @@ impl Worker {
             identifier,
             session_seq: 0,
             phase: Phase::Start,
+            cursor: 0,
+            pass: 0,
             stats: Stats::default(),
             latencies: Vec::with_capacity(1 << 14),
         }
@@ -607,7 +631,7 @@ impl Worker {
         if !verify_response_authenticator(&packet, request_auth, secret) {
             return Outcome::Wrong(format!("bad Response Authenticator in {:?} (wrong secret?)", packet.code));
         }
-        let acct = self.shared.mode == Mode::Acct;
+        let acct = self.shared.mode.accounting();
         let ma = match check_message_authenticator(&packet, secret, Some(request_auth)) {
             // FreeRADIUS 3.x (and lango, for compatibility) compute an
             // Accounting-Response's Message-Authenticator over a zero
@@ -641,6 +665,17 @@ impl Worker {
     /// Workers stride through the users so together they cycle all of them.
     fn advance(&mut self) {
         let next_user = |w: &Worker| (w.user + w.shared.concurrency) % w.shared.users;
+        if self.shared.mode == Mode::Interim {
+            self.cursor += 1;
+            if self.index + self.cursor * self.shared.concurrency >= self.shared.sessions {
+                self.cursor = 0;
+                self.pass += 1;
+            }
+            let session = self.index + self.cursor * self.shared.concurrency;
+            self.user = session % self.shared.users;
+            self.phase = if self.pass == 0 { Phase::Start } else { Phase::Interim };
+            return;
+        }
         if self.shared.mode != Mode::Acct {
             self.user = next_user(self);
             return;
@@ -662,7 +697,7 @@ impl Worker {
         let id = self.identifier;
         let name = user_name(self.user);
         let password = password(self.user);
-        if self.shared.mode == Mode::Acct {
+        if self.shared.mode.accounting() {
             return self.build_acct(&name);
         }
         let mut b = Builder::new(Code::AccessRequest, id);
@@ -693,13 +728,16 @@ impl Worker {
                     &response,
                 )?;
             }
-            Mode::Acct => unreachable!("handled above"),
+            Mode::Acct | Mode::Interim => unreachable!("handled above"),
         }
         Ok((b.finish_access_request(auth, secret)?, auth))
     }
 
     fn build_acct(&mut self, name: &str) -> anyhow::Result<(Vec<u8>, [u8; 16])> {
-        let session_id = format!("{:04x}{:08x}", self.index, self.session_seq);
+        let session_id = match self.shared.mode {
+            Mode::Interim => format!("s{:08x}", self.index + self.cursor * self.shared.concurrency),
+            _ => format!("{:04x}{:08x}", self.index, self.session_seq),
+        };
         let status = match self.phase {
             Phase::Start => acct_status::START,
             Phase::Interim => acct_status::INTERIM_UPDATE,
@@ -721,8 +759,13 @@ impl Worker {
             .add_u32(attr::ACCT_AUTHENTIC, 1)?;
         // Counters grow Start -> Interim -> Stop; Stop crosses 4 GiB so the
         // Gigawords attributes carry something.
+        // --mode interim: each pass adds five minutes and 1 MB / 6 MB.
+        let grown = self.pass.min(4000);
         let (secs, input, output, gigawords) = match self.phase {
             Phase::Start => (0, 0, 0, 0),
+            Phase::Interim if self.shared.mode == Mode::Interim => {
+                (300 * grown, 1_000_000 * grown, 6_000_000u32.wrapping_mul(grown), 0)
+            }
             Phase::Interim => (300, 150_000_000, 900_000_000, 0),
             Phase::Stop => (600, 300_000_000, 1_800_000_000, 1),
         };
@@ -889,6 +932,7 @@ mod tests {
             concurrency: 4,
             duration: 1,
             users: 20,
+            sessions: 10,
             timeout_ms: 500,
             server_pid: Some(std::process::id()),
             warmup: 0,
@@ -899,7 +943,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn correct_server_all_modes() {
         let target = fake_server(Fake::Correct).await;
-        for mode in [Mode::Pap, Mode::Chap, Mode::Mschapv2, Mode::Acct] {
+        for mode in [Mode::Pap, Mode::Chap, Mode::Mschapv2, Mode::Acct, Mode::Interim] {
             let report = run(&opts(target, mode)).await.unwrap();
             assert!(report.requests > 0, "{mode}: {report}");
             assert_eq!(report.wrong, 0, "{mode}: {report}");

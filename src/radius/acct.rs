@@ -104,10 +104,21 @@ pub fn proxy_states(req: &Packet<'_>) -> Vec<Vec<u8>> {
     req.attributes().filter(|(t, _)| *t == attr::PROXY_STATE).map(|(_, v)| v.to_vec()).collect()
 }
 
-/// Fold journaled records into redb at least this often under load.
+/// Fold journaled records into redb at least this often under load, or
+/// once [`Limits::fold_max`] are waiting.
 const FOLD_EVERY: Duration = Duration::from_millis(200);
-/// ... or once this many are waiting.
-const FOLD_MAX: usize = 8192;
+/// Journaled batches the fold may have queued beyond what it holds.
+const FOLD_QUEUE: usize = 2;
+
+/// How much the accounting path holds in memory.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Records appended to the journal with one fdatasync.
+    pub max_batch: usize,
+    /// Journaled records the fold holds before it applies them; at most
+    /// [`FOLD_QUEUE`] more batches wait behind them, then the writer waits.
+    pub fold_max: usize,
+}
 /// Make folded state durable in redb at least this often (the journal
 /// covers the gap; this bounds replay time after a crash).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
@@ -133,7 +144,8 @@ struct FoldJob {
 /// fsync, with a durable checkpoint every few seconds; recovery replays the
 /// journal past the last checkpoint. Without a journal directory
 /// (in-memory store) each batch is committed durably before its responses.
-pub fn writer(r: Arc<Radius>, jobs: mpsc::Receiver<Job>, socket: std::net::UdpSocket, max_batch: usize) {
+pub fn writer(r: Arc<Radius>, jobs: mpsc::Receiver<Job>, socket: std::net::UdpSocket, limits: Limits) {
+    let max_batch = limits.max_batch;
     let out = &mut Replies { socket, sender: udp::Sender::new(256), buf: Vec::new() };
     let Some(dir) = r.store.journal_dir().map(std::path::Path::to_path_buf) else {
         return writer_without_journal(&r, &jobs, out, max_batch);
@@ -147,12 +159,12 @@ pub fn writer(r: Arc<Radius>, jobs: mpsc::Receiver<Job>, socket: std::net::UdpSo
         }
     };
     let durable = Arc::new(std::sync::Mutex::new(JournalPos::default()));
-    let (fold_tx, fold_rx) = mpsc::channel::<FoldJob>();
+    let (fold_tx, fold_rx) = mpsc::sync_channel::<FoldJob>(FOLD_QUEUE);
     let folder = {
         let (r, durable) = (r.clone(), durable.clone());
         std::thread::Builder::new()
             .name("lango-acct-fold".into())
-            .spawn(move || folder(&r, &fold_rx, &durable))
+            .spawn(move || folder(&r, &fold_rx, &durable, limits.fold_max))
             .expect("spawn accounting fold thread")
     };
     let mut batch: Vec<Job> = Vec::with_capacity(max_batch);
@@ -200,7 +212,7 @@ pub fn writer(r: Arc<Radius>, jobs: mpsc::Receiver<Job>, socket: std::net::UdpSo
 }
 
 /// The fold loop: gathers journaled records and applies them to redb.
-fn folder(r: &Radius, jobs: &mpsc::Receiver<FoldJob>, durable: &std::sync::Mutex<JournalPos>) {
+fn folder(r: &Radius, jobs: &mpsc::Receiver<FoldJob>, durable: &std::sync::Mutex<JournalPos>, fold_max: usize) {
     let mut pending: Vec<AcctRecord> = Vec::new();
     let mut waiters: Vec<mpsc::Sender<()>> = Vec::new();
     let mut upto = JournalPos::default();
@@ -221,7 +233,8 @@ fn folder(r: &Radius, jobs: &mpsc::Receiver<FoldJob>, durable: &std::sync::Mutex
                 pending.extend(job.records);
                 upto = job.upto;
                 waiters.extend(job.done);
-                while let Ok(more) = jobs.try_recv() {
+                while pending.len() < fold_max {
+                    let Ok(more) = jobs.try_recv() else { break };
                     pending.extend(more.records);
                     upto = more.upto;
                     waiters.extend(more.done);
@@ -231,7 +244,7 @@ fn folder(r: &Radius, jobs: &mpsc::Receiver<FoldJob>, durable: &std::sync::Mutex
             Err(mpsc::RecvTimeoutError::Timeout) => false,
             Err(mpsc::RecvTimeoutError::Disconnected) => true,
         };
-        let due = pending.len() >= FOLD_MAX || since.elapsed() >= FOLD_EVERY || !waiters.is_empty() || disconnected;
+        let due = pending.len() >= fold_max || since.elapsed() >= FOLD_EVERY || !waiters.is_empty() || disconnected;
         if due && !pending.is_empty() {
             if fold(r, &mut pending, upto, false) {
                 dirty = true;
@@ -346,7 +359,7 @@ fn refuse(r: &Radius, batch: &mut Vec<Job>) {
 
 /// Accounting-Request intake, called from the socket task: validates and
 /// queues. Returns a reply to send at once only for Status-Server.
-pub fn intake(r: &Radius, nas: &Arc<NasEntry>, req: &Packet<'_>, key: RequestKey, jobs: &mpsc::Sender<Job>) {
+pub fn intake(r: &Radius, nas: &Arc<NasEntry>, req: &Packet<'_>, key: RequestKey, jobs: &mpsc::SyncSender<Job>) {
     Counters::inc(&r.counters.acct_requests);
     let rec = match record(nas, req, r.clock.now(), key.src.ip()) {
         Ok(rec) => rec,
@@ -357,7 +370,47 @@ pub fn intake(r: &Radius, nas: &Arc<NasEntry>, req: &Packet<'_>, key: RequestKey
         }
     };
     let job = Job { record: rec, key, secret: nas.clone(), proxy_state: proxy_states(req) };
-    if jobs.send(job).is_err() {
-        tracing::error!("accounting writer has stopped");
+    match jobs.try_send(job) {
+        Ok(()) => {}
+        // Not acknowledged, so nothing is lost: the router sends it again.
+        Err(mpsc::TrySendError::Full(_)) => Counters::inc(&r.counters.dropped_acct_queue_full),
+        Err(mpsc::TrySendError::Disconnected(_)) => tracing::error!("accounting writer has stopped"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::radius::codec::Builder;
+    use crate::radius::server::handle_acct_datagram;
+
+    fn start(session: &str) -> Vec<u8> {
+        let mut b = Builder::new(Code::AccountingRequest, 7);
+        b.add_u32(attr::ACCT_STATUS_TYPE, acct_status::START)
+            .unwrap()
+            .add_str(attr::USER_NAME, "demo1")
+            .unwrap()
+            .add_str(attr::ACCT_SESSION_ID, session)
+            .unwrap();
+        b.finish_signed_request(crate::demo::NAS_SECRET.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_instead_of_growing() {
+        let store = Arc::new(crate::store::Store::in_memory().unwrap());
+        crate::demo::seed(&store, 1_800_000_000, 0).unwrap();
+        let budget = crate::config::Budget::new(32, None);
+        let r = Radius::new(store, crate::clock::Clock::System, Duration::from_secs(30), &budget).unwrap();
+        let (tx, rx) = mpsc::sync_channel::<Job>(2);
+        let src: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+        for i in 0..5 {
+            assert_eq!(handle_acct_datagram(&r, &start(&format!("s{i}")), src, &tx), None);
+        }
+        assert_eq!(rx.try_iter().count(), 2, "the queue holds what it was sized for");
+        assert_eq!(r.counters.dropped_acct_queue_full.load(std::sync::atomic::Ordering::Relaxed), 3);
+        assert_eq!(r.counters.acct_requests.load(std::sync::atomic::Ordering::Relaxed), 5);
+        // Room again: the router's retransmission is taken.
+        assert_eq!(handle_acct_datagram(&r, &start("s4"), src, &tx), None);
+        assert_eq!(rx.try_iter().count(), 1);
     }
 }

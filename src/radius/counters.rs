@@ -39,6 +39,7 @@ counters! {
     dropped_bad_password_encoding: "dropped: User-Password attribute malformed",
     dropped_missing_attribute: "dropped: a required attribute is absent",
     dropped_store_error: "dropped: storage failed (the NAS will retransmit)",
+    dropped_acct_queue_full: "dropped: accounting queue full, the journal is behind (the NAS will retransmit)",
 }
 
 impl Counters {

@@ -4,6 +4,11 @@
 //! refused for a while without looking anything up. It is what keeps
 //! voucher codes from being guessed over RADIUS. In memory, sharded, and
 //! bounded; the hot path touches it only while some key is blocked.
+//!
+//! The bound is hard: a full shard first forgets stale entries, then the
+//! unblocked entry with the fewest failures (a spray of one guess per
+//! device cannot push out a device that is about to be blocked), and only
+//! when every entry is blocked does a new key go untracked (counted).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,8 +21,6 @@ pub const MAX_FAILURES: u32 = 5;
 pub const WINDOW: i64 = 600;
 /// How long a key is refused after reaching the limit.
 pub const BLOCK: i64 = 600;
-/// Entries a shard keeps before it forgets stale ones.
-const SHARD_SOFT_CAP: usize = 8192;
 const SHARDS: usize = 16;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,19 +44,30 @@ pub struct Guard {
     any_block_until: AtomicI64,
     /// Entries held: with none, a successful login takes no lock.
     tracked: AtomicUsize,
+    /// Entries one shard may hold (the memory budget's share).
+    shard_cap: usize,
+    /// Failures not counted because a shard was full of blocked keys.
+    pub untracked: AtomicUsize,
 }
 
 impl Default for Guard {
     fn default() -> Self {
-        Guard {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            any_block_until: AtomicI64::new(i64::MIN),
-            tracked: AtomicUsize::new(0),
-        }
+        Guard::new(crate::config::Budget::new(64, None).guard_entries)
     }
 }
 
 impl Guard {
+    /// A guard holding at most `entries` keys.
+    pub fn new(entries: usize) -> Guard {
+        Guard {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            any_block_until: AtomicI64::new(i64::MIN),
+            tracked: AtomicUsize::new(0),
+            shard_cap: (entries / SHARDS).max(1),
+            untracked: AtomicUsize::new(0),
+        }
+    }
+
     fn shard(&self, k: &Key) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
         let h = match *k {
             Key::Device(t, m) => m ^ u64::from(t),
@@ -74,10 +88,9 @@ impl Guard {
     pub fn failed(&self, keys: &[Key], now: UnixTime) {
         for k in keys {
             let mut shard = self.shard(k);
-            if shard.len() >= SHARD_SOFT_CAP {
-                let before = shard.len();
-                shard.retain(|_, e| e.window_start + WINDOW > now || e.blocked_until > now);
-                self.tracked.fetch_sub(before - shard.len(), Ordering::Relaxed);
+            if shard.len() >= self.shard_cap && !shard.contains_key(k) && !self.make_room(&mut shard, now) {
+                self.untracked.fetch_add(1, Ordering::Relaxed);
+                continue;
             }
             let e = shard.entry(*k).or_insert_with(|| {
                 self.tracked.fetch_add(1, Ordering::Relaxed);
@@ -94,6 +107,29 @@ impl Guard {
                 self.any_block_until.fetch_max(now + BLOCK, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Frees one place in a full shard; false when every entry is blocked.
+    fn make_room(&self, shard: &mut HashMap<Key, Entry>, now: UnixTime) -> bool {
+        let before = shard.len();
+        shard.retain(|_, e| e.window_start + WINDOW > now || e.blocked_until > now);
+        if shard.len() == before {
+            let weakest = shard
+                .iter()
+                .filter(|(_, e)| e.blocked_until <= now)
+                .min_by_key(|(_, e)| (e.failures, e.window_start))
+                .map(|(k, _)| *k);
+            if let Some(k) = weakest {
+                shard.remove(&k);
+            }
+        }
+        self.tracked.fetch_sub(before - shard.len(), Ordering::Relaxed);
+        shard.len() < before
+    }
+
+    /// Keys held now (for tests and the status page).
+    pub fn len(&self) -> usize {
+        self.tracked.load(Ordering::Relaxed)
     }
 
     /// A successful login clears its keys' failures.
@@ -136,5 +172,36 @@ mod tests {
         assert_eq!(g.blocked(&[Key::Device(2, 7)], 1011), None);
         g.succeeded(&[mac]);
         assert_eq!(g.blocked(&[mac], 1011), None);
+    }
+
+    #[test]
+    fn full_guard_stays_bounded_and_keeps_the_dangerous_keys() {
+        let g = Guard::new(SHARDS * 4);
+        let now = 1000;
+        // One device one failure away from a block, in every shard.
+        let near: Vec<Key> = (0..SHARDS as u64).map(|m| Key::Device(1, m)).collect();
+        for _ in 0..MAX_FAILURES - 1 {
+            g.failed(&near, now);
+        }
+        // A spray of single guesses from ten thousand devices.
+        for m in 0..10_000u64 {
+            g.failed(&[Key::Device(1, 1_000_000 + m)], now);
+        }
+        assert!(g.len() <= SHARDS * 4, "held {}", g.len());
+        g.failed(&near, now + 1);
+        for k in &near {
+            assert_eq!(g.blocked(&[*k], now + 1), Some(BLOCK), "{k:?} was pushed out by the spray");
+        }
+        // Every entry blocked: a new key is counted as untracked, not stored.
+        let full = Guard::new(SHARDS);
+        let blocked: Vec<Key> = (0..SHARDS as u64).map(|m| Key::Device(3, m)).collect();
+        for _ in 0..MAX_FAILURES {
+            full.failed(&blocked, now);
+        }
+        assert_eq!(full.len(), SHARDS);
+        full.failed(&[Key::Device(3, 99)], now);
+        assert_eq!(full.len(), SHARDS);
+        assert_eq!(full.untracked.load(Ordering::Relaxed), 1);
+        assert_eq!(full.blocked(&blocked, now), Some(BLOCK), "the blocked keys stay blocked");
     }
 }

@@ -48,11 +48,15 @@ pub struct Radius {
     pub authlog: authlog::AuthLog,
 }
 
-/// Slots in the duplicate-reply cache: bounded memory at any request rate.
-const REPLY_CACHE_SLOTS: usize = 16 * 1024;
-
 impl Radius {
-    pub fn new(store: Arc<Store>, clock: Clock, reply_cache: Duration) -> Result<Radius, StoreError> {
+    /// The reply cache's slots and the guard's entries come from the memory
+    /// budget: fixed sizes, so no request rate grows them.
+    pub fn new(
+        store: Arc<Store>,
+        clock: Clock,
+        reply_cache: Duration,
+        budget: &crate::config::Budget,
+    ) -> Result<Radius, StoreError> {
         let directory = Directory::load(&store)?;
         let online = Online::from_sessions(&store.active_sessions()?);
         Ok(Radius {
@@ -60,9 +64,9 @@ impl Radius {
             clock,
             directory: RwLock::new(Arc::new(directory)),
             online,
-            cache: ReplyCache::new(REPLY_CACHE_SLOTS, reply_cache),
+            cache: ReplyCache::new(budget.reply_slots, reply_cache),
             counters: Counters::default(),
-            guard: guard::Guard::default(),
+            guard: guard::Guard::new(budget.guard_entries),
             authlog: authlog::AuthLog::default(),
         })
     }

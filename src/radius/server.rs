@@ -170,7 +170,19 @@ pub fn handle_auth_datagram(r: &Radius, reader: &mut LoginReader, buf: &[u8], sr
 /// Serve the accounting port: a thread takes requests off the socket and
 /// queues records; the writer thread makes them durable and sends their
 /// replies (see `acct::writer`).
-pub async fn serve_acct(socket: std::net::UdpSocket, r: Arc<Radius>, max_batch: usize, shutdown: CancellationToken) {
+///
+/// Both queues are bounded by the memory budget: when the writer is behind
+/// by `acct_queue` requests, further ones are dropped and counted (the
+/// router retransmits them); when the fold is behind by `fold_max` records,
+/// the writer waits, so acknowledgements slow down instead of memory
+/// growing.
+pub async fn serve_acct(
+    socket: std::net::UdpSocket,
+    r: Arc<Radius>,
+    max_batch: usize,
+    budget: crate::config::Budget,
+    shutdown: CancellationToken,
+) {
     if let Err(e) = socket.set_read_timeout(Some(std::time::Duration::from_millis(200))) {
         tracing::error!(error = %e, "cannot set acct socket timeout");
         return;
@@ -182,11 +194,12 @@ pub async fn serve_acct(socket: std::net::UdpSocket, r: Arc<Radius>, max_batch: 
             return;
         }
     };
-    let (job_tx, job_rx) = mpsc::channel::<Job>();
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(budget.acct_queue);
     let writer_state = r.clone();
+    let limits = acct::Limits { max_batch, fold_max: budget.fold_max };
     let writer = std::thread::Builder::new()
         .name("lango-acct-writer".into())
-        .spawn(move || acct::writer(writer_state, job_rx, reply_socket, max_batch))
+        .spawn(move || acct::writer(writer_state, job_rx, reply_socket, limits))
         .expect("spawn accounting writer thread");
     let intake = std::thread::Builder::new()
         .name("lango-acct-intake".into())
@@ -225,7 +238,7 @@ pub async fn serve_acct(socket: std::net::UdpSocket, r: Arc<Radius>, max_batch: 
 /// One accounting-port datagram. Returns a reply only when it can be sent at
 /// once (Status-Server, or a cached reply to a retransmission); records go
 /// to the writer and are answered after their commit.
-pub fn handle_acct_datagram(r: &Radius, buf: &[u8], src: SocketAddr, jobs: &mpsc::Sender<Job>) -> Option<Vec<u8>> {
+pub fn handle_acct_datagram(r: &Radius, buf: &[u8], src: SocketAddr, jobs: &mpsc::SyncSender<Job>) -> Option<Vec<u8>> {
     let (pkt, nas) = admit(r, buf, src, &[Code::AccountingRequest, Code::StatusServer])?;
     let key = key_of(&pkt, src);
     if let Some(cached) = r.cache.get(&key, Instant::now()) {

@@ -236,6 +236,7 @@ pub fn verify_password(hash: Option<&str>, password: &str) -> bool {
     const DUMMY: &str =
         "$argon2id$v=19$m=19456,t=2,p=1$bGFuZ29kdW1teXNhbHQ$Zbm2X0zYxJpS3c0nI8Hq0m2Kq3kqv6Qk1yH0w7pQ6hE";
     let Ok(parsed) = PasswordHash::new(hash.unwrap_or(DUMMY)) else { return false };
+    let _turn = crate::demo::argon2_turn();
     argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && hash.is_some()
 }
 

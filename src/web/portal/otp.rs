@@ -23,12 +23,24 @@ struct Pending {
     window_start: UnixTime,
 }
 
-#[derive(Default)]
 pub struct OtpBook {
     pending: Mutex<HashMap<(TenantId, String), Pending>>,
+    /// Numbers held at most (the memory budget's share); when full of live
+    /// codes, new numbers are told to try later.
+    cap: usize,
+}
+
+impl Default for OtpBook {
+    fn default() -> Self {
+        OtpBook::new(crate::config::Budget::new(64, None).otp_entries)
+    }
 }
 
 impl OtpBook {
+    pub fn new(cap: usize) -> OtpBook {
+        OtpBook { pending: Mutex::default(), cap: cap.max(1) }
+    }
+
     /// A new code for this number, or None when it has had too many
     /// lately.
     pub fn issue(&self, tenant: TenantId, msisdn: &str, now: UnixTime) -> Option<String> {
@@ -42,7 +54,7 @@ impl OtpBook {
             Some(p) if p.window_start + TTL > now => (p.sends, p.window_start),
             _ => (0, now),
         };
-        if sends >= SENDS {
+        if sends >= SENDS || (map.len() >= self.cap && !map.contains_key(&key)) {
             return None;
         }
         map.insert(key, Pending { code: code.clone(), expires: now + TTL, tries: 0, sends: sends + 1, window_start });
@@ -101,5 +113,16 @@ mod tests {
         }
         assert!(b.issue(1, "254700000001", 1).is_none(), "too many sends");
         assert!(b.issue(1, "254700000001", TTL + 1).is_some(), "a new window");
+    }
+
+    #[test]
+    fn the_book_is_bounded() {
+        let b = OtpBook::new(3);
+        for n in 0..3 {
+            assert!(b.issue(1, &format!("25470000000{n}"), 0).is_some());
+        }
+        assert!(b.issue(1, "254700000009", 1).is_none(), "full of live codes");
+        assert!(b.issue(1, "254700000000", 1).is_some(), "a number already held may have another code");
+        assert!(b.issue(1, "254700000009", TTL + 1).is_some(), "expired codes make room");
     }
 }
