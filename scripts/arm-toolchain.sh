@@ -23,7 +23,9 @@
 # - the target's self-contained directory in the sysroot
 #   (DIR/usr/lib/rustlib/<triple>/lib/self-contained) gets what rustup's
 #   rust-std ships there for musl targets: musl's crt objects and libc.a,
-#   gcc's crtbegin/crtend objects, and gcc's libgcc_eh.a as libunwind.a.
+#   gcc's crtbegin/crtend objects, and gcc's libgcc_eh.a as libunwind.a
+#   (for arm64 with a _dl_find_object on dl_iterate_phdr added: gcc 12's
+#   unwinder calls that glibc 2.35 function, which musl has not).
 #
 # container/build.sh arm64|armv7 then builds the standard library from
 # source: RUSTC=DIR/bin/rustc RUSTC_BOOTSTRAP=1 cargo build
@@ -129,8 +131,9 @@ for arch in "${arches[@]}"; do
     gcc="$gnu-gcc"
     mdir="$prefix/musl/$debarch"
     sc="$prefix/usr/lib/rustlib/$triple/lib/self-contained"
-    mversion="$(candidate musl-dev)"
-    if [ "$(cat "$mdir/.version" 2>/dev/null)" != "$mversion" ] || [ ! -f "$sc/libunwind.a" ]; then
+    # The stamp: musl-dev's version and how this script lays things out.
+    mversion="$(candidate musl-dev)" layout=2
+    if [ "$(cat "$mdir/.version" 2>/dev/null)" != "$mversion layout $layout" ] || [ ! -f "$sc/libunwind.a" ]; then
         if ((check)); then
             problems+=("musl-dev:$debarch / the self-contained objects for $triple not set up in $prefix")
             continue
@@ -165,7 +168,62 @@ for arch in "${arches[@]}"; do
         for f in crt1.o crti.o crtn.o rcrt1.o Scrt1.o libc.a; do $SUDO cp "$mdir/lib/$f" "$sc/"; done
         for f in crtbegin.o crtbeginS.o crtend.o crtendS.o; do $SUDO cp "$("$gcc" -print-file-name="$f")" "$sc/"; done
         $SUDO cp "$("$gcc" -print-file-name=libgcc_eh.a)" "$sc/libunwind.a"
-        echo "$mversion" | $SUDO tee "$mdir/.version" >/dev/null
+        # gcc 12's DWARF unwinder (arm64; armv7 unwinds with ARM EHABI tables)
+        # finds the unwind tables with glibc 2.35's _dl_find_object, which
+        # musl lacks: add one to libunwind.a, built on dl_iterate_phdr (which
+        # musl has, static binaries too). glibc's <dlfcn.h> gives the struct.
+        if nm -u "$sc/libunwind.a" 2>/dev/null | grep -qw _dl_find_object; then
+            shim="$(mktemp -d)"
+            cat >"$shim/dl_find_object.c" <<'EOF_C'
+/* _dl_find_object for libgcc_eh on musl (scripts/arm-toolchain.sh). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#include <string.h>
+
+struct query { uintptr_t pc; struct dl_find_object *out; int found; };
+
+static int visit(struct dl_phdr_info *info, size_t size, void *data)
+{
+    struct query *q = data;
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    void *eh = NULL;
+    int hit = 0;
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *p = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + p->p_vaddr;
+        if (p->p_type == PT_LOAD) {
+            if (start < lo) lo = start;
+            if (start + p->p_memsz > hi) hi = start + p->p_memsz;
+            if (q->pc >= start && q->pc < start + p->p_memsz) hit = 1;
+        } else if (p->p_type == DLFO_EH_SEGMENT_TYPE) {
+            eh = (void *)start;
+        }
+    }
+    if (!hit)
+        return 0;
+    memset(q->out, 0, sizeof *q->out);
+    q->out->dlfo_map_start = (void *)lo;
+    q->out->dlfo_map_end = (void *)hi;
+    q->out->dlfo_eh_frame = eh;
+    q->found = 1;
+    return 1;
+}
+
+int _dl_find_object(void *pc, struct dl_find_object *out)
+{
+    struct query q = { (uintptr_t)pc, out, 0 };
+    dl_iterate_phdr(visit, &q);
+    return q.found ? 0 : -1;
+}
+EOF_C
+            "$gcc" -O2 -fPIC -Wall -Werror -c "$shim/dl_find_object.c" -o "$shim/dl_find_object.o"
+            $SUDO "${gcc%gcc}ar" rs "$sc/libunwind.a" "$shim/dl_find_object.o"
+            rm -rf "$shim"
+        fi
+        echo "$mversion layout $layout" | $SUDO tee "$mdir/.version" >/dev/null
     fi
     for f in "$prefix/bin/$musl-gcc" "$sc/libc.a" "$sc/libunwind.a" "$sc/crt1.o" "$sc/crtbegin.o"; do
         [ -e "$f" ] || problems+=("$f missing")

@@ -5,7 +5,7 @@
 # Usage: scripts/bench-freeradius.sh [path/to/lango]
 #   default binary: target/release/lango (built with `cargo build --release`
 #   if missing). Environment knobs: CONCURRENCY (50), DURATION (10),
-#   WARMUP (1), USERS (10000), MODES ("pap chap mschapv2 acct"),
+#   WARMUP (1), USERS (10000), MODES ("pap chap mschapv2 acct"; "interim" too),
 #   JSON=1 (print JSON reports), KEEP=1 (keep the temporary raddb and log).
 #
 # What it sets up, in a temporary copy of /etc/freeradius/3.0:
@@ -180,7 +180,7 @@ echo "FreeRADIUS $("$FREERADIUS" -v | sed -n 's/.*Version \([0-9.]*\).*/\1/p' | 
 
 for mode in $MODES; do
     port=$AUTH_PORT
-    [[ $mode == acct ]] && port=$ACCT_PORT
+    [[ $mode == acct || $mode == interim ]] && port=$ACCT_PORT
     args=(bench radius --target "127.0.0.1:$port" --secret "$SECRET" --mode "$mode"
         --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP"
         --users "$USERS" --server-pid "$FR_PID")

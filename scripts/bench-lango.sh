@@ -4,7 +4,7 @@
 #
 # Usage: scripts/bench-lango.sh [path/to/lango]
 # Environment: USERS (10000 services seeded and cycled through),
-# CONCURRENCY (50), DURATION (10), MODES ("pap chap mschapv2 acct").
+# CONCURRENCY (50), DURATION (10), MODES ("pap chap mschapv2 acct interim"; interim keeps SESSIONS (10000) open).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LANGO=${1:-$REPO/target/release/lango}
@@ -24,7 +24,7 @@ for _ in $(seq 1 600); do
 done
 echo "lango pid $PID ready with $USERS demo users; $(nproc) CPUs"
 for mode in $MODES; do
-    port=28120; [ "$mode" = acct ] && port=28130
+    port=28120; case "$mode" in acct | interim) port=28130 ;; esac
     echo "== lango $mode"
     "$LANGO" bench radius --target 127.0.0.1:$port --secret demo-secret --mode "$mode" \
         --concurrency "$CONCURRENCY" --duration "$DURATION" --users "$USERS" --server-pid "$PID"

@@ -218,9 +218,11 @@ impl Store {
                     continue;
                 }
                 let r = owners.get((tenant, s.customer))?.map_or(0, |v| v.value());
-                reseller_of.insert(s.id, r);
                 *by_plan.entry((0, s.plan)).or_default() += 1;
                 if r != 0 {
+                    // Only resellers' services: the map stays as small as
+                    // their share.
+                    reseller_of.insert(s.id, r);
                     scopes.insert(r);
                     *by_plan.entry((r, s.plan)).or_default() += 1;
                 }
@@ -229,7 +231,7 @@ impl Store {
             for row in tx.open_table(SESSIONS_ACTIVE)?.range((tenant, 0, "")..=(tenant, u64::MAX, "\u{10FFFF}"))? {
                 let s: crate::model::Session = decode(row?.1.value())?;
                 *online.entry(0).or_default() += 1;
-                if let Some(&r) = s.service.and_then(|id| reseller_of.get(&id)).filter(|&&r| r != 0) {
+                if let Some(&r) = s.service.and_then(|id| reseller_of.get(&id)) {
                     *online.entry(r).or_default() += 1;
                 }
             }

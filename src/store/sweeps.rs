@@ -93,37 +93,56 @@ impl Store {
 
         // Sessions that began while their service was paid for and are
         // past its cutoff now. Sessions that began after the cutoff were
-        // let in captive (or refused), and are left alone. Services are
-        // read once each, for the sessions online only.
-        let active = self.active_sessions()?;
-        let mut by_id: std::collections::HashMap<(TenantId, Id), Option<Service>> = std::collections::HashMap::new();
-        let mut live = std::collections::HashSet::new();
+        // let in captive (or refused), and are left alone. One pass over the
+        // online sessions in one read transaction, decoding one at a time
+        // and keeping only a service's expiry and plan: the memory this
+        // takes follows what needs doing, not how many are online.
+        let mut to_disconnect = Vec::new();
         let mut stale = Vec::new();
-        for sess in &active {
-            let key = (sess.tenant, sess.nas, sess.acct_session_id.clone());
-            live.insert(key.clone());
-            let Some(id) = sess.service else { continue };
-            if let std::collections::hash_map::Entry::Vacant(e) = by_id.entry((sess.tenant, id)) {
-                e.insert(self.service(sess.tenant, id)?);
-            }
-            let Some(Some(svc)) = by_id.get(&(sess.tenant, id)) else { continue };
-            let Some(plan) = plans.get(&(svc.tenant, svc.plan)) else { continue };
-            if let Some(expiry) = svc.expires_at {
-                let cutoff = billing::cutoff(expiry, plan.grace_secs);
-                if cutoff <= now && sess.started_at < cutoff && !already.contains(&key) {
-                    let kind = TaskKind::Disconnect { session: SessionTarget::of(sess), reason: "expired".into() };
-                    self.enqueue_task(sess.tenant, kind, now)?;
-                    already.insert(key);
-                    round.disconnects += 1;
+        let mut live = std::collections::HashSet::new();
+        {
+            let tx = self.read()?;
+            let sessions = tx.open_table(SESSIONS_ACTIVE)?;
+            let services = tx.open_table(SERVICES)?;
+            let mut terms: std::collections::HashMap<(TenantId, Id), Option<(Option<UnixTime>, Id)>> =
+                std::collections::HashMap::new();
+            for row in sessions.iter()? {
+                let sess: Session = decode(row?.1.value())?;
+                let key = (sess.tenant, sess.nas, sess.acct_session_id.clone());
+                if already.contains(&key) {
+                    live.insert(key.clone());
+                }
+                let Some(id) = sess.service else { continue };
+                let term = match terms.entry((sess.tenant, id)) {
+                    std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let svc: Option<Service> = get(&services, (sess.tenant, id))?;
+                        *e.insert(svc.map(|s| (s.expires_at, s.plan)))
+                    }
+                };
+                let Some((expires_at, plan)) = term else { continue };
+                let Some(plan) = plans.get(&(sess.tenant, plan)) else { continue };
+                if let Some(expiry) = expires_at {
+                    let cutoff = billing::cutoff(expiry, plan.grace_secs);
+                    if cutoff <= now && sess.started_at < cutoff && !already.contains(&key) {
+                        to_disconnect.push((key, SessionTarget::of(&sess)));
+                    }
+                }
+                let deadline = sess.updated_at + 2 * i64::from(plan.interim_interval) + stale_margin;
+                if plan.interim_interval != 0 && deadline < now {
+                    stale.push(sess);
                 }
             }
-            let deadline = sess.updated_at + 2 * i64::from(plan.interim_interval) + stale_margin;
-            if plan.interim_interval != 0 && deadline < now {
-                stale.push(sess);
-            }
+        }
+        for (key, target) in to_disconnect {
+            let kind = TaskKind::Disconnect { session: target, reason: "expired".into() };
+            self.enqueue_task(key.0, kind, now)?;
+            live.insert(key.clone());
+            already.insert(key);
+            round.disconnects += 1;
         }
         already.retain(|k| live.contains(k));
-        for sess in stale {
+        for sess in &stale {
             if let Some(closed) = self.close_stale(sess, now)? {
                 round.stale_closed.push(closed);
             }
