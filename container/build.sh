@@ -74,7 +74,7 @@ export SOURCE_DATE_EPOCH
 if [ -z "$binary" ]; then
     target_dir="${CARGO_TARGET_DIR:-$root/target}"
     have_target=0
-    rustup target list --installed 2>/dev/null | grep -qx "$triple" && have_target=1
+    rustup target list --installed 2>/dev/null | grep -x "$triple" >/dev/null && have_target=1
     if [ "$arch" != amd64 ] && ! ((debian_toolchain)) && command -v cross >/dev/null &&
         { docker info || podman info; } >/dev/null 2>&1; then
         echo "== cross build --release --target $triple (CROSS_CONFIG=cross.toml)"

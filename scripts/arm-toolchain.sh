@@ -63,7 +63,7 @@ candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: //p' |
 apt_install() {
     local missing=() p
     for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'ok installed' >/dev/null || missing+=("$p")
     done
     ((${#missing[@]})) || return 0
     ((check)) && { problems+=("apt packages not installed: ${missing[*]}"); return 0; }
@@ -132,7 +132,7 @@ for arch in "${arches[@]}"; do
     mdir="$prefix/musl/$debarch"
     sc="$prefix/usr/lib/rustlib/$triple/lib/self-contained"
     # The stamp: musl-dev's version and how this script lays things out.
-    mversion="$(candidate musl-dev)" layout=2
+    mversion="$(candidate musl-dev)" layout=3
     if [ "$(cat "$mdir/.version" 2>/dev/null)" != "$mversion layout $layout" ] || [ ! -f "$sc/libunwind.a" ]; then
         if ((check)); then
             problems+=("musl-dev:$debarch / the self-contained objects for $triple not set up in $prefix")
@@ -172,7 +172,8 @@ for arch in "${arches[@]}"; do
         # finds the unwind tables with glibc 2.35's _dl_find_object, which
         # musl lacks: add one to libunwind.a, built on dl_iterate_phdr (which
         # musl has, static binaries too). glibc's <dlfcn.h> gives the struct.
-        if nm -u "$sc/libunwind.a" 2>/dev/null | grep -qw _dl_find_object; then
+        # (grep without -q: an early exit would fail nm with SIGPIPE, and pipefail the test.)
+        if nm -u "$sc/libunwind.a" 2>/dev/null | grep -w _dl_find_object >/dev/null; then
             shim="$(mktemp -d)"
             cat >"$shim/dl_find_object.c" <<'EOF_C'
 /* _dl_find_object for libgcc_eh on musl (scripts/arm-toolchain.sh). */
@@ -228,6 +229,10 @@ EOF_C
     for f in "$prefix/bin/$musl-gcc" "$sc/libc.a" "$sc/libunwind.a" "$sc/crt1.o" "$sc/crtbegin.o"; do
         [ -e "$f" ] || problems+=("$f missing")
     done
+    if [ -f "$sc/libunwind.a" ] && nm -u "$sc/libunwind.a" 2>/dev/null | grep -w _dl_find_object >/dev/null &&
+        ! nm --defined-only "$sc/libunwind.a" 2>/dev/null | grep -w _dl_find_object >/dev/null; then
+        problems+=("$sc/libunwind.a needs _dl_find_object and does not have it")
+    fi
 done
 
 if ((${#problems[@]})); then

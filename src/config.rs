@@ -197,7 +197,7 @@ pub struct HttpConfig {
     pub metrics_token: String,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// redb page cache in MiB; unset: a quarter of `memory.max_mb`.
@@ -259,12 +259,6 @@ impl Default for HttpConfig {
             metrics_allow: vec!["127.0.0.0/8".into(), "::1".into()],
             metrics_token: String::new(),
         }
-    }
-}
-
-impl Default for StoreConfig {
-    fn default() -> Self {
-        StoreConfig { cache_mb: None, key_file: None }
     }
 }
 

@@ -127,8 +127,8 @@ impl Guard {
         shard.len() < before
     }
 
-    /// Keys held now (for tests and the status page).
-    pub fn len(&self) -> usize {
+    /// Keys held now.
+    pub fn held(&self) -> usize {
         self.tracked.load(Ordering::Relaxed)
     }
 
@@ -187,7 +187,7 @@ mod tests {
         for m in 0..10_000u64 {
             g.failed(&[Key::Device(1, 1_000_000 + m)], now);
         }
-        assert!(g.len() <= SHARDS * 4, "held {}", g.len());
+        assert!(g.held() <= SHARDS * 4, "held {}", g.held());
         g.failed(&near, now + 1);
         for k in &near {
             assert_eq!(g.blocked(&[*k], now + 1), Some(BLOCK), "{k:?} was pushed out by the spray");
@@ -198,9 +198,9 @@ mod tests {
         for _ in 0..MAX_FAILURES {
             full.failed(&blocked, now);
         }
-        assert_eq!(full.len(), SHARDS);
+        assert_eq!(full.held(), SHARDS);
         full.failed(&[Key::Device(3, 99)], now);
-        assert_eq!(full.len(), SHARDS);
+        assert_eq!(full.held(), SHARDS);
         assert_eq!(full.untracked.load(Ordering::Relaxed), 1);
         assert_eq!(full.blocked(&blocked, now), Some(BLOCK), "the blocked keys stay blocked");
     }

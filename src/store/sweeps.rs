@@ -15,6 +15,9 @@ use super::{Store, StoreError, audit, get, record};
 use crate::billing::{self, EntryKind, Mode};
 use crate::model::*;
 
+/// A service's expiry and plan: what the online-session pass needs of it.
+type Term = (Option<UnixTime>, Id);
+
 /// What one scheduler round did, for the log and the tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Round {
@@ -104,8 +107,7 @@ impl Store {
             let tx = self.read()?;
             let sessions = tx.open_table(SESSIONS_ACTIVE)?;
             let services = tx.open_table(SERVICES)?;
-            let mut terms: std::collections::HashMap<(TenantId, Id), Option<(Option<UnixTime>, Id)>> =
-                std::collections::HashMap::new();
+            let mut terms: std::collections::HashMap<(TenantId, Id), Option<Term>> = std::collections::HashMap::new();
             for row in sessions.iter()? {
                 let sess: Session = decode(row?.1.value())?;
                 let key = (sess.tenant, sess.nas, sess.acct_session_id.clone());
