@@ -64,6 +64,9 @@ case "$arch" in
     arm64) triple=aarch64-unknown-linux-musl platform=arm64 variant=v8 runner=(qemu-aarch64-static) ;;
     armv7) triple=armv7-unknown-linux-musleabihf platform=arm variant=v7 runner=(qemu-arm-static) ;;
 esac
+if [ "$arch" = amd64 ] && ((${#build_opts[@]})); then
+    fail "--debian-toolchain is for arm64 and armv7"
+fi
 # Waits, in tenths of a second for serve and seconds for radclient.
 serve_wait=300 rad_timeout=5 rad_retries=2
 if ((${#runner[@]})); then
