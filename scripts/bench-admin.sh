@@ -17,16 +17,11 @@ CUSTOMERS=${CUSTOMERS:-50000}
 ONLINE=${ONLINE:-10000}
 REPEAT=${REPEAT:-30}
 [ -x "$LANGO" ] || (cd "$REPO" && cargo build --release)
-DATA=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"' EXIT
+. "$REPO/scripts/demo-server.sh"
 HTTP=127.0.0.1:28380
-"$LANGO" --data "$DATA" serve --demo \
-    --radius-auth 127.0.0.1:28320 --radius-acct 127.0.0.1:28330 --http "$HTTP" 2>"$DATA/log" &
-PID=$!
-for _ in $(seq 1 600); do
-    grep -q "http listening" "$DATA/log" 2>/dev/null && break
-    sleep 0.5
-done
+# Plain HTTP: with HTTPS on, the admin pages redirect there.
+export LANGO_HTTP_TLS=false
+start_demo "$LANGO" --radius-auth 127.0.0.1:28320 --radius-acct 127.0.0.1:28330 --http "$HTTP"
 
 python3 - "$CUSTOMERS" "$ONLINE" "$DATA" <<'PY'
 import sys

@@ -13,15 +13,9 @@ CONCURRENCY=${CONCURRENCY:-50}
 DURATION=${DURATION:-10}
 MODES=${MODES:-pap chap mschapv2 acct}
 [ -x "$LANGO" ] || (cd "$REPO" && cargo build --release)
-DATA=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"' EXIT
-"$LANGO" --data "$DATA" serve --demo --demo-users "$USERS" \
-    --radius-auth 127.0.0.1:28120 --radius-acct 127.0.0.1:28130 --http 127.0.0.1:28180 2>"$DATA/log" &
-PID=$!
-for _ in $(seq 1 600); do
-    grep -q "http listening" "$DATA/log" 2>/dev/null && break
-    sleep 0.5
-done
+. "$REPO/scripts/demo-server.sh"
+start_demo "$LANGO" --demo-users "$USERS" \
+    --radius-auth 127.0.0.1:28120 --radius-acct 127.0.0.1:28130 --http 127.0.0.1:28180
 echo "lango pid $PID ready with $USERS demo users; $(nproc) CPUs"
 for mode in $MODES; do
     port=28120; case "$mode" in acct | interim) port=28130 ;; esac

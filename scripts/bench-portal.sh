@@ -16,15 +16,9 @@ CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 DURATION=${DURATION:-10}
 [ -x "$LANGO" ] || (cd "$REPO" && cargo build --release)
-DATA=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"' EXIT
-"$LANGO" --data "$DATA" serve --demo --demo-users "$USERS" \
-    --radius-auth 127.0.0.1:28220 --radius-acct 127.0.0.1:28230 --http 127.0.0.1:28280 2>"$DATA/log" &
-PID=$!
-for _ in $(seq 1 600); do
-    grep -q "http listening" "$DATA/log" 2>/dev/null && break
-    sleep 0.5
-done
+. "$REPO/scripts/demo-server.sh"
+start_demo "$LANGO" --demo-users "$USERS" \
+    --radius-auth 127.0.0.1:28220 --radius-acct 127.0.0.1:28230 --http 127.0.0.1:28280
 
 # One Accounting-Start per demo user, addresses 10.1.0.1 upwards, and the
 # expired customer at 127.0.0.1.

@@ -22,20 +22,14 @@ SESSIONS=${SESSIONS:-10000}
 CONCURRENCY=${CONCURRENCY:-1000}
 DURATION=${DURATION:-60}
 [ -x "$LANGO" ] || (cd "$REPO" && cargo build --release)
-DATA=$(mktemp -d)
-trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"' EXIT
-LANGO_MEMORY_MAX_MB=$MAX_MB "$LANGO" --data "$DATA" serve --demo --demo-users "$USERS" \
-    --radius-auth 127.0.0.1:28220 --radius-acct 127.0.0.1:28230 --http 127.0.0.1:28280 2>"$DATA/log" &
-PID=$!
-for _ in $(seq 1 600); do
-    grep -q "http listening" "$DATA/log" 2>/dev/null && break
-    sleep 0.5
-done
+. "$REPO/scripts/demo-server.sh"
+export LANGO_MEMORY_MAX_MB=$MAX_MB
+start_demo "$LANGO" --demo-users "$USERS" \
+    --radius-auth 127.0.0.1:28220 --radius-acct 127.0.0.1:28230 --http 127.0.0.1:28280
 sleep 2
 echo "lango pid $PID ready: memory.max_mb=$MAX_MB, $USERS services; $(nproc) CPUs"
 grep -E "VmRSS|VmHWM" "/proc/$PID/status" | sed 's/^/before the storm (seeding included): /'
 echo 5 >"/proc/$PID/clear_refs"
-peak=0
 (
     while kill -0 "$PID" 2>/dev/null; do
         awk '/VmRSS/{print $2}' "/proc/$PID/status" 2>/dev/null

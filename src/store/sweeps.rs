@@ -136,14 +136,13 @@ impl Store {
                 }
             }
         }
+        already.retain(|k| live.contains(k));
         for (key, target) in to_disconnect {
             let kind = TaskKind::Disconnect { session: target, reason: "expired".into() };
             self.enqueue_task(key.0, kind, now)?;
-            live.insert(key.clone());
             already.insert(key);
             round.disconnects += 1;
         }
-        already.retain(|k| live.contains(k));
         for sess in &stale {
             if let Some(closed) = self.close_stale(sess, now)? {
                 round.stale_closed.push(closed);
