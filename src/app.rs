@@ -56,10 +56,22 @@ pub fn restore_from_env(cfg: &Config) -> anyhow::Result<()> {
     }
 }
 
+/// The store's sync mode for `sync.role` (validated already).
+pub fn sync_mode(cfg: &Config) -> crate::store::sync::Mode {
+    use crate::store::sync::Mode;
+    match cfg.sync.role.as_str() {
+        "hub" => Mode::Hub,
+        "site" => Mode::Site,
+        _ => Mode::Standalone,
+    }
+}
+
 /// Run the server until SIGINT/SIGTERM.
 pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Result<()> {
     // Checked before anything is started, so a bad one stops here.
     let setup_token = setup_token_from_env()?;
+    let sync = crate::sync::settings(&cfg.sync, |k| std::env::var(k).ok())?;
+    store.set_sync_mode(sync_mode(&cfg))?;
     let auth = bind_udp(cfg.radius.auth_listen)
         .with_context(|| format!("binding radius.auth_listen {}", cfg.radius.auth_listen))?;
     let acct = bind_udp(cfg.radius.acct_listen)
@@ -98,6 +110,9 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     tasks.spawn(server::serve_auth(auth, radius.clone(), cfg.radius.auth_workers, shutdown.clone()));
     tasks.spawn(server::serve_acct(acct, radius.clone(), cfg.radius.group_commit_max, cfg.budget(), shutdown.clone()));
     tasks.spawn(crate::jobs::housekeeping::run(radius.clone(), shutdown.clone()));
+    if let Some(s) = sync {
+        tasks.spawn(crate::sync::run(radius.clone(), s, shutdown.clone()));
+    }
 
     let callback_base = match (&cfg.http.public_url, &http) {
         (url, _) if !url.is_empty() => url.clone(),

@@ -20,6 +20,61 @@ pub struct Config {
     pub backup: BackupConfig,
     pub snmp: SnmpConfig,
     pub memory: MemoryConfig,
+    pub sync: SyncConfig,
+}
+
+/// This lango's part in a multi-site deployment (ARCHITECTURE.md, "Many
+/// sites and a hub"). The sync key (`LANGO_SYNC_KEY`) and the NATS token
+/// (`LANGO_SYNC_NATS_TOKEN`) come from the environment, never from here.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    /// "standalone", "hub" or "site".
+    pub role: String,
+    /// This node's name in the stream: letters, digits and '-'.
+    pub node: String,
+    /// NATS servers of the hub's JetStream cluster (or a local leaf node):
+    /// a list, or one string separated by commas (handy in an environment
+    /// variable).
+    #[serde(deserialize_with = "list_or_commas")]
+    pub nats_urls: Vec<String>,
+    /// Replicas of the streams the hub creates (3 for a 3-node cluster).
+    pub replicas: usize,
+    /// Standby of a site: the primary's node name, whose accounting this
+    /// one folds too, so it can take over its sessions.
+    pub follow: String,
+    /// The most a stream may keep, MiB (JetStream discards the oldest).
+    pub stream_max_mb: u64,
+    /// The hub cluster's JetStream domain, when a site reaches it through
+    /// a local leaf node (the leaf hands `$JS.<domain>.API` to the hub).
+    pub domain: String,
+}
+
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::One(s) => s.split(',').map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect(),
+        Either::Many(v) => v,
+    })
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            role: "standalone".into(),
+            node: String::new(),
+            nats_urls: Vec::new(),
+            replicas: 3,
+            follow: String::new(),
+            stream_max_mb: 1024,
+            domain: String::new(),
+        }
+    }
 }
 
 /// The memory lango plans for. Every in-memory table and queue is sized
@@ -228,6 +283,7 @@ impl Default for Config {
             backup: BackupConfig::default(),
             snmp: SnmpConfig::default(),
             memory: MemoryConfig::default(),
+            sync: SyncConfig::default(),
         }
     }
 }
@@ -283,9 +339,10 @@ pub enum ConfigError {
 /// `LANGO_*` variables read where they are used, not config keys: the
 /// first-run setup token (a secret, never logged) and the backup to
 /// restore on a fresh data directory.
-pub const SECRET_VARS: &[&str] = &["LANGO_SETUP_TOKEN", "LANGO_RESTORE_FROM"];
+pub const SECRET_VARS: &[&str] =
+    &["LANGO_SETUP_TOKEN", "LANGO_RESTORE_FROM", "LANGO_SYNC_KEY", "LANGO_SYNC_NATS_TOKEN"];
 
-const SECTIONS: [&str; 8] = ["radius", "http", "store", "log", "jobs", "backup", "snmp", "memory"];
+const SECTIONS: [&str; 9] = ["radius", "http", "store", "log", "jobs", "backup", "snmp", "memory", "sync"];
 
 impl Config {
     /// Load from an optional file plus the process environment.
@@ -334,6 +391,33 @@ impl Config {
                 return bad("store.cache_mb", "must be at most half of memory.max_mb (or unset)");
             }
             _ => {}
+        }
+        let sync = &self.sync;
+        if !["standalone", "hub", "site"].contains(&sync.role.as_str()) {
+            return bad("sync.role", "must be standalone, hub or site");
+        }
+        if sync.role != "standalone" {
+            let name_ok = |n: &str| {
+                !n.is_empty() && n.len() <= 32 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            };
+            if !name_ok(&sync.node) {
+                return bad("sync.node", "must name this node: 1 to 32 letters, digits or '-'");
+            }
+            if sync.nats_urls.is_empty() || sync.nats_urls.iter().any(|u| !u.starts_with("nats://") && !u.starts_with("tls://")) {
+                return bad("sync.nats_urls", "must list the NATS servers, as nats://host:port or tls://host:port");
+            }
+            if !sync.follow.is_empty() && (sync.role != "site" || !name_ok(&sync.follow) || sync.follow == sync.node) {
+                return bad("sync.follow", "names the primary site a standby site follows (not itself)");
+            }
+        }
+        if !(1..=5).contains(&sync.replicas) {
+            return bad("sync.replicas", "must be 1..=5");
+        }
+        if !sync.domain.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return bad("sync.domain", "must be the JetStream domain's name: letters, digits, '-' or '_'");
+        }
+        if sync.stream_max_mb == 0 {
+            return bad("sync.stream_max_mb", "must be at least 1");
         }
         if self.jobs.tick_secs == 0 || self.jobs.tick_secs > 3600 {
             return bad("jobs.tick_secs", "must be 1..=3600");
@@ -485,6 +569,12 @@ mod tests {
             ("[memory]\nmax_mb = 8\n", "memory.max_mb"),
             ("[memory]\nmax_mb = 32\n[store]\ncache_mb = 20\n", "store.cache_mb"),
             ("[log]\nlevel = \"lango=loud\"\n", "log.level"),
+            ("[sync]\nrole = \"leader\"\n", "sync.role"),
+            ("[sync]\nrole = \"site\"\nnats_urls = \"nats://h:4222\"\n", "sync.node"),
+            ("[sync]\nrole = \"hub\"\nnode = \"hub\"\n", "sync.nats_urls"),
+            ("[sync]\nrole = \"site\"\nnode = \"a\"\nnats_urls = \"http://h\"\n", "sync.nats_urls"),
+            ("[sync]\nrole = \"hub\"\nnode = \"h\"\nnats_urls = \"nats://h:1\"\nfollow = \"a\"\n", "sync.follow"),
+            ("[sync]\nreplicas = 7\n", "sync.replicas"),
         ];
         for (i, (text, key)) in cases.iter().enumerate() {
             let p = dir.join(format!("c{i}.toml"));

@@ -25,4 +25,5 @@ pub mod radius;
 pub mod routeros;
 pub mod snmp;
 pub mod store;
+pub mod sync;
 pub mod web;

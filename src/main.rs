@@ -48,6 +48,10 @@ enum Command {
         /// only by `lango clock-advance SECS`. Never for production.
         #[arg(long, hide = true)]
         test_clock: Option<i64>,
+        /// This lango's part in a deployment: standalone, hub or site
+        /// (overrides sync.role; see lango.example.toml, [sync]).
+        #[arg(long)]
+        role: Option<String>,
     },
     /// Create the config file, data directory, key, a first tenant and a
     /// platform admin with a generated password.
@@ -145,7 +149,7 @@ fn run(args: Cli) -> anyhow::Result<()> {
     let Cli { config, data, command } = args;
     let load = || load_config(config.as_deref(), data.as_deref());
     match command {
-        Command::Serve { demo, demo_users, radius_auth, radius_acct, http, https, test_clock } => {
+        Command::Serve { demo, demo_users, radius_auth, radius_acct, http, https, test_clock, role } => {
             let clock = match test_clock {
                 Some(t) => Clock::manual(t),
                 None => clock,
@@ -172,9 +176,19 @@ fn run(args: Cli) -> anyhow::Result<()> {
                         a.parse().map_err(|_| anyhow::anyhow!("--https {a:?}: an address (0.0.0.0:8443) or off"))?;
                 }
             }
+            if let Some(r) = role {
+                cfg.sync.role = r;
+                cfg.validate()?;
+            }
+            anyhow::ensure!(
+                !(demo && cfg.sync.role == "site"),
+                "--demo seeds tenants and services, which a site receives from its hub: seed the hub instead"
+            );
             init_logging(&cfg);
             lango::app::restore_from_env(&cfg)?;
             let store = lango::app::open_store(&cfg)?;
+            // Before seeding, so that a hub sends what the demo creates.
+            store.set_sync_mode(lango::app::sync_mode(&cfg))?;
             if demo {
                 lango::demo::seed(&store, clock.now(), demo_users)?;
                 announce_demo(&cfg, demo_users);

@@ -12,6 +12,7 @@ pub mod notify;
 pub mod notify_setup;
 mod site;
 pub mod snmp;
+mod sync;
 mod webhook;
 
 mod money;
@@ -115,6 +116,9 @@ pub enum Manage {
         #[command(subcommand)]
         target: Option<backup::BackupTarget>,
     },
+    /// The change stream between a hub and its sites (`[sync]`).
+    #[command(subcommand)]
+    Sync(sync::SyncCmd),
     /// Bring customers over from daloRADIUS, PHPNuxBill or a CSV file.
     #[command(subcommand)]
     Import(import::ImportCmd),
@@ -202,6 +206,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Ticket(c) => ticket(store, clock, actor, c, out),
         Manage::Import(c) => import::run(store, clock, actor, c, out),
         Manage::Backup { dir, target } => backup::run(ctx, actor, dir, target, out),
+        Manage::Sync(c) => sync::run(store, clock, actor, c, out),
         Manage::Export(e) => export::run(store, e, out),
         Manage::Webhook(c) => webhook::run(store, clock, actor, c, out),
         Manage::Admin(c) => admin::run(store, clock, actor, c, out),

@@ -27,6 +27,7 @@ pub mod secrets;
 pub mod services;
 pub mod setup;
 pub mod sms;
+pub mod sync;
 pub mod tenants;
 pub mod time;
 pub mod vouchers;

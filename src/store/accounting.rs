@@ -84,7 +84,12 @@ impl Store {
         {
             let mut t = Tables::open(&tx)?;
             for r in records {
-                out.push(apply_one(&mut t, r)?);
+                let outcome = apply_one(&mut t, r)?;
+                // A site sends each record it stored to the hub.
+                if t.mode == super::sync::Mode::Site && outcome != AcctOutcome::Duplicate {
+                    t.capture(super::sync::Pending::Acct(encode(r)))?;
+                }
+                out.push(outcome);
             }
             if let Some(pos) = upto {
                 t.seqs.insert("journal_gen", pos.generation);
@@ -217,6 +222,21 @@ impl Store {
     }
 }
 
+/// Accounting another node stored and acted on (a site's, at the hub; the
+/// primary's, at its standby), folded into `tx` the same way with no
+/// router tasks and nothing captured to send on.
+pub(crate) fn apply_replica(tx: &WriteTransaction, records: &[AcctRecord]) -> Result<Vec<(TenantId, AcctOutcome)>, StoreError> {
+    let mut t = Tables::open(tx)?;
+    t.replica = true;
+    let mut out = Vec::with_capacity(records.len());
+    for r in records {
+        out.push((r.tenant, apply_one(&mut t, r)?));
+    }
+    t.flush()?;
+    t.agg.flush(tx)?;
+    Ok(out)
+}
+
 /// Every table accounting touches, opened once per batch.
 struct Tables<'txn> {
     active: Table<'txn, (u32, u64, &'static str), &'static [u8]>,
@@ -250,6 +270,13 @@ struct Tables<'txn> {
     /// Each tenant's plan limits, read once per batch: enforcement runs on
     /// every interim, and most plans have neither quota nor FUP.
     limits: std::collections::HashMap<TenantId, TenantLimits>,
+    /// This node's part in a deployment (store/sync.rs).
+    mode: super::sync::Mode,
+    /// Records another node already acted on (replication): no router
+    /// tasks are queued for them.
+    replica: bool,
+    /// `SYNC_OUT`, open when this node is part of a deployment.
+    sync_out: Option<Table<'txn, u64, &'static [u8]>>,
 }
 
 /// What enforcement needs of a tenant's plans.
@@ -270,6 +297,7 @@ struct Limits {
 
 impl<'txn> Tables<'txn> {
     fn open(tx: &'txn WriteTransaction) -> Result<Self, StoreError> {
+        let mode = super::sync::mode_in(tx)?;
         Ok(Tables {
             active: tx.open_table(SESSIONS_ACTIVE)?,
             stops: tx.open_table(RECENT_STOPS)?,
@@ -295,6 +323,12 @@ impl<'txn> Tables<'txn> {
             usage_dirty: Default::default(),
             seqs: Default::default(),
             limits: Default::default(),
+            mode,
+            replica: false,
+            sync_out: match mode {
+                super::sync::Mode::Standalone => None,
+                _ => Some(tx.open_table(SYNC_OUT)?),
+            },
         })
     }
 
@@ -375,13 +409,31 @@ impl<'txn> Tables<'txn> {
 
     /// Same as `outbox::enqueue`, with the tables this batch already holds.
     fn enqueue(&mut self, tenant: TenantId, kind: TaskKind, now: UnixTime) -> Result<(), StoreError> {
+        if self.replica || self.mode == super::sync::Mode::Hub {
+            return Ok(());
+        }
         let seq = self.next_seq("outbox_seq")?;
         self.outbox.insert(seq, encode(&Task::new(tenant, kind, now)).as_slice())?;
         Ok(())
     }
 
+    /// Same as `sync::capture`, with the tables this batch already holds.
+    fn capture(&mut self, p: super::sync::Pending) -> Result<(), StoreError> {
+        let seq = self.next_seq("sync_seq")?;
+        let Some(out) = self.sync_out.as_mut() else { return Ok(()) };
+        out.insert(seq, encode(&p).as_slice())?;
+        Ok(())
+    }
+
     /// Same as `store::audit`, with the tables this batch already holds.
     fn audit(&mut self, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
+        // A service the fold changed at a hub (first use of a voucher that
+        // a site reported) goes out to every site.
+        if self.mode == super::sync::Mode::Hub
+            && let Some((kind, id)) = super::sync::Kind::of_object(&record.object)
+        {
+            self.capture(super::sync::Pending::Entity { tenant, kind, id })?;
+        }
         let seq = self.next_seq("audit_seq")?;
         self.audit.insert((tenant, seq), encode(record).as_slice())?;
         Ok(())

@@ -417,6 +417,7 @@ impl Store {
         tx.open_table(SERVICES)?.insert((tenant, id), encode(&s).as_slice())?;
         tx.open_table(SERVICE_BY_CUSTOMER)?.insert((tenant, s.customer, id), ())?;
         super::due::index(tx, &s)?;
+        super::sync::on_new_service(tx, tenant, id)?;
         if s.voucher.is_none() && !n_imported {
             super::reports::note(
                 tx,

@@ -38,6 +38,8 @@ mod routers;
 pub mod secret;
 mod setup;
 mod sweeps;
+pub mod sync;
+mod sync_apply;
 pub mod tables;
 mod tickets;
 mod webhook_edit;
@@ -346,6 +348,8 @@ impl Store {
             tx.open_table(COHORT_SEEN)?;
             tx.open_table(SERVICE_DUE)?;
             tx.open_table(SERVICE_DUE_AT)?;
+            tx.open_table(SYNC_OUT)?;
+            tx.open_table(SYNC_APPLIED)?;
             tx.open_table(OPEN_INVOICES)?;
             tx.open_table(LEASES_BY_NAS)?;
         }
@@ -425,6 +429,7 @@ pub(crate) fn shown_service(s: &crate::model::Service) -> Option<String> {
 /// Append an audit record in the caller's transaction: the change and its
 /// record commit together or not at all.
 pub(crate) fn audit(tx: &WriteTransaction, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
+    sync::on_audit(tx, tenant, &record.actor, &record.object)?;
     let seq = next_seq(tx, "audit_seq")?;
     tx.open_table(AUDIT)?.insert((tenant, seq), encode(record).as_slice())?;
     tx.open_table(AUDIT_BY_OBJECT)?.insert((tenant, record.object.as_str(), seq), ())?;

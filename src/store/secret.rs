@@ -42,6 +42,9 @@ pub enum Purpose {
     NotifySecret,
     /// A router's SNMP community or SNMPv3 keys.
     SnmpSecret,
+    /// A change on its way between the nodes of a deployment (sealed under
+    /// the shared sync key, not lango.key).
+    Sync,
 }
 
 impl Purpose {
@@ -58,6 +61,7 @@ impl Purpose {
             Purpose::BackupTarget => b"lango/backup-target/v1",
             Purpose::NotifySecret => b"lango/notify-secret/v1",
             Purpose::SnmpSecret => b"lango/snmp-secret/v1",
+            Purpose::Sync => b"lango/sync/v1",
         }
     }
 }

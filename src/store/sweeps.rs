@@ -53,8 +53,11 @@ impl Store {
     ) -> Result<Round, StoreError> {
         let mut round = Round::default();
         let plans = plans_all(self)?;
-        // Only the services whose time has come (`due.rs`).
-        let due = self.due_services(now)?;
+        // Only the services whose time has come (`due.rs`). A site leaves
+        // billing (renewals, expiry, invoices, suspension) to the hub, whose
+        // changes reach it; it still enforces expiry on its sessions below.
+        let billing = self.sync_mode()? != super::sync::Mode::Site;
+        let due = if billing { self.due_services(now)? } else { Vec::new() };
         let mut services = Vec::with_capacity(due.len());
         for &(tenant, id) in &due {
             if let Some(s) = self.service(tenant, id)? {
@@ -92,7 +95,7 @@ impl Store {
         }
         round.expired = self.note_expired(&lapsed, now)?;
         self.file_next(&due, &plans, now)?;
-        round.suspended = self.suspend_overdue(now)?;
+        round.suspended = if billing { self.suspend_overdue(now)? } else { 0 };
 
         // Sessions that began while their service was paid for and are
         // past its cutoff now. Sessions that began after the cutoff were

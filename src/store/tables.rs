@@ -204,3 +204,11 @@ pub const OPEN_INVOICES: TableDefinition<(i64, u32, u64), u64> = TableDefinition
 /// (tenant, nas id, client address) → (): the LEASES rows of one router,
 /// so replacing a router's leases reads its own rows only.
 pub const LEASES_BY_NAS: TableDefinition<(u32, u64, u32), ()> = TableDefinition::new("leases_by_nas");
+
+/// seq → sync::Pending: changes this node owns, captured in the
+/// transaction of the change, removed once JetStream acknowledged them
+/// (see store/sync.rs and ARCHITECTURE.md, "Many sites and a hub").
+pub const SYNC_OUT: TableDefinition<u64, &[u8]> = TableDefinition::new("sync_out");
+/// origin (`<node>/<instance>`) → sync::Mark: the last sequence of that
+/// node applied here, stored in the transaction that applied it.
+pub const SYNC_APPLIED: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_applied");
