@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_nats::jetstream::{self, consumer::pull, stream};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -223,7 +223,7 @@ async fn publish(radius: Arc<Radius>, js: jetstream::Context, s: Arc<Settings>, 
                     if !pause(&stop, backoff).await {
                         return;
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
                     continue;
                 }
             }
@@ -291,7 +291,7 @@ async fn publish(radius: Arc<Radius>, js: jetstream::Context, s: Arc<Settings>, 
             if !pause(&stop, backoff).await {
                 return;
             }
-            backoff = (backoff * 2).min(Duration::from_secs(30));
+            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 }
@@ -334,45 +334,55 @@ async fn consume(
                 if !pause(&stop, backoff).await {
                     return;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
             }
         };
-        loop {
-            if stop.is_cancelled() {
-                return;
-            }
-            let fetched = tokio::select! {
-                _ = stop.cancelled() => return,
-                b = consumer.batch().max_messages(BATCH).expires(Duration::from_secs(2)).messages() => b,
-            };
-            let mut messages = match fetched {
-                Ok(m) => m,
-                Err(e) => {
-                    failed("fetching changes", e);
-                    if !pause(&stop, backoff).await {
-                        return;
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(30));
-                    continue 'connect;
+        let mut stream = match consumer.stream().max_messages_per_batch(BATCH).messages().await {
+            Ok(m) => m,
+            Err(e) => {
+                failed("fetching changes", e);
+                if !pause(&stop, backoff).await {
+                    return;
                 }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue 'connect;
+            }
+        };
+        loop {
+            // Wait for one change, then take whatever else has arrived.
+            let first = tokio::select! {
+                _ = stop.cancelled() => return,
+                m = stream.next() => m,
             };
             let mut got = Vec::new();
-            while let Some(m) = messages.next().await {
-                match m {
-                    Ok(m) => got.push(m),
-                    Err(e) => {
-                        failed("receiving changes", e);
-                        break;
-                    }
+            let mut broken = None;
+            match first {
+                Some(Ok(m)) => got.push(m),
+                Some(Err(e)) => broken = Some(e.to_string()),
+                None => broken = Some("the consumer's stream ended".into()),
+            }
+            while broken.is_none() && got.len() < BATCH {
+                match stream.next().now_or_never() {
+                    Some(Some(Ok(m))) => got.push(m),
+                    Some(Some(Err(e))) => broken = Some(e.to_string()),
+                    Some(None) => broken = Some("the consumer's stream ended".into()),
+                    None => break,
                 }
             }
-            if got.is_empty() {
-                continue;
+            if !got.is_empty() {
+                backoff = Duration::from_millis(500);
+                if !apply_batch(&radius, &s.key, got).await && !pause(&stop, Duration::from_secs(1)).await {
+                    return;
+                }
             }
-            backoff = Duration::from_millis(500);
-            if !apply_batch(&radius, &s.key, got).await && !pause(&stop, Duration::from_secs(1)).await {
-                return;
+            if let Some(e) = broken {
+                failed("receiving changes", e);
+                if !pause(&stop, backoff).await {
+                    return;
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue 'connect;
             }
         }
     }

@@ -49,6 +49,7 @@ mod setup;
 mod snmp;
 #[path = "../support/mod.rs"]
 mod support;
+mod sync;
 mod tidy;
 mod tls;
 mod webhooks;

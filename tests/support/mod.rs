@@ -9,7 +9,9 @@
 //! Advanta, Onfon and a generic HTTP SMS gateway, `receiver` a webhook endpoint;
 //! `offsite` starts real S3-compatible (moto) and FTP (pyftpdlib) servers;
 //! `smtp` a real SMTP server (aiosmtpd) with STARTTLS, TLS and AUTH;
-//! `snmpd` a real SNMP agent (net-snmp) with a MikroTik-like subtree.
+//! `snmpd` a real SNMP agent (net-snmp) with a MikroTik-like subtree;
+//! `nats` real nats-server processes (a JetStream cluster, leaf nodes) and
+//! a TCP relay that can be cut.
 // Each test binary uses only part of what the simulators offer.
 #![allow(dead_code)]
 
@@ -19,6 +21,7 @@ pub mod dstnat;
 pub mod gateways;
 pub mod hotspot;
 pub mod nas;
+pub mod nats;
 pub mod offsite;
 pub mod receiver;
 pub mod routeros;

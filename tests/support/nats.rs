@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const NATS: &str = "nats-server";
+/// The hub cluster's JetStream domain (sites behind a leaf node name it).
+pub const DOMAIN: &str = "hub";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -110,6 +112,10 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn start(dir: &std::path::Path, size: usize) -> Cluster {
+        // A site reaches a hub's leaf port only over its WAN (a relay), as
+        // the hub's public address; the hub advertises an address nothing
+        // listens on, or a leaf node would learn the loopback port and go
+        // around a cut link.
         let cluster_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
         let routes: Vec<String> = cluster_ports.iter().map(|p| format!("\"nats-route://127.0.0.1:{p}\"")).collect();
         let mut nodes = Vec::new();
@@ -128,8 +134,8 @@ impl Cluster {
                 &conf,
                 format!(
                     "server_name: {name}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{monitor_port}\n\
-                     jetstream {{\n  store_dir: {store:?}\n  max_memory_store: 64MB\n  max_file_store: 1GB\n}}\n\
-                     leafnodes {{\n  listen: 127.0.0.1:{leaf_port}\n}}\n{cluster}"
+                     jetstream {{\n  domain: {DOMAIN}\n  store_dir: {store:?}\n  max_memory_store: 64MB\n  max_file_store: 1GB\n}}\n\
+                     leafnodes {{\n  listen: 127.0.0.1:{leaf_port}\n  advertise: \"127.0.0.1:9\"\n}}\n{cluster}"
                 ),
             )
             .unwrap();
