@@ -464,7 +464,7 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
             Ok(AcctOutcome::Started { service })
         }
         (AcctStatus::Interim, Some(mut s)) => {
-            if s.counters == r.counters {
+            if s.counters == r.counters || is_stale(&r.counters, &s.counters) {
                 return Ok(AcctOutcome::Duplicate);
             }
             let crossed = add_usage(t, r, s.service, &s.counters, &r.counters)?;
@@ -528,6 +528,14 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
         }
         (AcctStatus::NasReset, _) => unreachable!("handled above"),
     }
+}
+
+/// An Interim-Update older than what the session holds: its session time
+/// and byte counts are all behind. It arrives when two nodes fold the same
+/// session (a standby that took over, whose primary's late records reach
+/// the hub after the standby's) and is acknowledged without being counted.
+fn is_stale(r: &Counters, held: &Counters) -> bool {
+    r.session_time < held.session_time && r.bytes_in <= held.bytes_in && r.bytes_out <= held.bytes_out
 }
 
 fn new_session(r: &AcctRecord, service: Option<Id>, counters: Counters) -> Session {

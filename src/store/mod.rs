@@ -40,6 +40,8 @@ mod setup;
 mod sweeps;
 pub mod sync;
 mod sync_apply;
+#[cfg(test)]
+mod sync_tests;
 pub mod tables;
 mod tickets;
 mod webhook_edit;

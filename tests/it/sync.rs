@@ -201,3 +201,41 @@ fn nothing_acknowledged_is_lost_when_a_hub_node_and_the_hub_lango_are_killed() {
     assert_eq!(online.lines().filter(|l| l.contains("\"k-")).count(), sessions as usize);
     cluster.nodes[1].start_again();
 }
+
+#[test]
+fn a_standby_takes_over_the_primarys_sessions_without_counting_twice() {
+    let dir = temp_dir("sync-ha");
+    let cluster = Cluster::start(&dir.join("nats"), 3);
+    let hub = hub(&dir.join("hub"), &cluster);
+    let mut primary = site(&dir.join("primary"), "primary", &cluster.urls(), &[]);
+    let standby = site(&dir.join("standby"), "standby", &cluster.urls(), &[("LANGO_SYNC_FOLLOW", "primary")]);
+    eventually("the demo tenant at the primary", Duration::from_secs(30), || accepts(&primary, "demo-pppoe", "demo-pass"));
+    eventually("the demo tenant at the standby", Duration::from_secs(30), || accepts(&standby, "demo-pppoe", "demo-pass"));
+
+    // The router's burst goes to the primary...
+    acct(&primary, "demo-pppoe", "Start", "ha-1", 0, 0);
+    for minute in 1..=5 {
+        acct(&primary, "demo-pppoe", "Interim-Update", "ha-1", minute, minute * 1000);
+    }
+    // ...which the standby follows.
+    let at_standby = || {
+        let out = lango_ok(&standby.data, &["sessions", "--tenant", "demo", "--json"]);
+        out.lines().any(|l| l.contains("\"ha-1\"") && l.contains("\"bytes_in\":5000"))
+    };
+    eventually("the primary's session at the standby", Duration::from_secs(30), at_standby);
+    primary.kill9();
+
+    // RouterOS sends the next requests to the second server in /radius.
+    for minute in 6..=10 {
+        acct(&standby, "demo-pppoe", "Interim-Update", "ha-1", minute, minute * 1000);
+    }
+    acct(&standby, "demo-pppoe", "Stop", "ha-1", 10, 10_000);
+    eventually("the standby authenticating", Duration::from_secs(5), || accepts(&standby, "demo-pppoe", "demo-pass"));
+
+    // The hub holds the session once, with what the router sent in all.
+    eventually("the standby's records at the hub", Duration::from_secs(30), || applied_from(&hub, "standby") == 6);
+    assert_eq!(applied_from(&hub, "primary"), 6);
+    assert_eq!(history(&hub, "demo-pppoe"), vec![("ha-1".to_string(), 10_000, 30_000)]);
+    assert_eq!(usage(&hub, "demo-pppoe"), (10_000, 30_000));
+    assert_eq!(usage(&standby, "demo-pppoe"), (10_000, 30_000), "the standby counted the whole session once too");
+}
