@@ -90,6 +90,13 @@ pub struct Stats {
 
 pub static STATS: std::sync::LazyLock<Stats> = std::sync::LazyLock::new(Stats::default);
 
+/// Things work again: the last error is history.
+fn recovered() {
+    if STATS.errors.load(Ordering::Relaxed) > 0 {
+        STATS.last_error.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
 fn failed(what: &str, e: impl std::fmt::Display) {
     STATS.errors.fetch_add(1, Ordering::Relaxed);
     let text = format!("{what}: {e}");
@@ -165,6 +172,20 @@ pub async fn run(radius: Arc<Radius>, s: Settings, shutdown: CancellationToken) 
             return;
         }
     };
+    // The hub makes the streams before anyone reads them.
+    let mut backoff = Duration::from_millis(500);
+    while s.mode == Mode::Hub {
+        match ensure_streams(&js, &s).await {
+            Ok(()) => break,
+            Err(e) => {
+                failed("setting up the streams", format!("{e:#}"));
+                if !pause(&shutdown, backoff).await {
+                    return;
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
     tracing::info!(role = s.mode.as_str(), node = %s.node, %instance, "sync started");
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(publish(radius.clone(), js.clone(), s.clone(), format!("{}/{instance}", s.node), shutdown.clone()));
@@ -210,23 +231,9 @@ async fn ensure_streams(js: &jetstream::Context, s: &Settings) -> anyhow::Result
 async fn publish(radius: Arc<Radius>, js: jetstream::Context, s: Arc<Settings>, origin: String, stop: CancellationToken) {
     let subject = subject(s.mode, &s.node);
     let mut backoff = Duration::from_millis(500);
-    let mut streams_ready = s.mode != Mode::Hub;
     loop {
         if stop.is_cancelled() {
             return;
-        }
-        if !streams_ready {
-            match ensure_streams(&js, &s).await {
-                Ok(()) => streams_ready = true,
-                Err(e) => {
-                    failed("setting up the streams", format!("{e:#}"));
-                    if !pause(&stop, backoff).await {
-                        return;
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                    continue;
-                }
-            }
         }
         let store = radius.store.clone();
         let batch = match tokio::task::spawn_blocking(move || store.sync_outgoing(BATCH)).await {
@@ -286,6 +293,7 @@ async fn publish(radius: Arc<Radius>, js: jetstream::Context, s: Arc<Settings>, 
             }
         }
         if ok {
+            recovered();
             backoff = Duration::from_millis(500);
         } else {
             if !pause(&stop, backoff).await {
@@ -428,6 +436,9 @@ async fn apply_batch(radius: &Arc<Radius>, key: &SecretBox, got: Vec<jetstream::
             }
         };
         STATS.applied.fetch_add(done.applied as u64, Ordering::Relaxed);
+        if done.gap.is_none() {
+            recovered();
+        }
         STATS.duplicates.fetch_add(done.duplicates as u64, Ordering::Relaxed);
         for (tenant, outcome) in &done.outcomes {
             radius.online.apply(*tenant, outcome);

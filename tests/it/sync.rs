@@ -166,6 +166,27 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(applied_from(&hub, "site-a"), sent);
     assert_eq!(usage(&hub, "rita"), (60_000, 180_000));
+
+    // The hub's Sites page shows site A (site B sent nothing); "send again"
+    // reaches the sites.
+    let pw = make_admin(&hub.data, &["--name", "root", "--role", "platform-admin"]);
+    let web = AdminWeb::login(hub.http, "root", &pw);
+    let page = web.get("/admin/sites");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<td>site-a</td>") && !page.body.contains("id=\"last-error\""), "{}", page.body);
+    assert!(page.body.contains(&format!("<td>{sent}</td>")), "site A's record count: {}", page.body);
+    let before = applied_from(&b, "hub");
+    assert_eq!(web.post("/admin/sites/resend", &[]).status, 303);
+    eventually("everything again at site B", Duration::from_secs(30), || applied_from(&b, "hub") > before + 10);
+    // A site has nothing to send again.
+    let out = lango(&a.data, &["sync", "resend"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("only a hub"));
+    // The resend is in the hub's platform audit log, with who asked.
+    let mut hub = hub;
+    hub.kill9();
+    let store = lango::store::Store::open(&hub.data.join("lango.redb"), &hub.data.join("lango.key"), 4).unwrap();
+    let audit = store.audit_page(0, lango::store::AuditFilter::All, None, 20).unwrap().items;
+    assert!(audit.iter().any(|(_, r)| r.action == "sync.resend" && r.actor.contains("root")), "{audit:?}");
 }
 
 #[test]

@@ -22,6 +22,7 @@ use crate::store::AdminSession;
 
 mod auth;
 mod backups;
+mod sites;
 mod catalog;
 mod customers;
 mod hotspot_files;
@@ -135,6 +136,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/backups/ftp", post(backups::set_ftp))
         .route("/admin/backups/off", post(backups::off))
         .route("/admin/backups/{name}", get(backups::download))
+        .route("/admin/sites", get(sites::show))
+        .route("/admin/sites/resend", post(sites::resend))
         .route("/admin/webhooks", get(webhooks::list).post(webhooks::add))
         .route("/admin/webhooks/{id}/disable", post(webhooks::disable))
         .route("/admin/webhooks/{id}/enable", post(webhooks::enable))
@@ -256,6 +259,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
     ("/admin/backups", "Backups", Perm::ManageTenants),
+    ("/admin/sites", "Sites", Perm::ManageTenants),
 ];
 
 /// What every admin page shows around its content.

@@ -176,6 +176,8 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/backups/ftp", ManageTenants),
     r("POST", "/admin/backups/off", ManageTenants),
     r("GET", "/admin/backups/{name}", ManageTenants),
+    r("GET", "/admin/sites", ManageTenants),
+    r("POST", "/admin/sites/resend", ManageTenants),
     r("GET", "/admin/webhooks", ViewWebhooks),
     r("POST", "/admin/webhooks", EditWebhooks),
     r("POST", "/admin/webhooks/{id}/disable", EditWebhooks),
