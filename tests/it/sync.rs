@@ -145,6 +145,7 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
         eventually("site A authenticating while cut off", Duration::from_secs(5), || accepts(&a, "rita", "rita-pass"));
     }
     assert_eq!(status(&a)["backlog"].as_u64().unwrap(), sent, "site A queues every record it stored");
+    assert!(a.http_get("/metrics").contains(&format!("lango_sync_backlog{{}} {sent}")));
 
     // Meanwhile the hub renews the service; site B hears of it, site A not yet.
     lango_ok(&hub.data, &["service", "renew", "--tenant", "demo", "rita", "--expires", "90d"]);
@@ -159,6 +160,8 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
     eventually("the renewal at site A", Duration::from_secs(60), || expiry(&a, "rita") == Some(renewed));
     eventually("site A's records at the hub", Duration::from_secs(60), || applied_from(&hub, "site-a") == sent);
     assert_eq!(status(&a)["backlog"].as_u64().unwrap(), 0);
+    let metrics = hub.http_get("/metrics");
+    assert!(metrics.contains(&format!("lango_sync_peer_seq{{origin=\"site-a/")), "{metrics}");
     assert_eq!(history(&hub, "rita"), totals, "each session once, with its totals");
     assert_eq!(usage(&hub, "rita"), usage(&a, "rita"), "the hub counted what the site counted");
     assert_eq!(usage(&hub, "rita"), (60_000, 180_000));
