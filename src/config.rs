@@ -397,13 +397,14 @@ impl Config {
             return bad("sync.role", "must be standalone, hub or site");
         }
         if sync.role != "standalone" {
-            let name_ok = |n: &str| {
-                !n.is_empty() && n.len() <= 32 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            };
+            let name_ok =
+                |n: &str| !n.is_empty() && n.len() <= 32 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !name_ok(&sync.node) {
                 return bad("sync.node", "must name this node: 1 to 32 letters, digits or '-'");
             }
-            if sync.nats_urls.is_empty() || sync.nats_urls.iter().any(|u| !u.starts_with("nats://") && !u.starts_with("tls://")) {
+            if sync.nats_urls.is_empty()
+                || sync.nats_urls.iter().any(|u| !u.starts_with("nats://") && !u.starts_with("tls://"))
+            {
                 return bad("sync.nats_urls", "must list the NATS servers, as nats://host:port or tls://host:port");
             }
             if !sync.follow.is_empty() && (sync.role != "site" || !name_ok(&sync.follow) || sync.follow == sync.node) {

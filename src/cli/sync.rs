@@ -39,7 +39,11 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: SyncCmd, out: &mut im
             }
             for p in &s.peers {
                 let at = crate::ops::time::utc(p.applied_at);
-                writeln!(out, "{}  seq {}  records {}  duplicates {}  last {at}", p.origin, p.seq, p.records, p.duplicates)?;
+                writeln!(
+                    out,
+                    "{}  seq {}  records {}  duplicates {}  last {at}",
+                    p.origin, p.seq, p.records, p.duplicates
+                )?;
             }
         }
         SyncCmd::Resend => {

@@ -123,13 +123,25 @@ fn sync(store: &Store, out: &mut String) -> Result<(), StoreError> {
     let one = |v: f64| vec![(String::new(), v)];
     f("lango_sync_backlog", "Changes waiting for JetStream's acknowledgement", one(store.sync_backlog()?.count as f64));
     f("lango_sync_connected", "1 while connected to NATS", one(if st.connected.load(Relaxed) { 1.0 } else { 0.0 }));
-    f("lango_sync_published_total", "Changes JetStream acknowledged since start", one(st.published.load(Relaxed) as f64));
+    f(
+        "lango_sync_published_total",
+        "Changes JetStream acknowledged since start",
+        one(st.published.load(Relaxed) as f64),
+    );
     f("lango_sync_applied_total", "Changes applied since start", one(st.applied.load(Relaxed) as f64));
-    f("lango_sync_duplicates_total", "Redelivered changes skipped since start", one(st.duplicates.load(Relaxed) as f64));
+    f(
+        "lango_sync_duplicates_total",
+        "Redelivered changes skipped since start",
+        one(st.duplicates.load(Relaxed) as f64),
+    );
     f("lango_sync_errors_total", "Sync errors since start", one(st.errors.load(Relaxed) as f64));
     let marks = store.sync_marks()?;
     let peer = |m: &(String, crate::store::sync::Mark)| format!("origin=\"{}\"", label(&m.0));
-    f("lango_sync_peer_seq", "The last sequence applied from each origin", marks.iter().map(|m| (peer(m), m.1.seq as f64)).collect());
+    f(
+        "lango_sync_peer_seq",
+        "The last sequence applied from each origin",
+        marks.iter().map(|m| (peer(m), m.1.seq as f64)).collect(),
+    );
     let at = marks.iter().map(|m| (peer(m), m.1.applied_at as f64)).collect();
     f("lango_sync_peer_applied_at_seconds", "When the last change of each origin was applied (Unix time)", at);
     Ok(())

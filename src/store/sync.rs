@@ -176,6 +176,9 @@ pub(crate) fn capture(tx: &WriteTransaction, p: Pending) -> Result<(), StoreErro
     Ok(())
 }
 
+/// An entity's encoding and its clear secret (both absent: deleted).
+type Value = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// One change read for publishing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
@@ -252,7 +255,7 @@ impl Store {
         tenant: TenantId,
         kind: Kind,
         id: Id,
-    ) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), StoreError> {
+    ) -> Result<Value, StoreError> {
         let raw = match kind {
             Kind::Tenant => tx.open_table(TENANTS)?.get(tenant)?.map(|v| v.value().to_vec()),
             Kind::Nas => tx.open_table(NAS)?.get((tenant, id))?.map(|v| v.value().to_vec()),
@@ -311,7 +314,8 @@ impl Store {
             let (k, _) = row?;
             refs.push((k.value(), Kind::Tenant, u64::from(k.value())));
         }
-        for (kind, table) in [(Kind::Nas, NAS), (Kind::Plan, PLANS), (Kind::Customer, CUSTOMERS), (Kind::Service, SERVICES)]
+        for (kind, table) in
+            [(Kind::Nas, NAS), (Kind::Plan, PLANS), (Kind::Customer, CUSTOMERS), (Kind::Service, SERVICES)]
         {
             for row in tx.open_table(table)?.iter()? {
                 let (k, _) = row?;
@@ -322,7 +326,11 @@ impl Store {
         for &(tenant, kind, id) in &refs {
             capture(&tx, Pending::Entity { tenant, kind, id })?;
         }
-        audit(&tx, 0, &record(now, actor, "sync.resend", "sync".into(), None, Some(format!("{} records", refs.len()))))?;
+        audit(
+            &tx,
+            0,
+            &record(now, actor, "sync.resend", "sync".into(), None, Some(format!("{} records", refs.len()))),
+        )?;
         self.commit(tx)?;
         Ok(refs.len())
     }
@@ -331,7 +339,12 @@ impl Store {
     /// also moves the origin's mark: a sequence at or below the mark is a
     /// duplicate; one past the next is a gap, left (with what follows) for
     /// redelivery.
-    pub fn sync_apply(&self, origin: &str, changes: &[(u64, UnixTime, Body)], now: UnixTime) -> Result<Applied, StoreError> {
+    pub fn sync_apply(
+        &self,
+        origin: &str,
+        changes: &[(u64, UnixTime, Body)],
+        now: UnixTime,
+    ) -> Result<Applied, StoreError> {
         let tx = self.write()?;
         let mut mark: Mark = get(&tx.open_table(SYNC_APPLIED)?, origin)?.unwrap_or_default();
         let mut done = Applied::default();

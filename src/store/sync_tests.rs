@@ -54,7 +54,10 @@ fn a_site_holds_the_hubs_records_with_its_own_key() {
     let (hub, site, t) = pair();
     let at_hub = hub.service_by_username(t.id, "demo-pppoe").unwrap();
     let at_site = site.service_by_username(t.id, "demo-pppoe").unwrap();
-    assert_eq!(Service { password: Sealed::default(), ..at_site.clone() }, Service { password: Sealed::default(), ..at_hub });
+    assert_eq!(
+        Service { password: Sealed::default(), ..at_site.clone() },
+        Service { password: Sealed::default(), ..at_hub }
+    );
     // Sealed again under the site's key: the site can read it, and the
     // bytes differ from the hub's.
     let mut reader = super::LoginReader::default();

@@ -174,9 +174,10 @@ pub async fn run(radius: Arc<Radius>, s: Settings, shutdown: CancellationToken) 
     };
     // The hub makes the streams before anyone reads them.
     let mut backoff = Duration::from_millis(500);
-    while s.mode == Mode::Hub {
+    let mut ready = s.mode != Mode::Hub;
+    while !ready {
         match ensure_streams(&js, &s).await {
-            Ok(()) => break,
+            Ok(()) => ready = true,
             Err(e) => {
                 failed("setting up the streams", format!("{e:#}"));
                 if !pause(&shutdown, backoff).await {
@@ -228,7 +229,13 @@ async fn ensure_streams(js: &jetstream::Context, s: &Settings) -> anyhow::Result
     Ok(())
 }
 
-async fn publish(radius: Arc<Radius>, js: jetstream::Context, s: Arc<Settings>, origin: String, stop: CancellationToken) {
+async fn publish(
+    radius: Arc<Radius>,
+    js: jetstream::Context,
+    s: Arc<Settings>,
+    origin: String,
+    stop: CancellationToken,
+) {
     let subject = subject(s.mode, &s.node);
     let mut backoff = Duration::from_millis(500);
     loop {
@@ -396,11 +403,14 @@ async fn consume(
     }
 }
 
+/// Consecutive changes of one origin, and their messages.
+type Run = (String, Vec<(u64, UnixTime, Body)>, Vec<jetstream::Message>);
+
 /// Apply fetched messages in order, one transaction per run of one
 /// origin, acknowledging each run after its commit. Stops at the first
 /// message that cannot be opened or applied; it and the rest come again.
 async fn apply_batch(radius: &Arc<Radius>, key: &SecretBox, got: Vec<jetstream::Message>) -> bool {
-    let mut runs: Vec<(String, Vec<(u64, UnixTime, Body)>, Vec<jetstream::Message>)> = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
     let mut clean = true;
     for m in got {
         let w = match open(key, &m.payload) {
@@ -451,7 +461,10 @@ async fn apply_batch(radius: &Arc<Radius>, key: &SecretBox, got: Vec<jetstream::
         }
         if let Some((expected, got)) = done.gap {
             STATS.gaps.fetch_add(1, Ordering::Relaxed);
-            failed(&format!("changes from {origin}"), format!("expected {expected}, got {got}: waiting for redelivery"));
+            failed(
+                &format!("changes from {origin}"),
+                format!("expected {expected}, got {got}: waiting for redelivery"),
+            );
             return false;
         }
     }

@@ -89,7 +89,11 @@ fn history(s: &Server, user: &str) -> Vec<(String, u64, u64)> {
         .filter(|v| v["username"] == user)
         .map(|v| {
             let c = &v["counters"];
-            (v["acct_session_id"].as_str().unwrap().to_string(), c["bytes_in"].as_u64().unwrap(), c["bytes_out"].as_u64().unwrap())
+            (
+                v["acct_session_id"].as_str().unwrap().to_string(),
+                c["bytes_in"].as_u64().unwrap(),
+                c["bytes_out"].as_u64().unwrap(),
+            )
         })
         .collect();
     list.sort();
@@ -161,7 +165,7 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
     eventually("site A's records at the hub", Duration::from_secs(60), || applied_from(&hub, "site-a") == sent);
     assert_eq!(status(&a)["backlog"].as_u64().unwrap(), 0);
     let metrics = hub.http_get("/metrics");
-    assert!(metrics.contains(&format!("lango_sync_peer_seq{{origin=\"site-a/")), "{metrics}");
+    assert!(metrics.contains("lango_sync_peer_seq{origin=\"site-a/"), "{metrics}");
     assert_eq!(history(&hub, "rita"), totals, "each session once, with its totals");
     assert_eq!(usage(&hub, "rita"), usage(&a, "rita"), "the hub counted what the site counted");
     assert_eq!(usage(&hub, "rita"), (60_000, 180_000));
@@ -233,8 +237,12 @@ fn a_standby_takes_over_the_primarys_sessions_without_counting_twice() {
     let hub = hub(&dir.join("hub"), &cluster);
     let mut primary = site(&dir.join("primary"), "primary", &cluster.urls(), &[]);
     let standby = site(&dir.join("standby"), "standby", &cluster.urls(), &[("LANGO_SYNC_FOLLOW", "primary")]);
-    eventually("the demo tenant at the primary", Duration::from_secs(30), || accepts(&primary, "demo-pppoe", "demo-pass"));
-    eventually("the demo tenant at the standby", Duration::from_secs(30), || accepts(&standby, "demo-pppoe", "demo-pass"));
+    eventually("the demo tenant at the primary", Duration::from_secs(30), || {
+        accepts(&primary, "demo-pppoe", "demo-pass")
+    });
+    eventually("the demo tenant at the standby", Duration::from_secs(30), || {
+        accepts(&standby, "demo-pppoe", "demo-pass")
+    });
 
     // The router's burst goes to the primary...
     acct(&primary, "demo-pppoe", "Start", "ha-1", 0, 0);

@@ -126,7 +126,10 @@ impl Cluster {
             std::fs::create_dir_all(&store).unwrap();
             let conf = dir.join(format!("{name}.conf"));
             let cluster = if size > 1 {
-                format!("cluster {{\n  name: lango-hub\n  listen: 127.0.0.1:{cport}\n  routes: [{}]\n}}\n", routes.join(", "))
+                format!(
+                    "cluster {{\n  name: lango-hub\n  listen: 127.0.0.1:{cport}\n  routes: [{}]\n}}\n",
+                    routes.join(", ")
+                )
             } else {
                 String::new()
             };

@@ -22,7 +22,6 @@ use crate::store::AdminSession;
 
 mod auth;
 mod backups;
-mod sites;
 mod catalog;
 mod customers;
 mod hotspot_files;
@@ -38,6 +37,7 @@ mod reports;
 mod routers;
 mod services;
 pub mod setup;
+mod sites;
 mod sms;
 mod tenants;
 mod tickets;

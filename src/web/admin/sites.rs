@@ -34,7 +34,11 @@ pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>) ->
         .map(|p| {
             let instance = p.origin.split('/').nth(1).unwrap_or_default().to_string();
             let ago = crate::ops::time::utc(p.applied_at);
-            let lag = format!("{} s behind when applied; last {} s ago", (p.applied_at - p.made_at).max(0), (now - p.applied_at).max(0));
+            let lag = format!(
+                "{} s behind when applied; last {} s ago",
+                (p.applied_at - p.made_at).max(0),
+                (now - p.applied_at).max(0)
+            );
             (p.node.clone(), instance, p.records, p.duplicates, ago, lag)
         })
         .collect();
