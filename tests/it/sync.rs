@@ -271,3 +271,23 @@ fn a_standby_takes_over_the_primarys_sessions_without_counting_twice() {
     assert_eq!(usage(&hub, "demo-pppoe"), (10_000, 30_000));
     assert_eq!(usage(&standby, "demo-pppoe"), (10_000, 30_000), "the standby counted the whole session once too");
 }
+
+#[test]
+fn the_hubs_nats_config_in_the_image_folder_is_valid() {
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("container/nats-hub.conf");
+    let out = std::process::Command::new("nats-server")
+        .arg("-t")
+        .arg("-c")
+        .arg(&conf)
+        .env("SERVER_NAME", "nats1")
+        .env("NATS_TOKEN", "t")
+        .env("LEAF_PASSWORD", "p")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("is valid"), "{text}");
+    let compose = std::fs::read_to_string(conf.with_file_name("compose-hub.yaml")).unwrap();
+    for service in ["nats1:", "nats2:", "nats3:", "hub:", "LANGO_SYNC_KEY", "serve\", \"--role\", \"hub"] {
+        assert!(compose.contains(service), "compose-hub.yaml lacks {service}");
+    }
+}
