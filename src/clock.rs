@@ -29,6 +29,13 @@ impl Clock {
         }
     }
 
+    /// Wall-clock milliseconds since the Unix epoch, whatever the clock:
+    /// for measuring delays (replication lag), never for business time.
+    pub fn wall_ms() -> i64 {
+        #[allow(clippy::disallowed_methods)]
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    }
+
     pub fn advance(&self, secs: i64) {
         if let Clock::Manual(t) = self {
             t.fetch_add(secs, Ordering::Relaxed);

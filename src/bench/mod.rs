@@ -61,6 +61,10 @@ pub struct RadiusBench {
     /// Requests in flight (closed loop)
     #[arg(long, default_value_t = 50)]
     pub concurrency: usize,
+    /// Requests per second in all, spread over the workers (0: as fast as
+    /// the replies come)
+    #[arg(long, default_value_t = 0)]
+    pub rate: u32,
     /// Seconds to run
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
@@ -279,6 +283,7 @@ pub async fn run(opts: &RadiusBench) -> anyhow::Result<Report> {
         timeout: Duration::from_millis(opts.timeout_ms),
         measure_from,
         deadline,
+        interval: (opts.rate > 0).then(|| Duration::from_secs_f64(opts.concurrency as f64 / f64::from(opts.rate))),
     });
 
     let mut handles = Vec::with_capacity(opts.concurrency);
@@ -419,6 +424,8 @@ struct Shared {
     timeout: Duration,
     measure_from: Instant,
     deadline: Instant,
+    /// Time between one worker's requests (--rate), if paced.
+    interval: Option<Duration>,
 }
 
 /// Outcome counts of one worker (or all, once merged).
@@ -549,7 +556,12 @@ impl Worker {
 
     async fn run(mut self, socket: UdpSocket) -> anyhow::Result<(Stats, Vec<u32>)> {
         let mut buf = vec![0u8; MAX_PACKET + 1];
+        let mut next = Instant::now();
         while Instant::now() < self.shared.deadline {
+            if let Some(every) = self.shared.interval {
+                tokio::time::sleep_until(next.into()).await;
+                next += every;
+            }
             self.identifier = self.identifier.wrapping_add(1);
             let (packet, request_auth) = self.build()?;
             let sent = Instant::now();
@@ -930,6 +942,7 @@ mod tests {
             secret: String::from_utf8(SECRET.to_vec()).unwrap(),
             mode,
             concurrency: 4,
+            rate: 0,
             duration: 1,
             users: 20,
             sessions: 10,
@@ -938,6 +951,14 @@ mod tests {
             warmup: 0,
             json: false,
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_paced_run_sends_no_more_than_its_rate() {
+        let target = fake_server(Fake::Correct).await;
+        let report = run(&RadiusBench { rate: 100, ..opts(target, Mode::Acct) }).await.unwrap();
+        // One second at 100/s over 4 workers: each sends at t = 0, 40, 80 ms…
+        assert!(report.ok > 0 && report.ok <= 100 + 4, "{} replies", report.ok);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,6 +34,13 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: SyncCmd, out: &mut im
                 "published {}, applied {}, duplicates {}, gaps {}, errors {}",
                 s.published, s.applied, s.duplicates, s.gaps, s.errors
             )?;
+            if s.lag_samples > 0 {
+                writeln!(
+                    out,
+                    "lag of the last {} applied: p50 {} ms, p99 {} ms",
+                    s.lag_samples, s.lag_p50_ms, s.lag_p99_ms
+                )?;
+            }
             if !s.last_error.is_empty() {
                 writeln!(out, "last error: {}", s.last_error)?;
             }

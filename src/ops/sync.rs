@@ -29,6 +29,8 @@ pub struct Status {
     /// Changes waiting for JetStream's acknowledgement (kept while the
     /// link is down).
     pub backlog: u64,
+    /// The sequence of this node's newest change.
+    pub own_seq: u64,
     pub connected: bool,
     pub published: u64,
     pub applied: u64,
@@ -36,6 +38,11 @@ pub struct Status {
     pub gaps: u64,
     pub errors: u64,
     pub last_error: String,
+    /// Replication lag of the last (up to 10,000) changes applied here:
+    /// from their capture at the origin to their commit here, ms.
+    pub lag_p50_ms: u32,
+    pub lag_p99_ms: u32,
+    pub lag_samples: usize,
     pub peers: Vec<Peer>,
 }
 
@@ -54,9 +61,11 @@ pub fn status(store: &Store) -> anyhow::Result<Status> {
             made_at: m.made_at,
         })
         .collect();
+    let (lag_p50_ms, lag_p99_ms, lag_samples) = STATS.lag();
     Ok(Status {
         role: mode.as_str(),
         backlog: store.sync_backlog()?.count,
+        own_seq: store.sync_own_seq()?,
         connected: STATS.connected.load(Ordering::Relaxed),
         published: STATS.published.load(Ordering::Relaxed),
         applied: STATS.applied.load(Ordering::Relaxed),
@@ -64,6 +73,9 @@ pub fn status(store: &Store) -> anyhow::Result<Status> {
         gaps: STATS.gaps.load(Ordering::Relaxed),
         errors: STATS.errors.load(Ordering::Relaxed),
         last_error: STATS.last_error.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        lag_p50_ms,
+        lag_p99_ms,
+        lag_samples,
         peers,
     })
 }

@@ -357,7 +357,7 @@ impl<'txn> Tables<'txn> {
     fn capture(&mut self, p: super::sync::Pending) -> Result<(), StoreError> {
         let seq = self.next_seq("sync_seq")?;
         let Some(out) = self.sync_out.as_mut() else { return Ok(()) };
-        out.insert(seq, encode(&p).as_slice())?;
+        out.insert(seq, encode(&super::sync::Captured::now(p)).as_slice())?;
         Ok(())
     }
 

@@ -94,9 +94,23 @@ pub enum Pending {
     Acct(Vec<u8>),
 }
 
-impl Stored for Pending {
+/// A row of `SYNC_OUT` as stored: the change and when it was captured
+/// (wall-clock milliseconds, for the replication lag).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Captured {
+    pub at_ms: i64,
+    pub change: Pending,
+}
+
+impl Stored for Captured {
     const VERSION: u8 = 1;
-    const NAME: &'static str = "sync::Pending";
+    const NAME: &'static str = "sync::Captured";
+}
+
+impl Captured {
+    pub fn now(change: Pending) -> Captured {
+        Captured { at_ms: crate::clock::Clock::wall_ms(), change }
+    }
 }
 
 /// What travels: an entity's stored encoding with its sealed field (a
@@ -172,7 +186,7 @@ pub(crate) fn on_new_service(tx: &WriteTransaction, tenant: TenantId, id: Id) ->
 
 pub(crate) fn capture(tx: &WriteTransaction, p: Pending) -> Result<(), StoreError> {
     let seq = next_seq(tx, "sync_seq")?;
-    tx.open_table(SYNC_OUT)?.insert(seq, encode(&p).as_slice())?;
+    tx.open_table(SYNC_OUT)?.insert(seq, encode(&Captured::now(p)).as_slice())?;
     Ok(())
 }
 
@@ -183,6 +197,8 @@ type Value = (Option<Vec<u8>>, Option<Vec<u8>>);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
     pub seq: u64,
+    /// When the change was captured (wall-clock milliseconds).
+    pub made_ms: i64,
     pub body: Body,
 }
 
@@ -237,14 +253,15 @@ impl Store {
         let mut list = Vec::new();
         for row in out.iter()?.take(limit) {
             let (k, v) = row?;
-            let body = match decode::<Pending>(v.value())? {
+            let captured: Captured = decode(v.value())?;
+            let body = match captured.change {
                 Pending::Acct(bytes) => Body::Acct(bytes),
                 Pending::Entity { tenant, kind, id } => {
                     let (value, secret) = self.entity_value(&tx, tenant, kind, id)?;
                     Body::Entity { tenant, kind, id, value, secret }
                 }
             };
-            list.push(Outgoing { seq: k.value(), body });
+            list.push(Outgoing { seq: k.value(), made_ms: captured.at_ms, body });
         }
         Ok(list)
     }
@@ -286,6 +303,12 @@ impl Store {
         let tx = self.write()?;
         tx.open_table(SYNC_OUT)?.retain_in(..=upto, |_, _| false)?;
         self.commit(tx)
+    }
+
+    /// The last sequence this node gave a change of its own.
+    pub fn sync_own_seq(&self) -> Result<u64, StoreError> {
+        let tx = self.read()?;
+        Ok(tx.open_table(META)?.get("sync_seq")?.map_or(0, |v| v.value()))
     }
 
     pub fn sync_backlog(&self) -> Result<Backlog, StoreError> {

@@ -86,6 +86,36 @@ pub struct Stats {
     pub gaps: AtomicU64,
     pub errors: AtomicU64,
     pub last_error: std::sync::Mutex<String>,
+    /// Replication lag of the last changes applied here (capture at the
+    /// origin to commit here, milliseconds), newest last.
+    pub lag_ms: std::sync::Mutex<std::collections::VecDeque<u32>>,
+}
+
+/// How many recent lags `Stats::lag_ms` keeps.
+const LAG_SAMPLES: usize = 10_000;
+
+impl Stats {
+    fn note_lag(&self, made_ms: &[i64]) {
+        let now = crate::clock::Clock::wall_ms();
+        let mut q = self.lag_ms.lock().unwrap_or_else(|e| e.into_inner());
+        for &m in made_ms {
+            if q.len() == LAG_SAMPLES {
+                q.pop_front();
+            }
+            q.push_back(u32::try_from((now - m).max(0)).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// (p50, p99, samples) of the kept lags.
+    pub fn lag(&self) -> (u32, u32, usize) {
+        let mut v: Vec<u32> = self.lag_ms.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+        if v.is_empty() {
+            return (0, 0, 0);
+        }
+        v.sort_unstable();
+        let at = |p: usize| v[(v.len() * p / 100).min(v.len() - 1)];
+        (at(50), at(99), v.len())
+    }
 }
 
 pub static STATS: std::sync::LazyLock<Stats> = std::sync::LazyLock::new(Stats::default);
@@ -110,6 +140,8 @@ struct Wire {
     origin: String,
     seq: u64,
     at: UnixTime,
+    /// When the origin captured the change (wall-clock milliseconds).
+    made_ms: i64,
     body: Body,
 }
 
@@ -265,7 +297,7 @@ async fn publish(
         for o in batch {
             let mut headers = async_nats::HeaderMap::new();
             headers.insert("Nats-Msg-Id", format!("{origin}:{}", o.seq).as_str());
-            let wire = Wire { origin: origin.clone(), seq: o.seq, at: now, body: o.body };
+            let wire = Wire { origin: origin.clone(), seq: o.seq, at: now, made_ms: o.made_ms, body: o.body };
             match js.publish_with_headers(subject.clone(), headers, seal(&s.key, &wire).into()).await {
                 Ok(ack) => pending.push((o.seq, ack)),
                 Err(e) => {
@@ -404,7 +436,7 @@ async fn consume(
 }
 
 /// Consecutive changes of one origin, and their messages.
-type Run = (String, Vec<(u64, UnixTime, Body)>, Vec<jetstream::Message>);
+type Run = (String, Vec<(u64, UnixTime, Body)>, Vec<jetstream::Message>, Vec<i64>);
 
 /// Apply fetched messages in order, one transaction per run of one
 /// origin, acknowledging each run after its commit. Stops at the first
@@ -422,14 +454,15 @@ async fn apply_batch(radius: &Arc<Radius>, key: &SecretBox, got: Vec<jetstream::
             }
         };
         match runs.last_mut() {
-            Some((origin, items, msgs)) if *origin == w.origin => {
+            Some((origin, items, msgs, made)) if *origin == w.origin => {
                 items.push((w.seq, w.at, w.body));
                 msgs.push(m);
+                made.push(w.made_ms);
             }
-            _ => runs.push((w.origin, vec![(w.seq, w.at, w.body)], vec![m])),
+            _ => runs.push((w.origin, vec![(w.seq, w.at, w.body)], vec![m], vec![w.made_ms])),
         }
     }
-    for (origin, items, msgs) in runs {
+    for (origin, items, msgs, made) in runs {
         let store = radius.store.clone();
         let now = radius.clock.now();
         let o2 = origin.clone();
@@ -446,6 +479,7 @@ async fn apply_batch(radius: &Arc<Radius>, key: &SecretBox, got: Vec<jetstream::
             }
         };
         STATS.applied.fetch_add(done.applied as u64, Ordering::Relaxed);
+        STATS.note_lag(&made[..done.applied + done.duplicates]);
         if done.gap.is_none() {
             recovered();
         }
@@ -481,7 +515,7 @@ mod tests {
     #[test]
     fn a_change_opens_only_with_its_key() {
         let key = SecretBox::from_key(&[7; 32]);
-        let w = Wire { origin: "a/1".into(), seq: 9, at: 5, body: Body::Acct(vec![1, 2, 3]) };
+        let w = Wire { origin: "a/1".into(), seq: 9, at: 5, made_ms: 5_000, body: Body::Acct(vec![1, 2, 3]) };
         let sealed = seal(&key, &w);
         let back = open(&key, &sealed).unwrap();
         assert_eq!((back.origin.as_str(), back.seq, back.at, back.body), ("a/1", 9, 5, Body::Acct(vec![1, 2, 3])));
