@@ -366,7 +366,7 @@ impl<'txn> Tables<'txn> {
         // A service the fold changed at a hub (first use of a voucher that
         // a site reported) goes out to every site.
         if self.mode == super::sync::Mode::Hub
-            && let Some((kind, id)) = super::sync::Kind::of_object(&record.object)
+            && let Some((kind, id)) = super::sync::hub_owned(&record.action, &record.object)
         {
             self.capture(super::sync::Pending::Entity { tenant, kind, id })?;
         }

@@ -431,7 +431,7 @@ pub(crate) fn shown_service(s: &crate::model::Service) -> Option<String> {
 /// Append an audit record in the caller's transaction: the change and its
 /// record commit together or not at all.
 pub(crate) fn audit(tx: &WriteTransaction, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
-    sync::on_audit(tx, tenant, &record.actor, &record.object)?;
+    sync::on_audit(tx, tenant, record)?;
     let seq = next_seq(tx, "audit_seq")?;
     tx.open_table(AUDIT)?.insert((tenant, seq), encode(record).as_slice())?;
     tx.open_table(AUDIT_BY_OBJECT)?.insert((tenant, record.object.as_str(), seq), ())?;

@@ -160,19 +160,40 @@ pub(crate) fn mode_in(tx: &WriteTransaction) -> Result<Mode, StoreError> {
     Ok(Mode::from_code(tx.open_table(META)?.get("sync_mode")?.map_or(0, |v| v.value())))
 }
 
+/// The actions on a router that write the hub-owned NAS record; the rest
+/// (SNMP settings and alerts, maintenance, hook tokens, kicks) are the
+/// operations of whichever node reaches the router.
+const NAS_WRITES: [&str; 5] = ["nas.create", "nas.update", "nas.disabled", "nas.coa_port", "nas.secret_rotated"];
+
+/// The hub-owned record an audited change writes, if any.
+pub fn hub_owned(action: &str, object: &str) -> Option<(Kind, Id)> {
+    match Kind::of_object(object)? {
+        (Kind::Nas, _) if !NAS_WRITES.contains(&action) => None,
+        other => Some(other),
+    }
+}
+
+/// Money and voucher batches: kept at the hub only, never made at a site.
+fn money(object: &str) -> bool {
+    object.starts_with("payment/") || object.starts_with("batch/")
+}
+
 /// Called by `store::audit` for every audited change: at a hub, a change
 /// to a hub-owned record is captured for the sites; at a site, one made by
-/// anyone but the sync applier is refused (it belongs to the hub).
-pub(crate) fn on_audit(tx: &WriteTransaction, tenant: TenantId, actor: &str, object: &str) -> Result<(), StoreError> {
-    let Some((kind, id)) = Kind::of_object(object) else { return Ok(()) };
-    match mode_in(tx)? {
-        Mode::Standalone => Ok(()),
-        Mode::Hub => capture(tx, Pending::Entity { tenant, kind, id }),
-        Mode::Site if actor == ACTOR => Ok(()),
-        Mode::Site => Err(StoreError::Invalid(format!(
-            "this lango is a site: {}s are managed at the hub, and arrive here from it",
-            kind.as_str()
+/// anyone but the sync applier (or one that moves money) is refused: it
+/// belongs to the hub.
+pub(crate) fn on_audit(tx: &WriteTransaction, tenant: TenantId, record: &AuditRecord) -> Result<(), StoreError> {
+    let owned = hub_owned(&record.action, &record.object);
+    if owned.is_none() && !money(&record.object) {
+        return Ok(());
+    }
+    match (mode_in(tx)?, owned) {
+        (Mode::Hub, Some((kind, id))) => capture(tx, Pending::Entity { tenant, kind, id }),
+        (Mode::Site, _) if record.actor != ACTOR => Err(StoreError::Invalid(format!(
+            "this lango is a site: {} is managed at the hub, and arrives here from it",
+            owned.map_or("money", |(k, _)| k.as_str())
         ))),
+        _ => Ok(()),
     }
 }
 

@@ -98,6 +98,13 @@ fn a_site_refuses_to_change_what_the_hub_owns() {
     let e = site.set_service_expiry("admin", NOW, t.id, "demo-pppoe", Some(NOW)).unwrap_err();
     assert!(matches!(&e, StoreError::Invalid(m) if m.contains("managed at the hub")), "{e}");
     assert!(site.sync_outgoing(10).unwrap().is_empty(), "and captures nothing of it");
+    // Money is the hub's too.
+    let e = site.note("admin:x", NOW, t.id, "payment.assign", "payment/1".into(), String::new()).unwrap_err();
+    assert!(e.to_string().contains("money is managed at the hub"), "{e}");
+    // What a site does to the routers it reaches is its own.
+    let nas = format!("nas/{}", site.all_nas().unwrap()[0].id);
+    site.note("admin:x", NOW, t.id, "nas.kick", nas.clone(), "1 session".into()).unwrap();
+    assert!(site.note("admin:x", NOW, t.id, "nas.update", nas, String::new()).is_err());
 }
 
 #[test]

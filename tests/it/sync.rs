@@ -148,6 +148,14 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
         // (The Stop is folded a moment after it is acknowledged.)
         eventually("site A authenticating while cut off", Duration::from_secs(5), || accepts(&a, "rita", "rita-pass"));
     }
+    // A voucher sold at site A is used there for the first time.
+    assert_eq!(expiry(&a, "DEMO-VOUCHER"), None);
+    let login = "User-Name=DEMO-VOUCHER,User-Password=DEMO-VOUCHER,Service-Type=Login-User,Message-Authenticator=0x00";
+    let r = radclient(a.auth, "auth", DEMO_SECRET, login);
+    assert!(r.is("Access-Accept"), "the hotspot voucher at site A: {}", r.raw);
+    acct(&a, "DEMO-VOUCHER", "Start", "voucher-1", 0, 0);
+    sent += 1;
+    eventually("the voucher activated at site A", Duration::from_secs(5), || expiry(&a, "DEMO-VOUCHER").is_some());
     assert_eq!(status(&a)["backlog"].as_u64().unwrap(), sent, "site A queues every record it stored");
     assert!(a.http_get("/metrics").contains(&format!("lango_sync_backlog{{}} {sent}")));
 
@@ -173,6 +181,12 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(applied_from(&hub, "site-a"), sent);
     assert_eq!(usage(&hub, "rita"), (60_000, 180_000));
+    // The voucher's first use reached the hub, which activated it with the
+    // same expiry, and every site hears of it.
+    let voucher = expiry(&a, "DEMO-VOUCHER");
+    assert!(voucher.is_some());
+    assert_eq!(expiry(&hub, "DEMO-VOUCHER"), voucher);
+    eventually("the voucher's activation at site B", Duration::from_secs(30), || expiry(&b, "DEMO-VOUCHER") == voucher);
 
     // The hub's Sites page shows site A (site B sent nothing); "send again"
     // reaches the sites.
