@@ -74,6 +74,12 @@ env "${common[@]}" LANGO_SYNC_NODE=site LANGO_SYNC_DOMAIN=hub LANGO_SYNC_NATS_UR
 PIDS+=($!)
 SITE=$!
 
+# Commands reach each server through its control socket (opening the
+# database beside a starting server would take it from the server).
+until [ -S "$WORK/hub/lango.ctl" ] && [ -S "$WORK/site/lango.ctl" ]; do
+    kill -0 "$SITE" && kill -0 "$HUB" || { cat "$WORK/hub.log" "$WORK/site.log"; exit 1; }
+    sleep 0.2
+done
 status() { "$LANGO" --data "$WORK/$1" sync status --json; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 hub_has() { status hub | field "sum(p['seq'] for p in d['peers'] if p['node']=='site')"; }

@@ -472,6 +472,10 @@ pub fn restore(db_path: &Path, key_path: &Path, backup: &Path, cache_mb: usize) 
         let staged_db = staging.join("lango.redb");
         let (tenants, customers, services) = {
             let store = Store::open(&staged_db, key_path, cache_mb)?;
+            // A new instance in a deployment: its changes from now on must
+            // not be taken for replays of the ones made after the backup,
+            // and it reads the hub's stream again from its own mark.
+            store.sync_new_instance()?;
             let tenants = store.tenants()?;
             let (mut customers, mut services) = (0, 0);
             for t in &tenants {

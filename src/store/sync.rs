@@ -266,6 +266,14 @@ impl Store {
         Ok(id)
     }
 
+    /// Forget this database's instance id (after a restore): the next
+    /// start makes a new one.
+    pub fn sync_new_instance(&self) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(META_BLOB)?.remove("sync_instance")?;
+        self.commit(tx)
+    }
+
     /// Up to `limit` captured changes, oldest first, with each entity's
     /// current value.
     pub fn sync_outgoing(&self, limit: usize) -> Result<Vec<Outgoing>, StoreError> {

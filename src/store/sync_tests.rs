@@ -128,3 +128,12 @@ fn a_sites_accounting_reaches_the_hub_once_and_stale_interims_count_nothing() {
     assert_eq!(hub.session_history(t.id).unwrap().len(), 1);
     assert!(hub.sync_outgoing(10).unwrap().is_empty(), "the hub does not send the sites' sessions back");
 }
+
+#[test]
+fn a_restored_database_is_a_new_instance() {
+    let (_hub, site, _t) = pair();
+    let first = site.sync_instance().unwrap();
+    assert_eq!(site.sync_instance().unwrap(), first, "stable while the database lives");
+    site.sync_new_instance().unwrap();
+    assert_ne!(site.sync_instance().unwrap(), first);
+}

@@ -222,14 +222,16 @@ pub async fn run(radius: Arc<Radius>, s: Settings, shutdown: CancellationToken) 
     tracing::info!(role = s.mode.as_str(), node = %s.node, %instance, "sync started");
     let mut tasks = tokio::task::JoinSet::new();
     tasks.spawn(publish(radius.clone(), js.clone(), s.clone(), format!("{}/{instance}", s.node), shutdown.clone()));
+    // Consumers are per instance: a node restored from a backup reads the
+    // stream again from the start and skips what its marks already hold.
     let (stream, filter, durable) = match s.mode {
-        Mode::Hub => (SITES_STREAM, "lango.site.>".to_string(), format!("hub-{}", s.node)),
-        _ => (HUB_STREAM, "lango.hub.>".to_string(), format!("site-{}", s.node)),
+        Mode::Hub => (SITES_STREAM, "lango.site.>".to_string(), format!("hub-{}-{instance}", s.node)),
+        _ => (HUB_STREAM, "lango.hub.>".to_string(), format!("site-{}-{instance}", s.node)),
     };
     tasks.spawn(consume(radius.clone(), js.clone(), s.clone(), stream, filter, durable, shutdown.clone()));
     if let Some(primary) = &s.follow {
         let filter = format!("lango.site.{primary}");
-        let durable = format!("site-{}-follows-{primary}", s.node);
+        let durable = format!("site-{}-{instance}-follows-{primary}", s.node);
         tasks.spawn(consume(radius.clone(), js.clone(), s.clone(), SITES_STREAM, filter, durable, shutdown.clone()));
     }
     while tasks.join_next().await.is_some() {}
