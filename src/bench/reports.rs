@@ -521,6 +521,7 @@ fn seed_payments(
             }
             Applied::Unmatched(_) => s.unmatched += 1,
             Applied::Duplicate(id) => anyhow::bail!("payment {n} seen as a duplicate of {id}"),
+            Applied::Queued(_) => anyhow::bail!("the bench store is a site: payments are queued, not credited"),
         }
         s.payments += 1;
         if s.payments.is_multiple_of(50_000) {

@@ -353,8 +353,13 @@ pub fn wallet(ctx: &Ctx<'_>, actor: &str, cmd: WalletCmd, out: &mut impl Write) 
                     // Money received (cash, bank): a payment with its receipt.
                     let (cash, refs) = (PaymentMethod::Cash, vec![]);
                     let applied = record_payment(store, actor, now, t.id, customer, cash, magnitude, reason, refs)?;
-                    if let crate::store::Applied::Credited { receipt: Some(r), .. } = applied {
-                        writeln!(out, "receipt {r}")?;
+                    match applied {
+                        crate::store::Applied::Credited { receipt: Some(r), .. } => writeln!(out, "receipt {r}")?,
+                        crate::store::Applied::Queued(seq) => {
+                            writeln!(out, "queued for the hub (change {seq}): the hub credits the wallet once")?;
+                            return Ok(());
+                        }
+                        _ => {}
                     }
                     writeln!(out, "balance {}", pdf::format_money(store.balance(t.id, customer)?, &t.currency))?;
                     return Ok(());

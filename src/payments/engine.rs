@@ -283,6 +283,11 @@ impl Engine {
                 payment.id
             }
             Applied::Duplicate(id) | Applied::Unmatched(Payment { id, .. }) => *id,
+            // A site's M-Pesa callback goes on to the hub, which credits it.
+            Applied::Queued(seq) => {
+                tracing::info!(checkout = %req.checkout_id, amount = req.amount, seq, "M-Pesa payment queued for the hub");
+                return Ok(());
+            }
         };
         self.store.update_stk(req.tenant, &req.checkout_id, Some(StkState::Paid { payment }), None)?;
         Ok(())

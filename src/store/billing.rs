@@ -47,6 +47,9 @@ pub enum Applied {
     /// Already recorded under this payment id: nothing changed.
     Duplicate(Id),
     Unmatched(Payment),
+    /// Taken at a site: on its way to the hub, which credits it (the
+    /// change's sequence at this site).
+    Queued(u64),
 }
 
 fn terms(plan: &Plan) -> Terms {
@@ -329,6 +332,19 @@ impl Store {
             return Err(StoreError::Invalid(format!("payment amount must be positive, got {}", p.amount)));
         }
         let tx = self.write()?;
+        // A site keeps no money: the payment goes to the hub, which credits
+        // it once (store/sync.rs).
+        let applied = match super::sync::mode_in(&tx)? {
+            super::sync::Mode::Site => super::sync::queue_payment(&tx, &p)?,
+            _ => self.apply_payment_in(&tx, p)?,
+        };
+        self.commit(tx)?;
+        Ok(applied)
+    }
+
+    /// `apply_payment` in the caller's transaction (nothing written when it
+    /// is a duplicate or fails).
+    pub(crate) fn apply_payment_in(&self, tx: &WriteTransaction, p: IncomingPayment) -> Result<Applied, StoreError> {
         if let Some(c) = p.customer
             && tx.open_table(CUSTOMERS)?.get((p.tenant, c))?.is_none()
         {
@@ -341,7 +357,7 @@ impl Store {
                     return Ok(Applied::Duplicate(id.value()));
                 }
             }
-            let id = Store::next_id(&tx)?;
+            let id = Store::next_id(tx)?;
             for r in &p.refs {
                 by_ref.insert((p.tenant, r.as_str()), id)?;
             }
@@ -360,7 +376,7 @@ impl Store {
                 raw: p.raw,
             };
             tx.open_table(PAYMENTS)?.insert((p.tenant, id), encode(&payment).as_slice())?;
-            super::reports::note_payment(&tx, &payment)?;
+            super::reports::note_payment(tx, &payment)?;
             let rec = record(
                 p.at,
                 &p.actor,
@@ -369,7 +385,7 @@ impl Store {
                 None,
                 serde_json::to_string(&payment).ok(),
             );
-            audit(&tx, p.tenant, &rec)?;
+            audit(tx, p.tenant, &rec)?;
             match p.customer {
                 None => {
                     tx.open_table(UNMATCHED)?.insert((p.tenant, id), ())?;
@@ -378,9 +394,9 @@ impl Store {
                 Some(customer) => {
                     let reason = format!("{} payment {}", p.method.as_str(), p.reference);
                     let e = entry(EntryKind::Payment, p.amount, reason, &p.actor, Some(p.reference.clone()), p.at);
-                    let balance = post(&tx, p.tenant, customer, &e)?;
+                    let balance = post(tx, p.tenant, customer, &e)?;
                     super::sweeps::settle_invoices(
-                        &tx,
+                        tx,
                         p.tenant,
                         customer,
                         Some(id),
@@ -390,7 +406,7 @@ impl Store {
                     )?;
                     let renewed = match &p.purchase {
                         Some(Purchase::Renew { service, plan }) => {
-                            renew_from_wallet(&tx, p.tenant, *service, *plan, &p.actor, p.at)?
+                            renew_from_wallet(tx, p.tenant, *service, *plan, &p.actor, p.at)?
                         }
                         _ => None,
                     };
@@ -402,13 +418,12 @@ impl Store {
                             tx.open_table(INVOICES)?.insert((p.tenant, doc.id), encode(&doc).as_slice())?;
                             doc.number
                         }
-                        None => payment_receipt(&tx, &payment, customer, p.at)?.number,
+                        None => payment_receipt(tx, &payment, customer, p.at)?.number,
                     };
                     Applied::Credited { payment, renewed: renewed.map(|(s, _)| s), receipt: Some(receipt) }
                 }
             }
         };
-        self.commit(tx)?;
         Ok(applied)
     }
 

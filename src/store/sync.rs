@@ -90,8 +90,57 @@ impl Kind {
 /// when published) or an accounting record (its stored encoding).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pending {
-    Entity { tenant: TenantId, kind: Kind, id: Id },
+    Entity {
+        tenant: TenantId,
+        kind: Kind,
+        id: Id,
+    },
     Acct(Vec<u8>),
+    /// A payment taken at a site (encoded [`QueuedPayment`]).
+    Payment(Vec<u8>),
+}
+
+/// A payment a site took (cash at its counter, an M-Pesa callback that
+/// reached it), for the hub to credit once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedPayment {
+    pub tenant: TenantId,
+    pub method: PaymentMethod,
+    pub refs: Vec<String>,
+    pub reference: String,
+    pub amount: i64,
+    pub phone: Option<String>,
+    pub account: Option<String>,
+    pub customer: Option<Id>,
+    pub purchase: Option<Purchase>,
+    pub actor: String,
+    pub at: UnixTime,
+}
+
+impl Stored for QueuedPayment {
+    const VERSION: u8 = 1;
+    const NAME: &'static str = "sync::QueuedPayment";
+}
+
+/// Queue `p` for the hub in the site's transaction, with an audit record.
+pub(crate) fn queue_payment(tx: &WriteTransaction, p: &super::IncomingPayment) -> Result<super::Applied, StoreError> {
+    let q = QueuedPayment {
+        tenant: p.tenant,
+        method: p.method,
+        refs: p.refs.clone(),
+        reference: p.reference.clone(),
+        amount: p.amount,
+        phone: p.phone.clone(),
+        account: p.account.clone(),
+        customer: p.customer,
+        purchase: p.purchase.clone(),
+        actor: p.actor.clone(),
+        at: p.at,
+    };
+    let seq = capture(tx, Pending::Payment(encode(&q)))?;
+    let rec = record(p.at, &p.actor, "payment.queued", format!("queued/{seq}"), None, super::json(&q));
+    audit(tx, p.tenant, &rec)?;
+    Ok(super::Applied::Queued(seq))
 }
 
 /// A row of `SYNC_OUT` as stored: the change and when it was captured
@@ -121,6 +170,7 @@ impl Captured {
 pub enum Body {
     Entity { tenant: TenantId, kind: Kind, id: Id, value: Option<Vec<u8>>, secret: Option<Vec<u8>> },
     Acct(Vec<u8>),
+    Payment(Vec<u8>),
 }
 
 /// How far the changes of one origin were applied here.
@@ -188,7 +238,7 @@ pub(crate) fn on_audit(tx: &WriteTransaction, tenant: TenantId, record: &AuditRe
         return Ok(());
     }
     match (mode_in(tx)?, owned) {
-        (Mode::Hub, Some((kind, id))) => capture(tx, Pending::Entity { tenant, kind, id }),
+        (Mode::Hub, Some((kind, id))) => capture(tx, Pending::Entity { tenant, kind, id }).map(|_| ()),
         (Mode::Site, _) if record.actor != ACTOR => Err(StoreError::Invalid(format!(
             "this lango is a site: {} is managed at the hub, and arrives here from it",
             owned.map_or("money", |(k, _)| k.as_str())
@@ -200,15 +250,15 @@ pub(crate) fn on_audit(tx: &WriteTransaction, tenant: TenantId, record: &AuditRe
 /// A new service (bulk creates audit once per batch): captured at a hub.
 pub(crate) fn on_new_service(tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<(), StoreError> {
     match mode_in(tx)? {
-        Mode::Hub => capture(tx, Pending::Entity { tenant, kind: Kind::Service, id }),
+        Mode::Hub => capture(tx, Pending::Entity { tenant, kind: Kind::Service, id }).map(|_| ()),
         _ => Ok(()),
     }
 }
 
-pub(crate) fn capture(tx: &WriteTransaction, p: Pending) -> Result<(), StoreError> {
+pub(crate) fn capture(tx: &WriteTransaction, p: Pending) -> Result<u64, StoreError> {
     let seq = next_seq(tx, "sync_seq")?;
     tx.open_table(SYNC_OUT)?.insert(seq, encode(&Captured::now(p)).as_slice())?;
-    Ok(())
+    Ok(seq)
 }
 
 /// An entity's encoding and its clear secret (both absent: deleted).
@@ -285,6 +335,7 @@ impl Store {
             let captured: Captured = decode(v.value())?;
             let body = match captured.change {
                 Pending::Acct(bytes) => Body::Acct(bytes),
+                Pending::Payment(bytes) => Body::Payment(bytes),
                 Pending::Entity { tenant, kind, id } => {
                     let (value, secret) = self.entity_value(&tx, tenant, kind, id)?;
                     Body::Entity { tenant, kind, id, value, secret }
@@ -387,6 +438,34 @@ impl Store {
         Ok(refs.len())
     }
 
+    /// A site's payment, credited here once (the origin's sequence, and
+    /// the provider's references, make a repeat a duplicate). A customer
+    /// the hub no longer has leaves it unmatched for an admin to assign.
+    fn apply_queued_payment(&self, tx: &WriteTransaction, q: QueuedPayment) -> Result<(), StoreError> {
+        let known = match q.customer {
+            Some(c) => tx.open_table(CUSTOMERS)?.get((q.tenant, c))?.is_some(),
+            None => true,
+        };
+        let p = super::IncomingPayment {
+            tenant: q.tenant,
+            method: q.method,
+            refs: q.refs,
+            reference: q.reference,
+            amount: q.amount,
+            phone: q.phone,
+            account: q.account,
+            customer: q.customer.filter(|_| known),
+            purchase: q.purchase.filter(|_| known),
+            raw: None,
+            actor: q.actor,
+            at: q.at,
+        };
+        if p.amount > 0 {
+            self.apply_payment_in(tx, p)?;
+        }
+        Ok(())
+    }
+
     /// Apply changes from `origin`, in its order, in one transaction that
     /// also moves the origin's mark: a sequence at or below the mark is a
     /// duplicate; one past the next is a gap, left (with what follows) for
@@ -413,6 +492,12 @@ impl Store {
             }
             match body {
                 Body::Acct(bytes) => acct.push(decode(bytes)?),
+                Body::Payment(bytes) => {
+                    if !acct.is_empty() {
+                        done.outcomes.extend(super::accounting::apply_replica(&tx, &std::mem::take(&mut acct))?);
+                    }
+                    self.apply_queued_payment(&tx, decode(bytes)?)?;
+                }
                 Body::Entity { tenant, kind, id, value, secret } => {
                     if !acct.is_empty() {
                         done.outcomes.extend(super::accounting::apply_replica(&tx, &std::mem::take(&mut acct))?);

@@ -137,3 +137,34 @@ fn a_restored_database_is_a_new_instance() {
     site.sync_new_instance().unwrap();
     assert_ne!(site.sync_instance().unwrap(), first);
 }
+
+#[test]
+fn a_payment_taken_at_a_site_is_credited_once_at_the_hub() {
+    let (hub, site, t) = pair();
+    let alice = hub.service_by_username(t.id, "demo-pppoe").unwrap().customer;
+    let cash = |customer: Id, reference: &str| super::IncomingPayment {
+        tenant: t.id,
+        method: PaymentMethod::Cash,
+        refs: vec![],
+        reference: reference.into(),
+        amount: 50_000,
+        phone: None,
+        account: None,
+        customer: Some(customer),
+        purchase: Some(Purchase::TopUp),
+        raw: None,
+        actor: "admin:site-cashier".into(),
+        at: NOW,
+    };
+    assert!(matches!(site.apply_payment(cash(alice, "r-1")).unwrap(), super::Applied::Queued(_)));
+    assert_eq!(site.balance(t.id, alice).unwrap(), 0, "a site keeps no money");
+    // A customer the hub does not have: the money is kept, unmatched.
+    site.apply_payment(cash(987_654, "r-2")).unwrap();
+    let before = hub.balance(t.id, alice).unwrap();
+    let out = site.sync_outgoing(10).unwrap();
+    let changes: Vec<(u64, UnixTime, Body)> = out.iter().map(|o| (o.seq, NOW, o.body.clone())).collect();
+    hub.sync_apply("site/1", &changes, NOW).unwrap();
+    hub.sync_apply("site/1", &changes, NOW).unwrap();
+    assert_eq!(hub.balance(t.id, alice).unwrap(), before + 50_000, "credited once");
+    assert_eq!(hub.unmatched_payments(t.id).unwrap().len(), 1);
+}

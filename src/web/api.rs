@@ -543,6 +543,10 @@ async fn create_payment(State(s): State<WebState>, headers: HeaderMap, body: Byt
         Ok(crate::store::Applied::Credited { payment, .. }) => payment.id,
         Ok(crate::store::Applied::Unmatched(payment)) => payment.id,
         Ok(crate::store::Applied::Duplicate(id)) => id,
+        Ok(crate::store::Applied::Queued(seq)) => {
+            let body = serde_json::json!({ "queued": seq }).to_string();
+            return (StatusCode::ACCEPTED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        }
         Err(e) => return internal(&e),
     };
     let body = match store.payment(t.tenant, id) {

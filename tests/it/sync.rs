@@ -100,11 +100,13 @@ fn history(s: &Server, user: &str) -> Vec<(String, u64, u64)> {
     list
 }
 
-fn add_service(hub: &Server, name: &str, user: &str, pass: &str) {
+/// A customer with one PPPoE service at the hub; returns the customer's id.
+fn add_service(hub: &Server, name: &str, user: &str, pass: &str) -> String {
     let out = lango_ok(&hub.data, &["customer", "add", "--tenant", "demo", "--name", name]);
     let c = out.split("(id ").nth(1).unwrap().trim_end().trim_end_matches(')').to_string();
     let args = ["service", "add", "--tenant", "demo", "--customer", &c, "--plan", "Home 10M"];
     lango_ok(&hub.data, &[&args[..], &["--username", user, "--password", pass, "--expires", "7d"]].concat());
+    c
 }
 
 #[test]
@@ -119,7 +121,7 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
     let b = site(&dir.join("site-b"), "site-b", &cluster.urls(), &[]);
 
     // A service created at the hub logs in at both sites.
-    add_service(&hub, "Roaming Rita", "rita", "rita-pass");
+    let rita = add_service(&hub, "Roaming Rita", "rita", "rita-pass");
     eventually("rita at site A", Duration::from_secs(30), || accepts(&a, "rita", "rita-pass"));
     eventually("rita at site B", Duration::from_secs(30), || accepts(&b, "rita", "rita-pass"));
     assert!(!accepts(&a, "rita", "wrong-pass"), "the password arrived as itself, not as anything");
@@ -156,6 +158,12 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
     acct(&a, "DEMO-VOUCHER", "Start", "voucher-1", 0, 0);
     sent += 1;
     eventually("the voucher activated at site A", Duration::from_secs(5), || expiry(&a, "DEMO-VOUCHER").is_some());
+    // Rita pays cash at site A's counter: queued for the hub, not credited
+    // here (a site keeps no money).
+    let cash = ["wallet", "post", "--tenant", "demo", "--customer", &rita, "--kind", "payment"];
+    let out = lango_ok(&a.data, &[&cash[..], &["--amount", "500", "--reason", "cash at site A"]].concat());
+    assert!(out.contains("queued for the hub"), "{out}");
+    sent += 1;
     assert_eq!(status(&a)["backlog"].as_u64().unwrap(), sent, "site A queues every record it stored");
     assert!(a.http_get("/metrics").contains(&format!("lango_sync_backlog{{}} {sent}")));
 
@@ -181,6 +189,10 @@ fn a_site_cut_off_keeps_serving_and_catches_up_exactly_once() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(applied_from(&hub, "site-a"), sent);
     assert_eq!(usage(&hub, "rita"), (60_000, 180_000));
+    // The cash reached the hub's wallet once.
+    let wallet = lango_ok(&hub.data, &["wallet", "show", "--tenant", "demo", "--customer", &rita]);
+    assert!(wallet.lines().next().unwrap().contains("500.00"), "{wallet}");
+    assert_eq!(wallet.matches("cash at site A").count(), 1, "{wallet}");
     // The voucher's first use reached the hub, which activated it with the
     // same expiry, and every site hears of it.
     let voucher = expiry(&a, "DEMO-VOUCHER");

@@ -548,6 +548,14 @@ pub async fn create_payment(
             done("/admin/payments", &format!("That form was sent before: it is payment {id}, recorded once."))
         }
         Ok(Applied::Unmatched(_)) => done("/admin/payments", "Payment recorded as unmatched."),
+        Ok(Applied::Queued(_)) => {
+            let text = format!(
+                "{} for {} recorded at this site: the hub credits the wallet (and renews) as soon as it hears of it.",
+                c.money(amount),
+                customer.name
+            );
+            done("/admin/payments", &text)
+        }
         Err(e) => failed(&c, &e),
     }
 }
