@@ -10,7 +10,7 @@ use redb::{ReadableTable, WriteTransaction};
 use super::codec::{decode, encode};
 use super::outbox::{SessionTarget, TaskKind, enqueue};
 use super::tables::*;
-use super::{RawCallback, Store, StoreError, audit, get, next_seq, record, shown_service, tenant_rows};
+use super::{Store, StoreError, audit, get, next_seq, record, shown_service, tenant_rows};
 use crate::billing::{self, EntryKind, Terms};
 use crate::model::*;
 
@@ -555,88 +555,6 @@ impl Store {
     pub fn documents(&self, tenant: TenantId) -> Result<Vec<Invoice>, StoreError> {
         let tx = self.read()?;
         tenant_rows(&tx.open_table(INVOICES)?, tenant)
-    }
-
-    // ---- STK requests and raw callbacks -------------------------------------
-
-    pub fn record_stk_request(&self, r: &StkRequest) -> Result<(), StoreError> {
-        let tx = self.write()?;
-        tx.open_table(STK_REQUESTS)?.insert((r.tenant, r.checkout_id.as_str()), encode(r).as_slice())?;
-        tx.open_table(STK_PENDING)?.insert((r.tenant, r.checkout_id.as_str()), r.created_at)?;
-        super::reports::note_stk(&tx, r)?;
-        self.commit(tx)
-    }
-
-    pub fn stk_request(&self, tenant: TenantId, checkout_id: &str) -> Result<Option<StkRequest>, StoreError> {
-        let tx = self.read()?;
-        get(&tx.open_table(STK_REQUESTS)?, (tenant, checkout_id))
-    }
-
-    /// STK requests still waiting for a final answer, all tenants.
-    pub fn pending_stk(&self) -> Result<Vec<StkRequest>, StoreError> {
-        let tx = self.read()?;
-        let requests = tx.open_table(STK_REQUESTS)?;
-        let mut out = Vec::new();
-        for row in tx.open_table(STK_PENDING)?.iter()? {
-            let (k, _) = row?;
-            let (tenant, id) = k.value();
-            if let Some(r) = get(&requests, (tenant, id))? {
-                out.push(r);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Set an STK request's state; a final state takes it off the pending
-    /// list. `queried` counts a status query made at `now`.
-    pub fn update_stk(
-        &self,
-        tenant: TenantId,
-        checkout_id: &str,
-        state: Option<StkState>,
-        queried: Option<UnixTime>,
-    ) -> Result<Option<StkRequest>, StoreError> {
-        let tx = self.write()?;
-        let r = {
-            let mut table = tx.open_table(STK_REQUESTS)?;
-            let Some(mut r): Option<StkRequest> = get(&table, (tenant, checkout_id))? else { return Ok(None) };
-            if let Some(at) = queried {
-                r.queries += 1;
-                r.last_query_at = Some(at);
-            }
-            if let Some(state) = state
-                && r.state == StkState::Pending
-            {
-                r.state = state;
-                super::reports::note_stk_outcome(&tx, &r)?;
-            }
-            if r.state != StkState::Pending {
-                tx.open_table(STK_PENDING)?.remove((tenant, checkout_id))?;
-            }
-            table.insert((tenant, checkout_id), encode(&r).as_slice())?;
-            r
-        };
-        self.commit(tx)?;
-        Ok(Some(r))
-    }
-
-    /// Store a callback body durably before it is answered.
-    pub fn store_raw_callback(&self, raw: &RawCallback) -> Result<u64, StoreError> {
-        let tx = self.write()?;
-        let seq = next_seq(&tx, "raw_callback_seq")?;
-        tx.open_table(RAW_CALLBACKS)?.insert(seq, encode(raw).as_slice())?;
-        self.commit(tx)?;
-        Ok(seq)
-    }
-
-    pub fn raw_callbacks(&self) -> Result<Vec<(u64, RawCallback)>, StoreError> {
-        let tx = self.read()?;
-        let mut out = Vec::new();
-        for row in tx.open_table(RAW_CALLBACKS)?.iter()? {
-            let (k, v) = row?;
-            out.push((k.value(), decode(v.value())?));
-        }
-        Ok(out)
     }
 
     // ---- settings -------------------------------------------------------------

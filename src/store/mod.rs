@@ -37,6 +37,7 @@ mod reports_tests;
 mod routers;
 pub mod secret;
 mod setup;
+mod stk;
 mod sweeps;
 pub mod sync;
 mod sync_apply;
