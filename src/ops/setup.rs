@@ -181,6 +181,34 @@ pub fn first_run(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Re
     }
 }
 
+/// First-run setup of a site (`[sync] role = "site"`): only the platform
+/// admin, since the tenants and routers come from the hub.
+pub fn first_admin(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Result<(), Vec<OpError>> {
+    let admin = s.admin.trim();
+    let mut errors = Vec::new();
+    if admin.is_empty() || admin.chars().count() > 64 || admin.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        errors.push(OpError::field("admin", "1 to 64 characters, no spaces."));
+    }
+    if let Some(p) = password_problem(&s.password, admin) {
+        errors.push(OpError::field("password", p));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let password_hash = crate::demo::hash_password(&s.password).map_err(|e| vec![OpError::from(e)])?;
+    let a = Admin {
+        tenant: 0,
+        username: admin.to_string(),
+        password_hash,
+        role: Role::PlatformAdmin,
+        created_at: now,
+        reseller: None,
+        totp: None,
+        disabled: false,
+    };
+    store.first_admin(actor, now, &a).map_err(|e| vec![OpError::from(e)])
+}
+
 /// The RouterOS commands that make the router use lango for RADIUS (as
 /// `routeros-scripts/radius-client.rsc` does): the client with the secret,
 /// CoA/Disconnect accepted, PPP AAA on. `lango` is the address the router

@@ -27,6 +27,17 @@ impl Store {
         Ok(!tx.open_table(ADMINS)?.is_empty()?)
     }
 
+    /// Create the first admin alone (a site: its tenants and routers come
+    /// from the hub); refused with a conflict once any admin exists.
+    pub fn first_admin(&self, actor: &str, now: UnixTime, admin: &Admin) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        if !tx.open_table(ADMINS)?.is_empty()? {
+            return Err(StoreError::Conflict("setup is already done: an admin exists".into()));
+        }
+        super::admin::insert_admin(&tx, actor, now, admin)?;
+        self.commit(tx)
+    }
+
     /// Create the first admin, tenant and router together; refused with a
     /// conflict once any admin exists.
     pub fn first_run(&self, actor: &str, now: UnixTime, f: FirstRun) -> Result<(Tenant, Nas), StoreError> {

@@ -317,3 +317,38 @@ fn the_hubs_nats_config_in_the_image_folder_is_valid() {
         assert!(compose.contains(service), "compose-hub.yaml lacks {service}");
     }
 }
+
+#[test]
+fn a_sites_first_run_setup_makes_only_its_admin() {
+    let dir = temp_dir("sync-setup");
+    let token = "site-setup-token-2026";
+    // No hub reachable: a site starts anyway and keeps trying.
+    let s = site(&dir.join("site"), "lonely", "nats://127.0.0.1:9", &[("LANGO_SETUP_TOKEN", token)]);
+    let page = http(s.http, "GET", &format!("/setup?token={token}"), &[], "");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"site-setup\"") && !page.body.contains("name=\"tenant_name\""), "{}", page.body);
+    let csrf = input_value(&page.body, "csrf").unwrap();
+    let pass = "a long site passphrase";
+    // The password rules still hold.
+    let weak = [
+        ("csrf", csrf.as_str()),
+        ("token", token),
+        ("admin", "site-admin"),
+        ("password", "short"),
+        ("password2", "short"),
+    ];
+    let refused = http(s.http, "POST", "/setup", &[], &form(&weak));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let f =
+        [("csrf", csrf.as_str()), ("token", token), ("admin", "site-admin"), ("password", pass), ("password2", pass)];
+    let done = http(s.http, "POST", "/setup", &[], &form(&f));
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("id=\"site-done\""), "{}", done.body);
+    assert!(set_cookie(&done, "lango_admin").is_some(), "signed in");
+    let web = AdminWeb::login(s.http, "site-admin", pass);
+    let sites = web.get("/admin/sites");
+    assert!(sites.body.contains("<dd id=\"role\">site</dd>"), "{}", sites.body);
+    let tenants = lango_ok(&s.data, &["tenant", "list"]);
+    assert_eq!(tenants.lines().count(), 1, "only the heading: no tenant made at the site\n{tenants}");
+    assert_eq!(http(s.http, "GET", &format!("/setup?token={token}"), &[], "").status, 404, "setup is closed");
+}

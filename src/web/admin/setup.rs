@@ -5,7 +5,9 @@
 //! per address. The form creates the platform admin, the first tenant and
 //! the first router in one transaction (`ops::setup::first_run`), signs the
 //! new admin in and shows the router's RADIUS secret once with the
-//! RouterOS commands to paste. Once an admin exists the route answers 404.
+//! RouterOS commands to paste. At a site (`[sync] role = "site"`) it makes
+//! only the admin (`ops::setup::first_admin`): tenants and routers come
+//! from the hub. Once an admin exists the route answers 404.
 
 use askama::Template;
 use axum::Form;
@@ -20,7 +22,7 @@ use std::sync::Mutex;
 use super::customers::Errors;
 use super::{render, secure_context, session_cookie};
 use crate::model::UnixTime;
-use crate::ops::setup::{SetupSpec, first_run, radius_commands};
+use crate::ops::setup::{SetupSpec, first_admin, first_run, radius_commands};
 use crate::web::WebState;
 
 /// How long a setup token lives.
@@ -158,6 +160,12 @@ struct SetupPage {
     token: String,
     insecure: bool,
     done: Option<Done>,
+    /// This lango is a site: setup makes only the admin.
+    site: bool,
+}
+
+fn is_site(s: &WebState) -> bool {
+    s.portal.store.sync_mode().is_ok_and(|m| m == crate::store::sync::Mode::Site)
 }
 
 fn not_found() -> Response {
@@ -229,6 +237,7 @@ pub async fn form(
         token: q.token,
         insecure: false,
         done: None,
+        site: is_site(&s),
     };
     page(&s, &headers, ip, StatusCode::OK, p)
 }
@@ -258,7 +267,7 @@ pub async fn submit(
             &headers,
             ip,
             status,
-            SetupPage { f, errors, error, csrf: String::new(), token, insecure: false, done: None },
+            SetupPage { f, errors, error, csrf: String::new(), token, insecure: false, done: None, site: is_site(&s) },
         )
     };
     if !p.signer.verify("setup", &ip.to_string(), &f.csrf, now) {
@@ -289,21 +298,30 @@ pub async fn submit(
     }
     let store = p.store.clone();
     let actor = format!("setup from {ip}");
+    if is_site(&s) {
+        let made = tokio::task::spawn_blocking(move || first_admin(&store, now, &actor, &spec)).await;
+        return match made {
+            Ok(Ok(())) => {
+                s.setup.close();
+                tracing::info!(admin = f.admin.trim(), %ip, "setup of a site finished");
+                signed_in(&s, &headers, ip, now, f.admin.trim(), None)
+            }
+            Ok(Err(problems)) => {
+                let whole = setup_problems(problems, &mut errors);
+                again(f, errors, whole)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "setup task");
+                again(f, errors, Some("Something went wrong on our side.".into()))
+            }
+        };
+    }
     // argon2id hashing is slow by design: off the async threads.
     let made = tokio::task::spawn_blocking(move || first_run(&store, now, &actor, &spec)).await;
     let done = match made {
         Ok(Ok(done)) => done,
         Ok(Err(problems)) => {
-            let mut whole = None;
-            for e in problems {
-                match e.about() {
-                    Some((field, message)) => errors.add(field, message),
-                    None => {
-                        tracing::error!(error = %e, "setup");
-                        whole = Some(format!("Setup could not be saved: {e}"));
-                    }
-                }
-            }
+            let whole = setup_problems(problems, &mut errors);
             return again(f, errors, whole);
         }
         Err(e) => {
@@ -324,6 +342,44 @@ pub async fn submit(
         lango,
         fingerprint: s.tls_fingerprint.clone(),
     };
+    signed_in(&s, &headers, ip, now, f.admin.trim(), Some(shown))
+}
+
+/// Each problem under its field; one that names none, as the whole answer.
+fn setup_problems(problems: Vec<crate::ops::OpError>, errors: &mut Errors) -> Option<String> {
+    let mut whole = None;
+    for e in problems {
+        match e.about() {
+            Some((field, message)) => errors.add(field, message),
+            None => {
+                tracing::error!(error = %e, "setup");
+                whole = Some(format!("Setup could not be saved: {e}"));
+            }
+        }
+    }
+    whole
+}
+
+/// The finished page (the router's secret and commands, when one was
+/// made), with the new admin signed in.
+fn signed_in(
+    s: &WebState,
+    headers: &HeaderMap,
+    ip: IpAddr,
+    now: UnixTime,
+    admin: &str,
+    done: Option<Done>,
+) -> Response {
+    let site = done.is_none();
+    let done = done.unwrap_or(Done {
+        admin: admin.to_string(),
+        router: String::new(),
+        address: String::new(),
+        secret: String::new(),
+        lango: String::new(),
+        commands: String::new(),
+        fingerprint: s.tls_fingerprint.clone(),
+    });
     let page_body = SetupPage {
         f: SetupForm::default(),
         errors: Errors::default(),
@@ -331,16 +387,17 @@ pub async fn submit(
         csrf: String::new(),
         token: String::new(),
         insecure: false,
-        done: Some(shown),
+        done: Some(done),
+        site,
     };
     let mut r = render(StatusCode::OK, &page_body);
-    let admin = match p.store.admin(0, f.admin.trim()) {
+    let admin = match s.portal.store.admin(0, admin) {
         Ok(Some(a)) => a,
         _ => return r,
     };
-    match p.store.start_admin_session(now, &admin, &ip.to_string(), false, None) {
+    match s.portal.store.start_admin_session(now, &admin, &ip.to_string(), false, None) {
         Ok((token, _)) => {
-            r.headers_mut().append(header::SET_COOKIE, session_cookie(secure_context(&s, &headers), &token));
+            r.headers_mut().append(header::SET_COOKIE, session_cookie(secure_context(s, headers), &token));
         }
         Err(e) => tracing::error!(error = %e, "setup: signing the new admin in"),
     }
