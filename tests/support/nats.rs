@@ -24,12 +24,17 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn wait_port(port: u16, what: &str) {
+/// Wait for `child` to listen on `port`; false if it exits first (a port
+/// chosen free was taken meanwhile by a parallel test) or takes too long.
+fn wait_port(child: &mut Child, port: u16) -> bool {
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not open port {port}");
+        if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
+    true
 }
 
 pub struct Node {
@@ -46,17 +51,23 @@ impl Node {
         format!("nats://127.0.0.1:{}", self.client_port)
     }
 
-    fn spawn(&mut self) {
+    /// Start the server; false when it did not come up (see `wait_port`).
+    fn try_spawn(&mut self) -> bool {
         let log = self.conf.with_extension("log");
-        let child = Command::new(NATS)
+        let mut child = Command::new(NATS)
             .arg("-c")
             .arg(&self.conf)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("nats-server (apt-get install nats-server)");
+        let up = wait_port(&mut child, self.client_port);
         self.child = Some(child);
-        wait_port(self.client_port, &self.name);
+        up
+    }
+
+    fn spawn(&mut self) {
+        assert!(self.try_spawn(), "{} did not start:\n{}", self.name, self.log());
     }
 
     /// SIGKILL: JetStream gets no chance to flush or step down.
@@ -111,7 +122,19 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// Start `size` nodes (retried with fresh ports when one does not come
+    /// up: ports are chosen free, but parallel tests can take one first).
     pub fn start(dir: &std::path::Path, size: usize) -> Cluster {
+        for _ in 0..5 {
+            if let Some(c) = Cluster::try_start(dir, size) {
+                c.wait_ready();
+                return c;
+            }
+        }
+        panic!("the NATS cluster did not start in five tries");
+    }
+
+    fn try_start(dir: &std::path::Path, size: usize) -> Option<Cluster> {
         // A site reaches a hub's leaf port only over its WAN (a relay), as
         // the hub's public address; the hub advertises an address nothing
         // listens on, or a leaf node would learn the loopback port and go
@@ -123,6 +146,7 @@ impl Cluster {
             let name = format!("hub{}", i + 1);
             let (client_port, monitor_port, leaf_port) = (free_port(), free_port(), free_port());
             let store = dir.join(&name);
+            let _ = std::fs::remove_dir_all(&store);
             std::fs::create_dir_all(&store).unwrap();
             let conf = dir.join(format!("{name}.conf"));
             let cluster = if size > 1 {
@@ -145,11 +169,11 @@ impl Cluster {
             nodes.push(Node { name, client_port, monitor_port, leaf_port, conf, child: None });
         }
         for n in &mut nodes {
-            n.spawn();
+            if !n.try_spawn() {
+                return None;
+            }
         }
-        let c = Cluster { nodes, dir: dir.to_path_buf() };
-        c.wait_ready();
-        c
+        Some(Cluster { nodes, dir: dir.to_path_buf() })
     }
 
     /// Every node reports a JetStream meta leader (the cluster can create
@@ -177,6 +201,15 @@ impl Cluster {
 /// A site's leaf node: no JetStream of its own, its one remote the given
 /// leaf URL (usually a [`Relay`] in front of a hub node).
 pub fn leaf(dir: &std::path::Path, name: &str, remote: SocketAddr) -> Node {
+    for _ in 0..5 {
+        if let Some(n) = try_leaf(dir, name, remote) {
+            return n;
+        }
+    }
+    panic!("leaf node {name} did not start in five tries");
+}
+
+fn try_leaf(dir: &std::path::Path, name: &str, remote: SocketAddr) -> Option<Node> {
     let (client_port, monitor_port) = (free_port(), free_port());
     let conf = dir.join(format!("{name}.conf"));
     std::fs::write(
@@ -188,8 +221,7 @@ pub fn leaf(dir: &std::path::Path, name: &str, remote: SocketAddr) -> Node {
     )
     .unwrap();
     let mut n = Node { name: name.to_string(), client_port, monitor_port, leaf_port: 0, conf, child: None };
-    n.spawn();
-    n
+    n.try_spawn().then_some(n)
 }
 
 impl Node {
