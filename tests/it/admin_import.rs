@@ -235,7 +235,10 @@ fn a_csv_file_is_checked_and_imported_through_the_form_in_a_browser() {
     b.type_into("#import-kind", "CSV");
     b.type_into("#import-file", file.to_str().unwrap());
     b.click("#import-upload");
-    let text = b.wait_text("would be imported", PAGE);
+    // The counts' own element: the form's "Check only" label says "would be
+    // imported" too, so waiting for those words can read the page before
+    // the upload's answer has replaced it.
+    let text = b.wait_text("service(s) would be imported", PAGE);
     assert!(text.contains("1 customer(s), 1 service(s)"), "{text}");
     assert!(auth(&s, "User-Name=mary,User-Password=mary-pass,Framed-Protocol=PPP").is("Access-Reject"));
 
