@@ -97,14 +97,7 @@ pub fn slug_of(name: &str) -> String {
 /// admin, tenant and router in one transaction. The password is hashed
 /// here (argon2id: call this off the async threads).
 pub fn first_run(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Result<SetupDone, Vec<OpError>> {
-    let mut errors = Vec::new();
-    let admin = s.admin.trim();
-    if admin.is_empty() || admin.chars().count() > 64 || admin.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        errors.push(OpError::field("admin", "1 to 64 characters, no spaces."));
-    }
-    if let Some(p) = password_problem(&s.password, admin) {
-        errors.push(OpError::field("password", p));
-    }
+    let mut errors = admin_problems(s);
     let name = s.tenant_name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         errors.push(OpError::field("tenant_name", "1 to 100 characters."));
@@ -141,7 +134,7 @@ pub fn first_run(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Re
     let (Some((address, prefix)), true) = (address, errors.is_empty()) else {
         return Err(errors);
     };
-    let password_hash = crate::demo::hash_password(&s.password).map_err(|e| vec![OpError::from(e)])?;
+    let admin = platform_admin(s, now)?;
     let secret = super::secrets::generate(24);
     let tax = (rate_bp > 0).then(|| TaxRule {
         name: format!(
@@ -153,16 +146,7 @@ pub fn first_run(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Re
         inclusive: s.vat_inclusive,
     });
     let run = FirstRun {
-        admin: Admin {
-            tenant: 0,
-            username: admin.to_string(),
-            password_hash,
-            role: Role::PlatformAdmin,
-            created_at: now,
-            reseller: None,
-            totp: None,
-            disabled: false,
-        },
+        admin,
         tenant: super::tenants::new_tenant(&slug_of(name), Some(name), s.timezone.trim(), &currency, false),
         billing: TenantBilling { tax, ..TenantBilling::default() },
         branding: Branding { language: s.language.clone(), ..Branding::default() },
@@ -184,29 +168,41 @@ pub fn first_run(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Re
 /// First-run setup of a site (`[sync] role = "site"`): only the platform
 /// admin, since the tenants and routers come from the hub.
 pub fn first_admin(store: &Store, now: UnixTime, actor: &str, s: &SetupSpec) -> Result<(), Vec<OpError>> {
-    let admin = s.admin.trim();
+    let errors = admin_problems(s);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let a = platform_admin(s, now)?;
+    store.first_admin(actor, now, &a).map_err(|e| vec![OpError::from(e)])
+}
+
+/// What is wrong with the admin's name and password.
+fn admin_problems(s: &SetupSpec) -> Vec<OpError> {
     let mut errors = Vec::new();
+    let admin = s.admin.trim();
     if admin.is_empty() || admin.chars().count() > 64 || admin.chars().any(|c| c.is_whitespace() || c.is_control()) {
         errors.push(OpError::field("admin", "1 to 64 characters, no spaces."));
     }
     if let Some(p) = password_problem(&s.password, admin) {
         errors.push(OpError::field("password", p));
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    errors
+}
+
+/// The platform admin the answers describe, its password hashed (argon2id:
+/// call this off the async threads).
+fn platform_admin(s: &SetupSpec, now: UnixTime) -> Result<Admin, Vec<OpError>> {
     let password_hash = crate::demo::hash_password(&s.password).map_err(|e| vec![OpError::from(e)])?;
-    let a = Admin {
+    Ok(Admin {
         tenant: 0,
-        username: admin.to_string(),
+        username: s.admin.trim().to_string(),
         password_hash,
         role: Role::PlatformAdmin,
         created_at: now,
         reseller: None,
         totp: None,
         disabled: false,
-    };
-    store.first_admin(actor, now, &a).map_err(|e| vec![OpError::from(e)])
+    })
 }
 
 /// The RouterOS commands that make the router use lango for RADIUS (as

@@ -14,8 +14,9 @@ use super::{Store, StoreError, audit, get, next_seq, record, shown_service, tena
 use crate::billing::{self, EntryKind, Terms};
 use crate::model::*;
 
-/// Money that arrived, as the payment path knows it.
-#[derive(Clone, Debug)]
+/// Money that arrived, as the payment path knows it (and as a site sends
+/// it to the hub: `store/sync.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IncomingPayment {
     pub tenant: TenantId,
     pub method: PaymentMethod,

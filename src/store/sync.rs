@@ -96,47 +96,20 @@ pub enum Pending {
         id: Id,
     },
     Acct(Vec<u8>),
-    /// A payment taken at a site (encoded [`QueuedPayment`]).
+    /// A payment a site took (cash at its counter, an M-Pesa callback that
+    /// reached it): an encoded `IncomingPayment`, for the hub to credit once.
     Payment(Vec<u8>),
 }
 
-/// A payment a site took (cash at its counter, an M-Pesa callback that
-/// reached it), for the hub to credit once.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueuedPayment {
-    pub tenant: TenantId,
-    pub method: PaymentMethod,
-    pub refs: Vec<String>,
-    pub reference: String,
-    pub amount: i64,
-    pub phone: Option<String>,
-    pub account: Option<String>,
-    pub customer: Option<Id>,
-    pub purchase: Option<Purchase>,
-    pub actor: String,
-    pub at: UnixTime,
-}
-
-impl Stored for QueuedPayment {
+impl Stored for super::IncomingPayment {
     const VERSION: u8 = 1;
-    const NAME: &'static str = "sync::QueuedPayment";
+    const NAME: &'static str = "IncomingPayment";
 }
 
 /// Queue `p` for the hub in the site's transaction, with an audit record.
 pub(crate) fn queue_payment(tx: &WriteTransaction, p: &super::IncomingPayment) -> Result<super::Applied, StoreError> {
-    let q = QueuedPayment {
-        tenant: p.tenant,
-        method: p.method,
-        refs: p.refs.clone(),
-        reference: p.reference.clone(),
-        amount: p.amount,
-        phone: p.phone.clone(),
-        account: p.account.clone(),
-        customer: p.customer,
-        purchase: p.purchase.clone(),
-        actor: p.actor.clone(),
-        at: p.at,
-    };
+    // The raw callback it came with stays at the site.
+    let q = super::IncomingPayment { raw: None, ..p.clone() };
     let seq = capture(tx, Pending::Payment(encode(&q)))?;
     let rec = record(p.at, &p.actor, "payment.queued", format!("queued/{seq}"), None, super::json(&q));
     audit(tx, p.tenant, &rec)?;
@@ -441,25 +414,12 @@ impl Store {
     /// A site's payment, credited here once (the origin's sequence, and
     /// the provider's references, make a repeat a duplicate). A customer
     /// the hub no longer has leaves it unmatched for an admin to assign.
-    fn apply_queued_payment(&self, tx: &WriteTransaction, q: QueuedPayment) -> Result<(), StoreError> {
-        let known = match q.customer {
-            Some(c) => tx.open_table(CUSTOMERS)?.get((q.tenant, c))?.is_some(),
-            None => true,
-        };
-        let p = super::IncomingPayment {
-            tenant: q.tenant,
-            method: q.method,
-            refs: q.refs,
-            reference: q.reference,
-            amount: q.amount,
-            phone: q.phone,
-            account: q.account,
-            customer: q.customer.filter(|_| known),
-            purchase: q.purchase.filter(|_| known),
-            raw: None,
-            actor: q.actor,
-            at: q.at,
-        };
+    fn apply_queued_payment(&self, tx: &WriteTransaction, mut p: super::IncomingPayment) -> Result<(), StoreError> {
+        if let Some(c) = p.customer
+            && tx.open_table(CUSTOMERS)?.get((p.tenant, c))?.is_none()
+        {
+            (p.customer, p.purchase) = (None, None);
+        }
         if p.amount > 0 {
             self.apply_payment_in(tx, p)?;
         }
@@ -490,20 +450,16 @@ impl Store {
                 done.gap = Some((mark.seq + 1, *seq));
                 break;
             }
+            // Accounting is folded in runs; anything else first folds the
+            // run before it, so the order holds.
+            if !matches!(body, Body::Acct(_)) && !acct.is_empty() {
+                done.outcomes.extend(super::accounting::apply_replica(&tx, &std::mem::take(&mut acct))?);
+            }
             match body {
                 Body::Acct(bytes) => acct.push(decode(bytes)?),
-                Body::Payment(bytes) => {
-                    if !acct.is_empty() {
-                        done.outcomes.extend(super::accounting::apply_replica(&tx, &std::mem::take(&mut acct))?);
-                    }
-                    self.apply_queued_payment(&tx, decode(bytes)?)?;
-                }
+                Body::Payment(bytes) => self.apply_queued_payment(&tx, decode(bytes)?)?,
                 Body::Entity { tenant, kind, id, value, secret } => {
-                    if !acct.is_empty() {
-                        done.outcomes.extend(super::accounting::apply_replica(&tx, &std::mem::take(&mut acct))?);
-                    }
-                    let value = value.as_deref();
-                    self.apply_entity(&tx, *tenant, *kind, *id, value, secret.as_deref(), now)?;
+                    self.apply_entity(&tx, *tenant, *kind, *id, value.as_deref(), secret.as_deref(), now)?;
                 }
             }
             mark.seq = *seq;

@@ -205,17 +205,16 @@ pub async fn run(radius: Arc<Radius>, s: Settings, shutdown: CancellationToken) 
         }
     };
     // The hub makes the streams before anyone reads them.
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = BACKOFF_FIRST;
     let mut ready = s.mode != Mode::Hub;
     while !ready {
         match ensure_streams(&js, &s).await {
             Ok(()) => ready = true,
             Err(e) => {
                 failed("setting up the streams", format!("{e:#}"));
-                if !pause(&shutdown, backoff).await {
+                if !back_off(&shutdown, &mut backoff).await {
                     return;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
             }
         }
     }
@@ -242,6 +241,17 @@ async fn pause(shutdown: &CancellationToken, d: Duration) -> bool {
         _ = shutdown.cancelled() => false,
         _ = tokio::time::sleep(d) => true,
     }
+}
+
+/// The first wait after a failure, and the longest.
+const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Wait `backoff` (false: shutting down), then double it up to the most.
+async fn back_off(shutdown: &CancellationToken, backoff: &mut Duration) -> bool {
+    let go_on = pause(shutdown, *backoff).await;
+    *backoff = (*backoff * 2).min(BACKOFF_MAX);
+    go_on
 }
 
 /// The hub makes sure both streams exist, replicated as configured.
@@ -271,7 +281,7 @@ async fn publish(
     stop: CancellationToken,
 ) {
     let subject = subject(s.mode, &s.node);
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = BACKOFF_FIRST;
     loop {
         if stop.is_cancelled() {
             return;
@@ -335,12 +345,11 @@ async fn publish(
         }
         if ok {
             recovered();
-            backoff = Duration::from_millis(500);
+            backoff = BACKOFF_FIRST;
         } else {
-            if !pause(&stop, backoff).await {
+            if !back_off(&stop, &mut backoff).await {
                 return;
             }
-            backoff = (backoff * 2).min(Duration::from_secs(5));
         }
     }
 }
@@ -355,7 +364,7 @@ async fn consume(
     durable: String,
     stop: CancellationToken,
 ) {
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = BACKOFF_FIRST;
     'connect: loop {
         let consumer = async {
             let st = js.get_stream(stream).await.with_context(|| format!("stream {stream}"))?;
@@ -380,10 +389,9 @@ async fn consume(
             Ok(c) => c,
             Err(e) => {
                 failed("joining the stream", format!("{e:#}"));
-                if !pause(&stop, backoff).await {
+                if !back_off(&stop, &mut backoff).await {
                     return;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
             }
         };
@@ -391,10 +399,9 @@ async fn consume(
             Ok(m) => m,
             Err(e) => {
                 failed("fetching changes", e);
-                if !pause(&stop, backoff).await {
+                if !back_off(&stop, &mut backoff).await {
                     return;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue 'connect;
             }
         };
@@ -420,17 +427,16 @@ async fn consume(
                 }
             }
             if !got.is_empty() {
-                backoff = Duration::from_millis(500);
+                backoff = BACKOFF_FIRST;
                 if !apply_batch(&radius, &s.key, got).await && !pause(&stop, Duration::from_secs(1)).await {
                     return;
                 }
             }
             if let Some(e) = broken {
                 failed("receiving changes", e);
-                if !pause(&stop, backoff).await {
+                if !back_off(&stop, &mut backoff).await {
                     return;
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue 'connect;
             }
         }
