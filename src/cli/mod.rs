@@ -534,7 +534,7 @@ pub fn service(ctx: &Ctx<'_>, actor: &str, cmd: ServiceCmd, out: &mut impl Write
         ServiceCmd::Edit { tenant, username, mac, ip, plan } => {
             let t = store.tenant_by_slug(&tenant)?;
             let sv = store.service_by_username(t.id, &username)?;
-            let input = crate::ops::services::EditInput { mac, ip, plan };
+            let input = crate::ops::services::EditInput { mac, ip, plan, expect: None };
             let s = crate::ops::services::edit(store, actor, now, t.id, &sv, &input).map_err(|problems| {
                 anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
             })?;

@@ -128,11 +128,19 @@ pub enum ApiTokenCmd {
         /// What it is for ("crm", "billing-sync").
         #[arg(long)]
         name: String,
-        /// tenant-admin, operator, cashier or read-only.
+        /// tenant-admin, operator, cashier, read-only or reseller.
         #[arg(long, default_value = "read-only")]
         role: String,
+        /// For the reseller role: the reseller admin's username; the token
+        /// sees and changes only that reseller's customers.
+        #[arg(long)]
+        reseller: Option<String>,
+        /// Accept the token only from this address or ADDR/PREFIX
+        /// (repeatable, or comma-separated); default: from anywhere.
+        #[arg(long)]
+        allow: Vec<String>,
     },
-    /// A tenant's tokens: id, name, role, created, last used.
+    /// A tenant's tokens: id, name, role, created, last used, scope.
     List {
         #[arg(long)]
         tenant: String,
@@ -154,24 +162,27 @@ pub fn api_token(
 ) -> anyhow::Result<()> {
     use crate::ops::api_tokens;
     match cmd {
-        ApiTokenCmd::Create { tenant, name, role } => {
+        ApiTokenCmd::Create { tenant, name, role, reseller, allow } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let token = api_tokens::create(store, actor, clock.now(), t.id, &name, &role)?;
+            let input =
+                api_tokens::TokenInput { name, role, reseller: reseller.unwrap_or_default(), allow: allow.join(",") };
+            let token = api_tokens::create(store, actor, clock.now(), t.id, &input)?;
             writeln!(out, "{token}")?;
         }
         ApiTokenCmd::List { tenant } => {
             let t = store.tenant_by_slug(&tenant)?;
-            writeln!(out, "{:<17} {:<24} {:<13} {:<22} LAST USED", "ID", "NAME", "ROLE", "CREATED")?;
+            writeln!(out, "{:<17} {:<24} {:<13} {:<22} {:<22} SCOPE", "ID", "NAME", "ROLE", "CREATED", "LAST USED")?;
             for r in store.api_tokens(t.id)? {
                 let when = |at: Option<i64>| crate::ops::time::show_time(&t, at, false);
                 writeln!(
                     out,
-                    "{:<17} {:<24} {:<13} {:<22} {}",
+                    "{:<17} {:<24} {:<13} {:<22} {:<22} {}",
                     r.id,
                     r.token.name,
                     r.token.role.as_str(),
                     when(Some(r.token.created_at)),
-                    when(r.last_used)
+                    when(r.last_used),
+                    api_tokens::scope(store, &r.token)
                 )?;
             }
         }

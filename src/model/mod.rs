@@ -611,11 +611,17 @@ pub struct DeliveryLog {
     pub error: Option<String>,
 }
 
-/// A REST API token: which tenant it speaks for and with which role.
+/// A REST API token: which tenant it speaks for, with which role, for
+/// which reseller (if any) and from which addresses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiToken {
     pub tenant: TenantId,
     pub name: String,
     pub role: Role,
     pub created_at: UnixTime,
+    /// A reseller token (role Reseller) sees and changes only this
+    /// reseller's customers (the reseller's wallet customer id).
+    pub reseller: Option<Id>,
+    /// Addresses or ADDR/PREFIX the token is accepted from; empty = any.
+    pub allow: Vec<String>,
 }

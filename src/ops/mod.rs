@@ -10,6 +10,7 @@ pub mod admins;
 pub mod api_tokens;
 pub mod backup;
 pub mod csv;
+pub mod customer_check;
 pub mod hotspot;
 pub mod import;
 pub mod metrics;

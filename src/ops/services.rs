@@ -17,6 +17,8 @@ pub struct EditInput {
     pub ip: Option<String>,
     /// A plan's name or id.
     pub plan: Option<String>,
+    /// An If-Match the stored service must still have (the REST API).
+    pub expect: Option<String>,
 }
 
 fn cleared(text: &str) -> bool {
@@ -75,13 +77,15 @@ pub fn edit(
     let Some(plan) = plan.filter(|_| problems.is_empty()) else {
         return Err(problems);
     };
-    store.edit_service(actor, now, tenant, sv.id, ServiceEdit { mac, static_ip, plan }).map_err(|e| {
-        vec![match e {
-            StoreError::Conflict(m) if m.starts_with("MAC") => OpError::field("mac", m),
-            StoreError::Conflict(m) if m.starts_with("address") => OpError::field("ip", m),
-            e => e.into(),
-        }]
-    })
+    store
+        .edit_service(actor, now, tenant, sv.id, ServiceEdit { mac, static_ip, plan, expect: input.expect.clone() })
+        .map_err(|e| {
+            vec![match e {
+                StoreError::Conflict(m) if m.starts_with("MAC") => OpError::field("mac", m),
+                StoreError::Conflict(m) if m.starts_with("address") => OpError::field("ip", m),
+                e => e.into(),
+            }]
+        })
 }
 
 #[cfg(test)]

@@ -22,6 +22,15 @@ impl super::codec::Stored for Remembered {
     const NAME: &'static str = "Remembered";
 }
 
+/// A new customer's fields (checked by the caller; the store checks the
+/// phone again and keeps it unique).
+pub struct NewCustomerFields<'a> {
+    pub name: &'a str,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub category: Option<String>,
+}
+
 /// An API token as the admin pages list it.
 #[derive(Clone, Debug)]
 pub struct TokenRow {
@@ -30,25 +39,52 @@ pub struct TokenRow {
     pub last_used: Option<UnixTime>,
 }
 
+/// A record's entity tag: a digest of its stored bytes, so any change to
+/// it (by the API, a form, the scheduler or the fold) gives another tag.
+pub fn etag<T: super::codec::Stored>(value: &T) -> String {
+    format!(
+        "\"{}\"",
+        &super::secret::to_hex(ring::digest::digest(&ring::digest::SHA256, &encode(value)).as_ref())[..24]
+    )
+}
+
+/// Refuse with [`StoreError::Stale`] when `expect` (an If-Match value) is
+/// given and is not `current`'s tag. `*` matches any existing record.
+pub(crate) fn check_etag<T: super::codec::Stored>(
+    what: &str,
+    current: &T,
+    expect: Option<&str>,
+) -> Result<(), StoreError> {
+    match expect.map(str::trim) {
+        None | Some("*") => Ok(()),
+        Some(e) if e.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag(current)) => Ok(()),
+        Some(_) => Err(StoreError::Stale(what.to_string())),
+    }
+}
+
 impl Store {
-    /// A new token for `tenant` with `role`; returns the token (shown once).
-    pub fn create_api_token(
-        &self,
-        actor: &str,
-        now: UnixTime,
-        tenant: TenantId,
-        name: &str,
-        role: Role,
-    ) -> Result<String, StoreError> {
-        if role == Role::PlatformAdmin || role == Role::Reseller {
-            return Err(StoreError::Invalid("API tokens are for tenant-admin, operator, cashier or read-only".into()));
+    /// A new token (see [`ApiToken`]); returns the token (shown once).
+    pub fn create_api_token(&self, actor: &str, now: UnixTime, t: ApiToken) -> Result<String, StoreError> {
+        if t.role == Role::PlatformAdmin {
+            return Err(StoreError::Invalid("API tokens cannot be platform admins".into()));
+        }
+        if (t.role == Role::Reseller) != t.reseller.is_some() {
+            return Err(StoreError::Invalid(
+                "a reseller token names its reseller, and only a reseller token does".into(),
+            ));
         }
         let token = format!("lgo_{}", super::random_hex(24));
-        let t = ApiToken { tenant, name: name.to_string(), role, created_at: now };
         let tx = self.write()?;
         tx.open_table(API_TOKENS)?.insert(super::sha256_hex(&token).as_str(), encode(&t).as_slice())?;
-        let shown = serde_json::json!({ "name": name, "role": format!("{role:?}") }).to_string();
-        audit(&tx, tenant, &record(now, actor, "api_token.create", format!("api_token/{name}"), None, Some(shown)))?;
+        let shown = serde_json::json!({
+            "name": t.name, "role": t.role.as_str(), "reseller": t.reseller, "allow": t.allow,
+        })
+        .to_string();
+        audit(
+            &tx,
+            t.tenant,
+            &record(now, actor, "api_token.create", format!("api_token/{}", t.name), None, Some(shown)),
+        )?;
         self.commit(tx)?;
         Ok(token)
     }
@@ -133,14 +169,16 @@ impl Store {
         actor: &str,
         now: UnixTime,
         tenant: TenantId,
-        name: &str,
-        phone: Option<String>,
-        category: Option<String>,
+        reseller: Option<Id>,
+        f: NewCustomerFields<'_>,
         key: Option<(&str, &str)>,
         answer: impl Fn(&Customer) -> String,
     ) -> Result<(Customer, String), StoreError> {
         let tx = self.write()?;
-        let c = self.insert_customer(&tx, actor, now, tenant, name, phone, None, category)?;
+        let c = self.insert_customer(&tx, actor, now, tenant, f.name, f.phone, f.email, f.category)?;
+        if let Some(r) = reseller {
+            Store::own_customer(&tx, tenant, r, c.id)?;
+        }
         let body = answer(&c);
         if let Some((key, request)) = key {
             let r = Remembered { status: 201, request: request.to_string(), body: body.clone() };
@@ -186,5 +224,30 @@ impl Store {
         }
         self.commit(tx)?;
         Ok(body)
+    }
+
+    /// What renewing `service` with `plan` (its own when None) would cost
+    /// now, and the wallet's balance; changes nothing (the API's preview).
+    pub fn quote_renewal(
+        &self,
+        tenant: TenantId,
+        service: Id,
+        plan: Option<Id>,
+        now: UnixTime,
+    ) -> Result<(Service, Plan, super::billing::Priced, i64), StoreError> {
+        let tx = self.read()?;
+        let before: Service = get(&tx.open_table(SERVICES)?, (tenant, service))?
+            .ok_or_else(|| StoreError::NotFound(format!("service {service}")))?;
+        let plans = tx.open_table(PLANS)?;
+        let plan_id = plan.unwrap_or(before.plan);
+        let plan: Plan =
+            get(&plans, (tenant, plan_id))?.ok_or_else(|| StoreError::NotFound(format!("plan {plan_id}")))?;
+        let old_plan: Option<Plan> = get(&plans, (tenant, before.plan))?;
+        let t: Tenant =
+            get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
+        let zone = crate::clock::Clock::zone(&t.timezone);
+        let priced = super::billing::price_renewal(&before, old_plan.as_ref(), &plan, &zone, now)?;
+        let balance = tx.open_table(BALANCES)?.get((tenant, before.customer))?.map_or(0, |v| v.value());
+        Ok((before, plan, priced, balance))
     }
 }

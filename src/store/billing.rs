@@ -223,6 +223,72 @@ fn get_settings(tx: &WriteTransaction, tenant: TenantId) -> Result<TenantBilling
     Ok(get(&tx.open_table(TENANT_BILLING)?, tenant)?.unwrap_or_default())
 }
 
+/// What renewing `before` with `plan` at `now` costs: a plain renewal, or
+/// (a different plan on a service still valid) the prorated plan change,
+/// with the receipt's lines.
+#[derive(Clone, Debug)]
+pub struct Priced {
+    /// Minor units; negative when the unused value exceeds the new price.
+    pub charge: i64,
+    pub period_start: UnixTime,
+    pub run_start: UnixTime,
+    pub expires_at: UnixTime,
+    pub items: Vec<billing::LineInput>,
+    /// The unused value of the old plan credited (plan changes only).
+    pub credit: i64,
+}
+
+pub(crate) fn price_renewal(
+    before: &Service,
+    old_plan: Option<&Plan>,
+    plan: &Plan,
+    zone: &jiff::tz::TimeZone,
+    now: UnixTime,
+) -> Result<Priced, StoreError> {
+    let change = old_plan.filter(|old| old.id != plan.id && before.expires_at.is_some_and(|e| e > now));
+    Ok(match change {
+        Some(old) => {
+            let expiry = before.expires_at.unwrap_or(now);
+            let start = before.period_start.unwrap_or(now);
+            let (old_terms, new_terms) = (terms(old), terms(plan));
+            let q = billing::quote_change(
+                billing::PlanRef { name: &old.name, terms: &old_terms },
+                start,
+                expiry,
+                billing::PlanRef { name: &plan.name, terms: &new_terms },
+                now,
+                zone,
+            )?;
+            let items = q
+                .lines
+                .iter()
+                .map(|l| billing::LineInput { description: l.description.clone(), quantity: 1, unit_price: l.amount })
+                .collect();
+            Priced {
+                charge: q.net,
+                period_start: q.new_starts_at,
+                run_start: q.new_starts_at,
+                expires_at: q.new_expires_at,
+                items,
+                credit: q.credit,
+            }
+        }
+        None => {
+            let r = billing::renew(before.expires_at, before.run_start, now, &terms(plan), zone, 1)?;
+            let label = format!("{} ({})", plan.name, plan.validity);
+            let items = vec![billing::LineInput { description: label, quantity: 1, unit_price: r.charge }];
+            Priced {
+                charge: r.charge,
+                period_start: r.starts_at,
+                run_start: r.run_start,
+                expires_at: r.expires_at,
+                items,
+                credit: 0,
+            }
+        }
+    })
+}
+
 /// Charge `plan` to the customer's wallet and renew `service` with it, in
 /// `tx`. A plan change on a service that is still valid credits the unused
 /// part of the old plan first. Returns the renewed service, or None when
@@ -245,38 +311,9 @@ pub(crate) fn renew_from_wallet(
     let zone = tenant_zone(tx, tenant)?;
     let balance = tx.open_table(BALANCES)?.get((tenant, before.customer))?.map_or(0, |v| v.value());
 
-    let mut items = Vec::new();
+    let Priced { charge, period_start, run_start, expires_at, items, .. } =
+        price_renewal(&before, old_plan.as_ref(), &plan, &zone, now)?;
     let mut after = before.clone();
-    let change = old_plan.as_ref().filter(|old| old.id != plan.id && before.expires_at.is_some_and(|e| e > now));
-    let (charge, period_start, run_start, expires_at) = match change {
-        Some(old) => {
-            let expiry = before.expires_at.unwrap_or(now);
-            let start = before.period_start.unwrap_or(now);
-            let (old_terms, new_terms) = (terms(old), terms(&plan));
-            let q = billing::quote_change(
-                billing::PlanRef { name: &old.name, terms: &old_terms },
-                start,
-                expiry,
-                billing::PlanRef { name: &plan.name, terms: &new_terms },
-                now,
-                &zone,
-            )?;
-            for l in &q.lines {
-                items.push(billing::LineInput {
-                    description: l.description.clone(),
-                    quantity: 1,
-                    unit_price: l.amount,
-                });
-            }
-            (q.net, q.new_starts_at, q.new_starts_at, q.new_expires_at)
-        }
-        None => {
-            let r = billing::renew(before.expires_at, before.run_start, now, &terms(&plan), &zone, 1)?;
-            let label = format!("{} ({})", plan.name, plan.validity);
-            items.push(billing::LineInput { description: label, quantity: 1, unit_price: r.charge });
-            (r.charge, r.starts_at, r.run_start, r.expires_at)
-        }
-    };
     if charge > balance {
         return Ok(None);
     }
@@ -505,15 +542,25 @@ impl Store {
         service: Id,
         plan: Option<Id>,
     ) -> Result<Option<(Service, Invoice)>, StoreError> {
+        self.renew_service_from_wallet_if(actor, now, tenant, service, plan, None)
+    }
+
+    /// [`Store::renew_service_from_wallet`], refused with `Stale` when
+    /// `expect` (an If-Match) is not the stored service's tag.
+    pub fn renew_service_from_wallet_if(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        service: Id,
+        plan: Option<Id>,
+        expect: Option<&str>,
+    ) -> Result<Option<(Service, Invoice)>, StoreError> {
         let tx = self.write()?;
-        let plan = match plan {
-            Some(p) => p,
-            None => {
-                get::<_, Service>(&tx.open_table(SERVICES)?, (tenant, service))?
-                    .ok_or_else(|| StoreError::NotFound(format!("service {service}")))?
-                    .plan
-            }
-        };
+        let current: Service = get(&tx.open_table(SERVICES)?, (tenant, service))?
+            .ok_or_else(|| StoreError::NotFound(format!("service {service}")))?;
+        super::api::check_etag(&format!("service {service}"), &current, expect)?;
+        let plan = plan.unwrap_or(current.plan);
         let out = renew_from_wallet(&tx, tenant, service, plan, actor, now)?;
         if out.is_some() {
             self.commit(tx)?;

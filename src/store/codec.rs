@@ -60,7 +60,6 @@ stored!(
     WebhookEndpoint = 1,
     Delivery = 1,
     DeliveryLog = 1,
-    ApiToken = 1,
     AuditRecord = 1,
     super::StopMark = 1,
     Payment = 1,
@@ -80,6 +79,14 @@ stored!(
     RouterSnmp = 1,
     super::noc::Chunk = 1,
 );
+
+impl Stored for ApiToken {
+    const VERSION: u8 = 2;
+    const NAME: &'static str = "ApiToken";
+    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        super::legacy::api_token(version, bytes)
+    }
+}
 
 impl Stored for Customer {
     const VERSION: u8 = 2;

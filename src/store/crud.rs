@@ -26,6 +26,8 @@ pub struct ServiceEdit {
     pub mac: Option<Mac>,
     pub static_ip: Option<Ipv4Addr>,
     pub plan: Id,
+    /// An If-Match the stored service must still have.
+    pub expect: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -459,7 +461,21 @@ impl Store {
         username: &str,
         status: ServiceStatus,
     ) -> Result<Service, StoreError> {
-        self.update_service(actor, now, tenant, username, "service.status", |s| s.status = status)
+        self.update_service(actor, now, tenant, username, "service.status", None, |s| s.status = status)
+    }
+
+    /// [`Store::set_service_status`] of service `id`, refused with `Stale`
+    /// when `expect` (an If-Match) is not the stored service's tag.
+    pub fn set_service_status_if(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        username: &str,
+        status: ServiceStatus,
+        expect: Option<&str>,
+    ) -> Result<Service, StoreError> {
+        self.update_service(actor, now, tenant, username, "service.status", expect, |s| s.status = status)
     }
 
     pub fn set_service_expiry(
@@ -470,7 +486,7 @@ impl Store {
         username: &str,
         expires_at: Option<UnixTime>,
     ) -> Result<Service, StoreError> {
-        self.update_service(actor, now, tenant, username, "service.expiry", |s| s.expires_at = expires_at)
+        self.update_service(actor, now, tenant, username, "service.expiry", None, |s| s.expires_at = expires_at)
     }
 
     /// A new login password (sealed; the audit record shows that it
@@ -487,7 +503,7 @@ impl Store {
             return Err(StoreError::Invalid("password must be at most 128 bytes".into()));
         }
         let sealed = self.secrets.seal(Purpose::Password, password.as_bytes());
-        self.update_service(actor, now, tenant, username, "service.password", |s| s.password = sealed)?;
+        self.update_service(actor, now, tenant, username, "service.password", None, |s| s.password = sealed)?;
         Ok(())
     }
 
@@ -526,6 +542,7 @@ impl Store {
             let mut table = tx.open_table(SERVICES)?;
             let before: Service =
                 get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
+            super::api::check_etag(&format!("service {id}"), &before, edit.expect.as_deref())?;
             let mut after = Service { mac: edit.mac, static_ip: edit.static_ip, plan: edit.plan, ..before.clone() };
             // A DHCP login named by its MAC is renamed with it: the router
             // sends the MAC as User-Name, and the old one must stop working.
@@ -594,6 +611,7 @@ impl Store {
         tenant: TenantId,
         username: &str,
         action: &str,
+        expect: Option<&str>,
         f: impl FnOnce(&mut Service),
     ) -> Result<Service, StoreError> {
         let tx = self.write()?;
@@ -606,6 +624,7 @@ impl Store {
             let mut table = tx.open_table(SERVICES)?;
             let before: Service =
                 get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
+            super::api::check_etag(&format!("service {id}"), &before, expect)?;
             let mut after = before.clone();
             f(&mut after);
             table.insert((tenant, id), encode(&after).as_slice())?;

@@ -305,3 +305,27 @@ pub fn admin(version: u8, bytes: &[u8]) -> Result<Admin, StoreError> {
         disabled: false,
     })
 }
+
+/// ApiToken, version 1: no reseller scope, no address allow-list.
+#[derive(Deserialize)]
+struct ApiTokenV1 {
+    tenant: TenantId,
+    name: String,
+    role: Role,
+    created_at: UnixTime,
+}
+
+pub fn api_token(version: u8, bytes: &[u8]) -> Result<ApiToken, StoreError> {
+    if version != 1 {
+        return Err(StoreError::UnknownVersion { kind: "ApiToken", version });
+    }
+    let t: ApiTokenV1 = body("ApiToken", bytes)?;
+    Ok(ApiToken {
+        tenant: t.tenant,
+        name: t.name,
+        role: t.role,
+        created_at: t.created_at,
+        reseller: None,
+        allow: Vec::new(),
+    })
+}

@@ -48,14 +48,14 @@ mod tickets;
 mod webhook_edit;
 mod webhooks;
 pub use admin::{AdminSession, Attempt};
-pub use api::TokenRow;
+pub use api::{NewCustomerFields, TokenRow, etag};
 pub use import::Imported;
 pub use pages::{AuditFilter, Page};
 pub use tickets::{NewSms, NewTicket};
 pub use webhooks::EVENTS as WEBHOOK_EVENTS;
 mod vouchers;
 
-pub use billing::{Applied, IncomingPayment};
+pub use billing::{Applied, IncomingPayment, Priced};
 pub use crud::{LoginReader, NewNas, NewService, ServiceEdit, ServiceLogin};
 pub use legacy::period_from_secs;
 pub use notify_events::Audience;
@@ -114,6 +114,10 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// An If-Match that no longer matches: someone changed the record
+    /// since the caller read it.
+    #[error("{0} changed since it was read; read it again")]
+    Stale(String),
     #[error(transparent)]
     Billing(#[from] crate::billing::BillingError),
 }

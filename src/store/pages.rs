@@ -268,11 +268,24 @@ impl Store {
 
     /// Change a customer's name, phone, e-mail and category (audited).
     pub fn update_customer(&self, actor: &str, now: UnixTime, c: &Customer) -> Result<(), StoreError> {
+        self.update_customer_if(actor, now, c, None)
+    }
+
+    /// [`Store::update_customer`], refused with `Stale` when `expect` (an
+    /// If-Match) is not the stored customer's tag.
+    pub fn update_customer_if(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        c: &Customer,
+        expect: Option<&str>,
+    ) -> Result<(), StoreError> {
         let tx = self.write()?;
         {
             let mut table = tx.open_table(CUSTOMERS)?;
             let old: Customer =
                 get(&table, (c.tenant, c.id))?.ok_or_else(|| StoreError::NotFound(format!("customer {}", c.id)))?;
+            super::api::check_etag(&format!("customer {}", c.id), &old, expect)?;
             let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
             if old.phone != c.phone {
                 if let Some(p) = &c.phone

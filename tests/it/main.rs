@@ -21,6 +21,7 @@ mod admin_tokens;
 mod admin_vouchers;
 mod admin_webhooks;
 mod api;
+mod api_writes;
 mod auth;
 mod backup;
 mod billing;

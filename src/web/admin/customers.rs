@@ -156,18 +156,8 @@ fn field_error(e: &StoreError) -> Option<(&'static str, String)> {
 
 fn check_customer(f: &CustomerForm) -> Errors {
     let mut errors = Errors::default();
-    if f.name.trim().is_empty() {
-        errors.add("name", "Type the customer's name.");
-    } else if f.name.chars().count() > 200 {
-        errors.add("name", "At most 200 characters.");
-    }
-    let phone = f.phone.trim();
-    if !phone.is_empty() && crate::model::msisdn(phone).is_none() {
-        errors.add("phone", "Not a Kenyan mobile number (07XXXXXXXX, 01XXXXXXXX, +2547XXXXXXXX).");
-    }
-    let email = f.email.trim();
-    if !email.is_empty() && (!email.contains('@') || email.len() > 254 || email.contains(char::is_whitespace)) {
-        errors.add("email", "That is not an e-mail address.");
+    for (field, message) in crate::ops::customer_check::problems(&f.name, &f.phone, &f.email) {
+        errors.add(field, message);
     }
     errors
 }

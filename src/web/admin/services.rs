@@ -276,6 +276,7 @@ pub async fn access(
         mac: Some(f.mac.clone()),
         ip: Some(f.ip.clone()),
         plan: Some(f.plan.clone()),
+        expect: None,
     };
     match crate::ops::services::edit(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &sv, &input) {
         Ok(after) if after == sv => done(&format!("/admin/services/{id}"), "Nothing changed."),

@@ -23,6 +23,7 @@ pub struct TokenView {
     pub role: &'static str,
     pub created: String,
     pub last_used: String,
+    pub scope: String,
 }
 
 #[derive(Template)]
@@ -41,6 +42,10 @@ pub struct TokenForm {
     pub name: String,
     #[serde(default)]
     pub role: String,
+    #[serde(default)]
+    pub reseller: String,
+    #[serde(default)]
+    pub allow: String,
 }
 
 fn page(s: &WebState, c: &Caller, f: TokenForm, errors: Errors) -> Response {
@@ -52,6 +57,7 @@ fn page(s: &WebState, c: &Caller, f: TokenForm, errors: Errors) -> Response {
     let tokens = rows
         .into_iter()
         .map(|r| TokenView {
+            scope: api_tokens::scope(&s.portal.store, &r.token),
             id: r.id,
             name: r.token.name,
             role: r.token.role.as_str(),
@@ -69,7 +75,13 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>) ->
 
 pub async fn create(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(f): Form<TokenForm>) -> Response {
     let store = &s.portal.store;
-    match api_tokens::create(store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &f.name, &f.role) {
+    let input = api_tokens::TokenInput {
+        name: f.name.clone(),
+        role: f.role.clone(),
+        reseller: f.reseller.clone(),
+        allow: f.allow.clone(),
+    };
+    match api_tokens::create(store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &input) {
         Ok(token) => {
             let view = SecretPage {
                 c: c.chrome("API token made"),
