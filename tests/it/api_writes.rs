@@ -340,7 +340,7 @@ fn lists_filter_sort_and_page_by_offset() {
         ("/api/v1/services?sort=price", "sort"),
         ("/api/v1/customers?q=a&q=b", "q"),
         ("/api/v1/payments?from=yesterday", "from"),
-        ("/api/v1/customers?sort=name&after=3", "after"),
+        ("/api/v1/customers?sort=name&offset=-1", "offset"),
     ] {
         let r = call(&s, "GET", q, &ro, &[], "");
         assert_eq!((r.status, json(&r.body)["error"]["field"].as_str()), (400, Some(field)), "{q}: {}", r.body);

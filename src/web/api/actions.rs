@@ -307,6 +307,9 @@ pub(super) async fn create_vouchers(
     let fields = ["plan", "count", "prefix", "length", "valid_for", "starts", "bind_mac"];
     let n: NewBatchBody = step!(body_of(&body, "a voucher batch", &fields));
     let (key, request) = step!(replay(&s, who.tenant, &headers, &body));
+    if !(1..=10_000).contains(&n.count) {
+        return invalid("count", "count must be 1 to 10000 (larger batches: lango voucher batch)");
+    }
     let store = &s.portal.store;
     let tenant = step!(store.tenant(who.tenant).map_err(|e| internal(&e)));
     let plan = match store.plan(who.tenant, n.plan) {

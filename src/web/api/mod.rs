@@ -164,7 +164,10 @@ fn note_used(s: &WebState, token: &str) {
 /// A path id, or a 400 naming it.
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
 fn path_id(id: &str) -> Result<Id, Response> {
-    id.parse::<Id>().map_err(|_| error(StatusCode::BAD_REQUEST, "invalid", "id must be a number", Some("id")))
+    match id.parse::<Id>() {
+        Ok(n) if n <= lists::SAFE => Ok(n),
+        _ => Err(error(StatusCode::BAD_REQUEST, "invalid", "id must be a number", Some("id"))),
+    }
 }
 
 /// Customer `id` as the caller may see it: another tenant's, or (for a
