@@ -37,6 +37,7 @@ mod noc;
 mod notify;
 mod notify_cli;
 mod otp;
+mod policy_tagging;
 mod portal;
 mod reports;
 mod reports_browser;
