@@ -8,7 +8,7 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
-use super::outbox::{SessionTarget, TaskKind, enqueue};
+use super::outbox::{TaskKind, enqueue};
 use super::tables::*;
 use super::{Store, StoreError, audit, get, next_seq, record, shown_service, tenant_rows};
 use crate::billing::{self, EntryKind, Terms};

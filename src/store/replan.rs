@@ -5,7 +5,7 @@
 //! changes (rate, timeout, added list, Filter-Id), or a Disconnect when a
 //! CoA cannot apply them (profile, routing mark, address, pool, quota...).
 
-use redb::WriteTransaction;
+use redb::{ReadableTable, WriteTransaction};
 
 use super::outbox::{SessionTarget, TaskKind, enqueue};
 use super::tables::*;

@@ -65,12 +65,14 @@ fn the_access_accept_carries_the_plans_tags() {
 
     // The command line refuses a name the router would not take, naming
     // the option's field.
-    let bad = lango(&s.data, &[&plan[..], &["--name", "Bad", "--group", "gold profile"]].concat());
+    let bad_plan = ["plan", "add", "--tenant", "demo", "--name", "Bad", "--validity", "30d"];
+    let bad = lango(&s.data, &[&bad_plan[..], &["--group", "gold profile"]].concat());
     assert!(!bad.status.success());
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("--group") && err.contains("letters, digits"), "{err}");
-    let bad = lango(&s.data, &[&plan[..], &["--name", "Bad", "--routing-mark", "main"]].concat());
+    let bad = lango(&s.data, &[&bad_plan[..], &["--routing-mark", "main"]].concat());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--routing-mark"), "{bad:?}");
+    assert!(!lango_ok(&s.data, &["plan", "list", "--tenant", "demo"]).contains("Bad"), "nothing saved");
 }
 
 #[test]
