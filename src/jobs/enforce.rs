@@ -117,7 +117,9 @@ async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, routers: 
     let (session, action) = match &task.kind {
         TaskKind::Disconnect { session, .. } => (session, Action::Disconnect),
         TaskKind::ChangeRate { session, rate, .. } => (session, Action::Change(vec![Change::RateLimit(rate.clone())])),
-        TaskKind::Change { session, changes, .. } => (session, Action::Change(changes.iter().map(coa_change).collect())),
+        TaskKind::Change { session, changes, .. } => {
+            (session, Action::Change(changes.iter().map(coa_change).collect()))
+        }
     };
     let result = match target(store, &task, session) {
         Ok(t) => {

@@ -132,7 +132,9 @@ mod tests {
         let ok = super::parse_routes("192.168.10.0/24 10.99.0.10 1,\n 10.20.0.0/16").unwrap();
         assert_eq!(ok, ["192.168.10.0/24 10.99.0.10 1", "10.20.0.0/16"]);
         assert!(super::parse_routes("none").unwrap().is_empty());
-        for bad in ["192.168.10.0", "192.168.10.0/33", "10.0.0.0/8 gateway", "10.0.0.0/8 10.0.0.1 x", "10.0.0.0/8 1.1.1.1 1 2"] {
+        for bad in
+            ["192.168.10.0", "192.168.10.0/33", "10.0.0.0/8 gateway", "10.0.0.0/8 10.0.0.1 x", "10.0.0.0/8 1.1.1.1 1 2"]
+        {
             let e = super::parse_routes(bad).unwrap_err();
             assert!(e.to_string().contains("routes"), "{bad}: {e}");
         }

@@ -132,32 +132,68 @@ mod tests {
         #[allow(clippy::type_complexity)]
         let cases: Vec<(&str, fn(&mut Grant), Want)> = vec![
             ("unchanged", |_| {}, Want::Nothing),
-            ("rate only (plan change, FUP)", |g| g.rate_limit = Some("2M/2M".into()), Want::Coa(vec![Adjust::RateLimit("2M/2M".into())])),
-            ("renewal extends the timeout", |g| g.session_timeout = Some(7200), Want::Coa(vec![Adjust::SessionTimeout(7200)])),
-            ("rate and timeout together", |g| {
-                g.rate_limit = Some("20M/20M".into());
-                g.session_timeout = Some(60);
-            }, Want::Coa(vec![Adjust::RateLimit("20M/20M".into()), Adjust::SessionTimeout(60)])),
-            ("an added address list", |g| g.address_lists.push("vip".into()), Want::Coa(vec![Adjust::AddressList("vip".into())])),
-            ("a new Filter-Id", |g| g.filter_id = Some("biz-in".into()), Want::Coa(vec![Adjust::FilterId("biz-in".into())])),
+            (
+                "rate only (plan change, FUP)",
+                |g| g.rate_limit = Some("2M/2M".into()),
+                Want::Coa(vec![Adjust::RateLimit("2M/2M".into())]),
+            ),
+            (
+                "renewal extends the timeout",
+                |g| g.session_timeout = Some(7200),
+                Want::Coa(vec![Adjust::SessionTimeout(7200)]),
+            ),
+            (
+                "rate and timeout together",
+                |g| {
+                    g.rate_limit = Some("20M/20M".into());
+                    g.session_timeout = Some(60);
+                },
+                Want::Coa(vec![Adjust::RateLimit("20M/20M".into()), Adjust::SessionTimeout(60)]),
+            ),
+            (
+                "an added address list",
+                |g| g.address_lists.push("vip".into()),
+                Want::Coa(vec![Adjust::AddressList("vip".into())]),
+            ),
+            (
+                "a new Filter-Id",
+                |g| g.filter_id = Some("biz-in".into()),
+                Want::Coa(vec![Adjust::FilterId("biz-in".into())]),
+            ),
             ("Filter-Id removed", |g| g.filter_id = None, Want::Disconnect("Filter-Id removed")),
             ("rate limit removed", |g| g.rate_limit = None, Want::Disconnect("rate limit removed")),
             ("session timeout removed", |g| g.session_timeout = None, Want::Disconnect("session timeout removed")),
             ("another profile", |g| g.group = Some("gold".into()), Want::Disconnect("Mikrotik-Group (profile)")),
             ("profile dropped", |g| g.group = None, Want::Disconnect("Mikrotik-Group (profile)")),
-            ("another routing mark", |g| g.route_list = Some("lango-route-isp2".into()), Want::Disconnect("routing mark")),
+            (
+                "another routing mark",
+                |g| g.route_list = Some("lango-route-isp2".into()),
+                Want::Disconnect("routing mark"),
+            ),
             ("a list to leave", |g| g.address_lists.clear(), Want::Disconnect("address list to leave")),
             ("another pool", |g| g.framed_pool = Some("biz-pool".into()), Want::Disconnect("Framed-Pool")),
-            ("a static address", |g| g.framed_ip = Some("10.0.0.9".parse().unwrap()), Want::Disconnect("Framed-IP-Address")),
+            (
+                "a static address",
+                |g| g.framed_ip = Some("10.0.0.9".parse().unwrap()),
+                Want::Disconnect("Framed-IP-Address"),
+            ),
             ("a routed subnet", |g| g.framed_routes.push("192.168.9.0/24".into()), Want::Disconnect("Framed-Route")),
             ("an IPv6 pool", |g| g.ipv6_pool = Some("v6".into()), Want::Disconnect("IPv6 prefix or pool")),
             ("another idle timeout", |g| g.idle_timeout = Some(60), Want::Disconnect("idle or interim timer")),
-            ("a new quota (renewal)", |g| g.total_limit = Some(5_000), Want::Disconnect("data quota (Mikrotik-Total-Limit)")),
+            (
+                "a new quota (renewal)",
+                |g| g.total_limit = Some(5_000),
+                Want::Disconnect("data quota (Mikrotik-Total-Limit)"),
+            ),
             ("leaving the captive state", |g| g.captive = Some(Captive::Expired), Want::Disconnect("captive state")),
-            ("rate and profile: the profile wins", |g| {
-                g.rate_limit = Some("1M/1M".into());
-                g.group = Some("gold".into());
-            }, Want::Disconnect("Mikrotik-Group (profile)")),
+            (
+                "rate and profile: the profile wins",
+                |g| {
+                    g.rate_limit = Some("1M/1M".into());
+                    g.group = Some("gold".into());
+                },
+                Want::Disconnect("Mikrotik-Group (profile)"),
+            ),
         ];
         for (name, tweak, want) in cases {
             let old = base();

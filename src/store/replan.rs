@@ -55,7 +55,13 @@ pub(crate) fn usage_of(tx: &WriteTransaction, tenant: TenantId, service: Id) -> 
 /// What the planner says for `old` → `new` at `now` (the tenant's local
 /// time for access windows). Sessions are judged as the only one online:
 /// a simultaneous-use limit is enforced at the next login, not here.
-pub(crate) fn step(tx: &WriteTransaction, tenant: TenantId, old: &Side<'_>, new: &Side<'_>, now: UnixTime) -> Result<Step, StoreError> {
+pub(crate) fn step(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    old: &Side<'_>,
+    new: &Side<'_>,
+    now: UnixTime,
+) -> Result<Step, StoreError> {
     let t: Tenant =
         get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
     let (local_weekday, local_minute) = Clock::local_weekday_minute_in(now, &Clock::zone(&t.timezone));
@@ -97,7 +103,9 @@ pub(crate) fn replan_sessions(
             Step::Coa(changes) => {
                 TaskKind::Change { session: session.clone(), changes: changes.clone(), reason: reason.to_string() }
             }
-            Step::Disconnect(why) => TaskKind::Disconnect { session: session.clone(), reason: format!("{reason}: {why}") },
+            Step::Disconnect(why) => {
+                TaskKind::Disconnect { session: session.clone(), reason: format!("{reason}: {why}") }
+            }
         };
         enqueue(tx, tenant, kind, now)?;
     }

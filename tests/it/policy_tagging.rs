@@ -125,6 +125,7 @@ fn a_plan_change_is_a_coa_for_the_speed_and_a_disconnect_for_the_profile() {
     r.plan("Gold 10M", &["--validity", "30d", "--rate", "10M/10M", "--group", "gold"]);
     r.plan("Gold 20M", &["--validity", "30d", "--rate", "20M/20M", "--group", "gold"]);
     r.plan("Silver 20M", &["--validity", "30d", "--rate", "20M/20M", "--group", "silver"]);
+    r.plan("Silver 50M", &["--validity", "30d", "--rate", "50M/50M", "--group", "silver"]);
     r.service("Wanjiru", "Gold 10M", "wanjiru", "wanjiru-pass", &["--expires", "30d"]);
     let first = login_until(r.server.auth, "wanjiru", "wanjiru-pass", accepted);
     assert_eq!(first.get("Mikrotik-Group"), Some("gold"), "{}", first.raw);
@@ -146,4 +147,51 @@ fn a_plan_change_is_a_coa_for_the_speed_and_a_disconnect_for_the_profile() {
     r.stop_session("wanjiru", "tag-1", "");
     let after = login_until(r.server.auth, "wanjiru", "wanjiru-pass", accepted);
     assert_eq!(after.get("Mikrotik-Group"), Some("silver"), "{}", after.raw);
+
+    // A paid plan change (onto another plan in the same profile, the
+    // period's end kept and the difference charged) is a CoA too.
+    r.start_session("wanjiru", "tag-2", "10.0.0.22", "");
+    r.cli(&["wallet", "renew", "--tenant", "demo", "--service", "wanjiru", "--plan", "Silver 50M"]);
+    assert!(r.nas_got(COA, "tag-2", Duration::from_secs(10)), "no CoA; log:\n{}", r.server.log());
+    let s = r.nas.session("tag-2").unwrap();
+    assert_eq!(s.rate_limit.as_deref(), Some("50M/50M"));
+    assert!(!r.nas_got(DISCONNECT, "tag-2", Duration::from_millis(1500)), "a speed change must not disconnect");
+}
+
+/// A service's routed subnets (Framed-Route, for the router to
+/// redistribute into BGP / OSPF) are edited from the command line and the
+/// service page, checked the same way, and reach the Access-Accept.
+#[test]
+fn routed_subnets_are_set_from_the_cli_and_the_service_page() {
+    let s = Server::demo();
+    let edit = ["service", "edit", "--tenant", "demo", "demo-pppoe", "--routes"];
+    let bad = lango(&s.data, &[&edit[..], &["192.168.50.0"]].concat());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--routes"), "{bad:?}");
+    let out = lango_ok(&s.data, &[&edit[..], &["192.168.50.0/24 10.0.0.5 1"]].concat());
+    assert!(out.contains("routes 192.168.50.0/24 10.0.0.5 1"), "{out}");
+    let r = login_until(s.auth, "demo-pppoe", "demo-pass", |r| r.get("Framed-Route").is_some());
+    assert_eq!(r.get("Framed-Route"), Some("192.168.50.0/24 10.0.0.5 1"), "{}", r.raw);
+
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let list = lango_ok(&s.data, &["service", "list", "--tenant", "demo"]);
+    let id = list.lines().find(|l| l.split_whitespace().nth(1) == Some("demo-pppoe")).unwrap();
+    let id = id.split_whitespace().next().unwrap();
+    let page = web.get(&format!("/admin/services/{id}"));
+    assert!(page.body.contains("192.168.50.0/24 10.0.0.5 1</textarea>"), "{}", page.body);
+    let plans = lango_ok(&s.data, &["plan", "list", "--tenant", "demo"]);
+    let plan = plans.lines().find(|l| l.contains("Home 10M")).unwrap().split_whitespace().next().unwrap().to_string();
+    let post = |routes: &str| {
+        web.post(
+            &format!("/admin/services/{id}/access"),
+            &[("mac", ""), ("ip", ""), ("plan", &plan), ("routes", routes)],
+        )
+    };
+    let bad = post("10.20.0.0/16\n192.168.7.0/33");
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"error-routes\"") && bad.body.contains("192.168.7.0/33"), "{}", bad.body);
+    let ok = post("10.20.0.0/16\n192.168.7.0/24 10.0.0.5");
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let shown = lango_ok(&s.data, &["service", "show", "--tenant", "demo", "demo-pppoe", "--json"]);
+    assert!(shown.contains("10.20.0.0/16") && shown.contains("192.168.7.0/24 10.0.0.5"), "{shown}");
+    assert!(!shown.contains("192.168.50.0/24"), "replaced: {shown}");
 }

@@ -285,9 +285,10 @@ pub async fn access(
     };
     match crate::ops::services::edit(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &sv, &input) {
         Ok(after) if after == sv => done(&format!("/admin/services/{id}"), "Nothing changed."),
-        Ok(_) => {
-            done(&format!("/admin/services/{id}"), "Saved; online sessions were disconnected or changed in place (CoA) to pick up the change.")
-        }
+        Ok(_) => done(
+            &format!("/admin/services/{id}"),
+            "Saved; online sessions were disconnected or changed in place (CoA) to pick up the change.",
+        ),
         Err(problems) => {
             let errors = match Errors::of(&c, problems) {
                 Ok(e) => e,
