@@ -52,6 +52,9 @@ pub(crate) fn plan(name: &str, validity_secs: u64, price: i64, rate: &str) -> Pl
         address_pool: None,
         ipv6_pool: None,
         address_list: None,
+        routing_mark: None,
+        filter_id: None,
+        group: None,
         offer: Offer::default(),
     }
 }

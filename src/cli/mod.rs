@@ -397,9 +397,10 @@ pub enum ServiceCmd {
         #[arg(long)]
         expires: String,
     },
-    /// Change the MAC, static address or plan outside a renewal (no money
-    /// moves; online sessions are disconnected to pick it up). Options left
-    /// out keep their value; "none" clears a MAC or address.
+    /// Change the MAC, static address, routed subnets or plan outside a
+    /// renewal (no money moves; online sessions get a CoA or a Disconnect
+    /// to pick it up). Options left out keep their value; "none" clears a
+    /// MAC, address or the routes.
     Edit {
         #[arg(long)]
         tenant: String,
@@ -411,6 +412,9 @@ pub enum ServiceCmd {
         /// Plan name or id.
         #[arg(long)]
         plan: Option<String>,
+        /// Framed-Route values, comma-separated: "192.168.10.0/24 10.99.0.10 1".
+        #[arg(long)]
+        routes: Option<String>,
     },
 }
 
@@ -456,7 +460,7 @@ pub fn service(ctx: &Ctx<'_>, actor: &str, cmd: ServiceCmd, out: &mut impl Write
                     password: password.clone(),
                     mac,
                     static_ip: a.ip,
-                    framed_routes: a.route,
+                    framed_routes: crate::ops::services::parse_routes(&a.route.join(","))?,
                     ipv6_prefix: a.ipv6_prefix,
                     delegated_ipv6_prefix: a.delegated_ipv6_prefix,
                     expires_at,
@@ -531,20 +535,21 @@ pub fn service(ctx: &Ctx<'_>, actor: &str, cmd: ServiceCmd, out: &mut impl Write
             let s = store.set_service_expiry(actor, now, t.id, &username, Some(at))?;
             writeln!(out, "service {} now expires {}", s.username, show_time(&t, s.expires_at, false))?;
         }
-        ServiceCmd::Edit { tenant, username, mac, ip, plan } => {
+        ServiceCmd::Edit { tenant, username, mac, ip, plan, routes } => {
             let t = store.tenant_by_slug(&tenant)?;
             let sv = store.service_by_username(t.id, &username)?;
-            let input = crate::ops::services::EditInput { mac, ip, plan, expect: None };
+            let input = crate::ops::services::EditInput { mac, ip, plan, routes, expect: None };
             let s = crate::ops::services::edit(store, actor, now, t.id, &sv, &input).map_err(|problems| {
                 anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
             })?;
             let show = |v: Option<String>| v.unwrap_or_else(|| "-".into());
             writeln!(
                 out,
-                "service {}: MAC {}, address {}, plan {}",
+                "service {}: MAC {}, address {}, routes {}, plan {}",
                 s.username,
                 show(s.mac.map(|m| m.to_string())),
                 show(s.static_ip.map(|a| a.to_string())),
+                show(Some(s.framed_routes.join(", ")).filter(|r| !r.is_empty())),
                 store.plan(t.id, s.plan).map(|p| p.name).unwrap_or_default()
             )?;
         }

@@ -93,6 +93,9 @@ pub fn plan_named(name: &str) -> Plan {
         address_pool: None,
         ipv6_pool: None,
         address_list: None,
+        routing_mark: None,
+        filter_id: None,
+        group: None,
         disabled: false,
         offer: Offer::default(),
     }

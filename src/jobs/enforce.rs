@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
+use crate::policy::coa_plan::Adjust;
 use crate::radius::coa::{Action, Change, CoaClient, Outcome, SessionRef, Target};
 use crate::radius::dict::error_cause_name;
 use crate::routeros::Pool;
@@ -102,10 +103,23 @@ async fn kick_by_api(
     Some(routers.kick((tenant, nas_id), &ep, Some(&s.username), address).await.map_err(|e| e.to_string()))
 }
 
+/// The CoA planner's change as the CoA client sends it.
+fn coa_change(a: &Adjust) -> Change {
+    match a {
+        Adjust::RateLimit(r) => Change::RateLimit(r.clone()),
+        Adjust::SessionTimeout(t) => Change::SessionTimeout(*t),
+        Adjust::AddressList(l) => Change::AddressList(l.clone()),
+        Adjust::FilterId(f) => Change::FilterId(f.clone()),
+    }
+}
+
 async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, routers: &Pool, seq: u64, task: Task) {
     let (session, action) = match &task.kind {
         TaskKind::Disconnect { session, .. } => (session, Action::Disconnect),
         TaskKind::ChangeRate { session, rate, .. } => (session, Action::Change(vec![Change::RateLimit(rate.clone())])),
+        TaskKind::Change { session, changes, .. } => {
+            (session, Action::Change(changes.iter().map(coa_change).collect()))
+        }
     };
     let result = match target(store, &task, session) {
         Ok(t) => {
@@ -133,9 +147,12 @@ async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, routers: 
             tracing::info!(task = %what, "router acknowledged");
             done(tokio::task::spawn_blocking(move || s2.complete_task(seq)).await.unwrap_or(Ok(())));
         }
-        (Ok(Outcome::Nak { error_cause }), TaskKind::ChangeRate { session, reason, .. }) => {
+        (
+            Ok(Outcome::Nak { error_cause }),
+            TaskKind::ChangeRate { session, reason, .. } | TaskKind::Change { session, reason, .. },
+        ) => {
             // The router would not change the session in place: end it,
-            // so the new rate applies when it logs in again.
+            // so the new rate (or plan) applies when it logs in again.
             tracing::warn!(cause = error_cause.map(error_cause_name), "CoA refused; disconnecting instead");
             let kind = TaskKind::Disconnect { session: session.clone(), reason: reason.clone() };
             let tenant = task.tenant;
@@ -157,7 +174,9 @@ async fn carry_out(store: &Arc<Store>, clock: &Clock, coa: &CoaClient, routers: 
                 Err(e) => e,
             };
             let session = match &task.kind {
-                TaskKind::Disconnect { session, .. } | TaskKind::ChangeRate { session, .. } => session,
+                TaskKind::Disconnect { session, .. }
+                | TaskKind::ChangeRate { session, .. }
+                | TaskKind::Change { session, .. } => session,
             };
             let error = match kick_by_api(store, routers, &task, session).await {
                 Some(Ok(n)) => {

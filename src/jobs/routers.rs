@@ -149,6 +149,9 @@ mod tests {
             address_pool: None,
             ipv6_pool: None,
             address_list: None,
+            routing_mark: None,
+            filter_id: None,
+            group: None,
             disabled: false,
             offer: Offer::default(),
         }

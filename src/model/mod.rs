@@ -186,6 +186,49 @@ pub struct Plan {
     pub disabled: bool,
     /// Who is offered this plan on the payment portal and hotspot page.
     pub offer: Offer,
+    /// Policy tagging: a routing mark. The Access-Accept puts the session
+    /// in address list `lango-route-<mark>` ([`Plan::route_list`]) and
+    /// `lango routeros provision` adds the mangle rule marking that list's
+    /// traffic and the routing table of that name.
+    pub routing_mark: Option<String>,
+    /// Filter-Id (11): the firewall filter chain for this plan's sessions.
+    pub filter_id: Option<String>,
+    /// Mikrotik-Group (14988/3): the PPP / hotspot profile (queue type,
+    /// parent queue) the router applies to this plan's sessions.
+    pub group: Option<String>,
+}
+
+/// Prefix of the address list a routing mark's sessions are put in.
+pub const ROUTE_LIST_PREFIX: &str = "lango-route-";
+
+impl Plan {
+    /// The address list the mangle rule for this plan's routing mark
+    /// matches (`lango-route-<mark>`).
+    pub fn route_list(&self) -> Option<String> {
+        self.routing_mark.as_deref().map(route_list)
+    }
+}
+
+/// `lango-route-<mark>`.
+pub fn route_list(mark: &str) -> String {
+    format!("{ROUTE_LIST_PREFIX}{mark}")
+}
+
+/// A name RouterOS takes as is in a menu row or attribute value (address
+/// list, routing table, filter chain, profile): 1 to 63 letters, digits,
+/// `-`, `_` or `.`. The error says what is wrong, for the caller to name
+/// the field.
+pub fn check_routeros_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if name.len() > 63 {
+        return Err(format!("{name:?} is longer than 63 characters"));
+    }
+    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+        Some(c) => Err(format!("{name:?} has {c:?}: use letters, digits, - _ or . only")),
+        None => Ok(()),
+    }
 }
 
 /// Who sees a plan on the portal. Empty lists mean "everyone".

@@ -65,6 +65,19 @@ pub struct PlanSpec {
     pub ipv6_pool: Option<String>,
     #[arg(long)]
     pub address_list: Option<String>,
+    /// Policy tagging: a routing mark. Sessions are put in address list
+    /// `lango-route-<mark>`; `lango routeros provision` adds the mangle rule
+    /// and the routing table `<mark>` (route it with the router's BGP/OSPF
+    /// or static routes in that table).
+    #[arg(long)]
+    pub routing_mark: Option<String>,
+    /// Filter-Id: the router's firewall filter chain for these sessions.
+    #[arg(long)]
+    pub filter_id: Option<String>,
+    /// Mikrotik-Group: the router's PPP or hotspot profile for these
+    /// sessions (queue type, parent queue).
+    #[arg(long)]
+    pub group: Option<String>,
     /// Do not list this plan on the payment portal or hotspot page.
     #[arg(long)]
     pub no_portal: bool,
@@ -135,6 +148,26 @@ pub fn build_plan(tenant: TenantId, a: &PlanSpec) -> Result<Plan, OpError> {
         access_window: a.access_window.as_deref().map(access_window).transpose().field("access_window")?,
         address_pool: a.pool.clone(),
         ipv6_pool: a.ipv6_pool.clone(),
-        address_list: a.address_list.clone(),
+        address_list: routeros_name("address_list", &a.address_list)?,
+        routing_mark: routeros_name("routing_mark", &a.routing_mark)?
+            .map(|m| match m.as_str() {
+                "main" => Err(OpError::field("routing_mark", "\"main\" is the router's own table: name another")),
+                _ => Ok(m),
+            })
+            .transpose()?,
+        filter_id: routeros_name("filter_id", &a.filter_id)?,
+        group: routeros_name("group", &a.group)?,
     })
+}
+
+/// A name the router takes as is (address list, routing mark, filter
+/// chain, profile), trimmed; empty is none. The error names `field`.
+fn routeros_name(field: &'static str, v: &Option<String>) -> Result<Option<String>, OpError> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(n) => match check_routeros_name(n) {
+            Ok(()) => Ok(Some(n.to_string())),
+            Err(m) => Err(OpError::field(field, m)),
+        },
+    }
 }

@@ -223,10 +223,20 @@ pub async fn provision(
         portal_port: spec.portal_port,
         interim_update: spec.interim_update.clone(),
         payment_hosts: provision::PAYMENT_HOSTS.iter().map(|h| h.to_string()).collect(),
+        routing_marks: routing_marks(store, nas.tenant)?,
     };
     let desired = provision::desired(&settings);
     let router = Router::connect(&ep).await.map_err(|e| OpError::Refused(format!("{e}\nnothing was applied")))?;
     routeros::provision(&router, &desired, dry_run).await.map_err(|e| OpError::Refused(e.to_string()))
+}
+
+/// The routing marks the tenant's plans use (disabled plans too: their
+/// services may still be online), each once, sorted.
+fn routing_marks(store: &Store, tenant: crate::model::TenantId) -> Result<Vec<String>, OpError> {
+    let mut marks: Vec<String> = store.plans(tenant)?.into_iter().filter_map(|p| p.routing_mark).collect();
+    marks.sort();
+    marks.dedup();
+    Ok(marks)
 }
 
 /// What a router's API lists, for its page and `lango routeros leases |

@@ -3,6 +3,7 @@
 //! `now` and the tenant-local weekday/minute. The RADIUS layer turns a
 //! decision into attributes; nothing here knows the wire format.
 
+pub mod coa_plan;
 #[cfg(test)]
 mod tests;
 
@@ -130,6 +131,13 @@ pub struct Grant {
     pub delegated_ipv6_prefix: Option<String>,
     pub ipv6_pool: Option<String>,
     pub address_lists: Vec<String>,
+    /// The plan's routing-mark list (`lango-route-<mark>`), sent as one
+    /// more Mikrotik-Address-List.
+    pub route_list: Option<String>,
+    /// Filter-Id (11): the plan's firewall filter chain.
+    pub filter_id: Option<String>,
+    /// Mikrotik-Group (14988/3): the plan's PPP / hotspot profile.
+    pub group: Option<String>,
     /// Bytes left in the quota (Mikrotik-Total-Limit[-Gigawords]).
     pub total_limit: Option<u64>,
     pub reply_message: Option<String>,
@@ -215,6 +223,9 @@ pub fn evaluate(input: &Input<'_>) -> Decision {
         delegated_ipv6_prefix: service.delegated_ipv6_prefix.clone(),
         ipv6_pool: if service.delegated_ipv6_prefix.is_none() { plan.ipv6_pool.clone() } else { None },
         address_lists: plan.address_list.iter().cloned().collect(),
+        route_list: plan.route_list(),
+        filter_id: plan.filter_id.clone(),
+        group: plan.group.clone(),
         total_limit: plan.quota_bytes.map(|q| q - usage.total_bytes()),
         ..Grant::default()
     };

@@ -41,6 +41,10 @@ fn plan() -> Plan {
         address_pool: Some("pppoe-pool".into()),
         ipv6_pool: None,
         address_list: None,
+        // Tagged, so the captive cases show a captive grant drops it.
+        routing_mark: Some("mark".into()),
+        filter_id: Some("chain".into()),
+        group: Some("profile".into()),
         disabled: false,
         offer: Offer::default(),
     }
@@ -283,6 +287,7 @@ fn decision_table() {
             (Expect::Reject(r), Decision::Reject(g)) if r == g => {}
             (Expect::Captive(cap), Decision::Accept(g)) if g.captive == Some(*cap) => {
                 assert_eq!(g.address_lists, vec![cap.address_list().to_string()], "{}", c.name);
+                assert_eq!((&g.route_list, &g.filter_id, &g.group), (&None, &None, &None), "{}", c.name);
                 assert_eq!(g.rate_limit.as_deref(), Some("256k/256k"), "{}", c.name);
                 assert_eq!(g.session_timeout, Some(300), "{}", c.name);
             }
@@ -303,6 +308,9 @@ fn grant_carries_plan_and_service_attributes() {
     p.quota_bytes = Some(10_000_000_000);
     p.address_list = Some("customers".into());
     p.ipv6_pool = Some("v6pool".into());
+    p.routing_mark = Some("via-isp2".into());
+    p.filter_id = Some("business-in".into());
+    p.group = Some("gold-profile".into());
     let u = Usage { bytes_in: 1_000_000_000, bytes_out: 500, seconds: 10 };
     let d = evaluate(&Input {
         tenant: &t,
@@ -324,6 +332,9 @@ fn grant_carries_plan_and_service_attributes() {
     assert_eq!(g.delegated_ipv6_prefix.as_deref(), Some("2001:db8:1::/56"));
     assert_eq!(g.ipv6_pool, None);
     assert_eq!(g.address_lists, vec!["customers".to_string()]);
+    assert_eq!(g.route_list.as_deref(), Some("lango-route-via-isp2"));
+    assert_eq!(g.filter_id.as_deref(), Some("business-in"));
+    assert_eq!(g.group.as_deref(), Some("gold-profile"));
     assert_eq!(g.total_limit, Some(10_000_000_000 - 1_000_000_500));
     assert_eq!(g.idle_timeout, Some(600));
     assert_eq!(g.interim_interval, Some(300));

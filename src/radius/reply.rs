@@ -1,7 +1,8 @@
 //! Turns a policy [`Grant`] into Access-Accept attributes, MikroTik style:
 //! Mikrotik-Rate-Limit, Session-Timeout, Idle-Timeout, Acct-Interim-Interval,
 //! Framed-IP-Address / Framed-Pool / Framed-Route, Framed-IPv6-Prefix /
-//! Delegated-IPv6-Prefix / Framed-IPv6-Pool, Mikrotik-Address-List and
+//! Delegated-IPv6-Prefix / Framed-IPv6-Pool, Mikrotik-Address-List (the
+//! plan's list and its routing-mark list), Filter-Id, Mikrotik-Group and
 //! Mikrotik-Total-Limit[-Gigawords]; plus the MS-CHAPv2 success and MPPE keys.
 //!
 //! Attribute values that do not fit (over 253 bytes) are logged and left
@@ -54,8 +55,14 @@ pub fn grant(b: &mut Builder, g: &Grant) {
     if let Some(rate) = &g.rate_limit {
         log_err("Mikrotik-Rate-Limit", b.add_vsa(mt::VENDOR_ID, mt::RATE_LIMIT, rate.as_bytes()));
     }
-    for list in &g.address_lists {
+    for list in g.address_lists.iter().chain(&g.route_list) {
         log_err("Mikrotik-Address-List", b.add_vsa(mt::VENDOR_ID, mt::ADDRESS_LIST, list.as_bytes()));
+    }
+    if let Some(f) = &g.filter_id {
+        log_err("Filter-Id", b.add_str(attr::FILTER_ID, f));
+    }
+    if let Some(group) = &g.group {
+        log_err("Mikrotik-Group", b.add_vsa(mt::VENDOR_ID, mt::GROUP, group.as_bytes()));
     }
     if let Some(limit) = g.total_limit {
         log_err("Mikrotik-Total-Limit", b.add_vsa_u32(mt::VENDOR_ID, mt::TOTAL_LIMIT, limit as u32));

@@ -9,7 +9,11 @@
 //! the captive redirect: customers that RADIUS puts in `lango-expired`,
 //! `lango-suspended` or `lango-quota` have their HTTP dst-nat'ed to lango's
 //! portal and everything else forwarded dropped, except DNS and the hosts
-//! in `lango-allowed` (lango and the payment gateway).
+//! in `lango-allowed` (lango and the payment gateway). Policy tagging: for
+//! every routing mark the tenant's plans use, a routing table of that name
+//! (`/routing/table`, fib) and a mangle rule marking the traffic of the
+//! mark's address list (`lango-route-<mark>`, which RADIUS puts the
+//! plan's sessions in) for it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,7 +33,9 @@ pub const CAPTIVE_CHAIN: &str = "lango-captive";
 pub const PAYMENT_HOSTS: [&str; 2] = ["api.safaricom.co.ke", "sandbox.safaricom.co.ke"];
 
 /// Every menu lango writes to, in the order it reads and applies them.
-pub const MENUS: [&str; 10] = [
+/// The routing table comes before the mangle rule that names it (RouterOS
+/// refuses a mark with no table); removals run the other way round.
+pub const MENUS: [&str; 12] = [
     "/radius",
     "/radius/incoming",
     "/ppp/aaa",
@@ -40,6 +46,8 @@ pub const MENUS: [&str; 10] = [
     "/ip/firewall/address-list",
     "/ip/firewall/nat",
     "/ip/firewall/filter",
+    "/routing/table",
+    "/ip/firewall/mangle",
 ];
 
 /// What provisioning needs to know besides the NAS record.
@@ -57,6 +65,8 @@ pub struct Settings {
     /// PPP accounting interim interval, RouterOS form ("5m").
     pub interim_update: String,
     pub payment_hosts: Vec<String>,
+    /// The routing marks of the tenant's plans, each once.
+    pub routing_marks: Vec<String>,
 }
 
 /// Which rows a desired entry is about.
@@ -167,6 +177,22 @@ pub fn desired(s: &Settings) -> Vec<Desired> {
     out.push(rule("captive-dns-udp", &[("protocol", "udp"), ("dst-port", "53"), ("action", "accept")]));
     out.push(rule("captive-dns-tcp", &[("protocol", "tcp"), ("dst-port", "53"), ("action", "accept")]));
     out.push(rule("captive-drop", &[("action", "drop")]));
+    for mark in &s.routing_marks {
+        let key = format!("route-{mark}");
+        out.push(owned("/routing/table", &key, &[("name", mark), ("fib", "yes")]));
+        let list = crate::model::route_list(mark);
+        out.push(owned(
+            "/ip/firewall/mangle",
+            &key,
+            &[
+                ("chain", "prerouting"),
+                ("src-address-list", &list),
+                ("action", "mark-routing"),
+                ("new-routing-mark", mark),
+                ("passthrough", "yes"),
+            ],
+        ));
+    }
     out
 }
 
@@ -267,12 +293,15 @@ fn name_of(row: &Row) -> String {
 }
 
 /// The changes that take `current` (rows per menu) to `desired`. Rows of
-/// lango's that are no longer wanted (or duplicated) are removed first in
-/// each menu, then rows are set, then missing ones added in order.
+/// lango's that are no longer wanted (or duplicated) are removed first,
+/// menus in reverse order (a mangle rule before the routing table it
+/// names); then, menu by menu, rows are set and missing ones added in order.
 pub fn diff(desired: &[Desired], current: &BTreeMap<String, Vec<Row>>) -> Vec<Change> {
     let empty = Vec::new();
+    let mut removes: Vec<Vec<Change>> = Vec::new();
     let mut out = Vec::new();
     for menu in MENUS {
+        let mut gone = Vec::new();
         let rows = current.get(menu).unwrap_or(&empty);
         let wanted: Vec<&Desired> = desired.iter().filter(|d| d.menu == menu).collect();
         let mut seen: Vec<&str> = Vec::new();
@@ -281,7 +310,7 @@ pub fn diff(desired: &[Desired], current: &BTreeMap<String, Vec<Row>>) -> Vec<Ch
             let is_wanted = wanted.iter().any(|d| d.target == Target::Owned(key.to_string()));
             if !is_wanted || seen.contains(&key) {
                 if let Some(id) = row.get(".id") {
-                    out.push(Change::Remove { menu: menu.into(), id: id.clone(), what: format!("{OWNER}{key}") });
+                    gone.push(Change::Remove { menu: menu.into(), id: id.clone(), what: format!("{OWNER}{key}") });
                 }
             } else {
                 seen.push(key);
@@ -327,8 +356,9 @@ pub fn diff(desired: &[Desired], current: &BTreeMap<String, Vec<Row>>) -> Vec<Ch
             }
         }
         out.extend(adds);
+        removes.push(gone);
     }
-    out
+    removes.into_iter().rev().flatten().chain(out).collect()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ fn settings() -> Settings {
         portal_port: 8080,
         interim_update: "5m".into(),
         payment_hosts: PAYMENT_HOSTS.iter().map(|h| h.to_string()).collect(),
+        routing_marks: vec![],
     }
 }
 
@@ -156,4 +157,51 @@ fn settings_reach_the_rows() {
         .flat_map(|d| d.attrs.iter().filter(|(k, _)| k == "dst-host").map(|(_, v)| v.as_str()))
         .collect();
     assert_eq!(hosts, ["api.safaricom.co.ke", "sandbox.safaricom.co.ke"]);
+}
+
+#[test]
+fn routing_marks_get_a_table_and_a_mangle_rule_and_stale_ones_go() {
+    let marked = Settings { routing_marks: vec!["isp1".into(), "isp2".into()], ..settings() };
+    let mut state = BTreeMap::new();
+    let changes = diff(&desired(&marked), &state);
+    let added = |menu: &str| -> Vec<Vec<(String, String)>> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Add { menu: m, attrs, .. } if m == menu => Some(attrs.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let tables = added("/routing/table");
+    assert_eq!(tables, vec![pairs(&[("name", "isp1"), ("fib", "yes")]), pairs(&[("name", "isp2"), ("fib", "yes")])]);
+    let mangle = added("/ip/firewall/mangle");
+    assert_eq!(
+        mangle[0],
+        pairs(&[
+            ("chain", "prerouting"),
+            ("src-address-list", "lango-route-isp1"),
+            ("action", "mark-routing"),
+            ("new-routing-mark", "isp1"),
+            ("passthrough", "yes"),
+        ])
+    );
+    // The table is added before the rule that names it.
+    let pos = |menu: &str| changes.iter().position(|c| matches!(c, Change::Add { menu: m, .. } if m == menu));
+    assert!(pos("/routing/table") < pos("/ip/firewall/mangle"));
+    apply(&mut state, &changes);
+    assert_eq!(diff(&desired(&marked), &state), vec![], "converged");
+
+    // isp2 is no longer used: its rule goes before its table; isp1 stays.
+    let fewer = Settings { routing_marks: vec!["isp1".into()], ..settings() };
+    let changes = diff(&desired(&fewer), &state);
+    let removed: Vec<(&str, &str)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Remove { menu, what, .. } => Some((menu.as_str(), what.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed, vec![("/ip/firewall/mangle", "lango:route-isp2"), ("/routing/table", "lango:route-isp2")]);
+    assert_eq!(changes.len(), 2, "{changes:#?}");
 }

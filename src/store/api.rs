@@ -250,4 +250,18 @@ impl Store {
         let balance = tx.open_table(BALANCES)?.get((tenant, before.customer))?.map_or(0, |v| v.value());
         Ok((before, plan, priced, balance))
     }
+
+    /// [`Store::set_service_status`], refused with `Stale`
+    /// when `expect` (an If-Match) is not the stored service's tag.
+    pub fn set_service_status_if(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        username: &str,
+        status: ServiceStatus,
+        expect: Option<&str>,
+    ) -> Result<Service, StoreError> {
+        self.update_service(actor, now, tenant, username, "service.status", expect, |s| s.status = status)
+    }
 }

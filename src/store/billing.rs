@@ -8,7 +8,7 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
-use super::outbox::{SessionTarget, TaskKind, enqueue};
+use super::outbox::{TaskKind, enqueue};
 use super::tables::*;
 use super::{Store, StoreError, audit, get, next_seq, record, shown_service, tenant_rows};
 use crate::billing::{self, EntryKind, Terms};
@@ -119,23 +119,7 @@ pub(crate) fn reconnect_sessions(
     reason: &str,
     now: UnixTime,
 ) -> Result<usize, StoreError> {
-    let mut keys = Vec::new();
-    for row in tx
-        .open_table(SESSIONS_BY_SERVICE)?
-        .range((tenant, service, i64::MIN, 0, "")..(tenant, service + 1, i64::MIN, 0, ""))?
-    {
-        let (k, _) = row?;
-        let (_, _, _, nas, acct) = k.value();
-        keys.push((nas, acct.to_string()));
-    }
-    let active = tx.open_table(SESSIONS_ACTIVE)?;
-    let mut targets = Vec::new();
-    for (nas, acct) in keys {
-        if let Some(s) = get::<_, Session>(&active, (tenant, nas, acct.as_str()))? {
-            targets.push(SessionTarget::of(&s));
-        }
-    }
-    drop(active);
+    let targets = super::replan::online_targets(tx, tenant, service)?;
     for session in &targets {
         enqueue(tx, tenant, TaskKind::Disconnect { session: session.clone(), reason: reason.to_string() }, now)?;
     }
@@ -313,6 +297,7 @@ pub(crate) fn renew_from_wallet(
 
     let Priced { charge, period_start, run_start, expires_at, items, .. } =
         price_renewal(&before, old_plan.as_ref(), &plan, &zone, now)?;
+    let change = old_plan.as_ref().filter(|old| old.id != plan.id && before.expires_at.is_some_and(|e| e > now));
     let mut after = before.clone();
     if charge > balance {
         return Ok(None);
@@ -339,8 +324,20 @@ pub(crate) fn renew_from_wallet(
     drop(services);
     super::due::index(tx, &after)?;
     // A new period starts with a fresh quota.
+    let used = super::replan::usage_of(tx, tenant, service_id)?;
     tx.open_table(USAGE)?.remove((tenant, service_id))?;
-    reconnect_sessions(tx, tenant, service_id, "renewed", now)?;
+    match change {
+        // Onto another plan while still valid: the CoA planner decides
+        // (a new rate by CoA, a new profile or quota by Disconnect).
+        Some(old) => {
+            use super::replan::{Side, replan_sessions};
+            let was = Side { service: &before, plan: old, usage: &used };
+            let (fresh, new) = (Usage::default(), &plan);
+            let will = Side { service: &after, plan: new, usage: &fresh };
+            replan_sessions(tx, tenant, &was, &will, "plan change", now)?
+        }
+        _ => reconnect_sessions(tx, tenant, service_id, "renewed", now)?,
+    };
     let receipt = issue_document(
         tx,
         tenant,

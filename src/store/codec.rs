@@ -97,7 +97,7 @@ impl Stored for Customer {
 }
 
 impl Stored for Plan {
-    const VERSION: u8 = 3;
+    const VERSION: u8 = 4;
     const NAME: &'static str = "Plan";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::plan(version, bytes)

@@ -26,6 +26,7 @@ pub struct ServiceEdit {
     pub mac: Option<Mac>,
     pub static_ip: Option<Ipv4Addr>,
     pub plan: Id,
+    pub framed_routes: Vec<String>,
     /// An If-Match the stored service must still have.
     pub expect: Option<String>,
 }
@@ -464,20 +465,6 @@ impl Store {
         self.update_service(actor, now, tenant, username, "service.status", None, |s| s.status = status)
     }
 
-    /// [`Store::set_service_status`] of service `id`, refused with `Stale`
-    /// when `expect` (an If-Match) is not the stored service's tag.
-    pub fn set_service_status_if(
-        &self,
-        actor: &str,
-        now: UnixTime,
-        tenant: TenantId,
-        username: &str,
-        status: ServiceStatus,
-        expect: Option<&str>,
-    ) -> Result<Service, StoreError> {
-        self.update_service(actor, now, tenant, username, "service.status", expect, |s| s.status = status)
-    }
-
     pub fn set_service_expiry(
         &self,
         actor: &str,
@@ -527,8 +514,8 @@ impl Store {
     /// A service's MAC, static address and plan, changed outside a renewal
     /// (no money moves; the expiry stays). The MAC and address indexes
     /// follow in the same transaction, refusing one another service holds;
-    /// online sessions are disconnected so the next login gets the new
-    /// attributes. Audited before → after; unchanged values change nothing.
+    /// online sessions get what the CoA planner says (a CoA for a new rate,
+    /// a Disconnect for a new profile, address or MAC). Audited before → after; unchanged values change nothing.
     pub fn edit_service(
         &self,
         actor: &str,
@@ -543,7 +530,13 @@ impl Store {
             let before: Service =
                 get(&table, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("service {id}")))?;
             super::api::check_etag(&format!("service {id}"), &before, edit.expect.as_deref())?;
-            let mut after = Service { mac: edit.mac, static_ip: edit.static_ip, plan: edit.plan, ..before.clone() };
+            let mut after = Service {
+                mac: edit.mac,
+                static_ip: edit.static_ip,
+                plan: edit.plan,
+                framed_routes: edit.framed_routes,
+                ..before.clone()
+            };
             // A DHCP login named by its MAC is renamed with it: the router
             // sends the MAC as User-Name, and the old one must stop working.
             let named_by_mac = before.mac.is_some() && Mac::parse(&before.username) == before.mac;
@@ -595,7 +588,7 @@ impl Store {
             }
             table.insert((tenant, id), encode(&after).as_slice())?;
             drop(table);
-            super::billing::reconnect_sessions(&tx, tenant, id, "service.edit", now)?;
+            super::replan::after_edit(&tx, &before, &after, "service.edit", now)?;
             let (b, a) = (shown_service(&before), shown_service(&after));
             audit(&tx, tenant, &record(now, actor, "service.edit", format!("service/{id}"), b, a))?;
             after
@@ -604,7 +597,7 @@ impl Store {
         Ok(after)
     }
 
-    fn update_service(
+    pub(super) fn update_service(
         &self,
         actor: &str,
         now: UnixTime,

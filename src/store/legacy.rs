@@ -91,10 +91,68 @@ impl From<PlanV1> for PlanV2 {
     }
 }
 
+/// Plan, version 3: portal offer, no policy tagging (routing mark,
+/// Filter-Id, Mikrotik-Group).
+#[derive(Deserialize)]
+struct PlanV3 {
+    id: Id,
+    tenant: TenantId,
+    name: String,
+    validity: Period,
+    anchor: Anchor,
+    grace_secs: u32,
+    mode: Mode,
+    price: i64,
+    quota_bytes: Option<u64>,
+    rate: Option<RateLimit>,
+    session_timeout: Option<u32>,
+    idle_timeout: Option<u32>,
+    interim_interval: u32,
+    simultaneous_use: u32,
+    kick_oldest: bool,
+    fup: Option<Fup>,
+    access_window: Option<AccessWindow>,
+    address_pool: Option<String>,
+    ipv6_pool: Option<String>,
+    address_list: Option<String>,
+    disabled: bool,
+    offer: Offer,
+}
+
+impl From<PlanV2> for PlanV3 {
+    fn from(p: PlanV2) -> PlanV3 {
+        PlanV3 {
+            id: p.id,
+            tenant: p.tenant,
+            name: p.name,
+            validity: p.validity,
+            anchor: p.anchor,
+            grace_secs: p.grace_secs,
+            mode: p.mode,
+            price: p.price,
+            quota_bytes: p.quota_bytes,
+            rate: p.rate,
+            session_timeout: p.session_timeout,
+            idle_timeout: p.idle_timeout,
+            interim_interval: p.interim_interval,
+            simultaneous_use: p.simultaneous_use,
+            kick_oldest: p.kick_oldest,
+            fup: p.fup,
+            access_window: p.access_window,
+            address_pool: p.address_pool,
+            ipv6_pool: p.ipv6_pool,
+            address_list: p.address_list,
+            disabled: p.disabled,
+            offer: Offer::default(),
+        }
+    }
+}
+
 pub fn plan(version: u8, bytes: &[u8]) -> Result<Plan, StoreError> {
-    let p: PlanV2 = match version {
-        1 => body::<PlanV1>("Plan", bytes)?.into(),
-        2 => body("Plan", bytes)?,
+    let p: PlanV3 = match version {
+        1 => PlanV2::from(body::<PlanV1>("Plan", bytes)?).into(),
+        2 => body::<PlanV2>("Plan", bytes)?.into(),
+        3 => body("Plan", bytes)?,
         _ => return Err(StoreError::UnknownVersion { kind: "Plan", version }),
     };
     Ok(Plan {
@@ -118,8 +176,11 @@ pub fn plan(version: u8, bytes: &[u8]) -> Result<Plan, StoreError> {
         address_pool: p.address_pool,
         ipv6_pool: p.ipv6_pool,
         address_list: p.address_list,
+        routing_mark: None,
+        filter_id: None,
+        group: None,
         disabled: p.disabled,
-        offer: Offer::default(),
+        offer: p.offer,
     })
 }
 
@@ -328,4 +389,19 @@ pub fn api_token(version: u8, bytes: &[u8]) -> Result<ApiToken, StoreError> {
         reseller: None,
         allow: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-3 plan is a version-4 one without the policy-tagging
+    /// fields at the end (three `None`s, one byte each).
+    #[test]
+    fn plan_v3_reads_without_tagging() {
+        let p = crate::demo::plan("Home", 30 * 86_400, 1500, "10M/10M");
+        let mut bytes = postcard::to_allocvec(&p).unwrap();
+        assert_eq!(bytes.split_off(bytes.len() - 3), vec![0, 0, 0]);
+        assert_eq!(plan(3, &bytes).unwrap(), p);
+    }
 }

@@ -30,6 +30,7 @@ mod notify_events;
 pub mod outbox;
 mod pages;
 mod portal;
+mod replan;
 pub mod report_rows;
 pub mod reports;
 #[cfg(test)]

@@ -46,6 +46,9 @@ pub enum TaskKind {
     /// CoA-Request changing the session's Mikrotik-Rate-Limit in place
     /// (Fair Usage Policy, upgrades); falls back to Disconnect on a NAK.
     ChangeRate { session: SessionTarget, rate: String, reason: String },
+    /// CoA-Request applying a plan change in place, as the CoA planner
+    /// (`policy::coa_plan`) worked it out; falls back to Disconnect on a NAK.
+    Change { session: SessionTarget, changes: Vec<crate::policy::coa_plan::Adjust>, reason: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,6 +38,7 @@ mod noc;
 mod notify;
 mod notify_cli;
 mod otp;
+mod policy_tagging;
 mod portal;
 mod reports;
 mod reports_browser;

@@ -437,3 +437,32 @@ fn enforcement_falls_back_to_the_api_when_coa_gets_no_answer() {
         "{query:?}"
     );
 }
+
+/// Policy tagging: a plan's routing mark becomes, at `routeros provision`,
+/// a routing table and the mangle rule marking the mark's address list
+/// (the simulator, like RouterOS 7, refuses a mark with no table, so the
+/// order is checked too); a second run changes nothing.
+#[test]
+fn a_plans_routing_mark_reaches_the_router_as_a_mangle_rule_and_a_table() {
+    let sim = operator_router();
+    let server = Server::demo();
+    set_credentials(&server.data, sim.addr().port(), PASS);
+    let plan = ["plan", "add", "--tenant", "demo", "--name", "Business via ISP2", "--validity", "30d"];
+    lango_ok(&server.data, &[&plan[..], &["--routing-mark", "via-isp2", "--group", "gold"]].concat());
+    let out = provision(&server.data, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = text(&out);
+    assert!(out.contains("+ /routing/table add name=via-isp2 fib=yes"), "{out}");
+    let tables = sim.rows("/routing/table");
+    assert_eq!(one(&tables, "lango:route-via-isp2")["name"], "via-isp2");
+    let mangle = sim.rows("/ip/firewall/mangle");
+    assert_eq!(mangle.len(), 1, "{mangle:?}");
+    let rule = one(&mangle, "lango:route-via-isp2");
+    assert_eq!(rule["chain"], "prerouting");
+    assert_eq!(rule["src-address-list"], "lango-route-via-isp2");
+    assert_eq!(rule["action"], "mark-routing");
+    assert_eq!(rule["new-routing-mark"], "via-isp2");
+    assert_eq!(rule["passthrough"], "true");
+    let again = text(&provision(&server.data, &[]));
+    assert!(again.contains("no changes: the router already matches"), "{again}");
+}

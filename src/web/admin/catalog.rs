@@ -153,6 +153,12 @@ pub struct PlanForm {
     #[serde(default)]
     pub address_list: String,
     #[serde(default)]
+    pub routing_mark: String,
+    #[serde(default)]
+    pub filter_id: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
     pub for_access: String,
     #[serde(default)]
     pub for_category: String,
@@ -181,6 +187,9 @@ impl Default for PlanForm {
             idle_timeout: String::new(),
             pool: String::new(),
             address_list: String::new(),
+            routing_mark: String::new(),
+            filter_id: String::new(),
+            group: String::new(),
             for_access: String::new(),
             for_category: String::new(),
             postpaid_due_days: String::new(),
@@ -204,6 +213,10 @@ const PLAN_FIELDS: &[&str] = &[
     "idle_timeout",
     "for_access",
     "postpaid_due_days",
+    "address_list",
+    "routing_mark",
+    "filter_id",
+    "group",
 ];
 
 #[derive(Template)]
@@ -273,6 +286,9 @@ fn plan_args(c: &Caller, f: &PlanForm, errors: &mut Errors) -> crate::ops::plans
         pool: opt(&f.pool),
         ipv6_pool: None,
         address_list: opt(&f.address_list),
+        routing_mark: opt(&f.routing_mark),
+        filter_id: opt(&f.filter_id),
+        group: opt(&f.group),
         no_portal: f.no_portal == "on",
         for_access: list_of(&f.for_access),
         for_category: list_of(&f.for_category),
@@ -350,6 +366,9 @@ fn form_of(p: &Plan) -> PlanForm {
         idle_timeout: p.idle_timeout.map(exact_secs).unwrap_or_default(),
         pool: p.address_pool.clone().unwrap_or_default(),
         address_list: p.address_list.clone().unwrap_or_default(),
+        routing_mark: p.routing_mark.clone().unwrap_or_default(),
+        filter_id: p.filter_id.clone().unwrap_or_default(),
+        group: p.group.clone().unwrap_or_default(),
         for_access: p.offer.access.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(","),
         for_category: p.offer.categories.join(","),
         postpaid_due_days: match p.mode {

@@ -61,6 +61,9 @@ pub struct AccessForm {
     pub ip: String,
     #[serde(default)]
     pub plan: String,
+    /// Framed-Route values, one per line; absent keeps them.
+    #[serde(default)]
+    pub routes: Option<String>,
 }
 
 pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
@@ -112,6 +115,7 @@ fn page(
             mac: sv.mac.map(|m| m.to_string()).unwrap_or_default(),
             ip: sv.static_ip.map(|a| a.to_string()).unwrap_or_default(),
             plan: sv.plan.to_string(),
+            routes: Some(sv.framed_routes.join("\n")),
         };
         (f, Errors::default())
     });
@@ -259,8 +263,9 @@ pub async fn password(
     }
 }
 
-/// MAC, static address and plan, outside a renewal: no money moves, online
-/// sessions are disconnected to pick the change up.
+/// MAC, static address, routed subnets and plan, outside a renewal: no
+/// money moves; online sessions get a CoA or a Disconnect (the CoA planner
+/// decides) to pick the change up.
 pub async fn access(
     State(s): State<WebState>,
     Extension(c): Extension<Caller>,
@@ -277,12 +282,14 @@ pub async fn access(
         ip: Some(f.ip.clone()),
         plan: Some(f.plan.clone()),
         expect: None,
+        routes: f.routes.clone(),
     };
     match crate::ops::services::edit(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &sv, &input) {
         Ok(after) if after == sv => done(&format!("/admin/services/{id}"), "Nothing changed."),
-        Ok(_) => {
-            done(&format!("/admin/services/{id}"), "Saved; online sessions were disconnected to pick up the change.")
-        }
+        Ok(_) => done(
+            &format!("/admin/services/{id}"),
+            "Saved; online sessions were disconnected or changed in place (CoA) to pick up the change.",
+        ),
         Err(problems) => {
             let errors = match Errors::of(&c, problems) {
                 Ok(e) => e,

@@ -284,6 +284,7 @@ pub(super) async fn update_service(
         mac: p.mac.map(Option::unwrap_or_default),
         ip: p.static_ip.map(Option::unwrap_or_default),
         plan: None,
+        routes: None,
         expect: Some(expect),
     };
     let now = s.portal.clock.now();

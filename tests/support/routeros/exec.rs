@@ -209,8 +209,22 @@ fn checked(menu: &Menu, attrs: &[(String, String)], adding: bool) -> Result<Vec<
     Ok(out)
 }
 
+/// A mangle rule's routing mark must name a routing table with fib (or the
+/// built-in `main`), as RouterOS 7 requires.
+fn known_mark(st: &State, attrs: &[(String, String)]) -> Result<(), Refusal> {
+    let Some((_, mark)) = attrs.iter().find(|(k, _)| k == "new-routing-mark") else { return Ok(()) };
+    let tables = st.tables.get("/routing/table").map(Vec::as_slice).unwrap_or_default();
+    let fib = |r: &Row| r.get("fib").is_some_and(|f| f == "true" || f == "yes" || f.is_empty());
+    if mark == "main" || tables.iter().any(|r| r.get("name") == Some(mark) && fib(r)) {
+        Ok(())
+    } else {
+        Err((Some(1), "input does not match any value of new-routing-mark".into()))
+    }
+}
+
 fn add(st: &mut State, menu: &Menu, req: &Request) -> Outcome {
     let attrs = checked(menu, &req.attrs, true)?;
+    known_mark(st, &attrs)?;
     if menu.path == "/queue/simple" && !attrs.iter().any(|(k, _)| k == "target") {
         return Err((None, "failure: target not specified".into()));
     }
@@ -238,6 +252,7 @@ fn ids(req: &Request) -> Option<Vec<String>> {
 
 fn set(st: &mut State, menu: &Menu, req: &Request) -> Outcome {
     let attrs = checked(menu, &req.attrs, false)?;
+    known_mark(st, &attrs)?;
     let rows = st.tables.entry(menu.path.to_string()).or_default();
     if menu.singleton {
         for (k, v) in attrs {

@@ -1,0 +1,141 @@
+//! A live service's plan changed (an edit outside a renewal, or a renewal
+//! onto another plan): the grant each online session had and the one it
+//! gets now go through the CoA planner (`policy::coa_plan`), and its answer
+//! is queued in the same transaction — nothing, a CoA-Request with the
+//! changes (rate, timeout, added list, Filter-Id), or a Disconnect when a
+//! CoA cannot apply them (profile, routing mark, address, pool, quota...).
+
+use redb::{ReadableTable, WriteTransaction};
+
+use super::outbox::{SessionTarget, TaskKind, enqueue};
+use super::tables::*;
+use super::{StoreError, get};
+use crate::clock::Clock;
+use crate::model::*;
+use crate::policy::coa_plan::{self, Step};
+use crate::policy::{self, RequestKind};
+
+/// One side of the change: the service, its plan and its usage.
+pub(crate) struct Side<'a> {
+    pub service: &'a Service,
+    pub plan: &'a Plan,
+    pub usage: &'a Usage,
+}
+
+/// The online sessions of `service`, as the outbox names them.
+pub(crate) fn online_targets(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    service: Id,
+) -> Result<Vec<SessionTarget>, StoreError> {
+    let mut keys = Vec::new();
+    for row in tx
+        .open_table(SESSIONS_BY_SERVICE)?
+        .range((tenant, service, i64::MIN, 0, "")..(tenant, service + 1, i64::MIN, 0, ""))?
+    {
+        let (k, _) = row?;
+        let (_, _, _, nas, acct) = k.value();
+        keys.push((nas, acct.to_string()));
+    }
+    let active = tx.open_table(SESSIONS_ACTIVE)?;
+    let mut targets = Vec::new();
+    for (nas, acct) in keys {
+        if let Some(s) = get::<_, Session>(&active, (tenant, nas, acct.as_str()))? {
+            targets.push(SessionTarget::of(&s));
+        }
+    }
+    Ok(targets)
+}
+
+/// The service's usage this period, as the fold keeps it.
+pub(crate) fn usage_of(tx: &WriteTransaction, tenant: TenantId, service: Id) -> Result<Usage, StoreError> {
+    Ok(get(&tx.open_table(USAGE)?, (tenant, service))?.unwrap_or_default())
+}
+
+/// What the planner says for `old` → `new` at `now` (the tenant's local
+/// time for access windows). Sessions are judged as the only one online:
+/// a simultaneous-use limit is enforced at the next login, not here.
+pub(crate) fn step(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    old: &Side<'_>,
+    new: &Side<'_>,
+    now: UnixTime,
+) -> Result<Step, StoreError> {
+    let t: Tenant =
+        get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant}")))?;
+    let (local_weekday, local_minute) = Clock::local_weekday_minute_in(now, &Clock::zone(&t.timezone));
+    let decide = |s: &Side<'_>| {
+        policy::evaluate(&policy::Input {
+            tenant: &t,
+            service: s.service,
+            plan: s.plan,
+            usage: s.usage,
+            online: 0,
+            kind: RequestKind::Unknown,
+            device: None,
+            now,
+            local_weekday,
+            local_minute,
+        })
+    };
+    Ok(coa_plan::plan(&decide(old), &decide(new)))
+}
+
+/// Queue, for every online session of the service, what the planner says
+/// `old` → `new` needs. Returns how many sessions got a task.
+pub(crate) fn replan_sessions(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    old: &Side<'_>,
+    new: &Side<'_>,
+    reason: &str,
+    now: UnixTime,
+) -> Result<usize, StoreError> {
+    let targets = online_targets(tx, tenant, new.service.id)?;
+    if targets.is_empty() {
+        return Ok(0);
+    }
+    let step = step(tx, tenant, old, new, now)?;
+    for session in &targets {
+        let kind = match &step {
+            Step::Nothing => return Ok(0),
+            Step::Coa(changes) => {
+                TaskKind::Change { session: session.clone(), changes: changes.clone(), reason: reason.to_string() }
+            }
+            Step::Disconnect(why) => {
+                TaskKind::Disconnect { session: session.clone(), reason: format!("{reason}: {why}") }
+            }
+        };
+        enqueue(tx, tenant, kind, now)?;
+    }
+    Ok(targets.len())
+}
+
+/// After a service edit (`before` → `after`, same usage): a new MAC or
+/// login name ends the sessions (they were let in under the old one);
+/// otherwise the planner decides from the two plans and addresses.
+pub(crate) fn after_edit(
+    tx: &WriteTransaction,
+    before: &Service,
+    after: &Service,
+    reason: &str,
+    now: UnixTime,
+) -> Result<usize, StoreError> {
+    let tenant = after.tenant;
+    if before.mac != after.mac || before.username != after.username {
+        return super::billing::reconnect_sessions(tx, tenant, after.id, reason, now);
+    }
+    let plans = tx.open_table(PLANS)?;
+    let (Some(old_plan), Some(new_plan)) =
+        (get::<_, Plan>(&plans, (tenant, before.plan))?, get::<_, Plan>(&plans, (tenant, after.plan))?)
+    else {
+        drop(plans);
+        return super::billing::reconnect_sessions(tx, tenant, after.id, reason, now);
+    };
+    drop(plans);
+    let usage = usage_of(tx, tenant, after.id)?;
+    let old = Side { service: before, plan: &old_plan, usage: &usage };
+    let new = Side { service: after, plan: &new_plan, usage: &usage };
+    replan_sessions(tx, tenant, &old, &new, reason, now)
+}
