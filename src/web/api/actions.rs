@@ -40,8 +40,9 @@ fn service_of(s: &WebState, who: &Who, id: &str) -> Result<Service, Response> {
 async fn set_status(s: WebState, peer: SocketAddr, headers: HeaderMap, id: String, to: ServiceStatus) -> Response {
     let who = step!(caller(&s, &headers, peer, Perm::EditServices));
     let sv = step!(service_of(&s, &who, &id));
+    let expect = step!(if_match(&headers));
     let now = s.portal.clock.now();
-    match s.portal.store.set_service_status_if(&who.actor, now, who.tenant, &sv.username, to, if_match(&headers)) {
+    match s.portal.store.set_service_status_if(&who.actor, now, who.tenant, &sv.username, to, expect) {
         Ok(after) => tagged(StatusCode::OK, show_service(&after), &etag(&after)),
         Err(e) => store_error(e),
     }
@@ -121,18 +122,12 @@ pub(super) async fn renew(
     let n: RenewBody =
         if body.is_empty() { RenewBody::default() } else { step!(body_of(&body, "a renewal", &["plan", "payment"])) };
     let sv = step!(service_of(&s, &who, &id));
+    let expect = step!(if_match(&headers));
     let plan = step!(plan_for(&s, &who, &sv, n.plan));
     let now = s.portal.clock.now();
     let store = &s.portal.store;
     let Some(paid) = n.payment else {
-        return match store.renew_service_from_wallet_if(
-            &who.actor,
-            now,
-            who.tenant,
-            sv.id,
-            Some(plan.id),
-            if_match(&headers),
-        ) {
+        return match store.renew_service_from_wallet_if(&who.actor, now, who.tenant, sv.id, Some(plan.id), expect) {
             Ok(Some((after, receipt))) => renewed(&after, &receipt),
             Ok(None) => match store.quote_renewal(who.tenant, sv.id, Some(plan.id), now) {
                 Ok((_, _, priced, _)) => too_little(&s, &who, &sv, priced.charge),
@@ -153,7 +148,7 @@ pub(super) async fn renew(
     if reference.chars().count() > 100 {
         return invalid("payment.reference", "reference is longer than 100 characters");
     }
-    if let Some(expect) = if_match(&headers)
+    if let Some(expect) = expect
         && expect != "*"
         && expect != etag(&sv)
     {
@@ -234,6 +229,7 @@ pub(super) async fn plan_change(
         return error(StatusCode::FORBIDDEN, "forbidden", m, None);
     }
     let sv = step!(service_of(&s, &who, &id));
+    let expect = step!(if_match(&headers));
     if n.plan == sv.plan {
         return invalid("plan", "the service is already on this plan; renew it instead");
     }
@@ -248,7 +244,7 @@ pub(super) async fn plan_change(
             Err(e) => store_error(e),
         };
     }
-    match store.renew_service_from_wallet_if(&who.actor, now, who.tenant, sv.id, Some(plan.id), if_match(&headers)) {
+    match store.renew_service_from_wallet_if(&who.actor, now, who.tenant, sv.id, Some(plan.id), expect) {
         Ok(Some((after, receipt))) => renewed(&after, &receipt),
         Ok(None) => match store.quote_renewal(who.tenant, sv.id, Some(plan.id), now) {
             Ok((_, _, priced, _)) => too_little(&s, &who, &sv, priced.charge),

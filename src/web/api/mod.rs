@@ -182,16 +182,22 @@ fn visible_service(s: &WebState, who: &Who, id: Id) -> Result<Option<Service>, S
     Ok(visible_customer(s, who, sv.customer)?.map(|_| sv))
 }
 
-/// The request's If-Match, when it has one.
-fn if_match(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+/// The request's If-Match, when it has one; an empty or unreadable one is
+/// a 400 (it cannot match anything, and is not "no precondition").
+#[allow(clippy::result_large_err)] // the Err is the answer, once per request
+fn if_match(headers: &HeaderMap) -> Result<Option<&str>, Response> {
+    match headers.get(header::IF_MATCH).map(|v| v.to_str().map(str::trim)) {
+        None => Ok(None),
+        Some(Ok(v)) if !v.is_empty() => Ok(Some(v)),
+        Some(_) => Err(error(StatusCode::BAD_REQUEST, "invalid", "If-Match is empty or not text", None)),
+    }
 }
 
 /// If-Match is required on updates: without it two operators could
 /// overwrite each other.
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
 fn required_if_match(headers: &HeaderMap) -> Result<&str, Response> {
-    if_match(headers).ok_or_else(|| {
+    if_match(headers)?.ok_or_else(|| {
         error(
             StatusCode::PRECONDITION_REQUIRED,
             "precondition_required",
