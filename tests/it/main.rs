@@ -27,6 +27,7 @@ mod billing;
 mod billing_jobs;
 mod cli;
 mod coa;
+mod cpe;
 mod gateways;
 mod harness;
 mod health;
