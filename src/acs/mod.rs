@@ -98,8 +98,8 @@ impl Nbi {
         if status != 200 {
             return Err(NbiError::Status(status, short(&body)));
         }
-        let docs: Vec<Value> =
-            serde_json::from_str(&body).map_err(|e| NbiError::Bad(format!("GenieACS sent a device list lango cannot read: {e}")))?;
+        let docs: Vec<Value> = serde_json::from_str(&body)
+            .map_err(|e| NbiError::Bad(format!("GenieACS sent a device list lango cannot read: {e}")))?;
         Ok(docs.into_iter().next())
     }
 

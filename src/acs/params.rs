@@ -86,7 +86,11 @@ pub fn by_serial(serial: &str) -> String {
 
 /// `setParameterValues` for the PPPoE login and the Wi-Fi, or None when
 /// there is nothing to set.
-pub fn provision_task(model: DataModel, pppoe: Option<(&str, &str)>, wifi: Option<(&str, Option<&str>)>) -> Option<Value> {
+pub fn provision_task(
+    model: DataModel,
+    pppoe: Option<(&str, &str)>,
+    wifi: Option<(&str, Option<&str>)>,
+) -> Option<Value> {
     let mut values = Vec::new();
     if let Some((user, pass)) = pppoe {
         let (u, p) = model.pppoe_paths();

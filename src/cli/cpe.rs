@@ -263,7 +263,7 @@ pub fn run(ctx: &Ctx<'_>, actor: &str, cmd: CpeCmd, out: &mut impl Write) -> any
                         writeln!(out, "inform   {} s ago", now - at)?;
                     }
                     if let Some(u) = d.uptime_secs {
-                        writeln!(out, "uptime   {}", crate::model::units::show_duration(u as i64))?;
+                        writeln!(out, "uptime   {}", crate::model::units::show_duration(u))?;
                     }
                     if let Some(rx) = d.rx_dbm {
                         writeln!(out, "rx power {rx:.2} dBm")?;

@@ -37,7 +37,13 @@ pub struct SettingsInput {
     pub password: SecretEdit,
 }
 
-pub fn save_settings(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, i: SettingsInput) -> Result<AcsSettings, OpError> {
+pub fn save_settings(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    i: SettingsInput,
+) -> Result<AcsSettings, OpError> {
     if i.password != SecretEdit::Keep && i.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
         if let SecretEdit::Set(_) = i.password {
             return Err(OpError::field("username", "A password needs a username (HTTP basic authentication)"));
@@ -58,7 +64,10 @@ pub fn parse_rows(text: &str) -> Result<Vec<NewCpe>, OpError> {
         let mut cols = line.splitn(3, ',').map(str::trim);
         let serial = cols.next().unwrap_or_default().to_string();
         let mac = match cols.next().filter(|m| !m.is_empty()) {
-            Some(m) => Some(Mac::parse(m).ok_or_else(|| OpError::field("rows", format!("line {}: {m:?} is not a MAC address", n + 1)))?),
+            Some(m) => Some(
+                Mac::parse(m)
+                    .ok_or_else(|| OpError::field("rows", format!("line {}: {m:?} is not a MAC address", n + 1)))?,
+            ),
             None => None,
         };
         out.push(NewCpe { serial, mac, model: cols.next().unwrap_or_default().to_string() });
@@ -112,7 +121,14 @@ pub fn find_service(store: &Store, tenant: TenantId, what: &str) -> Result<Servi
     Err(OpError::field("service", format!("no service with username, MAC or id {what:?}")))
 }
 
-pub fn link(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, cpe: Id, service: &str) -> Result<Cpe, OpError> {
+pub fn link(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    cpe: Id,
+    service: &str,
+) -> Result<Cpe, OpError> {
     let s = find_service(store, tenant, service)?;
     store.move_cpe(actor, now, tenant, cpe, Move::Link(s.id)).map_err(on("service"))
 }
@@ -121,7 +137,15 @@ pub fn shelve(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, cpe: 
     store.move_cpe(actor, now, tenant, cpe, mv).map_err(on("cpe"))
 }
 
-pub fn wifi(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, cpe: Id, ssid: Option<String>, key: SecretEdit) -> Result<Cpe, OpError> {
+pub fn wifi(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    cpe: Id,
+    ssid: Option<String>,
+    key: SecretEdit,
+) -> Result<Cpe, OpError> {
     store.set_cpe_wifi(actor, now, tenant, cpe, ssid, key).map_err(on("wifi_key"))
 }
 
@@ -161,14 +185,22 @@ pub enum Action {
 /// Reboot or refresh: refused within a minute of the last (the refusal
 /// is on the `cpe` field), audited, then asked of the ACS. Returns words
 /// for the operator.
-pub async fn action(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, cpe: Id, what: Action) -> Result<String, OpError> {
+pub async fn action(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    cpe: Id,
+    what: Action,
+) -> Result<String, OpError> {
     let nbi = nbi(store, tenant, PUSH_TIMEOUT)?;
     let name = match what {
         Action::Reboot => "reboot",
         Action::Refresh => "refresh",
     };
     let c = store.note_cpe_action(actor, now, tenant, cpe, name).map_err(on("cpe"))?;
-    let doc = nbi.find(&c.serial).await.map_err(refused)?.ok_or_else(|| refused(NbiError::NoDevice(c.serial.clone())))?;
+    let doc =
+        nbi.find(&c.serial).await.map_err(refused)?.ok_or_else(|| refused(NbiError::NoDevice(c.serial.clone())))?;
     let id = doc.get("_id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let task = match what {
         Action::Reboot => params::reboot_task(),
@@ -177,7 +209,11 @@ pub async fn action(store: &Store, actor: &str, now: UnixTime, tenant: TenantId,
     Ok(match nbi.task(&id, &task).await.map_err(refused)? {
         TaskOutcome::Done => format!("{} of {} done.", cap(name), c.serial),
         TaskOutcome::Queued(_) => {
-            format!("{} of {} queued at GenieACS: the device did not answer now and gets it at its next inform.", cap(name), c.serial)
+            format!(
+                "{} of {} queued at GenieACS: the device did not answer now and gets it at its next inform.",
+                cap(name),
+                c.serial
+            )
         }
     })
 }

@@ -10,7 +10,7 @@ use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::encode;
 use super::tables::*;
-use super::{Purpose, Store, StoreError, audit, get, json, record, tenant_rows};
+use super::{Purpose, Store, StoreError, audit, get, record, tenant_rows};
 use crate::model::*;
 
 /// What a new CPE is.
@@ -43,9 +43,7 @@ pub(super) fn cursor_key(tenant: TenantId) -> String {
 fn clean_serial(s: &str) -> Result<String, StoreError> {
     let s = s.trim();
     if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) {
-        return Err(StoreError::Invalid(format!(
-            "serial number {s:?}: 1 to 64 letters, digits or - _ . :"
-        )));
+        return Err(StoreError::Invalid(format!("serial number {s:?}: 1 to 64 letters, digits or - _ . :")));
     }
     Ok(s.to_string())
 }
@@ -101,7 +99,9 @@ impl Store {
     ) -> Result<AcsSettings, StoreError> {
         let base_url = base_url.trim().trim_end_matches('/');
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) || base_url.len() < 10 {
-            return Err(StoreError::Invalid(format!("GenieACS NBI URL {base_url:?} must start with http:// or https://")));
+            return Err(StoreError::Invalid(format!(
+                "GenieACS NBI URL {base_url:?} must start with http:// or https://"
+            )));
         }
         let tx = self.write()?;
         let old: Option<AcsSettings> = get(&tx.open_table(ACS_SETTINGS)?, tenant)?;
@@ -129,7 +129,8 @@ impl Store {
             serde_json::json!({"base_url": s.base_url, "username": s.username, "password": s.password.is_some()})
                 .to_string()
         };
-        let rec = record(now, actor, "tenant.genieacs", format!("tenant/{tenant}"), old.as_ref().map(shown), Some(shown(&s)));
+        let rec =
+            record(now, actor, "tenant.genieacs", format!("tenant/{tenant}"), old.as_ref().map(shown), Some(shown(&s)));
         audit(&tx, tenant, &rec)?;
         self.commit(tx)?;
         Ok(s)
@@ -137,14 +138,22 @@ impl Store {
 
     /// Add devices in one transaction: all or none (a serial already held,
     /// or twice in the list, refuses the lot and says which).
-    pub fn add_cpes(&self, actor: &str, now: UnixTime, tenant: TenantId, new: &[NewCpe]) -> Result<Vec<Cpe>, StoreError> {
+    pub fn add_cpes(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        new: &[NewCpe],
+    ) -> Result<Vec<Cpe>, StoreError> {
         let tx = self.write()?;
         let mut out = Vec::new();
         for (i, n) in new.iter().enumerate() {
             let serial = clean_serial(&n.serial)?;
             let line = if new.len() > 1 { format!("line {}: ", i + 1) } else { String::new() };
             if tx.open_table(CPE_BY_SERIAL)?.get((tenant, serial.as_str()))?.is_some() {
-                return Err(StoreError::Conflict(format!("{line}a CPE with serial number {serial} is already in the inventory")));
+                return Err(StoreError::Conflict(format!(
+                    "{line}a CPE with serial number {serial} is already in the inventory"
+                )));
             }
             let model = n.model.trim();
             if model.len() > 64 {
@@ -290,7 +299,14 @@ impl Store {
 
     /// Note a reboot or refresh about to be asked of the ACS: refused
     /// within `ACTION_EVERY_SECS` of the last one, else audited.
-    pub fn note_cpe_action(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id, what: &str) -> Result<Cpe, StoreError> {
+    pub fn note_cpe_action(
+        &self,
+        actor: &str,
+        now: UnixTime,
+        tenant: TenantId,
+        id: Id,
+        what: &str,
+    ) -> Result<Cpe, StoreError> {
         let tx = self.write()?;
         let mut c = load(&tx, tenant, id)?;
         if let Some(wait) = action_wait(c.action_at, now) {

@@ -32,7 +32,13 @@ pub struct CpePush {
 /// Seconds before each retry; after the last the push is given up (audited).
 pub const BACKOFF: [i64; 10] = [10, 30, 60, 120, 300, 600, 1800, 3600, 3600, 3600];
 
-pub(super) fn enqueue(tx: &WriteTransaction, tenant: TenantId, cpe: Id, reason: &str, now: UnixTime) -> Result<u64, StoreError> {
+pub(super) fn enqueue(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    cpe: Id,
+    reason: &str,
+    now: UnixTime,
+) -> Result<u64, StoreError> {
     let seq = next_seq(tx, "cpe_push_seq")?;
     let p = CpePush {
         tenant,
@@ -103,7 +109,8 @@ impl Store {
     /// An operator's "push the credentials now" (audited).
     pub fn push_cpe_now(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id) -> Result<(), StoreError> {
         let tx = self.write()?;
-        let c: Cpe = get(&tx.open_table(CPES)?, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("CPE {id}")))?;
+        let c: Cpe =
+            get(&tx.open_table(CPES)?, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("CPE {id}")))?;
         if c.service.is_none() {
             return Err(StoreError::Conflict(format!("CPE {} is not installed on a service", c.serial)));
         }
@@ -131,21 +138,27 @@ impl Store {
 
     /// Pushes waiting for a tenant's CPE (shown on its page).
     pub fn cpe_pushes_waiting(&self, tenant: TenantId, cpe: Id) -> Result<Vec<CpePush>, StoreError> {
-        Ok(self.due_cpe_pushes(i64::MAX, usize::MAX)?.into_iter().map(|(_, p)| p).filter(|p| p.tenant == tenant && p.cpe == cpe).collect())
+        Ok(self
+            .due_cpe_pushes(i64::MAX, usize::MAX)?
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| p.tenant == tenant && p.cpe == cpe)
+            .collect())
     }
 
     /// The ACS took the push (`what`: the parameters set and how): the
     /// push is removed and the CPE marked, audited.
     pub fn cpe_pushed(&self, seq: u64, now: UnixTime, what: &str) -> Result<(), StoreError> {
         let tx = self.write()?;
-        let Some(p) = tx.open_table(CPE_QUEUE)?.remove(seq)?.map(|v| decode::<CpePush>(v.value())).transpose()? else {
-            return Ok(());
-        };
-        if let Some(mut c) = get::<_, Cpe>(&tx.open_table(CPES)?, (p.tenant, p.cpe))? {
+        let removed = tx.open_table(CPE_QUEUE)?.remove(seq)?.map(|v| decode::<CpePush>(v.value())).transpose()?;
+        let Some(p) = removed else { return Ok(()) };
+        let found: Option<Cpe> = get(&tx.open_table(CPES)?, (p.tenant, p.cpe))?;
+        if let Some(mut c) = found {
             c.provisioned_at = Some(now);
             tx.open_table(CPES)?.insert((p.tenant, p.cpe), encode(&c).as_slice())?;
         }
-        let rec = record(now, "genieacs", "cpe.provisioned", format!("cpe/{}", p.cpe), Some(p.reason), Some(what.into()));
+        let rec =
+            record(now, "genieacs", "cpe.provisioned", format!("cpe/{}", p.cpe), Some(p.reason), Some(what.into()));
         audit(&tx, p.tenant, &rec)?;
         self.commit(tx)
     }
@@ -167,7 +180,14 @@ impl Store {
         }
         drop(table);
         if give_up && !discard {
-            let rec = record(now, "genieacs", "cpe.push_gave_up", format!("cpe/{}", p.cpe), Some(p.reason), Some(error.into()));
+            let rec = record(
+                now,
+                "genieacs",
+                "cpe.push_gave_up",
+                format!("cpe/{}", p.cpe),
+                Some(p.reason),
+                Some(error.into()),
+            );
             audit(&tx, p.tenant, &rec)?;
         }
         self.commit(tx)?;

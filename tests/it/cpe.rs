@@ -39,7 +39,8 @@ fn a_cpe_is_provisioned_when_its_service_is_activated() {
 
     // The password comes from the environment (the harness moves
     // `--password X` into a variable and checks argv holds no secret).
-    let set = cli(&["cpe", "settings", "--tenant", "demo", "--url", &url, "--username", "nbi", "--password", ACS_PASSWORD]);
+    let set =
+        cli(&["cpe", "settings", "--tenant", "demo", "--url", &url, "--username", "nbi", "--password", ACS_PASSWORD]);
     assert!(set.contains("as nbi (password stored)"), "{set}");
     assert!(!set.contains(ACS_PASSWORD));
 
@@ -100,7 +101,7 @@ fn a_cpe_is_provisioned_when_its_service_is_activated() {
     assert!(page.body.contains("HWTC00000001"));
     let service = first_id_of(&cli(&["service", "list", "--tenant", "demo"]), "demo-expired");
     let page = web.get(&format!("/admin/services/{service}"));
-    assert!(page.body.contains("id=\"cpe-uptime\">1d"), "uptime of 86461 s: {}", page.body);
+    assert!(page.body.contains("id=\"cpe-uptime\">24h01m"), "uptime of 86461 s: {}", page.body);
     assert!(!page.body.contains("id=\"cpe-provisioned\">-<"), "provisioned time shown");
 
     // Reboot from the page: done once, then refused for a minute (page and CLI).
@@ -164,7 +165,8 @@ fn the_admin_pages_set_up_genieacs_and_the_inventory() {
     let bad = web.post("/admin/genieacs", &[("base_url", "acs:7557")]);
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("id=\"error-base_url\""), "{}", bad.body);
-    let ok = web.post("/admin/genieacs", &[("base_url", &acs.base_url()), ("username", "nbi"), ("password", ACS_PASSWORD)]);
+    let ok =
+        web.post("/admin/genieacs", &[("base_url", &acs.base_url()), ("username", "nbi"), ("password", ACS_PASSWORD)]);
     assert_eq!(ok.status, 303, "{}", ok.body);
     let page = web.get("/admin/genieacs");
     assert!(page.body.contains("stored; leave blank to keep it") && !page.body.contains(ACS_PASSWORD));

@@ -112,7 +112,15 @@ impl Device {
         ] {
             params.insert(p.into(), json!(""));
         }
-        Device { id: id.into(), serial: serial.into(), reachable: true, last_inform: now(), params, reboots: 0, refreshes: 0 }
+        Device {
+            id: id.into(),
+            serial: serial.into(),
+            reachable: true,
+            last_inform: now(),
+            params,
+            reboots: 0,
+            refreshes: 0,
+        }
     }
 
     /// The device document with every parameter.
@@ -243,7 +251,8 @@ impl GenieAcs {
     /// The device's periodic inform: its waiting tasks are carried out.
     pub fn inform(&self, id: &str) {
         let mut st = self.state.lock().unwrap();
-        let (mine, rest): (Vec<Value>, Vec<Value>) = std::mem::take(&mut st.pending).into_iter().partition(|t| t["device"] == id);
+        let (mine, rest): (Vec<Value>, Vec<Value>) =
+            std::mem::take(&mut st.pending).into_iter().partition(|t| t["device"] == id);
         st.pending = rest;
         let d = st.devices.iter_mut().find(|d| d.id == id).unwrap();
         d.last_inform = now();
@@ -285,7 +294,8 @@ impl GenieAcs {
         let mut body = vec![0u8; len];
         let _ = r.read_exact(&mut body);
         let mut words = line.split_whitespace();
-        let (method, target) = (words.next().unwrap_or_default().to_string(), words.next().unwrap_or_default().to_string());
+        let (method, target) =
+            (words.next().unwrap_or_default().to_string(), words.next().unwrap_or_default().to_string());
         let (status, reason, answer) = {
             let mut st = self.state.lock().unwrap();
             if st.down {
@@ -296,11 +306,16 @@ impl GenieAcs {
             let ok_auth = match &st.auth {
                 None => true,
                 Some((u, p)) => {
-                    let want = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
+                    let want =
+                        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
                     headers.get("authorization") == Some(&want)
                 }
             };
-            if ok_auth { Self::handle(&mut st, &method, &target, &body) } else { (401, "Unauthorized", "Unauthorized".into()) }
+            if ok_auth {
+                Self::handle(&mut st, &method, &target, &body)
+            } else {
+                (401, "Unauthorized", "Unauthorized".into())
+            }
         };
         let resp = format!(
             "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nGenieACS-Version: 1.2.13\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",

@@ -62,7 +62,7 @@ pub async fn panel(s: &WebState, c: &Caller, sv: &Service) -> Option<CpePanel> {
         Ok(Some(d)) => {
             p.online = if d.online { "online" } else { "offline" };
             p.seen = c.when(d.last_inform);
-            p.uptime = d.uptime_secs.map_or_else(|| "-".into(), |u| crate::model::units::show_duration(u as i64));
+            p.uptime = d.uptime_secs.map_or_else(|| "-".into(), |u| crate::model::units::show_duration(u));
             p.rx = d.rx_dbm.map_or_else(|| "not reported".into(), |r| format!("{r:.2} dBm"));
         }
         Ok(None) => p.problem = "GenieACS has no device with this serial number yet.".into(),
@@ -106,14 +106,20 @@ fn settings_page(s: &WebState, c: &Caller, f: SettingsForm, errors: Errors) -> R
 
 pub async fn settings(State(s): State<WebState>, Extension(c): Extension<Caller>) -> Response {
     let f = match s.portal.store.acs_settings(c.tenant_id()) {
-        Ok(Some(x)) => SettingsForm { base_url: x.base_url, username: x.username.unwrap_or_default(), ..Default::default() },
+        Ok(Some(x)) => {
+            SettingsForm { base_url: x.base_url, username: x.username.unwrap_or_default(), ..Default::default() }
+        }
         Ok(None) => SettingsForm::default(),
         Err(e) => return failed(&c, &e),
     };
     settings_page(&s, &c, f, Errors::default())
 }
 
-pub async fn save_settings(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(mut f): Form<SettingsForm>) -> Response {
+pub async fn save_settings(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Form(mut f): Form<SettingsForm>,
+) -> Response {
     let password = if !f.password.is_empty() {
         SecretEdit::Set(f.password.clone())
     } else if f.clear_password == "on" {
@@ -167,7 +173,9 @@ fn list_page(s: &WebState, c: &Caller, typed: String, errors: Errors) -> Respons
             mac: x.mac.map(|m| m.to_string()).unwrap_or_default(),
             model: x.model,
             state: x.state.as_str(),
-            service: x.service.map(|id| (id, store.service(t, id).ok().flatten().map(|v| v.username).unwrap_or_default())),
+            service: x
+                .service
+                .map(|id| (id, store.service(t, id).ok().flatten().map(|v| v.username).unwrap_or_default())),
             serial: x.serial,
         })
         .collect();
@@ -187,7 +195,8 @@ pub struct AddForm {
 
 pub async fn add(State(s): State<WebState>, Extension(c): Extension<Caller>, Form(f): Form<AddForm>) -> Response {
     let store = &s.portal.store;
-    let added = cpe::parse_rows(&f.rows).and_then(|rows| cpe::add(store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &rows));
+    let added = cpe::parse_rows(&f.rows)
+        .and_then(|rows| cpe::add(store, &c.actor(), s.portal.clock.now(), c.tenant_id(), &rows));
     match added {
         Ok(a) => done("/admin/cpe", &format!("{} CPEs added to the inventory.", a.len())),
         Err(e) => match Errors::of(&c, vec![e]) {
@@ -213,7 +222,14 @@ struct CpePage {
     outcome: Option<(bool, String)>,
 }
 
-async fn cpe_page(s: &WebState, c: &Caller, id: Id, link_to: String, errors: Errors, outcome: Option<(bool, String)>) -> Response {
+async fn cpe_page(
+    s: &WebState,
+    c: &Caller,
+    id: Id,
+    link_to: String,
+    errors: Errors,
+    outcome: Option<(bool, String)>,
+) -> Response {
     let store = &s.portal.store;
     let t = c.tenant_id();
     let x = match store.cpe(t, id) {
@@ -255,7 +271,9 @@ pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Pa
 async fn after(s: &WebState, c: &Caller, id: Id, r: Result<String, OpError>, typed: String) -> Response {
     match r {
         Ok(flash) => done(&format!("/admin/cpe/{id}"), &flash),
-        Err(e @ OpError::Refused(_)) => cpe_page(s, c, id, typed, Errors::default(), Some((false, e.to_string()))).await,
+        Err(e @ OpError::Refused(_)) => {
+            cpe_page(s, c, id, typed, Errors::default(), Some((false, e.to_string()))).await
+        }
         Err(e) => match Errors::of(c, vec![e]) {
             Ok(errors) => cpe_page(s, c, id, typed, errors, None).await,
             Err(r) => r,
@@ -279,7 +297,12 @@ pub struct LinkForm {
     pub service: String,
 }
 
-pub async fn link(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>, Form(f): Form<LinkForm>) -> Response {
+pub async fn link(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<LinkForm>,
+) -> Response {
     if let Err(r) = mine(&s, &c, id) {
         return r;
     }
@@ -313,7 +336,12 @@ pub struct WifiForm {
     pub wifi_key: String,
 }
 
-pub async fn wifi(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>, Form(f): Form<WifiForm>) -> Response {
+pub async fn wifi(
+    State(s): State<WebState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<Id>,
+    Form(f): Form<WifiForm>,
+) -> Response {
     if let Err(r) = mine(&s, &c, id) {
         return r;
     }
@@ -333,9 +361,7 @@ async fn act(s: WebState, c: Caller, id: Id, what: Action) -> Response {
     }
     let r = cpe::action(&s.portal.store, &c.actor(), s.portal.clock.now(), c.tenant_id(), id, what).await;
     match r {
-        Err(OpError::Field { message, .. }) => {
-            message_page(&c, StatusCode::TOO_MANY_REQUESTS, &message)
-        }
+        Err(OpError::Field { message, .. }) => message_page(&c, StatusCode::TOO_MANY_REQUESTS, &message),
         r => after(&s, &c, id, r, String::new()).await,
     }
 }
