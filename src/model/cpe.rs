@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn moves() {
-        let table: &[(CpeState, Option<Id>, Move, Result<(CpeState, Option<Id>), MoveError>)] = &[
+        type Row = (CpeState, Option<Id>, Move, Result<(CpeState, Option<Id>), MoveError>);
+        let table: &[Row] = &[
             (InStock, None, Move::Link(7), Ok((Installed, Some(7)))),
             (Installed, Some(7), Move::Link(8), Err(MoveError::InstalledElsewhere(7))),
             (Installed, Some(7), Move::Link(7), Err(MoveError::AlreadyThere)),

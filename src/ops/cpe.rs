@@ -44,10 +44,8 @@ pub fn save_settings(
     tenant: TenantId,
     i: SettingsInput,
 ) -> Result<AcsSettings, OpError> {
-    if i.password != SecretEdit::Keep && i.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
-        if let SecretEdit::Set(_) = i.password {
-            return Err(OpError::field("username", "A password needs a username (HTTP basic authentication)"));
-        }
+    if matches!(i.password, SecretEdit::Set(_)) && i.username.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        return Err(OpError::field("username", "A password needs a username (HTTP basic authentication)"));
     }
     store.set_acs_settings(actor, now, tenant, &i.base_url, i.username, i.password).map_err(on("base_url"))
 }
@@ -233,26 +231,37 @@ pub enum Pushed {
     Failed(String),
 }
 
+/// What a push sends, its secrets opened.
+struct Opened {
+    cpe: Cpe,
+    /// Username and password (PPPoE services only).
+    pppoe: Option<(String, String)>,
+    /// Wi-Fi name and key (when the CPE has them).
+    wifi: Option<(String, Option<String>)>,
+}
+
+/// None: the CPE is not installed on a service any more.
+fn open_push(store: &Store, p: &CpePush) -> Result<Option<Opened>, OpError> {
+    let Some(cpe) = store.cpe(p.tenant, p.cpe)? else { return Ok(None) };
+    let Some(sid) = cpe.service.filter(|_| cpe.state == CpeState::Installed) else { return Ok(None) };
+    let Some(s) = store.service(p.tenant, sid)? else { return Ok(None) };
+    let pppoe = match s.access {
+        AccessType::Pppoe => Some((s.username.clone(), store.service_password(&s)?)),
+        _ => None,
+    };
+    let wifi = match &cpe.wifi_ssid {
+        Some(ssid) => Some((ssid.clone(), store.cpe_wifi_key(&cpe)?)),
+        None => None,
+    };
+    Ok(Some(Opened { cpe, pppoe, wifi }))
+}
+
 /// Carry out one queued push: PPPoE username and password (for a PPPoE
 /// service) and the Wi-Fi name and key (when set), as one
 /// `setParameterValues` task on the device found by serial number.
 pub async fn push_one(store: &Store, p: &CpePush) -> Pushed {
-    let opened = (|| -> Result<Option<(Cpe, Option<(String, String)>, Option<(String, Option<String>)>)>, OpError> {
-        let Some(c) = store.cpe(p.tenant, p.cpe)? else { return Ok(None) };
-        let Some(sid) = c.service.filter(|_| c.state == CpeState::Installed) else { return Ok(None) };
-        let Some(s) = store.service(p.tenant, sid)? else { return Ok(None) };
-        let pppoe = match s.access {
-            AccessType::Pppoe => Some((s.username.clone(), store.service_password(&s)?)),
-            _ => None,
-        };
-        let wifi = match &c.wifi_ssid {
-            Some(ssid) => Some((ssid.clone(), store.cpe_wifi_key(&c)?)),
-            None => None,
-        };
-        Ok(Some((c, pppoe, wifi)))
-    })();
-    let (c, pppoe, wifi) = match opened {
-        Ok(Some(x)) => x,
+    let (c, pppoe, wifi) = match open_push(store, p) {
+        Ok(Some(o)) => (o.cpe, o.pppoe, o.wifi),
         Ok(None) => return Pushed::Moot("the CPE is no longer installed on a service".into()),
         Err(e) => return Pushed::Failed(e.to_string()),
     };

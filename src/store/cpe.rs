@@ -129,8 +129,10 @@ impl Store {
             serde_json::json!({"base_url": s.base_url, "username": s.username, "password": s.password.is_some()})
                 .to_string()
         };
-        let rec =
-            record(now, actor, "tenant.genieacs", format!("tenant/{tenant}"), old.as_ref().map(shown), Some(shown(&s)));
+        // Its own object, not the tenant's: the settings are per node (a site
+        // may hold its own), where tenant records belong to the hub.
+        let object = format!("genieacs/{tenant}");
+        let rec = record(now, actor, "tenant.genieacs", object, old.as_ref().map(shown), Some(shown(&s)));
         audit(&tx, tenant, &rec)?;
         self.commit(tx)?;
         Ok(s)

@@ -171,6 +171,20 @@ fn the_admin_pages_set_up_genieacs_and_the_inventory() {
     let page = web.get("/admin/genieacs");
     assert!(page.body.contains("stored; leave blank to keep it") && !page.body.contains(ACS_PASSWORD));
 
+    // The command line takes the password on stdin too (forwarded to the
+    // running server with the request, never in argv).
+    acs.require_auth("nbi", "from-stdin-pw-99");
+    let mut child = without_lango_env(std::process::Command::new(BIN))
+        .args(["--data", s.data.to_str().unwrap(), "cpe", "settings", "--tenant", "demo"])
+        .args(["--url", &acs.base_url(), "--username", "nbi", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"from-stdin-pw-99\n").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+
     let bad = web.post("/admin/cpe", &[("rows", "HW1,not-a-mac,X")]);
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("line 1"), "{}", bad.body);
@@ -187,6 +201,8 @@ fn the_admin_pages_set_up_genieacs_and_the_inventory() {
     assert_eq!(ok.status, 303, "{}", ok.body);
     let page = web.get(&format!("/admin/cpe/{id}"));
     assert!(page.body.contains("id=\"cpe-state\">installed<"), "{}", page.body);
-    // The device never informed: the panel says so instead of a state.
+    // The device never informed: the panel says so instead of a state (and
+    // GenieACS accepted the password given on stdin).
     assert!(page.body.contains("GenieACS has no device with this serial number yet"), "{}", page.body);
+    assert!(acs.requests().iter().all(|r| r.authorized));
 }

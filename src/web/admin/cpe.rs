@@ -62,7 +62,7 @@ pub async fn panel(s: &WebState, c: &Caller, sv: &Service) -> Option<CpePanel> {
         Ok(Some(d)) => {
             p.online = if d.online { "online" } else { "offline" };
             p.seen = c.when(d.last_inform);
-            p.uptime = d.uptime_secs.map_or_else(|| "-".into(), |u| crate::model::units::show_duration(u));
+            p.uptime = d.uptime_secs.map_or_else(|| "-".into(), crate::model::units::show_duration);
             p.rx = d.rx_dbm.map_or_else(|| "not reported".into(), |r| format!("{r:.2} dBm"));
         }
         Ok(None) => p.problem = "GenieACS has no device with this serial number yet.".into(),
