@@ -135,6 +135,15 @@ fn a_cpe_is_provisioned_when_its_service_is_activated() {
     assert!(a.status < 400, "{}", a.body);
     eventually("the task queued at GenieACS", Duration::from_secs(15), || !acs.pending().is_empty());
     assert_eq!(acs.param(DEVICE, PPP_PASS), Some(serde_json::json!("demo-pass")));
+    // GenieACS lists it among the device's tasks until the device informs.
+    let auth = format!(
+        "Basic {}",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("nbi:{ACS_PASSWORD}"))
+    );
+    let q = format!("/tasks?query=%7B%22device%22%3A%22{DEVICE}%22%7D");
+    let listed = http(acs.addr, "GET", &q, &[("Authorization", &auth)], "");
+    assert_eq!(listed.status, 200);
+    assert!(listed.body.contains("new-ppp-pass-1") && listed.body.contains("setParameterValues"), "{}", listed.body);
     acs.inform(DEVICE);
     assert_eq!(acs.param(DEVICE, PPP_PASS), Some(serde_json::json!("new-ppp-pass-1")));
 
