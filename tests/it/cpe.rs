@@ -4,7 +4,9 @@
 //! zero-touch push of the PPPoE login and Wi-Fi when the linked service is
 //! activated, the device's live state on the customer and service pages,
 //! reboot rate-limited and audited, a push that waits out a GenieACS that
-//! is down, and the password in no argv, log, page or audit record.
+//! is down, and the password in no argv, log, page or audit record; on a
+//! manual clock, a push when a CPE is installed on a live service, and
+//! reboot / refresh one a minute, done (200) or queued at GenieACS (202).
 
 use std::time::Duration;
 
@@ -214,4 +216,52 @@ fn the_admin_pages_set_up_genieacs_and_the_inventory() {
     // GenieACS accepted the password given on stdin).
     assert!(page.body.contains("GenieACS has no device with this serial number yet"), "{}", page.body);
     assert!(acs.requests().iter().all(|r| r.authorized));
+}
+
+#[allow(clippy::disallowed_methods)] // the server's manual clock starts at real time
+fn real_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[test]
+fn installing_on_a_live_service_pushes_at_once_and_actions_wait_a_minute() {
+    let acs = GenieAcs::start();
+    acs.add(Device::tr098(DEVICE, "HWTC00000001"));
+    let data = temp_dir("cpe-clock");
+    let now = real_now().to_string();
+    let s = Server::start(&data, &["--demo", "--test-clock", &now]);
+    let cli = |args: &[&str]| lango_ok(&s.data, args);
+    cli(&["cpe", "settings", "--tenant", "demo", "--url", &acs.base_url()]);
+    cli(&["cpe", "add", "--tenant", "demo", "--serial", "HWTC00000001", "--model", "HG8245H"]);
+    // demo-pppoe is active: installing the CPE queues the push at once
+    // (no Wi-Fi set: only the PPPoE login goes).
+    cli(&["cpe", "link", "--tenant", "demo", "--cpe", "HWTC00000001", "--service", "demo-pppoe"]);
+    eventually("the push", Duration::from_secs(15), || {
+        acs.param(DEVICE, PPP_USER) == Some(serde_json::json!("demo-pppoe"))
+    });
+    assert_eq!(acs.done()[0]["parameterValues"].as_array().map(Vec::len), Some(2), "{:?}", acs.done());
+    let status = cli(&["cpe", "status", "--tenant", "demo", "--cpe", "HWTC00000001"]);
+    assert!(status.contains("online   yes") && status.contains("rx power -21.40 dBm"), "{status}");
+
+    let out = cli(&["cpe", "reboot", "--tenant", "demo", "--cpe", "HWTC00000001"]);
+    assert!(out.contains("Reboot of HWTC00000001 done"), "{out}");
+    let e = refused(&s.data, &["cpe", "refresh", "--tenant", "demo", "--cpe", "HWTC00000001"]);
+    assert!(e.contains("try again in 60 s"), "{e}");
+    cli(&["clock-advance", "61"]);
+    let out = cli(&["cpe", "refresh", "--tenant", "demo", "--cpe", "HWTC00000001"]);
+    assert!(out.contains("Refresh of HWTC00000001 done"), "{out}");
+    assert_eq!(acs.device(DEVICE).refreshes, 1);
+    let last = acs.done().last().cloned().unwrap();
+    assert_eq!(last["name"], "refreshObject");
+    assert_eq!(last["objectName"], "InternetGatewayDevice");
+
+    // A device that does not answer the connection request: GenieACS keeps
+    // the reboot for its next inform (202), which the operator is told.
+    acs.set_reachable(DEVICE, false);
+    cli(&["clock-advance", "61"]);
+    let out = cli(&["cpe", "reboot", "--tenant", "demo", "--cpe", "HWTC00000001"]);
+    assert!(out.contains("queued at GenieACS"), "{out}");
+    assert_eq!(acs.device(DEVICE).reboots, 1);
+    acs.inform(DEVICE);
+    assert_eq!(acs.device(DEVICE).reboots, 2);
 }
