@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`) is only the command line; everything else lives
 //! in this library so integration tests and benchmarks can reach it.
 
+pub mod acs;
 pub mod app;
 pub mod bench;
 pub mod billing;

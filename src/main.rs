@@ -319,6 +319,14 @@ fn forward(cfg: &Config, cmd: &Manage, out: &mut impl std::io::Write) -> anyhow:
             env.insert(name.to_string(), value);
         }
     }
+    // A secret read from stdin (`--password-stdin`) goes along the same way.
+    if let Manage::Cpe(c) = cmd
+        && c.reads_stdin()
+    {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        env.insert(cli::cpe::STDIN_VAR.to_string(), line);
+    }
     let resp = lango::control::forward(&cfg.data_dir, args, cli::local_actor(), env, out)?;
     if resp.ok { Ok(()) } else { anyhow::bail!("{}", resp.output.trim_end().trim_start_matches("error: ")) }
 }

@@ -4,6 +4,7 @@
 
 mod admin;
 pub mod backup;
+pub mod cpe;
 pub mod customer;
 mod export;
 mod hotspot;
@@ -142,6 +143,9 @@ pub enum Manage {
     Routeros(routeros::RouterosCmd),
     /// Reports: revenue, reconciliation, tax, network, customers (text, CSV or PDF).
     Report(report::ReportArgs),
+    /// CPEs managed through GenieACS: settings, inventory, state, reboot, credential pushes.
+    #[command(subcommand)]
+    Cpe(cpe::CpeCmd),
     /// Test hook: move a server's manual clock (`serve --test-clock`).
     #[command(hide = true)]
     ClockAdvance { secs: i64 },
@@ -195,6 +199,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Snmp(c) => snmp::run(ctx, actor, c, out),
         Manage::Report(a) => report::run(ctx, a, out),
         Manage::Notify(c) => notify::run(ctx, actor, c, out),
+        Manage::Cpe(c) => cpe::run(ctx, actor, c, out),
         Manage::ClockAdvance { secs } => match clock {
             Clock::Manual(_) => {
                 clock.advance(secs);
@@ -258,6 +263,7 @@ impl Manage {
             Manage::Import(
                 import::ImportCmd::Daloradius(s) | import::ImportCmd::Phpnuxbill(s) | import::ImportCmd::Csv(s),
             ) => Some(&s.file),
+            Manage::Cpe(c) => c.input_file(),
             _ => None,
         }
     }
@@ -269,6 +275,7 @@ impl Manage {
             Manage::Snmp(c) => c.secret_envs(),
             Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => vec![api_key_env.as_str()],
             Manage::Notify(c) => c.secret_envs(),
+            Manage::Cpe(c) => c.secret_envs(),
             Manage::Backup { target: Some(t), .. } => t.secret_env().into_iter().collect(),
             Manage::Mpesa(money::MpesaCmd::Setup(a)) => vec![a.consumer_secret_env.as_str(), a.passkey_env.as_str()],
             Manage::Nas(NasCmd::Add { secret_env: Some(v), .. }) => vec![v.as_str()],

@@ -2,6 +2,7 @@
 //! cancellation token.
 
 pub mod backup;
+pub mod cpe;
 pub mod enforce;
 pub mod housekeeping;
 pub mod notify;

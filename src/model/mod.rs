@@ -5,12 +5,14 @@
 //! minor units. Secrets are held as [`Sealed`] ciphertext and only opened by
 //! the store's key.
 
+mod cpe;
 mod money;
 mod noc;
 mod notify;
 mod rate;
 pub mod units;
 
+pub use cpe::*;
 pub use money::*;
 pub use noc::*;
 pub use notify::*;

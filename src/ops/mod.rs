@@ -9,6 +9,7 @@
 pub mod admins;
 pub mod api_tokens;
 pub mod backup;
+pub mod cpe;
 pub mod csv;
 pub mod customer_check;
 pub mod hotspot;

@@ -78,6 +78,9 @@ stored!(
     crate::notify::template::Template = 1,
     RouterSnmp = 1,
     super::noc::Chunk = 1,
+    AcsSettings = 1,
+    Cpe = 1,
+    super::cpe_queue::CpePush = 1,
 );
 
 impl Stored for ApiToken {

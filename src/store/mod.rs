@@ -14,6 +14,8 @@ mod billing;
 pub mod codec;
 #[cfg(test)]
 mod compat_tests;
+pub mod cpe;
+pub mod cpe_queue;
 mod crud;
 mod due;
 #[cfg(test)]
@@ -360,6 +362,11 @@ impl Store {
             tx.open_table(SYNC_APPLIED)?;
             tx.open_table(OPEN_INVOICES)?;
             tx.open_table(LEASES_BY_NAS)?;
+            tx.open_table(ACS_SETTINGS)?;
+            tx.open_table(CPES)?;
+            tx.open_table(CPE_BY_SERIAL)?;
+            tx.open_table(CPE_BY_SERVICE)?;
+            tx.open_table(CPE_QUEUE)?;
         }
         self.commit(tx)?;
         Ok(())

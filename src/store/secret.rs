@@ -45,6 +45,10 @@ pub enum Purpose {
     /// A change on its way between the nodes of a deployment (sealed under
     /// the shared sync key, not lango.key).
     Sync,
+    /// The GenieACS NBI password.
+    AcsPassword,
+    /// A CPE's Wi-Fi key.
+    WifiKey,
 }
 
 impl Purpose {
@@ -62,6 +66,8 @@ impl Purpose {
             Purpose::NotifySecret => b"lango/notify-secret/v1",
             Purpose::SnmpSecret => b"lango/snmp-secret/v1",
             Purpose::Sync => b"lango/sync/v1",
+            Purpose::AcsPassword => b"lango/acs-password/v1",
+            Purpose::WifiKey => b"lango/wifi-key/v1",
         }
     }
 }

@@ -212,3 +212,15 @@ pub const SYNC_OUT: TableDefinition<u64, &[u8]> = TableDefinition::new("sync_out
 /// origin (`<node>/<instance>`) → sync::Mark: the last sequence of that
 /// node applied here, stored in the transaction that applied it.
 pub const SYNC_APPLIED: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_applied");
+
+/// tenant → AcsSettings: the tenant's GenieACS NBI (password sealed).
+pub const ACS_SETTINGS: TableDefinition<u32, &[u8]> = TableDefinition::new("acs_settings");
+/// (tenant, CPE id) → Cpe: the CPE inventory.
+pub const CPES: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("cpes");
+/// (tenant, serial number) → CPE id (serials are unique per tenant).
+pub const CPE_BY_SERIAL: TableDefinition<(u32, &str), u64> = TableDefinition::new("cpe_by_serial");
+/// (tenant, service id) → the CPE id installed on it (one per service).
+pub const CPE_BY_SERVICE: TableDefinition<(u32, u64), u64> = TableDefinition::new("cpe_by_service");
+/// seq → CpePush: credential pushes waiting for GenieACS (zero-touch),
+/// removed once the ACS took them.
+pub const CPE_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("cpe_queue");

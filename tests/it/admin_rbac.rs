@@ -24,6 +24,7 @@ struct Ids {
     /// An API token's id: the first 16 hex digits of its SHA-256.
     token: String,
     webhook: String,
+    cpe: String,
 }
 
 fn token_id(token: &str) -> String {
@@ -57,6 +58,7 @@ fn fill(path: &str, ids: &Ids) -> String {
         "/admin/tenants/" => &ids.tenant,
         "/admin/api-tokens/" => &ids.token,
         "/admin/webhooks/" => &ids.webhook,
+        "/admin/cpe/" => &ids.cpe,
         // No message exists: allowed roles get 404, others 403; notify.rs
         // retries a real one.
         "/admin/notifications/" => "999999",
@@ -139,6 +141,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         tenant: "999999".into(),
         token: token_id(&cli(&["api-token", "create", "--tenant", "other", "--name", "other-crm"])),
         webhook: webhook_id(&cli(&["webhook", "add", "--tenant", "other", "--url", "http://127.0.0.1:9/o"])),
+        cpe: webhook_id(&cli(&["cpe", "add", "--tenant", "other", "--serial", "OTHER-CPE-1"])),
     };
     assert!(other.invoice.starts_with("RCT-"), "{invoices}");
 
@@ -156,6 +159,7 @@ fn every_role_on_every_route_and_no_cross_tenant_ids() {
         tenant: "1".into(),
         token: token_id(&cli(&["api-token", "create", "--tenant", "demo", "--name", "demo-crm"])),
         webhook: webhook_id(&cli(&["webhook", "add", "--tenant", "demo", "--url", "http://127.0.0.1:9/d"])),
+        cpe: webhook_id(&cli(&["cpe", "add", "--tenant", "demo", "--serial", "DEMO-CPE-1"])),
     };
     make_admin(d, &["--tenant", "demo", "--name", "victim", "--role", "read-only"]);
     let mut webs = Vec::new();

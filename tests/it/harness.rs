@@ -39,7 +39,8 @@ pub fn temp_dir(name: &str) -> PathBuf {
 }
 
 /// Options that take a secret, and the `-env` option lango reads it from.
-const SECRET_OPTIONS: [(&str, &str); 9] = [
+const SECRET_OPTIONS: [(&str, &str); 10] = [
+    ("--key", "--key-env"),
     ("--community", "--community-env"),
     ("--auth-pass", "--auth-pass-env"),
     ("--priv-pass", "--priv-pass-env"),

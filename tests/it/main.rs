@@ -28,6 +28,7 @@ mod billing;
 mod billing_jobs;
 mod cli;
 mod coa;
+mod cpe;
 mod gateways;
 mod harness;
 mod health;

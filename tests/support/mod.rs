@@ -10,6 +10,7 @@
 //! `offsite` starts real S3-compatible (moto) and FTP (pyftpdlib) servers;
 //! `smtp` a real SMTP server (aiosmtpd) with STARTTLS, TLS and AUTH;
 //! `snmpd` a real SNMP agent (net-snmp) with a MikroTik-like subtree;
+//! `genieacs` is GenieACS's NBI (devices, tasks, connection requests);
 //! `nats` real nats-server processes (a JetStream cluster, leaf nodes) and
 //! a TCP relay that can be cut.
 // Each test binary uses only part of what the simulators offer.
@@ -19,6 +20,7 @@ pub mod browser;
 pub mod daraja;
 pub mod dstnat;
 pub mod gateways;
+pub mod genieacs;
 pub mod hotspot;
 pub mod nas;
 pub mod nats;

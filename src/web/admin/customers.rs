@@ -319,6 +319,7 @@ struct ShowPage {
     prefs: crate::model::Prefs,
     /// Recent messages, when the caller may see them.
     messages: Option<Vec<super::notify::MsgRow>>,
+    cpes: Vec<super::cpe::CpePanel>,
 }
 
 #[derive(Deserialize, Default)]
@@ -355,7 +356,7 @@ pub async fn wallet(
                 Ok(e) => e,
                 Err(r) => return r,
             };
-            match show_page(&s, &c, x, Some((f, errors))) {
+            match show_page(&s, &c, x, Some((f, errors))).map(|p| p(Vec::new())) {
                 Ok(r) => r,
                 Err(e) => failed(&c, &e),
             }
@@ -369,7 +370,12 @@ pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Pa
         Ok(None) => return not_found(&c),
         Err(r) => return r,
     };
-    match show_page(&s, &c, x, None) {
+    // Each service's CPE, read live from GenieACS.
+    let mut cpes = Vec::new();
+    for sv in s.portal.store.customer_services(c.tenant_id(), x.id).unwrap_or_default() {
+        cpes.extend(super::cpe::panel(&s, &c, &sv).await);
+    }
+    match show_page(&s, &c, x, None).map(|p| p(cpes)) {
         Ok(r) => r,
         Err(e) => failed(&c, &e),
     }
@@ -380,7 +386,7 @@ fn show_page(
     c: &Caller,
     x: Customer,
     typed: Option<(WalletForm, Errors)>,
-) -> Result<Response, StoreError> {
+) -> Result<impl FnOnce(Vec<super::cpe::CpePanel>) -> Response, StoreError> {
     let store = &s.portal.store;
     let t = c.tenant_id();
     let plans = store.plans(t)?;
@@ -464,12 +470,13 @@ fn show_page(
         errors: Errors::default(),
         prefs,
         messages,
+        cpes: Vec::new(),
     };
     let (page, status) = match typed {
         Some((wallet, errors)) => (ShowPage { wallet, errors, ..page }, StatusCode::UNPROCESSABLE_ENTITY),
         None => (page, StatusCode::OK),
     };
-    Ok(render(status, &page))
+    Ok(move |cpes| render(status, &ShowPage { cpes, ..page }))
 }
 
 #[derive(Deserialize, Default, Clone)]

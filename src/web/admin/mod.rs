@@ -23,6 +23,7 @@ use crate::store::AdminSession;
 mod auth;
 mod backups;
 mod catalog;
+mod cpe;
 mod customers;
 mod hotspot_files;
 mod import;
@@ -166,6 +167,16 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/reports/{kind}", get(reports::show))
         .route("/admin/reports/{kind}/csv", get(reports::csv))
         .route("/admin/reports/{kind}/pdf", get(reports::pdf))
+        .route("/admin/genieacs", get(cpe::settings).post(cpe::save_settings))
+        .route("/admin/cpe", get(cpe::list).post(cpe::add))
+        .route("/admin/cpe/{id}", get(cpe::show))
+        .route("/admin/cpe/{id}/link", post(cpe::link))
+        .route("/admin/cpe/{id}/return", post(cpe::give_back))
+        .route("/admin/cpe/{id}/restock", post(cpe::restock))
+        .route("/admin/cpe/{id}/wifi", post(cpe::wifi))
+        .route("/admin/cpe/{id}/reboot", post(cpe::reboot))
+        .route("/admin/cpe/{id}/refresh", post(cpe::refresh))
+        .route("/admin/cpe/{id}/push", post(cpe::push))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
@@ -248,11 +259,13 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/reports", "Reports", Perm::ViewReports),
     ("/admin/nas", "Routers", Perm::ViewNas),
     ("/admin/noc", "NOC", Perm::ViewNas),
+    ("/admin/cpe", "CPEs", Perm::ManageCpe),
     ("/admin/admins", "Admins", Perm::ManageAdmins),
     ("/admin/audit", "Audit log", Perm::ViewAudit),
     ("/admin/webhooks", "Webhooks", Perm::ViewWebhooks),
     ("/admin/mpesa", "M-Pesa", Perm::ManageIntegrations),
     ("/admin/sms", "SMS", Perm::ManageIntegrations),
+    ("/admin/genieacs", "GenieACS", Perm::ManageIntegrations),
     ("/admin/notifications", "Notifications", Perm::ViewMessages),
     ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
     ("/admin/import", "Import", Perm::EditPlans),

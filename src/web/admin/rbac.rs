@@ -46,6 +46,8 @@ pub enum Perm {
     /// The reports (revenue, reconciliation, tax, network, customers) and
     /// their downloads; a reseller's show its own customers only.
     ViewReports,
+    /// The CPE inventory: add, install, return; reboot and refresh devices.
+    ManageCpe,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -71,6 +73,7 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         ViewMessages => matches!(role, PlatformAdmin | TenantAdmin | Operator | ReadOnly),
         Broadcast | AckAlerts => matches!(role, PlatformAdmin | TenantAdmin | Operator),
         ViewReports => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly | Reseller),
+        ManageCpe => matches!(role, PlatformAdmin | TenantAdmin | Operator),
     }
 }
 
@@ -219,6 +222,18 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/reports/{kind}", ViewReports),
     r("GET", "/admin/reports/{kind}/csv", ViewReports),
     r("GET", "/admin/reports/{kind}/pdf", ViewReports),
+    r("GET", "/admin/genieacs", ManageIntegrations),
+    r("POST", "/admin/genieacs", ManageIntegrations),
+    r("GET", "/admin/cpe", ManageCpe),
+    r("POST", "/admin/cpe", ManageCpe),
+    r("GET", "/admin/cpe/{id}", ManageCpe),
+    r("POST", "/admin/cpe/{id}/link", ManageCpe),
+    r("POST", "/admin/cpe/{id}/return", ManageCpe),
+    r("POST", "/admin/cpe/{id}/restock", ManageCpe),
+    r("POST", "/admin/cpe/{id}/wifi", ManageCpe),
+    r("POST", "/admin/cpe/{id}/reboot", ManageCpe),
+    r("POST", "/admin/cpe/{id}/refresh", ManageCpe),
+    r("POST", "/admin/cpe/{id}/push", ManageCpe),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).

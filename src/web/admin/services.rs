@@ -51,6 +51,8 @@ struct ServicePage {
     /// The access form as typed (the stored values on a first view).
     access: AccessForm,
     errors: Errors,
+    /// The CPE installed on it, read live from GenieACS.
+    cpe: Option<super::cpe::CpePanel>,
 }
 
 #[derive(Deserialize, Default)]
@@ -67,7 +69,11 @@ pub struct AccessForm {
 }
 
 pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>, Path(id): Path<Id>) -> Response {
-    page(&s, &c, id, None, None)
+    let cpe = match service_of(&s, &c, id) {
+        Ok(Some((sv, _))) => super::cpe::panel(&s, &c, &sv).await,
+        _ => None,
+    };
+    page(&s, &c, id, None, None, cpe)
 }
 
 fn page(
@@ -76,6 +82,7 @@ fn page(
     id: Id,
     new_password: Option<String>,
     typed: Option<(AccessForm, Errors)>,
+    cpe: Option<super::cpe::CpePanel>,
 ) -> Response {
     let (sv, customer) = match service_of(s, c, id) {
         Ok(Some(x)) => x,
@@ -139,6 +146,7 @@ fn page(
         new_password,
         access,
         errors,
+        cpe,
         sv,
         customer,
     };
@@ -258,7 +266,7 @@ pub async fn password(
     }
     match s.portal.store.set_service_password(&c.actor(), s.portal.clock.now(), c.tenant_id(), &sv.username, &password)
     {
-        Ok(()) => page(&s, &c, id, Some(password), None),
+        Ok(()) => page(&s, &c, id, Some(password), None, None),
         Err(e) => failed(&c, &e),
     }
 }
@@ -295,7 +303,7 @@ pub async fn access(
                 Ok(e) => e,
                 Err(r) => return r,
             };
-            page(&s, &c, id, None, Some((f, errors)))
+            page(&s, &c, id, None, Some((f, errors)), None)
         }
     }
 }
