@@ -127,7 +127,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         crate::payments::engine::Engine::new(radius.store.clone(), radius.clock.clone(), callback_base)
             .context("starting the M-Pesa client")?,
     );
-    let coa_socket = tokio::net::UdpSocket::bind("0.0.0.0:0").await.context("binding the CoA client socket")?;
+    let coa_socket = coa_socket().context("binding the CoA client socket")?;
     let retry =
         crate::radius::coa::Retry { timeouts: cfg.jobs.coa_timeouts.iter().map(|&s| Duration::from_secs(s)).collect() };
     let coa = Arc::new(crate::radius::coa::CoaClient::with_clock(coa_socket, retry, radius.clock.clone()));
@@ -298,9 +298,36 @@ fn setup_token_from_env() -> anyhow::Result<Option<String>> {
 /// kernel caps it at net.core.rmem_max.
 const UDP_RECV_BUFFER: usize = 8 * 1024 * 1024;
 
+/// The CoA / Disconnect client's socket: dual-stack `[::]:0`, so routers
+/// on IPv4 and IPv6 are both reached, or `0.0.0.0:0` where the host has no
+/// IPv6.
+fn coa_socket() -> std::io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let any6: std::net::SocketAddr = (std::net::Ipv6Addr::UNSPECIFIED, 0).into();
+    let socket = match Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))
+        .and_then(|s| s.set_only_v6(false).and_then(|()| s.bind(&any6.into())).map(|()| s))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::debug!(error = %e, "no IPv6 socket for CoA; IPv4 only");
+            let any4: std::net::SocketAddr = (std::net::Ipv4Addr::UNSPECIFIED, 0).into();
+            let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+            s.bind(&any4.into())?;
+            s
+        }
+    };
+    socket.set_nonblocking(true)?;
+    tokio::net::UdpSocket::from_std(socket.into())
+}
+
 fn bind_udp(addr: std::net::SocketAddr) -> std::io::Result<std::net::UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // `[::]` answers IPv4 routers too (as IPv4-mapped addresses, which the
+    // NAS directory reads as IPv4), whatever net.ipv6.bindv6only says.
+    if addr.ip().is_unspecified() && addr.is_ipv6() {
+        socket.set_only_v6(false)?;
+    }
     if let Err(e) = socket.set_recv_buffer_size(UDP_RECV_BUFFER) {
         tracing::warn!(error = %e, "cannot enlarge the UDP receive buffer");
     }

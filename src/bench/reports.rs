@@ -594,6 +594,7 @@ fn seed_accounting(
             terminate_cause: (phase == 4).then_some(1),
             event_time: at,
             nas_ip: Some(IpAddr::V4(nas_ip)),
+            ipv6: None,
         }
     };
     loop {

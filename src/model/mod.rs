@@ -6,6 +6,7 @@
 //! the store's key.
 
 mod cpe;
+mod ipv6;
 mod money;
 mod noc;
 mod notify;
@@ -13,6 +14,7 @@ mod rate;
 pub mod units;
 
 pub use cpe::*;
+pub use ipv6::*;
 pub use money::*;
 pub use noc::*;
 pub use notify::*;
@@ -436,6 +438,8 @@ pub struct Session {
     /// The router's address as seen by accounting: CoA and Disconnect go
     /// there (a NAS entry may be a whole subnet).
     pub nas_ip: Option<IpAddr>,
+    /// The session's IPv6 (None for IPv4 only).
+    pub ipv6: Option<SessionV6>,
 }
 
 /// Cumulative session counters as the NAS reports them (Gigawords folded in).

@@ -6,7 +6,7 @@
 //! record already queued (up to `group_commit_max`), applies them in one
 //! redb transaction with one fsync, then releases all their responses.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Instant;
@@ -68,6 +68,12 @@ pub fn record(
     };
     let delay = i64::from(req.attr_u32(attr::ACCT_DELAY_TIME).unwrap_or(0));
     let framed_ip = req.attr(attr::FRAMED_IP_ADDRESS).and_then(|v| <[u8; 4]>::try_from(v).ok()).map(Ipv4Addr::from);
+    let ipv6 = crate::model::SessionV6 {
+        address: req.attr(attr::FRAMED_IPV6_ADDRESS).and_then(|v| <[u8; 16]>::try_from(v).ok()).map(Ipv6Addr::from),
+        prefix: req.attr(attr::FRAMED_IPV6_PREFIX).and_then(ipv6_prefix),
+        delegated: req.attr(attr::DELEGATED_IPV6_PREFIX).and_then(ipv6_prefix),
+    }
+    .or_none();
     Ok(Some(AcctRecord {
         tenant: nas.tenant.id,
         nas: nas.nas.id,
@@ -80,8 +86,22 @@ pub fn record(
         counters,
         terminate_cause: req.attr_u32(attr::ACCT_TERMINATE_CAUSE),
         event_time: now - delay,
-        nas_ip: Some(src),
+        nas_ip: Some(src.to_canonical()),
+        ipv6,
     }))
+}
+
+/// An IPv6 prefix attribute (RFC 3162 §2.3, RFC 4818): a reserved byte,
+/// the length, then as many bytes of the prefix as the length needs (up
+/// to 16). None when malformed.
+pub fn ipv6_prefix(v: &[u8]) -> Option<crate::model::Ipv6Net> {
+    let (&len, rest) = v.get(1..)?.split_first()?;
+    if len > 128 || rest.len() > 16 || rest.len() * 8 < usize::from(len) {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..rest.len()].copy_from_slice(rest);
+    crate::model::Ipv6Net::new(Ipv6Addr::from(b), len)
 }
 
 /// Build the Accounting-Response for a committed job.

@@ -165,6 +165,15 @@ struct Inner {
 }
 
 impl Inner {
+    /// Where to send to `addr` from this socket: an IPv4 router is reached
+    /// from a dual-stack IPv6 socket at its IPv4-mapped address.
+    fn dest(&self, addr: SocketAddr) -> SocketAddr {
+        match (addr, self.socket.local_addr()) {
+            (SocketAddr::V4(v4), Ok(SocketAddr::V6(_))) => SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port()),
+            _ => addr,
+        }
+    }
+
     fn peers(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, Peer>> {
         self.peers.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -260,7 +269,7 @@ impl CoaClient {
                 inner.counters.retransmitted.fetch_add(1, Relaxed);
                 tracing::debug!(nas = %peer, id = slot.id, try_no = try_no + 1, "retransmitting {request_code:?}");
             }
-            inner.socket.send_to(&bytes, target.addr).await?;
+            inner.socket.send_to(&bytes, inner.dest(target.addr)).await?;
             match tokio::time::timeout(*wait, &mut rx).await {
                 Ok(Ok(outcome)) => {
                     match outcome {

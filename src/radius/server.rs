@@ -97,7 +97,7 @@ fn admit<'a>(r: &Radius, buf: &'a [u8], src: SocketAddr, allowed: &[Code]) -> Op
             return None;
         }
     };
-    let Some(nas) = r.directory().find(src.ip()).cloned() else {
+    let Some(nas) = r.directory().find(src.ip().to_canonical()).cloned() else {
         tracing::debug!(%src, "packet from unknown client dropped");
         Counters::inc(&r.counters.dropped_unknown_client);
         return None;

@@ -47,6 +47,8 @@ pub struct AcctRecord {
     pub event_time: UnixTime,
     /// The router's source address: where CoA and Disconnect go.
     pub nas_ip: Option<std::net::IpAddr>,
+    /// Framed-IPv6-Address / -Prefix and Delegated-IPv6-Prefix, if sent.
+    pub ipv6: Option<SessionV6>,
 }
 
 /// What applying a record did; the server updates its online index from it.
@@ -186,6 +188,7 @@ struct Tables<'txn> {
     history: Table<'txn, (u32, u64), &'static [u8]>,
     by_service: Table<'txn, (u32, u64, i64, u64, &'static str), ()>,
     by_ip: Table<'txn, (u32, u32, u64, &'static str), ()>,
+    by_ipv6: Table<'txn, (u128, u8, u32, u64, &'static str), ()>,
     outbox: Table<'txn, u64, &'static [u8]>,
     audit: Table<'txn, (u32, u64), &'static [u8]>,
     meta: Table<'txn, &'static str, u64>,
@@ -246,6 +249,7 @@ impl<'txn> Tables<'txn> {
             history: tx.open_table(SESSION_HISTORY)?,
             by_service: tx.open_table(SESSIONS_BY_SERVICE)?,
             by_ip: tx.open_table(SESSION_BY_IP)?,
+            by_ipv6: tx.open_table(SESSION_BY_IPV6)?,
             outbox: tx.open_table(OUTBOX)?,
             audit: tx.open_table(AUDIT)?,
             meta: tx.open_table(META)?,
@@ -404,10 +408,10 @@ fn apply_one(t: &mut Tables<'_>, r: &AcctRecord) -> Result<AcctOutcome, StoreErr
                 return Ok(AcctOutcome::Duplicate);
             }
             let crossed = add_usage(t, r, s.service, &s.counters, &r.counters)?;
-            let was_ip = s.framed_ip;
+            let (was_ip, was_v6) = (s.framed_ip, s.ipv6);
             update_session(&mut s, r);
-            if s.framed_ip != was_ip {
-                index_ip(t, &Session { framed_ip: was_ip, ..s.clone() }, false)?;
+            if s.framed_ip != was_ip || s.ipv6 != was_v6 {
+                index_ip(t, &Session { framed_ip: was_ip, ipv6: was_v6, ..s.clone() }, false)?;
                 index_ip(t, &s, true)?;
             }
             t.active.insert(key, encode(&s).as_slice())?;
@@ -490,6 +494,7 @@ fn new_session(r: &AcctRecord, service: Option<Id>, counters: Counters) -> Sessi
         counters,
         terminate_cause: None,
         nas_ip: r.nas_ip,
+        ipv6: r.ipv6,
     }
 }
 
@@ -501,6 +506,9 @@ fn update_session(s: &mut Session, r: &AcctRecord) {
     }
     if r.framed_ip.is_some() {
         s.framed_ip = r.framed_ip;
+    }
+    if r.ipv6.is_some() {
+        s.ipv6 = r.ipv6;
     }
 }
 
@@ -607,12 +615,33 @@ fn index_session(t: &mut Tables<'_>, s: &Session, online: bool) -> Result<(), St
 }
 
 fn index_ip(t: &mut Tables<'_>, s: &Session, online: bool) -> Result<(), StoreError> {
+    if let Some(v6) = &s.ipv6 {
+        index_ipv6(&mut t.by_ipv6, s, v6, online)?;
+    }
     let Some(ip) = s.framed_ip else { return Ok(()) };
     let key = (u32::from(ip), s.tenant, s.nas, s.acct_session_id.as_str());
     if online {
         t.by_ip.insert(key, ())?;
     } else {
         t.by_ip.remove(key)?;
+    }
+    Ok(())
+}
+
+/// Keep SESSION_BY_IPV6 in step: one row per address or prefix.
+pub(crate) fn index_ipv6(
+    table: &mut Table<'_, (u128, u8, u32, u64, &'static str), ()>,
+    s: &Session,
+    v6: &SessionV6,
+    online: bool,
+) -> Result<(), StoreError> {
+    for net in v6.nets() {
+        let key = (net.network(), net.len, s.tenant, s.nas, s.acct_session_id.as_str());
+        if online {
+            table.insert(key, ())?;
+        } else {
+            table.remove(key)?;
+        }
     }
     Ok(())
 }

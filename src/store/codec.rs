@@ -108,7 +108,7 @@ impl Stored for Plan {
 }
 
 impl Stored for Session {
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     const NAME: &'static str = "Session";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::session(version, bytes)
@@ -116,7 +116,7 @@ impl Stored for Session {
 }
 
 impl Stored for super::accounting::AcctRecord {
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     const NAME: &'static str = "AcctRecord";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::acct_record(version, bytes)

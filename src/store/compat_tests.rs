@@ -37,6 +37,7 @@ fn generate_schema_v1_fixture() {
         terminate_cause: Some(1),
         event_time: T0 + 100,
         nas_ip: None,
+        ipv6: None,
     };
     let c = Counters { session_time: 100, bytes_in: 5_000_000_000, bytes_out: 42, packets_in: 1, packets_out: 2 };
     store

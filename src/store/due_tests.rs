@@ -118,6 +118,7 @@ fn the_rebuild_gives_what_the_writes_kept() {
         terminate_cause: None,
         event_time: now,
         nas_ip: None,
+        ipv6: None,
     };
     s.apply_accounting(&[start], None, true).unwrap();
     let voucher = s.service_by_username(t.id, "DEMO-VOUCHER").unwrap();

@@ -184,6 +184,7 @@ mod tests {
             terminate_cause: None,
             event_time: 1_800_000_000,
             nas_ip: None,
+            ipv6: None,
         }
     }
 

@@ -280,9 +280,25 @@ struct SessionV1 {
     terminate_cause: Option<u32>,
 }
 
+/// A value of version `v` that is the current one without its trailing
+/// `Option` fields (each `None`, one zero byte in postcard).
+fn without_trailing<T: serde::de::DeserializeOwned>(
+    kind: &'static str,
+    bytes: &[u8],
+    missing: usize,
+) -> Result<T, StoreError> {
+    let mut full = Vec::with_capacity(bytes.len() + missing);
+    full.extend_from_slice(bytes);
+    full.resize(bytes.len() + missing, 0);
+    postcard::from_bytes(&full).map_err(|e| StoreError::Corrupt { kind, message: e.to_string() })
+}
+
+/// Session: version 1 has no NAS address; version 2 no IPv6.
 pub fn session(version: u8, bytes: &[u8]) -> Result<Session, StoreError> {
-    if version != 1 {
-        return Err(StoreError::UnknownVersion { kind: "Session", version });
+    match version {
+        1 => {}
+        2 => return without_trailing("Session", bytes, 1),
+        _ => return Err(StoreError::UnknownVersion { kind: "Session", version }),
     }
     let s: SessionV1 = body("Session", bytes)?;
     Ok(Session {
@@ -300,6 +316,7 @@ pub fn session(version: u8, bytes: &[u8]) -> Result<Session, StoreError> {
         counters: s.counters,
         terminate_cause: s.terminate_cause,
         nas_ip: None,
+        ipv6: None,
     })
 }
 
@@ -319,9 +336,13 @@ struct AcctRecordV1 {
     event_time: UnixTime,
 }
 
+/// AcctRecord (journal entries): version 1 has no NAS address; version 2
+/// no IPv6.
 pub fn acct_record(version: u8, bytes: &[u8]) -> Result<AcctRecord, StoreError> {
-    if version != 1 {
-        return Err(StoreError::UnknownVersion { kind: "AcctRecord", version });
+    match version {
+        1 => {}
+        2 => return without_trailing("AcctRecord", bytes, 1),
+        _ => return Err(StoreError::UnknownVersion { kind: "AcctRecord", version }),
     }
     let r: AcctRecordV1 = body("AcctRecord", bytes)?;
     Ok(AcctRecord {
@@ -337,6 +358,7 @@ pub fn acct_record(version: u8, bytes: &[u8]) -> Result<AcctRecord, StoreError> 
         terminate_cause: r.terminate_cause,
         event_time: r.event_time,
         nas_ip: None,
+        ipv6: None,
     })
 }
 
@@ -403,5 +425,37 @@ mod tests {
         let mut bytes = postcard::to_allocvec(&p).unwrap();
         assert_eq!(bytes.split_off(bytes.len() - 3), vec![0, 0, 0]);
         assert_eq!(plan(3, &bytes).unwrap(), p);
+    }
+
+    /// A version-2 session or journal record reads as the current shape
+    /// with no IPv6 (the field was appended).
+    #[test]
+    fn session_and_acct_record_v2_read_without_ipv6() {
+        let s = Session {
+            tenant: 1,
+            nas: 2,
+            acct_session_id: "a1".into(),
+            service: Some(3),
+            username: "u".into(),
+            framed_ip: Some(Ipv4Addr::new(10, 0, 0, 1)),
+            calling_station_id: None,
+            nas_port_id: None,
+            started_at: 5,
+            updated_at: 6,
+            stopped_at: None,
+            counters: Counters::default(),
+            terminate_cause: None,
+            nas_ip: None,
+            ipv6: None,
+        };
+        let mut bytes = postcard::to_allocvec(&s).unwrap();
+        assert_eq!(bytes.pop(), Some(0));
+        assert_eq!(session(2, &bytes).unwrap(), s);
+        let with = Session {
+            ipv6: SessionV6 { prefix: Ipv6Net::parse("2001:db8::/64"), ..Default::default() }.or_none(),
+            ..s
+        };
+        let round: Session = super::super::codec::decode(&super::super::codec::encode(&with)).unwrap();
+        assert_eq!(round, with);
     }
 }

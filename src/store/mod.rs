@@ -316,6 +316,7 @@ impl Store {
             tx.open_table(OUTBOX)?;
             tx.open_table(SESSIONS_BY_SERVICE)?;
             tx.open_table(SESSION_BY_IP)?;
+            tx.open_table(SESSION_BY_IPV6)?;
             tx.open_table(LEASES)?;
             tx.open_table(TENANT_BRANDING)?;
             tx.open_table(HOOK_TOKENS)?;

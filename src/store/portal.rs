@@ -4,7 +4,7 @@
 //! purchases.
 
 use redb::{ReadableTable, WriteTransaction};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::codec::{decode, encode};
 use super::tables::*;
@@ -21,6 +21,10 @@ pub enum Via {
     /// A DHCP lease a router reported through the lease hook.
     Lease,
 }
+
+/// The shortest IPv6 prefix the portal tries (a /16 is already wider than
+/// any one customer's).
+const MIN_V6_PREFIX: u8 = 16;
 
 /// One thing known at a client address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +94,33 @@ impl Store {
             let lease: Lease = decode(v.value())?;
             let service = by_mac.get((tenant, lease.mac.0))?.map(|v| v.value());
             out.push(Sighting { tenant, service, nas: Some(nas), mac: Some(lease.mac), via: Via::Lease });
+        }
+        Ok(dedup(out))
+    }
+
+    /// Who is at IPv6 address `ip`: the online sessions whose address or
+    /// prefix (link or delegated) holds it, longest prefix first; a
+    /// handful of point ranges in `SESSION_BY_IPV6`, one per length.
+    pub fn who_is_at_v6(&self, ip: Ipv6Addr) -> Result<Vec<Sighting>, StoreError> {
+        let tx = self.read()?;
+        let index = tx.open_table(SESSION_BY_IPV6)?;
+        let active = tx.open_table(SESSIONS_ACTIVE)?;
+        let mut out: Vec<Sighting> = Vec::new();
+        for len in (MIN_V6_PREFIX..=128u8).rev() {
+            let Some(net) = Ipv6Net::new(ip, len) else { continue };
+            let key = net.network();
+            let rows: Vec<(u32, u64, String)> = index
+                .range((key, len, 0, 0, "")..=(key, len, u32::MAX, u64::MAX, "\u{10ffff}"))?
+                .map(|r| r.map(|(k, _)| (k.value().2, k.value().3, k.value().4.to_string())))
+                .collect::<Result<_, _>>()?;
+            for (tenant, nas, acct) in rows {
+                let Some(s) = get::<_, Session>(&active, (tenant, nas, acct.as_str()))? else { continue };
+                let mac = s.calling_station_id.as_deref().and_then(Mac::parse);
+                out.push(Sighting { tenant, service: s.service, nas: Some(nas), mac, via: Via::Session });
+            }
+            if !out.is_empty() {
+                break;
+            }
         }
         Ok(dedup(out))
     }

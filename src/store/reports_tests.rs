@@ -250,6 +250,7 @@ fn acct(t: &Tenant, nas: Id, status: AcctStatus, bytes_in: u64, at: UnixTime) ->
         terminate_cause: None,
         event_time: at,
         nas_ip: None,
+        ipv6: None,
     }
 }
 

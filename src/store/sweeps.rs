@@ -240,6 +240,9 @@ impl Store {
             if let Some(ip) = sess.framed_ip {
                 tx.open_table(SESSION_BY_IP)?.remove((u32::from(ip), s.tenant, s.nas, key.2))?;
             }
+            if let Some(v6) = &sess.ipv6 {
+                super::accounting::index_ipv6(&mut tx.open_table(SESSION_BY_IPV6)?, &sess, v6, false)?;
+            }
             sess.stopped_at = Some(now);
             sess.terminate_cause = Some(3);
             let seq = super::next_seq(&tx, "history_seq")?;

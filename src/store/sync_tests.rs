@@ -46,6 +46,7 @@ fn record(t: &Tenant, nas: Id, status: AcctStatus, id: &str, time: u32, bytes: u
         terminate_cause: None,
         event_time: NOW + i64::from(time),
         nas_ip: None,
+        ipv6: None,
     }
 }
 

@@ -91,6 +91,10 @@ pub const SESSIONS_BY_SERVICE: TableDefinition<(u32, u64, i64, u64, &str), ()> =
 /// (Framed-IP-Address, tenant, nas id, Acct-Session-Id) → (): online
 /// sessions by client address, across tenants, for the zero-login portal.
 pub const SESSION_BY_IP: TableDefinition<(u32, u32, u64, &str), ()> = TableDefinition::new("session_by_ip");
+/// Online sessions by each IPv6 address (as a /128) and prefix they hold:
+/// (network, length, tenant, nas, acct session id). The portal finds a
+/// client by trying its address at each length.
+pub const SESSION_BY_IPV6: TableDefinition<(u128, u8, u32, u64, &str), ()> = TableDefinition::new("session_by_ipv6");
 /// (client address, tenant, nas id) → Lease: DHCP leases the routers
 /// reported through the lease hook, for the portal and onboarding.
 pub const LEASES: TableDefinition<(u32, u32, u64), &[u8]> = TableDefinition::new("leases");

@@ -152,7 +152,13 @@ impl Server {
             .arg("--data")
             .arg(data)
             .arg("serve")
-            .args(["--radius-auth", "127.0.0.1:0", "--radius-acct", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+            // Each on loopback port 0, unless the test names its own.
+            .args(
+                [("--radius-auth", "127.0.0.1:0"), ("--radius-acct", "127.0.0.1:0"), ("--http", "127.0.0.1:0")]
+                    .into_iter()
+                    .filter(|(flag, _)| !extra.contains(flag))
+                    .flat_map(|(flag, addr)| [flag, addr]),
+            )
             // Plain HTTP unless the test asks for HTTPS (tests/it/tls.rs).
             .args(if extra.contains(&"--https") { &[][..] } else { &["--https", "off"][..] })
             .args(extra)

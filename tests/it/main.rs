@@ -34,6 +34,7 @@ mod harness;
 mod health;
 mod hooks;
 mod import;
+mod ipv6;
 mod mail;
 mod noc;
 mod notify;

@@ -111,7 +111,12 @@ pub struct NasSim {
 impl NasSim {
     /// Binds 127.0.0.1:0 and serves on its own thread until dropped.
     pub fn start(secret: &[u8]) -> NasSim {
-        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        NasSim::start_on("127.0.0.1:0", secret)
+    }
+
+    /// Binds `addr` (`[::1]:0` for a router on IPv6) and serves.
+    pub fn start_on(addr: &str, secret: &[u8]) -> NasSim {
+        let sock = UdpSocket::bind(addr).unwrap();
         sock.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
         let addr = sock.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));

@@ -544,6 +544,9 @@ pub(super) async fn sessions(
             json!({
                 "position": n, "nas": x.nas, "session_id": x.acct_session_id, "username": x.username, "service": x.service,
                 "framed_ip": x.framed_ip.map(|i| i.to_string()), "started_at": x.started_at,
+                "framed_ipv6_address": x.ipv6.and_then(|v| v.address).map(|a| a.to_string()),
+                "framed_ipv6_prefix": x.ipv6.and_then(|v| v.prefix).map(|p| p.to_string()),
+                "delegated_ipv6_prefix": x.ipv6.and_then(|v| v.delegated).map(|p| p.to_string()),
                 "bytes_in": x.counters.bytes_in, "bytes_out": x.counters.bytes_out,
             })
         },

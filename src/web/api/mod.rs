@@ -263,6 +263,10 @@ fn remember(s: &WebState, tenant: TenantId, key: Option<&str>, request: &str, st
 /// A JSON body, or a 400 naming the field serde complained about.
 #[allow(clippy::result_large_err)] // the Err is the answer, once per request
 fn body_of<T: serde::de::DeserializeOwned>(body: &Bytes, what: &str, fields: &[&'static str]) -> Result<T, Response> {
+    // Every body is a JSON object (serde would also take a struct as an array).
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(error(StatusCode::BAD_REQUEST, "invalid", format!("the body is not {what}: a JSON object"), None));
+    }
     serde_json::from_slice(body).map_err(|e| {
         let text = e.to_string();
         let field = fields.iter().copied().find(|f| text.contains(&format!("`{f}`")));

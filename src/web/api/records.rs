@@ -107,6 +107,7 @@ pub(super) async fn create_customer(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CustomerPatch {
+    #[serde(default, deserialize_with = "not_null")]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     phone: Option<Option<String>>,
@@ -114,6 +115,11 @@ struct CustomerPatch {
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     category: Option<Option<String>>,
+}
+
+/// A field that may be absent but not `null`.
+fn not_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 /// A field that is present (possibly `null`) as `Some`, absent as `None`.
@@ -130,8 +136,8 @@ pub(super) async fn update_customer(
 ) -> Response {
     let who = step!(caller(&s, &headers, peer, Perm::EditCustomers));
     let id = step!(path_id(&id));
-    let expect = step!(required_if_match(&headers)).to_string();
     let p: CustomerPatch = step!(body_of(&body, "a customer change", &["name", "phone", "email", "category"]));
+    let expect = step!(required_if_match(&headers)).to_string();
     let Some(old) = step!(visible_customer(&s, &who, id).map_err(|e| internal(&e))) else {
         return not_found(format!("customer {id}"));
     };
@@ -275,8 +281,8 @@ pub(super) async fn update_service(
 ) -> Response {
     let who = step!(caller(&s, &headers, peer, Perm::EditServices));
     let id = step!(path_id(&id));
-    let expect = step!(required_if_match(&headers)).to_string();
     let p: ServicePatch = step!(body_of(&body, "a service change", &["mac", "static_ip"]));
+    let expect = step!(required_if_match(&headers)).to_string();
     let Some(sv) = step!(visible_service(&s, &who, id).map_err(|e| internal(&e))) else {
         return not_found(format!("service {id}"));
     };

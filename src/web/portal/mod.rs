@@ -74,8 +74,10 @@ impl Portal {
     }
 
     pub(crate) fn identify(&self, ip: IpAddr) -> Result<Who, StoreError> {
-        let IpAddr::V4(v4) = ip else { return Ok(Who::Unknown) };
-        let seen = self.store.who_is_at(v4)?;
+        let seen = match ip.to_canonical() {
+            IpAddr::V4(v4) => self.store.who_is_at(v4)?,
+            IpAddr::V6(v6) => self.store.who_is_at_v6(v6)?,
+        };
         // Several matches (two tenants on one private range, two services
         // behind one address): refuse to guess, never show the wrong account.
         let [one] = seen.as_slice() else { return Ok(Who::Unknown) };
