@@ -285,9 +285,11 @@ pub(crate) fn renew_from_wallet(
     actor: &str,
     now: UnixTime,
 ) -> Result<Option<(Service, Invoice)>, StoreError> {
-    let mut services = tx.open_table(SERVICES)?;
-    let before: Service =
-        get(&services, (tenant, service_id))?.ok_or_else(|| StoreError::NotFound(format!("service {service_id}")))?;
+    // SERVICES is not held open across the ledger post: a credit (a plan
+    // change onto a cheaper plan) reaching the wallet files the customer's
+    // lapsed services as due, which reads it.
+    let before: Service = get(&tx.open_table(SERVICES)?, (tenant, service_id))?
+        .ok_or_else(|| StoreError::NotFound(format!("service {service_id}")))?;
     let plans = tx.open_table(PLANS)?;
     let plan: Plan = get(&plans, (tenant, plan_id))?.ok_or_else(|| StoreError::NotFound(format!("plan {plan_id}")))?;
     let old_plan: Option<Plan> = get(&plans, (tenant, before.plan))?;
@@ -320,8 +322,7 @@ pub(crate) fn renew_from_wallet(
         after.status = ServiceStatus::Active;
     }
     after.billing_hold = false;
-    services.insert((tenant, service_id), encode(&after).as_slice())?;
-    drop(services);
+    tx.open_table(SERVICES)?.insert((tenant, service_id), encode(&after).as_slice())?;
     super::due::index(tx, &after)?;
     // A new period starts with a fresh quota.
     let used = super::replan::usage_of(tx, tenant, service_id)?;

@@ -189,6 +189,19 @@ fn suspend_resume_renew_and_a_priced_plan_change() {
     assert_eq!(c["service"]["expires_at"].as_i64(), q["expires_at"].as_i64(), "as quoted");
     let same = call(&s, "POST", &format!("{base}/plan-change"), &till, &[], &apply);
     assert_eq!((same.status, json(&same.body)["error"]["field"].as_str()), (422, Some("plan")));
+
+    // Back down to the cheaper plan: the unused value exceeds the price,
+    // and the difference goes to the wallet (this once failed with a 500:
+    // the credit reached the wallet while the services table was held).
+    let home10 = before["plan"].clone();
+    let down = call(&s, "POST", &format!("{base}/plan-change"), &till, &[], &format!(r#"{{"plan":{home10}}}"#));
+    assert_eq!(down.status, 200, "{}", down.body);
+    assert_eq!(json(&down.body)["service"]["plan"], home10);
+    let quote = json(
+        &call(&s, "POST", &format!("{base}/plan-change"), &op, &[], &format!(r#"{{"plan":{plan20},"preview":true}}"#))
+            .body,
+    );
+    assert!(quote["balance"].as_i64().unwrap() > 0, "money back in the wallet: {quote}");
 }
 
 #[test]

@@ -88,7 +88,10 @@ fn store_error(e: StoreError) -> Response {
         StoreError::Conflict(m) => error(StatusCode::CONFLICT, "conflict", m, None),
         StoreError::Invalid(m) => error(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, None),
         StoreError::NotFound(m) => error(StatusCode::NOT_FOUND, "not_found", format!("no {m}"), None),
-        e => internal(&e),
+        e => {
+            tracing::error!(error = ?e, "api");
+            error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side", None)
+        }
     }
 }
 
