@@ -597,6 +597,7 @@ impl Store {
         Ok(after)
     }
 
+    #[allow(clippy::too_many_arguments)] // who, when, which, what for, the If-Match and the change
     pub(super) fn update_service(
         &self,
         actor: &str,
