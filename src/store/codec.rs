@@ -79,6 +79,7 @@ stored!(
     crate::notify::template::Template = 1,
     RouterSnmp = 1,
     super::noc::Chunk = 1,
+    super::retention::Retention = 1,
 );
 
 impl Stored for Customer {

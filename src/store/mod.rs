@@ -30,8 +30,10 @@ mod notify_events;
 pub mod outbox;
 mod pages;
 mod portal;
+pub mod privacy;
 pub mod report_rows;
 pub mod reports;
+pub mod retention;
 #[cfg(test)]
 mod reports_tests;
 mod routers;
@@ -355,6 +357,7 @@ impl Store {
             tx.open_table(SYNC_APPLIED)?;
             tx.open_table(OPEN_INVOICES)?;
             tx.open_table(LEASES_BY_NAS)?;
+            tx.open_table(RETENTION)?;
         }
         self.commit(tx)?;
         Ok(())

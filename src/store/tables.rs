@@ -212,3 +212,7 @@ pub const SYNC_OUT: TableDefinition<u64, &[u8]> = TableDefinition::new("sync_out
 /// origin (`<node>/<instance>`) → sync::Mark: the last sequence of that
 /// node applied here, stored in the transaction that applied it.
 pub const SYNC_APPLIED: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_applied");
+
+/// tenant → Retention: how many days of closed sessions, messages and
+/// audit records the tenant keeps (store/retention.rs; absent = keep all).
+pub const RETENTION: TableDefinition<u32, &[u8]> = TableDefinition::new("retention");
