@@ -1,0 +1,375 @@
+//! Data protection operations both front ends carry out (Kenya Data
+//! Protection Act, 2019): a customer's export (everything held, as a zip
+//! of JSON and CSV files, audited `customer.export`), erasure behind a
+//! typed confirmation (`customer.erase`, see `store::privacy`), the
+//! tenant's retention periods, and phone numbers masked for the roles
+//! that do not need them.
+
+use serde_json::{Value, json};
+
+use super::OpError;
+use super::csv::{row, spreadsheet_safe};
+use crate::model::{Id, TenantId, UnixTime};
+use crate::store::Store;
+use crate::store::privacy::{Dossier, Erased};
+use crate::store::retention::{MIN_AUDIT_DAYS, MIN_DAYS, Retention};
+
+/// `customer-<id>.zip`: `customer.json` (every record, as stored, without
+/// secrets), one CSV per list, and `README.txt`. Audited as
+/// `customer.export` with the counts only.
+pub fn export(store: &Store, actor: &str, now: UnixTime, tenant: TenantId, customer: Id) -> Result<Vec<u8>, OpError> {
+    let d = store.dossier(tenant, customer)?;
+    if d.customer.is_none() {
+        return Err(OpError::field("id", format!("no customer {customer}")));
+    }
+    let files = files(&d, now)?;
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+    let zip = super::zip::stored(&refs);
+    let detail = json!({
+        "files": files.len(),
+        "services": d.services.len(),
+        "sessions": d.sessions.len(),
+        "payments": d.payments.len(),
+        "documents": d.documents.len(),
+        "messages": d.messages.len(),
+        "audit_records": d.audit.len(),
+    });
+    store.note(actor, now, tenant, "customer.export", format!("customer/{customer}"), detail.to_string())?;
+    Ok(zip)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, OpError> {
+    serde_json::to_value(v).map_err(|e| OpError::Refused(format!("export: {e}")))
+}
+
+fn csv(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut out = row(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for r in rows {
+        out.push_str(&row(&r.into_iter().map(spreadsheet_safe).collect::<Vec<_>>()));
+    }
+    out.into_bytes()
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+fn files(d: &Dossier, now: UnixTime) -> Result<Vec<(String, Vec<u8>)>, OpError> {
+    // Services without their (sealed) passwords.
+    let services: Vec<Value> = d
+        .services
+        .iter()
+        .map(|s| {
+            let mut v = to_json(s)?;
+            if let Some(o) = v.as_object_mut() {
+                o.remove("password");
+            }
+            Ok(v)
+        })
+        .collect::<Result<_, OpError>>()?;
+    let audit: Vec<Value> =
+        d.audit.iter().map(|(seq, r)| Ok(json!({"seq": seq, "record": to_json(r)?}))).collect::<Result<_, OpError>>()?;
+    let whole = json!({
+        "exported_at": now,
+        "customer": to_json(&d.customer)?,
+        "services": services,
+        "usage": to_json(&d.usage)?,
+        "sessions": to_json(&d.sessions)?,
+        "payments": to_json(&d.payments)?,
+        "stk_requests": to_json(&d.stk)?,
+        "wallet": {"balance": d.balance, "ledger": to_json(&d.ledger)?},
+        "invoices_and_receipts": to_json(&d.documents)?,
+        "tickets": to_json(&d.tickets)?,
+        "messages": to_json(&d.messages)?,
+        "consent": to_json(&d.prefs)?,
+        "audit": audit,
+    });
+    let body = serde_json::to_vec_pretty(&whole).map_err(|e| OpError::Refused(format!("export: {e}")))?;
+    let mut out = vec![("customer.json".to_string(), body)];
+    let c = d.customer.as_ref().ok_or_else(|| OpError::Refused("no customer".into()))?;
+    out.push((
+        "customer.csv".into(),
+        csv(
+            &["id", "name", "phone", "email", "category", "created_at"],
+            [vec![c.id.to_string(), c.name.clone(), opt(&c.phone), opt(&c.email), opt(&c.category), c.created_at.to_string()]],
+        ),
+    ));
+    out.push((
+        "services.csv".into(),
+        csv(
+            &["id", "username", "access", "plan", "status", "mac", "static_ip", "expires_at", "created_at"],
+            d.services.iter().map(|s| {
+                vec![
+                    s.id.to_string(),
+                    s.username.clone(),
+                    s.access.as_str().into(),
+                    s.plan.to_string(),
+                    s.status.as_str().into(),
+                    opt(&s.mac),
+                    opt(&s.static_ip),
+                    opt(&s.expires_at),
+                    s.created_at.to_string(),
+                ]
+            }),
+        ),
+    ));
+    out.push((
+        "sessions.csv".into(),
+        csv(
+            &["service", "username", "nas", "session_id", "framed_ip", "device", "started_at", "stopped_at", "seconds", "bytes_in", "bytes_out"],
+            d.sessions.iter().map(|s| {
+                vec![
+                    opt(&s.service),
+                    s.username.clone(),
+                    s.nas.to_string(),
+                    s.acct_session_id.clone(),
+                    opt(&s.framed_ip),
+                    opt(&s.calling_station_id),
+                    s.started_at.to_string(),
+                    opt(&s.stopped_at),
+                    s.counters.session_time.to_string(),
+                    s.counters.bytes_in.to_string(),
+                    s.counters.bytes_out.to_string(),
+                ]
+            }),
+        ),
+    ));
+    out.push((
+        "payments.csv".into(),
+        csv(
+            &["id", "received_at", "amount", "method", "reference", "phone", "account"],
+            d.payments.iter().map(|p| {
+                vec![
+                    p.id.to_string(),
+                    p.received_at.to_string(),
+                    p.amount.to_string(),
+                    p.method.as_str().into(),
+                    p.reference.clone(),
+                    opt(&p.phone),
+                    opt(&p.account),
+                ]
+            }),
+        ),
+    ));
+    out.push((
+        "ledger.csv".into(),
+        csv(
+            &["at", "kind", "amount", "reason", "reference"],
+            d.ledger.iter().map(|e| {
+                vec![e.at.to_string(), format!("{:?}", e.kind), e.amount.to_string(), e.reason.clone(), opt(&e.reference)]
+            }),
+        ),
+    ));
+    out.push((
+        "invoices.csv".into(),
+        csv(
+            &["number", "kind", "issued_at", "net", "tax", "gross", "paid_at"],
+            d.documents.iter().map(|x| {
+                vec![
+                    x.number.clone(),
+                    format!("{:?}", x.kind),
+                    x.issued_at.to_string(),
+                    x.net.to_string(),
+                    x.tax.to_string(),
+                    x.gross.to_string(),
+                    opt(&x.paid_at),
+                ]
+            }),
+        ),
+    ));
+    out.push((
+        "messages.csv".into(),
+        csv(
+            &["id", "created_at", "channel", "to", "event", "marketing", "status", "text"],
+            d.messages.iter().map(|m| {
+                vec![
+                    m.id.to_string(),
+                    m.created_at.to_string(),
+                    m.channel.as_str().into(),
+                    m.to.clone(),
+                    m.event.clone(),
+                    m.marketing.to_string(),
+                    m.status.as_str().into(),
+                    m.text.clone(),
+                ]
+            }),
+        ),
+    ));
+    out.push((
+        "tickets.csv".into(),
+        csv(
+            &["id", "created_at", "open", "subject", "messages"],
+            d.tickets.iter().map(|t| {
+                let said: Vec<String> = t.messages.iter().map(|m| m.body.clone()).collect();
+                vec![t.id.to_string(), t.created_at.to_string(), t.open.to_string(), t.subject.clone(), said.join("\n")]
+            }),
+        ),
+    ));
+    let p = d.prefs.clone().unwrap_or_default();
+    out.push((
+        "consent.csv".into(),
+        csv(
+            &["sms", "email", "marketing_sms", "marketing_email", "changed_at", "changed_by"],
+            [vec![
+                p.sms.to_string(),
+                p.email.to_string(),
+                p.marketing_sms.to_string(),
+                p.marketing_email.to_string(),
+                p.changed_at.to_string(),
+                p.changed_by.clone(),
+            ]],
+        ),
+    ));
+    out.push((
+        "audit.csv".into(),
+        csv(
+            &["seq", "at", "actor", "action", "object", "before", "after"],
+            d.audit.iter().map(|(seq, r)| {
+                vec![
+                    seq.to_string(),
+                    r.at.to_string(),
+                    r.actor.clone(),
+                    r.action.clone(),
+                    r.object.clone(),
+                    opt(&r.before),
+                    opt(&r.after),
+                ]
+            }),
+        ),
+    ));
+    let readme = format!(
+        "Everything lango holds about customer {} at {} (Unix time, UTC).\r\n\
+         customer.json has every record; the CSV files are the same lists for spreadsheets.\r\n\
+         Amounts are in minor units (cents) of the tenant's currency.\r\n\
+         Passwords are not exported.\r\n",
+        c.id, now
+    );
+    out.push(("README.txt".into(), readme.into_bytes()));
+    Ok(out)
+}
+
+/// Erase `customer` once `confirm` repeats its id (the admin page's typed
+/// confirmation; `--confirm` on the command line). A site refuses it like
+/// any change to a hub-owned customer.
+pub fn erase(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    customer: Id,
+    confirm: &str,
+) -> Result<Erased, OpError> {
+    if store.customer_for(tenant, None, customer)?.is_none() {
+        return Err(OpError::field("id", format!("no customer {customer}")));
+    }
+    if confirm.trim() != customer.to_string() {
+        return Err(OpError::field("confirm", format!("type the customer's number ({customer}) to confirm the erasure")));
+    }
+    Ok(store.erase_customer(actor, now, tenant, customer)?)
+}
+
+/// The retention form / `lango retention set`: days per log, blank or 0
+/// keeps everything.
+pub fn set_retention(
+    store: &Store,
+    actor: &str,
+    now: UnixTime,
+    tenant: TenantId,
+    sessions: &str,
+    messages: &str,
+    audit: &str,
+) -> Result<Retention, Vec<OpError>> {
+    let mut problems = Vec::new();
+    let mut days = |field: &'static str, v: &str, min: u32| -> u32 {
+        match v.trim() {
+            "" | "0" => 0,
+            t => match t.parse::<u32>() {
+                Ok(n) if (min..=36_500).contains(&n) => n,
+                _ => {
+                    problems.push(OpError::field(field, format!("days: 0 (keep all) or {min} to 36500")));
+                    0
+                }
+            },
+        }
+    };
+    let r = Retention {
+        sessions_days: days("sessions_days", sessions, MIN_DAYS),
+        messages_days: days("messages_days", messages, MIN_DAYS),
+        audit_days: days("audit_days", audit, MIN_AUDIT_DAYS),
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    store.set_retention(actor, now, tenant, r).map_err(|e| vec![e.into()])?;
+    Ok(r)
+}
+
+/// `2547****5678`: the country code and network digit, then the last
+/// four; anything shorter than 8 characters is hidden whole.
+pub fn mask_phone(p: &str) -> String {
+    let chars: Vec<char> = p.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let head = if p.starts_with('+') { 5 } else if p.starts_with("254") { 4 } else { 2 };
+    let head = head.min(chars.len() - 4);
+    let mut out: String = chars[..head].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - head - 4));
+    out.extend(&chars[chars.len() - 4..]);
+    out
+}
+
+/// Every Kenyan mobile number in free text (2547…/2541… with 12 digits,
+/// 07…/01… with 10) masked; for audit records and message text shown to
+/// a role that sees masked numbers.
+pub fn mask_phones_in(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_digit()) {
+            let end = (i..b.len()).find(|&j| !b[j].is_ascii_digit()).unwrap_or(b.len());
+            let run = &text[i..end];
+            let phone = (run.len() == 12 && (run.starts_with("2547") || run.starts_with("2541")))
+                || (run.len() == 10 && (run.starts_with("07") || run.starts_with("01")));
+            out.push_str(&if phone { mask_phone(run) } else { run.to_string() });
+            i = end;
+        } else {
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_masked() {
+        let cases = [
+            ("254712345678", "2547****5678"),
+            ("+254712345678", "+2547****5678"),
+            ("0712345678", "07****5678"),
+            ("12345", "*****"),
+        ];
+        for (p, want) in cases {
+            assert_eq!(mask_phone(p), want, "{p}");
+        }
+    }
+
+    #[test]
+    fn phones_in_text_are_masked_and_other_numbers_kept() {
+        let cases = [
+            (r#"{"phone":"254712000001","amount":150000}"#, r#"{"phone":"2547****0001","amount":150000}"#),
+            ("call 0712000001 or +254112000002.", "call 07****0001 or +2541****0002."),
+            ("receipt 2547120000019 id 42", "receipt 2547120000019 id 42"),
+            ("Wanjiru ✓ 254712000001", "Wanjiru ✓ 2547****0001"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(mask_phones_in(t), want, "{t}");
+        }
+    }
+}
