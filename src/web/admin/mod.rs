@@ -32,6 +32,7 @@ mod mpesa;
 mod noc;
 mod notify;
 mod people;
+mod privacy;
 pub mod rbac;
 mod reports;
 mod routers;
@@ -166,6 +167,9 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/reports/{kind}", get(reports::show))
         .route("/admin/reports/{kind}/csv", get(reports::csv))
         .route("/admin/reports/{kind}/pdf", get(reports::pdf))
+        .route("/admin/customers/{id}/export", get(privacy::export))
+        .route("/admin/customers/{id}/erase", get(privacy::erase_form).post(privacy::erase))
+        .route("/admin/privacy", get(privacy::retention).post(privacy::save_retention))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
@@ -209,6 +213,18 @@ impl Caller {
     /// An amount in the tenant's currency.
     pub fn money(&self, minor: i64) -> String {
         crate::pdf::format_money(minor, self.tenant.as_ref().map_or("KES", |t| t.currency.as_str()))
+    }
+
+    /// A phone number as this admin may see it: masked (2547****5678)
+    /// without `SeePhones`.
+    pub fn phone(&self, p: &str) -> String {
+        if self.can(Perm::SeePhones) { p.to_string() } else { crate::ops::privacy::mask_phone(p) }
+    }
+
+    /// Free text (audit records, messages) with the phone numbers in it
+    /// masked for an admin without `SeePhones`.
+    pub fn text(&self, t: &str) -> String {
+        if self.can(Perm::SeePhones) { t.to_string() } else { crate::ops::privacy::mask_phones_in(t) }
     }
 
     pub fn tenant_id(&self) -> TenantId {
@@ -256,6 +272,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/notifications", "Notifications", Perm::ViewMessages),
     ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
     ("/admin/import", "Import", Perm::EditPlans),
+    ("/admin/privacy", "Privacy", Perm::PersonalData),
     ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
     ("/admin/backups", "Backups", Perm::ManageTenants),

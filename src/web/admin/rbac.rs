@@ -46,6 +46,11 @@ pub enum Perm {
     /// The reports (revenue, reconciliation, tax, network, customers) and
     /// their downloads; a reseller's show its own customers only.
     ViewReports,
+    /// Data protection: a customer's export and erasure, the tenant's
+    /// retention periods.
+    PersonalData,
+    /// Phone numbers in full; without it they show masked (2547****5678).
+    SeePhones,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -71,6 +76,11 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         ViewMessages => matches!(role, PlatformAdmin | TenantAdmin | Operator | ReadOnly),
         Broadcast | AckAlerts => matches!(role, PlatformAdmin | TenantAdmin | Operator),
         ViewReports => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly | Reseller),
+        PersonalData => matches!(role, PlatformAdmin | TenantAdmin),
+        // Read-only admins (auditors, viewers) have no reason to call or
+        // text anyone; every other role does (support, payments, a
+        // reseller's own sign-ups, which it edits).
+        SeePhones => role != ReadOnly,
     }
 }
 
@@ -219,6 +229,11 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/reports/{kind}", ViewReports),
     r("GET", "/admin/reports/{kind}/csv", ViewReports),
     r("GET", "/admin/reports/{kind}/pdf", ViewReports),
+    r("GET", "/admin/customers/{id}/export", PersonalData),
+    r("GET", "/admin/customers/{id}/erase", PersonalData),
+    r("POST", "/admin/customers/{id}/erase", PersonalData),
+    r("GET", "/admin/privacy", PersonalData),
+    r("POST", "/admin/privacy", PersonalData),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).
