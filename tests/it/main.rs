@@ -38,6 +38,7 @@ mod notify;
 mod notify_cli;
 mod otp;
 mod portal;
+mod privacy;
 mod reports;
 mod reports_browser;
 mod routeros;

@@ -167,7 +167,7 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/reports/{kind}", get(reports::show))
         .route("/admin/reports/{kind}/csv", get(reports::csv))
         .route("/admin/reports/{kind}/pdf", get(reports::pdf))
-        .route("/admin/customers/{id}/export", get(privacy::export))
+        .route("/admin/customers/{id}/export", post(privacy::export))
         .route("/admin/customers/{id}/erase", get(privacy::erase_form).post(privacy::erase))
         .route("/admin/privacy", get(privacy::retention).post(privacy::save_retention))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))

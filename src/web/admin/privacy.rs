@@ -1,4 +1,6 @@
-//! Data protection pages: a customer's export (a zip download), erasure
+//! Data protection pages: a customer's export (a zip download, answered
+//! to a POST because it writes its audit record: no admin GET changes
+//! anything), erasure
 //! behind a typed confirmation (the customer's number), and the tenant's
 //! retention periods. Each goes through `ops::privacy`, as `lango customer
 //! export|erase` and `lango retention set` do.

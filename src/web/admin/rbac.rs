@@ -229,7 +229,7 @@ pub const ROUTES: &[RouteSpec] = &[
     r("GET", "/admin/reports/{kind}", ViewReports),
     r("GET", "/admin/reports/{kind}/csv", ViewReports),
     r("GET", "/admin/reports/{kind}/pdf", ViewReports),
-    r("GET", "/admin/customers/{id}/export", PersonalData),
+    r("POST", "/admin/customers/{id}/export", PersonalData),
     r("GET", "/admin/customers/{id}/erase", PersonalData),
     r("POST", "/admin/customers/{id}/erase", PersonalData),
     r("GET", "/admin/privacy", PersonalData),
