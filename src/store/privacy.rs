@@ -234,6 +234,7 @@ impl Store {
                 out.messages += 1;
             }
         }
+        scrub_books(&tx, tenant, id, &d.documents, &with_name)?;
         let objects: HashSet<String> = objects(id, &d.services, &d.payments, &d.tickets).into_iter().collect();
         out.audit_records = scrub_audit(&tx, tenant, &objects, &values, &with_name)?;
         scrub_pending(&tx, tenant, &objects, &values, &with_name)?;
@@ -336,6 +337,49 @@ fn scrub_payments(tx: &WriteTransaction, tenant: TenantId, customer: Id, ps: &[P
         stk.insert((tenant, k.as_str()), encode(r).as_slice())?;
     }
     Ok(ps.len())
+}
+
+/// Ledger reasons and references and invoice lines keep their amounts and
+/// dates; a login, number or name in their words is replaced (a renewal's
+/// line names the login it paid for).
+fn scrub_books(
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    customer: Id,
+    docs: &[Invoice],
+    values: &[(String, String)],
+) -> Result<(), StoreError> {
+    let mut ledger = tx.open_table(LEDGER)?;
+    let mut changed = Vec::new();
+    for row in ledger.range((tenant, customer, 0)..=(tenant, customer, u64::MAX))? {
+        let (k, v) = row?;
+        let mut e: LedgerEntry = super::codec::decode(v.value())?;
+        let reason = replaced(&e.reason, values);
+        let reference = e.reference.as_deref().and_then(|r| replaced(r, values));
+        if reason.is_some() || reference.is_some() {
+            e.reason = reason.unwrap_or(e.reason);
+            e.reference = reference.or(e.reference);
+            changed.push((k.value().2, e));
+        }
+    }
+    for (seq, e) in &changed {
+        ledger.insert((tenant, customer, *seq), encode(e).as_slice())?;
+    }
+    let mut invoices = tx.open_table(INVOICES)?;
+    for d in docs {
+        let mut d = d.clone();
+        let mut any = false;
+        for l in &mut d.lines {
+            if let Some(t) = replaced(&l.description, values) {
+                l.description = t;
+                any = true;
+            }
+        }
+        if any {
+            invoices.insert((tenant, d.id), encode(&d).as_slice())?;
+        }
+    }
+    Ok(())
 }
 
 /// `text` with every value replaced; None when nothing was found.

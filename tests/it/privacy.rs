@@ -1,7 +1,7 @@
 //! Data protection against the real binary: a customer's export holds what
 //! its page shows and nothing of another customer; erasure makes radclient
 //! refused, removes the name and phone from every page and export, and
-//! leaves the VAT report as it was (the pseudonym aside); retention is set
+//! leaves the VAT report as it was; retention is set
 //! from both front ends; read-only admins see masked phone numbers.
 
 use crate::harness::*;
@@ -26,7 +26,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
         let name = String::from_utf8(bytes[i + 30..i + 30 + name_len].to_vec()).unwrap();
         let start = i + 30 + name_len + extra;
         let data = &bytes[start..start + size];
-        assert_eq!(crc32fast::hash(data), u32_at(i + 14), "{name}: CRC");
+        assert_eq!(crc32fast::hash(data) as usize, u32_at(i + 14), "{name}: CRC");
         out.push((name, String::from_utf8(data.to_vec()).unwrap()));
         i = start + size;
     }
@@ -65,7 +65,7 @@ fn history(s: &Server, alice: &str) {
     session(s, "demo-expired", "priv-brian", "Start", "BB-00-00-00-00-B2");
     session(s, "demo-expired", "priv-brian", "Stop", "BB-00-00-00-00-B2");
     let wait = std::time::Instant::now();
-    while !lango_ok(d, &["sessions", "--tenant", "demo", "--history"]).contains("priv-brian") {
+    while !lango_ok(d, &["sessions", "--tenant", "demo", "--history", "--json"]).contains("priv-brian") {
         assert!(wait.elapsed().as_secs() < 10, "accounting not folded");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -144,7 +144,7 @@ fn erasure_refuses_the_login_forgets_the_person_and_keeps_the_tax_report() {
     let login = "User-Name=demo-pppoe,User-Password=demo-pass";
     assert!(radclient(s.auth, "auth", DEMO_SECRET, &format!("{login},{MA}")).is("Access-Accept"));
     let tax_before = lango_ok(d, &["report", "tax", "--tenant", "demo"]);
-    assert!(tax_before.contains("Alice Wanjiru"), "{tax_before}");
+    assert!(tax_before.contains("KES 240.00") && tax_before.contains(&format!("customer {alice}")), "{tax_before}");
 
     // The typed confirmation must be the customer's number.
     let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
@@ -164,9 +164,9 @@ fn erasure_refuses_the_login_forgets_the_person_and_keeps_the_tax_report() {
     let r = radclient(s.auth, "auth", DEMO_SECRET, &format!("{login},{MA}"));
     assert!(r.is("Access-Reject"), "{}", r.raw);
 
-    // The VAT report is the same, the pseudonym in place of the name.
+    // The VAT report is the same (it names customers by number).
     let tax_after = lango_ok(d, &["report", "tax", "--tenant", "demo"]);
-    assert_eq!(tax_after, tax_before.replace("Alice Wanjiru", &pseudonym));
+    assert_eq!(tax_after, tax_before);
 
     let forgotten = ["Alice", "Wanjiru", "254712000001", "0712000001", "demo-pppoe", "AA-00-00-00-00-A1", "AA:00:00:00:00:A1"];
     let number = tax_after.lines().find_map(|l| l.split_whitespace().find(|w| w.starts_with("RCT-"))).unwrap();
@@ -193,10 +193,10 @@ fn erasure_refuses_the_login_forgets_the_person_and_keeps_the_tax_report() {
     let files = export(d, &alice);
     let all: String = files.iter().map(|(_, b)| b.as_str()).collect();
     for gone in forgotten {
-        assert!(!all.contains(gone), "{gone} still in the export");
+        assert!(!all.contains(gone), "{gone} still in the export: {}", all.split(gone).next().unwrap().chars().rev().take(300).collect::<String>().chars().rev().collect::<String>());
     }
     assert!(all.contains(&pseudonym) && all.contains("customer.erase"));
-    for cmd in [&["customer", "list", "--tenant", "demo"][..], &["sessions", "--tenant", "demo", "--history"]] {
+    for cmd in [&["customer", "list", "--tenant", "demo"][..], &["sessions", "--tenant", "demo", "--history", "--json"]] {
         let text = lango_ok(d, cmd);
         assert!(!text.contains("Alice") && !text.contains("demo-pppoe"), "{text}");
     }
