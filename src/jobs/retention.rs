@@ -19,7 +19,13 @@ pub fn pass(store: &Store, clock: &Clock) -> Result<usize, crate::store::StoreEr
     for t in store.tenants()? {
         let p = store.purge(t.id, clock.now())?;
         if p != Default::default() {
-            tracing::info!(tenant = t.id, sessions = p.sessions, messages = p.messages, audit = p.audit, "retention purge");
+            tracing::info!(
+                tenant = t.id,
+                sessions = p.sessions,
+                messages = p.messages,
+                audit = p.audit,
+                "retention purge"
+            );
         }
         removed += p.sessions + p.messages + p.audit;
     }

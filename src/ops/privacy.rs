@@ -67,8 +67,11 @@ fn files(d: &Dossier, now: UnixTime) -> Result<Vec<(String, Vec<u8>)>, OpError> 
             Ok(v)
         })
         .collect::<Result<_, OpError>>()?;
-    let audit: Vec<Value> =
-        d.audit.iter().map(|(seq, r)| Ok(json!({"seq": seq, "record": to_json(r)?}))).collect::<Result<_, OpError>>()?;
+    let audit: Vec<Value> = d
+        .audit
+        .iter()
+        .map(|(seq, r)| Ok(json!({"seq": seq, "record": to_json(r)?})))
+        .collect::<Result<_, OpError>>()?;
     let whole = json!({
         "exported_at": now,
         "customer": to_json(&d.customer)?,
@@ -91,7 +94,14 @@ fn files(d: &Dossier, now: UnixTime) -> Result<Vec<(String, Vec<u8>)>, OpError> 
         "customer.csv".into(),
         csv(
             &["id", "name", "phone", "email", "category", "created_at"],
-            [vec![c.id.to_string(), c.name.clone(), opt(&c.phone), opt(&c.email), opt(&c.category), c.created_at.to_string()]],
+            [vec![
+                c.id.to_string(),
+                c.name.clone(),
+                opt(&c.phone),
+                opt(&c.email),
+                opt(&c.category),
+                c.created_at.to_string(),
+            ]],
         ),
     ));
     out.push((
@@ -116,7 +126,19 @@ fn files(d: &Dossier, now: UnixTime) -> Result<Vec<(String, Vec<u8>)>, OpError> 
     out.push((
         "sessions.csv".into(),
         csv(
-            &["service", "username", "nas", "session_id", "framed_ip", "device", "started_at", "stopped_at", "seconds", "bytes_in", "bytes_out"],
+            &[
+                "service",
+                "username",
+                "nas",
+                "session_id",
+                "framed_ip",
+                "device",
+                "started_at",
+                "stopped_at",
+                "seconds",
+                "bytes_in",
+                "bytes_out",
+            ],
             d.sessions.iter().map(|s| {
                 vec![
                     opt(&s.service),
@@ -156,7 +178,13 @@ fn files(d: &Dossier, now: UnixTime) -> Result<Vec<(String, Vec<u8>)>, OpError> 
         csv(
             &["at", "kind", "amount", "reason", "reference"],
             d.ledger.iter().map(|e| {
-                vec![e.at.to_string(), format!("{:?}", e.kind), e.amount.to_string(), e.reason.clone(), opt(&e.reference)]
+                vec![
+                    e.at.to_string(),
+                    format!("{:?}", e.kind),
+                    e.amount.to_string(),
+                    e.reason.clone(),
+                    opt(&e.reference),
+                ]
             }),
         ),
     ));
@@ -263,7 +291,10 @@ pub fn erase(
         return Err(OpError::field("id", format!("no customer {customer}")));
     }
     if confirm.trim() != customer.to_string() {
-        return Err(OpError::field("confirm", format!("type the customer's number ({customer}) to confirm the erasure")));
+        return Err(OpError::field(
+            "confirm",
+            format!("type the customer's number ({customer}) to confirm the erasure"),
+        ));
     }
     Ok(store.erase_customer(actor, now, tenant, customer)?)
 }
@@ -311,7 +342,13 @@ pub fn mask_phone(p: &str) -> String {
     if chars.len() < 8 {
         return "*".repeat(chars.len());
     }
-    let head = if p.starts_with('+') { 5 } else if p.starts_with("254") { 4 } else { 2 };
+    let head = if p.starts_with('+') {
+        5
+    } else if p.starts_with("254") {
+        4
+    } else {
+        2
+    };
     let head = head.min(chars.len() - 4);
     let mut out: String = chars[..head].iter().collect();
     out.push_str(&"*".repeat(chars.len() - head - 4));

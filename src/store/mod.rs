@@ -33,9 +33,9 @@ mod portal;
 pub mod privacy;
 pub mod report_rows;
 pub mod reports;
-pub mod retention;
 #[cfg(test)]
 mod reports_tests;
+pub mod retention;
 mod routers;
 pub mod secret;
 mod setup;

@@ -91,7 +91,8 @@ impl Store {
             }
         }
         let mine = |s: &Session| s.service.is_some_and(|x| ids.contains(&x));
-        d.sessions = tenant_rows::<Session>(&tx.open_table(SESSION_HISTORY)?, tenant)?.into_iter().filter(mine).collect();
+        d.sessions =
+            tenant_rows::<Session>(&tx.open_table(SESSION_HISTORY)?, tenant)?.into_iter().filter(mine).collect();
         for row in tx.open_table(SESSIONS_ACTIVE)?.range((tenant, 0, "")..(tenant + 1, 0, ""))? {
             let s: Session = super::codec::decode(row?.1.value())?;
             if mine(&s) {
@@ -112,10 +113,14 @@ impl Store {
             d.ledger.push(super::codec::decode(row?.1.value())?);
         }
         d.balance = tx.open_table(BALANCES)?.get((tenant, customer))?.map_or(0, |v| v.value());
-        d.documents =
-            tenant_rows::<Invoice>(&tx.open_table(INVOICES)?, tenant)?.into_iter().filter(|x| x.customer == customer).collect();
-        d.tickets =
-            tenant_rows::<Ticket>(&tx.open_table(TICKETS)?, tenant)?.into_iter().filter(|x| x.customer == customer).collect();
+        d.documents = tenant_rows::<Invoice>(&tx.open_table(INVOICES)?, tenant)?
+            .into_iter()
+            .filter(|x| x.customer == customer)
+            .collect();
+        d.tickets = tenant_rows::<Ticket>(&tx.open_table(TICKETS)?, tenant)?
+            .into_iter()
+            .filter(|x| x.customer == customer)
+            .collect();
         let messages = tx.open_table(NOTIFY_MESSAGES)?;
         for row in tx.open_table(NOTIFY_BY_CUSTOMER)?.range((tenant, customer, 0)..=(tenant, customer, u64::MAX))? {
             if let Some(m) = get::<_, Message>(&messages, (tenant, row?.0.value().2))? {
@@ -412,7 +417,8 @@ fn scrub_audit(
         let (k, v) = row?;
         let mut r: AuditRecord = super::codec::decode(v.value())?;
         let vals = if objects.contains(&r.object) { with_name } else { values };
-        let (b, a) = (r.before.as_deref().and_then(|t| replaced(t, vals)), r.after.as_deref().and_then(|t| replaced(t, vals)));
+        let (b, a) =
+            (r.before.as_deref().and_then(|t| replaced(t, vals)), r.after.as_deref().and_then(|t| replaced(t, vals)));
         if b.is_none() && a.is_none() {
             continue;
         }

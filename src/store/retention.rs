@@ -59,9 +59,8 @@ impl Store {
         let mut p = Purged::default();
         let cutoff = |days: u32| (days > 0).then(|| now - i64::from(days) * DAY);
         if let Some(before) = cutoff(r.sessions_days) {
-            p.sessions = self.purge_rows(tenant, SESSION_HISTORY, |s: &Session| {
-                s.stopped_at.unwrap_or(s.updated_at) < before
-            })?;
+            p.sessions =
+                self.purge_rows(tenant, SESSION_HISTORY, |s: &Session| s.stopped_at.unwrap_or(s.updated_at) < before)?;
         }
         if let Some(before) = cutoff(r.messages_days) {
             p.messages = self.purge_messages(tenant, before)?;

@@ -168,7 +168,8 @@ fn erasure_refuses_the_login_forgets_the_person_and_keeps_the_tax_report() {
     let tax_after = lango_ok(d, &["report", "tax", "--tenant", "demo"]);
     assert_eq!(tax_after, tax_before);
 
-    let forgotten = ["Alice", "Wanjiru", "254712000001", "0712000001", "demo-pppoe", "AA-00-00-00-00-A1", "AA:00:00:00:00:A1"];
+    let forgotten =
+        ["Alice", "Wanjiru", "254712000001", "0712000001", "demo-pppoe", "AA-00-00-00-00-A1", "AA:00:00:00:00:A1"];
     let number = tax_after.lines().find_map(|l| l.split_whitespace().find(|w| w.starts_with("RCT-"))).unwrap();
     for path in [
         "/admin/customers".to_string(),
@@ -193,10 +194,24 @@ fn erasure_refuses_the_login_forgets_the_person_and_keeps_the_tax_report() {
     let files = export(d, &alice);
     let all: String = files.iter().map(|(_, b)| b.as_str()).collect();
     for gone in forgotten {
-        assert!(!all.contains(gone), "{gone} still in the export: {}", all.split(gone).next().unwrap().chars().rev().take(300).collect::<String>().chars().rev().collect::<String>());
+        assert!(
+            !all.contains(gone),
+            "{gone} still in the export: {}",
+            all.split(gone)
+                .next()
+                .unwrap()
+                .chars()
+                .rev()
+                .take(300)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>()
+        );
     }
     assert!(all.contains(&pseudonym) && all.contains("customer.erase"));
-    for cmd in [&["customer", "list", "--tenant", "demo"][..], &["sessions", "--tenant", "demo", "--history", "--json"]] {
+    for cmd in [&["customer", "list", "--tenant", "demo"][..], &["sessions", "--tenant", "demo", "--history", "--json"]]
+    {
         let text = lango_ok(d, cmd);
         assert!(!text.contains("Alice") && !text.contains("demo-pppoe"), "{text}");
     }
@@ -233,7 +248,8 @@ fn retention_is_set_from_both_front_ends_and_read_only_admins_see_masked_phones(
     // read-only admins, on the list, its CSV, the customer page and the
     // audit trail.
     let alice = customer_id(d, "Alice Wanjiru");
-    let pages = ["/admin/customers".to_string(), "/admin/customers?format=csv".into(), format!("/admin/customers/{alice}")];
+    let pages =
+        ["/admin/customers".to_string(), "/admin/customers?format=csv".into(), format!("/admin/customers/{alice}")];
     for (role, full) in [("read-only", false), ("operator", true), ("cashier", true), ("tenant-admin", true)] {
         let name = format!("phones-{role}");
         let pw = make_admin(d, &["--tenant", "demo", "--name", &name, "--role", role]);
