@@ -184,7 +184,7 @@ impl Store {
             }
         }
         values.retain(|(v, _)| v.len() >= 4);
-        values.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        values.sort_by_key(|(v, _)| (std::cmp::Reverse(v.len()), v.clone()));
         values.dedup_by(|a, b| a.0 == b.0);
         let mut with_name = values.clone();
         if c.name.trim().len() >= 2 {
