@@ -5,6 +5,7 @@
 //! minor units. Secrets are held as [`Sealed`] ciphertext and only opened by
 //! the store's key.
 
+pub mod mask;
 mod money;
 mod noc;
 mod notify;

@@ -265,3 +265,49 @@ fn retention_is_set_from_both_front_ends_and_read_only_admins_see_masked_phones(
         }
     }
 }
+
+#[test]
+fn no_full_msisdn_in_a_payments_webhook_log_or_export() {
+    use crate::support::daraja::{self, C2bPayKind};
+    use crate::support::receiver::Receiver;
+    let r = crate::billing::rig("privacy-c2b");
+    let d = &r.server.data;
+    crate::billing::mpesa_setup(d, &r.daraja.base_url(), &["--shortcode", daraja::C2B_SHORTCODE]);
+    r.cli(&["mpesa", "register-c2b", "--tenant", "demo"]);
+    let hook = Receiver::start(&[]);
+    r.cli(&["webhook", "add", "--tenant", "demo", "--url", &format!("http://{}/h", hook.addr)]);
+
+    let (_, confirmed) = r.daraja.c2b_pay(C2bPayKind::PayBill, "254712345678", 1500, "demo-expired");
+    assert_eq!(confirmed, Some(200));
+    // Money nobody can match, the payer's number typed as the account.
+    let (_, confirmed) = r.daraja.c2b_pay(C2bPayKind::PayBill, "254700000001", 200, "0700000001");
+    assert_eq!(confirmed, Some(200));
+    let got = hook.wait(std::time::Duration::from_secs(15), |g| {
+        g.iter().filter(|x| x.headers["lango-event"] == "payment.received").count() >= 2
+    });
+    let payments: Vec<_> = got.iter().filter(|x| x.headers["lango-event"] == "payment.received").collect();
+    assert_eq!(payments.len(), 2, "{got:?}");
+    let full = ["254712345678", "0712345678", "254700000001", "0700000001"];
+    for p in &payments {
+        for n in full {
+            assert!(!p.body.contains(n), "{n} in the webhook: {}", p.body);
+        }
+    }
+    let matched: serde_json::Value = serde_json::from_str(&payments[0].body).unwrap();
+    assert_eq!(matched["data"]["phone"], "2547****5678", "{matched}");
+    assert_eq!(matched["data"]["amount"], 150000, "amounts are untouched: {matched}");
+
+    let log = r.server.log();
+    for n in full {
+        assert!(!log.contains(n), "{n} in the log");
+    }
+    assert!(log.contains("matches no customer"), "the unmatched payment was logged");
+
+    let csv = r.cli(&["export", "payments", "--tenant", "demo"]);
+    assert!(csv.contains("2547****5678") && csv.contains("07****0001"), "{csv}");
+    for n in full {
+        assert!(!csv.contains(n), "{n} in the export: {csv}");
+    }
+    let csv = r.cli(&["export", "payments", "--tenant", "demo", "--with-phones"]);
+    assert!(csv.contains("254712345678") && csv.contains("0700000001"), "{csv}");
+}
