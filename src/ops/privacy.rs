@@ -289,8 +289,18 @@ pub fn erase(
     customer: Id,
     confirm: &str,
 ) -> Result<Erased, OpError> {
-    if store.customer_for(tenant, None, customer)?.is_none() {
+    let Some(c) = store.customer_for(tenant, None, customer)? else {
         return Err(OpError::field("id", format!("no customer {customer}")));
+    };
+    // Not a person: erasing it would disable every unsold voucher.
+    if c.name == crate::store::VOUCHER_CUSTOMER {
+        return Err(OpError::field("id", "the voucher sales account is not a person; nothing to erase"));
+    }
+    if let Some(a) = store.admins(tenant)?.into_iter().find(|a| a.reseller == Some(customer)) {
+        return Err(OpError::field(
+            "id",
+            format!("this is reseller {}'s wallet; disable that admin and move its customers first", a.username),
+        ));
     }
     if confirm.trim() != customer.to_string() {
         return Err(OpError::field(

@@ -311,3 +311,18 @@ fn no_full_msisdn_in_a_payments_webhook_log_or_export() {
     let csv = r.cli(&["export", "payments", "--tenant", "demo", "--with-phones"]);
     assert!(csv.contains("254712345678") && csv.contains("0700000001"), "{csv}");
 }
+
+#[test]
+fn the_voucher_account_and_a_resellers_wallet_are_not_erased() {
+    let s = Server::demo();
+    let d = &s.data;
+    lango_ok(d, &["voucher", "batch", "--tenant", "demo", "--plan", "Hotspot 1 hour 1 GB", "--count", "2"]);
+    let sales = customer_id(d, "Voucher sales");
+    let bad = lango(d, &["customer", "erase", "--tenant", "demo", &sales, "--confirm", &sales]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a person"), "{bad:?}");
+    make_admin(d, &["--tenant", "demo", "--name", "shopkeeper", "--role", "reseller"]);
+    let wallet = lango_ok(d, &["customer", "list", "--tenant", "demo"]);
+    let wallet = wallet.lines().last().unwrap().split_whitespace().next().unwrap().to_string();
+    let bad = lango(d, &["customer", "erase", "--tenant", "demo", &wallet, "--confirm", &wallet]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("reseller shopkeeper's wallet"), "{bad:?}");
+}
