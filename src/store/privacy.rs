@@ -155,11 +155,13 @@ impl Store {
     /// lose the personal values; ledger entries, amounts, numbers and dates
     /// stay. Online sessions are disconnected.
     pub fn erase_customer(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id) -> Result<Erased, StoreError> {
+        // The write lock first: nothing commits between the read of what
+        // is held and its erasure (reads run beside a write in redb).
+        let tx = self.write()?;
         let d = self.dossier(tenant, id)?;
         let Some(c) = d.customer.clone() else {
             return Err(StoreError::NotFound(format!("customer {id}")));
         };
-        let tx = self.write()?;
         let pseudonym = pseudonym(id);
         // (value, replacement): the person's values, distinctive first.
         let mut values: Vec<(String, String)> = Vec::new();

@@ -218,7 +218,7 @@ impl Caller {
     /// A phone number as this admin may see it: masked (2547****5678)
     /// without `SeePhones`.
     pub fn phone(&self, p: &str) -> String {
-        if self.can(Perm::SeePhones) { p.to_string() } else { crate::ops::privacy::mask_phone(p) }
+        if self.can(Perm::SeePhones) || p.is_empty() { p.to_string() } else { crate::ops::privacy::mask_phone(p) }
     }
 
     /// Free text (audit records, messages) with the phone numbers in it
