@@ -326,3 +326,52 @@ fn the_voucher_account_and_a_resellers_wallet_are_not_erased() {
     let bad = lango(d, &["customer", "erase", "--tenant", "demo", &wallet, "--confirm", &wallet]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("reseller shopkeeper's wallet"), "{bad:?}");
 }
+
+#[test]
+fn a_customer_gives_and_withdraws_consent_on_the_account_page() {
+    let s = Server::demo();
+    let d = &s.data;
+    let alice = customer_id(d, "Alice Wanjiru");
+    let login = http(s.http, "GET", "/account", &[], "");
+    let csrf = input_value(&login.body, "csrf").unwrap_or_else(|| panic!("{}", login.body));
+    let fields = [("csrf", csrf.as_str()), ("tenant", "demo"), ("username", "demo-pppoe"), ("password", "demo-pass")];
+    let a = http(s.http, "POST", "/account/login", &[], &form(&fields));
+    let cookie = format!("lango_acct={}", set_cookie(&a, "lango_acct").unwrap_or_else(|| panic!("{}", a.head)));
+    let home = http(s.http, "GET", "/account", &[("Cookie", &cookie)], "");
+    assert!(home.body.contains("id=\"consent-form\"") && !home.body.contains("checked"), "{}", home.body);
+    let csrf = input_value(&home.body, "csrf").unwrap();
+
+    let said = http(
+        s.http,
+        "POST",
+        "/account/consent",
+        &[("Cookie", &cookie)],
+        &form(&[("csrf", &csrf), ("marketing_sms", "on")]),
+    );
+    assert_eq!(said.status, 303, "{}", said.body);
+    let prefs = lango_ok(d, &["notify", "prefs", "--tenant", "demo", "--customer", &alice]);
+    assert!(prefs.contains("marketing sms    on") && prefs.contains("marketing email  off"), "{prefs}");
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let page = web.get(&format!("/admin/customers/{alice}")).body;
+    assert!(page.contains("by customer:account-page"), "{page}");
+    // A forged form (no valid token) changes nothing.
+    let forged = http(
+        s.http,
+        "POST",
+        "/account/consent",
+        &[("Cookie", &cookie)],
+        &form(&[("csrf", "x"), ("marketing_email", "on")]),
+    );
+    assert_eq!(forged.status, 200);
+    assert!(
+        lango_ok(d, &["notify", "prefs", "--tenant", "demo", "--customer", &alice]).contains("marketing email  off")
+    );
+
+    // Withdrawn: the box left unticked.
+    let a = http(s.http, "POST", "/account/consent", &[("Cookie", &cookie)], &form(&[("csrf", &csrf)]));
+    assert_eq!(a.status, 303);
+    let prefs = lango_ok(d, &["notify", "prefs", "--tenant", "demo", "--customer", &alice]);
+    assert!(prefs.contains("marketing sms    off"), "{prefs}");
+    let audit = web.get("/admin/audit?format=csv").body;
+    assert_eq!(audit.matches(",customer:account-page,customer.prefs,").count(), 2, "{audit}");
+}
