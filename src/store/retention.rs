@@ -71,7 +71,10 @@ impl Store {
         Ok(p)
     }
 
-    /// Rows of a `(tenant, seq)` table for which `old` holds, in batches.
+    /// The leading rows of an append-ordered `(tenant, seq)` table for
+    /// which `old` holds, in batches; the first newer row ends the pass, so
+    /// an hourly purge reads what it removes, not the whole history (a
+    /// late Stop filed after newer ones waits for a later pass).
     fn purge_rows<T: super::codec::Stored>(
         &self,
         tenant: TenantId,
@@ -93,9 +96,10 @@ impl Store {
                         next = Some(seq);
                         break;
                     }
-                    if old(&super::codec::decode(v.value())?) {
-                        gone.push(seq);
+                    if !old(&super::codec::decode(v.value())?) {
+                        break;
                     }
+                    gone.push(seq);
                 }
                 for seq in &gone {
                     t.remove((tenant, *seq))?;
