@@ -143,6 +143,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
     tasks.spawn(crate::jobs::notify::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::cpe::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::reports::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
+    tasks.spawn(crate::jobs::retention::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::snmp::run(radius.store.clone(), radius.clock.clone(), cfg.snmp.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::routers::run(
         radius.store.clone(),

@@ -1,5 +1,7 @@
 //! `lango customer add|edit|list`: customers with their phone, e-mail and
-//! category, as the admin UI's customer form has them.
+//! category, as the admin UI's customer form has them; `export` (everything
+//! held, as a zip) and `erase` (pseudonymised, the books kept), as the
+//! customer page's buttons do (`ops::privacy`).
 
 use clap::Subcommand;
 use std::io::Write;
@@ -42,6 +44,27 @@ pub enum CustomerCmd {
     List {
         #[arg(long)]
         tenant: String,
+    },
+    /// Everything lango holds about a customer (Data Protection Act: the
+    /// right of access), as a zip of JSON and CSV files.
+    Export {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+        /// The zip file to write.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Erase a customer's personal data: name, phone and e-mail replaced by
+    /// a pseudonym, logins renamed and disabled, history scrubbed; the
+    /// ledger, payments' amounts and invoices are kept for the tax records.
+    Erase {
+        #[arg(long)]
+        tenant: String,
+        id: Id,
+        /// The customer's number again, to confirm.
+        #[arg(long)]
+        confirm: String,
     },
 }
 
@@ -104,6 +127,21 @@ pub fn run(store: &Store, clock: &Clock, actor: &str, cmd: CustomerCmd, out: &mu
                 show(&c.phone),
                 show(&c.email),
                 show(&c.category)
+            )?;
+        }
+        CustomerCmd::Export { tenant, id, out: file } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let zip = crate::ops::privacy::export(store, actor, clock.now(), t.id, id)?;
+            std::fs::write(&file, &zip).map_err(|e| anyhow::anyhow!("--out: writing {}: {e}", file.display()))?;
+            writeln!(out, "customer {id}: {} bytes written to {}", zip.len(), file.display())?;
+        }
+        CustomerCmd::Erase { tenant, id, confirm } => {
+            let t = store.tenant_by_slug(&tenant)?;
+            let e = crate::ops::privacy::erase(store, actor, clock.now(), t.id, id, &confirm)?;
+            writeln!(
+                out,
+                "customer {id} erased: now {:?}; {} login(s) disabled, {} session(s), {} payment(s), {} message(s), {} ticket(s), {} audit record(s) scrubbed",
+                e.pseudonym, e.services, e.sessions, e.payments, e.messages, e.tickets, e.audit_records
             )?;
         }
         CustomerCmd::List { tenant } => {

@@ -34,6 +34,10 @@ pub struct Export {
     /// Include service passwords (services export).
     #[arg(long)]
     pub with_passwords: bool,
+    /// Payers' phone numbers in full (payments export); masked
+    /// (2547****5678) without it.
+    #[arg(long)]
+    pub with_phones: bool,
 }
 
 /// "YYYY-MM-DD HH:MM" in the tenant's zone (what `import csv` reads).
@@ -129,6 +133,8 @@ pub fn run(store: &Store, e: Export, out: &mut impl Write) -> anyhow::Result<()>
             }
         }
         List::Payments => {
+            let full = e.with_phones;
+            let phone = |v: String| if full { v } else { crate::model::mask::mask_phones_in(&v) };
             let head = ["id", "received", "customer", "amount", "method", "reference", "phone", "account", "status"];
             push(head.map(String::from).to_vec());
             for p in store.payments(t.id)? {
@@ -139,8 +145,8 @@ pub fn run(store: &Store, e: Export, out: &mut impl Write) -> anyhow::Result<()>
                     show_money(p.amount),
                     p.method.as_str().into(),
                     p.reference,
-                    p.phone.unwrap_or_default(),
-                    p.account.unwrap_or_default(),
+                    phone(p.phone.unwrap_or_default()),
+                    phone(p.account.unwrap_or_default()),
                     format!("{:?}", p.status).to_lowercase(),
                 ]);
             }

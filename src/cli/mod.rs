@@ -20,6 +20,7 @@ mod money;
 pub use site::{NasCmd, TenantCmd, nas, tenant};
 mod plan;
 mod report;
+mod retention;
 pub mod routeros;
 pub use plan::{PlanCmd, plan};
 
@@ -68,6 +69,9 @@ pub enum Manage {
     Plan(PlanCmd),
     #[command(subcommand)]
     Customer(customer::CustomerCmd),
+    /// How long closed sessions, messages and the audit log are kept.
+    #[command(subcommand)]
+    Retention(retention::RetentionCmd),
     /// Logins: PPPoE, hotspot, DHCP MAC, static.
     #[command(subcommand)]
     Service(ServiceCmd),
@@ -232,6 +236,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Nas(c) => nas(ctx, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
         Manage::Customer(c) => customer::run(store, clock, actor, c, out),
+        Manage::Retention(c) => retention::run(store, clock, actor, c, out),
         Manage::Service(c) => service(ctx, actor, c, out),
         Manage::Sessions { tenant, history, json } => sessions(store, &tenant, history, json, out),
     }

@@ -7,6 +7,7 @@ pub mod enforce;
 pub mod housekeeping;
 pub mod notify;
 pub mod reports;
+pub mod retention;
 pub mod routers;
 pub mod scheduler;
 pub mod snmp;

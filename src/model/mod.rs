@@ -7,6 +7,7 @@
 
 mod cpe;
 mod ipv6;
+pub mod mask;
 mod money;
 mod noc;
 mod notify;

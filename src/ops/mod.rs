@@ -20,6 +20,7 @@ pub mod mpesa;
 pub mod noc;
 pub mod notify;
 pub mod plans;
+pub mod privacy;
 pub mod recovery;
 pub mod report_usage;
 pub mod report_view;

@@ -134,15 +134,7 @@ pub(super) fn pct(part: i64, whole: i64) -> Cell {
 }
 
 /// A phone number shown with its middle hidden: 2547****5678.
-pub fn mask_phone(p: &str) -> String {
-    let n = p.chars().count();
-    if n < 8 {
-        return "****".into();
-    }
-    let head: String = p.chars().take(4).collect();
-    let tail: String = p.chars().skip(n - 4).collect();
-    format!("{head}****{tail}")
-}
+pub use crate::model::mask::mask_phone;
 
 impl Ctx<'_> {
     pub(super) fn agg(&self, metric: Metric) -> Result<Vec<AggRow>, OpError> {

@@ -354,7 +354,8 @@ impl Engine {
             at: self.clock.now(),
         })?;
         if let Applied::Unmatched(p) = &applied {
-            tracing::warn!(payment = p.id, account = %n.bill_ref, "M-Pesa payment matches no customer: parked for an admin");
+            let account = crate::model::mask::mask_phones_in(&n.bill_ref);
+            tracing::warn!(payment = p.id, %account, "M-Pesa payment matches no customer: parked for an admin");
         }
         Ok((200, mpesa::CONFIRMATION_OK.to_string()))
     }

@@ -81,6 +81,7 @@ stored!(
     AcsSettings = 1,
     Cpe = 1,
     super::cpe_queue::CpePush = 1,
+    super::retention::Retention = 1,
 );
 
 impl Stored for ApiToken {

@@ -33,10 +33,12 @@ pub mod outbox;
 mod pages;
 mod portal;
 mod replan;
+pub mod privacy;
 pub mod report_rows;
 pub mod reports;
 #[cfg(test)]
 mod reports_tests;
+pub mod retention;
 mod routers;
 pub mod secret;
 mod setup;
@@ -368,6 +370,7 @@ impl Store {
             tx.open_table(CPE_BY_SERIAL)?;
             tx.open_table(CPE_BY_SERVICE)?;
             tx.open_table(CPE_QUEUE)?;
+            tx.open_table(RETENTION)?;
         }
         self.commit(tx)?;
         Ok(())

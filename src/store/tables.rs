@@ -228,3 +228,6 @@ pub const CPE_BY_SERVICE: TableDefinition<(u32, u64), u64> = TableDefinition::ne
 /// seq → CpePush: credential pushes waiting for GenieACS (zero-touch),
 /// removed once the ACS took them.
 pub const CPE_QUEUE: TableDefinition<u64, &[u8]> = TableDefinition::new("cpe_queue");
+/// tenant → Retention: how many days of closed sessions, messages and
+/// audit records the tenant keeps (store/retention.rs; absent = keep all).
+pub const RETENTION: TableDefinition<u32, &[u8]> = TableDefinition::new("retention");

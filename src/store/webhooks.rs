@@ -71,7 +71,12 @@ pub(super) fn event_body(
             }
             svc.as_ref().and_then(shown_service).and_then(|j| serde_json::from_str(&j).ok())
         }
-        Some(("payment" | "session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+        // No full MSISDN leaves in a webhook: the payer's number (and one
+        // typed as the account) is masked, 2547****5678.
+        Some(("payment", _)) => {
+            rec.after.as_deref().map(crate::model::mask::mask_phones_in).and_then(|j| serde_json::from_str(&j).ok())
+        }
+        Some(("session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
         Some(("nas", id)) => Some(serde_json::json!({"nas": id.parse::<Id>().unwrap_or(0), "message": rec.after})),
         _ => None,
     };

@@ -1,6 +1,7 @@
 //! The customer's own pages: sign in with the service's username and
 //! password; status, online state, usage chart, payments, receipt and
-//! invoice downloads, renewal and upgrade, and support tickets. The
+//! invoice downloads, renewal and upgrade, support tickets, and consent to
+//! offers (opt-in / opt-out, recorded as `customer:account-page`). The
 //! session is a signed cookie (HttpOnly, SameSite=Lax, Secure and
 //! `__Host-` when lango is served over https), valid 12 hours; the signing
 //! key lives in memory, so a restart signs everyone out.
@@ -36,6 +37,7 @@ pub fn routes() -> axum::Router<WebState> {
         .route("/account/pay", post(pay))
         .route("/account/doc/{number}", get(document))
         .route("/account/tickets", post(new_ticket))
+        .route("/account/consent", post(consent))
         .route("/account/tickets/{id}", get(ticket).post(reply))
 }
 
@@ -203,6 +205,8 @@ struct HomePage {
     payments: Vec<(String, String, String)>,
     docs: Vec<(String, String, String)>,
     tickets: Vec<(Id, String, &'static str)>,
+    /// The customer's consent to offers (Data Protection Act, 2019).
+    prefs: crate::model::Prefs,
     csrf: String,
     error: Option<String>,
     subject: String,
@@ -291,6 +295,7 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
         payments,
         docs,
         tickets,
+        prefs: p.store.prefs(t, v.customer.id).unwrap_or_default(),
         csrf: form_token(p, t, svc),
         error,
         subject,
@@ -380,6 +385,45 @@ async fn document(
         }
     }
 }
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    marketing_sms: String,
+    #[serde(default)]
+    marketing_email: String,
+}
+
+/// The customer's own opt-in or opt-out of offers, recorded with when and
+/// how (`customer:account-page`), as the admin's preferences form does.
+async fn consent(
+    State(s): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<ConsentForm>,
+) -> Response {
+    let p = &s.portal;
+    let v = match signed_in(p, peer, &headers) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let (t, svc) = (v.tenant.id, v.service.id);
+    if !form_ok(p, t, svc, &f.csrf) {
+        return home_page(p, &v, Some("This page has expired. Please try again.".into()), String::new(), String::new());
+    }
+    let mut prefs = p.store.prefs(t, v.customer.id).unwrap_or_default();
+    prefs.marketing_sms = f.marketing_sms == "on";
+    prefs.marketing_email = f.marketing_email == "on";
+    match p.store.set_prefs(CONSENT_ACTOR, p.clock.now(), t, v.customer.id, &prefs) {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => home_page(p, &v, Some(sentence(&e.to_string())), String::new(), String::new()),
+    }
+}
+
+/// Who changed the consent, as the audit log and the customer's page say.
+const CONSENT_ACTOR: &str = "customer:account-page";
 
 #[derive(Deserialize)]
 struct TicketForm {

@@ -42,6 +42,7 @@ mod notify_cli;
 mod otp;
 mod policy_tagging;
 mod portal;
+mod privacy;
 mod reports;
 mod reports_browser;
 mod routeros;

@@ -47,7 +47,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Qu
             vec![
                 x.id.to_string(),
                 x.name.clone(),
-                x.phone.clone().unwrap_or_default(),
+                c.phone(x.phone.as_deref().unwrap_or_default()),
                 x.email.clone().unwrap_or_default(),
                 x.category.clone().unwrap_or_default(),
                 c.when(Some(x.created_at)),
@@ -61,7 +61,7 @@ pub async fn list(State(s): State<WebState>, Extension(c): Extension<Caller>, Qu
         .map(|x| Row {
             id: x.id,
             name: x.name.clone(),
-            phone: x.phone.clone().unwrap_or_default(),
+            phone: c.phone(x.phone.as_deref().unwrap_or_default()),
             category: x.category.clone().unwrap_or_default(),
             created: c.when(Some(x.created_at)),
         })
@@ -290,8 +290,8 @@ pub fn audit_rows(c: &Caller, items: Vec<(u64, AuditRecord)>) -> Vec<AuditRow> {
                 serde_urlencoded::to_string([("object", r.object.as_str())]).unwrap_or_default()
             ),
             object: r.object,
-            before: r.before.unwrap_or_default(),
-            after: r.after.unwrap_or_default(),
+            before: c.text(r.before.as_deref().unwrap_or_default()),
+            after: c.text(r.after.as_deref().unwrap_or_default()),
         })
         .collect()
 }
@@ -301,6 +301,8 @@ pub fn audit_rows(c: &Caller, items: Vec<(u64, AuditRecord)>) -> Vec<AuditRow> {
 struct ShowPage {
     c: Chrome,
     x: Customer,
+    /// The phone as the caller may see it ("-": none).
+    phone: String,
     balance: String,
     services: Vec<ServiceRow>,
     payments: Vec<(String, String, String, &'static str)>,
@@ -313,10 +315,14 @@ struct ShowPage {
     can_services: bool,
     can_pay: bool,
     can_wallet: bool,
+    /// Export and erasure (data protection).
+    can_personal: bool,
     /// The wallet-entry form as typed, and its errors.
     wallet: WalletForm,
     errors: Errors,
     prefs: crate::model::Prefs,
+    /// When the preferences (the consent record) last changed.
+    consent_at: String,
     /// Recent messages, when the caller may see them.
     messages: Option<Vec<super::notify::MsgRow>>,
     cpes: Vec<super::cpe::CpePanel>,
@@ -455,6 +461,7 @@ fn show_page(
     let page = ShowPage {
         c: c.chrome(x.name.clone()),
         balance: c.money(store.balance(t, x.id)?),
+        phone: x.phone.as_deref().map_or_else(|| "-".into(), |p| c.phone(p)),
         x,
         services: rows,
         payments,
@@ -466,8 +473,10 @@ fn show_page(
         can_services: c.can(super::rbac::Perm::EditServices),
         can_pay: c.can(super::rbac::Perm::RecordPayments),
         can_wallet: c.can(super::rbac::Perm::AdjustWallets),
+        can_personal: c.can(super::rbac::Perm::PersonalData),
         wallet: WalletForm { kind: "credit".into(), ..WalletForm::default() },
         errors: Errors::default(),
+        consent_at: c.time(prefs.changed_at),
         prefs,
         messages,
         cpes: Vec::new(),

@@ -33,6 +33,7 @@ mod mpesa;
 mod noc;
 mod notify;
 mod people;
+mod privacy;
 pub mod rbac;
 mod reports;
 mod routers;
@@ -177,6 +178,9 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/cpe/{id}/reboot", post(cpe::reboot))
         .route("/admin/cpe/{id}/refresh", post(cpe::refresh))
         .route("/admin/cpe/{id}/push", post(cpe::push))
+        .route("/admin/customers/{id}/export", post(privacy::export))
+        .route("/admin/customers/{id}/erase", get(privacy::erase_form).post(privacy::erase))
+        .route("/admin/privacy", get(privacy::retention).post(privacy::save_retention))
         .route_layer(axum::middleware::from_fn_with_state(state, gate))
 }
 
@@ -220,6 +224,18 @@ impl Caller {
     /// An amount in the tenant's currency.
     pub fn money(&self, minor: i64) -> String {
         crate::pdf::format_money(minor, self.tenant.as_ref().map_or("KES", |t| t.currency.as_str()))
+    }
+
+    /// A phone number as this admin may see it: masked (2547****5678)
+    /// without `SeePhones`.
+    pub fn phone(&self, p: &str) -> String {
+        if self.can(Perm::SeePhones) || p.is_empty() { p.to_string() } else { crate::ops::privacy::mask_phone(p) }
+    }
+
+    /// Free text (audit records, messages) with the phone numbers in it
+    /// masked for an admin without `SeePhones`.
+    pub fn text(&self, t: &str) -> String {
+        if self.can(Perm::SeePhones) { t.to_string() } else { crate::ops::privacy::mask_phones_in(t) }
     }
 
     pub fn tenant_id(&self) -> TenantId {
@@ -269,6 +285,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/notifications", "Notifications", Perm::ViewMessages),
     ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
     ("/admin/import", "Import", Perm::EditPlans),
+    ("/admin/privacy", "Privacy", Perm::PersonalData),
     ("/admin/api-tokens", "API tokens", Perm::ManageIntegrations),
     ("/admin/tenants", "Tenants", Perm::ManageTenants),
     ("/admin/backups", "Backups", Perm::ManageTenants),

@@ -399,7 +399,7 @@ pub async fn payments(
             reference: p.reference.clone(),
             customer: p.customer,
             name: p.customer.map(|x| customer_name(&s, &c, x)).unwrap_or_default(),
-            phone: p.phone.clone().unwrap_or_default(),
+            phone: c.phone(p.phone.as_deref().unwrap_or_default()),
             status: if p.status == PaymentStatus::Unmatched { "unmatched" } else { "credited" },
         })
         .collect();

@@ -40,11 +40,11 @@ pub fn rows(c: &Caller, messages: Vec<Message>) -> Vec<MsgRow> {
             id: m.id,
             at: c.time(m.created_at),
             channel: m.channel.as_str(),
-            to: m.to,
+            to: if m.channel == Channel::Sms { c.phone(&m.to) } else { m.to },
             customer: m.customer,
             event: m.event,
             status: m.status.as_str(),
-            text: if m.channel == Channel::Email { format!("{} — {}", m.subject, m.text) } else { m.text },
+            text: c.text(&if m.channel == Channel::Email { format!("{} — {}", m.subject, m.text) } else { m.text }),
             retry: matches!(m.status, MsgStatus::Failed | MsgStatus::Held),
             attempts: m.attempts.into_iter().map(|a| (c.time(a.at), a.ok, a.detail)).collect(),
         })

@@ -48,6 +48,11 @@ pub enum Perm {
     ViewReports,
     /// The CPE inventory: add, install, return; reboot and refresh devices.
     ManageCpe,
+    /// Data protection: a customer's export and erasure, the tenant's
+    /// retention periods.
+    PersonalData,
+    /// Phone numbers in full; without it they show masked (2547****5678).
+    SeePhones,
 }
 
 /// The matrix. Resellers are further scoped to their own customers and
@@ -74,6 +79,11 @@ pub fn allows(role: Role, perm: Perm) -> bool {
         Broadcast | AckAlerts => matches!(role, PlatformAdmin | TenantAdmin | Operator),
         ViewReports => matches!(role, PlatformAdmin | TenantAdmin | Operator | Cashier | ReadOnly | Reseller),
         ManageCpe => matches!(role, PlatformAdmin | TenantAdmin | Operator),
+        PersonalData => matches!(role, PlatformAdmin | TenantAdmin),
+        // Read-only admins (auditors, viewers) have no reason to call or
+        // text anyone; every other role does (support, payments, a
+        // reseller's own sign-ups, which it edits).
+        SeePhones => role != ReadOnly,
     }
 }
 
@@ -234,6 +244,11 @@ pub const ROUTES: &[RouteSpec] = &[
     r("POST", "/admin/cpe/{id}/reboot", ManageCpe),
     r("POST", "/admin/cpe/{id}/refresh", ManageCpe),
     r("POST", "/admin/cpe/{id}/push", ManageCpe),
+    r("POST", "/admin/customers/{id}/export", PersonalData),
+    r("GET", "/admin/customers/{id}/erase", PersonalData),
+    r("POST", "/admin/customers/{id}/erase", PersonalData),
+    r("GET", "/admin/privacy", PersonalData),
+    r("POST", "/admin/privacy", PersonalData),
 ];
 
 /// The permission a route needs; None = not a declared route (refused).
