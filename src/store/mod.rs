@@ -32,8 +32,8 @@ mod notify_events;
 pub mod outbox;
 mod pages;
 mod portal;
-mod replan;
 pub mod privacy;
+mod replan;
 pub mod report_rows;
 pub mod reports;
 #[cfg(test)]

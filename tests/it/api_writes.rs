@@ -92,8 +92,13 @@ fn updates_need_if_match_and_lose_to_nobody() {
     assert_eq!((bad.status, json(&bad.body)["error"]["field"].as_str()), (422, Some("phone")));
     let unknown = call(&s, "PATCH", &path, &op, &[("If-Match", &etag(&fresh))], r#"{"nickname":"A"}"#);
     assert_eq!(unknown.status, 400, "{}", unknown.body);
-    // A read-only token cannot write.
+    // A read-only token cannot write, and sees phones masked (as a
+    // read-only admin does).
     let ro = token(&s, "ro", "read-only", &[]);
+    let shop = json(&call(&s, "GET", "/api/v1/customers?q=Corner", &ro, &[], "").body);
+    assert_eq!(shop["items"][0]["phone"], "2547****0003", "{shop}");
+    let full = json(&call(&s, "GET", "/api/v1/customers?q=Corner", &op, &[], "").body);
+    assert_eq!(full["items"][0]["phone"], "254712000003", "{full}");
     assert_eq!(call(&s, "PATCH", &path, &ro, &[("If-Match", &etag(&fresh))], body).status, 403);
 
     // A service's MAC and address, with If-Match too.

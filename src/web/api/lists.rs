@@ -242,6 +242,19 @@ pub(super) fn show_customer(c: &Customer) -> Value {
     json!({ "id": c.id, "name": c.name, "phone": c.phone, "email": c.email, "category": c.category, "created_at": c.created_at })
 }
 
+/// A customer as `who` may see it: the phone masked (2547****5678) for a
+/// role without `SeePhones`, as on the admin pages.
+pub(super) fn customer_shown_to(who: &Who) -> impl Fn(&Customer) -> Value + use<> {
+    let full = who.may(Perm::SeePhones);
+    move |c| {
+        let mut v = show_customer(c);
+        if !full && let Some(p) = c.phone.as_deref() {
+            v["phone"] = json!(crate::model::mask::mask_phone(p));
+        }
+        v
+    }
+}
+
 pub(super) fn show_service(v: &Service) -> Value {
     json!({
         "id": v.id, "customer": v.customer, "plan": v.plan, "type": v.access.as_str(), "username": v.username,
@@ -288,7 +301,8 @@ pub(super) async fn customers(
     let q = step!(Params::parse(raw.as_deref(), &["q", "category"]));
     let p = step!(q.paging(&["id", "name", "created_at"]));
     let id = |c: &Customer| c.id;
-    let mut all = step!(read!(rows(&s, &who, T::CUSTOMERS, &q, &p, id, show_customer)));
+    let show = customer_shown_to(&who);
+    let mut all = step!(read!(rows(&s, &who, T::CUSTOMERS, &q, &p, id, &show)));
     let mine = read!(owned(&s, &who));
     all.retain(|c| {
         mine.as_ref().is_none_or(|m| m.contains(&c.id))
@@ -304,7 +318,7 @@ pub(super) async fn customers(
         "created_at" => Key::Int(Some(c.created_at)),
         _ => Key::Int(Some(c.id as i64)),
     };
-    page_of(all, id, key, &p, show_customer)
+    page_of(all, id, key, &p, show)
 }
 
 pub(super) async fn services(

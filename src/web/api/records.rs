@@ -32,7 +32,7 @@ pub(super) async fn customer(
     let id = step!(path_id(&id));
     // Another tenant's (or reseller's) id is simply not found.
     match visible_customer(&s, &who, id) {
-        Ok(Some(c)) => tagged(StatusCode::OK, show_customer(&c), &etag(&c)),
+        Ok(Some(c)) => tagged(StatusCode::OK, super::lists::customer_shown_to(&who)(&c), &etag(&c)),
         Ok(None) => not_found(format!("customer {id}")),
         Err(e) => internal(&e),
     }
