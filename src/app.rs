@@ -201,7 +201,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
             engine: payments.clone(),
             radius: radius.clone(),
             signer: crate::web::portal::Signer::random(),
-            trusted: cfg.http.trusted_proxies.iter().filter_map(|p| crate::web::Cidr::parse(p)).collect(),
+            trusted: cfg.http.trusted_proxies.iter().filter_map(|p| crate::model::Cidr::parse(p)).collect(),
             home: cfg.http.public_url.trim_end_matches('/').to_string(),
             sms: crate::notify::sms::Sms::new().context("starting the SMS client")?,
             otps: crate::web::portal::otp::OtpBook::new(cfg.budget().otp_entries),

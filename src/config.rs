@@ -430,13 +430,13 @@ impl Config {
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return bad("http.public_url", "must start with https:// (or http://)");
         }
-        if let Some(bad_proxy) = self.http.trusted_proxies.iter().find(|p| crate::web::Cidr::parse(p).is_none()) {
+        if let Some(bad_proxy) = self.http.trusted_proxies.iter().find(|p| crate::model::Cidr::parse(p).is_none()) {
             return Err(ConfigError::Invalid {
                 key: "http.trusted_proxies",
                 message: format!("{bad_proxy:?} is not an address or ADDR/PREFIX"),
             });
         }
-        if let Some(bad_net) = self.http.metrics_allow.iter().find(|p| crate::web::Cidr::parse(p).is_none()) {
+        if let Some(bad_net) = self.http.metrics_allow.iter().find(|p| crate::model::Cidr::parse(p).is_none()) {
             return Err(ConfigError::Invalid {
                 key: "http.metrics_allow",
                 message: format!("{bad_net:?} is not an address or ADDR/PREFIX"),

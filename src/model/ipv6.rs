@@ -1,6 +1,7 @@
 //! IPv6 as a session carries it (RFC 3162, 4818, 6911): one address, the
 //! link's prefix and the prefix delegated to the customer's router, and
-//! the containment test the portal identifies a client by.
+//! the containment test the portal identifies a client by; and `Cidr`, an
+//! IPv4 or IPv6 address or network as settings and allow-lists name them.
 
 use std::fmt;
 use std::net::Ipv6Addr;
@@ -76,6 +77,41 @@ impl SessionV6 {
     /// Does any of them hold `ip`?
     pub fn holds(&self, ip: Ipv6Addr) -> bool {
         self.nets().any(|n| n.contains(ip))
+    }
+}
+
+/// An address or ADDR/PREFIX, IPv4 or IPv6 (trusted proxies, metrics
+/// and API token allow-lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    net: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a.parse::<std::net::IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.trim().parse().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Cidr { net: addr, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::*;
+        match (self.net, ip) {
+            (V4(n), V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (V6(n), V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
     }
 }
 

@@ -39,7 +39,7 @@ pub struct TokenInput {
 pub fn parse_allow(text: &str) -> Result<Vec<String>, OpError> {
     let mut out = Vec::new();
     for part in text.split([',', ' ', '\n', '\r', '\t']).map(str::trim).filter(|p| !p.is_empty()) {
-        if crate::web::Cidr::parse(part).is_none() {
+        if crate::model::Cidr::parse(part).is_none() {
             return Err(OpError::field("allow", format!("{part:?} is not an address or ADDR/PREFIX (10.0.0.0/24)")));
         }
         out.push(part.to_string());

@@ -90,39 +90,7 @@ pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> &str {
         .unwrap_or_default()
 }
 
-/// An address or ADDR/PREFIX (trusted proxies).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cidr {
-    net: std::net::IpAddr,
-    prefix: u8,
-}
-
-impl Cidr {
-    pub fn parse(s: &str) -> Option<Cidr> {
-        let (addr, prefix) = match s.trim().split_once('/') {
-            Some((a, p)) => (a.parse::<std::net::IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
-            None => (s.trim().parse().ok()?, None),
-        };
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(max);
-        (prefix <= max).then_some(Cidr { net: addr, prefix })
-    }
-
-    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
-        use std::net::IpAddr::*;
-        match (self.net, ip) {
-            (V4(n), V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(n) & mask == u32::from(a) & mask
-            }
-            (V6(n), V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(n) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
-    }
-}
+pub use crate::model::Cidr;
 
 /// Largest callback body accepted (Daraja's are under 2 KiB).
 const MAX_CALLBACK: usize = 64 * 1024;
