@@ -462,7 +462,7 @@ impl Store {
         username: &str,
         status: ServiceStatus,
     ) -> Result<Service, StoreError> {
-        self.update_service(actor, now, tenant, username, "service.status", None, |s| s.status = status)
+        self.set_service_status_if(actor, now, tenant, username, status, None)
     }
 
     pub fn set_service_expiry(

@@ -110,6 +110,47 @@ fn too_little(s: &WebState, who: &Who, sv: &Service, charge: i64) -> Response {
     error(StatusCode::CONFLICT, "insufficient_funds", m, None)
 }
 
+/// Renew `sv` with `plan` from the wallet (If-Match `expect` checked in
+/// the same transaction): the renewed service and receipt, or 409 with
+/// what it costs.
+fn from_wallet(s: &WebState, who: &Who, sv: &Service, plan: Id, expect: Option<&str>) -> Response {
+    let (store, now) = (&s.portal.store, s.portal.clock.now());
+    match store.renew_service_from_wallet_if(&who.actor, now, who.tenant, sv.id, Some(plan), expect) {
+        Ok(Some((after, receipt))) => renewed(&after, &receipt),
+        Ok(None) => match store.quote_renewal(who.tenant, sv.id, Some(plan), now) {
+            Ok((_, _, priced, _)) => too_little(s, who, sv, priced.charge),
+            Err(e) => store_error(e),
+        },
+        Err(e) => store_error(e),
+    }
+}
+
+/// Money typed into a request (`prefix`: where it sits in the body): the
+/// method (cash or a bank transfer), the amount in minor units and the
+/// reference, each checked, or the 422 naming the field.
+#[allow(clippy::result_large_err)] // the Err is the answer, once per request
+pub(super) fn money_in(
+    prefix: &str,
+    method: &str,
+    amount: i64,
+    reference: Option<String>,
+) -> Result<(PaymentMethod, i64, String), Response> {
+    let method = match method {
+        "cash" => PaymentMethod::Cash,
+        "manual" => PaymentMethod::Manual,
+        _ => return Err(invalid(&format!("{prefix}method"), "method must be cash or manual (a bank transfer)")),
+    };
+    if !(1..=100_000_000_000).contains(&amount) {
+        return Err(invalid(&format!("{prefix}amount"), "amount must be 1 to 100000000000 (minor units)"));
+    }
+    let reference = reference.unwrap_or_default();
+    if reference.chars().count() > 100 {
+        return Err(invalid(&format!("{prefix}reference"), "reference is longer than 100 characters"));
+    }
+    let reference = if reference.is_empty() { format!("{} via API", method.as_str()) } else { reference };
+    Ok((method, amount, reference))
+}
+
 /// Renew from the customer's wallet, or (with `payment`) as a paid renewal.
 pub(super) async fn renew(
     State(s): State<WebState>,
@@ -127,27 +168,9 @@ pub(super) async fn renew(
     let now = s.portal.clock.now();
     let store = &s.portal.store;
     let Some(paid) = n.payment else {
-        return match store.renew_service_from_wallet_if(&who.actor, now, who.tenant, sv.id, Some(plan.id), expect) {
-            Ok(Some((after, receipt))) => renewed(&after, &receipt),
-            Ok(None) => match store.quote_renewal(who.tenant, sv.id, Some(plan.id), now) {
-                Ok((_, _, priced, _)) => too_little(&s, &who, &sv, priced.charge),
-                Err(e) => store_error(e),
-            },
-            Err(e) => store_error(e),
-        };
+        return from_wallet(&s, &who, &sv, plan.id, expect);
     };
-    let method = match paid.method.as_str() {
-        "cash" => PaymentMethod::Cash,
-        "manual" => PaymentMethod::Manual,
-        _ => return invalid("payment.method", "method must be cash or manual (a bank transfer)"),
-    };
-    if !(1..=100_000_000_000).contains(&paid.amount) {
-        return invalid("payment.amount", "amount must be 1 to 100000000000 (minor units)");
-    }
-    let reference = paid.reference.unwrap_or_default();
-    if reference.chars().count() > 100 {
-        return invalid("payment.reference", "reference is longer than 100 characters");
-    }
+    let (method, amount, reference) = step!(money_in("payment.", &paid.method, paid.amount, paid.reference));
     if let Some(expect) = expect
         && expect != "*"
         && expect != etag(&sv)
@@ -156,13 +179,12 @@ pub(super) async fn renew(
     }
     let (key, request) = step!(replay(&s, who.tenant, &headers, &body));
     let refs = key.map(|k| vec![format!("api:{k}")]).unwrap_or_default();
-    let reference = if reference.is_empty() { format!("{} via API", method.as_str()) } else { reference };
     let applied = store.apply_payment(IncomingPayment {
         tenant: who.tenant,
         method,
         refs,
         reference,
-        amount: paid.amount,
+        amount,
         phone: None,
         account: Some(sv.username.clone()),
         customer: Some(sv.customer),
@@ -244,14 +266,7 @@ pub(super) async fn plan_change(
             Err(e) => store_error(e),
         };
     }
-    match store.renew_service_from_wallet_if(&who.actor, now, who.tenant, sv.id, Some(plan.id), expect) {
-        Ok(Some((after, receipt))) => renewed(&after, &receipt),
-        Ok(None) => match store.quote_renewal(who.tenant, sv.id, Some(plan.id), now) {
-            Ok((_, _, priced, _)) => too_little(&s, &who, &sv, priced.charge),
-            Err(e) => store_error(e),
-        },
-        Err(e) => store_error(e),
-    }
+    from_wallet(&s, &who, &sv, plan.id, expect)
 }
 
 #[derive(Deserialize)]

@@ -329,18 +329,7 @@ pub(super) async fn create_payment(
     let who = step!(caller(&s, &headers, peer, Perm::RecordPayments));
     let n: NewPaymentBody = step!(body_of(&body, "a payment", &["customer", "amount", "method", "reference"]));
     let (key, request) = step!(replay(&s, who.tenant, &headers, &body));
-    let method = match n.method.as_str() {
-        "cash" => PaymentMethod::Cash,
-        "manual" => PaymentMethod::Manual,
-        _ => return invalid("method", "method must be cash or manual (a bank transfer)"),
-    };
-    if !(1..=100_000_000_000).contains(&n.amount) {
-        return invalid("amount", "amount must be 1 to 100000000000 (minor units)");
-    }
-    let reference = n.reference.clone().unwrap_or_default();
-    if reference.chars().count() > 100 {
-        return invalid("reference", "reference is longer than 100 characters");
-    }
+    let (method, amount, reference) = step!(super::actions::money_in("", &n.method, n.amount, n.reference.clone()));
     let store = &s.portal.store;
     match visible_customer(&s, &who, n.customer) {
         Ok(Some(_)) => {}
@@ -351,7 +340,7 @@ pub(super) async fn create_payment(
     let refs = key.map(|k| vec![format!("api:{k}")]).unwrap_or_default();
     let reference = if reference.is_empty() { format!("{} via API", method.as_str()) } else { reference };
     let applied = crate::ops::money::record_payment(
-        store, &who.actor, now, who.tenant, n.customer, method, n.amount, reference, refs,
+        store, &who.actor, now, who.tenant, n.customer, method, amount, reference, refs,
     );
     let id = match applied {
         Ok(crate::store::Applied::Credited { payment, .. }) => payment.id,
