@@ -162,8 +162,11 @@ pub(super) async fn renew(
     let who = step!(caller(&s, &headers, peer, Perm::RecordPayments));
     let n: RenewBody =
         if body.is_empty() { RenewBody::default() } else { step!(body_of(&body, "a renewal", &["plan", "payment"])) };
-    let sv = step!(service_of(&s, &who, &id));
+    // The headers first: a bad Idempotency-Key or If-Match is a 400
+    // whatever the service's state.
+    let (key, request) = step!(replay(&s, who.tenant, &headers, &body));
     let expect = step!(if_match(&headers));
+    let sv = step!(service_of(&s, &who, &id));
     let plan = step!(plan_for(&s, &who, &sv, n.plan));
     let now = s.portal.clock.now();
     let store = &s.portal.store;
@@ -177,7 +180,6 @@ pub(super) async fn renew(
     {
         return store_error(StoreError::Stale(format!("service {}", sv.id)));
     }
-    let (key, request) = step!(replay(&s, who.tenant, &headers, &body));
     let refs = key.map(|k| vec![format!("api:{k}")]).unwrap_or_default();
     let applied = store.apply_payment(IncomingPayment {
         tenant: who.tenant,
