@@ -143,6 +143,9 @@ pub enum Manage {
     Routeros(routeros::RouterosCmd),
     /// Reports: revenue, reconciliation, tax, network, customers (text, CSV or PDF).
     Report(report::ReportArgs),
+    /// The chart of accounts the period journal (`report journal`) posts to.
+    #[command(subcommand)]
+    Accounts(report::AccountsCmd),
     /// CPEs managed through GenieACS: settings, inventory, state, reboot, credential pushes.
     #[command(subcommand)]
     Cpe(cpe::CpeCmd),
@@ -198,6 +201,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Routeros(c) => routeros::routeros(ctx, actor, c, out),
         Manage::Snmp(c) => snmp::run(ctx, actor, c, out),
         Manage::Report(a) => report::run(ctx, a, out),
+        Manage::Accounts(c) => report::accounts(ctx, actor, c, out),
         Manage::Notify(c) => notify::run(ctx, actor, c, out),
         Manage::Cpe(c) => cpe::run(ctx, actor, c, out),
         Manage::ClockAdvance { secs } => match clock {

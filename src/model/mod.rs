@@ -5,6 +5,7 @@
 //! minor units. Secrets are held as [`Sealed`] ciphertext and only opened by
 //! the store's key.
 
+mod chart;
 mod cpe;
 mod ipv6;
 mod money;
@@ -13,6 +14,7 @@ mod notify;
 mod rate;
 pub mod units;
 
+pub use chart::*;
 pub use cpe::*;
 pub use ipv6::*;
 pub use money::*;

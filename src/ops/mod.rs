@@ -14,6 +14,7 @@ pub mod csv;
 pub mod customer_check;
 pub mod hotspot;
 pub mod import;
+pub mod journal;
 pub mod metrics;
 pub mod money;
 pub mod mpesa;

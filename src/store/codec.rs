@@ -79,6 +79,7 @@ stored!(
     RouterSnmp = 1,
     super::noc::Chunk = 1,
     AcsSettings = 1,
+    ChartOfAccounts = 1,
     Cpe = 1,
     super::cpe_queue::CpePush = 1,
 );

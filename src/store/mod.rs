@@ -11,6 +11,7 @@ pub mod admin;
 mod api;
 pub mod backup;
 mod billing;
+mod chart;
 pub mod codec;
 #[cfg(test)]
 mod compat_tests;
@@ -364,6 +365,7 @@ impl Store {
             tx.open_table(OPEN_INVOICES)?;
             tx.open_table(LEASES_BY_NAS)?;
             tx.open_table(ACS_SETTINGS)?;
+            tx.open_table(ACCOUNT_CHART)?;
             tx.open_table(CPES)?;
             tx.open_table(CPE_BY_SERIAL)?;
             tx.open_table(CPE_BY_SERVICE)?;

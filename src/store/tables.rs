@@ -217,6 +217,9 @@ pub const SYNC_OUT: TableDefinition<u64, &[u8]> = TableDefinition::new("sync_out
 /// node applied here, stored in the transaction that applied it.
 pub const SYNC_APPLIED: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_applied");
 
+/// tenant → ChartOfAccounts: the accounts the journal export posts to
+/// (absent: the defaults).
+pub const ACCOUNT_CHART: TableDefinition<u32, &[u8]> = TableDefinition::new("account_chart");
 /// tenant → AcsSettings: the tenant's GenieACS NBI (password sealed).
 pub const ACS_SETTINGS: TableDefinition<u32, &[u8]> = TableDefinition::new("acs_settings");
 /// (tenant, CPE id) → Cpe: the CPE inventory.

@@ -35,6 +35,7 @@ mod health;
 mod hooks;
 mod import;
 mod ipv6;
+mod journal;
 mod mail;
 mod noc;
 mod notify;

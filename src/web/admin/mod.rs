@@ -20,6 +20,7 @@ use super::WebState;
 use crate::model::*;
 use crate::store::AdminSession;
 
+mod accounting;
 mod auth;
 mod backups;
 mod catalog;
@@ -163,6 +164,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/hotspot-files", get(hotspot_files::show))
         .route("/admin/hotspot-files/files.zip", get(hotspot_files::zip))
         .route("/admin/import", get(import::form).post(import::run))
+        .route("/admin/accounting", get(accounting::show).post(accounting::save))
+        .route("/admin/accounting/journal", get(accounting::download))
         .route("/admin/reports", get(reports::index))
         .route("/admin/reports/{kind}", get(reports::show))
         .route("/admin/reports/{kind}/csv", get(reports::csv))
