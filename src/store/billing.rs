@@ -185,6 +185,17 @@ pub(crate) fn issue_document(
     }
     if taxed {
         super::reports::note_sale_doc(tx, &doc, plan)?;
+        // A sale: audited, which is what the `invoice.issued` webhook reads.
+        let shown = serde_json::json!({"number": doc.number, "customer": doc.customer, "gross": doc.gross});
+        let rec = super::record(
+            now,
+            "billing",
+            "invoice.issued",
+            format!("invoice/{}", doc.id),
+            None,
+            Some(shown.to_string()),
+        );
+        super::audit(tx, tenant, &rec)?;
     }
     Ok(doc)
 }

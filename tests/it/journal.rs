@@ -121,3 +121,50 @@ fn journal_balances_and_matches_the_tax_report() {
     assert_eq!(got.body, cli(&["report", "journal", "--tenant", "demo", "--format", "xero"]));
     assert!(got.body.contains(",2210,Tax Exempt,-"), "{}", got.body);
 }
+
+/// `invoice.issued`: a renewal from the wallet issues a receipt, and its
+/// whole document reaches the endpoint (lines, totals, the tax PIN, the
+/// customer by id with a masked phone and no name), numbered as the tax
+/// report lists it.
+#[test]
+fn invoice_issued_webhook_carries_the_document() {
+    use crate::support::receiver::Receiver;
+    use std::time::Duration;
+    let hook = Receiver::start(&[]);
+    let s = Server::start_env(&temp_dir("invoice-hook"), &["--demo"], &[("LANGO_JOBS_TICK_SECS", "1")]);
+    let cli = |args: &[&str]| lango_ok(&s.data, args);
+    let url = format!("http://{}/lango", hook.addr);
+    cli(&["webhook", "add", "--tenant", "demo", "--url", &url, "--events", "invoice.issued"]);
+    cli(&["invoice", "settings", "--tenant", "demo", "--vat", "16", "--inclusive", "--tax-pin", "P051234567X"]);
+    let customers = cli(&["customer", "list", "--tenant", "demo"]);
+    let line = customers.lines().nth(1).unwrap().to_string();
+    let customer = line.split_whitespace().next().unwrap().to_string();
+    let pay = ["wallet", "post", "--tenant", "demo", "--customer", &customer, "--kind", "payment"];
+    cli(&[&pay[..], &["--amount", "5000", "--reason", "cash at the shop"]].concat());
+    cli(&["wallet", "renew", "--tenant", "demo", "--service", "demo-pppoe"]);
+
+    let got = hook.wait(Duration::from_secs(15), |g| !g.is_empty());
+    assert_eq!(got.len(), 1, "only the sale, not the payment: {got:?}");
+    assert_eq!(got[0].headers["lango-event"], "invoice.issued");
+    let body: serde_json::Value = serde_json::from_str(&got[0].body).unwrap();
+    let d = &body["data"];
+    let number = d["number"].as_str().unwrap_or_else(|| panic!("{body}"));
+    assert!(number.starts_with("RCT-"), "{body}");
+    let (net, tax, gross) = (d["net"].as_i64().unwrap(), d["tax"].as_i64().unwrap(), d["gross"].as_i64().unwrap());
+    assert!(tax > 0 && net + tax == gross, "{body}");
+    let lines = d["lines"].as_array().unwrap();
+    assert!(!lines.is_empty() && lines.iter().map(|l| l["gross"].as_i64().unwrap()).sum::<i64>() == gross, "{body}");
+    assert!(lines[0]["description"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert_eq!(d["tax_pin"], "P051234567X", "{body}");
+    assert_eq!(d["currency"], "KES", "{body}");
+    assert_eq!(d["customer"]["id"].as_u64().unwrap().to_string(), customer, "{body}");
+    if let Some(phone) = d["customer"]["phone"].as_str() {
+        assert!(phone.contains("****"), "masked: {body}");
+    }
+    assert!(d["issued_at"].as_i64().is_some() && d["paid_at"].as_i64().is_some(), "{body}");
+    // No name of the customer's anywhere in the event.
+    let name: Vec<&str> = line.split_whitespace().skip(1).take(1).collect();
+    assert!(!got[0].body.contains(name[0]), "{name:?} in {body}");
+    let tax_csv = cli(&["report", "tax", "--tenant", "demo", "--format", "csv"]);
+    assert!(tax_csv.contains(&format!("{number},")), "{tax_csv}");
+}
