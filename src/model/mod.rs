@@ -7,6 +7,7 @@
 
 mod chart;
 mod cpe;
+mod etims;
 mod ipv6;
 mod money;
 mod noc;
@@ -16,6 +17,7 @@ pub mod units;
 
 pub use chart::*;
 pub use cpe::*;
+pub use etims::*;
 pub use ipv6::*;
 pub use money::*;
 pub use noc::*;

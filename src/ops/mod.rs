@@ -12,6 +12,7 @@ pub mod backup;
 pub mod cpe;
 pub mod csv;
 pub mod customer_check;
+pub mod etims;
 pub mod hotspot;
 pub mod import;
 pub mod journal;

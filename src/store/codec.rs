@@ -80,6 +80,7 @@ stored!(
     super::noc::Chunk = 1,
     AcsSettings = 1,
     ChartOfAccounts = 1,
+    EtimsSettings = 1,
     Cpe = 1,
     super::cpe_queue::CpePush = 1,
 );

@@ -220,6 +220,9 @@ pub const SYNC_APPLIED: TableDefinition<&str, &[u8]> = TableDefinition::new("syn
 /// tenant → ChartOfAccounts: the accounts the journal export posts to
 /// (absent: the defaults).
 pub const ACCOUNT_CHART: TableDefinition<u32, &[u8]> = TableDefinition::new("account_chart");
+/// tenant → EtimsSettings: the tenant's initialised KRA eTIMS OSCU device
+/// (communication key sealed); absent: eTIMS off.
+pub const ETIMS_SETTINGS: TableDefinition<u32, &[u8]> = TableDefinition::new("etims_settings");
 /// tenant → AcsSettings: the tenant's GenieACS NBI (password sealed).
 pub const ACS_SETTINGS: TableDefinition<u32, &[u8]> = TableDefinition::new("acs_settings");
 /// (tenant, CPE id) → Cpe: the CPE inventory.

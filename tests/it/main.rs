@@ -29,6 +29,7 @@ mod billing_jobs;
 mod cli;
 mod coa;
 mod cpe;
+mod etims;
 mod gateways;
 mod harness;
 mod health;

@@ -26,6 +26,7 @@ mod backups;
 mod catalog;
 mod cpe;
 mod customers;
+mod etims;
 mod hotspot_files;
 mod import;
 mod lists;
@@ -171,6 +172,8 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/reports/{kind}/csv", get(reports::csv))
         .route("/admin/reports/{kind}/pdf", get(reports::pdf))
         .route("/admin/genieacs", get(cpe::settings).post(cpe::save_settings))
+        .route("/admin/etims", get(etims::show).post(etims::setup))
+        .route("/admin/etims/off", post(etims::off))
         .route("/admin/cpe", get(cpe::list).post(cpe::add))
         .route("/admin/cpe/{id}", get(cpe::show))
         .route("/admin/cpe/{id}/link", post(cpe::link))
@@ -269,6 +272,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/mpesa", "M-Pesa", Perm::ManageIntegrations),
     ("/admin/sms", "SMS", Perm::ManageIntegrations),
     ("/admin/genieacs", "GenieACS", Perm::ManageIntegrations),
+    ("/admin/etims", "KRA eTIMS", Perm::ManageIntegrations),
     ("/admin/notifications", "Notifications", Perm::ViewMessages),
     ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
     ("/admin/import", "Import", Perm::EditPlans),
