@@ -60,8 +60,14 @@ pub fn run(ctx: &Ctx<'_>, actor: &str, c: EtimsCmd, out: &mut impl Write) -> any
             match store.etims_settings(t.id)? {
                 Some(s) => writeln!(
                     out,
-                    "url {}\ntin {}\nbranch {}\nserial {}\ncontrol unit {}\nmrc {}\nkey sealed",
-                    s.url, s.tin, s.branch, s.serial, s.sdc_id, s.mrc_no
+                    "url {}\ntin {}\nbranch {}\nserial {}\ncontrol unit {}\nmrc {}\nkey sealed\nwaiting {}",
+                    s.url,
+                    s.tin,
+                    s.branch,
+                    s.serial,
+                    s.sdc_id,
+                    s.mrc_no,
+                    store.etims_pending(t.id)?
                 )?,
                 None => writeln!(out, "eTIMS off")?,
             }

@@ -7,6 +7,8 @@
 //! `resultCd` "000" is success, anything else a refusal with its message.
 //! Errors never carry the communication key.
 
+pub mod sales;
+
 use std::time::Duration;
 
 use serde_json::Value;
@@ -86,6 +88,34 @@ impl Oscu {
                 Ok(InitInfo { sdc_id, mrc_no, cmc_key })
             }
             _ => Err(OscuError::Bad("eTIMS initialised the device but sent no sdcId, mrcNo or cmcKey".into())),
+        }
+    }
+}
+
+impl Oscu {
+    /// Send one sales transaction (`saveTrnsSalesOsdc`, with the device's
+    /// `tin`, `bhfId` and `cmcKey` headers): the control unit's data.
+    pub async fn save_sales(
+        &self,
+        s: &crate::model::EtimsSettings,
+        cmc_key: &str,
+        body: &Value,
+        now: crate::model::UnixTime,
+    ) -> Result<crate::model::EtimsReceipt, OscuError> {
+        let headers = [("tin", s.tin.as_str()), ("bhfId", s.branch.as_str()), ("cmcKey", cmc_key)];
+        let data = self.call("saveTrnsSalesOsdc", &headers, body).await?;
+        let text = |k: &str| data[k].as_str().map(str::to_string);
+        match (data["rcptNo"].as_u64(), text("rcptSign"), text("intrlData")) {
+            (Some(rcpt_no), Some(rcpt_sign), Some(intrl_data)) => Ok(crate::model::EtimsReceipt {
+                sdc_id: text("sdcId").unwrap_or_else(|| s.sdc_id.clone()),
+                rcpt_no,
+                rcpt_sign,
+                intrl_data,
+                tin: s.tin.clone(),
+                branch: s.branch.clone(),
+                at: now,
+            }),
+            _ => Err(OscuError::Bad("eTIMS took the sale but sent no rcptNo, rcptSign or intrlData".into())),
         }
     }
 }

@@ -25,3 +25,34 @@ pub struct EtimsSettings {
     /// `Purpose::EtimsCmcKey`; never shown back.
     pub cmc_key: Sealed,
 }
+
+/// What the control unit returned for one sales document
+/// (`saveTrnsSalesOsdc`), printed on the document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EtimsReceipt {
+    /// The control unit (`sdcId`) and its receipt number (`rcptNo`): the
+    /// CU invoice number is `<sdcId>/<rcptNo>`.
+    pub sdc_id: String,
+    pub rcpt_no: u64,
+    /// The receipt signature (`rcptSign`) and internal data (`intrlData`).
+    pub rcpt_sign: String,
+    pub intrl_data: String,
+    /// The taxpayer's PIN and branch it was signed for (the QR's link).
+    pub tin: String,
+    pub branch: String,
+    pub at: super::UnixTime,
+}
+
+impl EtimsReceipt {
+    pub fn cu_invoice_no(&self) -> String {
+        format!("{}/{}", self.sdc_id, self.rcpt_no)
+    }
+
+    /// KRA's receipt check link (what the QR code holds).
+    pub fn check_url(&self) -> String {
+        format!(
+            "https://etims.kra.go.ke/common/link/etims/receipt/indexEtimsReceiptData?Data={}{}{}",
+            self.tin, self.branch, self.rcpt_sign
+        )
+    }
+}

@@ -196,6 +196,7 @@ pub(crate) fn issue_document(
             Some(shown.to_string()),
         );
         super::audit(tx, tenant, &rec)?;
+        super::etims::queue_sale(tx, tenant, doc.id, now)?;
     }
     Ok(doc)
 }

@@ -81,6 +81,7 @@ stored!(
     AcsSettings = 1,
     ChartOfAccounts = 1,
     EtimsSettings = 1,
+    EtimsReceipt = 1,
     Cpe = 1,
     super::cpe_queue::CpePush = 1,
 );

@@ -368,6 +368,8 @@ impl Store {
             tx.open_table(ACS_SETTINGS)?;
             tx.open_table(ACCOUNT_CHART)?;
             tx.open_table(ETIMS_SETTINGS)?;
+            tx.open_table(ETIMS_QUEUE)?;
+            tx.open_table(ETIMS_RECEIPTS)?;
             tx.open_table(CPES)?;
             tx.open_table(CPE_BY_SERIAL)?;
             tx.open_table(CPE_BY_SERVICE)?;

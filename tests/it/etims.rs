@@ -70,3 +70,56 @@ fn the_oscu_device_is_initialised_refused_or_unreachable() {
     assert_eq!(audit.matches("tenant.etims_off").count(), 1, "{audit}");
     assert!(audit.contains("tenant.etims") && !audit.contains(CMC_KEY), "{audit}");
 }
+
+/// A sale issued while the control unit is down is queued (issuing does
+/// not wait), refused sales are retried, and once the CU takes it the
+/// document's PDF carries the CU invoice number and signature.
+#[test]
+fn sales_reach_the_control_unit_once_it_is_back_and_print_on_the_pdf() {
+    use crate::billing::eventually;
+    use std::time::Duration;
+    let sim = Oscu::start();
+    sim.approve("P051234567X", "00", "LANGO-DEV-1");
+    let s = Server::demo();
+    let cli = |args: &[&str]| lango_ok(&s.data, args);
+    let url = sim.url();
+    cli(&["etims", "setup", "--tenant", "demo", "--url", &url, "--tin", "P051234567X", "--serial", "LANGO-DEV-1"]);
+    cli(&["invoice", "settings", "--tenant", "demo", "--vat", "16", "--inclusive"]);
+    let customers = cli(&["customer", "list", "--tenant", "demo"]);
+    let customer = customers.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap().to_string();
+    let pay = ["wallet", "post", "--tenant", "demo", "--customer", &customer, "--kind", "payment"];
+    cli(&[&pay[..], &["--amount", "5000", "--reason", "cash at the shop"]].concat());
+
+    sim.set_down(true);
+    cli(&["wallet", "renew", "--tenant", "demo", "--service", "demo-pppoe"]);
+    // The sale, as the tax report lists it (the cash payment's receipt is no sale).
+    let docs = cli(&["report", "tax", "--tenant", "demo", "--format", "csv"]);
+    let sale_line = docs.lines().find(|l| l.starts_with("RCT-")).unwrap_or_else(|| panic!("{docs}"));
+    let number = sale_line.split(',').next().unwrap().to_string();
+    assert!(cli(&["etims", "show", "--tenant", "demo"]).contains("waiting 1"));
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(sim.sales().is_empty(), "nothing reached a CU that is down");
+    // Back, but refusing: still waiting.
+    sim.refuse_sales(Some("910"));
+    sim.set_down(false);
+    eventually("a refused attempt", Duration::from_secs(20), || {
+        sim.requests.lock().unwrap().iter().any(|(p, _)| p.ends_with("/saveTrnsSalesOsdc"))
+    });
+    assert!(cli(&["etims", "show", "--tenant", "demo"]).contains("waiting 1"));
+    sim.refuse_sales(None);
+    eventually("the sale signed by the control unit", Duration::from_secs(45), || {
+        cli(&["etims", "show", "--tenant", "demo"]).contains("waiting 0")
+    });
+    let sales = sim.sales();
+    let sale = sales.last().unwrap();
+    assert_eq!(sale["trdInvcNo"], number.as_str(), "{sale}\n{docs}");
+    assert_eq!(sale["itemList"][0]["taxTyCd"], "B", "{sale}");
+    assert!(sale["totTaxAmt"].as_f64().unwrap() > 0.0, "{sale}");
+
+    let pdf = s.data.join("receipt.pdf");
+    cli(&["invoice", "print", "--tenant", "demo", &number, "--pdf", pdf.to_str().unwrap()]);
+    let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("KRA eTIMS control unit") && text.contains(&format!("{SDC_ID}/1")), "{text}");
+    assert!(text.contains("SIGN"), "the receipt signature: {text}");
+}

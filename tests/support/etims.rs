@@ -2,9 +2,12 @@
 //! `POST /selectInitOsdcInfo` with `{tin, bhfId, dvcSrlNo}` answers
 //! `{resultCd:"000", resultMsg, resultDt, data:{info:{tin, bhfId, sdcId,
 //! mrcNo, cmcKey, …}}}` for a device KRA approved, and `resultCd "901"`
-//! ("It is not valid device.") for any other; set `down` and every
-//! connection is closed unanswered (the OSCU unreachable). It records the
-//! requests it answered.
+//! ("It is not valid device.") for any other; `POST /saveTrnsSalesOsdc`
+//! with the `tin`, `bhfId` and `cmcKey` headers answers the control unit's
+//! data (`rcptNo` counting up, `intrlData`, `rcptSign`, `sdcId`, `mrcNo`),
+//! "894" for a wrong communication key and the code set with
+//! `refuse_sales`; set `down` and every connection is closed unanswered
+//! (the OSCU unreachable). It records the requests it answered.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -24,6 +27,8 @@ pub struct Oscu {
     /// Approved devices: (tin, bhfId, serial).
     approved: Arc<Mutex<Vec<(String, String, String)>>>,
     down: Arc<AtomicBool>,
+    refuse: Arc<Mutex<Option<String>>>,
+    receipts: Arc<Mutex<u64>>,
     pub requests: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
 }
 
@@ -34,6 +39,8 @@ impl Oscu {
             addr: listener.local_addr().unwrap(),
             approved: Arc::default(),
             down: Arc::default(),
+            refuse: Arc::default(),
+            receipts: Arc::default(),
             requests: Arc::default(),
         };
         let me = o.clone();
@@ -62,7 +69,7 @@ impl Oscu {
                 let _ = rd.read_exact(&mut body);
                 let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
                 let req: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                let answer = me.answer(&path, &req);
+                let answer = me.answer(&path, &headers, &req);
                 me.requests.lock().unwrap().push((path, req));
                 let text = answer.to_string();
                 let _ = write!(
@@ -87,7 +94,18 @@ impl Oscu {
         self.down.store(down, Ordering::SeqCst);
     }
 
-    fn answer(&self, path: &str, req: &serde_json::Value) -> serde_json::Value {
+    /// Refuse every sale with `code` (None: take them).
+    pub fn refuse_sales(&self, code: Option<&str>) {
+        *self.refuse.lock().unwrap() = code.map(str::to_string);
+    }
+
+    /// The sales the control unit signed.
+    pub fn sales(&self) -> Vec<serde_json::Value> {
+        let reqs = self.requests.lock().unwrap();
+        reqs.iter().filter(|(p, _)| p.ends_with("/saveTrnsSalesOsdc")).map(|(_, r)| r.clone()).collect()
+    }
+
+    fn answer(&self, path: &str, headers: &HashMap<String, String>, req: &serde_json::Value) -> serde_json::Value {
         let result = |code: &str, msg: &str, data: serde_json::Value| serde_json::json!({"resultCd": code, "resultMsg": msg, "resultDt": "20261208000000", "data": data});
         match path {
             "/etims-api/selectInitOsdcInfo" => {
@@ -100,6 +118,20 @@ impl Oscu {
                     "bhfNm": "Headquarter", "dvcId": "9999999999", "sdcId": SDC_ID, "mrcNo": MRC_NO,
                     "cmcKey": CMC_KEY});
                 result("000", "It is succeeded", serde_json::json!({"info": info}))
+            }
+            "/etims-api/saveTrnsSalesOsdc" => {
+                if headers.get("cmckey").map(String::as_str) != Some(CMC_KEY) {
+                    return result("894", "Unable to connect: invalid cmcKey", serde_json::Value::Null);
+                }
+                if let Some(code) = self.refuse.lock().unwrap().clone() {
+                    return result(&code, "Request parameter error", serde_json::Value::Null);
+                }
+                let mut n = self.receipts.lock().unwrap();
+                *n += 1;
+                let data = serde_json::json!({"rcptNo": *n, "intrlData": format!("INTRL{:010}", *n),
+                    "rcptSign": format!("SIGN{:012}", req["invcNo"].as_u64().unwrap_or(0)), "totRcptNo": *n,
+                    "vsdcRcptPbctDate": "20261208000000", "sdcId": SDC_ID, "mrcNo": MRC_NO});
+                result("000", "It is succeeded", data)
             }
             _ => result("899", "Unknown operation", serde_json::Value::Null),
         }
