@@ -110,6 +110,8 @@ fn sales_reach_the_control_unit_once_it_is_back_and_print_on_the_pdf() {
     eventually("the sale signed by the control unit", Duration::from_secs(45), || {
         cli(&["etims", "show", "--tenant", "demo"]).contains("waiting 0")
     });
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    assert!(web.get("/admin/etims").body.contains("<td id=\"etims-waiting\">0</td>"));
     let sales = sim.sales();
     let sale = sales.last().unwrap();
     assert_eq!(sale["trdInvcNo"], number.as_str(), "{sale}\n{docs}");

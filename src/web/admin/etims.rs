@@ -1,6 +1,7 @@
 //! The KRA eTIMS page at `/admin/etims`: the tenant's OSCU device (off by
 //! default), set up by initialising it at the OSCU (the communication key
-//! sealed, never shown) and turned off. Through `ops::etims`, as `lango
+//! sealed, never shown) and turned off, with the count of sales waiting
+//! for the control unit. Through `ops::etims`, as `lango
 //! etims` does.
 
 use askama::Template;
@@ -33,17 +34,20 @@ pub struct SetupForm {
 struct Page {
     c: Chrome,
     current: Option<EtimsSettings>,
+    /// Sales waiting for the control unit.
+    waiting: usize,
     f: SetupForm,
     errors: Errors,
 }
 
 fn page(s: &WebState, c: &Caller, f: SetupForm, errors: Errors) -> Response {
-    let current = match s.portal.store.etims_settings(c.tenant_id()) {
-        Ok(x) => x,
-        Err(e) => return failed(c, &e),
+    let store = &s.portal.store;
+    let (current, waiting) = match (store.etims_settings(c.tenant_id()), store.etims_pending(c.tenant_id())) {
+        (Ok(x), Ok(n)) => (x, n),
+        (Err(e), _) | (_, Err(e)) => return failed(c, &e),
     };
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render(status, &Page { c: c.chrome("KRA eTIMS"), current, f, errors })
+    render(status, &Page { c: c.chrome("KRA eTIMS"), current, waiting, f, errors })
 }
 
 pub async fn show(State(s): State<WebState>, Extension(c): Extension<Caller>) -> Response {
