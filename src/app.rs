@@ -140,6 +140,7 @@ pub async fn serve(cfg: Config, store: Arc<Store>, clock: Clock) -> anyhow::Resu
         shutdown.clone(),
     ));
     tasks.spawn(crate::jobs::webhooks::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
+    tasks.spawn(crate::jobs::etims::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::notify::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::cpe::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));
     tasks.spawn(crate::jobs::reports::run(radius.store.clone(), radius.clock.clone(), shutdown.clone()));

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod demo;
+pub mod etims;
 pub mod health;
 pub mod import;
 pub mod jobs;

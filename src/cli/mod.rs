@@ -6,6 +6,7 @@ mod admin;
 pub mod backup;
 pub mod cpe;
 pub mod customer;
+mod etims;
 mod export;
 mod hotspot;
 mod import;
@@ -147,6 +148,12 @@ pub enum Manage {
     Routeros(routeros::RouterosCmd),
     /// Reports: revenue, reconciliation, tax, network, customers (text, CSV or PDF).
     Report(report::ReportArgs),
+    /// KRA eTIMS: the OSCU device (setup initialises it; off by default).
+    #[command(subcommand)]
+    Etims(etims::EtimsCmd),
+    /// The chart of accounts the period journal (`report journal`) posts to.
+    #[command(subcommand)]
+    Accounts(report::AccountsCmd),
     /// CPEs managed through GenieACS: settings, inventory, state, reboot, credential pushes.
     #[command(subcommand)]
     Cpe(cpe::CpeCmd),
@@ -202,6 +209,8 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Routeros(c) => routeros::routeros(ctx, actor, c, out),
         Manage::Snmp(c) => snmp::run(ctx, actor, c, out),
         Manage::Report(a) => report::run(ctx, a, out),
+        Manage::Accounts(c) => report::accounts(ctx, actor, c, out),
+        Manage::Etims(c) => etims::run(ctx, actor, c, out),
         Manage::Notify(c) => notify::run(ctx, actor, c, out),
         Manage::Cpe(c) => cpe::run(ctx, actor, c, out),
         Manage::ClockAdvance { secs } => match clock {

@@ -16,7 +16,7 @@ pub enum WebhookCmd {
         tenant: String,
         #[arg(long)]
         url: String,
-        /// Events to send (default: all): payment.received,
+        /// Events to send (default: all): payment.received, invoice.issued,
         /// service.activated, service.expired, service.suspended,
         /// voucher.redeemed, session.started, session.stopped, router.down,
         /// router.up.

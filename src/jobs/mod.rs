@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod cpe;
 pub mod enforce;
+pub mod etims;
 pub mod housekeeping;
 pub mod notify;
 pub mod reports;

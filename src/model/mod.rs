@@ -5,7 +5,9 @@
 //! minor units. Secrets are held as [`Sealed`] ciphertext and only opened by
 //! the store's key.
 
+mod chart;
 mod cpe;
+mod etims;
 mod ipv6;
 pub mod mask;
 mod money;
@@ -14,7 +16,9 @@ mod notify;
 mod rate;
 pub mod units;
 
+pub use chart::*;
 pub use cpe::*;
+pub use etims::*;
 pub use ipv6::*;
 pub use money::*;
 pub use noc::*;

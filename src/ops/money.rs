@@ -91,6 +91,15 @@ pub fn doc_view(store: &Store, t: &Tenant, d: &Invoice) -> Result<pdf::invoice::
         totals,
         payments,
         footer: format!("{} · amounts in {}", t.name, t.currency),
+        control_unit: store.etims_receipt(t.id, d.id)?.map(|r| {
+            let lines = vec![
+                ("CU invoice number".to_string(), r.cu_invoice_no()),
+                ("Receipt signature".to_string(), r.rcpt_sign.clone()),
+                ("Internal data".to_string(), r.intrl_data.clone()),
+                ("Signed".to_string(), day(r.at)),
+            ];
+            (lines, r.check_url())
+        }),
     })
 }
 

@@ -527,7 +527,7 @@ impl Ctx<'_> {
         }
         r.tables.extend([per_month, list]);
         r.notes.push(
-            "KRA eTIMS: lango does not yet send these sales to a control unit; the numbers here are what an OSCU integration would transmit."
+            "KRA eTIMS: with an OSCU device set up (lango etims setup), each of these sales is sent to the control unit as it is issued; its CU invoice number is printed on the document."
                 .into(),
         );
         Ok(())

@@ -2,7 +2,7 @@
 //! pages (header row repeated, descriptions truncated with "…"), totals, payments received, and
 //! a footer note with "page N of M" on every page.
 
-use super::{A4_HEIGHT, A4_WIDTH, Align, Document, Font, Page, Rgb};
+use super::{A4_HEIGHT, A4_WIDTH, Align, Document, Font, Page, Rgb, qr::QUIET_ZONE, qr_modules};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocKind {
@@ -57,6 +57,9 @@ pub struct DocView {
     /// (description, amount), e.g. ("M-Pesa NLJ7RT61SV, 2026-11-26", "KES 1,000.00").
     pub payments: Vec<(String, String)>,
     pub footer: String,
+    /// KRA eTIMS: what the control unit returned, as (label, value) lines,
+    /// and the text of its QR code; None when the document was not signed.
+    pub control_unit: Option<(Vec<(String, String)>, String)>,
 }
 
 const LEFT: f64 = 50.0;
@@ -150,6 +153,7 @@ pub fn document(view: &DocView) -> Vec<u8> {
     }
     totals(&mut flow);
     payments(&mut flow);
+    control_unit(&mut flow);
 
     let mut doc = flow.doc;
     doc.push(flow.page);
@@ -304,6 +308,32 @@ fn payments(flow: &mut Flow) {
     }
 }
 
+/// The control unit's data and its QR code (KRA's receipt check link).
+fn control_unit(flow: &mut Flow) {
+    let Some((lines, qr_text)) = &flow.view.control_unit else { return };
+    const SIDE: f64 = 80.0;
+    flow.need(SIDE + 30.0);
+    flow.y -= 18.0;
+    let top = flow.y + 10.0;
+    flow.page.fill_color(Rgb::BLACK);
+    flow.page.text(LEFT, flow.y, 10.0, Font::HelveticaBold, "KRA eTIMS control unit");
+    flow.y -= 15.0;
+    for (label, value) in lines {
+        let p = &mut flow.page;
+        p.fill_color(GRAY);
+        p.text(LEFT, flow.y, BODY, Font::Helvetica, label);
+        p.fill_color(Rgb::BLACK);
+        let room = RIGHT - LEFT - SIDE - 120.0;
+        p.text(LEFT + 110.0, flow.y, BODY, Font::Helvetica, &Font::Helvetica.truncate(value, BODY, room));
+        flow.y -= 12.0;
+    }
+    if let Ok(qr) = qr_modules(qr_text) {
+        flow.page.fill_color(Rgb::BLACK);
+        flow.page.qr(&qr, RIGHT - SIDE, top, SIDE, QUIET_ZONE);
+    }
+    flow.y = flow.y.min(top - SIDE - 6.0);
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -336,6 +366,7 @@ pub(crate) mod tests {
             ],
             payments: vec![("M-Pesa NLJ7RT61SV, 2026-11-26".into(), "KES 1,000.00".into())],
             footer: "Thank you. Pay via M-Pesa Paybill 123456, account = your number.".into(),
+            control_unit: None,
         }
     }
 

@@ -138,6 +138,8 @@ pub(crate) struct NewDoc<'a> {
     /// Apply the tenant's tax to the lines (a sale). Money paid into the
     /// wallet is not a sale: its receipt has no tax line.
     pub taxed: bool,
+    /// The plan the document sells, for the reports' sales by plan.
+    pub plan: Option<Id>,
 }
 
 /// Issue a receipt (or invoice) with the next number, in `tx`. A receipt
@@ -148,7 +150,7 @@ pub(crate) fn issue_document(
     d: NewDoc<'_>,
     now: UnixTime,
 ) -> Result<Invoice, StoreError> {
-    let NewDoc { kind, customer, service, items, payment, due_at, taxed } = d;
+    let NewDoc { kind, customer, service, items, payment, due_at, taxed, plan } = d;
     let settings: TenantBilling = get_settings(tx, tenant)?;
     let tax = settings.tax.filter(|_| taxed);
     let totals = billing::totals(items, tax.as_ref())?;
@@ -182,7 +184,19 @@ pub(crate) fn issue_document(
         tx.open_table(OPEN_INVOICES)?.insert((due, tenant, doc.id), doc.customer)?;
     }
     if taxed {
-        super::reports::note_sale_doc(tx, &doc)?;
+        super::reports::note_sale_doc(tx, &doc, plan)?;
+        // A sale: audited, which is what the `invoice.issued` webhook reads.
+        let shown = serde_json::json!({"number": doc.number, "customer": doc.customer, "gross": doc.gross});
+        let rec = super::record(
+            now,
+            "billing",
+            "invoice.issued",
+            format!("invoice/{}", doc.id),
+            None,
+            Some(shown.to_string()),
+        );
+        super::audit(tx, tenant, &rec)?;
+        super::etims::queue_sale(tx, tenant, doc.id, now)?;
     }
     Ok(doc)
 }
@@ -199,6 +213,7 @@ fn payment_receipt(tx: &WriteTransaction, p: &Payment, customer: Id, now: UnixTi
         payment: Some(p.id),
         due_at: None,
         taxed: false,
+        plan: None,
     };
     issue_document(tx, p.tenant, d, now)
 }
@@ -350,6 +365,7 @@ pub(crate) fn renew_from_wallet(
             payment: None,
             due_at: None,
             taxed: true,
+            plan: Some(plan.id),
         },
         now,
     )?;

@@ -11,6 +11,7 @@ pub mod admin;
 mod api;
 pub mod backup;
 mod billing;
+mod chart;
 pub mod codec;
 #[cfg(test)]
 mod compat_tests;
@@ -21,6 +22,7 @@ mod due;
 #[cfg(test)]
 mod due_tests;
 mod edits;
+mod etims;
 mod import;
 pub mod journal;
 mod legacy;
@@ -366,6 +368,10 @@ impl Store {
             tx.open_table(OPEN_INVOICES)?;
             tx.open_table(LEASES_BY_NAS)?;
             tx.open_table(ACS_SETTINGS)?;
+            tx.open_table(ACCOUNT_CHART)?;
+            tx.open_table(ETIMS_SETTINGS)?;
+            tx.open_table(ETIMS_QUEUE)?;
+            tx.open_table(ETIMS_RECEIPTS)?;
             tx.open_table(CPES)?;
             tx.open_table(CPE_BY_SERIAL)?;
             tx.open_table(CPE_BY_SERVICE)?;

@@ -285,7 +285,7 @@ pub(crate) fn backfill(tx: &WriteTransaction) -> Result<(), StoreError> {
         let services: Vec<Service> = super::tenant_rows(&tx.open_table(SERVICES)?, tenant)?;
         let plan_of: HashMap<Id, Id> = services.iter().map(|s| (s.id, s.plan)).collect();
         for d in docs.iter().filter(|d| d.kind == crate::model::DocKind::Invoice || d.service.is_some()) {
-            note_sale_doc(tx, d)?;
+            note_sale_doc(tx, d, d.service.and_then(|s| plan_of.get(&s).copied()))?;
             if let Some(plan) = d.service.and_then(|s| plan_of.get(&s)) {
                 note_sale(tx, tenant, d.customer, *plan, d.gross, d.issued_at)?;
             }

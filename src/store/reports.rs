@@ -46,6 +46,12 @@ pub enum Metric {
     DocTax = 9,
     DocGross = 10,
     DocCount = 11,
+    /// Sales documents by plan (dimension: the plan the document sold, 0
+    /// for none); documents issued before these were kept count in the
+    /// `Doc*` totals only.
+    DocNetPlan = 16,
+    DocTaxPlan = 17,
+    DocGrossPlan = 18,
     /// STK pushes sent: count and amount asked.
     StkSent = 12,
     StkSentAmount = 13,
@@ -283,8 +289,10 @@ pub(crate) fn note_stk_outcome(tx: &WriteTransaction, r: &StkRequest) -> Result<
     )
 }
 
-/// A sales document (invoice or renewal receipt) was issued.
-pub(crate) fn note_sale_doc(tx: &WriteTransaction, d: &Invoice) -> Result<(), StoreError> {
+/// A sales document (invoice or renewal receipt) was issued, selling
+/// `plan` (when it sold one).
+pub(crate) fn note_sale_doc(tx: &WriteTransaction, d: &Invoice, plan: Option<Id>) -> Result<(), StoreError> {
+    let p = plan.unwrap_or(0);
     tx.open_table(SALES_DOCS)?.insert((d.tenant, d.issued_at, d.id), ())?;
     note(
         tx,
@@ -296,6 +304,9 @@ pub(crate) fn note_sale_doc(tx: &WriteTransaction, d: &Invoice) -> Result<(), St
             (Metric::DocTax, 0, d.tax),
             (Metric::DocGross, 0, d.gross),
             (Metric::DocCount, 0, 1),
+            (Metric::DocNetPlan, p, d.net),
+            (Metric::DocTaxPlan, p, d.tax),
+            (Metric::DocGrossPlan, p, d.gross),
         ],
     )
 }

@@ -49,6 +49,8 @@ pub enum Purpose {
     AcsPassword,
     /// A CPE's Wi-Fi key.
     WifiKey,
+    /// A tenant's KRA eTIMS OSCU communication key (`cmcKey`).
+    EtimsCmcKey,
 }
 
 impl Purpose {
@@ -68,6 +70,7 @@ impl Purpose {
             Purpose::Sync => b"lango/sync/v1",
             Purpose::AcsPassword => b"lango/acs-password/v1",
             Purpose::WifiKey => b"lango/wifi-key/v1",
+            Purpose::EtimsCmcKey => b"lango/etims-cmc-key/v1",
         }
     }
 }

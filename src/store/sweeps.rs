@@ -319,6 +319,7 @@ impl Store {
                     payment: None,
                     due_at: Some(due),
                     taxed: true,
+                    plan: Some(s.plan),
                 },
                 now,
             )?;

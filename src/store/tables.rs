@@ -217,6 +217,18 @@ pub const SYNC_OUT: TableDefinition<u64, &[u8]> = TableDefinition::new("sync_out
 /// node applied here, stored in the transaction that applied it.
 pub const SYNC_APPLIED: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_applied");
 
+/// tenant → ChartOfAccounts: the accounts the journal export posts to
+/// (absent: the defaults).
+pub const ACCOUNT_CHART: TableDefinition<u32, &[u8]> = TableDefinition::new("account_chart");
+/// tenant → EtimsSettings: the tenant's initialised KRA eTIMS OSCU device
+/// (communication key sealed); absent: eTIMS off.
+pub const ETIMS_SETTINGS: TableDefinition<u32, &[u8]> = TableDefinition::new("etims_settings");
+/// (tenant, document id) → (attempts, next attempt): sales documents
+/// waiting to be sent to the tenant's eTIMS control unit, queued in the
+/// transaction that issued them, removed when the CU signed them.
+pub const ETIMS_QUEUE: TableDefinition<(u32, u64), (u32, i64)> = TableDefinition::new("etims_queue");
+/// (tenant, document id) → EtimsReceipt: what the control unit returned.
+pub const ETIMS_RECEIPTS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("etims_receipts");
 /// tenant → AcsSettings: the tenant's GenieACS NBI (password sealed).
 pub const ACS_SETTINGS: TableDefinition<u32, &[u8]> = TableDefinition::new("acs_settings");
 /// (tenant, CPE id) → Cpe: the CPE inventory.

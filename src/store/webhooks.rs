@@ -13,8 +13,9 @@ use super::{Purpose, Store, StoreError, audit, get, record, shown_service, tenan
 use crate::model::*;
 
 /// The events lango sends.
-pub const EVENTS: [&str; 11] = [
+pub const EVENTS: [&str; 12] = [
     "payment.received",
+    "invoice.issued",
     "service.activated",
     "service.expired",
     "service.suspended",
@@ -39,6 +40,7 @@ fn event_of(rec: &AuditRecord) -> Option<&'static str> {
     let after = rec.after.as_deref().unwrap_or_default();
     match rec.action.as_str() {
         "payment.received" => Some("payment.received"),
+        "invoice.issued" => Some("invoice.issued"),
         "service.renew" | "service.resume_paid" => Some("service.activated"),
         "service.first_use" => Some("service.activated"),
         "service.suspend_overdue" => Some("service.suspended"),
@@ -77,6 +79,7 @@ pub(super) fn event_body(
             rec.after.as_deref().map(crate::model::mask::mask_phones_in).and_then(|j| serde_json::from_str(&j).ok())
         }
         Some(("session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+        Some(("invoice", id)) => invoice_data(tx, tenant, id.parse::<Id>().unwrap_or(0))?,
         Some(("nas", id)) => Some(serde_json::json!({"nas": id.parse::<Id>().unwrap_or(0), "message": rec.after})),
         _ => None,
     };
@@ -89,6 +92,56 @@ pub(super) fn event_body(
     })
     .to_string();
     Ok(Some((event, body)))
+}
+
+/// A phone number with its middle hidden: 2547****5678.
+fn masked(p: &str) -> String {
+    let n = p.chars().count();
+    if n < 8 {
+        return "****".into();
+    }
+    let head: String = p.chars().take(4).collect();
+    let tail: String = p.chars().skip(n - 4).collect();
+    format!("{head}****{tail}")
+}
+
+/// An issued sales document as `invoice.issued` carries it: the whole
+/// document, the seller's tax PIN, and the customer by id with a masked
+/// phone (no name, no e-mail).
+fn invoice_data(
+    tx: &redb::WriteTransaction,
+    tenant: TenantId,
+    id: Id,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let Some(d): Option<Invoice> = get(&tx.open_table(INVOICES)?, (tenant, id))? else { return Ok(None) };
+    let billing: Option<TenantBilling> = get(&tx.open_table(TENANT_BILLING)?, tenant)?;
+    let customer: Option<Customer> = get(&tx.open_table(CUSTOMERS)?, (tenant, d.customer))?;
+    let currency = get::<_, Tenant>(&tx.open_table(TENANTS)?, tenant)?.map(|t| t.currency);
+    let lines: Vec<serde_json::Value> = d
+        .lines
+        .iter()
+        .map(|l| {
+            serde_json::json!({"description": l.description, "quantity": l.quantity, "unit_price": l.unit_price,
+                "net": l.net, "tax": l.tax, "gross": l.gross})
+        })
+        .collect();
+    Ok(Some(serde_json::json!({
+        "id": d.id,
+        "number": d.number,
+        "kind": match d.kind { DocKind::Invoice => "invoice", DocKind::Receipt => "receipt" },
+        "currency": currency,
+        "issued_at": d.issued_at,
+        "due_at": d.due_at,
+        "paid_at": d.paid_at,
+        "service": d.service,
+        "lines": lines,
+        "net": d.net,
+        "tax": d.tax,
+        "gross": d.gross,
+        "tax_name": d.tax_name,
+        "tax_pin": billing.and_then(|b| b.tax_pin).filter(|p| !p.is_empty()),
+        "customer": {"id": d.customer, "phone": customer.and_then(|c| c.phone).map(|p| masked(&p))},
+    })))
 }
 
 impl Store {

@@ -19,6 +19,7 @@
 pub mod browser;
 pub mod daraja;
 pub mod dstnat;
+pub mod etims;
 pub mod gateways;
 pub mod genieacs;
 pub mod hotspot;

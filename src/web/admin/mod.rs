@@ -20,11 +20,13 @@ use super::WebState;
 use crate::model::*;
 use crate::store::AdminSession;
 
+mod accounting;
 mod auth;
 mod backups;
 mod catalog;
 mod cpe;
 mod customers;
+mod etims;
 mod hotspot_files;
 mod import;
 mod lists;
@@ -164,11 +166,15 @@ pub fn routes(state: WebState) -> axum::Router<WebState> {
         .route("/admin/hotspot-files", get(hotspot_files::show))
         .route("/admin/hotspot-files/files.zip", get(hotspot_files::zip))
         .route("/admin/import", get(import::form).post(import::run))
+        .route("/admin/accounting", get(accounting::show).post(accounting::save))
+        .route("/admin/accounting/journal", get(accounting::download))
         .route("/admin/reports", get(reports::index))
         .route("/admin/reports/{kind}", get(reports::show))
         .route("/admin/reports/{kind}/csv", get(reports::csv))
         .route("/admin/reports/{kind}/pdf", get(reports::pdf))
         .route("/admin/genieacs", get(cpe::settings).post(cpe::save_settings))
+        .route("/admin/etims", get(etims::show).post(etims::setup))
+        .route("/admin/etims/off", post(etims::off))
         .route("/admin/cpe", get(cpe::list).post(cpe::add))
         .route("/admin/cpe/{id}", get(cpe::show))
         .route("/admin/cpe/{id}/link", post(cpe::link))
@@ -282,6 +288,7 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/admin/mpesa", "M-Pesa", Perm::ManageIntegrations),
     ("/admin/sms", "SMS", Perm::ManageIntegrations),
     ("/admin/genieacs", "GenieACS", Perm::ManageIntegrations),
+    ("/admin/etims", "KRA eTIMS", Perm::ManageIntegrations),
     ("/admin/notifications", "Notifications", Perm::ViewMessages),
     ("/admin/hotspot-files", "Hotspot files", Perm::EditNas),
     ("/admin/import", "Import", Perm::EditPlans),
