@@ -130,7 +130,7 @@ pub enum Manage {
     Import(import::ImportCmd),
     /// The SMS gateway (Africa's Talking) that sends sign-in codes.
     #[command(subcommand)]
-    Sms(SmsCmd),
+    Sms(notify_setup::SmsCmd),
     /// SMS and e-mail notifications: settings, templates, preferences, log, broadcast.
     #[command(subcommand)]
     Notify(notify::NotifyCmd),
@@ -229,18 +229,7 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Webhook(c) => webhook::run(store, clock, actor, c, out),
         Manage::Admin(c) => admin::run(store, clock, actor, c, out),
         Manage::ApiToken(c) => webhook::api_token(store, clock, actor, c, out),
-        Manage::Sms(SmsCmd::Setup { tenant, env, username, api_key_env, sender }) => {
-            let t = store.tenant_by_slug(&tenant)?;
-            let key = ctx
-                .var(&api_key_env)
-                .with_context(|| format!("environment variable {api_key_env} (--api-key-env) is not set"))?;
-            let input = crate::ops::sms::SmsInput { env, username, api_key: Some(key), sender };
-            let s = crate::ops::sms::save(store, actor, clock.now(), t.id, &input).map_err(|problems| {
-                anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
-            })?;
-            writeln!(out, "SMS for {tenant}: Africa's Talking at {} as {}", s.base_url, s.username)?;
-            Ok(())
-        }
+        Manage::Sms(c) => notify_setup::sms(ctx, actor, c, out),
         Manage::Tenant(c) => tenant(store, clock, actor, c, out),
         Manage::Nas(c) => nas(ctx, actor, c, out),
         Manage::Plan(c) => plan(store, clock, actor, c, out),
@@ -249,25 +238,6 @@ pub fn run_in(ctx: &Ctx<'_>, actor: &str, cmd: Manage, out: &mut impl Write) -> 
         Manage::Service(c) => service(ctx, actor, c, out),
         Manage::Sessions { tenant, history, json } => sessions(store, &tenant, history, json, out),
     }
-}
-
-#[derive(Subcommand, Debug)]
-pub enum SmsCmd {
-    /// Africa's Talking credentials; the API key is read from an environment variable, never from the command line.
-    Setup {
-        #[arg(long)]
-        tenant: String,
-        /// live, sandbox, or the gateway's base URL.
-        #[arg(long, default_value = "live")]
-        env: String,
-        #[arg(long)]
-        username: String,
-        #[arg(long)]
-        api_key_env: String,
-        /// Registered sender id.
-        #[arg(long)]
-        sender: Option<String>,
-    },
 }
 
 impl Manage {
@@ -287,7 +257,7 @@ impl Manage {
         match self {
             Manage::Routeros(r) => r.password_env().into_iter().collect(),
             Manage::Snmp(c) => c.secret_envs(),
-            Manage::Sms(SmsCmd::Setup { api_key_env, .. }) => vec![api_key_env.as_str()],
+            Manage::Sms(notify_setup::SmsCmd::Setup { api_key_env, .. }) => vec![api_key_env.as_str()],
             Manage::Notify(c) => c.secret_envs(),
             Manage::Cpe(c) => c.secret_envs(),
             Manage::Backup { target: Some(t), .. } => t.secret_env().into_iter().collect(),

@@ -245,3 +245,40 @@ pub(super) fn show_settings(
     }
     Ok(())
 }
+
+#[derive(clap::Subcommand, Debug)]
+pub enum SmsCmd {
+    /// Africa's Talking credentials; the API key is read from an environment variable, never from the command line.
+    Setup {
+        #[arg(long)]
+        tenant: String,
+        /// live, sandbox, or the gateway's base URL.
+        #[arg(long, default_value = "live")]
+        env: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        api_key_env: String,
+        /// Registered sender id.
+        #[arg(long)]
+        sender: Option<String>,
+    },
+}
+
+/// `lango sms setup`: the tenant's Africa's Talking credentials, the key
+/// read from the environment variable named.
+pub fn sms(ctx: &Ctx<'_>, actor: &str, cmd: SmsCmd, out: &mut impl Write) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let SmsCmd::Setup { tenant, env, username, api_key_env, sender } = cmd;
+    let (store, clock) = (ctx.store, ctx.clock);
+    let t = store.tenant_by_slug(&tenant)?;
+    let key = ctx
+        .var(&api_key_env)
+        .with_context(|| format!("environment variable {api_key_env} (--api-key-env) is not set"))?;
+    let input = crate::ops::sms::SmsInput { env, username, api_key: Some(key), sender };
+    let s = crate::ops::sms::save(store, actor, clock.now(), t.id, &input).map_err(|problems| {
+        anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    })?;
+    writeln!(out, "SMS for {tenant}: Africa's Talking at {} as {}", s.base_url, s.username)?;
+    Ok(())
+}
