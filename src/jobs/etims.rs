@@ -18,18 +18,7 @@ use crate::store::Store;
 const EVERY: Duration = Duration::from_secs(2);
 
 pub async fn run(store: Arc<Store>, clock: Clock, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tick.tick() => {
-                if let Err(e) = round(&store, &clock).await {
-                    tracing::warn!(error = %e, "etims round failed");
-                }
-            }
-        }
-    }
+    super::every(EVERY, stop, "etims round", || round(&store, &clock)).await;
 }
 
 async fn round(store: &Store, clock: &Clock) -> anyhow::Result<()> {
