@@ -58,6 +58,10 @@ impl Browser {
             "--disable-gpu".into(),
             "--disable-dev-shm-usage".into(),
             "--disable-quic".into(),
+            // Captive traffic is plain HTTP, as phones' probes are: Chromium
+            // 148 would try HTTPS first for some hosts (gstatic.com) and
+            // tunnel it through the dst-nat proxy, which carries no CONNECT.
+            "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable".into(),
             "--no-first-run".into(),
             "--disable-background-networking".into(),
             "--disable-component-update".into(),
