@@ -91,37 +91,9 @@ impl From<PlanV1> for PlanV2 {
     }
 }
 
-/// Plan, version 3: portal offer, no policy tagging (routing mark,
-/// Filter-Id, Mikrotik-Group).
-#[derive(Deserialize)]
-struct PlanV3 {
-    id: Id,
-    tenant: TenantId,
-    name: String,
-    validity: Period,
-    anchor: Anchor,
-    grace_secs: u32,
-    mode: Mode,
-    price: i64,
-    quota_bytes: Option<u64>,
-    rate: Option<RateLimit>,
-    session_timeout: Option<u32>,
-    idle_timeout: Option<u32>,
-    interim_interval: u32,
-    simultaneous_use: u32,
-    kick_oldest: bool,
-    fup: Option<Fup>,
-    access_window: Option<AccessWindow>,
-    address_pool: Option<String>,
-    ipv6_pool: Option<String>,
-    address_list: Option<String>,
-    disabled: bool,
-    offer: Offer,
-}
-
-impl From<PlanV2> for PlanV3 {
-    fn from(p: PlanV2) -> PlanV3 {
-        PlanV3 {
+impl From<PlanV2> for Plan {
+    fn from(p: PlanV2) -> Plan {
+        Plan {
             id: p.id,
             tenant: p.tenant,
             name: p.name,
@@ -144,44 +116,23 @@ impl From<PlanV2> for PlanV3 {
             address_list: p.address_list,
             disabled: p.disabled,
             offer: Offer::default(),
+            routing_mark: None,
+            filter_id: None,
+            group: None,
         }
     }
 }
 
+/// Plan: version 1 validity in seconds, version 2 no portal offer,
+/// version 3 no policy tagging (routing mark, Filter-Id, Mikrotik-Group:
+/// three trailing `Option`s).
 pub fn plan(version: u8, bytes: &[u8]) -> Result<Plan, StoreError> {
-    let p: PlanV3 = match version {
-        1 => PlanV2::from(body::<PlanV1>("Plan", bytes)?).into(),
-        2 => body::<PlanV2>("Plan", bytes)?.into(),
-        3 => body("Plan", bytes)?,
-        _ => return Err(StoreError::UnknownVersion { kind: "Plan", version }),
-    };
-    Ok(Plan {
-        id: p.id,
-        tenant: p.tenant,
-        name: p.name,
-        validity: p.validity,
-        anchor: p.anchor,
-        grace_secs: p.grace_secs,
-        mode: p.mode,
-        price: p.price,
-        quota_bytes: p.quota_bytes,
-        rate: p.rate,
-        session_timeout: p.session_timeout,
-        idle_timeout: p.idle_timeout,
-        interim_interval: p.interim_interval,
-        simultaneous_use: p.simultaneous_use,
-        kick_oldest: p.kick_oldest,
-        fup: p.fup,
-        access_window: p.access_window,
-        address_pool: p.address_pool,
-        ipv6_pool: p.ipv6_pool,
-        address_list: p.address_list,
-        routing_mark: None,
-        filter_id: None,
-        group: None,
-        disabled: p.disabled,
-        offer: p.offer,
-    })
+    match version {
+        1 => Ok(PlanV2::from(body::<PlanV1>("Plan", bytes)?).into()),
+        2 => Ok(body::<PlanV2>("Plan", bytes)?.into()),
+        3 => without_trailing("Plan", bytes, 3),
+        _ => Err(StoreError::UnknownVersion { kind: "Plan", version }),
+    }
 }
 
 /// Customer, version 1: no category.
@@ -389,28 +340,13 @@ pub fn admin(version: u8, bytes: &[u8]) -> Result<Admin, StoreError> {
     })
 }
 
-/// ApiToken, version 1: no reseller scope, no address allow-list.
-#[derive(Deserialize)]
-struct ApiTokenV1 {
-    tenant: TenantId,
-    name: String,
-    role: Role,
-    created_at: UnixTime,
-}
-
+/// ApiToken, version 1: no reseller scope, no address allow-list (a
+/// trailing `None` and an empty list, one zero byte each).
 pub fn api_token(version: u8, bytes: &[u8]) -> Result<ApiToken, StoreError> {
-    if version != 1 {
-        return Err(StoreError::UnknownVersion { kind: "ApiToken", version });
+    match version {
+        1 => without_trailing("ApiToken", bytes, 2),
+        _ => Err(StoreError::UnknownVersion { kind: "ApiToken", version }),
     }
-    let t: ApiTokenV1 = body("ApiToken", bytes)?;
-    Ok(ApiToken {
-        tenant: t.tenant,
-        name: t.name,
-        role: t.role,
-        created_at: t.created_at,
-        reseller: None,
-        allow: Vec::new(),
-    })
 }
 
 #[cfg(test)]
@@ -457,5 +393,21 @@ mod tests {
         };
         let round: Session = super::super::codec::decode(&super::super::codec::encode(&with)).unwrap();
         assert_eq!(round, with);
+    }
+
+    /// A version-1 API token reads as unscoped (its two new fields trail).
+    #[test]
+    fn api_token_v1_reads_unscoped() {
+        let t = ApiToken {
+            tenant: 1,
+            name: "crm".into(),
+            role: Role::Operator,
+            created_at: 9,
+            reseller: None,
+            allow: vec![],
+        };
+        let mut bytes = postcard::to_allocvec(&t).unwrap();
+        assert_eq!(bytes.split_off(bytes.len() - 2), vec![0, 0]);
+        assert_eq!(api_token(1, &bytes).unwrap(), t);
     }
 }
