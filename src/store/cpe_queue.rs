@@ -121,19 +121,7 @@ impl Store {
 
     /// Pushes due at `now`, oldest first.
     pub fn due_cpe_pushes(&self, now: UnixTime, limit: usize) -> Result<Vec<(u64, CpePush)>, StoreError> {
-        let tx = self.read()?;
-        let mut out = Vec::new();
-        for row in tx.open_table(CPE_QUEUE)?.iter()? {
-            let (k, v) = row?;
-            let p: CpePush = decode(v.value())?;
-            if p.not_before <= now {
-                out.push((k.value(), p));
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        self.due_rows(CPE_QUEUE, now, limit, |x: &CpePush| x.not_before)
     }
 
     /// Pushes waiting for a tenant's CPE (shown on its page).

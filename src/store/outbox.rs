@@ -96,14 +96,26 @@ impl Store {
 
     /// Tasks due at `now`, oldest first, at most `limit`.
     pub fn due_tasks(&self, now: UnixTime, limit: usize) -> Result<Vec<(u64, Task)>, StoreError> {
+        self.due_rows(OUTBOX, now, limit, |t: &Task| t.not_before)
+    }
+
+    /// The rows of a `seq → value` queue (the outbox, webhook deliveries,
+    /// CPE pushes) whose time `at` has come by `now`, oldest first, at
+    /// most `limit`.
+    pub(crate) fn due_rows<T: super::codec::Stored>(
+        &self,
+        queue: redb::TableDefinition<u64, &[u8]>,
+        now: UnixTime,
+        limit: usize,
+        at: impl Fn(&T) -> UnixTime,
+    ) -> Result<Vec<(u64, T)>, StoreError> {
         let tx = self.read()?;
-        let table = tx.open_table(OUTBOX)?;
         let mut out = Vec::new();
-        for row in table.iter()? {
+        for row in tx.open_table(queue)?.iter()? {
             let (k, v) = row?;
-            let task: Task = decode(v.value())?;
-            if task.not_before <= now {
-                out.push((k.value(), task));
+            let item: T = decode(v.value())?;
+            if at(&item) <= now {
+                out.push((k.value(), item));
                 if out.len() >= limit {
                     break;
                 }

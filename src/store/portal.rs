@@ -67,9 +67,7 @@ impl Store {
             if ip_key != key {
                 break;
             }
-            let Some(s) = get::<_, Session>(&active, (tenant, nas, acct))? else { continue };
-            let mac = s.calling_station_id.as_deref().and_then(Mac::parse);
-            out.push(Sighting { tenant, service: s.service, nas: Some(nas), mac, via: Via::Session });
+            out.extend(session_sighting(&active, tenant, nas, acct)?);
         }
         if !out.is_empty() {
             return Ok(dedup(out));
@@ -109,14 +107,10 @@ impl Store {
         for len in (MIN_V6_PREFIX..=128u8).rev() {
             let Some(net) = Ipv6Net::new(ip, len) else { continue };
             let key = net.network();
-            let rows: Vec<(u32, u64, String)> = index
-                .range((key, len, 0, 0, "")..=(key, len, u32::MAX, u64::MAX, "\u{10ffff}"))?
-                .map(|r| r.map(|(k, _)| (k.value().2, k.value().3, k.value().4.to_string())))
-                .collect::<Result<_, _>>()?;
-            for (tenant, nas, acct) in rows {
-                let Some(s) = get::<_, Session>(&active, (tenant, nas, acct.as_str()))? else { continue };
-                let mac = s.calling_station_id.as_deref().and_then(Mac::parse);
-                out.push(Sighting { tenant, service: s.service, nas: Some(nas), mac, via: Via::Session });
+            for row in index.range((key, len, 0, 0, "")..=(key, len, u32::MAX, u64::MAX, "\u{10ffff}"))? {
+                let (k, _) = row?;
+                let (_, _, tenant, nas, acct) = k.value();
+                out.extend(session_sighting(&active, tenant, nas, acct)?);
             }
             if !out.is_empty() {
                 break;
@@ -378,6 +372,19 @@ pub struct DeviceAccount {
 
 /// One sighting per (tenant, service): a customer online twice from one
 /// address is still one customer.
+/// The online session `(tenant, nas, acct)` as the portal sees it: its
+/// service and the device's MAC (None if it ended meanwhile).
+fn session_sighting(
+    active: &impl ReadableTable<(u32, u64, &'static str), &'static [u8]>,
+    tenant: TenantId,
+    nas: Id,
+    acct: &str,
+) -> Result<Option<Sighting>, StoreError> {
+    let Some(s) = get::<_, Session>(active, (tenant, nas, acct))? else { return Ok(None) };
+    let mac = s.calling_station_id.as_deref().and_then(Mac::parse);
+    Ok(Some(Sighting { tenant, service: s.service, nas: Some(nas), mac, via: Via::Session }))
+}
+
 fn dedup(mut v: Vec<Sighting>) -> Vec<Sighting> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|s| seen.insert((s.tenant, s.service, if s.service.is_none() { s.mac } else { None })));

@@ -240,19 +240,7 @@ impl Store {
 
     /// Deliveries whose time has come, oldest first.
     pub fn due_deliveries(&self, now: UnixTime, max: usize) -> Result<Vec<(u64, Delivery)>, StoreError> {
-        let tx = self.read()?;
-        let mut out = Vec::new();
-        for row in tx.open_table(WEBHOOK_QUEUE)?.iter()? {
-            let (k, v) = row?;
-            let d: Delivery = decode(v.value())?;
-            if d.next_at <= now {
-                out.push((k.value(), d));
-                if out.len() >= max {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        self.due_rows(WEBHOOK_QUEUE, now, max, |x: &Delivery| x.next_at)
     }
 
     /// Record an attempt: delivered (removed), retry later, or given up
