@@ -318,6 +318,11 @@ fn coa_socket() -> std::io::Result<tokio::net::UdpSocket> {
             s
         }
     };
+    // A mass expiry sends hundreds of Disconnects at once; their ACKs
+    // arrive together.
+    if let Err(e) = socket.set_recv_buffer_size(UDP_RECV_BUFFER) {
+        tracing::warn!(error = %e, "cannot enlarge the CoA receive buffer");
+    }
     socket.set_nonblocking(true)?;
     tokio::net::UdpSocket::from_std(socket.into())
 }
