@@ -348,7 +348,8 @@ impl Store {
         // The tenant counted the new customer when it was made; the
         // reseller's scope counts it now.
         let at =
-            get::<_, crate::model::Customer>(&tx.open_table(CUSTOMERS)?, (tenant, customer))?.map(|c| c.created_at);
+            super::personal::get_bare::<_, crate::model::Customer>(&tx.open_table(CUSTOMERS)?, (tenant, customer))?
+                .map(|c| c.created_at);
         if let Some(at) = at {
             let day = super::reports::local_day(&super::billing::tenant_zone(tx, tenant)?, at);
             super::reports::bump(tx, tenant, &[reseller], day, &[(super::reports::Metric::CustomersNew, 0, 1)])?;

@@ -39,18 +39,17 @@ pub struct TokenRow {
     pub last_used: Option<UnixTime>,
 }
 
-/// A record's entity tag: a digest of its stored bytes, so any change to
+/// A record's entity tag: a digest of its serialized fields (personal ones
+/// in clear, as they are sealed afresh on every write), so any change to
 /// it (by the API, a form, the scheduler or the fold) gives another tag.
-pub fn etag<T: super::codec::Stored>(value: &T) -> String {
-    format!(
-        "\"{}\"",
-        &super::secret::to_hex(ring::digest::digest(&ring::digest::SHA256, &encode(value)).as_ref())[..24]
-    )
+pub fn etag<T: serde::Serialize>(value: &T) -> String {
+    let bytes = postcard::to_allocvec(value).expect("postcard to Vec cannot fail");
+    format!("\"{}\"", &super::secret::to_hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref())[..24])
 }
 
 /// Refuse with [`StoreError::Stale`] when `expect` (an If-Match value) is
 /// given and is not `current`'s tag. `*` matches any existing record.
-pub(crate) fn check_etag<T: super::codec::Stored>(
+pub(crate) fn check_etag<T: serde::Serialize>(
     what: &str,
     current: &T,
     expect: Option<&str>,

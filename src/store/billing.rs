@@ -5,6 +5,7 @@
 //! is one transaction with its audit record; the rules themselves (dates,
 //! proration, tax) come from the pure `billing` module.
 
+use super::personal::{customer_with_phone, get_open, seal_row, tenant_rows_open};
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
@@ -427,7 +428,7 @@ impl Store {
                 status: if p.customer.is_some() { PaymentStatus::Credited } else { PaymentStatus::Unmatched },
                 raw: p.raw,
             };
-            tx.open_table(PAYMENTS)?.insert((p.tenant, id), encode(&payment).as_slice())?;
+            tx.open_table(PAYMENTS)?.insert((p.tenant, id), seal_row(&self.secrets, &payment).as_slice())?;
             super::reports::note_payment(tx, &payment)?;
             let rec = record(
                 p.at,
@@ -435,7 +436,8 @@ impl Store {
                 "payment.received",
                 format!("payment/{id}"),
                 None,
-                serde_json::to_string(&payment).ok(),
+                // The audit log is not sealed: the payer's number masked.
+                serde_json::to_string(&payment).ok().map(|j| crate::model::mask::mask_phones_in(&j)),
             );
             audit(tx, p.tenant, &rec)?;
             match p.customer {
@@ -498,10 +500,11 @@ impl Store {
             }
             let mut payments = tx.open_table(PAYMENTS)?;
             let mut p: Payment =
-                get(&payments, (tenant, payment))?.ok_or_else(|| StoreError::NotFound(format!("payment {payment}")))?;
+                get_open(&self.secrets, &payments, (tenant, payment))?
+                    .ok_or_else(|| StoreError::NotFound(format!("payment {payment}")))?;
             p.customer = Some(customer);
             p.status = PaymentStatus::Credited;
-            payments.insert((tenant, payment), encode(&p).as_slice())?;
+            payments.insert((tenant, payment), seal_row(&self.secrets, &p).as_slice())?;
             drop(payments);
             let ch = super::reports::channel_code(p.method);
             super::reports::note(
@@ -598,7 +601,7 @@ impl Store {
 
     pub fn payments(&self, tenant: TenantId) -> Result<Vec<Payment>, StoreError> {
         let tx = self.read()?;
-        tenant_rows(&tx.open_table(PAYMENTS)?, tenant)
+        tenant_rows_open(&self.secrets, &tx.open_table(PAYMENTS)?, tenant)
     }
 
     pub fn unmatched_payments(&self, tenant: TenantId) -> Result<Vec<Payment>, StoreError> {
@@ -607,7 +610,7 @@ impl Store {
         let mut out = Vec::new();
         for row in tx.open_table(UNMATCHED)?.range((tenant, 0)..=(tenant, u64::MAX))? {
             let (k, _) = row?;
-            if let Some(p) = get(&payments, k.value())? {
+            if let Some(p) = get_open(&self.secrets, &payments, k.value())? {
                 out.push(p);
             }
         }
@@ -643,9 +646,10 @@ impl Store {
         Ok(tx.open_table(MPESA_TOKENS)?.get(token)?.map(|v| v.value()))
     }
 
-    pub fn customer_by_phone(&self, tenant: TenantId, msisdn: &str) -> Result<Option<Id>, StoreError> {
+    /// The customer whose phone is `phone`, through the phone tokens.
+    pub fn customer_by_phone(&self, tenant: TenantId, phone: &str) -> Result<Option<Id>, StoreError> {
         let tx = self.read()?;
-        Ok(tx.open_table(CUSTOMER_BY_PHONE)?.get((tenant, msisdn))?.map(|v| v.value()))
+        customer_with_phone(&self.secrets, &tx.open_table(CUSTOMER_BY_PHONE)?, tenant, phone)
     }
 }
 

@@ -62,14 +62,11 @@ stored!(
     DeliveryLog = 1,
     AuditRecord = 1,
     super::StopMark = 1,
-    Payment = 1,
     LedgerEntry = 1,
-    StkRequest = 1,
     Invoice = 1,
     VoucherBatch = 1,
     TenantBilling = 1,
     super::outbox::Task = 1,
-    super::RawCallback = 1,
     super::backup::Status = 1,
     super::backup::Offsite = 1,
     NotifySettings = 1,
@@ -92,14 +89,6 @@ impl Stored for ApiToken {
     const NAME: &'static str = "ApiToken";
     fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
         super::legacy::api_token(version, bytes)
-    }
-}
-
-impl Stored for Customer {
-    const VERSION: u8 = 2;
-    const NAME: &'static str = "Customer";
-    fn upgrade(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
-        super::legacy::customer(version, bytes)
     }
 }
 

@@ -2,6 +2,7 @@
 //! admins. Every change is one transaction with its audit record; indexes
 //! (username, MAC, static IP) are kept in the same transaction.
 
+use super::personal::{phone_key, seal_row, tenant_rows_open};
 use redb::{ReadableTable, WriteTransaction};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -293,18 +294,24 @@ impl Store {
             created_at: now,
             category: category.map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()),
         };
-        tx.open_table(CUSTOMERS)?.insert((tenant, c.id), encode(&c).as_slice())?;
-        super::reports::note(tx, tenant, None, now, &[(super::reports::Metric::CustomersNew, 0, 1)])?;
-        if let Some(p) = &c.phone {
-            tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, p.as_str()), c.id)?;
+        if let Some(key) = phone_key(&self.secrets, c.phone.as_deref()) {
+            let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
+            if by_phone.get((tenant, key.as_str()))?.is_some() {
+                let p = crate::model::mask::mask_phone(c.phone.as_deref().unwrap_or_default());
+                return Err(StoreError::Conflict(format!("phone {p} belongs to another customer")));
+            }
+            by_phone.insert((tenant, key.as_str()), c.id)?;
         }
-        audit(tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, json(&c)))?;
+        tx.open_table(CUSTOMERS)?.insert((tenant, c.id), seal_row(&self.secrets, &c).as_slice())?;
+        super::reports::note(tx, tenant, None, now, &[(super::reports::Metric::CustomersNew, 0, 1)])?;
+        let shown = super::shown_customer(&c);
+        audit(tx, tenant, &record(now, actor, "customer.create", format!("customer/{}", c.id), None, shown))?;
         Ok(c)
     }
 
     pub fn customers(&self, tenant: TenantId) -> Result<Vec<Customer>, StoreError> {
         let tx = self.read()?;
-        tenant_rows(&tx.open_table(CUSTOMERS)?, tenant)
+        tenant_rows_open(&self.secrets, &tx.open_table(CUSTOMERS)?, tenant)
     }
 
     // ---- services ---------------------------------------------------------

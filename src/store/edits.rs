@@ -51,8 +51,8 @@ impl Store {
         let tx = self.write()?;
         let customer = {
             let mut customers = tx.open_table(CUSTOMERS)?;
-            let c: Customer =
-                get(&customers, (tenant, id))?.ok_or_else(|| StoreError::NotFound(format!("customer {id}")))?;
+            let c: Customer = super::personal::get_open(&self.secrets, &customers, (tenant, id))?
+                .ok_or_else(|| StoreError::NotFound(format!("customer {id}")))?;
             let services = tx.open_table(SERVICE_BY_CUSTOMER)?.range((tenant, id, 0)..=(tenant, id, u64::MAX))?.count();
             let entries = tx.open_table(LEDGER)?.range((tenant, id, 0)..=(tenant, id, u64::MAX))?.count();
             let tickets =
@@ -75,14 +75,14 @@ impl Store {
                 )));
             }
             customers.remove((tenant, id))?;
-            if let Some(p) = &c.phone {
-                tx.open_table(CUSTOMER_BY_PHONE)?.remove((tenant, p.as_str()))?;
+            if let Some(key) = super::personal::phone_key(&self.secrets, c.phone.as_deref()) {
+                tx.open_table(CUSTOMER_BY_PHONE)?.remove((tenant, key.as_str()))?;
             }
             tx.open_table(BALANCES)?.remove((tenant, id))?;
             if let Some(r) = tx.open_table(CUSTOMER_RESELLER)?.remove((tenant, id))?.map(|v| v.value()) {
                 tx.open_table(RESELLER_CUSTOMERS)?.remove((tenant, r, id))?;
             }
-            audit(&tx, tenant, &record(now, actor, "customer.delete", format!("customer/{id}"), json(&c), None))?;
+            audit(&tx, tenant, &record(now, actor, "customer.delete", format!("customer/{id}"), super::shown_customer(&c), None))?;
             c
         };
         self.commit(tx)?;

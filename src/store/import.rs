@@ -99,9 +99,10 @@ impl Store {
                 created_at: now,
                 category: c.category,
             };
-            tx.open_table(CUSTOMERS)?.insert((tenant, customer.id), encode(&customer).as_slice())?;
-            if let Some(p) = &customer.phone {
-                tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, p.as_str()), customer.id)?;
+            let sealed = super::personal::seal_row(&self.secrets, &customer);
+            tx.open_table(CUSTOMERS)?.insert((tenant, customer.id), sealed.as_slice())?;
+            if let Some(key) = super::personal::phone_key(&self.secrets, customer.phone.as_deref()) {
+                tx.open_table(CUSTOMER_BY_PHONE)?.insert((tenant, key.as_str()), customer.id)?;
             }
             done.customers += 1;
             progress(done.customers, total);

@@ -10,7 +10,7 @@ use super::accounting::{AcctRecord, AcctStatus};
 use crate::billing::{Anchor, Mode, Period};
 use crate::model::*;
 
-fn body<'a, T: Deserialize<'a>>(kind: &'static str, bytes: &'a [u8]) -> Result<T, StoreError> {
+pub(super) fn body<'a, T: Deserialize<'a>>(kind: &'static str, bytes: &'a [u8]) -> Result<T, StoreError> {
     postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt { kind, message: e.to_string() })
 }
 

@@ -33,6 +33,7 @@ pub mod notify;
 mod notify_events;
 pub mod outbox;
 mod pages;
+mod personal;
 mod portal;
 pub mod privacy;
 mod replan;
@@ -91,7 +92,10 @@ use tables::*;
 /// pushes and sales documents (built from the existing rows on upgrade).
 /// 6: the scheduler's work list (`due.rs`, built from the services), unpaid
 /// invoices by due date, leases by router.
-pub const SCHEMA_VERSION: u64 = 6;
+/// 7: personal data sealed (`personal.rs`): customers, payments, STK pushes
+/// and raw callbacks re-written sealed, the phone index keyed by tokens,
+/// phone numbers masked in the audit log.
+pub const SCHEMA_VERSION: u64 = 7;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -251,7 +255,7 @@ impl Store {
             match found {
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::SchemaTooNew { found: v }),
                 Some(v) if v == SCHEMA_VERSION => {}
-                Some(v @ 1..=5) => {
+                Some(v @ 1..=6) => {
                     if v == 1 {
                         migrate_1_to_2(&tx)?;
                     }
@@ -264,11 +268,14 @@ impl Store {
                     if v <= 4 {
                         report_rows::backfill(&tx)?;
                     }
-                    // Every service under its expiry: the first round files
-                    // the ones already past it under their next time.
-                    due::rebuild(&tx, i64::MIN)?;
-                    due::open_invoices(&tx)?;
-                    portal::index_leases(&tx)?;
+                    if v <= 5 {
+                        // Every service under its expiry: the first round
+                        // files the ones already past it under their next time.
+                        due::rebuild(&tx, i64::MIN)?;
+                        due::open_invoices(&tx)?;
+                        portal::index_leases(&tx)?;
+                    }
+                    personal::seal_all(&self.secrets, &tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -400,13 +407,8 @@ fn migrate_1_to_2(tx: &WriteTransaction) -> Result<(), StoreError> {
             by_service.insert((s.tenant, id, s.started_at, s.nas, s.acct_session_id.as_str()), ())?;
         }
     }
-    let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
-    for row in tx.open_table(CUSTOMERS)?.iter()? {
-        let c: crate::model::Customer = decode(row?.1.value())?;
-        if let Some(msisdn) = c.phone.as_deref().and_then(crate::model::msisdn) {
-            by_phone.insert((c.tenant, msisdn.as_str()), c.id)?;
-        }
-    }
+    // (The customers-by-phone index of version 2 is built by schema 7's
+    // step, keyed by phone tokens.)
     Ok(())
 }
 
@@ -444,6 +446,16 @@ pub(crate) fn record(
 
 pub(crate) fn json<T: Serialize>(v: &T) -> Option<String> {
     serde_json::to_string(v).ok()
+}
+
+/// A customer as the audit log shows it: the phone masked, the e-mail's
+/// domain only (the audit log is not sealed).
+pub(crate) fn shown_customer(c: &crate::model::Customer) -> Option<String> {
+    let email = c.email.as_deref().map(|e| match e.split_once('@') {
+        Some((_, domain)) => format!("…@{domain}"),
+        None => "…".to_string(),
+    });
+    json(&crate::model::Customer { phone: c.phone.as_deref().map(crate::model::mask::mask_phone), email, ..c.clone() })
 }
 
 /// A service as the audit log shows it: without its (sealed) password.

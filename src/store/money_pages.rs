@@ -46,7 +46,8 @@ impl Store {
         let q = q.trim().to_lowercase();
         let named = customers_named(&tx, tenant, &q)?;
         let has = |s: &Option<String>| s.as_deref().is_some_and(|s| s.to_lowercase().contains(&q));
-        page_rows(&tx.open_table(PAYMENTS)?, tenant, before, limit, |p: &Payment| {
+        let read = |b: &[u8]| super::personal::open_row(&self.secrets, b);
+        super::pages::page_rows_where(&tx.open_table(PAYMENTS)?, tenant, before, limit, ("", &[]), read, |p: &Payment| {
             q.is_empty()
                 || p.reference.to_lowercase().contains(&q)
                 || has(&p.phone)
@@ -88,7 +89,7 @@ fn customers_named(tx: &redb::ReadTransaction, tenant: TenantId, q: &str) -> Res
         if !super::pages::contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
             continue;
         }
-        let c: Customer = super::codec::decode(v.value())?;
+        let c: Customer = super::personal::bare_row(v.value())?;
         if c.name.to_lowercase().contains(q) {
             out.insert(k.value().1);
         }
@@ -100,6 +101,6 @@ impl Store {
     /// One payment of `tenant`.
     pub fn payment(&self, tenant: TenantId, id: Id) -> Result<Option<Payment>, StoreError> {
         let tx = self.read()?;
-        super::get(&tx.open_table(PAYMENTS)?, (tenant, id))
+        super::personal::get_open(&self.secrets, &tx.open_table(PAYMENTS)?, (tenant, id))
     }
 }

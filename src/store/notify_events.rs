@@ -6,6 +6,7 @@
 //! run catches up instead of skipping and a renewal makes a new key; and
 //! broadcasts.
 
+use super::secret::SecretBox;
 use std::collections::BTreeMap;
 
 use redb::{ReadableTable, WriteTransaction};
@@ -84,8 +85,8 @@ fn service(tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Option<Ser
     get(&tx.open_table(SERVICES)?, (tenant, id))
 }
 
-fn customer(tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Option<Customer>, StoreError> {
-    get(&tx.open_table(CUSTOMERS)?, (tenant, id))
+fn customer(secrets: &SecretBox, tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Option<Customer>, StoreError> {
+    super::personal::get_open(secrets, &tx.open_table(CUSTOMERS)?, (tenant, id))
 }
 
 pub(super) fn draft<'a>(
@@ -129,7 +130,9 @@ fn recent_doc(
 /// record after it (a payment's renewal follows it in the same
 /// transaction), `prev` the one before (a renewal paid by that payment
 /// is announced by the payment's message).
+#[allow(clippy::too_many_arguments, reason = "a record, its neighbours and where it goes")]
 fn on_record(
+    secrets: &SecretBox,
     tx: &WriteTransaction,
     s: &NotifySettings,
     tenant: TenantId,
@@ -145,7 +148,9 @@ fn on_record(
     let on = |e: Event| s.sends(e.as_str());
     let made = match rec.action.as_str() {
         "payment.received" => {
-            let Some(p) = rec.after.as_deref().and_then(|j| serde_json::from_str::<Payment>(j).ok()) else {
+            // The payment itself (the audit record's copy has the number masked).
+            let Some(p) = super::personal::get_open::<_, Payment>(secrets, &tx.open_table(PAYMENTS)?, (tenant, id))?
+            else {
                 return Ok(0);
             };
             match p.customer {
@@ -160,7 +165,7 @@ fn on_record(
                     queue(tx, s, draft(tenant, None, Event::UnmatchedPayment, vars, now), now)?.len()
                 }
                 Some(cid) if on(Event::PaymentReceived) => {
-                    let Some(c) = customer(tx, tenant, cid)? else { return Ok(0) };
+                    let Some(c) = customer(secrets, tx, tenant, cid)? else { return Ok(0) };
                     let renewed = next
                         .filter(|n| n.action == "service.renew" && n.at == rec.at)
                         .and_then(|n| n.object.strip_prefix("service/")?.parse::<Id>().ok());
@@ -184,7 +189,7 @@ fn on_record(
                 return Ok(0);
             }
             let Some(svc) = service(tx, tenant, id)? else { return Ok(0) };
-            let Some(c) = customer(tx, tenant, svc.customer)? else { return Ok(0) };
+            let Some(c) = customer(secrets, tx, tenant, svc.customer)? else { return Ok(0) };
             let mut vars = customer_vars(tx, s, &c, Some(&svc))?;
             let receipt = recent_doc(tx, tenant, |d| d.service == Some(svc.id) && d.kind == DocKind::Receipt)?;
             vars.insert("amount", receipt.as_ref().map(|r| money(&t, r.gross)).unwrap_or_default());
@@ -205,7 +210,7 @@ fn on_record(
                 return Ok(0);
             }
             let Some(svc) = service(tx, tenant, id)? else { return Ok(0) };
-            let Some(c) = customer(tx, tenant, svc.customer)? else { return Ok(0) };
+            let Some(c) = customer(secrets, tx, tenant, svc.customer)? else { return Ok(0) };
             let vars = customer_vars(tx, s, &c, Some(&svc))?;
             let mut d = draft(tenant, Some(&c), event, vars, now);
             if event == Event::Expired {
@@ -224,7 +229,7 @@ fn on_record(
                 return Ok(0);
             }
             let Some(svc) = service(tx, tenant, id)? else { return Ok(0) };
-            let Some(c) = customer(tx, tenant, svc.customer)? else { return Ok(0) };
+            let Some(c) = customer(secrets, tx, tenant, svc.customer)? else { return Ok(0) };
             let Some(plan) = get::<_, Plan>(&tx.open_table(PLANS)?, (tenant, svc.plan))? else { return Ok(0) };
             let mut vars = customer_vars(tx, s, &c, Some(&svc))?;
             let used: u64 = rec.after.as_deref().and_then(|u| u.parse().ok()).unwrap_or_default();
@@ -249,7 +254,7 @@ fn on_record(
         }
         "invoice.issue" if kind == "invoice" && on(Event::InvoiceIssued) => {
             let Some(doc) = get::<_, Invoice>(&tx.open_table(INVOICES)?, (tenant, id))? else { return Ok(0) };
-            let Some(c) = customer(tx, tenant, doc.customer)? else { return Ok(0) };
+            let Some(c) = customer(secrets, tx, tenant, doc.customer)? else { return Ok(0) };
             let svc = match doc.service {
                 Some(sid) => service(tx, tenant, sid)?,
                 None => None,
@@ -271,7 +276,7 @@ fn on_record(
                 return Ok(0);
             }
             let Some(ticket) = get::<_, Ticket>(&tx.open_table(TICKETS)?, (tenant, id))? else { return Ok(0) };
-            let Some(c) = customer(tx, tenant, ticket.customer)? else { return Ok(0) };
+            let Some(c) = customer(secrets, tx, tenant, ticket.customer)? else { return Ok(0) };
             let mut vars = customer_vars(tx, s, &c, None)?;
             vars.insert("ticket", format!("#{id}"));
             vars.insert("message", msg.body.chars().take(300).collect());
@@ -302,7 +307,7 @@ impl Store {
         let mut queued = 0;
         for (i, (_, rec)) in records.iter().enumerate() {
             let prev = i.checked_sub(1).map(|j| &records[j].1);
-            queued += on_record(&tx, &s, tenant, rec, prev, records.get(i + 1).map(|r| &r.1), now)?;
+            queued += on_record(&self.secrets, &tx, &s, tenant, rec, prev, records.get(i + 1).map(|r| &r.1), now)?;
         }
         tx.open_table(META)?.insert(key.as_str(), last)?;
         self.commit(tx)?;
@@ -375,7 +380,7 @@ impl Store {
                 if !due.is_empty() {
                     let tx = self.write()?;
                     for (svc, expiry, passed, event, price) in &due {
-                        let Some(c) = customer(&tx, tenant, svc.customer)? else { continue };
+                        let Some(c) = customer(&self.secrets, &tx, tenant, svc.customer)? else { continue };
                         let mut vars = customer_vars(&tx, &s, &c, Some(svc))?;
                         if *event == Event::LowBalance {
                             let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?
@@ -446,7 +451,7 @@ impl Store {
         let customers = tx.open_table(CUSTOMERS)?;
         let mut out = Vec::new();
         for id in chosen {
-            if let Some(c) = get(&customers, (tenant, id))? {
+            if let Some(c) = super::personal::get_open(&self.secrets, &customers, (tenant, id))? {
                 out.push(c);
             }
         }
@@ -506,7 +511,7 @@ impl Store {
     ) -> Result<BTreeMap<&'static str, String>, StoreError> {
         let s = self.notify_settings(tenant)?.unwrap_or_default();
         let tx = self.write()?;
-        let c = customer_fn(&tx, tenant, customer)?;
+        let c = customer_fn(&self.secrets, &tx, tenant, customer)?;
         let mut v = customer_vars(&tx, &s, &c, None)?;
         drop(tx);
         let t = self.tenant(tenant)?;
@@ -531,8 +536,8 @@ impl Store {
     }
 }
 
-fn customer_fn(tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Customer, StoreError> {
-    customer(tx, tenant, id)?.ok_or_else(|| StoreError::NotFound(format!("customer {id}")))
+fn customer_fn(secrets: &SecretBox, tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Customer, StoreError> {
+    customer(secrets, tx, tenant, id)?.ok_or_else(|| StoreError::NotFound(format!("customer {id}")))
 }
 
 impl Store {
@@ -610,7 +615,7 @@ impl Store {
             let midnight = now - i64::from(minute) * 60 - now.rem_euclid(60);
             let (mut amount, mut count) = (0i64, 0usize);
             for row in tx.open_table(PAYMENTS)?.range((tenant, 0)..=(tenant, u64::MAX))?.rev() {
-                let p: Payment = decode(row?.1.value())?;
+                let p: Payment = super::personal::bare_row(row?.1.value())?;
                 if p.received_at < midnight - 86_400 {
                     break;
                 }

@@ -6,9 +6,10 @@
 
 use redb::ReadableTable;
 
-use super::codec::{Stored, decode, encode};
+use super::codec::{Stored, decode};
 use super::tables::*;
-use super::{Store, StoreError, audit, get, record};
+use super::personal::{get_open, open_row, phone_key, seal_row};
+use super::{Store, StoreError, audit, get, record, shown_customer};
 use crate::model::*;
 
 /// One page of a newest-first listing; `next` is the `before` of the next page.
@@ -34,20 +35,21 @@ pub(crate) fn page_rows<T: Stored>(
     limit: usize,
     keep: impl FnMut(&T) -> bool,
 ) -> Result<Page<T>, StoreError> {
-    page_rows_where(table, tenant, before, limit, ("", None), keep)
+    page_rows_where(table, tenant, before, limit, ("", &[]), decode, keep)
 }
 
 /// `page_rows` for a search: rows whose stored bytes do not contain
 /// `needle` (ASCII case-insensitive) are skipped without decoding them,
-/// unless their id is `also`. Strings are stored as their UTF-8 bytes, so
-/// a value whose text fields match always contains the needle; `keep`
-/// then checks the decoded row.
-pub(crate) fn page_rows_where<T: Stored>(
+/// unless their id is in `also`. Strings are stored as their UTF-8 bytes
+/// (sealed fields excepted), so a value whose clear text fields match
+/// always contains the needle; `keep` then checks the row `read` gives.
+pub(crate) fn page_rows_where<T>(
     table: &impl ReadableTable<(u32, u64), &'static [u8]>,
     tenant: TenantId,
     before: Option<u64>,
     limit: usize,
-    (needle, also): (&str, Option<u64>),
+    (needle, also): (&str, &[u64]),
+    read: impl Fn(&[u8]) -> Result<T, StoreError>,
     mut keep: impl FnMut(&T) -> bool,
 ) -> Result<Page<T>, StoreError> {
     let end = before.unwrap_or(u64::MAX);
@@ -57,10 +59,10 @@ pub(crate) fn page_rows_where<T: Stored>(
     for row in table.range((tenant, 0)..(tenant, end))?.rev() {
         let (k, v) = row?;
         let id = k.value().1;
-        if !needle.is_empty() && also != Some(id) && !contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
+        if !needle.is_empty() && !also.contains(&id) && !contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
             continue;
         }
-        let value: T = decode(v.value())?;
+        let value = read(v.value())?;
         if !keep(&value) {
             continue;
         }
@@ -164,22 +166,26 @@ impl Store {
         let tx = self.read()?;
         let customers = tx.open_table(CUSTOMERS)?;
         let q = q.trim().to_lowercase();
-        let by_username: Option<Id> = if q.is_empty() {
-            None
-        } else {
+        // Found exactly, by id: the customer of a service username, and the
+        // customer with that whole phone number (typed 07…, +2547… or
+        // 2547…), through the phone tokens: phones are sealed, so a part
+        // of a number finds nothing.
+        let mut exact: Vec<Id> = Vec::new();
+        if !q.is_empty() {
             let id = tx.open_table(SERVICE_BY_USERNAME)?.get((tenant, q.as_str()))?.map(|v| v.value());
-            match id {
-                Some(id) => get::<_, Service>(&tx.open_table(SERVICES)?, (tenant, id))?.map(|s| s.customer),
-                None => None,
+            if let Some(id) = id
+                && let Some(s) = get::<_, Service>(&tx.open_table(SERVICES)?, (tenant, id))?
+            {
+                exact.push(s.customer);
             }
-        };
-        // Phones are stored as 2547…: a search typed 07… or +2547… means that.
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        let q_phone = match (q.strip_prefix('0'), q.strip_prefix('+')) {
-            (Some(rest), _) if digits(rest) => format!("254{rest}"),
-            (_, Some(rest)) if digits(rest) => rest.to_string(),
-            _ => q.clone(),
-        };
+            if crate::model::msisdn(&q).is_some() {
+                let index = tx.open_table(CUSTOMER_BY_PHONE)?;
+                exact.extend(super::personal::customer_with_phone(&self.secrets, &index, tenant, &q)?);
+            }
+        }
+        // E-mail addresses are sealed too: a search with an @ opens every
+        // row to look at them.
+        let email = q.contains('@');
         let owned = tx.open_table(CUSTOMER_RESELLER)?;
         let matches = |c: &Customer| {
             let mine = match reseller {
@@ -187,31 +193,25 @@ impl Store {
                 Some(r) => owned.get((tenant, c.id)).ok().flatten().is_some_and(|v| v.value() == r),
             };
             mine && (q.is_empty()
-                || by_username == Some(c.id)
+                || exact.contains(&c.id)
                 || c.name.to_lowercase().contains(&q)
-                || c.phone.as_deref().is_some_and(|p| p.contains(&q_phone))
-                || c.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&q)))
+                || (email && c.email.as_deref().is_some_and(|e| e.to_lowercase().contains(&q))))
         };
-        // The raw-bytes filter looks for the text as stored; the customer
-        // of a matching username is let through by id.
-        // (Only for ASCII text: other letters change case beyond what the
-        // byte filter knows, so those searches decode every row.)
-        let needle = if !q.is_ascii() {
-            ""
-        } else if q_phone != q {
-            q_phone.as_str()
-        } else {
-            q.as_str()
-        };
+        // The raw-bytes filter looks for the name as stored; the exact
+        // matches are let through by id. (Only for ASCII text: other letters
+        // change case beyond what the byte filter knows, so those searches
+        // read every row.)
+        let needle = if !q.is_ascii() || email { "" } else { q.as_str() };
+        let read = |b: &[u8]| open_row(&self.secrets, b);
         match reseller {
-            None => page_rows_where(&customers, tenant, before, limit, (needle, by_username), matches),
+            None => page_rows_where(&customers, tenant, before, limit, (needle, &exact), read, matches),
             Some(r) => {
                 let index = tx.open_table(RESELLER_CUSTOMERS)?;
                 let end = before.unwrap_or(u64::MAX);
                 let mut items = Vec::new();
                 for row in index.range((tenant, r, 0)..(tenant, r, end))?.rev() {
                     let id = row?.0.value().2;
-                    let Some(c) = get::<_, Customer>(&customers, (tenant, id))? else { continue };
+                    let Some(c) = get_open::<_, Customer>(&self.secrets, &customers, (tenant, id))? else { continue };
                     if !matches(&c) {
                         continue;
                     }
@@ -234,7 +234,7 @@ impl Store {
                 return Ok(None);
             }
         }
-        get(&tx.open_table(CUSTOMERS)?, (tenant, id))
+        get_open(&self.secrets, &tx.open_table(CUSTOMERS)?, (tenant, id))
     }
 
     /// A customer's services, oldest first.
@@ -261,7 +261,7 @@ impl Store {
         let tx = self.read()?;
         let q = q.trim().to_lowercase();
         let needle = if q.is_ascii() { q.as_str() } else { "" };
-        page_rows_where(&tx.open_table(SERVICES)?, tenant, before, limit, (needle, None), |s: &Service| {
+        page_rows_where(&tx.open_table(SERVICES)?, tenant, before, limit, (needle, &[]), decode, |s: &Service| {
             q.is_empty() || s.username.to_lowercase().contains(&q)
         })
     }
@@ -283,25 +283,26 @@ impl Store {
         let tx = self.write()?;
         {
             let mut table = tx.open_table(CUSTOMERS)?;
-            let old: Customer =
-                get(&table, (c.tenant, c.id))?.ok_or_else(|| StoreError::NotFound(format!("customer {}", c.id)))?;
+            let old: Customer = get_open(&self.secrets, &table, (c.tenant, c.id))?
+                .ok_or_else(|| StoreError::NotFound(format!("customer {}", c.id)))?;
             super::api::check_etag(&format!("customer {}", c.id), &old, expect)?;
-            let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
             if old.phone != c.phone {
-                if let Some(p) = &c.phone
-                    && by_phone.get((c.tenant, p.as_str()))?.is_some_and(|v| v.value() != c.id)
+                let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
+                if let Some(key) = phone_key(&self.secrets, c.phone.as_deref())
+                    && by_phone.get((c.tenant, key.as_str()))?.is_some_and(|v| v.value() != c.id)
                 {
+                    let p = crate::model::mask::mask_phone(c.phone.as_deref().unwrap_or_default());
                     return Err(StoreError::Conflict(format!("phone {p} belongs to another customer")));
                 }
-                if let Some(p) = &old.phone {
-                    by_phone.remove((c.tenant, p.as_str()))?;
+                if let Some(key) = phone_key(&self.secrets, old.phone.as_deref()) {
+                    by_phone.remove((c.tenant, key.as_str()))?;
                 }
-                if let Some(p) = &c.phone {
-                    by_phone.insert((c.tenant, p.as_str()), c.id)?;
+                if let Some(key) = phone_key(&self.secrets, c.phone.as_deref()) {
+                    by_phone.insert((c.tenant, key.as_str()), c.id)?;
                 }
             }
-            table.insert((c.tenant, c.id), encode(c).as_slice())?;
-            let show = |c: &Customer| serde_json::to_string(c).ok();
+            table.insert((c.tenant, c.id), seal_row(&self.secrets, c).as_slice())?;
+            let show = shown_customer;
             audit(
                 &tx,
                 c.tenant,
@@ -345,7 +346,7 @@ impl Store {
         // Payments are keyed by increasing id: read back from the newest
         // until the month started.
         for row in tx.open_table(PAYMENTS)?.range((tenant, 0)..=(tenant, u64::MAX))?.rev() {
-            let p: Payment = decode(row?.1.value())?;
+            let p: Payment = super::personal::bare_row(row?.1.value())?;
             if p.received_at < month_start.min(day_start) {
                 break;
             }
@@ -418,9 +419,9 @@ impl Store {
 impl Store {
     /// Up to `limit` rows of `tenant` with ids above `after`, oldest first,
     /// and whether more follow (the REST API's pages): reads only those.
-    pub fn page_after<T: Stored>(
+    pub fn page_after<T>(
         &self,
-        table: redb::TableDefinition<(u32, u64), &[u8]>,
+        (table, read): (redb::TableDefinition<(u32, u64), &[u8]>, impl Fn(&[u8]) -> Result<T, StoreError>),
         tenant: TenantId,
         after: u64,
         limit: usize,
@@ -432,7 +433,7 @@ impl Store {
             if items.len() == limit {
                 return Ok((items, true));
             }
-            items.push(decode(row?.1.value())?);
+            items.push(read(row?.1.value())?);
         }
         Ok((items, false))
     }

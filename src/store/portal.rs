@@ -126,7 +126,7 @@ impl Store {
         let t: Tenant = get(&tx.open_table(TENANTS)?, tenant)?.ok_or_else(|| not_found(format!("tenant {tenant}")))?;
         let s: Service = get(&tx.open_table(SERVICES)?, (tenant, service))?
             .ok_or_else(|| not_found(format!("service {service}")))?;
-        let c: Customer = get(&tx.open_table(CUSTOMERS)?, (tenant, s.customer))?
+        let c: Customer = super::personal::get_open(&self.secrets, &tx.open_table(CUSTOMERS)?, (tenant, s.customer))?
             .ok_or_else(|| not_found(format!("customer {}", s.customer)))?;
         let plans: Vec<Plan> = tenant_rows(&tx.open_table(PLANS)?, tenant)?;
         let plan =
@@ -352,10 +352,13 @@ impl Store {
         tenant: TenantId,
         msisdn: &str,
     ) -> Result<Id, StoreError> {
-        if let Some(id) = tx.open_table(CUSTOMER_BY_PHONE)?.get((tenant, msisdn))? {
-            return Ok(id.value());
+        let index = tx.open_table(CUSTOMER_BY_PHONE)?;
+        if let Some(id) = super::personal::customer_with_phone(&self.secrets, &index, tenant, msisdn)? {
+            return Ok(id);
         }
-        let name = format!("+{msisdn}");
+        drop(index);
+        // Named by the masked number: the name is not sealed.
+        let name = crate::model::mask::mask_phone(msisdn);
         Ok(self.insert_customer(tx, actor, now, tenant, &name, Some(msisdn.to_string()), None, None)?.id)
     }
 }

@@ -5,6 +5,8 @@
 //! as the tax law wants them. One transaction, with its own audit records
 //! that hold no personal data (counts and the pseudonym only).
 
+use super::personal::{get_open, open_row, phone_key, seal_row, tenant_rows_open};
+use super::secret::SecretBox;
 use std::collections::HashSet;
 
 use redb::{ReadableTable, WriteTransaction};
@@ -73,7 +75,7 @@ impl Store {
     /// Everything held about `customer`, read in one snapshot.
     pub fn dossier(&self, tenant: TenantId, customer: Id) -> Result<Dossier, StoreError> {
         let tx = self.read()?;
-        let Some(c): Option<Customer> = get(&tx.open_table(CUSTOMERS)?, (tenant, customer))? else {
+        let Some(c): Option<Customer> = get_open(&self.secrets, &tx.open_table(CUSTOMERS)?, (tenant, customer))? else {
             return Ok(Dossier::default());
         };
         let mut d = Dossier::default();
@@ -99,12 +101,12 @@ impl Store {
                 d.sessions.push(s);
             }
         }
-        d.payments = tenant_rows::<Payment>(&tx.open_table(PAYMENTS)?, tenant)?
+        d.payments = tenant_rows_open::<Payment>(&self.secrets, &tx.open_table(PAYMENTS)?, tenant)?
             .into_iter()
             .filter(|p| p.customer == Some(customer))
             .collect();
         for row in tx.open_table(STK_REQUESTS)?.range((tenant, "")..(tenant + 1, ""))? {
-            let r: StkRequest = super::codec::decode(row?.1.value())?;
+            let r: StkRequest = open_row(&self.secrets, row?.1.value())?;
             if r.customer == customer {
                 d.stk.push(r);
             }
@@ -196,11 +198,11 @@ impl Store {
 
         // The customer and its phone index.
         let after = Customer { name: pseudonym.clone(), phone: None, email: None, ..c.clone() };
-        tx.open_table(CUSTOMERS)?.insert((tenant, id), encode(&after).as_slice())?;
-        if let Some(p) = &c.phone {
+        tx.open_table(CUSTOMERS)?.insert((tenant, id), seal_row(&self.secrets, &after).as_slice())?;
+        if let Some(key) = phone_key(&self.secrets, c.phone.as_deref()) {
             let mut by_phone = tx.open_table(CUSTOMER_BY_PHONE)?;
-            if by_phone.get((tenant, p.as_str()))?.is_some_and(|v| v.value() == id) {
-                by_phone.remove((tenant, p.as_str()))?;
+            if by_phone.get((tenant, key.as_str()))?.is_some_and(|v| v.value() == id) {
+                by_phone.remove((tenant, key.as_str()))?;
             }
         }
         tx.open_table(NOTIFY_PREFS)?.remove((tenant, id))?;
@@ -214,7 +216,7 @@ impl Store {
         }
         let ids: HashSet<Id> = d.services.iter().map(|s| s.id).collect();
         out.sessions = scrub_history(&tx, tenant, &ids)?;
-        out.payments = scrub_payments(&tx, tenant, id, &d.payments)?;
+        out.payments = scrub_payments(&self.secrets, &tx, tenant, id, &d.payments)?;
         {
             let mut tickets = tx.open_table(TICKETS)?;
             for t in &d.tickets {
@@ -315,7 +317,13 @@ fn scrub_history(tx: &WriteTransaction, tenant: TenantId, ids: &HashSet<Id>) -> 
 /// Payments keep amount, reference (the M-Pesa receipt) and time; the
 /// payer's number, the typed account and the raw callback body go. STK
 /// requests lose the number.
-fn scrub_payments(tx: &WriteTransaction, tenant: TenantId, customer: Id, ps: &[Payment]) -> Result<usize, StoreError> {
+fn scrub_payments(
+    secrets: &SecretBox,
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    customer: Id,
+    ps: &[Payment],
+) -> Result<usize, StoreError> {
     let mut payments = tx.open_table(PAYMENTS)?;
     let mut raw = tx.open_table(RAW_CALLBACKS)?;
     for p in ps {
@@ -323,25 +331,25 @@ fn scrub_payments(tx: &WriteTransaction, tenant: TenantId, customer: Id, ps: &[P
         p.phone = None;
         p.account = None;
         if let Some(seq) = p.raw
-            && let Some(mut r) = get::<_, RawCallback>(&raw, seq)?
+            && let Some(mut r) = get_open::<_, RawCallback>(secrets, &raw, seq)?
         {
             r.body = br#"{"erased":true}"#.to_vec();
-            raw.insert(seq, encode(&r).as_slice())?;
+            raw.insert(seq, seal_row(secrets, &r).as_slice())?;
         }
-        payments.insert((tenant, p.id), encode(&p).as_slice())?;
+        payments.insert((tenant, p.id), seal_row(secrets, &p).as_slice())?;
     }
     let mut stk = tx.open_table(STK_REQUESTS)?;
     let mut changed = Vec::new();
     for row in stk.range((tenant, "")..(tenant + 1, ""))? {
         let (k, v) = row?;
-        let mut r: StkRequest = super::codec::decode(v.value())?;
+        let mut r: StkRequest = open_row(secrets, v.value())?;
         if r.customer == customer && !r.phone.is_empty() {
             r.phone = String::new();
             changed.push((k.value().1.to_string(), r));
         }
     }
     for (k, r) in &changed {
-        stk.insert((tenant, k.as_str()), encode(r).as_slice())?;
+        stk.insert((tenant, k.as_str()), seal_row(secrets, r).as_slice())?;
     }
     Ok(ps.len())
 }

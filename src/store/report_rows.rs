@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::codec::{Stored, decode};
+use super::codec::decode;
 use super::reports::{Metric, kind_code, local_day, note, note_payment, note_sale, note_sale_doc, note_stk, zone_of};
 use super::tables::*;
-use super::{Store, StoreError, get};
+use super::{Store, StoreError};
 use crate::model::{Customer, Id, Invoice, Payment, Service, StkRequest, TenantId, UnixTime};
 
 /// Every row, for `*_between`'s `keep`.
@@ -109,7 +109,8 @@ impl Store {
         limit: usize,
         keep: &dyn Fn(Option<Id>) -> bool,
     ) -> Result<Vec<Invoice>, StoreError> {
-        self.by_time(SALES_DOCS, INVOICES, tenant, (from, to), limit, |d: &Invoice| keep(Some(d.customer)))
+        let rows = (INVOICES, decode::<Invoice>);
+        self.by_time(SALES_DOCS, rows, tenant, (from, to), limit, |d: &Invoice| keep(Some(d.customer)))
     }
 
     /// Payments received in `[from, to)`, oldest first, at most `limit`.
@@ -121,15 +122,17 @@ impl Store {
         limit: usize,
         keep: &dyn Fn(Option<Id>) -> bool,
     ) -> Result<Vec<Payment>, StoreError> {
-        self.by_time(PAYMENTS_BY_TIME, PAYMENTS, tenant, (from, to), limit, |p: &Payment| keep(p.customer))
+        let rows = (PAYMENTS, |b: &[u8]| super::personal::open_row::<Payment>(&self.secrets, b));
+        self.by_time(PAYMENTS_BY_TIME, rows, tenant, (from, to), limit, |p: &Payment| keep(p.customer))
     }
 
     /// The rows a `(tenant, time, id)` index lists in `[from, to)`, read
-    /// from their `(tenant, id)` table: the first `limit` that `keep` takes.
-    fn by_time<T: Stored>(
+    /// from their `(tenant, id)` table as `read` gives them: the first
+    /// `limit` that `keep` takes.
+    fn by_time<T>(
         &self,
         index: TableDefinition<(u32, i64, u64), ()>,
-        rows: TableDefinition<(u32, u64), &[u8]>,
+        (rows, read): (TableDefinition<(u32, u64), &[u8]>, impl Fn(&[u8]) -> Result<T, StoreError>),
         tenant: TenantId,
         (from, to): (UnixTime, UnixTime),
         limit: usize,
@@ -143,7 +146,7 @@ impl Store {
                 break;
             }
             let (_, _, id) = row?.0.value();
-            if let Some(r) = get::<_, T>(&rows, (tenant, id))?
+            if let Some(r) = rows.get((tenant, id))?.map(|v| read(v.value())).transpose()?
                 && keep(&r)
             {
                 out.push(r);
@@ -170,7 +173,7 @@ impl Store {
             }
             let k = row?.0;
             let (_, _, checkout) = k.value();
-            if let Some(r) = get::<_, StkRequest>(&stk, (tenant, checkout))?
+            if let Some(r) = super::personal::get_open::<_, StkRequest>(&self.secrets, &stk, (tenant, checkout))?
                 && keep(Some(r.customer))
             {
                 out.push(r);
@@ -268,7 +271,7 @@ pub(crate) fn backfill(tx: &WriteTransaction) -> Result<(), StoreError> {
     let tenants: Vec<TenantId> =
         tx.open_table(TENANTS)?.iter()?.map(|r| r.map(|(k, _)| k.value())).collect::<Result<_, _>>()?;
     for tenant in tenants {
-        let payments: Vec<Payment> = super::tenant_rows(&tx.open_table(PAYMENTS)?, tenant)?;
+        let payments: Vec<Payment> = super::personal::tenant_rows_bare(&tx.open_table(PAYMENTS)?, tenant)?;
         for p in &payments {
             note_payment(tx, p)?;
         }
@@ -294,7 +297,7 @@ pub(crate) fn backfill(tx: &WriteTransaction) -> Result<(), StoreError> {
             let table = tx.open_table(STK_REQUESTS)?;
             let mut v = Vec::new();
             for row in table.range((tenant, "")..(tenant + 1, ""))? {
-                v.push(decode(row?.1.value())?);
+                v.push(super::personal::bare_row(row?.1.value())?);
             }
             v
         };
@@ -302,7 +305,7 @@ pub(crate) fn backfill(tx: &WriteTransaction) -> Result<(), StoreError> {
             note_stk(tx, r)?;
             super::reports::note_stk_outcome(tx, r)?;
         }
-        let customers: Vec<Customer> = super::tenant_rows(&tx.open_table(CUSTOMERS)?, tenant)?;
+        let customers: Vec<Customer> = super::personal::tenant_rows_bare(&tx.open_table(CUSTOMERS)?, tenant)?;
         for c in &customers {
             note(tx, tenant, Some(c.id), c.created_at, &[(Metric::CustomersNew, 0, 1)])?;
         }

@@ -337,7 +337,7 @@ pub(crate) fn note_sale(
     }
     seen.insert((tenant, customer), month)?;
     drop(seen);
-    let c: Option<Customer> = get(&tx.open_table(CUSTOMERS)?, (tenant, customer))?;
+    let c: Option<Customer> = super::personal::get_bare(&tx.open_table(CUSTOMERS)?, (tenant, customer))?;
     let cohort = month_start(local_day(&zone, c.map_or(at, |c| c.created_at)));
     bump(tx, tenant, &scopes, month, &[(Metric::CohortActive, cohort as u64, 1)])
 }

@@ -51,6 +51,8 @@ pub enum Purpose {
     WifiKey,
     /// A tenant's KRA eTIMS OSCU communication key (`cmcKey`).
     EtimsCmcKey,
+    /// A record's personal fields (phone, e-mail, a callback's body).
+    Personal,
 }
 
 impl Purpose {
@@ -71,6 +73,7 @@ impl Purpose {
             Purpose::AcsPassword => b"lango/acs-password/v1",
             Purpose::WifiKey => b"lango/wifi-key/v1",
             Purpose::EtimsCmcKey => b"lango/etims-cmc-key/v1",
+            Purpose::Personal => b"lango/personal/v1",
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct SecretBox {
     /// HKDF key for what is derived from the key file (backup keys, the
     /// key's id), never the sealing key itself.
     prk: ring::hkdf::Prk,
+    /// HMAC-SHA256 key of the phone tokens (derived, see `phone_token`).
+    phone_key: ring::hmac::Key,
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -93,7 +98,22 @@ impl SecretBox {
     pub fn from_key(bytes: &[u8; 32]) -> Self {
         let key = UnboundKey::new(&CHACHA20_POLY1305, bytes).expect("32-byte key fits ChaCha20-Poly1305");
         let prk = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"lango/derived/v1").extract(bytes);
-        SecretBox { key: LessSafeKey::new(key), rng: SystemRandom::new(), prk }
+        let mut sb = SecretBox {
+            key: LessSafeKey::new(key),
+            rng: SystemRandom::new(),
+            prk,
+            phone_key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[]),
+        };
+        sb.phone_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &sb.derive(b"lango/phone-token/v1"));
+        sb
+    }
+
+    /// The token under which a phone number (canonical 2547XXXXXXXX) is
+    /// indexed: 128 bits of HMAC-SHA256 under a key derived from the key
+    /// file, as hex. Equal numbers give equal tokens; without the key file a
+    /// token cannot be checked against a guessed number.
+    pub fn phone_token(&self, msisdn: &str) -> String {
+        to_hex(&ring::hmac::sign(&self.phone_key, msisdn.as_bytes()).as_ref()[..16])
     }
 
     /// 32 bytes derived from the key file for `info` (HKDF-SHA256): a

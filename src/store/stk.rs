@@ -3,15 +3,15 @@
 
 use redb::ReadableTable;
 
-use super::codec::{decode, encode};
+use super::personal::{get_open, open_row, seal_row};
 use super::tables::*;
-use super::{RawCallback, Store, StoreError, get, next_seq};
+use super::{RawCallback, Store, StoreError, next_seq};
 use crate::model::*;
 
 impl Store {
     pub fn record_stk_request(&self, r: &StkRequest) -> Result<(), StoreError> {
         let tx = self.write()?;
-        tx.open_table(STK_REQUESTS)?.insert((r.tenant, r.checkout_id.as_str()), encode(r).as_slice())?;
+        tx.open_table(STK_REQUESTS)?.insert((r.tenant, r.checkout_id.as_str()), seal_row(&self.secrets, r).as_slice())?;
         tx.open_table(STK_PENDING)?.insert((r.tenant, r.checkout_id.as_str()), r.created_at)?;
         super::reports::note_stk(&tx, r)?;
         self.commit(tx)
@@ -19,7 +19,7 @@ impl Store {
 
     pub fn stk_request(&self, tenant: TenantId, checkout_id: &str) -> Result<Option<StkRequest>, StoreError> {
         let tx = self.read()?;
-        get(&tx.open_table(STK_REQUESTS)?, (tenant, checkout_id))
+        get_open(&self.secrets, &tx.open_table(STK_REQUESTS)?, (tenant, checkout_id))
     }
 
     /// STK requests still waiting for a final answer, all tenants.
@@ -30,7 +30,7 @@ impl Store {
         for row in tx.open_table(STK_PENDING)?.iter()? {
             let (k, _) = row?;
             let (tenant, id) = k.value();
-            if let Some(r) = get(&requests, (tenant, id))? {
+            if let Some(r) = get_open(&self.secrets, &requests, (tenant, id))? {
                 out.push(r);
             }
         }
@@ -49,7 +49,7 @@ impl Store {
         let tx = self.write()?;
         let r = {
             let mut table = tx.open_table(STK_REQUESTS)?;
-            let Some(mut r): Option<StkRequest> = get(&table, (tenant, checkout_id))? else { return Ok(None) };
+            let Some(mut r): Option<StkRequest> = get_open(&self.secrets, &table, (tenant, checkout_id))? else { return Ok(None) };
             if let Some(at) = queried {
                 r.queries += 1;
                 r.last_query_at = Some(at);
@@ -63,7 +63,7 @@ impl Store {
             if r.state != StkState::Pending {
                 tx.open_table(STK_PENDING)?.remove((tenant, checkout_id))?;
             }
-            table.insert((tenant, checkout_id), encode(&r).as_slice())?;
+            table.insert((tenant, checkout_id), seal_row(&self.secrets, &r).as_slice())?;
             r
         };
         self.commit(tx)?;
@@ -74,7 +74,7 @@ impl Store {
     pub fn store_raw_callback(&self, raw: &RawCallback) -> Result<u64, StoreError> {
         let tx = self.write()?;
         let seq = next_seq(&tx, "raw_callback_seq")?;
-        tx.open_table(RAW_CALLBACKS)?.insert(seq, encode(raw).as_slice())?;
+        tx.open_table(RAW_CALLBACKS)?.insert(seq, seal_row(&self.secrets, raw).as_slice())?;
         self.commit(tx)?;
         Ok(seq)
     }
@@ -84,7 +84,7 @@ impl Store {
         let mut out = Vec::new();
         for row in tx.open_table(RAW_CALLBACKS)?.iter()? {
             let (k, v) = row?;
-            out.push((k.value(), decode(v.value())?));
+            out.push((k.value(), open_row(&self.secrets, v.value())?));
         }
         Ok(out)
     }

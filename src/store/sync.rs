@@ -349,6 +349,12 @@ impl Store {
                 n.secret = Sealed::default();
                 (Some(encode(&n)), Some(clear))
             }
+            // In clear (the version before sealing) inside the change,
+            // which is itself sealed under the deployment's sync key.
+            Kind::Customer => {
+                let c: Customer = super::personal::open_row(&self.secrets, &raw)?;
+                (Some(super::personal::clear_row(&c)), None)
+            }
             _ => (Some(raw), None),
         })
     }

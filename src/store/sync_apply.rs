@@ -5,6 +5,8 @@
 //! still holds is taken over, since that record's own change follows in
 //! the stream.
 
+use super::personal::{get_open, open_row, phone_key, seal_row};
+use super::secret::SecretBox;
 use redb::{ReadableTable, WriteTransaction};
 
 use super::codec::{decode, encode};
@@ -53,7 +55,12 @@ impl Store {
                     None => t.remove((tenant, id))?,
                 };
             }
-            Kind::Customer => apply_customer(tx, tenant, id, value.map(decode).transpose()?)?,
+            // A customer travels in clear inside the sealed change (see
+            // `entity_value`) and is sealed here under this node's key.
+            Kind::Customer => {
+                let c = value.map(|v| open_row(&self.secrets, v)).transpose()?;
+                apply_customer(&self.secrets, tx, tenant, id, c)?
+            }
             Kind::Service => {
                 let service = match value {
                     Some(v) => {
@@ -94,21 +101,27 @@ fn apply_tenant(tx: &WriteTransaction, tenant: TenantId, t: Option<Tenant>) -> R
     super::crud::bump_generation(tx)
 }
 
-fn apply_customer(tx: &WriteTransaction, tenant: TenantId, id: Id, c: Option<Customer>) -> Result<(), StoreError> {
+fn apply_customer(
+    secrets: &SecretBox,
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    id: Id,
+    c: Option<Customer>,
+) -> Result<(), StoreError> {
     let mut table = tx.open_table(CUSTOMERS)?;
-    let old: Option<Customer> = get(&table, (tenant, id))?;
+    let old: Option<Customer> = get_open(secrets, &table, (tenant, id))?;
     let mut phones = tx.open_table(CUSTOMER_BY_PHONE)?;
-    if let Some(p) = old.as_ref().and_then(|o| o.phone.as_deref())
-        && phones.get((tenant, p))?.is_some_and(|v| v.value() == id)
+    if let Some(key) = phone_key(secrets, old.as_ref().and_then(|o| o.phone.as_deref()))
+        && phones.get((tenant, key.as_str()))?.is_some_and(|v| v.value() == id)
     {
-        phones.remove((tenant, p))?;
+        phones.remove((tenant, key.as_str()))?;
     }
     match c {
         Some(c) => {
-            if let Some(p) = &c.phone {
-                phones.insert((tenant, p.as_str()), id)?;
+            if let Some(key) = phone_key(secrets, c.phone.as_deref()) {
+                phones.insert((tenant, key.as_str()), id)?;
             }
-            table.insert((tenant, id), encode(&c).as_slice())?;
+            table.insert((tenant, id), seal_row(secrets, &c).as_slice())?;
         }
         None => {
             table.remove((tenant, id))?;

@@ -80,7 +80,10 @@ pub const TENANT_BILLING: TableDefinition<u32, &[u8]> = TableDefinition::new("te
 /// M-Pesa callback token → tenant.
 pub const MPESA_TOKENS: TableDefinition<&str, u32> = TableDefinition::new("mpesa_tokens");
 /// (tenant, MSISDN 2547XXXXXXXX) → customer id.
-pub const CUSTOMER_BY_PHONE: TableDefinition<(u32, &str), u64> = TableDefinition::new("customer_by_phone");
+/// (tenant, phone token) → customer id: the token is `SecretBox::phone_token`
+/// of the canonical number, never the number (schema 7; the clear-keyed
+/// `customer_by_phone` before it is dropped on upgrade).
+pub const CUSTOMER_BY_PHONE: TableDefinition<(u32, &str), u64> = TableDefinition::new("customer_by_phone_token");
 /// seq → outbox Task: side effects (CoA, Disconnect) written in the same
 /// transaction as the change that causes them, removed once done.
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");

@@ -80,7 +80,7 @@ impl Store {
                 super::reports::bump(&tx, tenant, &[0, r], day, &sale)?;
                 r
             }
-            None => voucher_customer(&tx, tenant, now)?,
+            None => voucher_customer(&self.secrets, &tx, tenant, now)?,
         };
         let batch = VoucherBatch {
             id: Store::next_id(&tx)?,
@@ -192,10 +192,15 @@ impl Store {
     }
 }
 
-fn voucher_customer(tx: &redb::WriteTransaction, tenant: TenantId, now: UnixTime) -> Result<Id, StoreError> {
+fn voucher_customer(
+    secrets: &super::secret::SecretBox,
+    tx: &redb::WriteTransaction,
+    tenant: TenantId,
+    now: UnixTime,
+) -> Result<Id, StoreError> {
     let mut customers = tx.open_table(CUSTOMERS)?;
     for row in customers.range((tenant, 0)..=(tenant, u64::MAX))? {
-        let c: Customer = super::codec::decode(row?.1.value())?;
+        let c: Customer = super::personal::bare_row(row?.1.value())?;
         if c.name == VOUCHER_CUSTOMER {
             return Ok(c.id);
         }
@@ -209,6 +214,6 @@ fn voucher_customer(tx: &redb::WriteTransaction, tenant: TenantId, now: UnixTime
         created_at: now,
         category: None,
     };
-    customers.insert((tenant, c.id), encode(&c).as_slice())?;
+    customers.insert((tenant, c.id), super::personal::seal_row(secrets, &c).as_slice())?;
     Ok(c.id)
 }

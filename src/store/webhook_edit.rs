@@ -111,7 +111,7 @@ impl Store {
             .filter(|_| logged)
             .ok_or_else(unknown)?;
         let rec: AuditRecord = get(&tx.open_table(AUDIT)?, (tenant, seq))?.ok_or_else(unknown)?;
-        let (event, body) = event_body(&tx, tenant, seq, &rec)?.ok_or_else(unknown)?;
+        let (event, body) = event_body(&self.secrets, &tx, tenant, seq, &rec)?.ok_or_else(unknown)?;
         let d = Delivery {
             tenant,
             endpoint: ep.id,

@@ -59,6 +59,7 @@ fn event_of(rec: &AuditRecord) -> Option<&'static str> {
 
 /// The event an audit record `seq` is and the body sent for it, if any.
 pub(super) fn event_body(
+    secrets: &super::secret::SecretBox,
     tx: &redb::WriteTransaction,
     tenant: TenantId,
     seq: u64,
@@ -79,7 +80,7 @@ pub(super) fn event_body(
             rec.after.as_deref().map(crate::model::mask::mask_phones_in).and_then(|j| serde_json::from_str(&j).ok())
         }
         Some(("session", _)) => rec.after.as_deref().and_then(|j| serde_json::from_str(j).ok()),
-        Some(("invoice", id)) => invoice_data(tx, tenant, id.parse::<Id>().unwrap_or(0))?,
+        Some(("invoice", id)) => invoice_data(secrets, tx, tenant, id.parse::<Id>().unwrap_or(0))?,
         Some(("nas", id)) => Some(serde_json::json!({"nas": id.parse::<Id>().unwrap_or(0), "message": rec.after})),
         _ => None,
     };
@@ -109,13 +110,14 @@ fn masked(p: &str) -> String {
 /// document, the seller's tax PIN, and the customer by id with a masked
 /// phone (no name, no e-mail).
 fn invoice_data(
+    secrets: &super::secret::SecretBox,
     tx: &redb::WriteTransaction,
     tenant: TenantId,
     id: Id,
 ) -> Result<Option<serde_json::Value>, StoreError> {
     let Some(d): Option<Invoice> = get(&tx.open_table(INVOICES)?, (tenant, id))? else { return Ok(None) };
     let billing: Option<TenantBilling> = get(&tx.open_table(TENANT_BILLING)?, tenant)?;
-    let customer: Option<Customer> = get(&tx.open_table(CUSTOMERS)?, (tenant, d.customer))?;
+    let customer: Option<Customer> = super::personal::get_open(secrets, &tx.open_table(CUSTOMERS)?, (tenant, d.customer))?;
     let currency = get::<_, Tenant>(&tx.open_table(TENANTS)?, tenant)?.map(|t| t.currency);
     let lines: Vec<serde_json::Value> = d
         .lines
@@ -217,7 +219,7 @@ impl Store {
         let Some(last) = records.last().map(|(seq, _)| *seq) else { return Ok(0) };
         let mut queued = 0;
         for (seq, rec) in &records {
-            let Some((event, body)) = event_body(&tx, tenant, *seq, rec)? else { continue };
+            let Some((event, body)) = event_body(&self.secrets, &tx, tenant, *seq, rec)? else { continue };
             for ep in endpoints.iter().filter(|e| e.events.is_empty() || e.events.iter().any(|x| x == event)) {
                 let d = Delivery {
                     tenant,

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::{Who, caller, error, internal, not_found, path_id};
 use crate::model::*;
+use crate::store::codec::decode;
 use crate::store::tables as T;
 use crate::web::WebState;
 use crate::web::admin::rbac::Perm;
@@ -191,22 +192,22 @@ fn page_of<T>(
 
 /// Every row of `tenant` in `table`, or only the page shown when nothing
 /// filters or sorts the list (`Ok(Err(answer))`).
-fn rows<R: crate::store::codec::Stored>(
+fn rows<R>(
     s: &WebState,
     who: &Who,
-    table: redb::TableDefinition<(u32, u64), &[u8]>,
+    (table, read): (redb::TableDefinition<(u32, u64), &[u8]>, impl Fn(&[u8]) -> Result<R, crate::store::StoreError>),
     q: &Params,
     p: &Paging,
     id: impl Fn(&R) -> u64,
     show: impl Fn(&R) -> Value,
 ) -> Result<Result<Vec<R>, Response>, crate::store::StoreError> {
     if !q.filtered() && who.reseller.is_none() {
-        let (items, more) = s.portal.store.page_after::<R>(table, who.tenant, p.after, p.limit)?;
+        let (items, more) = s.portal.store.page_after::<R>((table, &read), who.tenant, p.after, p.limit)?;
         let next = if more { items.last().map(&id) } else { None };
         let items: Vec<Value> = items.iter().map(show).collect();
         return Ok(Err(Json(json!({ "items": items, "next": next })).into_response()));
     }
-    Ok(Ok(s.portal.store.page_after::<R>(table, who.tenant, 0, usize::MAX)?.0))
+    Ok(Ok(s.portal.store.page_after::<R>((table, read), who.tenant, 0, usize::MAX)?.0))
 }
 
 /// The customers a reseller token may see (None: every customer).
@@ -302,7 +303,7 @@ pub(super) async fn customers(
     let p = step!(q.paging(&["id", "name", "created_at"]));
     let id = |c: &Customer| c.id;
     let show = customer_shown_to(&who);
-    let mut all = step!(read!(rows(&s, &who, T::CUSTOMERS, &q, &p, id, &show)));
+    let mut all = step!(read!(rows(&s, &who, (T::CUSTOMERS, |b: &[u8]| s.portal.store.open_personal::<Customer>(b)), &q, &p, id, &show)));
     let mine = read!(owned(&s, &who));
     all.retain(|c| {
         mine.as_ref().is_none_or(|m| m.contains(&c.id))
@@ -336,7 +337,7 @@ pub(super) async fn services(
     let (plan, customer) = (step!(q.id("plan")), step!(q.id("customer")));
     let (before, after) = (step!(q.number("expires_before")), step!(q.number("expires_after")));
     let id = |v: &Service| v.id;
-    let mut all = step!(read!(rows(&s, &who, T::SERVICES, &q, &p, id, show_service)));
+    let mut all = step!(read!(rows(&s, &who, (T::SERVICES, decode::<Service>), &q, &p, id, show_service)));
     let mine = read!(owned(&s, &who));
     all.retain(|v| {
         mine.as_ref().is_none_or(|m| m.contains(&v.customer))
@@ -377,7 +378,7 @@ pub(super) async fn plans(
     let id = |x: &Plan| x.id;
     // Plans are the tenant's catalogue: a reseller sees them all.
     let scope = Who { reseller: None, ..who };
-    let mut all = step!(read!(rows(&s, &scope, T::PLANS, &q, &p, id, show_plan)));
+    let mut all = step!(read!(rows(&s, &scope, (T::PLANS, decode::<Plan>), &q, &p, id, show_plan)));
     all.retain(|x| disabled.is_none_or(|d| x.disabled == d));
     let key = |x: &Plan, f: &str| match f {
         "name" => Key::Text(x.name.to_lowercase()),
@@ -401,7 +402,7 @@ pub(super) async fn payments(
     let customer = step!(q.id("customer"));
     let (from, to) = (step!(q.number("from")), step!(q.number("to")));
     let id = |x: &Payment| x.id;
-    let mut all = step!(read!(rows(&s, &who, T::PAYMENTS, &q, &p, id, show_payment)));
+    let mut all = step!(read!(rows(&s, &who, (T::PAYMENTS, |b: &[u8]| s.portal.store.open_personal::<Payment>(b)), &q, &p, id, show_payment)));
     let mine = read!(owned(&s, &who));
     all.retain(|x| {
         mine.as_ref().is_none_or(|m| x.customer.is_some_and(|c| m.contains(&c)))
@@ -440,7 +441,7 @@ pub(super) async fn invoices(
     let customer = step!(q.id("customer"));
     let (from, to) = (step!(q.number("from")), step!(q.number("to")));
     let id = |d: &Invoice| d.id;
-    let mut all = step!(read!(rows(&s, &who, T::INVOICES, &q, &p, id, show_invoice)));
+    let mut all = step!(read!(rows(&s, &who, (T::INVOICES, decode::<Invoice>), &q, &p, id, show_invoice)));
     let mine = read!(owned(&s, &who));
     all.retain(|d| {
         mine.as_ref().is_none_or(|m| m.contains(&d.customer))
@@ -469,7 +470,7 @@ pub(super) async fn vouchers(
     let p = step!(q.paging(&["id", "created_at"]));
     let plan = step!(q.id("plan"));
     let id = |b: &VoucherBatch| b.id;
-    let mut all = step!(read!(rows(&s, &who, T::VOUCHER_BATCHES, &q, &p, id, show_batch)));
+    let mut all = step!(read!(rows(&s, &who, (T::VOUCHER_BATCHES, decode::<VoucherBatch>), &q, &p, id, show_batch)));
     all.retain(|b| who.reseller.is_none_or(|r| b.reseller == Some(r)) && plan.is_none_or(|x| b.plan == x));
     let key = |b: &VoucherBatch, f: &str| match f {
         "created_at" => Key::Int(Some(b.created_at)),
