@@ -71,7 +71,6 @@ stored!(
     super::backup::Offsite = 1,
     NotifySettings = 1,
     Prefs = 1,
-    Message = 1,
     crate::notify::template::Template = 1,
     RouterSnmp = 1,
     super::noc::Chunk = 1,

@@ -69,5 +69,22 @@ fn schema_v1_file_still_reads() {
     assert_eq!(store.services(t.id).unwrap().len(), 5);
     let nas = store.all_nas().unwrap();
     assert_eq!(store.secrets().open(Purpose::NasSecret, &nas[0].secret).unwrap(), b"demo-secret");
+    // Schema 7 sealed the clear phones and keyed the index by their tokens.
+    let alice = store.customer_by_phone(t.id, "0712000001").unwrap().expect("found by the token");
+    let c = store.customer_for(t.id, None, alice).unwrap().unwrap();
+    assert_eq!((c.name.as_str(), c.phone.as_deref()), ("Alice Wanjiru", Some("+254712000001")));
+    let tx = store.read().unwrap();
+    for row in redb::ReadableTable::iter(&tx.open_table(super::tables::CUSTOMERS).unwrap()).unwrap() {
+        let (_, v) = row.unwrap();
+        assert!(!super::personal::is_clear::<crate::model::Customer>(v.value()));
+        assert!(!String::from_utf8_lossy(v.value()).contains("2547"), "no clear number in a customer row");
+    }
+    let old: redb::TableDefinition<(u32, &str), u64> = redb::TableDefinition::new("customer_by_phone");
+    assert!(tx.open_table(old).is_err(), "the clear-keyed index is gone");
+    drop(tx);
+    drop(store);
+    let bytes = std::fs::read(tmp.join("lango.redb")).unwrap();
+    let clear = bytes.windows(12).filter(|w| w == b"254712000001").count();
+    assert_eq!(clear, 0, "no clear copy of Alice's number left in the upgraded file (compacted)");
     let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -18,6 +18,7 @@ mod compat_tests;
 pub mod cpe;
 pub mod cpe_queue;
 mod crud;
+mod customers;
 mod due;
 #[cfg(test)]
 mod due_tests;
@@ -192,14 +193,19 @@ impl Store {
         // control socket). redb's multi-process mode costs file locking on
         // every transaction, ~10 µs per authentication.
         let db = Database::builder().set_cache_size(cache_mb * 1024 * 1024).create(path)?;
-        let store = Store {
+        let mut store = Store {
             db,
             secrets,
             epoch: Default::default(),
             journal_dir: path.parent().map(Path::to_path_buf),
             db_path: Some(path.to_path_buf()),
         };
-        store.migrate()?;
+        if store.migrate()? {
+            // The clear rows the upgrade re-wrote sealed are in freed
+            // pages: compacting moves the live pages down over them and
+            // cuts the file.
+            store.db.compact().map_err(|e| StoreError::Invalid(format!("compacting after the upgrade: {e}")))?;
+        }
         if let Some(dir) = &store.journal_dir {
             store.recover_journal(dir)?;
         }
@@ -247,8 +253,11 @@ impl Store {
         self.epoch.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    fn migrate(&self) -> Result<(), StoreError> {
+    /// Bring the file up to [`SCHEMA_VERSION`]; true when personal data was
+    /// sealed by the upgrade (schema 7).
+    fn migrate(&self) -> Result<bool, StoreError> {
         let tx = self.write()?;
+        let mut sealed = false;
         {
             let mut meta = tx.open_table(META)?;
             let found = meta.get("schema_version")?.map(|v| v.value());
@@ -276,6 +285,7 @@ impl Store {
                         portal::index_leases(&tx)?;
                     }
                     personal::seal_all(&self.secrets, &tx)?;
+                    sealed = true;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -386,7 +396,7 @@ impl Store {
             tx.open_table(RETENTION)?;
         }
         self.commit(tx)?;
-        Ok(())
+        Ok(sealed)
     }
 
     /// Bumped by every change to tenants or NAS, so a running server knows

@@ -9,6 +9,8 @@
 //! a crash is tried again: the gateway may see a message twice, never
 //! zero times.
 
+use super::personal::{bare_row, get_open, open_row, seal_row};
+use super::secret::SecretBox;
 use std::collections::BTreeMap;
 
 use redb::{ReadableTable, WriteTransaction};
@@ -73,6 +75,7 @@ pub(crate) fn template_in(
 /// Write the messages of `d` (one per channel the tenant has and the
 /// recipient accepts) into the queue; their ids.
 pub(crate) fn queue(
+    secrets: &SecretBox,
     tx: &WriteTransaction,
     s: &NotifySettings,
     d: Draft<'_>,
@@ -140,7 +143,7 @@ pub(crate) fn queue(
             counted: false,
             parts: if channel == Channel::Sms { crate::notify::parts::count(&text).parts as u32 } else { 1 },
         };
-        put(tx, &m)?;
+        put(secrets, tx, &m)?;
         tx.open_table(NOTIFY_DUE)?.insert((m.not_before, m.tenant, m.id), ())?;
         if let Some(c) = m.customer {
             tx.open_table(NOTIFY_BY_CUSTOMER)?.insert((m.tenant, c, m.id), ())?;
@@ -150,8 +153,9 @@ pub(crate) fn queue(
     Ok(ids)
 }
 
-fn put(tx: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
-    tx.open_table(NOTIFY_MESSAGES)?.insert((m.tenant, m.id), encode(m).as_slice())?;
+/// Store a message, its address sealed.
+fn put(secrets: &SecretBox, tx: &WriteTransaction, m: &Message) -> Result<(), StoreError> {
+    tx.open_table(NOTIFY_MESSAGES)?.insert((m.tenant, m.id), seal_row(secrets, m).as_slice())?;
     Ok(())
 }
 
@@ -292,7 +296,7 @@ impl Store {
     }
 
     pub fn message(&self, tenant: TenantId, id: Id) -> Result<Option<Message>, StoreError> {
-        get(&self.read()?.open_table(NOTIFY_MESSAGES)?, (tenant, id))
+        get_open(&self.secrets, &self.read()?.open_table(NOTIFY_MESSAGES)?, (tenant, id))
     }
 
     /// A tenant's messages, newest first: all, one status, or one
@@ -317,7 +321,7 @@ impl Store {
             Some(c) => {
                 for row in tx.open_table(NOTIFY_BY_CUSTOMER)?.range((tenant, c, 0)..=(tenant, c, u64::MAX))?.rev() {
                     let id = row?.0.value().2;
-                    if let Some(m) = get(&table, (tenant, id))?
+                    if let Some(m) = get_open(&self.secrets, &table, (tenant, id))?
                         && !take(m)
                     {
                         break;
@@ -326,7 +330,7 @@ impl Store {
             }
             None => {
                 for row in table.range((tenant, 0)..=(tenant, u64::MAX))?.rev() {
-                    if !take(decode(row?.1.value())?) {
+                    if !take(open_row(&self.secrets, row?.1.value())?) {
                         break;
                     }
                 }
@@ -341,7 +345,7 @@ impl Store {
         let tx = self.read()?;
         let mut out = BTreeMap::new();
         for row in tx.open_table(NOTIFY_MESSAGES)?.range((tenant, 0)..=(tenant, u64::MAX))? {
-            let m: Message = decode(row?.1.value())?;
+            let m: Message = bare_row(row?.1.value())?;
             *out.entry(m.status.as_str()).or_insert(0) += 1;
         }
         Ok(out)
@@ -387,7 +391,7 @@ impl Store {
     fn claim_in(&self, tx: &WriteTransaction, due: Due, now: UnixTime) -> Result<Claim, StoreError> {
         let (_, tenant, id) = due;
         tx.open_table(NOTIFY_DUE)?.remove(due)?;
-        let Some(mut m) = get::<_, Message>(&tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else {
+        let Some(mut m) = get_open::<_, Message>(&self.secrets, &tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else {
             return Ok(Claim::Skip);
         };
         if m.status != MsgStatus::Queued || m.not_before != due.0 {
@@ -415,7 +419,7 @@ impl Store {
             if later > now {
                 m.not_before = later;
                 tx.open_table(NOTIFY_DUE)?.insert((later, tenant, id), ())?;
-                put(tx, &m)?;
+                put(&self.secrets, tx, &m)?;
                 return Ok(Claim::Skip);
             }
         }
@@ -429,7 +433,7 @@ impl Store {
             }
             tx.open_table(NOTIFY_DAILY)?.insert((tenant, day), sent + 1)?;
             m.counted = true;
-            put(tx, &m)?;
+            put(&self.secrets, tx, &m)?;
         }
         Ok(Claim::Send(Box::new(m)))
     }
@@ -450,7 +454,7 @@ impl Store {
         let name = get::<_, Tenant>(&tx.open_table(TENANTS)?, tenant)?.map(|t| t.name).unwrap_or_default();
         let vars = BTreeMap::from([("cap", s.daily_cap.to_string()), ("operator", name)]);
         let d = super::notify_events::draft(tenant, None, Event::CapReached, vars, now);
-        let ids = queue(tx, s, d, now)?;
+        let ids = queue(&self.secrets, tx, s, d, now)?;
         tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
         let rec = record(
             now,
@@ -473,7 +477,7 @@ impl Store {
     ) -> Result<Claim, StoreError> {
         m.status = status;
         m.attempts.push(Attempt { at: now, ok: false, detail: why.to_string() });
-        put(tx, &m)?;
+        put(&self.secrets, tx, &m)?;
         Ok(Claim::Skip)
     }
 
@@ -488,7 +492,7 @@ impl Store {
         result: Result<Option<String>, String>,
     ) -> Result<MsgStatus, StoreError> {
         let tx = self.write()?;
-        let status = finish_in(&tx, tenant, id, now, gateway, result)?;
+        let status = finish_in(&self.secrets, &tx, tenant, id, now, gateway, result)?;
         self.commit(tx)?;
         Ok(status)
     }
@@ -499,7 +503,7 @@ impl Store {
         let tx = self.write()?;
         let mut failed = Vec::new();
         for (tenant, id, gateway, result) in done {
-            if finish_in(&tx, tenant, id, now, gateway, result)? == MsgStatus::Failed {
+            if finish_in(&self.secrets, &tx, tenant, id, now, gateway, result)? == MsgStatus::Failed {
                 failed.push(id);
             }
         }
@@ -523,7 +527,7 @@ impl Store {
         let Some(id) = tx.open_table(NOTIFY_KEYS)?.get((tenant, key.as_str()))?.map(|v| v.value()) else {
             return Ok(false);
         };
-        let Some(mut m) = get::<_, Message>(&tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else { return Ok(false) };
+        let Some(mut m) = get_open::<_, Message>(&self.secrets, &tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else { return Ok(false) };
         if m.status == MsgStatus::Delivered {
             return Ok(true);
         }
@@ -533,7 +537,7 @@ impl Store {
         };
         m.status = status;
         m.attempts.push(Attempt { at: now, ok: status == MsgStatus::Delivered, detail });
-        put(&tx, &m)?;
+        put(&self.secrets, &tx, &m)?;
         if let Some(k) = poll {
             tx.open_table(NOTIFY_DLR)?.remove(k)?;
         }
@@ -544,7 +548,7 @@ impl Store {
     /// Send a failed or held message again (an operator's decision).
     pub fn retry_message(&self, actor: &str, now: UnixTime, tenant: TenantId, id: Id) -> Result<Message, StoreError> {
         let tx = self.write()?;
-        let Some(mut m) = get::<_, Message>(&tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else {
+        let Some(mut m) = get_open::<_, Message>(&self.secrets, &tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else {
             return Err(StoreError::NotFound(format!("message {id}")));
         };
         if !matches!(m.status, MsgStatus::Failed | MsgStatus::Held) {
@@ -557,7 +561,7 @@ impl Store {
         m.counted = false;
         m.attempts.push(Attempt { at: now, ok: false, detail: format!("sent again by {actor}") });
         m.not_before = now;
-        put(&tx, &m)?;
+        put(&self.secrets, &tx, &m)?;
         tx.open_table(NOTIFY_DUE)?.insert((now, tenant, id), ())?;
         audit(&tx, tenant, &record(now, actor, "notify.retry", format!("message/{id}"), None, None))?;
         self.commit(tx)?;
@@ -573,7 +577,7 @@ impl Store {
         let mut out = Vec::new();
         for row in tx.open_table(NOTIFY_DLR)?.range((i64::MIN, 0, 0)..=(now, u32::MAX, u64::MAX))?.take(limit) {
             let key = row?.0.value();
-            if let Some(m) = get::<_, Message>(&messages, (key.1, key.2))? {
+            if let Some(m) = get_open::<_, Message>(&self.secrets, &messages, (key.1, key.2))? {
                 out.push((key, m));
             }
         }
@@ -626,6 +630,7 @@ pub type Due = (UnixTime, TenantId, Id);
 pub type Finished = (TenantId, Id, &'static str, Result<Option<String>, String>);
 
 fn finish_in(
+    secrets: &SecretBox,
     tx: &WriteTransaction,
     tenant: TenantId,
     id: Id,
@@ -633,7 +638,7 @@ fn finish_in(
     gateway: &str,
     result: Result<Option<String>, String>,
 ) -> Result<MsgStatus, StoreError> {
-    let Some(mut m) = get::<_, Message>(&tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else {
+    let Some(mut m) = get_open::<_, Message>(secrets, &tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else {
         return Err(StoreError::NotFound(format!("message {id}")));
     };
     m.gateway = gateway.to_string();
@@ -663,6 +668,6 @@ fn finish_in(
             }
         }
     }
-    put(tx, &m)?;
+    put(secrets, tx, &m)?;
     Ok(m.status)
 }

@@ -162,7 +162,7 @@ fn on_record(
                         ("reference", p.account.clone().unwrap_or_default()),
                         ("operator", t.name.clone()),
                     ]);
-                    queue(tx, s, draft(tenant, None, Event::UnmatchedPayment, vars, now), now)?.len()
+                    queue(secrets, tx, s, draft(tenant, None, Event::UnmatchedPayment, vars, now), now)?.len()
                 }
                 Some(cid) if on(Event::PaymentReceived) => {
                     let Some(c) = customer(secrets, tx, tenant, cid)? else { return Ok(0) };
@@ -179,7 +179,7 @@ fn on_record(
                     let mut d = draft(tenant, Some(&c), Event::PaymentReceived, vars, now);
                     // The e-mail carries the payment's receipt.
                     d.attach = recent_doc(tx, tenant, |doc| doc.payment == Some(p.id))?.map(|doc| doc.id);
-                    queue(tx, s, d, now)?.len()
+                    queue(secrets, tx, s, d, now)?.len()
                 }
                 Some(_) => 0,
             }
@@ -196,7 +196,7 @@ fn on_record(
             vars.insert("receipt", receipt.as_ref().map(|r| r.number.clone()).unwrap_or_default());
             let mut d = draft(tenant, Some(&c), Event::Renewed, vars, now);
             d.attach = receipt.map(|r| r.id);
-            queue(tx, s, d, now)?.len()
+            queue(secrets, tx, s, d, now)?.len()
         }
         "service.expired" | "service.suspend_overdue" | "service.status" => {
             let event = match rec.action.as_str() {
@@ -217,7 +217,7 @@ fn on_record(
                 // Not worth saying once the customer has renewed.
                 (d.service, d.expiry) = (Some(svc.id), svc.expires_at);
             }
-            queue(tx, s, d, now)?.len()
+            queue(secrets, tx, s, d, now)?.len()
         }
         "service.quota_80" | "service.quota_used" | "service.fup" => {
             let event = match rec.action.as_str() {
@@ -236,7 +236,7 @@ fn on_record(
             vars.insert("used", units::show_bytes(used));
             vars.insert("quota", plan.quota_bytes.map(units::show_bytes).unwrap_or_default());
             vars.insert("rate", plan.fup.map(|f| f.rate.to_string()).unwrap_or_default());
-            queue(tx, s, draft(tenant, Some(&c), event, vars, now), now)?.len()
+            queue(secrets, tx, s, draft(tenant, Some(&c), event, vars, now), now)?.len()
         }
         "nas.down" | "nas.up" | "nas.alert" | "nas.alert_resolved" => {
             let event = match rec.action.as_str() {
@@ -250,7 +250,7 @@ fn on_record(
                 ("message", rec.after.clone().unwrap_or_default()),
                 ("operator", t.name.clone()),
             ]);
-            queue(tx, s, draft(tenant, None, event, vars, now), now)?.len()
+            queue(secrets, tx, s, draft(tenant, None, event, vars, now), now)?.len()
         }
         "invoice.issue" if kind == "invoice" && on(Event::InvoiceIssued) => {
             let Some(doc) = get::<_, Invoice>(&tx.open_table(INVOICES)?, (tenant, id))? else { return Ok(0) };
@@ -266,7 +266,7 @@ fn on_record(
             vars.insert("due", doc.due_at.map(|d| schedule::show(d, &zone)).unwrap_or_default());
             let mut d = draft(tenant, Some(&c), Event::InvoiceIssued, vars, now);
             d.attach = Some(doc.id);
-            queue(tx, s, d, now)?.len()
+            queue(secrets, tx, s, d, now)?.len()
         }
         "ticket.message" | "ticket.close" if on(Event::TicketAnswered) => {
             let Some(msg) = rec.after.as_deref().and_then(|j| serde_json::from_str::<TicketMessage>(j).ok()) else {
@@ -280,7 +280,7 @@ fn on_record(
             let mut vars = customer_vars(tx, s, &c, None)?;
             vars.insert("ticket", format!("#{id}"));
             vars.insert("message", msg.body.chars().take(300).collect());
-            queue(tx, s, draft(tenant, Some(&c), Event::TicketAnswered, vars, now), now)?.len()
+            queue(secrets, tx, s, draft(tenant, Some(&c), Event::TicketAnswered, vars, now), now)?.len()
         }
         _ => 0,
     };
@@ -389,7 +389,7 @@ impl Store {
                         }
                         let mut d = draft(tenant, Some(&c), *event, vars, now);
                         (d.service, d.expiry, d.lead) = (Some(svc.id), Some(*expiry), Some(expiry - now));
-                        let ids = queue(&tx, &s, d, now)?;
+                        let ids = queue(&self.secrets, &tx, &s, d, now)?;
                         queued += ids.len();
                         let mut keys = tx.open_table(NOTIFY_KEYS)?;
                         for lead in passed {
@@ -485,7 +485,7 @@ impl Store {
                 let mut d = draft(tenant, Some(c), Event::Broadcast, vars, now);
                 d.marketing = marketing;
                 d.only = Some(channel);
-                queued += queue(&tx, &s, d, now)?.len();
+                queued += queue(&self.secrets, &tx, &s, d, now)?.len();
             }
             self.commit(tx)?;
         }
@@ -582,7 +582,7 @@ impl Store {
             parts: crate::notify::parts::count(text).parts as u32,
             counted: false,
         };
-        tx.open_table(NOTIFY_MESSAGES)?.insert((tenant, m.id), super::codec::encode(&m).as_slice())?;
+        tx.open_table(NOTIFY_MESSAGES)?.insert((tenant, m.id), super::personal::seal_row(&self.secrets, &m).as_slice())?;
         tx.open_table(NOTIFY_DUE)?.insert((now, tenant, m.id), ())?;
         audit(&tx, tenant, &record(now, actor, "notify.test", format!("message/{}", m.id), None, Some(m.to.clone())))?;
         self.commit(tx)?;
@@ -629,7 +629,7 @@ impl Store {
                 ("count", count.to_string()),
                 ("operator", t.name.clone()),
             ]);
-            let ids = queue(&tx, &s, draft(tenant, None, Event::DailyRevenue, vars, now), now)?;
+            let ids = queue(&self.secrets, &tx, &s, draft(tenant, None, Event::DailyRevenue, vars, now), now)?;
             tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
             queued += ids.len();
             self.commit(tx)?;
@@ -658,7 +658,7 @@ impl Store {
             ("gateway", gateway.to_string()),
             ("operator", t.name.clone()),
         ]);
-        let ids = queue(&tx, &s, draft(tenant, None, Event::LowCredit, vars, now), now)?;
+        let ids = queue(&self.secrets, &tx, &s, draft(tenant, None, Event::LowCredit, vars, now), now)?;
         tx.open_table(NOTIFY_KEYS)?.insert((tenant, key.as_str()), ids.first().copied().unwrap_or(0))?;
         self.commit(tx)?;
         Ok(!ids.is_empty())

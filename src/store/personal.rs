@@ -184,6 +184,23 @@ pub(crate) fn seal_all(secrets: &SecretBox, tx: &redb::WriteTransaction) -> Resu
     for (seq, v) in reseal!(RAW_CALLBACKS, super::RawCallback, |k| k) {
         tx.open_table(RAW_CALLBACKS)?.insert(seq, v.as_slice())?;
     }
+    for ((t, id), v) in reseal!(NOTIFY_MESSAGES, crate::model::Message, |k| k) {
+        tx.open_table(NOTIFY_MESSAGES)?.insert((t, id), v.as_slice())?;
+    }
+    // The portal named the customers it made after their number ("+2547…"):
+    // the name is not sealed, so it becomes the masked number.
+    let mut renamed = Vec::new();
+    for row in tx.open_table(CUSTOMERS)?.iter()? {
+        let (k, v) = row?;
+        let mut c: Customer = open_row(secrets, v.value())?;
+        if let Some(p) = c.phone.as_deref().filter(|p| c.name == format!("+{p}")) {
+            c.name = crate::model::mask::mask_phone(p);
+            renamed.push((k.value(), seal_row(secrets, &c)));
+        }
+    }
+    for (k, v) in renamed {
+        tx.open_table(CUSTOMERS)?.insert(k, v.as_slice())?;
+    }
     let old: redb::TableDefinition<(u32, &str), u64> = redb::TableDefinition::new("customer_by_phone");
     tx.delete_table(old)?;
     let mut index = tx.open_table(CUSTOMER_BY_PHONE)?;
@@ -308,6 +325,25 @@ impl Personal for super::RawCallback {
     }
 }
 
+impl Personal for crate::model::Message {
+    /// The address: a phone number or an e-mail address.
+    type Fields = String;
+    const NAME: &'static str = "Message";
+    const VERSION: u8 = 2;
+    fn take(&mut self) -> Self::Fields {
+        std::mem::take(&mut self.to)
+    }
+    fn restore(&mut self, to: Self::Fields) {
+        self.to = to;
+    }
+    fn clear(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+        match version {
+            1 => body_of("Message", bytes),
+            version => Err(StoreError::UnknownVersion { kind: "Message", version }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,6 +374,21 @@ mod tests {
         // Another key cannot open it.
         let other = SecretBox::from_key(&[8; 32]);
         assert!(matches!(open_row::<Customer>(&other, &bytes), Err(StoreError::Secret(_))));
+    }
+
+    #[test]
+    fn a_phone_token_is_the_same_for_every_form_of_a_number_and_keyed() {
+        let secrets = SecretBox::from_key(&[7; 32]);
+        let key = |p: &str| phone_key(&secrets, Some(p)).unwrap();
+        let t = key("254712345678");
+        assert_eq!(t.len(), 32);
+        assert!(!t.contains("712345678"));
+        assert_eq!(key("0712345678"), t);
+        assert_eq!(key("+254712345678"), t);
+        assert_ne!(key("0712345679"), t);
+        let other = SecretBox::from_key(&[8; 32]);
+        assert_ne!(phone_key(&other, Some("0712345678")).unwrap(), t, "another key file, another token");
+        assert_eq!(phone_key(&secrets, None), None);
     }
 
     #[test]

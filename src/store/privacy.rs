@@ -125,7 +125,7 @@ impl Store {
             .collect();
         let messages = tx.open_table(NOTIFY_MESSAGES)?;
         for row in tx.open_table(NOTIFY_BY_CUSTOMER)?.range((tenant, customer, 0)..=(tenant, customer, u64::MAX))? {
-            if let Some(m) = get::<_, Message>(&messages, (tenant, row?.0.value().2))? {
+            if let Some(m) = get_open::<_, Message>(&self.secrets, &messages, (tenant, row?.0.value().2))? {
                 d.messages.push(m);
             }
         }
@@ -239,7 +239,7 @@ impl Store {
                     due.remove((m.not_before, tenant, m.id))?;
                     m.status = MsgStatus::Cancelled;
                 }
-                messages.insert((tenant, m.id), encode(&m).as_slice())?;
+                messages.insert((tenant, m.id), seal_row(&self.secrets, &m).as_slice())?;
                 out.messages += 1;
             }
         }

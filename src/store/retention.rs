@@ -125,7 +125,7 @@ impl Store {
                 let mut t = tx.open_table(NOTIFY_MESSAGES)?;
                 let mut gone = Vec::new();
                 for row in t.range((tenant, 0)..=(tenant, u64::MAX))? {
-                    let m: Message = super::codec::decode(row?.1.value())?;
+                    let m: Message = super::personal::bare_row(row?.1.value())?;
                     // Ids grow with time: nothing later is older.
                     if m.created_at >= before || gone.len() >= BATCH {
                         break;
