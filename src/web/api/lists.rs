@@ -310,7 +310,8 @@ pub(super) async fn customers(
             && q.text("category").is_none_or(|k| c.category.as_deref() == Some(k))
             && q.text("q").is_none_or(|t| {
                 text_contains(&c.name, t)
-                    || c.phone.as_deref().is_some_and(|x| x.contains(t))
+                    // A whole number in any form, as the admin search.
+                    || msisdn(t).is_some_and(|m| c.phone.as_deref().and_then(msisdn) == Some(m))
                     || c.email.as_deref().is_some_and(|x| text_contains(x, t))
             })
     });
