@@ -49,11 +49,7 @@ pub fn etag<T: serde::Serialize>(value: &T) -> String {
 
 /// Refuse with [`StoreError::Stale`] when `expect` (an If-Match value) is
 /// given and is not `current`'s tag. `*` matches any existing record.
-pub(crate) fn check_etag<T: serde::Serialize>(
-    what: &str,
-    current: &T,
-    expect: Option<&str>,
-) -> Result<(), StoreError> {
+pub(crate) fn check_etag<T: serde::Serialize>(what: &str, current: &T, expect: Option<&str>) -> Result<(), StoreError> {
     match expect.map(str::trim) {
         None | Some("*") => Ok(()),
         Some(e) if e.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag(current)) => Ok(()),

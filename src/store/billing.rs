@@ -499,9 +499,8 @@ impl Store {
                 return Err(StoreError::NotFound(format!("customer {customer}")));
             }
             let mut payments = tx.open_table(PAYMENTS)?;
-            let mut p: Payment =
-                get_open(&self.secrets, &payments, (tenant, payment))?
-                    .ok_or_else(|| StoreError::NotFound(format!("payment {payment}")))?;
+            let mut p: Payment = get_open(&self.secrets, &payments, (tenant, payment))?
+                .ok_or_else(|| StoreError::NotFound(format!("payment {payment}")))?;
             p.customer = Some(customer);
             p.status = PaymentStatus::Credited;
             payments.insert((tenant, payment), seal_row(&self.secrets, &p).as_slice())?;

@@ -82,7 +82,11 @@ impl Store {
             if let Some(r) = tx.open_table(CUSTOMER_RESELLER)?.remove((tenant, id))?.map(|v| v.value()) {
                 tx.open_table(RESELLER_CUSTOMERS)?.remove((tenant, r, id))?;
             }
-            audit(&tx, tenant, &record(now, actor, "customer.delete", format!("customer/{id}"), super::shown_customer(&c), None))?;
+            audit(
+                &tx,
+                tenant,
+                &record(now, actor, "customer.delete", format!("customer/{id}"), super::shown_customer(&c), None),
+            )?;
             c
         };
         self.commit(tx)?;

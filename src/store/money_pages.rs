@@ -47,15 +47,23 @@ impl Store {
         let named = customers_named(&tx, tenant, &q)?;
         let has = |s: &Option<String>| s.as_deref().is_some_and(|s| s.to_lowercase().contains(&q));
         let read = |b: &[u8]| super::personal::open_row(&self.secrets, b);
-        super::pages::page_rows_where(&tx.open_table(PAYMENTS)?, tenant, before, limit, ("", &[]), read, |p: &Payment| {
-            q.is_empty()
-                || p.reference.to_lowercase().contains(&q)
-                || has(&p.phone)
-                || has(&p.account)
-                || p.method.as_str() == q
-                || (q == "unmatched" && p.status == PaymentStatus::Unmatched)
-                || p.customer.is_some_and(|c| named.contains(&c))
-        })
+        super::pages::page_rows_where(
+            &tx.open_table(PAYMENTS)?,
+            tenant,
+            before,
+            limit,
+            ("", &[]),
+            read,
+            |p: &Payment| {
+                q.is_empty()
+                    || p.reference.to_lowercase().contains(&q)
+                    || has(&p.phone)
+                    || has(&p.account)
+                    || p.method.as_str() == q
+                    || (q == "unmatched" && p.status == PaymentStatus::Unmatched)
+                    || p.customer.is_some_and(|c| named.contains(&c))
+            },
+        )
     }
 
     /// Invoices and receipts, newest first; `q` matches the number or the

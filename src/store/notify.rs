@@ -527,7 +527,9 @@ impl Store {
         let Some(id) = tx.open_table(NOTIFY_KEYS)?.get((tenant, key.as_str()))?.map(|v| v.value()) else {
             return Ok(false);
         };
-        let Some(mut m) = get_open::<_, Message>(&self.secrets, &tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else { return Ok(false) };
+        let Some(mut m) = get_open::<_, Message>(&self.secrets, &tx.open_table(NOTIFY_MESSAGES)?, (tenant, id))? else {
+            return Ok(false);
+        };
         if m.status == MsgStatus::Delivered {
             return Ok(true);
         }

@@ -85,7 +85,12 @@ fn service(tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Option<Ser
     get(&tx.open_table(SERVICES)?, (tenant, id))
 }
 
-fn customer(secrets: &SecretBox, tx: &WriteTransaction, tenant: TenantId, id: Id) -> Result<Option<Customer>, StoreError> {
+fn customer(
+    secrets: &SecretBox,
+    tx: &WriteTransaction,
+    tenant: TenantId,
+    id: Id,
+) -> Result<Option<Customer>, StoreError> {
     super::personal::get_open(secrets, &tx.open_table(CUSTOMERS)?, (tenant, id))
 }
 
@@ -582,7 +587,8 @@ impl Store {
             parts: crate::notify::parts::count(text).parts as u32,
             counted: false,
         };
-        tx.open_table(NOTIFY_MESSAGES)?.insert((tenant, m.id), super::personal::seal_row(&self.secrets, &m).as_slice())?;
+        tx.open_table(NOTIFY_MESSAGES)?
+            .insert((tenant, m.id), super::personal::seal_row(&self.secrets, &m).as_slice())?;
         tx.open_table(NOTIFY_DUE)?.insert((now, tenant, m.id), ())?;
         audit(&tx, tenant, &record(now, actor, "notify.test", format!("message/{}", m.id), None, Some(m.to.clone())))?;
         self.commit(tx)?;

@@ -7,8 +7,8 @@
 use redb::ReadableTable;
 
 use super::codec::{Stored, decode};
-use super::tables::*;
 use super::personal::{get_open, open_row, phone_key, seal_row};
+use super::tables::*;
 use super::{Store, StoreError, audit, get, record, shown_customer};
 use crate::model::*;
 

@@ -11,7 +11,8 @@ use crate::model::*;
 impl Store {
     pub fn record_stk_request(&self, r: &StkRequest) -> Result<(), StoreError> {
         let tx = self.write()?;
-        tx.open_table(STK_REQUESTS)?.insert((r.tenant, r.checkout_id.as_str()), seal_row(&self.secrets, r).as_slice())?;
+        tx.open_table(STK_REQUESTS)?
+            .insert((r.tenant, r.checkout_id.as_str()), seal_row(&self.secrets, r).as_slice())?;
         tx.open_table(STK_PENDING)?.insert((r.tenant, r.checkout_id.as_str()), r.created_at)?;
         super::reports::note_stk(&tx, r)?;
         self.commit(tx)
@@ -49,7 +50,9 @@ impl Store {
         let tx = self.write()?;
         let r = {
             let mut table = tx.open_table(STK_REQUESTS)?;
-            let Some(mut r): Option<StkRequest> = get_open(&self.secrets, &table, (tenant, checkout_id))? else { return Ok(None) };
+            let Some(mut r): Option<StkRequest> = get_open(&self.secrets, &table, (tenant, checkout_id))? else {
+                return Ok(None);
+            };
             if let Some(at) = queried {
                 r.queries += 1;
                 r.last_query_at = Some(at);

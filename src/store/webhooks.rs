@@ -117,7 +117,8 @@ fn invoice_data(
 ) -> Result<Option<serde_json::Value>, StoreError> {
     let Some(d): Option<Invoice> = get(&tx.open_table(INVOICES)?, (tenant, id))? else { return Ok(None) };
     let billing: Option<TenantBilling> = get(&tx.open_table(TENANT_BILLING)?, tenant)?;
-    let customer: Option<Customer> = super::personal::get_open(secrets, &tx.open_table(CUSTOMERS)?, (tenant, d.customer))?;
+    let customer: Option<Customer> =
+        super::personal::get_open(secrets, &tx.open_table(CUSTOMERS)?, (tenant, d.customer))?;
     let currency = get::<_, Tenant>(&tx.open_table(TENANTS)?, tenant)?.map(|t| t.currency);
     let lines: Vec<serde_json::Value> = d
         .lines

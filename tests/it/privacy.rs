@@ -394,7 +394,18 @@ fn phones_are_sealed_in_the_database_and_found_through_their_tokens() {
     let alice = customer_id(d, "Alice Wanjiru");
     // A customer the portal would make from an STK number, and one with an
     // e-mail address.
-    r.cli(&["customer", "add", "--tenant", "demo", "--name", "Njeri", "--phone", "0722000777", "--email", "njeri@example.org"]);
+    r.cli(&[
+        "customer",
+        "add",
+        "--tenant",
+        "demo",
+        "--name",
+        "Njeri",
+        "--phone",
+        "0722000777",
+        "--email",
+        "njeri@example.org",
+    ]);
 
     let (_, confirmed) = r.daraja.c2b_pay(C2bPayKind::PayBill, "254712000001", 300, "no-such-account");
     assert_eq!(confirmed, Some(200));

@@ -303,7 +303,15 @@ pub(super) async fn customers(
     let p = step!(q.paging(&["id", "name", "created_at"]));
     let id = |c: &Customer| c.id;
     let show = customer_shown_to(&who);
-    let mut all = step!(read!(rows(&s, &who, (T::CUSTOMERS, |b: &[u8]| s.portal.store.open_personal::<Customer>(b)), &q, &p, id, &show)));
+    let mut all = step!(read!(rows(
+        &s,
+        &who,
+        (T::CUSTOMERS, |b: &[u8]| s.portal.store.open_personal::<Customer>(b)),
+        &q,
+        &p,
+        id,
+        &show
+    )));
     let mine = read!(owned(&s, &who));
     all.retain(|c| {
         mine.as_ref().is_none_or(|m| m.contains(&c.id))
@@ -403,7 +411,15 @@ pub(super) async fn payments(
     let customer = step!(q.id("customer"));
     let (from, to) = (step!(q.number("from")), step!(q.number("to")));
     let id = |x: &Payment| x.id;
-    let mut all = step!(read!(rows(&s, &who, (T::PAYMENTS, |b: &[u8]| s.portal.store.open_personal::<Payment>(b)), &q, &p, id, show_payment)));
+    let mut all = step!(read!(rows(
+        &s,
+        &who,
+        (T::PAYMENTS, |b: &[u8]| s.portal.store.open_personal::<Payment>(b)),
+        &q,
+        &p,
+        id,
+        show_payment
+    )));
     let mine = read!(owned(&s, &who));
     all.retain(|x| {
         mine.as_ref().is_none_or(|m| x.customer.is_some_and(|c| m.contains(&c)))
