@@ -11,6 +11,7 @@
 //! requests still in flight at the end of the window are abandoned and not
 //! counted. `rps` is counted requests over the window length.
 
+pub mod lists;
 pub mod notify;
 pub mod reports;
 pub mod scheduler;

@@ -114,6 +114,8 @@ pub struct ReportsReport {
     rss_peak_seed_kb: Option<u64>,
     rss_peak_reports_kb: Option<u64>,
     runs: usize,
+    /// The admin's payments and invoices lists on the same data.
+    pub lists: Vec<super::lists::ListTiming>,
 }
 
 impl ReportsReport {
@@ -180,6 +182,9 @@ impl std::fmt::Display for ReportsReport {
             for c in &t.failed_checks {
                 writeln!(f, "  DOES NOT BALANCE: {c}")?;
             }
+        }
+        for l in &self.lists {
+            writeln!(f, "{l}")?;
         }
         if let Some(kb) = self.rss_peak_seed_kb {
             writeln!(f, "peak RSS, seeding   {:.1} MB", kb as f64 / 1024.0)?;
@@ -252,13 +257,16 @@ pub fn run(o: &ReportsBench) -> anyhow::Result<ReportsReport> {
             timings.push(time_report(&store, &tenant, Scope(scope), kind, period, today, o.runs)?);
         }
     }
+    let mid = o.customers / 2;
+    let (phone, name) = (format!("2547{:08}", 10_000_000 + mid), format!("Customer {mid}"));
+    let lists = super::lists::time_lists(&store, &tenant, o.runs, &phone, &name)?;
     let rss_peak_reports_kb = rss_kb("VmHWM:");
     drop(store);
     let db_bytes = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
     if !keep {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    Ok(ReportsReport { seeded, dir, timings, db_bytes, rss_peak_seed_kb, rss_peak_reports_kb, runs: o.runs })
+    Ok(ReportsReport { seeded, dir, timings, db_bytes, rss_peak_seed_kb, rss_peak_reports_kb, runs: o.runs, lists })
 }
 
 fn time_report(
@@ -670,6 +678,15 @@ mod tests {
         for k in Kind::ALL {
             assert!(text.contains(&format!("report {} (", k.slug())), "{text}");
         }
+        let rows = |what: &str| r.lists.iter().find(|l| l.what.starts_with(what)).map(|l| l.rows);
+        assert_eq!(rows("payments, newest"), Some(50), "{r}");
+        let by_number = rows("payments ?q=254710000020").unwrap();
+        assert!((1..=3).contains(&by_number), "customer 20's payments by number: {r}");
+        // (By name: the unmatched ones, which name no customer, are not found.)
+        assert!(rows("payments ?q=Customer 20").is_some_and(|n| (1..=by_number).contains(&n)), "{r}");
+        assert_eq!(rows("payments ?q=no-such-payment"), Some(0), "{r}");
+        assert_eq!(rows("invoices ?q=no-such-invoice"), Some(0), "{r}");
+        assert!(rows("invoices, newest").is_some_and(|n| n > 0), "{r}");
         // A second run on the same directory times the reports only.
         let again = run(&o).unwrap();
         assert!(again.seeded.is_none());

@@ -1,10 +1,12 @@
 //! Newest-first pages of voucher batches, payments and invoices for the
-//! admin lists: searched by prefix, plan, reference, phone, number or the
-//! customer's name, and a reseller's batches only for a reseller.
+//! admin lists: searched by prefix, plan, reference, a whole phone number,
+//! a document number or the customer's name, and a reseller's batches only
+//! for a reseller.
 
 use std::collections::HashSet;
 
 use super::pages::{Page, page_rows};
+use super::personal::{bare_row, get_open, open_row};
 use super::tables::*;
 use super::{Store, StoreError, tenant_rows};
 use crate::model::*;
@@ -33,8 +35,9 @@ impl Store {
         })
     }
 
-    /// Payments, newest first; `q` matches the reference, phone, account,
-    /// method or the customer's name (any case).
+    /// Payments, newest first; `q` matches the reference, the account, the
+    /// method or the customer's name (any case), or is the payer's whole
+    /// number (any form).
     pub fn payment_page(
         &self,
         tenant: TenantId,
@@ -46,24 +49,32 @@ impl Store {
         let q = q.trim().to_lowercase();
         let named = customers_named(&tx, tenant, &q)?;
         let has = |s: &Option<String>| s.as_deref().is_some_and(|s| s.to_lowercase().contains(&q));
-        let read = |b: &[u8]| super::personal::open_row(&self.secrets, b);
-        super::pages::page_rows_where(
-            &tx.open_table(PAYMENTS)?,
-            tenant,
-            before,
-            limit,
-            ("", &[]),
-            read,
-            |p: &Payment| {
-                q.is_empty()
-                    || p.reference.to_lowercase().contains(&q)
-                    || has(&p.phone)
-                    || has(&p.account)
-                    || p.method.as_str() == q
-                    || (q == "unmatched" && p.status == PaymentStatus::Unmatched)
-                    || p.customer.is_some_and(|c| named.contains(&c))
-            },
-        )
+        // The payer's number is sealed: a search for a number opens each
+        // row to compare it; any other reads the rows without opening them
+        // and opens only the page it shows.
+        let phone = msisdn(&q);
+        let table = tx.open_table(PAYMENTS)?;
+        let read = |b: &[u8]| match phone {
+            Some(_) => open_row(&self.secrets, b),
+            None => bare_row(b),
+        };
+        let page = super::pages::page_rows_where(&table, tenant, before, limit, ("", &[]), read, |p: &Payment| {
+            q.is_empty()
+                || p.reference.to_lowercase().contains(&q)
+                || (phone.is_some() && p.phone.as_deref().and_then(msisdn) == phone)
+                || has(&p.account)
+                || p.method.as_str() == q
+                || (q == "unmatched" && p.status == PaymentStatus::Unmatched)
+                || p.customer.is_some_and(|c| named.contains(&c))
+        })?;
+        if phone.is_some() {
+            return Ok(page);
+        }
+        let mut items = Vec::with_capacity(page.items.len());
+        for p in page.items {
+            items.extend(get_open(&self.secrets, &table, (tenant, p.id))?);
+        }
+        Ok(Page { items, next: page.next })
     }
 
     /// Invoices and receipts, newest first; `q` matches the number or the
@@ -97,7 +108,7 @@ fn customers_named(tx: &redb::ReadTransaction, tenant: TenantId, q: &str) -> Res
         if !super::pages::contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
             continue;
         }
-        let c: Customer = super::personal::bare_row(v.value())?;
+        let c: Customer = bare_row(v.value())?;
         if c.name.to_lowercase().contains(q) {
             out.insert(k.value().1);
         }
@@ -109,6 +120,6 @@ impl Store {
     /// One payment of `tenant`.
     pub fn payment(&self, tenant: TenantId, id: Id) -> Result<Option<Payment>, StoreError> {
         let tx = self.read()?;
-        super::personal::get_open(&self.secrets, &tx.open_table(PAYMENTS)?, (tenant, id))
+        get_open(&self.secrets, &tx.open_table(PAYMENTS)?, (tenant, id))
     }
 }

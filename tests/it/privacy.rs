@@ -433,6 +433,13 @@ fn phones_are_sealed_in_the_database_and_found_through_their_tokens() {
     assert!(!page.body.contains("Alice Wanjiru"), "a part of a number finds nothing");
     let page = web.get("/admin/customers?q=njeri%40example");
     assert!(page.body.contains("Njeri"), "an e-mail search opens the rows");
+    // Payments by the payer's whole number; the page shows it opened.
+    let page = web.get("/admin/payments?q=0712000001").body;
+    assert!(page.contains("no-such-account") && page.contains("254712000001"), "{page}");
+    let page = web.get("/admin/payments?q=2000001").body;
+    assert!(!page.contains("no-such-account"), "a part of a number finds no payment");
+    let page = web.get("/admin/payments").body;
+    assert!(page.contains("254712000001"), "the newest page is opened: {page}");
 
     // Nothing in the data directory but the key file holds a number or
     // the address in clear: not the database, not the journal.

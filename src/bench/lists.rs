@@ -1,0 +1,74 @@
+//! The admin's payments and invoices lists at scale (issue 12): the store
+//! calls behind `/admin/payments` and `/admin/invoices`, timed on the
+//! reports bench's database (by default 50,000 customers and a year of
+//! monthly payments), for the newest page, a page in the middle and each
+//! kind of search. Payments' numbers are sealed, so the page opens only
+//! the rows it shows, and a search by number opens every row it reads.
+
+use std::time::Instant;
+
+use crate::model::{Id, Tenant};
+use crate::store::Store;
+
+/// One list, timed.
+pub struct ListTiming {
+    pub what: String,
+    pub median_ms: f64,
+    pub max_ms: f64,
+    pub rows: usize,
+}
+
+impl std::fmt::Display for ListTiming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "list {}: median {:.2} ms, max {:.2} ms ({} rows)", self.what, self.median_ms, self.max_ms, self.rows)
+    }
+}
+
+/// Rows per page, as the admin pages show.
+const PAGE: usize = 50;
+
+/// Each list and search `runs` times. `phone` and `name` are a payer's
+/// number and a customer's name that exist in the bench's data.
+pub fn time_lists(store: &Store, t: &Tenant, runs: usize, phone: &str, name: &str) -> anyhow::Result<Vec<ListTiming>> {
+    let newest = store.payment_page(t.id, "", None, 1)?;
+    let last: Id = newest.items.first().map_or(0, |p| p.id);
+    let receipt = store.payment_page(t.id, "", Some(last / 2), 1)?.items.first().map(|p| p.reference.clone());
+    let doc = store.document_page(t.id, "", Some(last / 2), 1)?.items.first().map(|d| d.number.clone());
+    let (receipt, doc) = (receipt.unwrap_or_default(), doc.unwrap_or_default());
+    let mut out = Vec::new();
+    let payments: [(String, &str, Option<u64>); 7] = [
+        ("payments, newest".into(), "", None),
+        ("payments, a page in the middle".into(), "", Some(last / 2)),
+        (format!("payments ?q={receipt} (a receipt)"), &receipt, None),
+        (format!("payments ?q={phone} (a payer's whole number)"), phone, None),
+        (format!("payments ?q={name} (a customer's name)"), name, None),
+        ("payments ?q=unmatched".into(), "unmatched", None),
+        ("payments ?q=no-such-payment (every row read)".into(), "no-such-payment", None),
+    ];
+    for (what, q, before) in payments {
+        out.push(timed(what, runs, || Ok(store.payment_page(t.id, q, before, PAGE)?.items.len()))?);
+    }
+    let documents: [(String, &str, Option<u64>); 5] = [
+        ("invoices, newest".into(), "", None),
+        ("invoices, a page in the middle".into(), "", Some(last / 2)),
+        (format!("invoices ?q={doc} (a number)"), &doc, None),
+        (format!("invoices ?q={name} (a customer's name)"), name, None),
+        ("invoices ?q=no-such-invoice (every row read)".into(), "no-such-invoice", None),
+    ];
+    for (what, q, before) in documents {
+        out.push(timed(what, runs, || Ok(store.document_page(t.id, q, before, PAGE)?.items.len()))?);
+    }
+    Ok(out)
+}
+
+fn timed(what: String, runs: usize, mut f: impl FnMut() -> anyhow::Result<usize>) -> anyhow::Result<ListTiming> {
+    let mut ms = Vec::with_capacity(runs);
+    let mut rows = 0;
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        rows = f()?;
+        ms.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(f64::total_cmp);
+    Ok(ListTiming { what, median_ms: ms[ms.len() / 2], max_ms: ms[ms.len() - 1], rows })
+}
