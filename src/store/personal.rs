@@ -270,78 +270,37 @@ impl Personal for Customer {
     }
 }
 
-impl Personal for Payment {
-    type Fields = Option<String>;
-    const NAME: &'static str = "Payment";
-    const VERSION: u8 = 2;
-    fn take(&mut self) -> Self::Fields {
-        self.phone.take()
-    }
-    fn restore(&mut self, phone: Self::Fields) {
-        self.phone = phone;
-    }
-    fn clear(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
-        match version {
-            1 => body_of("Payment", bytes),
-            version => Err(StoreError::UnknownVersion { kind: "Payment", version }),
+/// A record whose one personal field is `$field`, sealed from `$v` on
+/// (older versions hold it in clear).
+macro_rules! one_field {
+    ($($t:ty { $field:ident: $f:ty } = $v:literal, $name:literal;)*) => {$(
+        impl Personal for $t {
+            type Fields = $f;
+            const NAME: &'static str = $name;
+            const VERSION: u8 = $v;
+            fn take(&mut self) -> Self::Fields {
+                std::mem::take(&mut self.$field)
+            }
+            fn restore(&mut self, value: Self::Fields) {
+                self.$field = value;
+            }
+            fn clear(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
+                match version {
+                    v if v + 1 == $v => body_of($name, bytes),
+                    version => Err(StoreError::UnknownVersion { kind: $name, version }),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl Personal for StkRequest {
-    type Fields = String;
-    const NAME: &'static str = "StkRequest";
-    const VERSION: u8 = 2;
-    fn take(&mut self) -> Self::Fields {
-        std::mem::take(&mut self.phone)
-    }
-    fn restore(&mut self, phone: Self::Fields) {
-        self.phone = phone;
-    }
-    fn clear(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
-        match version {
-            1 => body_of("StkRequest", bytes),
-            version => Err(StoreError::UnknownVersion { kind: "StkRequest", version }),
-        }
-    }
-}
-
-impl Personal for super::RawCallback {
-    /// The body as received: the payer's MSISDN and, for C2B, the names.
-    type Fields = Vec<u8>;
-    const NAME: &'static str = "RawCallback";
-    const VERSION: u8 = 2;
-    fn take(&mut self) -> Self::Fields {
-        std::mem::take(&mut self.body)
-    }
-    fn restore(&mut self, body: Self::Fields) {
-        self.body = body;
-    }
-    fn clear(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
-        match version {
-            1 => body_of("RawCallback", bytes),
-            version => Err(StoreError::UnknownVersion { kind: "RawCallback", version }),
-        }
-    }
-}
-
-impl Personal for crate::model::Message {
-    /// The address: a phone number or an e-mail address.
-    type Fields = String;
-    const NAME: &'static str = "Message";
-    const VERSION: u8 = 2;
-    fn take(&mut self) -> Self::Fields {
-        std::mem::take(&mut self.to)
-    }
-    fn restore(&mut self, to: Self::Fields) {
-        self.to = to;
-    }
-    fn clear(version: u8, bytes: &[u8]) -> Result<Self, StoreError> {
-        match version {
-            1 => body_of("Message", bytes),
-            version => Err(StoreError::UnknownVersion { kind: "Message", version }),
-        }
-    }
+one_field! {
+    Payment { phone: Option<String> } = 2, "Payment";
+    StkRequest { phone: String } = 2, "StkRequest";
+    // The body as received: the payer's MSISDN and, for C2B, the names.
+    super::RawCallback { body: Vec<u8> } = 2, "RawCallback";
+    // The address: a phone number or an e-mail address.
+    crate::model::Message { to: String } = 2, "Message";
 }
 
 #[cfg(test)]
