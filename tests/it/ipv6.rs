@@ -74,6 +74,21 @@ fn a_router_and_a_customer_on_ipv6() {
     let nobody = http(SocketAddr::new([127, 0, 0, 99].into(), s.http.port()), "GET", "/portal", &[], "").body;
     assert!(!nobody.contains("Alice Wanjiru"));
 
+    // The admin's sessions page shows them, and finds the session by an
+    // address inside its delegated prefix.
+    let web = AdminWeb::login(s.http, "demo", "demo-admin-pass");
+    let list = web.get("/admin/sessions").body;
+    assert!(list.contains("2001:db8:ffff::7 · ::/64"), "{list}");
+    let found = web.get("/admin/sessions?q=::1").body;
+    assert!(found.contains("data-user=\"demo-pppoe\""), "{found}");
+    let none = web.get("/admin/sessions?q=2001:db8:1::1").body;
+    assert!(!none.contains("data-user=\"demo-pppoe\""), "{none}");
+    let csv = web.get("/admin/sessions?format=csv").body;
+    assert!(
+        csv.lines().next().is_some_and(|h| h.ends_with(",ipv6")) && csv.contains("2001:db8:ffff::7 · ::/64"),
+        "{csv}"
+    );
+
     // The REST API shows the session's IPv6; a Disconnect goes to the
     // router over IPv6.
     let token = lango_ok(&data, &["api-token", "create", "--tenant", "demo", "--name", "noc", "--role", "operator"]);

@@ -148,9 +148,18 @@ pub struct SessionRow {
     pub username: String,
     pub customer: Option<Id>,
     pub ip: String,
+    /// The session's IPv6 address, link prefix and delegated prefix.
+    pub ipv6: String,
     pub mac: String,
     pub since: String,
     pub traffic: String,
+}
+
+/// A session's IPv6 address and prefixes, as one line.
+fn shown_v6(v6: Option<&crate::model::SessionV6>) -> String {
+    v6.map(|v| v.nets().map(|n| if n.len == 128 { n.addr.to_string() } else { n.to_string() }).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .join(" · ")
 }
 
 #[derive(Template)]
@@ -178,10 +187,13 @@ pub async fn sessions(
         Err(e) => return failed(&c, &e),
     };
     let needle = q.q.trim().to_lowercase();
+    // An IPv6 address finds the session whose address or prefix holds it.
+    let v6: Option<std::net::Ipv6Addr> = needle.parse().ok();
     all.retain(|x| {
         needle.is_empty()
             || x.username.to_lowercase().contains(&needle)
             || x.framed_ip.is_some_and(|ip| ip.to_string() == needle)
+            || v6.is_some_and(|a| x.ipv6.as_ref().is_some_and(|s| s.holds(a)))
             || x.calling_station_id.as_deref().is_some_and(|m| m.to_lowercase().contains(&needle))
     });
     all.sort_by(|a, b| b.started_at.cmp(&a.started_at).then_with(|| a.acct_session_id.cmp(&b.acct_session_id)));
@@ -197,11 +209,12 @@ pub async fn sessions(
                 x.acct_session_id.clone(),
                 local_time(x.started_at, &tz),
                 (x.counters.bytes_in + x.counters.bytes_out).to_string(),
+                shown_v6(x.ipv6.as_ref()),
             ]
         });
         return csv_response(
             "sessions",
-            &["username", "address", "mac", "nas", "acct_session_id", "since", "bytes"],
+            &["username", "address", "mac", "nas", "acct_session_id", "since", "bytes", "ipv6"],
             rows,
         );
     }
@@ -219,6 +232,7 @@ pub async fn sessions(
             username: x.username.clone(),
             customer: customer_of(x.service),
             ip: x.framed_ip.map(|i| i.to_string()).unwrap_or_default(),
+            ipv6: shown_v6(x.ipv6.as_ref()),
             mac: x.calling_station_id.clone().unwrap_or_default(),
             since: local_time(x.started_at, &tz),
             traffic: crate::model::units::show_bytes(x.counters.bytes_in + x.counters.bytes_out),
