@@ -14,7 +14,9 @@ use crate::model::*;
 impl Store {
     /// Replace a plan's terms (same id and tenant). Renewals from now on
     /// use them; periods already paid are not touched.
-    pub fn update_plan(&self, actor: &str, now: UnixTime, plan: &Plan) -> Result<Plan, StoreError> {
+    /// Change a plan (audited); online sessions on it get what the CoA
+    /// planner says. Returns the plan and how many sessions got a task.
+    pub fn update_plan(&self, actor: &str, now: UnixTime, plan: &Plan) -> Result<(Plan, usize), StoreError> {
         if plan.name.trim().is_empty() {
             return Err(StoreError::Invalid("plan name is empty".into()));
         }
@@ -22,7 +24,7 @@ impl Store {
             return Err(StoreError::Invalid("plan validity must be more than zero".into()));
         }
         let tx = self.write()?;
-        {
+        let replanned = {
             let mut table = tx.open_table(PLANS)?;
             let before: Plan = get(&table, (plan.tenant, plan.id))?
                 .ok_or_else(|| StoreError::NotFound(format!("plan {}", plan.id)))?;
@@ -30,12 +32,14 @@ impl Store {
                 return Err(StoreError::Conflict(format!("plan {:?} already exists", plan.name)));
             }
             table.insert((plan.tenant, plan.id), encode(plan).as_slice())?;
+            drop(table);
             let action = if before.disabled != plan.disabled { "plan.disabled" } else { "plan.update" };
             let object = format!("plan/{}", plan.id);
             audit(&tx, plan.tenant, &record(now, actor, action, object, json(&before), json(plan)))?;
-        }
+            super::replan::after_plan_edit(&tx, &before, plan, now)?
+        };
         self.commit(tx)?;
-        Ok(plan.clone())
+        Ok((plan.clone(), replanned))
     }
 
     /// Delete a customer nothing refers to. A customer with services, a

@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use super::codec::decode;
 use super::pages::{Page, page_rows};
 use super::personal::{bare_row, get_open, open_row};
 use super::tables::*;
@@ -58,7 +59,13 @@ impl Store {
             Some(_) => open_row(&self.secrets, b),
             None => bare_row(b),
         };
-        let page = super::pages::page_rows_where(&table, tenant, before, limit, ("", &[]), read, |p: &Payment| {
+        // Unless the search is for a number, a method, the unmatched or a
+        // customer's name, what it finds is in the row's clear bytes (the
+        // reference, the account): rows without it are skipped unread.
+        let methods = [PaymentMethod::MpesaStk, PaymentMethod::MpesaC2b, PaymentMethod::Cash, PaymentMethod::Manual];
+        let other = phone.is_some() || !named.is_empty() || q == "unmatched" || methods.iter().any(|m| m.as_str() == q);
+        let needle = if other || !q.is_ascii() { "" } else { q.as_str() };
+        let page = super::pages::page_rows_where(&table, tenant, before, limit, (needle, &[]), read, |p: &Payment| {
             q.is_empty()
                 || p.reference.to_lowercase().contains(&q)
                 || (phone.is_some() && p.phone.as_deref().and_then(msisdn) == phone)
@@ -89,9 +96,11 @@ impl Store {
         let tx = self.read()?;
         let q = q.trim().to_lowercase();
         let named = customers_named(&tx, tenant, &q)?;
-        page_rows(&tx.open_table(INVOICES)?, tenant, before, limit, |d: &Invoice| {
-            q.is_empty() || d.number.to_lowercase().contains(&q) || named.contains(&d.customer)
-        })
+        // A number is in the row's bytes: unless a customer's name matches,
+        // rows without it are skipped unread.
+        let needle = if named.is_empty() && q.is_ascii() { q.as_str() } else { "" };
+        let keep = |d: &Invoice| q.is_empty() || d.number.to_lowercase().contains(&q) || named.contains(&d.customer);
+        super::pages::page_rows_where(&tx.open_table(INVOICES)?, tenant, before, limit, (needle, &[]), decode, keep)
     }
 }
 

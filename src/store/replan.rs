@@ -139,3 +139,52 @@ pub(crate) fn after_edit(
     let new = Side { service: after, plan: &new_plan, usage: &usage };
     replan_sessions(tx, tenant, &old, &new, reason, now)
 }
+
+/// After a plan edit (`before` → `after`): every online session of a
+/// service on the plan gets what the planner says (a CoA for a new speed,
+/// a Disconnect for a new profile or routing mark, nothing for a price).
+/// Taking a plan off sale changes nothing for those already on it. Reads
+/// the online sessions' index, not every service. Returns how many
+/// sessions got a task.
+pub(crate) fn after_plan_edit(
+    tx: &WriteTransaction,
+    before: &Plan,
+    after: &Plan,
+    now: UnixTime,
+) -> Result<usize, StoreError> {
+    let tenant = after.tenant;
+    let mut online: Vec<Id> = Vec::new();
+    for row in
+        tx.open_table(SESSIONS_BY_SERVICE)?.range((tenant, 0, i64::MIN, 0, "")..(tenant + 1, 0, i64::MIN, 0, ""))?
+    {
+        let id = row?.0.value().1;
+        if online.last() != Some(&id) {
+            online.push(id);
+        }
+    }
+    let services = tx.open_table(SERVICES)?;
+    let mut on_plan = Vec::new();
+    for id in online {
+        if let Some(s) = get::<_, Service>(&services, (tenant, id))?
+            && s.plan == after.id
+        {
+            on_plan.push(s);
+        }
+    }
+    drop(services);
+    // Off sale or not, a plan keeps the sessions already on it: both sides
+    // are judged as on sale.
+    let before = Plan { disabled: false, ..before.clone() };
+    let after = Plan { disabled: false, ..after.clone() };
+    if before == after {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for s in &on_plan {
+        let usage = usage_of(tx, tenant, s.id)?;
+        let old = Side { service: s, plan: &before, usage: &usage };
+        let new = Side { service: s, plan: &after, usage: &usage };
+        n += replan_sessions(tx, tenant, &old, &new, &format!("plan {} edited", after.name), now)?;
+    }
+    Ok(n)
+}

@@ -195,3 +195,48 @@ fn routed_subnets_are_set_from_the_cli_and_the_service_page() {
     assert!(shown.contains("10.20.0.0/16") && shown.contains("192.168.7.0/24 10.0.0.5"), "{shown}");
     assert!(!shown.contains("192.168.50.0/24"), "replaced: {shown}");
 }
+
+/// Editing a plan reaches the sessions online on it, from the command line
+/// and from the plans page alike: a new speed is a CoA (no disconnect), a
+/// new profile a Disconnect; taking the plan off sale ends nobody's
+/// session but refuses the next login.
+#[test]
+fn a_plan_edit_reaches_the_sessions_online_on_it() {
+    let r = rig("policy-plan-edit");
+    r.plan("Bronze", &["--validity", "30d", "--rate", "5M/5M", "--group", "bronze"]);
+    r.service("Atieno", "Bronze", "atieno", "atieno-pass", &["--expires", "30d"]);
+    login_until(r.server.auth, "atieno", "atieno-pass", accepted);
+    r.start_session("atieno", "pe-1", "10.0.0.31", "");
+
+    let edit = ["plan", "edit", "--tenant", "demo", "--plan", "Bronze", "--name", "Bronze", "--validity", "30d"];
+    let out = r.cli(&[&edit[..], &["--rate", "8M/8M", "--group", "bronze"]].concat());
+    assert!(out.contains("1 online session(s) get the change"), "{out}");
+    assert!(r.nas_got(COA, "pe-1", Duration::from_secs(10)), "no CoA; log:\n{}", r.server.log());
+    let coa = r.nas.requests().into_iter().find(|q| q.code == COA).unwrap();
+    assert_eq!(coa.vsa(14988, 8), Some(&b"8M/8M"[..]), "the new rate");
+    assert!(!r.nas_got(DISCONNECT, "pe-1", Duration::from_millis(1500)), "a speed change must not disconnect");
+
+    // Off sale: the session stays, the next login is refused.
+    assert!(r.cli(&["plan", "disable", "--tenant", "demo", "Bronze"]).contains("disabled"));
+    let refused = login_until(r.server.auth, "atieno", "atieno-pass", |x| x.is("Access-Reject"));
+    assert!(refused.raw.contains("Plan no longer available"), "{}", refused.raw);
+    assert!(!r.nas_got(DISCONNECT, "pe-1", Duration::from_millis(1500)), "off sale ends no session");
+    assert!(r.cli(&["plan", "enable", "--tenant", "demo", "Bronze"]).contains("enabled"));
+
+    // The plans page: another profile ends the session (a CoA cannot move
+    // it), and says so.
+    let web = AdminWeb::login(r.server.http, "demo", "demo-admin-pass");
+    let plans = r.cli(&["plan", "list", "--tenant", "demo"]);
+    let id = plans.lines().find(|l| l.contains("Bronze")).unwrap().split_whitespace().next().unwrap().to_string();
+    let form = web.get(&format!("/admin/plans/{id}")).body;
+    let names = ["name", "validity", "price", "rate", "simultaneous_use"];
+    let mut fields: Vec<(&str, String)> =
+        names.iter().map(|n| (*n, input_value(&form, n).unwrap_or_default())).collect();
+    fields.push(("group", "silver".into()));
+    let typed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = web.post(&format!("/admin/plans/{id}"), &typed);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let flash = set_cookie(&saved, "lango_flash").unwrap_or_default();
+    assert!(flash.contains("1+online+session+gets+the+change"), "{flash}");
+    assert!(r.nas_got(DISCONNECT, "pe-1", Duration::from_secs(10)), "no Disconnect; log:\n{}", r.server.log());
+}

@@ -429,12 +429,21 @@ pub async fn update_plan(
         ..new
     };
     match s.portal.store.update_plan(&c.actor(), s.portal.clock.now(), &plan) {
-        Ok(p) => done("/admin/plans", &format!("Plan {} saved.", p.name)),
+        Ok((p, n)) => done("/admin/plans", &format!("Plan {} saved.{}", p.name, replanned(n))),
         Err(e @ StoreError::Conflict(_)) => {
             errors.add("name", e.to_string());
             plan_form_at(&c, f, errors, action)
         }
         Err(e) => failed(&c, &e),
+    }
+}
+
+/// What a plan edit did to the sessions online on it.
+fn replanned(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " 1 online session gets the change (CoA, or a disconnect where a CoA cannot apply it).".into(),
+        n => format!(" {n} online sessions get the change (CoA, or a disconnect where a CoA cannot apply it)."),
     }
 }
 
@@ -459,7 +468,9 @@ pub async fn plan_state(
     };
     let plan = Plan { disabled: f.disabled == "1", ..plan };
     match s.portal.store.update_plan(&c.actor(), s.portal.clock.now(), &plan) {
-        Ok(p) => done("/admin/plans", &format!("Plan {} {}.", p.name, if p.disabled { "disabled" } else { "enabled" })),
+        Ok((p, _)) => {
+            done("/admin/plans", &format!("Plan {} {}.", p.name, if p.disabled { "disabled" } else { "enabled" }))
+        }
         Err(e) => failed(&c, &e),
     }
 }
