@@ -32,14 +32,18 @@ const PAGE: usize = 50;
 pub fn time_lists(store: &Store, t: &Tenant, runs: usize, phone: &str, name: &str) -> anyhow::Result<Vec<ListTiming>> {
     let newest = store.payment_page(t.id, "", None, 1)?;
     let last: Id = newest.items.first().map_or(0, |p| p.id);
-    let receipt = store.payment_page(t.id, "", Some(last / 2), 1)?.items.first().map(|p| p.reference.clone());
+    let mpesa = [crate::model::PaymentMethod::MpesaStk, crate::model::PaymentMethod::MpesaC2b];
+    let middle = store.payment_page(t.id, "", Some(last / 2), 50)?.items;
+    let receipt = middle.iter().find(|p| mpesa.contains(&p.method)).map(|p| p.reference.clone());
     let doc = store.document_page(t.id, "", Some(last / 2), 1)?.items.first().map(|d| d.number.clone());
     let (receipt, doc) = (receipt.unwrap_or_default(), doc.unwrap_or_default());
     let mut out = Vec::new();
-    let payments: [(String, &str, Option<u64>); 7] = [
+    let part = &receipt[..receipt.len().min(7)];
+    let payments: [(String, &str, Option<u64>); 8] = [
         ("payments, newest".into(), "", None),
         ("payments, a page in the middle".into(), "", Some(last / 2)),
-        (format!("payments ?q={receipt} (a receipt)"), &receipt, None),
+        (format!("payments ?q={receipt} (an M-Pesa receipt)"), &receipt, None),
+        (format!("payments ?q={part} (a receipt's first characters)"), part, None),
         (format!("payments ?q={phone} (a payer's whole number)"), phone, None),
         (format!("payments ?q={name} (a customer's name)"), name, None),
         ("payments ?q=unmatched".into(), "unmatched", None),

@@ -685,6 +685,8 @@ mod tests {
         // (By name: the unmatched ones, which name no customer, are not found.)
         assert!(rows("payments ?q=Customer 20").is_some_and(|n| (1..=by_number).contains(&n)), "{r}");
         assert_eq!(rows("payments ?q=no-such-payment"), Some(0), "{r}");
+        let receipt = r.lists.iter().find(|l| l.what.ends_with("(an M-Pesa receipt)")).map(|l| l.rows);
+        assert_eq!(receipt, Some(1), "{r}");
         assert_eq!(rows("invoices ?q=no-such-invoice"), Some(0), "{r}");
         assert!(rows("invoices, newest").is_some_and(|n| n > 0), "{r}");
         // A second run on the same directory times the reports only.

@@ -429,6 +429,7 @@ impl Store {
                 raw: p.raw,
             };
             tx.open_table(PAYMENTS)?.insert((p.tenant, id), seal_row(&self.secrets, &payment).as_slice())?;
+            super::money_pages::index_payment(&self.secrets, tx, &payment)?;
             super::reports::note_payment(tx, &payment)?;
             let rec = record(
                 p.at,
@@ -505,6 +506,7 @@ impl Store {
             p.status = PaymentStatus::Credited;
             payments.insert((tenant, payment), seal_row(&self.secrets, &p).as_slice())?;
             drop(payments);
+            super::money_pages::index_payment(&self.secrets, &tx, &p)?;
             let ch = super::reports::channel_code(p.method);
             super::reports::note(
                 &tx,

@@ -324,6 +324,8 @@ impl Store {
             tx.open_table(LEDGER)?;
             tx.open_table(PAYMENTS)?;
             tx.open_table(PAYMENT_BY_REF)?;
+            tx.open_table(PAYMENT_BY_PAYER)?;
+            tx.open_table(PAYMENT_BY_CUSTOMER)?;
             tx.open_table(UNMATCHED)?;
             tx.open_table(STK_REQUESTS)?;
             tx.open_table(STK_PENDING)?;

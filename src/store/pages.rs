@@ -40,7 +40,7 @@ pub(crate) fn page_rows<T: Stored>(
 
 /// `page_rows` for a search: rows whose stored bytes do not contain
 /// `needle` (ASCII case-insensitive) are skipped without decoding them,
-/// unless their id is in `also`. Strings are stored as their UTF-8 bytes
+/// unless their id is in `also` (sorted). Strings are stored as their UTF-8 bytes
 /// (sealed fields excepted), so a value whose clear text fields match
 /// always contains the needle; `keep` then checks the row `read` gives.
 pub(crate) fn page_rows_where<T>(
@@ -59,7 +59,10 @@ pub(crate) fn page_rows_where<T>(
     for row in table.range((tenant, 0)..(tenant, end))?.rev() {
         let (k, v) = row?;
         let id = k.value().1;
-        if !needle.is_empty() && !also.contains(&id) && !contains_ignore_ascii_case(v.value(), needle.as_bytes()) {
+        if !needle.is_empty()
+            && also.binary_search(&id).is_err()
+            && !contains_ignore_ascii_case(v.value(), needle.as_bytes())
+        {
             continue;
         }
         let value = read(v.value())?;
@@ -182,6 +185,7 @@ impl Store {
                 let index = tx.open_table(CUSTOMER_BY_PHONE)?;
                 exact.extend(super::personal::customer_with_phone(&self.secrets, &index, tenant, &q)?);
             }
+            exact.sort_unstable();
         }
         // E-mail addresses are sealed too: a search with an @ opens every
         // row to look at them.

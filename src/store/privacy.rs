@@ -327,6 +327,7 @@ fn scrub_payments(
     let mut payments = tx.open_table(PAYMENTS)?;
     let mut raw = tx.open_table(RAW_CALLBACKS)?;
     for p in ps {
+        super::money_pages::unindex_payer(secrets, tx, p)?;
         let mut p = p.clone();
         p.phone = None;
         p.account = None;

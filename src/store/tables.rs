@@ -59,6 +59,12 @@ pub const PAYMENTS: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("p
 /// (tenant, provider reference) → payment id: `mpesa:<receipt>`,
 /// `c2b:<TransID>`, `stk:<CheckoutRequestID>`. Makes payments idempotent.
 pub const PAYMENT_BY_REF: TableDefinition<(u32, &str), u64> = TableDefinition::new("payment_by_ref");
+/// (tenant, payer's phone token, payment id) → (): payments by the number
+/// that paid (`SecretBox::phone_token`), for the payments list's search.
+pub const PAYMENT_BY_PAYER: TableDefinition<(u32, &str, u64), ()> = TableDefinition::new("payment_by_payer");
+/// (tenant, customer id, payment id) → (): payments credited to a customer,
+/// for the payments list's search by the customer's name.
+pub const PAYMENT_BY_CUSTOMER: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("payment_by_customer");
 /// (tenant, payment id) → (): money that matched no customer.
 pub const UNMATCHED: TableDefinition<(u32, u64), ()> = TableDefinition::new("unmatched");
 /// (tenant, CheckoutRequestID) → StkRequest.
