@@ -458,11 +458,7 @@ pub fn invoice(ctx: &Ctx<'_>, actor: &str, cmd: InvoiceCmd, out: &mut impl Write
         }
         InvoiceCmd::Print { tenant, number, pdf: pdf_path, html } => {
             let t = store.tenant_by_slug(&tenant)?;
-            let d = store
-                .documents(t.id)?
-                .into_iter()
-                .find(|d| d.number == number)
-                .context("no such invoice or receipt")?;
+            let d = store.document_by_number(t.id, &number)?.context("no such invoice or receipt")?;
             let view = doc_view(store, &t, &d)?;
             if let Some(p) = pdf_path {
                 std::fs::write(&p, pdf::invoice::document(&view))

@@ -181,6 +181,7 @@ pub(crate) fn issue_document(
         paid_at: (kind == DocKind::Receipt).then_some(now),
     };
     tx.open_table(INVOICES)?.insert((tenant, doc.id), encode(&doc).as_slice())?;
+    super::money_index::index_document(tx, &doc)?;
     if let (DocKind::Invoice, None, Some(due)) = (doc.kind, doc.paid_at, doc.due_at) {
         tx.open_table(OPEN_INVOICES)?.insert((due, tenant, doc.id), doc.customer)?;
     }
@@ -429,7 +430,7 @@ impl Store {
                 raw: p.raw,
             };
             tx.open_table(PAYMENTS)?.insert((p.tenant, id), seal_row(&self.secrets, &payment).as_slice())?;
-            super::money_pages::index_payment(&self.secrets, tx, &payment)?;
+            super::money_index::index_payment(&self.secrets, tx, &payment)?;
             super::reports::note_payment(tx, &payment)?;
             let rec = record(
                 p.at,
@@ -506,7 +507,7 @@ impl Store {
             p.status = PaymentStatus::Credited;
             payments.insert((tenant, payment), seal_row(&self.secrets, &p).as_slice())?;
             drop(payments);
-            super::money_pages::index_payment(&self.secrets, &tx, &p)?;
+            super::money_index::index_payment(&self.secrets, &tx, &p)?;
             let ch = super::reports::channel_code(p.method);
             super::reports::note(
                 &tx,

@@ -27,6 +27,7 @@ mod etims;
 mod import;
 pub mod journal;
 mod legacy;
+mod money_index;
 mod money_pages;
 mod nas;
 pub mod noc;
@@ -96,7 +97,9 @@ use tables::*;
 /// 7: personal data sealed (`personal.rs`): customers, payments, STK pushes
 /// and raw callbacks re-written sealed, the phone index keyed by tokens,
 /// phone numbers masked in the audit log.
-pub const SCHEMA_VERSION: u64 = 7;
+/// 8: payments by payer token and by customer, documents by customer and by
+/// number (`money_index.rs`), built from the stored rows.
+pub const SCHEMA_VERSION: u64 = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -264,7 +267,7 @@ impl Store {
             match found {
                 Some(v) if v > SCHEMA_VERSION => return Err(StoreError::SchemaTooNew { found: v }),
                 Some(v) if v == SCHEMA_VERSION => {}
-                Some(v @ 1..=6) => {
+                Some(v @ 1..=7) => {
                     if v == 1 {
                         migrate_1_to_2(&tx)?;
                     }
@@ -284,8 +287,13 @@ impl Store {
                         due::open_invoices(&tx)?;
                         portal::index_leases(&tx)?;
                     }
-                    personal::seal_all(&self.secrets, &tx)?;
-                    sealed = true;
+                    if v <= 6 {
+                        personal::seal_all(&self.secrets, &tx)?;
+                        sealed = true;
+                    }
+                    // Payments by payer and customer, documents by customer
+                    // and number.
+                    money_index::build(&self.secrets, &tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -326,6 +334,8 @@ impl Store {
             tx.open_table(PAYMENT_BY_REF)?;
             tx.open_table(PAYMENT_BY_PAYER)?;
             tx.open_table(PAYMENT_BY_CUSTOMER)?;
+            tx.open_table(INVOICE_BY_CUSTOMER)?;
+            tx.open_table(INVOICE_BY_NUMBER)?;
             tx.open_table(UNMATCHED)?;
             tx.open_table(STK_REQUESTS)?;
             tx.open_table(STK_PENDING)?;

@@ -1,19 +1,18 @@
 //! Newest-first pages of voucher batches, payments and invoices for the
 //! admin lists: searched by prefix, plan, reference, a whole phone number,
 //! a document number or the customer's name, and a reseller's batches only
-//! for a reseller. The payments' indexes by payer and by customer, which
-//! those searches read, are written here too.
+//! for a reseller. The indexes those searches read are kept by
+//! `money_index.rs`.
 
 use std::collections::HashSet;
 
 use super::codec::decode;
+use super::money_index::ids_under;
 use super::pages::{Page, page_rows};
-use redb::{ReadableTable, WriteTransaction};
-
-use super::personal::{bare_row, get_open, open_row, phone_key};
+use super::personal::{bare_row, get_open, phone_key};
 use super::secret::SecretBox;
 use super::tables::*;
-use super::{Store, StoreError, tenant_rows};
+use super::{Store, StoreError, get, tenant_rows};
 use crate::model::*;
 
 impl Store {
@@ -76,9 +75,7 @@ impl Store {
         }
         let by_customer = tx.open_table(PAYMENT_BY_CUSTOMER)?;
         for c in &named {
-            for row in by_customer.range((tenant, *c, 0)..=(tenant, *c, u64::MAX))? {
-                found.push(row?.0.value().2);
-            }
+            found.extend(ids_under(&by_customer, tenant, *c)?);
         }
         found.sort_unstable();
         let table = tx.open_table(PAYMENTS)?;
@@ -114,46 +111,31 @@ impl Store {
         limit: usize,
     ) -> Result<Page<Invoice>, StoreError> {
         let tx = self.read()?;
-        let q = q.trim().to_lowercase();
+        let typed = q.trim();
+        let q = typed.to_lowercase();
+        // A whole number is its one document, through the number index.
+        let by_number = tx.open_table(INVOICE_BY_NUMBER)?;
+        let number = |n: &str| -> Result<Option<Id>, StoreError> { Ok(by_number.get((tenant, n))?.map(|v| v.value())) };
+        if before.is_none()
+            && !typed.is_empty()
+            && let Some(id) = number(typed)?.or(number(&typed.to_uppercase())?)
+        {
+            return Ok(Page { items: get(&tx.open_table(INVOICES)?, (tenant, id))?.into_iter().collect(), next: None });
+        }
+        // The documents of the customers a name matches come from their
+        // index; any other match is a number, in the row's bytes: rows
+        // without it, and not found above, are skipped unread.
         let named = customers_named(&tx, tenant, &q)?;
-        // A number is in the row's bytes: unless a customer's name matches,
-        // rows without it are skipped unread.
-        let needle = if named.is_empty() && q.is_ascii() { q.as_str() } else { "" };
+        let by_customer = tx.open_table(INVOICE_BY_CUSTOMER)?;
+        let mut found = Vec::new();
+        for c in &named {
+            found.extend(ids_under(&by_customer, tenant, *c)?);
+        }
+        found.sort_unstable();
+        let needle = if q.is_ascii() { q.as_str() } else { "" };
         let keep = |d: &Invoice| q.is_empty() || d.number.to_lowercase().contains(&q) || named.contains(&d.customer);
-        super::pages::page_rows_where(&tx.open_table(INVOICES)?, tenant, before, limit, (needle, &[]), decode, keep)
+        super::pages::page_rows_where(&tx.open_table(INVOICES)?, tenant, before, limit, (needle, &found), decode, keep)
     }
-}
-
-/// File a payment under its payer's number and its customer (the indexes
-/// the payments list's searches read), in the transaction that writes it.
-pub(crate) fn index_payment(secrets: &SecretBox, tx: &WriteTransaction, p: &Payment) -> Result<(), StoreError> {
-    if let Some(key) = phone_key(secrets, p.phone.as_deref()) {
-        tx.open_table(PAYMENT_BY_PAYER)?.insert((p.tenant, key.as_str(), p.id), ())?;
-    }
-    if let Some(c) = p.customer {
-        tx.open_table(PAYMENT_BY_CUSTOMER)?.insert((p.tenant, c, p.id), ())?;
-    }
-    Ok(())
-}
-
-/// Take a payment out of the payer index (its number is being erased).
-pub(crate) fn unindex_payer(secrets: &SecretBox, tx: &WriteTransaction, p: &Payment) -> Result<(), StoreError> {
-    if let Some(key) = phone_key(secrets, p.phone.as_deref()) {
-        tx.open_table(PAYMENT_BY_PAYER)?.remove((p.tenant, key.as_str(), p.id))?;
-    }
-    Ok(())
-}
-
-/// Both indexes built from every stored payment (the schema-7 upgrade).
-pub(crate) fn index_payments(secrets: &SecretBox, tx: &WriteTransaction) -> Result<(), StoreError> {
-    let mut all = Vec::new();
-    for row in tx.open_table(PAYMENTS)?.iter()? {
-        all.push(open_row::<Payment>(secrets, row?.1.value())?);
-    }
-    for p in &all {
-        index_payment(secrets, tx, p)?;
-    }
-    Ok(())
 }
 
 /// The payment whose M-Pesa receipt is `q` (any case), if there is one.

@@ -178,7 +178,6 @@ pub(crate) fn seal_all(secrets: &SecretBox, tx: &redb::WriteTransaction) -> Resu
     for ((t, id), v) in reseal!(PAYMENTS, Payment, |k| k) {
         tx.open_table(PAYMENTS)?.insert((t, id), v.as_slice())?;
     }
-    super::money_pages::index_payments(secrets, tx)?;
     for ((t, id), v) in reseal!(STK_REQUESTS, StkRequest, |k| (k.0, k.1.to_string())) {
         tx.open_table(STK_REQUESTS)?.insert((t, id.as_str()), v.as_slice())?;
     }

@@ -5,7 +5,8 @@
 //! as the tax law wants them. One transaction, with its own audit records
 //! that hold no personal data (counts and the pseudonym only).
 
-use super::personal::{get_open, open_row, phone_key, seal_row, tenant_rows_open};
+use super::money_index::ids_under;
+use super::personal::{get_open, open_row, phone_key, seal_row};
 use super::secret::SecretBox;
 use std::collections::HashSet;
 
@@ -101,10 +102,10 @@ impl Store {
                 d.sessions.push(s);
             }
         }
-        d.payments = tenant_rows_open::<Payment>(&self.secrets, &tx.open_table(PAYMENTS)?, tenant)?
-            .into_iter()
-            .filter(|p| p.customer == Some(customer))
-            .collect();
+        let payments = tx.open_table(PAYMENTS)?;
+        for id in ids_under(&tx.open_table(PAYMENT_BY_CUSTOMER)?, tenant, customer)? {
+            d.payments.extend(get_open::<_, Payment>(&self.secrets, &payments, (tenant, id))?);
+        }
         for row in tx.open_table(STK_REQUESTS)?.range((tenant, "")..(tenant + 1, ""))? {
             let r: StkRequest = open_row(&self.secrets, row?.1.value())?;
             if r.customer == customer {
@@ -115,10 +116,10 @@ impl Store {
             d.ledger.push(super::codec::decode(row?.1.value())?);
         }
         d.balance = tx.open_table(BALANCES)?.get((tenant, customer))?.map_or(0, |v| v.value());
-        d.documents = tenant_rows::<Invoice>(&tx.open_table(INVOICES)?, tenant)?
-            .into_iter()
-            .filter(|x| x.customer == customer)
-            .collect();
+        let documents = tx.open_table(INVOICES)?;
+        for id in ids_under(&tx.open_table(INVOICE_BY_CUSTOMER)?, tenant, customer)? {
+            d.documents.extend(get::<_, Invoice>(&documents, (tenant, id))?);
+        }
         d.tickets = tenant_rows::<Ticket>(&tx.open_table(TICKETS)?, tenant)?
             .into_iter()
             .filter(|x| x.customer == customer)
@@ -327,7 +328,7 @@ fn scrub_payments(
     let mut payments = tx.open_table(PAYMENTS)?;
     let mut raw = tx.open_table(RAW_CALLBACKS)?;
     for p in ps {
-        super::money_pages::unindex_payer(secrets, tx, p)?;
+        super::money_index::unindex_payer(secrets, tx, p)?;
         let mut p = p.clone();
         p.phone = None;
         p.account = None;

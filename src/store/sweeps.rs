@@ -434,9 +434,10 @@ pub(crate) fn settle_invoices(
     }
     let mut docs = tx.open_table(INVOICES)?;
     let mut open = Vec::new();
-    for row in docs.range((tenant, 0)..=(tenant, u64::MAX))? {
-        let d: Invoice = decode(row?.1.value())?;
-        if d.customer == customer && d.kind == DocKind::Invoice && d.paid_at.is_none() {
+    // The customer's documents only, through their index.
+    for id in super::money_index::ids_under(&tx.open_table(INVOICE_BY_CUSTOMER)?, tenant, customer)? {
+        let Some(d) = get::<_, Invoice>(&docs, (tenant, id))? else { continue };
+        if d.kind == DocKind::Invoice && d.paid_at.is_none() {
             open.push(d);
         }
     }

@@ -65,6 +65,11 @@ pub const PAYMENT_BY_PAYER: TableDefinition<(u32, &str, u64), ()> = TableDefinit
 /// (tenant, customer id, payment id) → (): payments credited to a customer,
 /// for the payments list's search by the customer's name.
 pub const PAYMENT_BY_CUSTOMER: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("payment_by_customer");
+/// (tenant, customer id, document id) → (): a customer's invoices and
+/// receipts (its page, the account page, settling its open invoices).
+pub const INVOICE_BY_CUSTOMER: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("invoice_by_customer");
+/// (tenant, document number) → document id (a PDF by its number).
+pub const INVOICE_BY_NUMBER: TableDefinition<(u32, &str), u64> = TableDefinition::new("invoice_by_number");
 /// (tenant, payment id) → (): money that matched no customer.
 pub const UNMATCHED: TableDefinition<(u32, u64), ()> = TableDefinition::new("unmatched");
 /// (tenant, CheckoutRequestID) → StkRequest.

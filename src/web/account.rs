@@ -252,12 +252,9 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
         .collect();
     let payments = p
         .store
-        .payments(t)
+        .customer_payments(t, v.customer.id, 20)
         .unwrap_or_default()
         .into_iter()
-        .filter(|x| x.customer == Some(v.customer.id))
-        .rev()
-        .take(20)
         .map(|x| {
             (
                 local_time(x.received_at, &v.tenant.timezone),
@@ -268,12 +265,9 @@ fn home_page(p: &Portal, v: &ServiceView, error: Option<String>, subject: String
         .collect();
     let docs = p
         .store
-        .documents(t)
+        .customer_documents(t, v.customer.id, 20)
         .unwrap_or_default()
         .into_iter()
-        .filter(|d| d.customer == v.customer.id)
-        .rev()
-        .take(20)
         .map(|d| (d.number.clone(), local_time(d.issued_at, &v.tenant.timezone), money(d.gross)))
         .collect();
     let tickets = p
@@ -363,11 +357,7 @@ async fn document(
         Err(r) => return r,
     };
     // Only the customer's own documents; anything else is "not found".
-    let doc = p
-        .store
-        .documents(v.tenant.id)
-        .ok()
-        .and_then(|ds| ds.into_iter().find(|d| d.number == number && d.customer == v.customer.id));
+    let doc = p.store.document_by_number(v.tenant.id, &number).ok().flatten().filter(|d| d.customer == v.customer.id);
     let Some(doc) = doc else { return (StatusCode::NOT_FOUND, "not found\n").into_response() };
     match crate::ops::money::doc_view(&p.store, &v.tenant, &doc) {
         Ok(view) => (

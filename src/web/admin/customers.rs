@@ -428,19 +428,13 @@ fn show_page(
         .map(|(i, &b)| (i as u32 * 20, (b * 100 / peak) as u32, crate::model::units::show_bytes(b)))
         .collect();
     let payments = store
-        .payments(t)?
+        .customer_payments(t, x.id, 20)?
         .into_iter()
-        .filter(|p| p.customer == Some(x.id))
-        .rev()
-        .take(20)
         .map(|p| (c.when(Some(p.received_at)), c.money(p.amount), p.reference, p.method.as_str()))
         .collect();
     let invoices = store
-        .documents(t)?
+        .customer_documents(t, x.id, 20)?
         .into_iter()
-        .filter(|d| d.customer == x.id)
-        .rev()
-        .take(20)
         .map(|d| (d.number, c.when(Some(d.issued_at)), c.money(d.gross)))
         .collect();
     let tickets = store

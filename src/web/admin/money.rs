@@ -680,8 +680,8 @@ pub async fn invoice(
 ) -> Response {
     let store = &s.portal.store;
     let Some(t) = c.tenant.as_ref() else { return not_found(&c) };
-    let doc = match store.documents(t.id) {
-        Ok(ds) => ds.into_iter().find(|d| d.number == number),
+    let doc = match store.document_by_number(t.id, &number) {
+        Ok(d) => d,
         Err(e) => return failed(&c, &e),
     };
     let Some(doc) = doc else { return not_found(&c) };
