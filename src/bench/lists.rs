@@ -2,8 +2,8 @@
 //! calls behind `/admin/payments` and `/admin/invoices`, timed on the
 //! reports bench's database (by default 50,000 customers and a year of
 //! monthly payments), for the newest page, a page in the middle and each
-//! kind of search. Payments' numbers are sealed, so the page opens only
-//! the rows it shows, and a search by number opens every row it reads.
+//! kind of search, and what a customer's page reads of one customer.
+//! Payments' numbers are sealed, so a page opens only the rows it shows.
 
 use std::time::Instant;
 
@@ -62,6 +62,16 @@ pub fn time_lists(store: &Store, t: &Tenant, runs: usize, phone: &str, name: &st
     for (what, q, before) in documents {
         out.push(timed(what, runs, || Ok(store.document_page(t.id, q, before, PAGE)?.items.len()))?);
     }
+    // What a customer's page and the account page read of one customer,
+    // and an invoice's PDF by its number.
+    if let Some(c) = middle.iter().find_map(|p| p.customer) {
+        out.push(timed(format!("a customer's last 20 payments and documents (customer {c})"), runs, || {
+            Ok(store.customer_payments(t.id, c, 20)?.len() + store.customer_documents(t.id, c, 20)?.len())
+        })?);
+    }
+    out.push(timed(format!("the document numbered {doc}"), runs, || {
+        Ok(store.document_by_number(t.id, &doc)?.into_iter().count())
+    })?);
     Ok(out)
 }
 
