@@ -72,6 +72,10 @@ pub fn time_lists(store: &Store, t: &Tenant, runs: usize, phone: &str, name: &st
     out.push(timed(format!("the document numbered {doc}"), runs, || {
         Ok(store.document_by_number(t.id, &doc)?.into_iter().count())
     })?);
+    // What those read before their indexes: every payment and document.
+    out.push(timed("every payment and document of the tenant (a customer page before schema 8)".into(), runs, || {
+        Ok(store.payments(t.id)?.len() + store.documents(t.id)?.len())
+    })?);
     Ok(out)
 }
 
