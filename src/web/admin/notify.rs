@@ -310,8 +310,9 @@ fn template_page(
 ) -> Response {
     let store = &s.portal.store;
     let custom = store.notify_template(c.tenant_id(), event, &f.lang).ok().flatten().is_some();
-    let customers: Vec<(Id, String)> = match store.customers(c.tenant_id()) {
-        Ok(v) => v.into_iter().take(200).map(|x| (x.id, x.name)).collect(),
+    // The newest 200 to preview with: one page, not every customer opened.
+    let customers: Vec<(Id, String)> = match store.customer_page(c.tenant_id(), None, "", None, 200) {
+        Ok(v) => v.items.into_iter().map(|x| (x.id, x.name)).collect(),
         Err(e) => return failed(c, &e),
     };
     if f.customer.is_empty()
