@@ -186,6 +186,7 @@ struct Tables<'txn> {
     tenants: Table<'txn, u32, &'static [u8]>,
     usage: Table<'txn, (u32, u64), &'static [u8]>,
     history: Table<'txn, (u32, u64), &'static [u8]>,
+    history_by_service: Table<'txn, (u32, u64, u64), ()>,
     by_service: Table<'txn, (u32, u64, i64, u64, &'static str), ()>,
     by_ip: Table<'txn, (u32, u32, u64, &'static str), ()>,
     by_ipv6: Table<'txn, (u128, u8, u32, u64, &'static str), ()>,
@@ -247,6 +248,7 @@ impl<'txn> Tables<'txn> {
             tenants: tx.open_table(TENANTS)?,
             usage: tx.open_table(USAGE)?,
             history: tx.open_table(SESSION_HISTORY)?,
+            history_by_service: tx.open_table(HISTORY_BY_SERVICE)?,
             by_service: tx.open_table(SESSIONS_BY_SERVICE)?,
             by_ip: tx.open_table(SESSION_BY_IP)?,
             by_ipv6: tx.open_table(SESSION_BY_IPV6)?,
@@ -649,6 +651,9 @@ pub(crate) fn index_ipv6(
 fn to_history(t: &mut Tables<'_>, s: &Session) -> Result<(), StoreError> {
     let seq = t.next_seq("history_seq")?;
     t.history.insert((s.tenant, seq), encode(s).as_slice())?;
+    if let Some(service) = s.service {
+        t.history_by_service.insert((s.tenant, service, seq), ())?;
+    }
     Ok(())
 }
 

@@ -98,7 +98,8 @@ use tables::*;
 /// and raw callbacks re-written sealed, the phone index keyed by tokens,
 /// phone numbers masked in the audit log.
 /// 8: payments by payer token and by customer, documents by customer and by
-/// number (`money_index.rs`), built from the stored rows.
+/// number (`money_index.rs`), closed sessions by service (`portal.rs`),
+/// built from the stored rows.
 pub const SCHEMA_VERSION: u64 = 8;
 
 #[derive(Debug, thiserror::Error)]
@@ -294,6 +295,7 @@ impl Store {
                     // Payments by payer and customer, documents by customer
                     // and number.
                     money_index::build(&self.secrets, &tx)?;
+                    portal::index_history(&tx)?;
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
                 _ => {
@@ -324,6 +326,7 @@ impl Store {
             tx.open_table(USAGE)?;
             tx.open_table(SESSIONS_ACTIVE)?;
             tx.open_table(SESSION_HISTORY)?;
+            tx.open_table(HISTORY_BY_SERVICE)?;
             tx.open_table(RECENT_STOPS)?;
             tx.open_table(AUDIT)?;
             tx.open_table(ADMINS)?;

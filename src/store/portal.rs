@@ -184,20 +184,23 @@ impl Store {
         get(&tx.open_table(NAS)?, key)
     }
 
-    /// A service's sessions, closed and online (oldest first). Scans the
-    /// tenant's session history: fine for account pages, not for lists.
+    /// A service's sessions, closed and online (oldest first), through the
+    /// history's and the online sessions' by-service indexes.
     pub fn service_sessions(&self, tenant: TenantId, service: Id) -> Result<Vec<Session>, StoreError> {
         let tx = self.read()?;
-        let mut out: Vec<Session> = tenant_rows::<Session>(&tx.open_table(SESSION_HISTORY)?, tenant)?
+        let history = tx.open_table(SESSION_HISTORY)?;
+        let mut out: Vec<Session> = history_of(&tx.open_table(HISTORY_BY_SERVICE)?, &history, tenant, service)?
             .into_iter()
-            .filter(|s| s.service == Some(service))
+            .map(|(_, s)| s)
             .collect();
         let active = tx.open_table(SESSIONS_ACTIVE)?;
-        for row in active.range((tenant, 0, "")..(tenant + 1, 0, ""))? {
-            let s: Session = decode(row?.1.value())?;
-            if s.service == Some(service) {
-                out.push(s);
-            }
+        let by_service = tx.open_table(SESSIONS_BY_SERVICE)?;
+        for row in by_service
+            .range((tenant, service, i64::MIN, 0, "")..=(tenant, service, i64::MAX, u64::MAX, "\u{10FFFF}"))?
+        {
+            let (k, _) = row?;
+            let (_, _, _, nas, id) = k.value();
+            out.extend(get::<_, Session>(&active, (tenant, nas, id))?);
         }
         Ok(out)
     }
@@ -453,4 +456,36 @@ mod tests {
         assert_eq!(by_nas, [(t.id, 1, u32::from(ip(2)))]);
         assert_eq!(tx.open_table(LEASES).unwrap().iter().unwrap().count(), 1);
     }
+}
+
+/// A service's closed sessions with their history keys, oldest first.
+pub(crate) fn history_of(
+    index: &impl ReadableTable<(u32, u64, u64), ()>,
+    history: &impl ReadableTable<(u32, u64), &'static [u8]>,
+    tenant: TenantId,
+    service: Id,
+) -> Result<Vec<(u64, Session)>, StoreError> {
+    let mut out = Vec::new();
+    for row in index.range((tenant, service, 0)..=(tenant, service, u64::MAX))? {
+        let seq = row?.0.value().2;
+        if let Some(s) = get::<_, Session>(history, (tenant, seq))? {
+            out.push((seq, s));
+        }
+    }
+    Ok(out)
+}
+
+/// The history's by-service index built from every closed session (the
+/// schema-8 upgrade).
+pub(crate) fn index_history(tx: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut index = tx.open_table(HISTORY_BY_SERVICE)?;
+    for row in tx.open_table(SESSION_HISTORY)?.iter()? {
+        let (k, v) = row?;
+        let (tenant, seq) = k.value();
+        let s: Session = decode(v.value())?;
+        if let Some(service) = s.service {
+            index.insert((tenant, service, seq), ())?;
+        }
+    }
+    Ok(())
 }

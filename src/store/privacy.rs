@@ -7,6 +7,7 @@
 
 use super::money_index::ids_under;
 use super::personal::{get_open, open_row, phone_key, seal_row};
+use super::portal::history_of;
 use super::secret::SecretBox;
 use std::collections::HashSet;
 
@@ -94,8 +95,10 @@ impl Store {
             }
         }
         let mine = |s: &Session| s.service.is_some_and(|x| ids.contains(&x));
-        d.sessions =
-            tenant_rows::<Session>(&tx.open_table(SESSION_HISTORY)?, tenant)?.into_iter().filter(mine).collect();
+        let (history, by_service) = (tx.open_table(SESSION_HISTORY)?, tx.open_table(HISTORY_BY_SERVICE)?);
+        for s in &d.services {
+            d.sessions.extend(history_of(&by_service, &history, tenant, s.id)?.into_iter().map(|(_, x)| x));
+        }
         for row in tx.open_table(SESSIONS_ACTIVE)?.range((tenant, 0, "")..(tenant + 1, 0, ""))? {
             let s: Session = super::codec::decode(row?.1.value())?;
             if mine(&s) {
@@ -298,15 +301,14 @@ fn erase_service(store: &Store, tx: &WriteTransaction, s: &Service, now: UnixTim
 fn scrub_history(tx: &WriteTransaction, tenant: TenantId, ids: &HashSet<Id>) -> Result<usize, StoreError> {
     let mut table = tx.open_table(SESSION_HISTORY)?;
     let mut changed = Vec::new();
-    for row in table.range((tenant, 0)..=(tenant, u64::MAX))? {
-        let (k, v) = row?;
-        let mut s: Session = super::codec::decode(v.value())?;
-        if let Some(svc) = s.service.filter(|x| ids.contains(x)) {
+    let by_service = tx.open_table(HISTORY_BY_SERVICE)?;
+    for &svc in ids {
+        for (seq, mut s) in history_of(&by_service, &table, tenant, svc)? {
             s.username = erased_login(svc);
             s.calling_station_id = None;
             s.framed_ip = None;
             s.nas_port_id = None;
-            changed.push((k.value().1, s));
+            changed.push((seq, s));
         }
     }
     for (seq, s) in &changed {

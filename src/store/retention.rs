@@ -59,8 +59,7 @@ impl Store {
         let mut p = Purged::default();
         let cutoff = |days: u32| (days > 0).then(|| now - i64::from(days) * DAY);
         if let Some(before) = cutoff(r.sessions_days) {
-            p.sessions =
-                self.purge_rows(tenant, SESSION_HISTORY, |s: &Session| s.stopped_at.unwrap_or(s.updated_at) < before)?;
+            p.sessions = self.purge_history(tenant, |s: &Session| s.stopped_at.unwrap_or(s.updated_at) < before)?;
         }
         if let Some(before) = cutoff(r.messages_days) {
             p.messages = self.purge_messages(tenant, before)?;
@@ -71,22 +70,19 @@ impl Store {
         Ok(p)
     }
 
-    /// The leading rows of an append-ordered `(tenant, seq)` table for
-    /// which `old` holds, in batches; the first newer row ends the pass, so
-    /// an hourly purge reads what it removes, not the whole history (a
-    /// late Stop filed after newer ones waits for a later pass).
-    fn purge_rows<T: super::codec::Stored>(
-        &self,
-        tenant: TenantId,
-        table: redb::TableDefinition<(u32, u64), &[u8]>,
-        old: impl Fn(&T) -> bool,
-    ) -> Result<usize, StoreError> {
+    /// The leading rows of the session history for which `old` holds, in
+    /// batches, with their entries in the by-service index; the first newer
+    /// row ends the pass, so an hourly purge reads what it removes, not the
+    /// whole history (a late Stop filed after newer ones waits for a later
+    /// pass).
+    fn purge_history(&self, tenant: TenantId, old: impl Fn(&Session) -> bool) -> Result<usize, StoreError> {
         let mut total = 0;
         let mut from = 0u64;
         loop {
             let tx = self.write()?;
             let (n, next) = {
-                let mut t = tx.open_table(table)?;
+                let mut t = tx.open_table(SESSION_HISTORY)?;
+                let mut by_service = tx.open_table(HISTORY_BY_SERVICE)?;
                 let mut gone = Vec::new();
                 let mut next = None;
                 for row in t.range((tenant, from)..=(tenant, u64::MAX))? {
@@ -96,13 +92,17 @@ impl Store {
                         next = Some(seq);
                         break;
                     }
-                    if !old(&super::codec::decode(v.value())?) {
+                    let s: Session = super::codec::decode(v.value())?;
+                    if !old(&s) {
                         break;
                     }
-                    gone.push(seq);
+                    gone.push((seq, s.service));
                 }
-                for seq in &gone {
+                for (seq, service) in &gone {
                     t.remove((tenant, *seq))?;
+                    if let Some(service) = service {
+                        by_service.remove((tenant, *service, *seq))?;
+                    }
                 }
                 (gone.len(), next)
             };

@@ -247,6 +247,9 @@ impl Store {
             sess.terminate_cause = Some(3);
             let seq = super::next_seq(&tx, "history_seq")?;
             tx.open_table(SESSION_HISTORY)?.insert((s.tenant, seq), encode(&sess).as_slice())?;
+            if let Some(service) = sess.service {
+                tx.open_table(HISTORY_BY_SERVICE)?.insert((s.tenant, service, seq), ())?;
+            }
             let rec = record(
                 now,
                 "scheduler",

@@ -41,6 +41,9 @@ pub const SESSIONS_ACTIVE: TableDefinition<(u32, u64, &str), &[u8]> = TableDefin
 /// rightmost leaf, so a commit of many stops dirties few pages. (Keyed by
 /// service, every stop dirtied its own leaf: ~4 KiB written per record.)
 pub const SESSION_HISTORY: TableDefinition<(u32, u64), &[u8]> = TableDefinition::new("session_history");
+/// (tenant, service id, history seq) → (): a service's closed sessions, for
+/// its page, its customer's page and the account page (schema 8).
+pub const HISTORY_BY_SERVICE: TableDefinition<(u32, u64, u64), ()> = TableDefinition::new("history_by_service");
 /// (tenant, nas id, Acct-Session-Id) → StopMark: recognises retransmitted Stops.
 pub const RECENT_STOPS: TableDefinition<(u32, u64, &str), &[u8]> = TableDefinition::new("recent_stops");
 
