@@ -429,35 +429,6 @@ pub(crate) fn index_leases(tx: &redb::WriteTransaction) -> Result<(), StoreError
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lease(mac: u64) -> Lease {
-        Lease { mac: Mac(mac), host_name: None, server: None, at: 1 }
-    }
-
-    #[test]
-    fn a_routers_snapshot_replaces_its_own_leases_only() {
-        let s = Store::in_memory().unwrap();
-        let t = crate::demo::seed(&s, 1_780_000_000, 0).unwrap();
-        let ip = |d: u8| Ipv4Addr::new(10, 0, 0, d);
-        s.sync_leases(t.id, 1, &[(ip(1), lease(1)), (ip(2), lease(2))]).unwrap();
-        s.record_lease("hook", 1, t.id, 2, ip(3), Some(lease(3))).unwrap();
-        s.sync_leases(t.id, 1, &[(ip(2), lease(22))]).unwrap();
-        assert_eq!(s.lease_mac(t.id, 1, ip(1)).unwrap(), None);
-        assert_eq!(s.lease_mac(t.id, 1, ip(2)).unwrap(), Some(Mac(22)));
-        assert_eq!(s.lease_mac(t.id, 2, ip(3)).unwrap(), Some(Mac(3)), "another router's lease stays");
-        s.record_lease("hook", 2, t.id, 2, ip(3), None).unwrap();
-        s.sync_leases(t.id, 2, &[]).unwrap();
-        let tx = s.read().unwrap();
-        let by_nas: Vec<_> =
-            tx.open_table(LEASES_BY_NAS).unwrap().iter().unwrap().map(|r| r.unwrap().0.value()).collect();
-        assert_eq!(by_nas, [(t.id, 1, u32::from(ip(2)))]);
-        assert_eq!(tx.open_table(LEASES).unwrap().iter().unwrap().count(), 1);
-    }
-}
-
 /// A service's closed sessions with their history keys, oldest first.
 pub(crate) fn history_of(
     index: &impl ReadableTable<(u32, u64, u64), ()>,
@@ -488,4 +459,33 @@ pub(crate) fn index_history(tx: &redb::WriteTransaction) -> Result<(), StoreErro
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lease(mac: u64) -> Lease {
+        Lease { mac: Mac(mac), host_name: None, server: None, at: 1 }
+    }
+
+    #[test]
+    fn a_routers_snapshot_replaces_its_own_leases_only() {
+        let s = Store::in_memory().unwrap();
+        let t = crate::demo::seed(&s, 1_780_000_000, 0).unwrap();
+        let ip = |d: u8| Ipv4Addr::new(10, 0, 0, d);
+        s.sync_leases(t.id, 1, &[(ip(1), lease(1)), (ip(2), lease(2))]).unwrap();
+        s.record_lease("hook", 1, t.id, 2, ip(3), Some(lease(3))).unwrap();
+        s.sync_leases(t.id, 1, &[(ip(2), lease(22))]).unwrap();
+        assert_eq!(s.lease_mac(t.id, 1, ip(1)).unwrap(), None);
+        assert_eq!(s.lease_mac(t.id, 1, ip(2)).unwrap(), Some(Mac(22)));
+        assert_eq!(s.lease_mac(t.id, 2, ip(3)).unwrap(), Some(Mac(3)), "another router's lease stays");
+        s.record_lease("hook", 2, t.id, 2, ip(3), None).unwrap();
+        s.sync_leases(t.id, 2, &[]).unwrap();
+        let tx = s.read().unwrap();
+        let by_nas: Vec<_> =
+            tx.open_table(LEASES_BY_NAS).unwrap().iter().unwrap().map(|r| r.unwrap().0.value()).collect();
+        assert_eq!(by_nas, [(t.id, 1, u32::from(ip(2)))]);
+        assert_eq!(tx.open_table(LEASES).unwrap().iter().unwrap().count(), 1);
+    }
 }
