@@ -68,6 +68,11 @@ pub fn time_lists(store: &Store, t: &Tenant, runs: usize, phone: &str, name: &st
         out.push(timed(format!("a customer's last 20 payments and documents (customer {c})"), runs, || {
             Ok(store.customer_payments(t.id, c, 20)?.len() + store.customer_documents(t.id, c, 20)?.len())
         })?);
+        if let Some(svc) = store.customer_services(t.id, c)?.first() {
+            out.push(timed(format!("a service's sessions (service {})", svc.id), runs, || {
+                Ok(store.service_sessions(t.id, svc.id)?.len())
+            })?);
+        }
     }
     out.push(timed(format!("the document numbered {doc}"), runs, || {
         Ok(store.document_by_number(t.id, &doc)?.into_iter().count())
@@ -75,6 +80,9 @@ pub fn time_lists(store: &Store, t: &Tenant, runs: usize, phone: &str, name: &st
     // What those read before their indexes: every payment and document.
     out.push(timed("every payment and document of the tenant (a customer page before schema 8)".into(), runs, || {
         Ok(store.payments(t.id)?.len() + store.documents(t.id)?.len())
+    })?);
+    out.push(timed("every closed session of the tenant (a service's sessions before schema 8)".into(), runs, || {
+        Ok(store.session_history(t.id)?.len())
     })?);
     Ok(out)
 }
