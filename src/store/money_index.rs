@@ -4,7 +4,7 @@
 //! one customer's rows instead of every row of the tenant. Each is written
 //! in the transaction that writes the payment or the document.
 
-use redb::{ReadableTable, WriteTransaction};
+use redb::{ReadableTable, Table, WriteTransaction};
 
 use super::codec::decode;
 use super::personal::{get_open, open_row, phone_key};
@@ -15,11 +15,20 @@ use crate::model::*;
 
 /// File a payment under its payer's number and its customer.
 pub(crate) fn index_payment(secrets: &SecretBox, tx: &WriteTransaction, p: &Payment) -> Result<(), StoreError> {
+    file_payment(secrets, &mut tx.open_table(PAYMENT_BY_PAYER)?, &mut tx.open_table(PAYMENT_BY_CUSTOMER)?, p)
+}
+
+fn file_payment(
+    secrets: &SecretBox,
+    by_payer: &mut Table<'_, (u32, &'static str, u64), ()>,
+    by_customer: &mut Table<'_, (u32, u64, u64), ()>,
+    p: &Payment,
+) -> Result<(), StoreError> {
     if let Some(key) = phone_key(secrets, p.phone.as_deref()) {
-        tx.open_table(PAYMENT_BY_PAYER)?.insert((p.tenant, key.as_str(), p.id), ())?;
+        by_payer.insert((p.tenant, key.as_str(), p.id), ())?;
     }
     if let Some(c) = p.customer {
-        tx.open_table(PAYMENT_BY_CUSTOMER)?.insert((p.tenant, c, p.id), ())?;
+        by_customer.insert((p.tenant, c, p.id), ())?;
     }
     Ok(())
 }
@@ -34,28 +43,31 @@ pub(crate) fn unindex_payer(secrets: &SecretBox, tx: &WriteTransaction, p: &Paym
 
 /// File a new sales document under its customer and its number.
 pub(crate) fn index_document(tx: &WriteTransaction, d: &Invoice) -> Result<(), StoreError> {
-    tx.open_table(INVOICE_BY_CUSTOMER)?.insert((d.tenant, d.customer, d.id), ())?;
-    tx.open_table(INVOICE_BY_NUMBER)?.insert((d.tenant, d.number.as_str()), d.id)?;
+    file_document(&mut tx.open_table(INVOICE_BY_CUSTOMER)?, &mut tx.open_table(INVOICE_BY_NUMBER)?, d)
+}
+
+fn file_document(
+    by_customer: &mut Table<'_, (u32, u64, u64), ()>,
+    by_number: &mut Table<'_, (u32, &'static str), u64>,
+    d: &Invoice,
+) -> Result<(), StoreError> {
+    by_customer.insert((d.tenant, d.customer, d.id), ())?;
+    by_number.insert((d.tenant, d.number.as_str()), d.id)?;
     Ok(())
 }
 
 /// Every index above built from the stored payments and documents (the
 /// schema-8 upgrade).
+/// Streams: one row in memory at a time, whatever the size of the file.
 pub(crate) fn build(secrets: &SecretBox, tx: &WriteTransaction) -> Result<(), StoreError> {
-    let mut payments = Vec::new();
+    let (mut by_payer, mut by_customer) = (tx.open_table(PAYMENT_BY_PAYER)?, tx.open_table(PAYMENT_BY_CUSTOMER)?);
     for row in tx.open_table(PAYMENTS)?.iter()? {
-        payments.push(open_row::<Payment>(secrets, row?.1.value())?);
+        file_payment(secrets, &mut by_payer, &mut by_customer, &open_row(secrets, row?.1.value())?)?;
     }
-    for p in &payments {
-        index_payment(secrets, tx, p)?;
-    }
-    drop(payments);
-    let mut docs = Vec::new();
+    let (mut docs_by_customer, mut by_number) =
+        (tx.open_table(INVOICE_BY_CUSTOMER)?, tx.open_table(INVOICE_BY_NUMBER)?);
     for row in tx.open_table(INVOICES)?.iter()? {
-        docs.push(decode::<Invoice>(row?.1.value())?);
-    }
-    for d in &docs {
-        index_document(tx, d)?;
+        file_document(&mut docs_by_customer, &mut by_number, &decode(row?.1.value())?)?;
     }
     Ok(())
 }
@@ -78,11 +90,10 @@ impl Store {
     /// A customer's payments, newest first, at most `limit`.
     pub fn customer_payments(&self, tenant: TenantId, customer: Id, limit: usize) -> Result<Vec<Payment>, StoreError> {
         let tx = self.read()?;
-        let index = tx.open_table(PAYMENT_BY_CUSTOMER)?;
         let payments = tx.open_table(PAYMENTS)?;
         let mut out = Vec::new();
-        for row in index.range((tenant, customer, 0)..=(tenant, customer, u64::MAX))?.rev().take(limit) {
-            out.extend(get_open(&self.secrets, &payments, (tenant, row?.0.value().2))?);
+        for id in ids_under(&tx.open_table(PAYMENT_BY_CUSTOMER)?, tenant, customer)?.into_iter().rev().take(limit) {
+            out.extend(get_open(&self.secrets, &payments, (tenant, id))?);
         }
         Ok(out)
     }
@@ -90,11 +101,10 @@ impl Store {
     /// A customer's invoices and receipts, newest first, at most `limit`.
     pub fn customer_documents(&self, tenant: TenantId, customer: Id, limit: usize) -> Result<Vec<Invoice>, StoreError> {
         let tx = self.read()?;
-        let index = tx.open_table(INVOICE_BY_CUSTOMER)?;
         let docs = tx.open_table(INVOICES)?;
         let mut out = Vec::new();
-        for row in index.range((tenant, customer, 0)..=(tenant, customer, u64::MAX))?.rev().take(limit) {
-            out.extend(get::<_, Invoice>(&docs, (tenant, row?.0.value().2))?);
+        for id in ids_under(&tx.open_table(INVOICE_BY_CUSTOMER)?, tenant, customer)?.into_iter().rev().take(limit) {
+            out.extend(get::<_, Invoice>(&docs, (tenant, id))?);
         }
         Ok(out)
     }

@@ -193,15 +193,7 @@ impl Store {
             .into_iter()
             .map(|(_, s)| s)
             .collect();
-        let active = tx.open_table(SESSIONS_ACTIVE)?;
-        let by_service = tx.open_table(SESSIONS_BY_SERVICE)?;
-        for row in by_service
-            .range((tenant, service, i64::MIN, 0, "")..=(tenant, service, i64::MAX, u64::MAX, "\u{10FFFF}"))?
-        {
-            let (k, _) = row?;
-            let (_, _, _, nas, id) = k.value();
-            out.extend(get::<_, Session>(&active, (tenant, nas, id))?);
-        }
+        out.extend(online_of(&tx.open_table(SESSIONS_BY_SERVICE)?, &tx.open_table(SESSIONS_ACTIVE)?, tenant, service)?);
         Ok(out)
     }
 
@@ -427,6 +419,22 @@ pub(crate) fn index_leases(tx: &redb::WriteTransaction) -> Result<(), StoreError
         by_nas.insert((tenant, nas, ip), ())?;
     }
     Ok(())
+}
+
+/// A service's online sessions, through the sessions-by-service index.
+pub(crate) fn online_of(
+    by_service: &impl ReadableTable<(u32, u64, i64, u64, &'static str), ()>,
+    active: &impl ReadableTable<(u32, u64, &'static str), &'static [u8]>,
+    tenant: TenantId,
+    service: Id,
+) -> Result<Vec<Session>, StoreError> {
+    let mut out = Vec::new();
+    for row in by_service.range((tenant, service, i64::MIN, 0, "")..(tenant, service + 1, i64::MIN, 0, ""))? {
+        let (k, _) = row?;
+        let (_, _, _, nas, acct) = k.value();
+        out.extend(get::<_, Session>(active, (tenant, nas, acct))?);
+    }
+    Ok(out)
 }
 
 /// A service's closed sessions with their history keys, oldest first.

@@ -28,23 +28,13 @@ pub(crate) fn online_targets(
     tenant: TenantId,
     service: Id,
 ) -> Result<Vec<SessionTarget>, StoreError> {
-    let mut keys = Vec::new();
-    for row in tx
-        .open_table(SESSIONS_BY_SERVICE)?
-        .range((tenant, service, i64::MIN, 0, "")..(tenant, service + 1, i64::MIN, 0, ""))?
-    {
-        let (k, _) = row?;
-        let (_, _, _, nas, acct) = k.value();
-        keys.push((nas, acct.to_string()));
-    }
-    let active = tx.open_table(SESSIONS_ACTIVE)?;
-    let mut targets = Vec::new();
-    for (nas, acct) in keys {
-        if let Some(s) = get::<_, Session>(&active, (tenant, nas, acct.as_str()))? {
-            targets.push(SessionTarget::of(&s));
-        }
-    }
-    Ok(targets)
+    let online = super::portal::online_of(
+        &tx.open_table(SESSIONS_BY_SERVICE)?,
+        &tx.open_table(SESSIONS_ACTIVE)?,
+        tenant,
+        service,
+    )?;
+    Ok(online.iter().map(SessionTarget::of).collect())
 }
 
 /// The service's usage this period, as the fold keeps it.
